@@ -1,0 +1,12 @@
+//! kubectl-strategy: audit Kubernetes manifests for safe rollouts, with exact
+//! file:line:column findings.
+
+pub mod cli;
+pub mod config;
+pub mod docs;
+pub mod finding;
+pub mod input;
+pub mod lint;
+pub mod manifest;
+pub mod report;
+pub mod rules;

@@ -1,0 +1,283 @@
+//! The manifest model: documents, objects with positioned trees, typed views.
+
+pub mod json;
+pub mod parse;
+pub mod tree;
+pub mod workload;
+
+use crate::finding::{Finding, ObjectRef, Severity};
+use crate::input::SourceFile;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use serde::de::DeserializeOwned;
+use serde_json::Value as J;
+use tree::{Located, Node, Span};
+pub use workload::{Typed, Workload, WorkloadKind};
+
+/// One Kubernetes object.
+#[derive(Debug)]
+pub struct Object {
+    /// Index of the file in the run.
+    pub file: usize,
+    /// Index of the document in the file.
+    pub doc: usize,
+    /// Pointer from the document root to this object (`""`, or `/items/N` in a List).
+    pub base: String,
+    /// The object's tree.
+    pub root: Node,
+    pub api_version: String,
+    pub kind: String,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub meta: ObjectMeta,
+    pub typed: Typed,
+}
+
+impl Object {
+    pub fn reference(&self) -> ObjectRef {
+        ObjectRef {
+            api_version: self.api_version.clone(),
+            kind: self.kind.clone(),
+            namespace: self.namespace.clone(),
+            name: self.name.clone(),
+        }
+    }
+
+    pub fn workload(&self) -> Option<&Workload> {
+        match &self.typed {
+            Typed::Workload(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// API group of the object (`""` for the core group).
+    pub fn group(&self) -> &str {
+        self.api_version.rsplit_once('/').map_or("", |(g, _)| g)
+    }
+
+    /// A human label: `Deployment/api`.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.kind, self.name.as_deref().unwrap_or("<unnamed>"))
+    }
+
+    /// Build a finding at `pointer` (relative to the object). When the pointer
+    /// does not exist, the finding goes to the deepest existing parent.
+    /// `Target` chooses the key, the `key: value` entry or the value.
+    pub fn finding(&self, rule: &'static str, severity: Severity, pointer: &str, target: Target, message: String) -> Finding {
+        let (loc, found_ptr) = match self.root.locate(pointer) {
+            Some(l) => (l, pointer.to_string()),
+            None => self.root.deepest(pointer),
+        };
+        Finding {
+            rule,
+            severity,
+            message,
+            file: self.file,
+            span: target.span(&loc),
+            path: format!("{}{}", self.base, found_ptr),
+            object: Some(self.reference()),
+            help: None,
+        }
+    }
+}
+
+/// Which part of a located node a finding points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Target {
+    Key,
+    Entry,
+    Value,
+}
+
+impl Target {
+    fn span(self, loc: &Located<'_>) -> Span {
+        match self {
+            Target::Key => loc.key_span(),
+            Target::Entry => loc.entry_span(),
+            Target::Value => loc.node.span,
+        }
+    }
+}
+
+/// What loading a file produced.
+#[derive(Default)]
+pub struct Loaded {
+    pub objects: Vec<Object>,
+    pub findings: Vec<Finding>,
+    pub notices: Vec<String>,
+    /// Documents that are YAML but not Kubernetes objects.
+    pub skipped_documents: usize,
+    pub documents: usize,
+}
+
+fn looks_like_helm_template(text: &str) -> bool {
+    if !text.contains("{{") {
+        return false;
+    }
+    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(
+            r"(?m)^\s*\{\{|\{\{-?\s*(\.Values|\.Release|\.Chart|\.Capabilities|\$\.Values|include\s|template\s|toYaml|if\s|end\s*-?\}\}|range\s|with\s|tpl\s|default\s)",
+        )
+        .expect("valid regex")
+    });
+    re.is_match(text)
+}
+
+/// Load every document of a file.
+pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
+    let mut out = Loaded::default();
+    if looks_like_helm_template(&file.text) {
+        out.notices.push(format!("{}: skipped: looks like a Helm template ({{{{ … }}}})", file.name));
+        return out;
+    }
+    for doc in parse::parse_stream(&file.text) {
+        out.documents += 1;
+        let root = match doc.result {
+            Ok(root) => root,
+            Err(err) => {
+                out.findings.push(Finding {
+                    rule: "invalid-yaml",
+                    severity: Severity::Error,
+                    message: format!("document {} does not parse: {}", doc.index + 1, err.message),
+                    file: file_index,
+                    span: Span {
+                        start: err.pos,
+                        end: tree::Pos {
+                            line: err.pos.line,
+                            col: err.pos.col + 1,
+                        },
+                    },
+                    path: String::new(),
+                    object: None,
+                    help: None,
+                });
+                continue;
+            }
+        };
+        if matches!(root.value, tree::Value::Null) {
+            out.documents -= 1;
+            continue;
+        }
+        let api_version = root.get("apiVersion").and_then(Node::as_str).map(str::to_owned);
+        let kind = root.get("kind").and_then(Node::as_str).map(str::to_owned);
+        let (Some(_), Some(kind)) = (api_version, kind) else {
+            out.skipped_documents += 1;
+            continue;
+        };
+        if kind.ends_with("List") && root.get("items").is_some() {
+            let Some(items) = root.get("items").and_then(Node::as_seq) else {
+                out.findings.push(bad_list(file_index, doc.index, &root, "/items", "`items` of a List must be a sequence of objects"));
+                continue;
+            };
+            for (i, item) in items.iter().enumerate() {
+                let base = format!("/items/{i}");
+                let ok = item.get("apiVersion").and_then(Node::as_str).is_some() && item.get("kind").and_then(Node::as_str).is_some();
+                if !ok {
+                    out.findings.push(bad_list(
+                        file_index,
+                        doc.index,
+                        &root,
+                        &base,
+                        &format!("item {i} of the {kind} is not a Kubernetes object (it needs a string apiVersion and kind)"),
+                    ));
+                    continue;
+                }
+                out.objects_push(file_index, doc.index, base, item.clone());
+            }
+            continue;
+        }
+        out.objects_push(file_index, doc.index, String::new(), root);
+    }
+    out
+}
+
+fn bad_list(file: usize, doc: usize, root: &Node, ptr: &str, message: &str) -> Finding {
+    let _ = doc;
+    let loc = root.locate(ptr).unwrap_or(Located { node: root, entry: None });
+    Finding {
+        rule: "invalid-manifest",
+        severity: Severity::Error,
+        message: message.to_string(),
+        file,
+        span: loc.node.span,
+        path: ptr.to_string(),
+        object: None,
+        help: None,
+    }
+}
+
+impl Loaded {
+    fn objects_push(&mut self, file: usize, doc: usize, base: String, root: Node) {
+        let api_version = root.get("apiVersion").and_then(Node::as_str).unwrap_or_default().to_owned();
+        let kind = root.get("kind").and_then(Node::as_str).unwrap_or_default().to_owned();
+        let name = root.pointer("/metadata/name").and_then(Node::as_str).map(str::to_owned);
+        let namespace = root.pointer("/metadata/namespace").and_then(Node::as_str).map(str::to_owned);
+        let mut json = json::to_json(&root);
+        if matches!(kind.as_str(), "Service" | "ReplicationController") {
+            if let Some(J::Object(sel)) = json.pointer_mut("/spec/selector") {
+                for v in sel.values_mut() {
+                    if !v.is_string() {
+                        let text = if v.is_null() { String::new() } else { v.to_string() };
+                        *v = J::String(text);
+                    }
+                }
+            }
+        }
+        let mut obj = Object {
+            file,
+            doc,
+            base,
+            root,
+            api_version,
+            kind,
+            name,
+            namespace,
+            meta: ObjectMeta::default(),
+            typed: Typed::Other,
+        };
+        let mut errors = Vec::new();
+        if let Some(meta) = json.get("metadata") {
+            match typed::<ObjectMeta>(meta, "/metadata") {
+                Ok(m) => obj.meta = m,
+                Err(e) => errors.push(e),
+            }
+        }
+        match workload::build(&obj, &json) {
+            Ok(t) => obj.typed = t,
+            Err(e) => errors.push(e),
+        }
+        for (ptr, msg) in errors {
+            let mut f = obj.finding("invalid-manifest", Severity::Error, &ptr, Target::Value, format!("{} {}: {msg}", obj.label(), describe_ptr(&ptr)));
+            f.help = Some("the API server rejects this object; fix the field's type or add the missing field".into());
+            self.findings.push(f);
+        }
+        self.objects.push(obj);
+    }
+}
+
+fn describe_ptr(ptr: &str) -> String {
+    if ptr.is_empty() { "object".into() } else { format!("field {}", ptr) }
+}
+
+/// Deserialize a part of the object into a typed value; errors carry the
+/// pointer (prefixed with `base`) of the offending field.
+pub fn typed<T: DeserializeOwned>(value: &J, base: &str) -> Result<T, (String, String)> {
+    serde_path_to_error::deserialize(value).map_err(|e| {
+        let mut ptr = base.to_string();
+        for seg in e.path().iter() {
+            match seg {
+                serde_path_to_error::Segment::Seq { index } => {
+                    ptr.push('/');
+                    ptr.push_str(&index.to_string());
+                }
+                serde_path_to_error::Segment::Map { key } => {
+                    ptr.push('/');
+                    ptr.push_str(&tree::escape(key));
+                }
+                _ => {}
+            }
+        }
+        let msg = e.into_inner().to_string();
+        (ptr, msg)
+    })
+}

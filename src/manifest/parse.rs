@@ -1,0 +1,395 @@
+//! Split a YAML stream into documents and build positioned trees.
+//!
+//! The stream is split on `---` lines *before* parsing, so a broken
+//! document does not hide the ones after it.
+
+use super::tree::{Entry, Node, Pos, Span, Value, resolve_plain};
+use saphyr_parser::{Event, Parser, ScalarStyle};
+use std::collections::{HashMap, HashSet};
+
+/// Deepest nesting accepted before a document is refused.
+pub const MAX_DEPTH: usize = 512;
+/// Most nodes one document may expand to through aliases (billion-laughs guard).
+pub const MAX_ALIAS_NODES: usize = 1_000_000;
+
+#[derive(Debug, Clone)]
+pub struct ParseError {
+    pub pos: Pos,
+    pub message: String,
+}
+
+/// One document of a stream: where it starts, and its tree (or why it has none).
+#[derive(Debug)]
+pub struct Document {
+    /// 0-based index among the non-empty documents of the file.
+    pub index: usize,
+    /// First line of the document's chunk (1-based).
+    pub first_line: u32,
+    pub result: Result<Node, ParseError>,
+}
+
+/// A chunk of the stream between document markers.
+struct Chunk<'a> {
+    text: &'a str,
+    first_line: u32,
+}
+
+fn is_doc_marker(line: &str) -> bool {
+    line.starts_with("---") && matches!(line.as_bytes().get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+}
+
+fn split_chunks(text: &str) -> Vec<Chunk<'_>> {
+    let mut chunks = Vec::new();
+    let mut start = 0usize;
+    let mut start_line = 1u32;
+    let mut line_no = 1u32;
+    let mut pos = 0usize;
+    let bytes = text.as_bytes();
+    while pos < bytes.len() {
+        let end = memchr_nl(bytes, pos);
+        let line = &text[pos..end];
+        if pos > start && is_doc_marker(line) {
+            chunks.push(Chunk {
+                text: &text[start..pos],
+                first_line: start_line,
+            });
+            start = pos;
+            start_line = line_no;
+        }
+        pos = if end < bytes.len() { end + 1 } else { end };
+        line_no += 1;
+    }
+    chunks.push(Chunk {
+        text: &text[start..],
+        first_line: start_line,
+    });
+    chunks
+}
+
+fn memchr_nl(b: &[u8], from: usize) -> usize {
+    b[from..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |p| from + p)
+}
+
+/// Parse all documents of a stream. `text` must not start with a BOM.
+pub fn parse_stream(text: &str) -> Vec<Document> {
+    let mut docs = Vec::new();
+    for chunk in split_chunks(text) {
+        parse_chunk(&chunk, &mut docs);
+    }
+    docs
+}
+
+fn parse_chunk(chunk: &Chunk<'_>, docs: &mut Vec<Document>) {
+    let offset = chunk.first_line - 1;
+    let mut builder = Builder::new(offset);
+    let mut parser = Parser::new_from_str(chunk.text);
+    loop {
+        match parser.next_event() {
+            None => break,
+            Some(Err(e)) => {
+                let m = e.marker();
+                docs.push(Document {
+                    index: docs.len(),
+                    first_line: chunk.first_line,
+                    result: Err(ParseError {
+                        pos: Pos {
+                            line: m.line() as u32 + offset,
+                            col: m.col() as u32,
+                        },
+                        message: e.info().to_string(),
+                    }),
+                });
+                return;
+            }
+            Some(Ok((ev, span))) => match builder.event(ev, span) {
+                Ok(Some(node)) => docs.push(Document {
+                    index: docs.len(),
+                    first_line: chunk.first_line,
+                    result: Ok(node),
+                }),
+                Ok(None) => {}
+                Err(err) => {
+                    docs.push(Document {
+                        index: docs.len(),
+                        first_line: chunk.first_line,
+                        result: Err(err),
+                    });
+                    return;
+                }
+            },
+        }
+    }
+}
+
+enum Frame {
+    Seq {
+        start: Pos,
+        anchor: usize,
+        items: Vec<Node>,
+    },
+    Map {
+        start: Pos,
+        anchor: usize,
+        entries: Vec<Entry>,
+        key: Option<Node>,
+        seen: Option<HashSet<String>>,
+    },
+}
+
+struct Builder {
+    line_offset: u32,
+    stack: Vec<Frame>,
+    anchors: HashMap<usize, (Node, usize)>,
+    expanded: usize,
+    root: Option<Node>,
+}
+
+impl Builder {
+    fn new(line_offset: u32) -> Self {
+        Builder {
+            line_offset,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            expanded: 0,
+            root: None,
+        }
+    }
+
+    fn pos(&self, m: saphyr_parser::Marker) -> Pos {
+        Pos {
+            line: m.line() as u32 + self.line_offset,
+            col: m.col() as u32,
+        }
+    }
+
+    /// Feed one event; returns a finished document root.
+    fn event(&mut self, ev: Event<'_>, span: saphyr_parser::Span) -> Result<Option<Node>, ParseError> {
+        let start = self.pos(span.start);
+        let end = self.pos(span.end);
+        match ev {
+            Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(None),
+            Event::DocumentStart(_) => {
+                self.root = None;
+                self.anchors.clear();
+                self.expanded = 0;
+                Ok(None)
+            }
+            Event::DocumentEnd => Ok(self.root.take()),
+            Event::Scalar(text, style, anchor, tag) => {
+                let value = if style == ScalarStyle::Plain
+                    && !tag.as_ref().is_some_and(|t| t.suffix == "str" || t.handle == "!")
+                {
+                    resolve_plain(&text)
+                } else {
+                    Value::Str(text.into_owned())
+                };
+                let node = Node {
+                    span: Span { start, end },
+                    value,
+                };
+                if anchor > 0 {
+                    self.anchors.insert(anchor, (node.clone(), 1));
+                }
+                self.push(node)
+            }
+            Event::Alias(id) => {
+                let Some((node, size)) = self.anchors.get(&id) else {
+                    return Err(ParseError {
+                        pos: start,
+                        message: "alias refers to an unknown anchor".into(),
+                    });
+                };
+                self.expanded += size;
+                if self.expanded > MAX_ALIAS_NODES {
+                    return Err(ParseError {
+                        pos: start,
+                        message: format!(
+                            "aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)"
+                        ),
+                    });
+                }
+                let mut node = node.clone();
+                node.span = Span { start, end };
+                self.push(node)
+            }
+            Event::SequenceStart(anchor, _) => {
+                self.check_depth(start)?;
+                self.stack.push(Frame::Seq {
+                    start,
+                    anchor,
+                    items: Vec::new(),
+                });
+                Ok(None)
+            }
+            Event::MappingStart(anchor, _) => {
+                self.check_depth(start)?;
+                self.stack.push(Frame::Map {
+                    start,
+                    anchor,
+                    entries: Vec::new(),
+                    key: None,
+                    seen: None,
+                });
+                Ok(None)
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let frame = self.stack.pop().expect("balanced events");
+                let (node, anchor) = match frame {
+                    Frame::Seq { start, anchor, items } => {
+                        let end = items.last().map_or(start, |n| n.span.end);
+                        (
+                            Node {
+                                span: Span { start, end },
+                                value: Value::Seq(items),
+                            },
+                            anchor,
+                        )
+                    }
+                    Frame::Map {
+                        start, anchor, entries, ..
+                    } => {
+                        let end = entries.last().map_or(start, |e| e.value.span.end.max(e.key.span.end));
+                        (
+                            Node {
+                                span: Span { start, end },
+                                value: Value::Map(entries),
+                            },
+                            anchor,
+                        )
+                    }
+                };
+                if anchor > 0 {
+                    let size = count_nodes(&node);
+                    self.anchors.insert(anchor, (node.clone(), size));
+                }
+                self.push(node)
+            }
+        }
+    }
+
+    fn check_depth(&self, pos: Pos) -> Result<(), ParseError> {
+        if self.stack.len() >= MAX_DEPTH {
+            return Err(ParseError {
+                pos,
+                message: format!("nesting deeper than {MAX_DEPTH} levels"),
+            });
+        }
+        Ok(())
+    }
+
+    fn push(&mut self, node: Node) -> Result<Option<Node>, ParseError> {
+        match self.stack.last_mut() {
+            None => {
+                self.root = Some(node);
+                Ok(None)
+            }
+            Some(Frame::Seq { items, .. }) => {
+                items.push(node);
+                Ok(None)
+            }
+            Some(Frame::Map {
+                entries, key, seen, ..
+            }) => {
+                let Some(k) = key.take() else {
+                    *key = Some(node);
+                    return Ok(None);
+                };
+                if k.as_str() == Some("<<") && k.span.end.col - k.span.start.col == 2 {
+                    merge_into(entries, node);
+                    return Ok(None);
+                }
+                let name = key_text(&k);
+                let dup = match seen {
+                    Some(set) => !set.insert(name.clone()),
+                    None => {
+                        let dup = entries.iter().any(|e| key_text(&e.key) == name);
+                        if entries.len() >= 16 {
+                            *seen = Some(entries.iter().map(|e| key_text(&e.key)).chain([name.clone()]).collect());
+                        }
+                        dup
+                    }
+                };
+                if dup {
+                    return Err(ParseError {
+                        pos: k.span.start,
+                        message: format!("duplicate key `{name}`"),
+                    });
+                }
+                entries.push(Entry { key: k, value: node });
+                Ok(None)
+            }
+        }
+    }
+}
+
+fn key_text(k: &Node) -> String {
+    k.scalar_text().unwrap_or_else(|| format!("<{}>", k.type_name()))
+}
+
+/// YAML merge key (`<<: *defaults`): copy entries the mapping does not have.
+fn merge_into(entries: &mut Vec<Entry>, src: Node) {
+    let maps: Vec<Node> = match src.value {
+        Value::Map(_) => vec![src],
+        Value::Seq(items) => items,
+        _ => return,
+    };
+    for m in maps {
+        if let Value::Map(es) = m.value {
+            for e in es {
+                if !entries.iter().any(|x| key_text(&x.key) == key_text(&e.key)) {
+                    entries.push(e);
+                }
+            }
+        }
+    }
+}
+
+fn count_nodes(n: &Node) -> usize {
+    match &n.value {
+        Value::Seq(items) => 1 + items.iter().map(count_nodes).sum::<usize>(),
+        Value::Map(es) => 1 + es.iter().map(|e| 1 + count_nodes(&e.value)).sum::<usize>(),
+        _ => 1,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn broken_document_does_not_hide_the_next() {
+        let docs = parse_stream("a: 1\n---\nb: [\n---\nc: 3\n");
+        assert_eq!(docs.len(), 3);
+        assert!(docs[0].result.is_ok());
+        assert!(docs[1].result.is_err());
+        let c = docs[2].result.as_ref().unwrap();
+        assert_eq!(c.entry("c").unwrap().key.span.start, Pos { line: 5, col: 0 });
+    }
+
+    #[test]
+    fn duplicate_key_is_an_error_at_the_duplicate() {
+        let docs = parse_stream("a: 1\nb: 2\na: 3\n");
+        let err = docs[0].result.as_ref().unwrap_err();
+        assert_eq!(err.pos, Pos { line: 3, col: 0 });
+    }
+
+    #[test]
+    fn alias_bomb_is_refused() {
+        let mut y = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..9 {
+            y.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n", p = i - 1));
+        }
+        let docs = parse_stream(&y);
+        assert!(docs[0].result.as_ref().unwrap_err().message.contains("alias"));
+    }
+
+    #[test]
+    fn merge_keys() {
+        let docs = parse_stream("d: &d {x: 1}\ne:\n  <<: *d\n  y: 2\n");
+        let n = docs[0].result.as_ref().unwrap();
+        assert!(n.pointer("/e/x").is_some());
+    }
+}

@@ -1,0 +1,391 @@
+//! Typed views of objects, and the one pod-template accessor shared by all
+//! workload kinds (Deployment, StatefulSet, DaemonSet, ReplicaSet,
+//! ReplicationController, Job, CronJob, Pod and Argo Rollout).
+
+use super::{Object, typed};
+use k8s_openapi::api::apps::v1::{DaemonSetSpec, DeploymentSpec, DeploymentStrategy, ReplicaSetSpec, StatefulSetSpec};
+use k8s_openapi::api::batch::v1::{CronJobSpec, JobSpec};
+use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec, ReplicationControllerSpec, ServiceSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use serde_json::Value as J;
+use std::collections::BTreeMap;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum WorkloadKind {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ReplicaSet,
+    ReplicationController,
+    Job,
+    CronJob,
+    Pod,
+    Rollout,
+}
+
+/// A typed view of an object, where one is available.
+#[derive(Debug)]
+pub enum Typed {
+    Workload(Box<Workload>),
+    Service(Box<ServiceSpec>),
+    Monitor(Box<Monitor>),
+    Other,
+}
+
+/// A prometheus-operator ServiceMonitor or PodMonitor.
+#[derive(Debug)]
+pub struct Monitor {
+    pub pod_monitor: bool,
+    pub selector: LabelSelector,
+    /// `None`: the monitor's own namespace; `Some(vec![])` with `any`: all.
+    pub any_namespace: bool,
+    pub match_names: Vec<String>,
+}
+
+#[derive(Debug)]
+pub struct Workload {
+    pub kind: WorkloadKind,
+    /// Pointer to the pod template (an object with `metadata` and `spec`); `""` for a Pod.
+    pub template_ptr: &'static str,
+    pub template: PodTemplateSpec,
+    /// Pointer to the selector, where the kind has one.
+    pub selector_ptr: Option<&'static str>,
+    pub selector: Option<LabelSelector>,
+    pub replicas: Option<i32>,
+    pub deployment_strategy: Option<DeploymentStrategy>,
+}
+
+static EMPTY: BTreeMap<String, String> = BTreeMap::new();
+
+impl Workload {
+    pub fn pod_spec(&self) -> Option<&PodSpec> {
+        self.template.spec.as_ref()
+    }
+
+    pub fn template_labels(&self) -> &BTreeMap<String, String> {
+        self.template.metadata.as_ref().and_then(|m| m.labels.as_ref()).unwrap_or(&EMPTY)
+    }
+
+    pub fn template_annotations(&self) -> &BTreeMap<String, String> {
+        self.template.metadata.as_ref().and_then(|m| m.annotations.as_ref()).unwrap_or(&EMPTY)
+    }
+
+    /// Pointer to the pod spec (`/spec/template/spec`).
+    pub fn spec_ptr(&self) -> String {
+        format!("{}/spec", self.template_ptr)
+    }
+
+    /// Pointer to the pod template's metadata.
+    pub fn meta_ptr(&self) -> String {
+        format!("{}/metadata", self.template_ptr)
+    }
+
+    /// Runs until stopped (not a batch workload and not a run-to-completion Pod).
+    pub fn long_running(&self) -> bool {
+        match self.kind {
+            WorkloadKind::Job | WorkloadKind::CronJob => false,
+            WorkloadKind::Pod => !matches!(
+                self.pod_spec().and_then(|s| s.restart_policy.as_deref()),
+                Some("Never" | "OnFailure")
+            ),
+            _ => true,
+        }
+    }
+
+    /// Containers with their pointers (regular containers only).
+    pub fn containers(&self) -> impl Iterator<Item = (String, &k8s_openapi::api::core::v1::Container)> {
+        let base = self.spec_ptr();
+        self.pod_spec()
+            .into_iter()
+            .flat_map(|s| s.containers.iter().enumerate())
+            .map(move |(i, c)| (format!("{base}/containers/{i}"), c))
+    }
+
+    /// Init containers with their pointers.
+    pub fn init_containers(&self) -> impl Iterator<Item = (String, &k8s_openapi::api::core::v1::Container)> {
+        let base = self.spec_ptr();
+        self.pod_spec()
+            .into_iter()
+            .flat_map(|s| s.init_containers.iter().flatten().enumerate())
+            .map(move |(i, c)| (format!("{base}/initContainers/{i}"), c))
+    }
+}
+
+/// Does a label selector match a set of labels? An empty selector matches everything.
+pub fn selector_matches(sel: &LabelSelector, labels: &BTreeMap<String, String>) -> bool {
+    if let Some(ml) = &sel.match_labels {
+        if !ml.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+            return false;
+        }
+    }
+    for e in sel.match_expressions.iter().flatten() {
+        let have = labels.get(&e.key);
+        let values = e.values.as_deref().unwrap_or_default();
+        let ok = match e.operator.as_str() {
+            "In" => have.is_some_and(|v| values.contains(v)),
+            "NotIn" => have.is_none_or(|v| !values.contains(v)),
+            "Exists" => have.is_some(),
+            "DoesNotExist" => have.is_none(),
+            _ => false,
+        };
+        if !ok {
+            return false;
+        }
+    }
+    true
+}
+
+pub fn selector_is_empty(sel: &LabelSelector) -> bool {
+    sel.match_labels.as_ref().is_none_or(|m| m.is_empty()) && sel.match_expressions.as_ref().is_none_or(|m| m.is_empty())
+}
+
+/// Does a plain map selector (Service) match labels?
+pub fn map_selects(sel: &BTreeMap<String, String>, labels: &BTreeMap<String, String>) -> bool {
+    !sel.is_empty() && sel.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+/// Namespaces are equal, or one of them is unset (decided at apply time).
+pub fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
+    match (a, b) {
+        (Some(a), Some(b)) => a == b,
+        _ => true,
+    }
+}
+
+type Err = (String, String);
+
+fn legacy(obj: &Object) -> bool {
+    matches!(
+        obj.api_version.as_str(),
+        "extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2" | "batch/v1beta1" | "batch/v2alpha1"
+    )
+}
+
+fn spec_of<T: serde::de::DeserializeOwned>(json: &J) -> Result<T, Err> {
+    match json.get("spec") {
+        Some(s) => typed(s, "/spec"),
+        None => Err((String::new(), "missing field `spec`".into())),
+    }
+}
+
+/// Build the typed view of an object. Errors name the offending field.
+pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
+    let group = obj.group();
+    let result = match (group, obj.kind.as_str()) {
+        ("apps" | "extensions", "Deployment") => {
+            let mut json = json.clone();
+            if legacy(obj) {
+                default_selector(&mut json);
+            }
+            let s: DeploymentSpec = spec_of(&json)?;
+            Ok(workload(WorkloadKind::Deployment, "/spec/template", s.template, Some(s.selector), s.replicas, s.strategy))
+        }
+        ("apps", "StatefulSet") => {
+            let mut json = json.clone();
+            if legacy(obj) {
+                default_selector(&mut json);
+            }
+            let s: StatefulSetSpec = spec_of(&json)?;
+            Ok(workload(WorkloadKind::StatefulSet, "/spec/template", s.template, Some(s.selector), s.replicas, None))
+        }
+        ("apps" | "extensions", "DaemonSet") => {
+            let mut json = json.clone();
+            if legacy(obj) {
+                default_selector(&mut json);
+            }
+            let s: DaemonSetSpec = spec_of(&json)?;
+            Ok(workload(WorkloadKind::DaemonSet, "/spec/template", s.template, Some(s.selector), None, None))
+        }
+        ("apps" | "extensions", "ReplicaSet") => {
+            let mut json = json.clone();
+            if legacy(obj) {
+                default_selector(&mut json);
+            }
+            let s: ReplicaSetSpec = spec_of(&json)?;
+            Ok(workload(WorkloadKind::ReplicaSet, "/spec/template", s.template.unwrap_or_default(), Some(s.selector), s.replicas, None))
+        }
+        ("", "ReplicationController") => {
+            let s: ReplicationControllerSpec = spec_of(json)?;
+            let template = s.template.unwrap_or_default();
+            let selector = s.selector.map(|m| LabelSelector {
+                match_labels: Some(m),
+                match_expressions: None,
+            });
+            let mut w = workload(WorkloadKind::ReplicationController, "/spec/template", template, selector, s.replicas, None);
+            if let Typed::Workload(w) = &mut w {
+                if w.selector.is_none() {
+                    w.selector_ptr = None;
+                }
+            }
+            Ok(w)
+        }
+        ("batch", "Job") => {
+            let s: JobSpec = spec_of(json)?;
+            let manual = s.manual_selector == Some(true);
+            let sel = if manual { s.selector } else { None };
+            let mut w = workload(WorkloadKind::Job, "/spec/template", s.template, sel, None, None);
+            if !manual {
+                if let Typed::Workload(w) = &mut w {
+                    w.selector_ptr = None;
+                }
+            }
+            Ok(w)
+        }
+        ("batch", "CronJob") => {
+            let s: CronJobSpec = spec_of(json)?;
+            let template = s.job_template.spec.map(|j| j.template).unwrap_or_default();
+            let mut w = workload(WorkloadKind::CronJob, "/spec/jobTemplate/spec/template", template, None, None, None);
+            if let Typed::Workload(w) = &mut w {
+                w.selector_ptr = None;
+            }
+            Ok(w)
+        }
+        ("", "Pod") => {
+            let spec: PodSpec = spec_of(json)?;
+            let metadata: Option<ObjectMeta> = Some(obj.meta.clone());
+            let mut w = workload(
+                WorkloadKind::Pod,
+                "",
+                PodTemplateSpec {
+                    metadata,
+                    spec: Some(spec),
+                },
+                None,
+                None,
+                None,
+            );
+            if let Typed::Workload(w) = &mut w {
+                w.selector_ptr = None;
+            }
+            Ok(w)
+        }
+        ("argoproj.io", "Rollout") => rollout(json),
+        ("", "Service") => match json.get("spec") {
+            Some(s) => Ok(Typed::Service(Box::new(typed(s, "/spec")?))),
+            None => Ok(Typed::Service(Box::default())),
+        },
+        ("monitoring.coreos.com", "ServiceMonitor" | "PodMonitor") => Ok(monitor(obj, json)),
+        _ => validate_builtin(obj, json).map(|_| Typed::Other),
+    };
+    match result {
+        Err(_) if legacy(obj) => Ok(Typed::Other),
+        r => r,
+    }
+}
+
+fn workload(
+    kind: WorkloadKind,
+    template_ptr: &'static str,
+    template: PodTemplateSpec,
+    selector: Option<LabelSelector>,
+    replicas: Option<i32>,
+    deployment_strategy: Option<DeploymentStrategy>,
+) -> Typed {
+    Typed::Workload(Box::new(Workload {
+        kind,
+        template_ptr,
+        template,
+        selector_ptr: Some("/spec/selector"),
+        selector,
+        replicas,
+        deployment_strategy,
+    }))
+}
+
+/// Legacy API versions defaulted the selector from the template labels.
+fn default_selector(json: &mut J) {
+    if json.pointer("/spec/selector").is_none() {
+        if let Some(labels) = json.pointer("/spec/template/metadata/labels").cloned() {
+            if let Some(J::Object(spec)) = json.get_mut("spec") {
+                spec.insert("selector".into(), serde_json::json!({ "matchLabels": labels }));
+            }
+        }
+    }
+}
+
+fn rollout(json: &J) -> Result<Typed, Err> {
+    let Some(spec) = json.get("spec") else {
+        return Err((String::new(), "missing field `spec`".into()));
+    };
+    // A Rollout may reference a Deployment's template (workloadRef) instead of holding one.
+    let Some(t) = spec.get("template") else {
+        return Ok(Typed::Other);
+    };
+    let template: PodTemplateSpec = typed(t, "/spec/template")?;
+    let selector: Option<LabelSelector> = match spec.get("selector") {
+        Some(s) => Some(typed(s, "/spec/selector")?),
+        None => None,
+    };
+    let replicas = match spec.get("replicas") {
+        Some(r) => Some(typed::<i32>(r, "/spec/replicas")?),
+        None => None,
+    };
+    let mut w = workload(WorkloadKind::Rollout, "/spec/template", template, selector, replicas, None);
+    if let Typed::Workload(w) = &mut w {
+        if w.selector.is_none() {
+            w.selector_ptr = None;
+        }
+    }
+    Ok(w)
+}
+
+fn monitor(obj: &Object, json: &J) -> Typed {
+    let selector = json
+        .pointer("/spec/selector")
+        .and_then(|s| serde_json::from_value::<LabelSelector>(s.clone()).ok())
+        .unwrap_or_default();
+    let ns = json.pointer("/spec/namespaceSelector");
+    let any_namespace = ns.and_then(|n| n.get("any")).and_then(J::as_bool).unwrap_or(false);
+    let match_names = ns
+        .and_then(|n| n.get("matchNames"))
+        .and_then(J::as_array)
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default();
+    Typed::Monitor(Box::new(Monitor {
+        pod_monitor: obj.kind == "PodMonitor",
+        selector,
+        any_namespace,
+        match_names,
+    }))
+}
+
+macro_rules! validate_types {
+    ($obj:expr, $json:expr, $($t:ty),* $(,)?) => {
+        $(
+            if $obj.api_version == <$t as k8s_openapi::Resource>::API_VERSION && $obj.kind == <$t as k8s_openapi::Resource>::KIND {
+                return typed::<$t>($json, "").map(|_| ());
+            }
+        )*
+    };
+}
+
+/// Deserialize other built-in kinds fully, to catch wrong field types.
+fn validate_builtin(obj: &Object, json: &J) -> Result<(), Err> {
+    use k8s_openapi::api::{autoscaling, core::v1 as core, networking::v1 as net, policy::v1 as policy, rbac::v1 as rbac};
+    use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
+    validate_types!(
+        obj,
+        json,
+        core::ConfigMap,
+        core::Secret,
+        core::ServiceAccount,
+        core::Namespace,
+        core::PersistentVolumeClaim,
+        core::PersistentVolume,
+        core::LimitRange,
+        core::ResourceQuota,
+        core::Endpoints,
+        net::Ingress,
+        net::IngressClass,
+        net::NetworkPolicy,
+        rbac::Role,
+        rbac::RoleBinding,
+        rbac::ClusterRole,
+        rbac::ClusterRoleBinding,
+        autoscaling::v2::HorizontalPodAutoscaler,
+        autoscaling::v1::HorizontalPodAutoscaler,
+        policy::PodDisruptionBudget,
+        CustomResourceDefinition,
+    );
+    Ok(())
+}

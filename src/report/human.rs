@@ -1,0 +1,129 @@
+//! `--format human`: rustc/miette-style diagnostics with a labelled snippet.
+
+use crate::finding::{Finding, Severity};
+use crate::lint::Report;
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use std::fmt;
+use std::sync::Arc;
+
+/// How to render.
+#[derive(Clone, Copy, Debug)]
+pub struct Style {
+    pub color: bool,
+    pub width: usize,
+}
+
+struct Diag<'a> {
+    finding: &'a Finding,
+    header: String,
+    source: &'a NamedSource<Arc<str>>,
+    span: SourceSpan,
+}
+
+impl fmt::Debug for Diag<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.header)
+    }
+}
+impl fmt::Display for Diag<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.header)
+    }
+}
+impl std::error::Error for Diag<'_> {}
+
+impl Diagnostic for Diag<'_> {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.finding.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.finding.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(self.source)
+    }
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let label = self.finding.object.as_ref().map(|o| o.to_string());
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(label, self.span))))
+    }
+}
+
+fn theme(color: bool) -> GraphicalTheme {
+    let mut t = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    // The header already says error/warning/info, rustc style.
+    t.characters.error = String::new();
+    t.characters.warning = String::new();
+    t.characters.advice = String::new();
+    t
+}
+
+pub fn render(report: &Report, style: Style) -> String {
+    let handler = GraphicalReportHandler::new_themed(theme(style.color))
+        .with_links(false)
+        .with_width(style.width)
+        .with_context_lines(1);
+    let mut out = String::new();
+    let mut sources: Vec<Option<NamedSource<Arc<str>>>> = (0..report.files.len()).map(|_| None).collect();
+    for f in &report.findings {
+        let file = &report.files[f.file];
+        let src = sources[f.file].get_or_insert_with(|| NamedSource::new(&file.name, Arc::from(file.text.as_str())));
+        let start = file.offset(f.span.start);
+        let end = file.offset(f.span.end).max(start);
+        let header = if style.color {
+            let code = match f.severity {
+                Severity::Error => "\x1b[1;31m",
+                Severity::Warning => "\x1b[1;33m",
+                Severity::Info => "\x1b[1;36m",
+            };
+            format!("{code}{}[{}]\x1b[0m\x1b[1m: {}\x1b[0m", f.severity, f.rule, f.message)
+        } else {
+            format!("{}[{}]: {}", f.severity, f.rule, f.message)
+        };
+        let diag = Diag {
+            finding: f,
+            header,
+            source: src,
+            span: SourceSpan::new(start.into(), end - start),
+        };
+        let mut buf = String::new();
+        if handler.render_report(&mut buf, &diag).is_err() {
+            buf = format!("{}\n", diag.header);
+        }
+        // miette indents the header by the (empty) severity icon; keep it flush left.
+        out.push_str(buf.trim_start_matches(' '));
+        out.push('\n');
+    }
+    for n in &report.notices {
+        out.push_str(&format!("note: {n}\n"));
+    }
+    out.push_str(&summary_line(report));
+    out
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
+}
+
+pub fn summary_line(report: &Report) -> String {
+    let mut parts = vec![plural(report.count(Severity::Error), "error"), plural(report.count(Severity::Warning), "warning")];
+    let infos = report.count(Severity::Info);
+    if infos > 0 {
+        parts.push(plural(infos, "info"));
+    }
+    let mut s = format!(
+        "{} in {}; {} in {} checked",
+        parts.join(", "),
+        plural(report.files_with_findings(), "file"),
+        plural(report.objects, "object"),
+        plural(report.files_with_objects, "file"),
+    );
+    if report.skipped_documents > 0 {
+        s.push_str(&format!(" ({} not Kubernetes, skipped)", plural(report.skipped_documents, "document")));
+    }
+    s.push('\n');
+    s
+}

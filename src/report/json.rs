@@ -1,0 +1,51 @@
+//! `--format json`: the v1 contract of DESIGN.md §5.
+
+use super::Region;
+use crate::finding::Severity;
+use crate::lint::Report;
+use serde_json::json;
+
+pub fn render(report: &Report) -> String {
+    let findings: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let file = &report.files[f.file];
+            let r = Region::of(f);
+            json!({
+                "rule": f.rule,
+                "severity": f.severity,
+                "message": f.message,
+                "file": file.name,
+                "line": r.line,
+                "column": r.column,
+                "endLine": r.end_line,
+                "endColumn": r.end_column,
+                "object": f.object,
+                "path": f.path,
+                "help": f.help,
+            })
+        })
+        .collect();
+    let doc = json!({
+        "version": 1,
+        "findings": findings,
+        "summary": summary(report),
+    });
+    let mut s = serde_json::to_string_pretty(&doc).expect("serializable");
+    s.push('\n');
+    s
+}
+
+pub fn summary(report: &Report) -> serde_json::Value {
+    json!({
+        "errors": report.count(Severity::Error),
+        "warnings": report.count(Severity::Warning),
+        "infos": report.count(Severity::Info),
+        "filesWithFindings": report.files_with_findings(),
+        "files": report.files.len(),
+        "filesWithObjects": report.files_with_objects,
+        "objects": report.objects,
+        "skippedDocuments": report.skipped_documents,
+    })
+}

@@ -1,0 +1,178 @@
+//! Probe rules: every long-running container tells Kubernetes when it is alive and ready.
+
+use super::{Context, Rule};
+use crate::finding::{Finding, Severity};
+use crate::manifest::{Object, Target};
+use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+
+fn long_running_containers(obj: &Object) -> Vec<(String, &k8s_openapi::api::core::v1::Container)> {
+    match obj.workload() {
+        Some(w) if w.long_running() => w.containers().collect(),
+        _ => Vec::new(),
+    }
+}
+
+pub struct LivenessProbeMissing;
+impl Rule for LivenessProbeMissing {
+    fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
+        long_running_containers(obj)
+            .into_iter()
+            .filter(|(_, c)| c.liveness_probe.is_none())
+            .map(|(ptr, c)| {
+                let mut f = obj.finding(
+                    "liveness-probe-missing",
+                    Severity::Warning,
+                    &format!("{ptr}/name"),
+                    Target::Entry,
+                    format!("container \"{}\" of {} has no livenessProbe", c.name, obj.label()),
+                );
+                f.help = Some("add a livenessProbe so the kubelet restarts the container when it hangs".into());
+                f
+            })
+            .collect()
+    }
+}
+
+pub struct ReadinessProbeMissing;
+impl Rule for ReadinessProbeMissing {
+    fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
+        let service = ctx.services_selecting(obj).next();
+        long_running_containers(obj)
+            .into_iter()
+            .filter(|(_, c)| c.readiness_probe.is_none())
+            .map(|(ptr, c)| {
+                let (severity, why) = match service {
+                    Some(s) => (Severity::Error, format!("; Service/{} sends it traffic before it is ready", s.name.as_deref().unwrap_or("?"))),
+                    None => (Severity::Warning, String::new()),
+                };
+                let mut f = obj.finding(
+                    "readiness-probe-missing",
+                    severity,
+                    &format!("{ptr}/name"),
+                    Target::Entry,
+                    format!("container \"{}\" of {} has no readinessProbe{why}", c.name, obj.label()),
+                );
+                f.help = Some("add a readinessProbe that fails while the app starts and after it receives SIGTERM".into());
+                f
+            })
+            .collect()
+    }
+}
+
+pub struct ProbesIdentical;
+impl Rule for ProbesIdentical {
+    fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for (ptr, c) in long_running_containers(obj) {
+            let (Some(l), Some(r)) = (&c.liveness_probe, &c.readiness_probe) else { continue };
+            let (lf, rf) = (l.failure_threshold.unwrap_or(3), r.failure_threshold.unwrap_or(3));
+            if normalized(l) == normalized(r) && lf <= rf {
+                let mut f = obj.finding(
+                    "probes-identical",
+                    Severity::Warning,
+                    &format!("{ptr}/livenessProbe"),
+                    Target::Key,
+                    format!("container \"{}\" of {} has identical liveness and readiness probes", c.name, obj.label()),
+                );
+                f.help = Some(
+                    "when the app is busy both fail together and the kubelet restarts pods that only needed a break from traffic; \
+                     check a cheaper liveness endpoint or give liveness a higher failureThreshold"
+                        .into(),
+                );
+                out.push(f);
+            }
+        }
+        out
+    }
+}
+
+/// A probe with Kubernetes' defaults filled in and failureThreshold cleared,
+/// so that `periodSeconds: 10` equals an unset period.
+fn normalized(p: &k8s_openapi::api::core::v1::Probe) -> k8s_openapi::api::core::v1::Probe {
+    let mut p = p.clone();
+    p.failure_threshold = None;
+    p.period_seconds = Some(p.period_seconds.unwrap_or(10));
+    p.timeout_seconds = Some(p.timeout_seconds.unwrap_or(1));
+    p.success_threshold = Some(p.success_threshold.unwrap_or(1));
+    p.initial_delay_seconds = Some(p.initial_delay_seconds.unwrap_or(0));
+    if let Some(h) = &mut p.http_get {
+        h.path = Some(h.path.clone().unwrap_or_else(|| "/".into()));
+        h.scheme = Some(h.scheme.clone().unwrap_or_else(|| "HTTP".into()));
+    }
+    p
+}
+
+pub struct ProbePortUndeclared;
+impl Rule for ProbePortUndeclared {
+    fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
+        let Some(w) = obj.workload() else { return Vec::new() };
+        let mut out = Vec::new();
+        for (ptr, c) in w.containers().chain(w.init_containers()) {
+            let ports = c.ports.as_deref().unwrap_or_default();
+            let probes = [("livenessProbe", &c.liveness_probe), ("readinessProbe", &c.readiness_probe), ("startupProbe", &c.startup_probe)];
+            for (pname, probe) in probes {
+                let Some(p) = probe else { continue };
+                let mut targets: Vec<(&str, IntOrString)> = Vec::new();
+                if let Some(h) = &p.http_get {
+                    targets.push(("httpGet", h.port.clone()));
+                }
+                if let Some(t) = &p.tcp_socket {
+                    targets.push(("tcpSocket", t.port.clone()));
+                }
+                if let Some(g) = &p.grpc {
+                    targets.push(("grpc", IntOrString::Int(g.port)));
+                }
+                for (handler, port) in targets {
+                    let at = format!("{ptr}/{pname}/{handler}/port");
+                    let (severity, message) = match &port {
+                        IntOrString::String(name) if !ports.iter().any(|p| p.name.as_deref() == Some(name.as_str())) => (
+                            Severity::Error,
+                            format!("{pname} of container \"{}\" uses port \"{name}\", which the container does not declare; the probe can never succeed", c.name),
+                        ),
+                        IntOrString::Int(n) if !ports.is_empty() && !ports.iter().any(|p| p.container_port == *n) => (
+                            Severity::Warning,
+                            format!("{pname} of container \"{}\" uses port {n}, which is not among the container's ports ({})", c.name, list_ports(ports)),
+                        ),
+                        _ => continue,
+                    };
+                    let mut f = obj.finding("probe-port-undeclared", severity, &at, Target::Value, message);
+                    f.help = Some("declare the port under the container's ports (with a name) and probe it by that name".into());
+                    out.push(f);
+                }
+            }
+        }
+        out
+    }
+}
+
+fn list_ports(ports: &[k8s_openapi::api::core::v1::ContainerPort]) -> String {
+    ports.iter().map(|p| p.container_port.to_string()).collect::<Vec<_>>().join(", ")
+}
+
+pub struct SlowStartWithoutStartupProbe;
+impl Rule for SlowStartWithoutStartupProbe {
+    fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
+        const ID: &str = "slow-start-without-startup-probe";
+        let min: i32 = ctx.config.param(ID, "min-initial-delay-seconds", 60);
+        let mut out = Vec::new();
+        for (ptr, c) in long_running_containers(obj) {
+            let Some(delay) = c.liveness_probe.as_ref().and_then(|l| l.initial_delay_seconds) else { continue };
+            if delay >= min && c.startup_probe.is_none() {
+                let mut f = obj.finding(
+                    ID,
+                    Severity::Warning,
+                    &format!("{ptr}/livenessProbe/initialDelaySeconds"),
+                    Target::Value,
+                    format!("container \"{}\" delays its livenessProbe by {delay}s instead of using a startupProbe", c.name),
+                );
+                f.help = Some(
+                    "add a startupProbe (failureThreshold × periodSeconds ≥ the slowest start) and drop initialDelaySeconds: \
+                     a fixed delay is too long for fast starts and too short for slow ones"
+                        .into(),
+                );
+                out.push(f);
+            }
+        }
+        out
+    }
+}
