@@ -23,7 +23,10 @@ pub struct Report {
 
 impl Report {
     pub fn count(&self, severity: crate::finding::Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity == severity).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
     }
 
     /// Files that have at least one finding.
@@ -59,7 +62,10 @@ pub fn lint_inputs(specs: &[InputSpec], config: &Config) -> Report {
                     severity: crate::finding::Severity::Error,
                     message: format!("{}: {message}", file.name),
                     file: i,
-                    span: Span { start: pos, end: pos },
+                    span: Span {
+                        start: pos,
+                        end: pos,
+                    },
                     path: String::new(),
                     object: None,
                     help: None,
@@ -93,7 +99,16 @@ fn lint_loaded(loaded: Vec<(SourceFile, manifest::Loaded)>, config: &Config) -> 
         notices.extend(l.notices);
         skipped_documents += l.skipped_documents;
     }
-    findings.extend(rules::run(&objects, config));
+    let dirs: Vec<&str> = files
+        .iter()
+        .map(|f| {
+            std::path::Path::new(&f.name)
+                .parent()
+                .and_then(|p| p.to_str())
+                .unwrap_or("")
+        })
+        .collect();
+    findings.extend(rules::run(&objects, &dirs, config));
     findings.retain(|f| config.enabled(f.rule));
     for f in &mut findings {
         if let Some(s) = config.severity(f.rule) {
@@ -101,7 +116,13 @@ fn lint_loaded(loaded: Vec<(SourceFile, manifest::Loaded)>, config: &Config) -> 
         }
     }
     findings.sort_by(|a, b| {
-        (a.file, a.span.start, a.span.end, a.rule, &a.message).cmp(&(b.file, b.span.start, b.span.end, b.rule, &b.message))
+        (a.file, a.span.start, a.span.end, a.rule, &a.message).cmp(&(
+            b.file,
+            b.span.start,
+            b.span.end,
+            b.rule,
+            &b.message,
+        ))
     });
     Report {
         files,

@@ -30,9 +30,18 @@ fn run(cli: Cli) -> Result<u8, String> {
                     let color = match args.color {
                         Color::Always => true,
                         Color::Never => false,
-                        Color::Auto => std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+                        Color::Auto => {
+                            std::io::stdout().is_terminal()
+                                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                        }
                     };
-                    report::human::render(&report, report::human::Style { color, width: terminal_width() })
+                    report::human::render(
+                        &report,
+                        report::human::Style {
+                            color,
+                            width: terminal_width(),
+                        },
+                    )
                 }
             };
             out(&text, &mut stdout)?;
@@ -49,7 +58,9 @@ fn run(cli: Cli) -> Result<u8, String> {
             let text = match args.format {
                 RulesFormat::Table => docs::text_table(),
                 RulesFormat::Markdown => docs::markdown_table(),
-                RulesFormat::Json => serde_json::to_string_pretty(&docs::all()).map_err(|e| e.to_string())? + "\n",
+                RulesFormat::Json => {
+                    serde_json::to_string_pretty(&docs::all()).map_err(|e| e.to_string())? + "\n"
+                }
             };
             out(&text, &mut stdout)?;
             Ok(0)
@@ -59,11 +70,17 @@ fn run(cli: Cli) -> Result<u8, String> {
                 out(&docs::explain(&d), &mut stdout)?;
                 Ok(0)
             }
-            None => Err(format!("unknown rule `{rule}`; `kubectl strategy rules` lists them")),
+            None => Err(format!(
+                "unknown rule `{rule}`; `kubectl strategy rules` lists them"
+            )),
         },
     }
 }
 
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&w| w >= 40).unwrap_or(100)
+    std::env::var("COLUMNS")
+        .ok()
+        .and_then(|c| c.parse().ok())
+        .filter(|&w| w >= 40)
+        .unwrap_or(100)
 }

@@ -52,7 +52,10 @@ impl SourceFile {
     pub fn line_count(&self) -> usize {
         let starts = self.line_starts();
         if self.text.is_empty() || self.text.ends_with('\n') {
-            starts.len().saturating_sub(1).max(usize::from(!self.text.is_empty()))
+            starts
+                .len()
+                .saturating_sub(1)
+                .max(usize::from(!self.text.is_empty()))
         } else {
             starts.len()
         }
@@ -96,13 +99,20 @@ pub enum InputSpec {
 pub enum ReadOutcome {
     Text(SourceFile),
     /// Could not be decoded or read; the position is where decoding failed.
-    Broken { file: SourceFile, pos: Pos, message: String },
+    Broken {
+        file: SourceFile,
+        pos: Pos,
+        message: String,
+    },
 }
 
 /// Does a file name look like a manifest?
 pub fn is_manifest_name(path: &Path) -> bool {
     matches!(
-        path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(),
+        path.extension()
+            .and_then(|e| e.to_str())
+            .map(|e| e.to_ascii_lowercase())
+            .as_deref(),
         Some("yaml" | "yml" | "json")
     )
 }
@@ -125,9 +135,12 @@ pub fn discover(paths: &[String]) -> (Vec<InputSpec>, Vec<String>) {
             continue;
         }
         let mut found = Vec::new();
-        let walker = walkdir::WalkDir::new(path).follow_links(true).into_iter().filter_entry(|e| {
-            e.depth() == 0 || !e.file_name().to_str().is_some_and(|n| n.starts_with('.'))
-        });
+        let walker = walkdir::WalkDir::new(path)
+            .follow_links(true)
+            .into_iter()
+            .filter_entry(|e| {
+                e.depth() == 0 || !e.file_name().to_str().is_some_and(|n| n.starts_with('.'))
+            });
         for entry in walker {
             match entry {
                 Ok(e) if e.file_type().is_file() && is_manifest_name(e.path()) => {
@@ -135,11 +148,16 @@ pub fn discover(paths: &[String]) -> (Vec<InputSpec>, Vec<String>) {
                 }
                 Ok(_) => {}
                 Err(err) => {
-                    let at = err.path().map(|p| p.display().to_string()).unwrap_or_else(|| p.clone());
+                    let at = err
+                        .path()
+                        .map(|p| p.display().to_string())
+                        .unwrap_or_else(|| p.clone());
                     let why = if err.loop_ancestor().is_some() {
                         "symlink loop, not followed".to_string()
                     } else {
-                        err.io_error().map(|e| e.to_string()).unwrap_or_else(|| err.to_string())
+                        err.io_error()
+                            .map(|e| e.to_string())
+                            .unwrap_or_else(|| err.to_string())
                     };
                     notices.push(format!("{at}: skipped: {why}"));
                 }

@@ -16,7 +16,12 @@ pub fn to_json(node: &Node) -> J {
                     Some(inner) if is_string_map_key(&key) => J::Object(
                         inner
                             .iter()
-                            .map(|i| (i.key.scalar_text().unwrap_or_default(), scalar_as_string(&i.value)))
+                            .map(|i| {
+                                (
+                                    i.key.scalar_text().unwrap_or_default(),
+                                    scalar_as_string(&i.value),
+                                )
+                            })
                             .collect(),
                     ),
                     _ => to_json(&e.value),

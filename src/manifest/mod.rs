@@ -56,13 +56,24 @@ impl Object {
 
     /// A human label: `Deployment/api`.
     pub fn label(&self) -> String {
-        format!("{}/{}", self.kind, self.name.as_deref().unwrap_or("<unnamed>"))
+        format!(
+            "{}/{}",
+            self.kind,
+            self.name.as_deref().unwrap_or("<unnamed>")
+        )
     }
 
     /// Build a finding at `pointer` (relative to the object). When the pointer
     /// does not exist, the finding goes to the deepest existing parent.
     /// `Target` chooses the key, the `key: value` entry or the value.
-    pub fn finding(&self, rule: &'static str, severity: Severity, pointer: &str, target: Target, message: String) -> Finding {
+    pub fn finding(
+        &self,
+        rule: &'static str,
+        severity: Severity,
+        pointer: &str,
+        target: Target,
+        message: String,
+    ) -> Finding {
         let (loc, found_ptr) = match self.root.locate(pointer) {
             Some(l) => (l, pointer.to_string()),
             None => self.root.deepest(pointer),
@@ -126,11 +137,17 @@ fn looks_like_helm_template(text: &str) -> bool {
 /// Load every document of a file.
 pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
     let mut out = Loaded::default();
-    if looks_like_helm_template(&file.text) {
-        out.notices.push(format!("{}: skipped: looks like a Helm template ({{{{ … }}}})", file.name));
+    let docs = parse::parse_stream(&file.text);
+    let templated = file.text.contains("{{")
+        && (looks_like_helm_template(&file.text) || docs.iter().any(|d| d.result.is_err()));
+    if templated {
+        out.notices.push(format!(
+            "{}: skipped: looks like a Helm/Go template ({{{{ … }}}})",
+            file.name
+        ));
         return out;
     }
-    for doc in parse::parse_stream(&file.text) {
+    for doc in docs {
         out.documents += 1;
         let root = match doc.result {
             Ok(root) => root,
@@ -158,7 +175,10 @@ pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
             out.documents -= 1;
             continue;
         }
-        let api_version = root.get("apiVersion").and_then(Node::as_str).map(str::to_owned);
+        let api_version = root
+            .get("apiVersion")
+            .and_then(Node::as_str)
+            .map(str::to_owned);
         let kind = root.get("kind").and_then(Node::as_str).map(str::to_owned);
         let (Some(_), Some(kind)) = (api_version, kind) else {
             out.skipped_documents += 1;
@@ -166,12 +186,19 @@ pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
         };
         if kind.ends_with("List") && root.get("items").is_some() {
             let Some(items) = root.get("items").and_then(Node::as_seq) else {
-                out.findings.push(bad_list(file_index, doc.index, &root, "/items", "`items` of a List must be a sequence of objects"));
+                out.findings.push(bad_list(
+                    file_index,
+                    doc.index,
+                    &root,
+                    "/items",
+                    "`items` of a List must be a sequence of objects",
+                ));
                 continue;
             };
             for (i, item) in items.iter().enumerate() {
                 let base = format!("/items/{i}");
-                let ok = item.get("apiVersion").and_then(Node::as_str).is_some() && item.get("kind").and_then(Node::as_str).is_some();
+                let ok = item.get("apiVersion").and_then(Node::as_str).is_some()
+                    && item.get("kind").and_then(Node::as_str).is_some();
                 if !ok {
                     out.findings.push(bad_list(
                         file_index,
@@ -193,7 +220,10 @@ pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
 
 fn bad_list(file: usize, doc: usize, root: &Node, ptr: &str, message: &str) -> Finding {
     let _ = doc;
-    let loc = root.locate(ptr).unwrap_or(Located { node: root, entry: None });
+    let loc = root.locate(ptr).unwrap_or(Located {
+        node: root,
+        entry: None,
+    });
     Finding {
         rule: "invalid-manifest",
         severity: Severity::Error,
@@ -208,21 +238,38 @@ fn bad_list(file: usize, doc: usize, root: &Node, ptr: &str, message: &str) -> F
 
 impl Loaded {
     fn objects_push(&mut self, file: usize, doc: usize, base: String, root: Node) {
-        let api_version = root.get("apiVersion").and_then(Node::as_str).unwrap_or_default().to_owned();
-        let kind = root.get("kind").and_then(Node::as_str).unwrap_or_default().to_owned();
-        let name = root.pointer("/metadata/name").and_then(Node::as_str).map(str::to_owned);
-        let namespace = root.pointer("/metadata/namespace").and_then(Node::as_str).map(str::to_owned);
+        let api_version = root
+            .get("apiVersion")
+            .and_then(Node::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let kind = root
+            .get("kind")
+            .and_then(Node::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let name = root
+            .pointer("/metadata/name")
+            .and_then(Node::as_str)
+            .map(str::to_owned);
+        let namespace = root
+            .pointer("/metadata/namespace")
+            .and_then(Node::as_str)
+            .map(str::to_owned);
         let mut json = json::to_json(&root);
-        if matches!(kind.as_str(), "Service" | "ReplicationController") {
-            if let Some(J::Object(sel)) = json.pointer_mut("/spec/selector") {
+        if matches!(kind.as_str(), "Service" | "ReplicationController")
+            && let Some(J::Object(sel)) = json.pointer_mut("/spec/selector") {
                 for v in sel.values_mut() {
                     if !v.is_string() {
-                        let text = if v.is_null() { String::new() } else { v.to_string() };
+                        let text = if v.is_null() {
+                            String::new()
+                        } else {
+                            v.to_string()
+                        };
                         *v = J::String(text);
                     }
                 }
             }
-        }
         let mut obj = Object {
             file,
             doc,
@@ -246,9 +293,26 @@ impl Loaded {
             Ok(t) => obj.typed = t,
             Err(e) => errors.push(e),
         }
+        if let Some(w) = obj.workload() {
+            // k8s-openapi defaults a missing container name to ""; the API server requires one.
+            for (ptr, c) in w.containers().chain(w.init_containers()) {
+                if c.name.is_empty() {
+                    errors.push((ptr, "missing field `name`".into()));
+                }
+            }
+        }
         for (ptr, msg) in errors {
-            let mut f = obj.finding("invalid-manifest", Severity::Error, &ptr, Target::Value, format!("{} {}: {msg}", obj.label(), describe_ptr(&ptr)));
-            f.help = Some("the API server rejects this object; fix the field's type or add the missing field".into());
+            let mut f = obj.finding(
+                "invalid-manifest",
+                Severity::Error,
+                &ptr,
+                Target::Value,
+                format!("{} {}: {msg}", obj.label(), describe_ptr(&ptr)),
+            );
+            f.help = Some(
+                "the API server rejects this object; fix the field's type or add the missing field"
+                    .into(),
+            );
             self.findings.push(f);
         }
         self.objects.push(obj);
@@ -256,7 +320,11 @@ impl Loaded {
 }
 
 fn describe_ptr(ptr: &str) -> String {
-    if ptr.is_empty() { "object".into() } else { format!("field {}", ptr) }
+    if ptr.is_empty() {
+        "object".into()
+    } else {
+        format!("field {}", ptr)
+    }
 }
 
 /// Deserialize a part of the object into a typed value; errors carry the

@@ -35,7 +35,11 @@ struct Chunk<'a> {
 }
 
 fn is_doc_marker(line: &str) -> bool {
-    line.starts_with("---") && matches!(line.as_bytes().get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
+    line.starts_with("---")
+        && matches!(
+            line.as_bytes().get(3),
+            None | Some(b' ' | b'\t' | b'\r' | b'\n')
+        )
 }
 
 fn split_chunks(text: &str) -> Vec<Chunk<'_>> {
@@ -166,7 +170,11 @@ impl Builder {
     }
 
     /// Feed one event; returns a finished document root.
-    fn event(&mut self, ev: Event<'_>, span: saphyr_parser::Span) -> Result<Option<Node>, ParseError> {
+    fn event(
+        &mut self,
+        ev: Event<'_>,
+        span: saphyr_parser::Span,
+    ) -> Result<Option<Node>, ParseError> {
         let start = self.pos(span.start);
         let end = self.pos(span.end);
         match ev {
@@ -180,7 +188,9 @@ impl Builder {
             Event::DocumentEnd => Ok(self.root.take()),
             Event::Scalar(text, style, anchor, tag) => {
                 let value = if style == ScalarStyle::Plain
-                    && !tag.as_ref().is_some_and(|t| t.suffix == "str" || t.handle == "!")
+                    && !tag
+                        .as_ref()
+                        .is_some_and(|t| t.suffix == "str" || t.handle == "!")
                 {
                     resolve_plain(&text)
                 } else {
@@ -238,7 +248,11 @@ impl Builder {
             Event::SequenceEnd | Event::MappingEnd => {
                 let frame = self.stack.pop().expect("balanced events");
                 let (node, anchor) = match frame {
-                    Frame::Seq { start, anchor, items } => {
+                    Frame::Seq {
+                        start,
+                        anchor,
+                        items,
+                    } => {
                         let end = items.last().map_or(start, |n| n.span.end);
                         (
                             Node {
@@ -249,9 +263,14 @@ impl Builder {
                         )
                     }
                     Frame::Map {
-                        start, anchor, entries, ..
+                        start,
+                        anchor,
+                        entries,
+                        ..
                     } => {
-                        let end = entries.last().map_or(start, |e| e.value.span.end.max(e.key.span.end));
+                        let end = entries
+                            .last()
+                            .map_or(start, |e| e.value.span.end.max(e.key.span.end));
                         (
                             Node {
                                 span: Span { start, end },
@@ -307,7 +326,13 @@ impl Builder {
                     None => {
                         let dup = entries.iter().any(|e| key_text(&e.key) == name);
                         if entries.len() >= 16 {
-                            *seen = Some(entries.iter().map(|e| key_text(&e.key)).chain([name.clone()]).collect());
+                            *seen = Some(
+                                entries
+                                    .iter()
+                                    .map(|e| key_text(&e.key))
+                                    .chain([name.clone()])
+                                    .collect(),
+                            );
                         }
                         dup
                     }
@@ -318,7 +343,10 @@ impl Builder {
                         message: format!("duplicate key `{name}`"),
                     });
                 }
-                entries.push(Entry { key: k, value: node });
+                entries.push(Entry {
+                    key: k,
+                    value: node,
+                });
                 Ok(None)
             }
         }
@@ -326,7 +354,8 @@ impl Builder {
 }
 
 fn key_text(k: &Node) -> String {
-    k.scalar_text().unwrap_or_else(|| format!("<{}>", k.type_name()))
+    k.scalar_text()
+        .unwrap_or_else(|| format!("<{}>", k.type_name()))
 }
 
 /// YAML merge key (`<<: *defaults`): copy entries the mapping does not have.
@@ -366,7 +395,10 @@ mod tests {
         assert!(docs[0].result.is_ok());
         assert!(docs[1].result.is_err());
         let c = docs[2].result.as_ref().unwrap();
-        assert_eq!(c.entry("c").unwrap().key.span.start, Pos { line: 5, col: 0 });
+        assert_eq!(
+            c.entry("c").unwrap().key.span.start,
+            Pos { line: 5, col: 0 }
+        );
     }
 
     #[test]
@@ -383,7 +415,14 @@ mod tests {
             y.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n", p = i - 1));
         }
         let docs = parse_stream(&y);
-        assert!(docs[0].result.as_ref().unwrap_err().message.contains("alias"));
+        assert!(
+            docs[0]
+                .result
+                .as_ref()
+                .unwrap_err()
+                .message
+                .contains("alias")
+        );
     }
 
     #[test]

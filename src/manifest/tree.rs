@@ -231,7 +231,9 @@ pub fn resolve_plain(s: &str) -> Value {
         "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => {
             return Value::Bool(false);
         }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => return Value::Float(f64::INFINITY),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
+            return Value::Float(f64::INFINITY);
+        }
         "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
         ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
         _ => {}
@@ -244,11 +246,10 @@ pub fn resolve_plain(s: &str) -> Value {
     if let Some(i) = parse_int(s) {
         return Value::Int(i);
     }
-    if is_float(s) {
-        if let Ok(f) = s.replace('_', "").parse::<f64>() {
+    if is_float(s)
+        && let Ok(f) = s.replace('_', "").parse::<f64>() {
             return Value::Float(f);
         }
-    }
     Value::Str(s.to_owned())
 }
 

@@ -3,9 +3,13 @@
 //! ReplicationController, Job, CronJob, Pod and Argo Rollout).
 
 use super::{Object, typed};
-use k8s_openapi::api::apps::v1::{DaemonSetSpec, DeploymentSpec, DeploymentStrategy, ReplicaSetSpec, StatefulSetSpec};
+use k8s_openapi::api::apps::v1::{
+    DaemonSetSpec, DeploymentSpec, DeploymentStrategy, ReplicaSetSpec, StatefulSetSpec,
+};
 use k8s_openapi::api::batch::v1::{CronJobSpec, JobSpec};
-use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec, ReplicationControllerSpec, ServiceSpec};
+use k8s_openapi::api::core::v1::{
+    PodSpec, PodTemplateSpec, ReplicationControllerSpec, ServiceSpec,
+};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde_json::Value as J;
 use std::collections::BTreeMap;
@@ -63,11 +67,19 @@ impl Workload {
     }
 
     pub fn template_labels(&self) -> &BTreeMap<String, String> {
-        self.template.metadata.as_ref().and_then(|m| m.labels.as_ref()).unwrap_or(&EMPTY)
+        self.template
+            .metadata
+            .as_ref()
+            .and_then(|m| m.labels.as_ref())
+            .unwrap_or(&EMPTY)
     }
 
     pub fn template_annotations(&self) -> &BTreeMap<String, String> {
-        self.template.metadata.as_ref().and_then(|m| m.annotations.as_ref()).unwrap_or(&EMPTY)
+        self.template
+            .metadata
+            .as_ref()
+            .and_then(|m| m.annotations.as_ref())
+            .unwrap_or(&EMPTY)
     }
 
     /// Pointer to the pod spec (`/spec/template/spec`).
@@ -93,7 +105,9 @@ impl Workload {
     }
 
     /// Containers with their pointers (regular containers only).
-    pub fn containers(&self) -> impl Iterator<Item = (String, &k8s_openapi::api::core::v1::Container)> {
+    pub fn containers(
+        &self,
+    ) -> impl Iterator<Item = (String, &k8s_openapi::api::core::v1::Container)> {
         let base = self.spec_ptr();
         self.pod_spec()
             .into_iter()
@@ -102,7 +116,9 @@ impl Workload {
     }
 
     /// Init containers with their pointers.
-    pub fn init_containers(&self) -> impl Iterator<Item = (String, &k8s_openapi::api::core::v1::Container)> {
+    pub fn init_containers(
+        &self,
+    ) -> impl Iterator<Item = (String, &k8s_openapi::api::core::v1::Container)> {
         let base = self.spec_ptr();
         self.pod_spec()
             .into_iter()
@@ -113,11 +129,10 @@ impl Workload {
 
 /// Does a label selector match a set of labels? An empty selector matches everything.
 pub fn selector_matches(sel: &LabelSelector, labels: &BTreeMap<String, String>) -> bool {
-    if let Some(ml) = &sel.match_labels {
-        if !ml.iter().all(|(k, v)| labels.get(k) == Some(v)) {
+    if let Some(ml) = &sel.match_labels
+        && !ml.iter().all(|(k, v)| labels.get(k) == Some(v)) {
             return false;
         }
-    }
     for e in sel.match_expressions.iter().flatten() {
         let have = labels.get(&e.key);
         let values = e.values.as_deref().unwrap_or_default();
@@ -136,7 +151,8 @@ pub fn selector_matches(sel: &LabelSelector, labels: &BTreeMap<String, String>) 
 }
 
 pub fn selector_is_empty(sel: &LabelSelector) -> bool {
-    sel.match_labels.as_ref().is_none_or(|m| m.is_empty()) && sel.match_expressions.as_ref().is_none_or(|m| m.is_empty())
+    sel.match_labels.as_ref().is_none_or(|m| m.is_empty())
+        && sel.match_expressions.as_ref().is_none_or(|m| m.is_empty())
 }
 
 /// Does a plain map selector (Service) match labels?
@@ -178,7 +194,14 @@ pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
                 default_selector(&mut json);
             }
             let s: DeploymentSpec = spec_of(&json)?;
-            Ok(workload(WorkloadKind::Deployment, "/spec/template", s.template, Some(s.selector), s.replicas, s.strategy))
+            Ok(workload(
+                WorkloadKind::Deployment,
+                "/spec/template",
+                s.template,
+                Some(s.selector),
+                s.replicas,
+                s.strategy,
+            ))
         }
         ("apps", "StatefulSet") => {
             let mut json = json.clone();
@@ -186,7 +209,14 @@ pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
                 default_selector(&mut json);
             }
             let s: StatefulSetSpec = spec_of(&json)?;
-            Ok(workload(WorkloadKind::StatefulSet, "/spec/template", s.template, Some(s.selector), s.replicas, None))
+            Ok(workload(
+                WorkloadKind::StatefulSet,
+                "/spec/template",
+                s.template,
+                Some(s.selector),
+                s.replicas,
+                None,
+            ))
         }
         ("apps" | "extensions", "DaemonSet") => {
             let mut json = json.clone();
@@ -194,7 +224,14 @@ pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
                 default_selector(&mut json);
             }
             let s: DaemonSetSpec = spec_of(&json)?;
-            Ok(workload(WorkloadKind::DaemonSet, "/spec/template", s.template, Some(s.selector), None, None))
+            Ok(workload(
+                WorkloadKind::DaemonSet,
+                "/spec/template",
+                s.template,
+                Some(s.selector),
+                None,
+                None,
+            ))
         }
         ("apps" | "extensions", "ReplicaSet") => {
             let mut json = json.clone();
@@ -202,7 +239,14 @@ pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
                 default_selector(&mut json);
             }
             let s: ReplicaSetSpec = spec_of(&json)?;
-            Ok(workload(WorkloadKind::ReplicaSet, "/spec/template", s.template.unwrap_or_default(), Some(s.selector), s.replicas, None))
+            Ok(workload(
+                WorkloadKind::ReplicaSet,
+                "/spec/template",
+                s.template.unwrap_or_default(),
+                Some(s.selector),
+                s.replicas,
+                None,
+            ))
         }
         ("", "ReplicationController") => {
             let s: ReplicationControllerSpec = spec_of(json)?;
@@ -211,39 +255,48 @@ pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
                 match_labels: Some(m),
                 match_expressions: None,
             });
-            let mut w = workload(WorkloadKind::ReplicationController, "/spec/template", template, selector, s.replicas, None);
-            if let Typed::Workload(w) = &mut w {
-                if w.selector.is_none() {
-                    w.selector_ptr = None;
-                }
-            }
-            Ok(w)
+            Ok(workload(
+                WorkloadKind::ReplicationController,
+                "/spec/template",
+                template,
+                selector,
+                s.replicas,
+                None,
+            ))
         }
         ("batch", "Job") => {
             let s: JobSpec = spec_of(json)?;
-            let manual = s.manual_selector == Some(true);
-            let sel = if manual { s.selector } else { None };
-            let mut w = workload(WorkloadKind::Job, "/spec/template", s.template, sel, None, None);
-            if !manual {
-                if let Typed::Workload(w) = &mut w {
-                    w.selector_ptr = None;
-                }
-            }
-            Ok(w)
+            // Without manualSelector the API server generates the selector.
+            let sel = if s.manual_selector == Some(true) {
+                s.selector
+            } else {
+                None
+            };
+            Ok(workload(
+                WorkloadKind::Job,
+                "/spec/template",
+                s.template,
+                sel,
+                None,
+                None,
+            ))
         }
         ("batch", "CronJob") => {
             let s: CronJobSpec = spec_of(json)?;
             let template = s.job_template.spec.map(|j| j.template).unwrap_or_default();
-            let mut w = workload(WorkloadKind::CronJob, "/spec/jobTemplate/spec/template", template, None, None, None);
-            if let Typed::Workload(w) = &mut w {
-                w.selector_ptr = None;
-            }
-            Ok(w)
+            Ok(workload(
+                WorkloadKind::CronJob,
+                "/spec/jobTemplate/spec/template",
+                template,
+                None,
+                None,
+                None,
+            ))
         }
         ("", "Pod") => {
             let spec: PodSpec = spec_of(json)?;
             let metadata: Option<ObjectMeta> = Some(obj.meta.clone());
-            let mut w = workload(
+            Ok(workload(
                 WorkloadKind::Pod,
                 "",
                 PodTemplateSpec {
@@ -253,11 +306,7 @@ pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
                 None,
                 None,
                 None,
-            );
-            if let Typed::Workload(w) = &mut w {
-                w.selector_ptr = None;
-            }
-            Ok(w)
+            ))
         }
         ("argoproj.io", "Rollout") => rollout(json),
         ("", "Service") => match json.get("spec") {
@@ -285,7 +334,7 @@ fn workload(
         kind,
         template_ptr,
         template,
-        selector_ptr: Some("/spec/selector"),
+        selector_ptr: selector.as_ref().map(|_| "/spec/selector"),
         selector,
         replicas,
         deployment_strategy,
@@ -294,13 +343,14 @@ fn workload(
 
 /// Legacy API versions defaulted the selector from the template labels.
 fn default_selector(json: &mut J) {
-    if json.pointer("/spec/selector").is_none() {
-        if let Some(labels) = json.pointer("/spec/template/metadata/labels").cloned() {
-            if let Some(J::Object(spec)) = json.get_mut("spec") {
-                spec.insert("selector".into(), serde_json::json!({ "matchLabels": labels }));
+    if json.pointer("/spec/selector").is_none()
+        && let Some(labels) = json.pointer("/spec/template/metadata/labels").cloned()
+            && let Some(J::Object(spec)) = json.get_mut("spec") {
+                spec.insert(
+                    "selector".into(),
+                    serde_json::json!({ "matchLabels": labels }),
+                );
             }
-        }
-    }
 }
 
 fn rollout(json: &J) -> Result<Typed, Err> {
@@ -320,12 +370,18 @@ fn rollout(json: &J) -> Result<Typed, Err> {
         Some(r) => Some(typed::<i32>(r, "/spec/replicas")?),
         None => None,
     };
-    let mut w = workload(WorkloadKind::Rollout, "/spec/template", template, selector, replicas, None);
-    if let Typed::Workload(w) = &mut w {
-        if w.selector.is_none() {
+    let mut w = workload(
+        WorkloadKind::Rollout,
+        "/spec/template",
+        template,
+        selector,
+        replicas,
+        None,
+    );
+    if let Typed::Workload(w) = &mut w
+        && w.selector.is_none() {
             w.selector_ptr = None;
         }
-    }
     Ok(w)
 }
 
@@ -335,11 +391,18 @@ fn monitor(obj: &Object, json: &J) -> Typed {
         .and_then(|s| serde_json::from_value::<LabelSelector>(s.clone()).ok())
         .unwrap_or_default();
     let ns = json.pointer("/spec/namespaceSelector");
-    let any_namespace = ns.and_then(|n| n.get("any")).and_then(J::as_bool).unwrap_or(false);
+    let any_namespace = ns
+        .and_then(|n| n.get("any"))
+        .and_then(J::as_bool)
+        .unwrap_or(false);
     let match_names = ns
         .and_then(|n| n.get("matchNames"))
         .and_then(J::as_array)
-        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
+        .map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect()
+        })
         .unwrap_or_default();
     Typed::Monitor(Box::new(Monitor {
         pod_monitor: obj.kind == "PodMonitor",
@@ -361,7 +424,10 @@ macro_rules! validate_types {
 
 /// Deserialize other built-in kinds fully, to catch wrong field types.
 fn validate_builtin(obj: &Object, json: &J) -> Result<(), Err> {
-    use k8s_openapi::api::{autoscaling, core::v1 as core, networking::v1 as net, policy::v1 as policy, rbac::v1 as rbac};
+    use k8s_openapi::api::{
+        autoscaling, core::v1 as core, networking::v1 as net, policy::v1 as policy,
+        rbac::v1 as rbac,
+    };
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
     validate_types!(
         obj,

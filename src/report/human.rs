@@ -2,7 +2,9 @@
 
 use crate::finding::{Finding, Severity};
 use crate::lint::Report;
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
+use miette::{
+    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
+};
 use std::fmt;
 use std::sync::Arc;
 
@@ -41,19 +43,28 @@ impl Diagnostic for Diag<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.finding.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.finding
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(self.source)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let label = self.finding.object.as_ref().map(|o| o.to_string());
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(label, self.span))))
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+            label, self.span,
+        ))))
     }
 }
 
 fn theme(color: bool) -> GraphicalTheme {
-    let mut t = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
+    let mut t = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
     // The header already says error/warning/info, rustc style.
     t.characters.error = String::new();
     t.characters.warning = String::new();
@@ -67,10 +78,12 @@ pub fn render(report: &Report, style: Style) -> String {
         .with_width(style.width)
         .with_context_lines(1);
     let mut out = String::new();
-    let mut sources: Vec<Option<NamedSource<Arc<str>>>> = (0..report.files.len()).map(|_| None).collect();
+    let mut sources: Vec<Option<NamedSource<Arc<str>>>> =
+        (0..report.files.len()).map(|_| None).collect();
     for f in &report.findings {
         let file = &report.files[f.file];
-        let src = sources[f.file].get_or_insert_with(|| NamedSource::new(&file.name, Arc::from(file.text.as_str())));
+        let src = sources[f.file]
+            .get_or_insert_with(|| NamedSource::new(&file.name, Arc::from(file.text.as_str())));
         let start = file.offset(f.span.start);
         let end = file.offset(f.span.end).max(start);
         let header = if style.color {
@@ -79,7 +92,10 @@ pub fn render(report: &Report, style: Style) -> String {
                 Severity::Warning => "\x1b[1;33m",
                 Severity::Info => "\x1b[1;36m",
             };
-            format!("{code}{}[{}]\x1b[0m\x1b[1m: {}\x1b[0m", f.severity, f.rule, f.message)
+            format!(
+                "{code}{}[{}]\x1b[0m\x1b[1m: {}\x1b[0m",
+                f.severity, f.rule, f.message
+            )
         } else {
             format!("{}[{}]: {}", f.severity, f.rule, f.message)
         };
@@ -105,11 +121,18 @@ pub fn render(report: &Report, style: Style) -> String {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
+    if n == 1 {
+        format!("{n} {word}")
+    } else {
+        format!("{n} {word}s")
+    }
 }
 
 pub fn summary_line(report: &Report) -> String {
-    let mut parts = vec![plural(report.count(Severity::Error), "error"), plural(report.count(Severity::Warning), "warning")];
+    let mut parts = vec![
+        plural(report.count(Severity::Error), "error"),
+        plural(report.count(Severity::Warning), "warning"),
+    ];
     let infos = report.count(Severity::Info);
     if infos > 0 {
         parts.push(plural(infos, "info"));
@@ -122,7 +145,10 @@ pub fn summary_line(report: &Report) -> String {
         plural(report.files_with_objects, "file"),
     );
     if report.skipped_documents > 0 {
-        s.push_str(&format!(" ({} not Kubernetes, skipped)", plural(report.skipped_documents, "document")));
+        s.push_str(&format!(
+            " ({} not Kubernetes, skipped)",
+            plural(report.skipped_documents, "document")
+        ));
     }
     s.push('\n');
     s

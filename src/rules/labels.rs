@@ -25,10 +25,16 @@ pub fn default_required_labels() -> Vec<LabelRequirement> {
     }]
 }
 
-fn unmet<'r>(reqs: &'r [LabelRequirement], labels: Option<&BTreeMap<String, String>>) -> Vec<&'r LabelRequirement> {
+fn unmet<'r>(
+    reqs: &'r [LabelRequirement],
+    labels: Option<&BTreeMap<String, String>>,
+) -> Vec<&'r LabelRequirement> {
     reqs.iter()
         .filter(|r| {
-            let re = r.value.as_deref().and_then(|v| regex::Regex::new(&format!("^(?:{v})$")).ok());
+            let re = r
+                .value
+                .as_deref()
+                .and_then(|v| regex::Regex::new(&format!("^(?:{v})$")).ok());
             !r.keys.iter().any(|k| {
                 labels
                     .and_then(|l| l.get(k))
@@ -50,23 +56,41 @@ pub struct RequiredLabelsMissing;
 impl Rule for RequiredLabelsMissing {
     fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
         const ID: &str = "required-labels-missing";
-        let Some(w) = obj.workload() else { return Vec::new() };
+        let Some(w) = obj.workload() else {
+            return Vec::new();
+        };
         let reqs: Vec<LabelRequirement> = ctx.config.param(ID, "labels", default_required_labels());
         let mut out = Vec::new();
-        let mut check = |labels: Option<&BTreeMap<String, String>>, meta_ptr: String, what: String| {
+        let mut check = |labels: Option<&BTreeMap<String, String>>,
+                         meta_ptr: String,
+                         what: String| {
             let missing = unmet(&reqs, labels);
             if missing.is_empty() {
                 return;
             }
-            let list = missing.iter().map(|r| describe(r)).collect::<Vec<_>>().join(", ");
-            let mut f = obj.finding(ID, Severity::Warning, &format!("{meta_ptr}/labels"), Target::Key, format!("{what} lacks the label {list}"));
+            let list = missing
+                .iter()
+                .map(|r| describe(r))
+                .collect::<Vec<_>>()
+                .join(", ");
+            let mut f = obj.finding(
+                ID,
+                Severity::Warning,
+                &format!("{meta_ptr}/labels"),
+                Target::Key,
+                format!("{what} lacks the label {list}"),
+            );
             f.help = Some("label workloads and their pods with app.kubernetes.io/name so Services, dashboards and policies can find them".into());
             out.push(f);
         };
         check(obj.meta.labels.as_ref(), "/metadata".into(), obj.label());
         if w.kind != WorkloadKind::Pod {
             let labels = w.template.metadata.as_ref().and_then(|m| m.labels.as_ref());
-            check(labels, w.meta_ptr(), format!("the pod template of {}", obj.label()));
+            check(
+                labels,
+                w.meta_ptr(),
+                format!("the pod template of {}", obj.label()),
+            );
         }
         out
     }
@@ -76,14 +100,24 @@ pub struct SelectorTemplateMismatch;
 impl Rule for SelectorTemplateMismatch {
     fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
         const ID: &str = "selector-template-mismatch";
-        let Some(w) = obj.workload() else { return Vec::new() };
-        let (Some(ptr), Some(sel)) = (w.selector_ptr, &w.selector) else { return Vec::new() };
+        let Some(w) = obj.workload() else {
+            return Vec::new();
+        };
+        let (Some(ptr), Some(sel)) = (w.selector_ptr, &w.selector) else {
+            return Vec::new();
+        };
         let labels = w.template_labels();
         let message = if selector_is_empty(sel) {
-            if matches!(w.kind, WorkloadKind::ReplicationController | WorkloadKind::Job) {
+            if matches!(
+                w.kind,
+                WorkloadKind::ReplicationController | WorkloadKind::Job
+            ) {
                 return Vec::new();
             }
-            format!("{} has an empty selector; the API server rejects it", obj.label())
+            format!(
+                "{} has an empty selector; the API server rejects it",
+                obj.label()
+            )
         } else if !selector_matches(sel, labels) {
             let mut diffs: Vec<String> = sel
                 .match_labels
@@ -101,10 +135,19 @@ impl Rule for SelectorTemplateMismatch {
                     match_expressions: Some(vec![e.clone()]),
                 };
                 if !selector_matches(&one, labels) {
-                    diffs.push(format!("{} {} {:?}", e.key, e.operator, e.values.as_deref().unwrap_or_default()));
+                    diffs.push(format!(
+                        "{} {} {:?}",
+                        e.key,
+                        e.operator,
+                        e.values.as_deref().unwrap_or_default()
+                    ));
                 }
             }
-            format!("the selector of {} does not match its pod template labels: {}", obj.label(), diffs.join(", "))
+            format!(
+                "the selector of {} does not match its pod template labels: {}",
+                obj.label(),
+                diffs.join(", ")
+            )
         } else {
             return Vec::new();
         };
@@ -117,18 +160,29 @@ impl Rule for SelectorTemplateMismatch {
 pub struct ServiceSelectsNothing;
 impl Rule for ServiceSelectsNothing {
     fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
-        let Typed::Service(spec) = &obj.typed else { return Vec::new() };
-        let Some(sel) = spec.selector.as_ref().filter(|s| !s.is_empty()) else { return Vec::new() };
+        let Typed::Service(spec) = &obj.typed else {
+            return Vec::new();
+        };
+        let Some(sel) = spec.selector.as_ref().filter(|s| !s.is_empty()) else {
+            return Vec::new();
+        };
         if !ctx.has_workloads || ctx.service_matches_pods(obj) {
             return Vec::new();
         }
-        let text = sel.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+        let text = sel
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(",");
         let mut f = obj.finding(
             "service-selects-nothing",
             Severity::Warning,
             "/spec/selector",
             Target::Key,
-            format!("{} selects {text}, which matches no pod template among the linted objects", obj.label()),
+            format!(
+                "{} selects {text}, which matches no pod template among the linted objects",
+                obj.label()
+            ),
         );
         f.help = Some("a Service whose selector matches no pods has no endpoints: check the selector against the workload's pod template labels".into());
         vec![f]
@@ -138,7 +192,9 @@ impl Rule for ServiceSelectsNothing {
 pub struct WorkloadSelectorsOverlap;
 impl Rule for WorkloadSelectorsOverlap {
     fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
-        let Some(ptr) = obj.workload().and_then(|w| w.selector_ptr) else { return Vec::new() };
+        let Some(ptr) = obj.workload().and_then(|w| w.selector_ptr) else {
+            return Vec::new();
+        };
         ctx.overlapping(obj)
             .map(|other| {
                 let mut f = obj.finding(
@@ -157,12 +213,17 @@ impl Rule for WorkloadSelectorsOverlap {
 
 fn name_re() -> &'static regex::Regex {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
-    RE.get_or_init(|| regex::Regex::new(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").expect("valid regex"))
+    RE.get_or_init(|| {
+        regex::Regex::new(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").expect("valid regex")
+    })
 }
 
 fn dns_subdomain_re() -> &'static regex::Regex {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
-    RE.get_or_init(|| regex::Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$").expect("valid regex"))
+    RE.get_or_init(|| {
+        regex::Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
+            .expect("valid regex")
+    })
 }
 
 /// Why a label key is invalid, if it is.
@@ -171,11 +232,12 @@ pub fn label_key_error(key: &str) -> Option<String> {
         Some((p, n)) => (Some(p), n),
         None => (None, key),
     };
-    if let Some(p) = prefix {
-        if p.is_empty() || p.len() > 253 || !dns_subdomain_re().is_match(p) {
-            return Some(format!("prefix \"{p}\" must be a lowercase DNS subdomain of at most 253 characters"));
+    if let Some(p) = prefix
+        && (p.is_empty() || p.len() > 253 || !dns_subdomain_re().is_match(p)) {
+            return Some(format!(
+                "prefix \"{p}\" must be a lowercase DNS subdomain of at most 253 characters"
+            ));
         }
-    }
     if name.is_empty() || name.len() > 63 || !name_re().is_match(name) {
         return Some(format!(
             "name \"{name}\" must be 1-63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
@@ -203,7 +265,11 @@ pub fn label_maps(obj: &Object) -> Vec<(String, &Node)> {
             ptrs.push(format!("{}/labels", w.meta_ptr()));
         }
         if let Some(s) = w.selector_ptr {
-            ptrs.push(if w.kind == WorkloadKind::ReplicationController { s.to_string() } else { format!("{s}/matchLabels") });
+            ptrs.push(if w.kind == WorkloadKind::ReplicationController {
+                s.to_string()
+            } else {
+                format!("{s}/matchLabels")
+            });
         }
     }
     if obj.kind == "Service" {
@@ -224,16 +290,29 @@ impl Rule for LabelSyntaxInvalid {
         let mut out = Vec::new();
         for (ptr, map) in label_maps(obj) {
             for e in map.as_map().unwrap_or_default() {
-                let Some(key) = e.key.scalar_text() else { continue };
+                let Some(key) = e.key.scalar_text() else {
+                    continue;
+                };
                 let at = format!("{ptr}/{}", escape(&key));
                 if let Some(why) = label_key_error(&key) {
-                    out.push(obj.finding(ID, Severity::Error, &at, Target::Key, format!("label key \"{key}\" is invalid: {why}")));
+                    out.push(obj.finding(
+                        ID,
+                        Severity::Error,
+                        &at,
+                        Target::Key,
+                        format!("label key \"{key}\" is invalid: {why}"),
+                    ));
                 }
-                if let Value::Str(v) = &e.value.value {
-                    if let Some(why) = label_value_error(v) {
-                        out.push(obj.finding(ID, Severity::Error, &at, Target::Value, format!("value \"{v}\" of label \"{key}\" is invalid: {why}")));
+                if let Value::Str(v) = &e.value.value
+                    && let Some(why) = label_value_error(v) {
+                        out.push(obj.finding(
+                            ID,
+                            Severity::Error,
+                            &at,
+                            Target::Value,
+                            format!("value \"{v}\" of label \"{key}\" is invalid: {why}"),
+                        ));
                     }
-                }
             }
         }
         out

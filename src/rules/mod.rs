@@ -83,7 +83,8 @@ pub struct Context<'a> {
 }
 
 impl<'a> Context<'a> {
-    pub fn new(objects: &'a [Object], config: &'a Config) -> Self {
+    /// `dirs[file]` is the directory of each file of the run.
+    pub fn new(objects: &'a [Object], dirs: &[&str], config: &'a Config) -> Self {
         let services: Vec<usize> = objects
             .iter()
             .enumerate()
@@ -92,7 +93,10 @@ impl<'a> Context<'a> {
             .collect();
         let mut by_ns: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
         for &s in &services {
-            by_ns.entry(objects[s].namespace.as_deref()).or_default().push(s);
+            by_ns
+                .entry(objects[s].namespace.as_deref())
+                .or_default()
+                .push(s);
         }
         let unset = by_ns.get(&None).cloned().unwrap_or_default();
         let mut selected_by = vec![Vec::new(); objects.len()];
@@ -102,15 +106,20 @@ impl<'a> Context<'a> {
             has_workloads = true;
             let labels = w.template_labels();
             let candidates: Box<dyn Iterator<Item = &usize>> = match o.namespace.as_deref() {
-                Some(ns) => Box::new(by_ns.get(&Some(ns)).into_iter().flatten().chain(unset.iter())),
+                Some(ns) => Box::new(
+                    by_ns
+                        .get(&Some(ns))
+                        .into_iter()
+                        .flatten()
+                        .chain(unset.iter()),
+                ),
                 None => Box::new(services.iter()),
             };
             for &s in candidates {
-                if let Typed::Service(spec) = &objects[s].typed {
-                    if map_selects(spec.selector.as_ref().expect("filtered"), labels) {
+                if let Typed::Service(spec) = &objects[s].typed
+                    && map_selects(spec.selector.as_ref().expect("filtered"), labels) {
                         selected_by[i].push(s);
                     }
-                }
             }
             selected_by[i].sort_unstable();
         }
@@ -125,7 +134,7 @@ impl<'a> Context<'a> {
             selected_by,
             monitored,
             service_matches,
-            overlaps: overlaps(objects),
+            overlaps: overlaps(objects, dirs),
             has_workloads,
         }
     }
@@ -134,7 +143,7 @@ impl<'a> Context<'a> {
         let base = self.objects.as_ptr() as usize;
         let addr = obj as *const Object as usize;
         let size = std::mem::size_of::<Object>();
-        (addr >= base && addr < base + size * self.objects.len()).then(|| (addr - base) / size)
+        (addr >= base && addr < base + std::mem::size_of_val(self.objects)).then(|| (addr - base) / size)
     }
 
     /// Services (among the linted objects) that select the object's pods.
@@ -171,7 +180,12 @@ impl<'a> Context<'a> {
 }
 
 /// Workloads that own pods through a selector.
-fn owns_by_selector(o: &Object) -> Option<(&crate::manifest::Workload, &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector)> {
+fn owns_by_selector(
+    o: &Object,
+) -> Option<(
+    &crate::manifest::Workload,
+    &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
+)> {
     use crate::manifest::WorkloadKind as K;
     let w = o.workload()?;
     if matches!(w.kind, K::Job | K::CronJob | K::Pod) {
@@ -184,24 +198,41 @@ fn owns_by_selector(o: &Object) -> Option<(&crate::manifest::Workload, &k8s_open
 /// For each workload, the earlier workloads in its namespace whose selector
 /// matches its pods, or whose pods its selector matches. Indexed by label
 /// pair so that large repositories stay linear.
-fn overlaps(objects: &[Object]) -> Vec<Vec<usize>> {
-    let owners: Vec<usize> = (0..objects.len()).filter(|&i| owns_by_selector(&objects[i]).is_some()).collect();
+fn overlaps(objects: &[Object], dirs: &[&str]) -> Vec<Vec<usize>> {
+    let owners: Vec<usize> = (0..objects.len())
+        .filter(|&i| owns_by_selector(&objects[i]).is_some())
+        .collect();
     let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     for &i in &owners {
         let (w, _) = owns_by_selector(&objects[i]).expect("filtered");
         for (k, v) in w.template_labels() {
-            by_label.entry((k.as_str(), v.as_str())).or_default().push(i);
+            by_label
+                .entry((k.as_str(), v.as_str()))
+                .or_default()
+                .push(i);
         }
     }
     let mut out = vec![Vec::new(); objects.len()];
     for &a in &owners {
         let (_, sel) = owns_by_selector(&objects[a]).expect("filtered");
         let candidates: Vec<usize> = match sel.match_labels.as_ref().and_then(|m| m.iter().next()) {
-            Some((k, v)) => by_label.get(&(k.as_str(), v.as_str())).cloned().unwrap_or_default(),
+            Some((k, v)) => by_label
+                .get(&(k.as_str(), v.as_str()))
+                .cloned()
+                .unwrap_or_default(),
             None => owners.clone(),
         };
         for b in candidates {
-            if a == b || !same_namespace(objects[a].namespace.as_deref(), objects[b].namespace.as_deref()) {
+            let (oa, ob) = (&objects[a], &objects[b]);
+            // The same object twice (kustomize bases and overlays) is not an overlap.
+            let same_object =
+                oa.kind == ob.kind && oa.name == ob.name && oa.namespace == ob.namespace;
+            // Without a namespace, a folder is applied as a unit: only compare within it.
+            let together = match (oa.namespace.as_deref(), ob.namespace.as_deref()) {
+                (Some(x), Some(y)) => x == y,
+                _ => dirs.get(oa.file) == dirs.get(ob.file),
+            };
+            if a == b || same_object || !together {
                 continue;
             }
             let (wb, _) = owns_by_selector(&objects[b]).expect("filtered");
@@ -221,7 +252,10 @@ fn overlaps(objects: &[Object]) -> Vec<Vec<usize>> {
 }
 
 fn monitored(objects: &[Object], selected_by: &[Vec<usize>]) -> Vec<bool> {
-    let monitors: Vec<&Object> = objects.iter().filter(|o| matches!(o.typed, Typed::Monitor(_))).collect();
+    let monitors: Vec<&Object> = objects
+        .iter()
+        .filter(|o| matches!(o.typed, Typed::Monitor(_)))
+        .collect();
     let mut out = vec![false; objects.len()];
     if monitors.is_empty() {
         return out;
@@ -238,14 +272,20 @@ fn monitored(objects: &[Object], selected_by: &[Vec<usize>]) -> Vec<bool> {
     for (i, o) in objects.iter().enumerate() {
         let Some(w) = o.workload() else { continue };
         out[i] = monitors.iter().any(|m| {
-            let Typed::Monitor(mon) = &m.typed else { return false };
+            let Typed::Monitor(mon) = &m.typed else {
+                return false;
+            };
             if mon.pod_monitor {
-                in_scope(m, mon, o.namespace.as_deref()) && selector_matches(&mon.selector, w.template_labels())
+                in_scope(m, mon, o.namespace.as_deref())
+                    && selector_matches(&mon.selector, w.template_labels())
             } else {
                 selected_by[i].iter().any(|&s| {
                     let svc = &objects[s];
                     in_scope(m, mon, svc.namespace.as_deref())
-                        && selector_matches(&mon.selector, svc.meta.labels.as_ref().unwrap_or(&Default::default()))
+                        && selector_matches(
+                            &mon.selector,
+                            svc.meta.labels.as_ref().unwrap_or(&Default::default()),
+                        )
                 })
             }
         });
@@ -254,9 +294,9 @@ fn monitored(objects: &[Object], selected_by: &[Vec<usize>]) -> Vec<bool> {
 }
 
 /// Run every enabled rule over every object (in parallel) and add the loader's findings.
-pub fn run(objects: &[Object], config: &Config) -> Vec<Finding> {
+pub fn run(objects: &[Object], dirs: &[&str], config: &Config) -> Vec<Finding> {
     use rayon::prelude::*;
-    let ctx = Context::new(objects, config);
+    let ctx = Context::new(objects, dirs, config);
     objects
         .par_iter()
         .flat_map_iter(|obj| {

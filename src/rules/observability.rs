@@ -10,11 +10,10 @@ impl Rule for MetadataValueNotString {
     fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
         let mut out = Vec::new();
         walk(obj, &obj.root, &mut String::new(), &mut out);
-        if matches!(obj.kind.as_str(), "Service" | "ReplicationController") {
-            if let Some(sel) = obj.root.pointer("/spec/selector") {
+        if matches!(obj.kind.as_str(), "Service" | "ReplicationController")
+            && let Some(sel) = obj.root.pointer("/spec/selector") {
                 check_map(obj, sel, "/spec/selector", "selector", &mut out);
             }
-        }
         out
     }
 }
@@ -31,7 +30,13 @@ fn walk(obj: &Object, node: &Node, ptr: &mut String, out: &mut Vec<Finding>) {
                     "metadata" => {
                         for what in ["labels", "annotations"] {
                             if let Some(m) = e.value.get(what) {
-                                check_map(obj, m, &format!("{ptr}/{what}"), &what[..what.len() - 1], out);
+                                check_map(
+                                    obj,
+                                    m,
+                                    &format!("{ptr}/{what}"),
+                                    &what[..what.len() - 1],
+                                    out,
+                                );
                             }
                         }
                     }
@@ -62,13 +67,20 @@ fn check_map(obj: &Object, map: &Node, ptr: &str, what: &str, out: &mut Vec<Find
         }
         let key = e.key.scalar_text().unwrap_or_default();
         let text = e.value.scalar_text().unwrap_or_default();
-        let shown = if matches!(e.value.value, Value::Null) { String::new() } else { text };
+        let shown = if matches!(e.value.value, Value::Null) {
+            String::new()
+        } else {
+            text
+        };
         let mut f = obj.finding(
             "metadata-value-not-string",
             Severity::Error,
             &format!("{ptr}/{}", escape(&key)),
             Target::Value,
-            format!("{what} \"{key}\" has a {} value; Kubernetes requires a string", e.value.type_name()),
+            format!(
+                "{what} \"{key}\" has a {} value; Kubernetes requires a string",
+                e.value.type_name()
+            ),
         );
         f.help = Some(format!("quote it: {key}: \"{shown}\""));
         out.push(f);
@@ -77,20 +89,28 @@ fn check_map(obj: &Object, map: &Node, ptr: &str, what: &str, out: &mut Vec<Find
 
 /// Does the pod template serve traffic (declares ports or is behind a Service)?
 fn serving(obj: &Object, ctx: &Context<'_>) -> bool {
-    let Some(w) = obj.workload() else { return false };
-    w.containers().any(|(_, c)| c.ports.as_ref().is_some_and(|p| !p.is_empty())) || ctx.is_service_selected(obj)
+    let Some(w) = obj.workload() else {
+        return false;
+    };
+    w.containers()
+        .any(|(_, c)| c.ports.as_ref().is_some_and(|p| !p.is_empty()))
+        || ctx.is_service_selected(obj)
 }
 
 pub struct PrometheusAnnotationsMissing;
 impl Rule for PrometheusAnnotationsMissing {
     fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
         const ID: &str = "prometheus-annotations-missing";
-        let Some(w) = obj.workload() else { return Vec::new() };
+        let Some(w) = obj.workload() else {
+            return Vec::new();
+        };
         if !w.long_running() || !serving(obj, ctx) {
             return Vec::new();
         }
         let policy: String = ctx.config.param(ID, "policy", "either".to_string());
-        let annotated = w.template_annotations().contains_key("prometheus.io/scrape");
+        let annotated = w
+            .template_annotations()
+            .contains_key("prometheus.io/scrape");
         let ok = match policy.as_str() {
             "annotations" => annotated,
             "operator" => ctx.is_monitored(obj),
@@ -102,10 +122,22 @@ impl Rule for PrometheusAnnotationsMissing {
         let how = match policy.as_str() {
             "annotations" => "has no prometheus.io/scrape annotation",
             "operator" => "is not selected by a ServiceMonitor or PodMonitor",
-            _ => "has no prometheus.io/scrape annotation and no ServiceMonitor or PodMonitor selects it",
+            _ => {
+                "has no prometheus.io/scrape annotation and no ServiceMonitor or PodMonitor selects it"
+            }
         };
-        let what = if w.kind == WorkloadKind::Pod { obj.label() } else { format!("the pod template of {}", obj.label()) };
-        let mut f = obj.finding(ID, Severity::Warning, &format!("{}/annotations", w.meta_ptr()), Target::Key, format!("{what} {how}"));
+        let what = if w.kind == WorkloadKind::Pod {
+            obj.label()
+        } else {
+            format!("the pod template of {}", obj.label())
+        };
+        let mut f = obj.finding(
+            ID,
+            Severity::Warning,
+            &format!("{}/annotations", w.meta_ptr()),
+            Target::Key,
+            format!("{what} {how}"),
+        );
         f.help = Some(
             "add prometheus.io/scrape: \"true\" and prometheus.io/port to the pod template's annotations, or a ServiceMonitor/PodMonitor".into(),
         );
@@ -116,11 +148,15 @@ impl Rule for PrometheusAnnotationsMissing {
 pub struct PrometheusAnnotationsOnWorkload;
 impl Rule for PrometheusAnnotationsOnWorkload {
     fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
-        let Some(w) = obj.workload() else { return Vec::new() };
+        let Some(w) = obj.workload() else {
+            return Vec::new();
+        };
         if w.kind == WorkloadKind::Pod {
             return Vec::new();
         }
-        let Some(ann) = obj.root.pointer("/metadata/annotations") else { return Vec::new() };
+        let Some(ann) = obj.root.pointer("/metadata/annotations") else {
+            return Vec::new();
+        };
         ann.as_map()
             .unwrap_or_default()
             .iter()
@@ -144,8 +180,12 @@ pub struct PrometheusPortUndeclared;
 impl Rule for PrometheusPortUndeclared {
     fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
         const ID: &str = "prometheus-port-undeclared";
-        let Some(w) = obj.workload() else { return Vec::new() };
-        let Some(port) = w.template_annotations().get("prometheus.io/port") else { return Vec::new() };
+        let Some(w) = obj.workload() else {
+            return Vec::new();
+        };
+        let Some(port) = w.template_annotations().get("prometheus.io/port") else {
+            return Vec::new();
+        };
         let declared: Vec<i32> = w
             .containers()
             .chain(w.init_containers())
@@ -155,10 +195,16 @@ impl Rule for PrometheusPortUndeclared {
         let message = match port.trim().parse::<i32>() {
             Err(_) => format!("prometheus.io/port is \"{port}\", not a port number"),
             Ok(n) if declared.contains(&n) => return Vec::new(),
-            Ok(n) if declared.is_empty() => format!("prometheus.io/port is {n} but no container declares any port"),
+            Ok(n) if declared.is_empty() => {
+                format!("prometheus.io/port is {n} but no container declares any port")
+            }
             Ok(n) => format!(
                 "prometheus.io/port is {n} but the containers declare {}",
-                declared.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
+                declared
+                    .iter()
+                    .map(i32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
         };
         let mut f = obj.finding(ID, Severity::Warning, &at, Target::Value, message);

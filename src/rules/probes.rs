@@ -24,9 +24,16 @@ impl Rule for LivenessProbeMissing {
                     Severity::Warning,
                     &format!("{ptr}/name"),
                     Target::Entry,
-                    format!("container \"{}\" of {} has no livenessProbe", c.name, obj.label()),
+                    format!(
+                        "container \"{}\" of {} has no livenessProbe",
+                        c.name,
+                        obj.label()
+                    ),
                 );
-                f.help = Some("add a livenessProbe so the kubelet restarts the container when it hangs".into());
+                f.help = Some(
+                    "add a livenessProbe so the kubelet restarts the container when it hangs"
+                        .into(),
+                );
                 f
             })
             .collect()
@@ -64,15 +71,24 @@ impl Rule for ProbesIdentical {
     fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
         let mut out = Vec::new();
         for (ptr, c) in long_running_containers(obj) {
-            let (Some(l), Some(r)) = (&c.liveness_probe, &c.readiness_probe) else { continue };
-            let (lf, rf) = (l.failure_threshold.unwrap_or(3), r.failure_threshold.unwrap_or(3));
+            let (Some(l), Some(r)) = (&c.liveness_probe, &c.readiness_probe) else {
+                continue;
+            };
+            let (lf, rf) = (
+                l.failure_threshold.unwrap_or(3),
+                r.failure_threshold.unwrap_or(3),
+            );
             if normalized(l) == normalized(r) && lf <= rf {
                 let mut f = obj.finding(
                     "probes-identical",
                     Severity::Warning,
                     &format!("{ptr}/livenessProbe"),
                     Target::Key,
-                    format!("container \"{}\" of {} has identical liveness and readiness probes", c.name, obj.label()),
+                    format!(
+                        "container \"{}\" of {} has identical liveness and readiness probes",
+                        c.name,
+                        obj.label()
+                    ),
                 );
                 f.help = Some(
                     "when the app is busy both fail together and the kubelet restarts pods that only needed a break from traffic; \
@@ -105,11 +121,17 @@ fn normalized(p: &k8s_openapi::api::core::v1::Probe) -> k8s_openapi::api::core::
 pub struct ProbePortUndeclared;
 impl Rule for ProbePortUndeclared {
     fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
-        let Some(w) = obj.workload() else { return Vec::new() };
+        let Some(w) = obj.workload() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for (ptr, c) in w.containers().chain(w.init_containers()) {
             let ports = c.ports.as_deref().unwrap_or_default();
-            let probes = [("livenessProbe", &c.liveness_probe), ("readinessProbe", &c.readiness_probe), ("startupProbe", &c.startup_probe)];
+            let probes = [
+                ("livenessProbe", &c.liveness_probe),
+                ("readinessProbe", &c.readiness_probe),
+                ("startupProbe", &c.startup_probe),
+            ];
             for (pname, probe) in probes {
                 let Some(p) = probe else { continue };
                 let mut targets: Vec<(&str, IntOrString)> = Vec::new();
@@ -125,17 +147,41 @@ impl Rule for ProbePortUndeclared {
                 for (handler, port) in targets {
                     let at = format!("{ptr}/{pname}/{handler}/port");
                     let (severity, message) = match &port {
-                        IntOrString::String(name) if !ports.iter().any(|p| p.name.as_deref() == Some(name.as_str())) => (
-                            Severity::Error,
-                            format!("{pname} of container \"{}\" uses port \"{name}\", which the container does not declare; the probe can never succeed", c.name),
-                        ),
-                        IntOrString::Int(n) if !ports.is_empty() && !ports.iter().any(|p| p.container_port == *n) => (
-                            Severity::Warning,
-                            format!("{pname} of container \"{}\" uses port {n}, which is not among the container's ports ({})", c.name, list_ports(ports)),
-                        ),
+                        IntOrString::String(name)
+                            if !ports
+                                .iter()
+                                .any(|p| p.name.as_deref() == Some(name.as_str())) =>
+                        {
+                            (
+                                Severity::Error,
+                                format!(
+                                    "{pname} of container \"{}\" uses port \"{name}\", which the container does not declare; the probe can never succeed",
+                                    c.name
+                                ),
+                            )
+                        }
+                        IntOrString::Int(n)
+                            if !ports.is_empty()
+                                && !ports.iter().any(|p| p.container_port == *n) =>
+                        {
+                            (
+                                Severity::Warning,
+                                format!(
+                                    "{pname} of container \"{}\" uses port {n}, which is not among the container's ports ({})",
+                                    c.name,
+                                    list_ports(ports)
+                                ),
+                            )
+                        }
                         _ => continue,
                     };
-                    let mut f = obj.finding("probe-port-undeclared", severity, &at, Target::Value, message);
+                    let mut f = obj.finding(
+                        "probe-port-undeclared",
+                        severity,
+                        &at,
+                        Target::Value,
+                        message,
+                    );
                     f.help = Some("declare the port under the container's ports (with a name) and probe it by that name".into());
                     out.push(f);
                 }
@@ -146,7 +192,11 @@ impl Rule for ProbePortUndeclared {
 }
 
 fn list_ports(ports: &[k8s_openapi::api::core::v1::ContainerPort]) -> String {
-    ports.iter().map(|p| p.container_port.to_string()).collect::<Vec<_>>().join(", ")
+    ports
+        .iter()
+        .map(|p| p.container_port.to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub struct SlowStartWithoutStartupProbe;
@@ -156,7 +206,13 @@ impl Rule for SlowStartWithoutStartupProbe {
         let min: i32 = ctx.config.param(ID, "min-initial-delay-seconds", 60);
         let mut out = Vec::new();
         for (ptr, c) in long_running_containers(obj) {
-            let Some(delay) = c.liveness_probe.as_ref().and_then(|l| l.initial_delay_seconds) else { continue };
+            let Some(delay) = c
+                .liveness_probe
+                .as_ref()
+                .and_then(|l| l.initial_delay_seconds)
+            else {
+                continue;
+            };
             if delay >= min && c.startup_probe.is_none() {
                 let mut f = obj.finding(
                     ID,

@@ -7,26 +7,38 @@ use crate::manifest::{Object, Target};
 pub struct ResourcesMissing;
 impl Rule for ResourcesMissing {
     fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
-        let Some(w) = obj.workload() else { return Vec::new() };
+        let Some(w) = obj.workload() else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
         for (ptr, c) in w.containers().chain(w.init_containers()) {
             let res = c.resources.as_ref();
             let has = |r: &str| {
                 res.is_some_and(|res| {
-                    res.requests.as_ref().is_some_and(|m| m.contains_key(r)) || res.limits.as_ref().is_some_and(|m| m.contains_key(r))
+                    res.requests.as_ref().is_some_and(|m| m.contains_key(r))
+                        || res.limits.as_ref().is_some_and(|m| m.contains_key(r))
                 })
             };
             let missing: Vec<&str> = ["cpu", "memory"].into_iter().filter(|r| !has(r)).collect();
             if missing.is_empty() {
                 continue;
             }
-            let (at, target) = if res.is_some() { (format!("{ptr}/resources"), Target::Key) } else { (format!("{ptr}/name"), Target::Entry) };
+            let (at, target) = if res.is_some() {
+                (format!("{ptr}/resources"), Target::Key)
+            } else {
+                (format!("{ptr}/name"), Target::Entry)
+            };
             let mut f = obj.finding(
                 "resources-missing",
                 Severity::Warning,
                 &at,
                 target,
-                format!("container \"{}\" of {} has no {} request", c.name, obj.label(), missing.join(" and ")),
+                format!(
+                    "container \"{}\" of {} has no {} request",
+                    c.name,
+                    obj.label(),
+                    missing.join(" and ")
+                ),
             );
             f.help = Some("set resources.requests.cpu and resources.requests.memory to what the container needs at steady load".into());
             out.push(f);

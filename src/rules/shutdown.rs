@@ -9,7 +9,9 @@ use std::sync::OnceLock;
 pub struct PrestopHookMissing;
 impl Rule for PrestopHookMissing {
     fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
-        let Some(w) = obj.workload() else { return Vec::new() };
+        let Some(w) = obj.workload() else {
+            return Vec::new();
+        };
         if !w.long_running() {
             return Vec::new();
         }
@@ -48,7 +50,9 @@ pub fn prestop_sleep(h: &LifecycleHandler) -> Option<(i64, &'static str)> {
     }
     let cmd = h.exec.as_ref()?.command.as_ref()?.join(" ");
     static RE: OnceLock<regex::Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| regex::Regex::new(r"(?:^|[\s;&|(/])sleep\s+(\d+)(?:s\b|\b)").expect("valid regex"));
+    let re = RE.get_or_init(|| {
+        regex::Regex::new(r"(?:^|[\s;&|(/])sleep\s+(\d+)(?:s\b|\b)").expect("valid regex")
+    });
     re.captures_iter(&cmd)
         .filter_map(|c| c[1].parse::<i64>().ok())
         .max()
@@ -59,18 +63,28 @@ pub struct TerminationGracePeriodTooShort;
 impl Rule for TerminationGracePeriodTooShort {
     fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
         const ID: &str = "termination-grace-period-too-short";
-        let Some(w) = obj.workload() else { return Vec::new() };
-        let Some(spec) = w.pod_spec() else { return Vec::new() };
+        let Some(w) = obj.workload() else {
+            return Vec::new();
+        };
+        let Some(spec) = w.pod_spec() else {
+            return Vec::new();
+        };
         let margin: i64 = ctx.config.param(ID, "margin-seconds", 5);
         let longest = w
             .containers()
             .filter_map(|(ptr, c)| {
                 let h = c.lifecycle.as_ref()?.pre_stop.as_ref()?;
                 let (secs, at) = prestop_sleep(h)?;
-                Some((secs, format!("{ptr}/lifecycle/preStop/{at}"), c.name.clone()))
+                Some((
+                    secs,
+                    format!("{ptr}/lifecycle/preStop/{at}"),
+                    c.name.clone(),
+                ))
             })
             .max_by_key(|(s, _, _)| *s);
-        let Some((sleep, sleep_ptr, container)) = longest else { return Vec::new() };
+        let Some((sleep, sleep_ptr, container)) = longest else {
+            return Vec::new();
+        };
         let grace = spec.termination_grace_period_seconds;
         let effective = grace.unwrap_or(30);
         if effective > sleep + margin {

@@ -19,11 +19,17 @@ fn is_zero(n: Option<&Node>) -> bool {
 fn rolling_block(obj: &Object) -> Option<(&'static str, bool, bool)> {
     match obj.workload()?.kind {
         WorkloadKind::Deployment => {
-            let ty = obj.root.pointer("/spec/strategy/type").and_then(Node::as_str);
+            let ty = obj
+                .root
+                .pointer("/spec/strategy/type")
+                .and_then(Node::as_str);
             (ty != Some("Recreate")).then_some(("/spec/strategy/rollingUpdate", false, false))
         }
         WorkloadKind::DaemonSet => {
-            let ty = obj.root.pointer("/spec/updateStrategy/type").and_then(Node::as_str);
+            let ty = obj
+                .root
+                .pointer("/spec/updateStrategy/type")
+                .and_then(Node::as_str);
             // DaemonSet defaults: maxSurge 0, maxUnavailable 1.
             (ty != Some("OnDelete")).then_some(("/spec/updateStrategy/rollingUpdate", true, false))
         }
@@ -35,12 +41,24 @@ fn rolling_block(obj: &Object) -> Option<(&'static str, bool, bool)> {
 pub struct RollingUpdateBlocked;
 impl Rule for RollingUpdateBlocked {
     fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
-        let Some((ptr, surge_default_zero, unavail_default_zero)) = rolling_block(obj) else { return Vec::new() };
-        let Some(block) = obj.root.pointer(ptr) else { return Vec::new() };
+        let Some((ptr, surge_default_zero, unavail_default_zero)) = rolling_block(obj) else {
+            return Vec::new();
+        };
+        let Some(block) = obj.root.pointer(ptr) else {
+            return Vec::new();
+        };
         let surge = block.get("maxSurge");
         let unavail = block.get("maxUnavailable");
-        let surge_zero = if surge.is_some() { is_zero(surge) } else { surge_default_zero };
-        let unavail_zero = if unavail.is_some() { is_zero(unavail) } else { unavail_default_zero };
+        let surge_zero = if surge.is_some() {
+            is_zero(surge)
+        } else {
+            surge_default_zero
+        };
+        let unavail_zero = if unavail.is_some() {
+            is_zero(unavail)
+        } else {
+            unavail_default_zero
+        };
         if !(surge_zero && unavail_zero) {
             return Vec::new();
         }
@@ -59,14 +77,22 @@ impl Rule for RollingUpdateBlocked {
 pub struct RecreateWithRollingParams;
 impl Rule for RecreateWithRollingParams {
     fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
-        let Some(w) = obj.workload() else { return Vec::new() };
+        let Some(w) = obj.workload() else {
+            return Vec::new();
+        };
         let (block, forbidden_type) = match w.kind {
             WorkloadKind::Deployment => ("/spec/strategy", "Recreate"),
-            WorkloadKind::DaemonSet | WorkloadKind::StatefulSet => ("/spec/updateStrategy", "OnDelete"),
+            WorkloadKind::DaemonSet | WorkloadKind::StatefulSet => {
+                ("/spec/updateStrategy", "OnDelete")
+            }
             _ => return Vec::new(),
         };
-        let Some(b) = obj.root.pointer(block) else { return Vec::new() };
-        if b.get("type").and_then(Node::as_str) != Some(forbidden_type) || b.get("rollingUpdate").is_none() {
+        let Some(b) = obj.root.pointer(block) else {
+            return Vec::new();
+        };
+        if b.get("type").and_then(Node::as_str) != Some(forbidden_type)
+            || b.get("rollingUpdate").is_none()
+        {
             return Vec::new();
         }
         let mut f = obj.finding(
@@ -76,7 +102,9 @@ impl Rule for RecreateWithRollingParams {
             Target::Key,
             format!("{} uses type {forbidden_type} together with rollingUpdate; the API server rejects this", obj.label()),
         );
-        f.help = Some(format!("remove rollingUpdate, or change type to RollingUpdate if a rolling update was meant (type {forbidden_type} ignores it)"));
+        f.help = Some(format!(
+            "remove rollingUpdate, or change type to RollingUpdate if a rolling update was meant (type {forbidden_type} ignores it)"
+        ));
         vec![f]
     }
 }
@@ -84,19 +112,33 @@ impl Rule for RecreateWithRollingParams {
 pub struct RollingUpdateDowntime;
 impl Rule for RollingUpdateDowntime {
     fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
-        let Some(w) = obj.workload() else { return Vec::new() };
+        let Some(w) = obj.workload() else {
+            return Vec::new();
+        };
         if w.kind != WorkloadKind::Deployment {
             return Vec::new();
         }
         let replicas = i64::from(w.replicas.unwrap_or(1));
-        if replicas <= 0 || obj.root.pointer("/spec/strategy/type").and_then(Node::as_str) == Some("Recreate") {
+        if replicas <= 0
+            || obj
+                .root
+                .pointer("/spec/strategy/type")
+                .and_then(Node::as_str)
+                == Some("Recreate")
+        {
             return Vec::new();
         }
         let ptr = "/spec/strategy/rollingUpdate/maxUnavailable";
-        let Some(node) = obj.root.pointer(ptr) else { return Vec::new() };
+        let Some(node) = obj.root.pointer(ptr) else {
+            return Vec::new();
+        };
         let unavailable = match &node.value {
             Value::Int(n) => *n,
-            Value::Str(s) => match s.trim().strip_suffix('%').and_then(|p| p.trim().parse::<i64>().ok()) {
+            Value::Str(s) => match s
+                .trim()
+                .strip_suffix('%')
+                .and_then(|p| p.trim().parse::<i64>().ok())
+            {
                 Some(p) => replicas * p / 100,
                 None => return Vec::new(),
             },
@@ -135,7 +177,9 @@ pub fn image_is_mutable(image: &str) -> bool {
 pub struct ImageTagMutable;
 impl Rule for ImageTagMutable {
     fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
-        let Some(w) = obj.workload() else { return Vec::new() };
+        let Some(w) = obj.workload() else {
+            return Vec::new();
+        };
         w.containers()
             .chain(w.init_containers())
             .filter_map(|(ptr, c)| {

@@ -1,0 +1,113 @@
+//! The rule catalogue is complete: every registered rule has docs, fixtures,
+//! a snapshot, and the README's table is current.
+
+use kubectl_strategy::docs;
+use kubectl_strategy::rules::REGISTRY;
+use std::path::Path;
+
+/// The IDs of DESIGN.md §4, a contract.
+const CATALOGUE: &[&str] = &[
+    "invalid-yaml",
+    "invalid-manifest",
+    "liveness-probe-missing",
+    "readiness-probe-missing",
+    "probes-identical",
+    "probe-port-undeclared",
+    "slow-start-without-startup-probe",
+    "prestop-hook-missing",
+    "termination-grace-period-too-short",
+    "required-labels-missing",
+    "selector-template-mismatch",
+    "service-selects-nothing",
+    "workload-selectors-overlap",
+    "label-syntax-invalid",
+    "metadata-value-not-string",
+    "prometheus-annotations-missing",
+    "prometheus-annotations-on-workload",
+    "prometheus-port-undeclared",
+    "rolling-update-blocked",
+    "recreate-with-rolling-params",
+    "rolling-update-downtime",
+    "image-tag-mutable",
+    "resources-missing",
+];
+
+#[test]
+fn registry_holds_the_catalogue() {
+    let ids: Vec<&str> = REGISTRY.iter().map(|r| r.id).collect();
+    for id in CATALOGUE {
+        assert!(
+            ids.contains(id),
+            "rule {id} of the catalogue is not registered"
+        );
+    }
+}
+
+#[test]
+fn every_rule_has_docs_fixtures_and_a_snapshot() {
+    for rule in REGISTRY {
+        let doc = docs::parse(rule.doc).unwrap_or_else(|e| panic!("rules/{}.yaml: {e}", rule.id));
+        assert_eq!(doc.id, rule.id, "rules/{}.yaml names another id", rule.id);
+        for part in [&doc.summary, &doc.why, &doc.bad, &doc.good, &doc.fix] {
+            assert!(
+                !part.trim().is_empty(),
+                "rules/{}.yaml has an empty section",
+                rule.id
+            );
+        }
+        for kind in ["bad", "good"] {
+            let p = format!("testdata/rules/{}/{kind}.yaml", rule.id);
+            assert!(Path::new(&p).is_file(), "{p} is missing");
+        }
+        let snap = format!("tests/snapshots/rules/{}.snap", rule.id);
+        assert!(Path::new(&snap).is_file(), "{snap} is missing");
+        assert_eq!(
+            rule.check.is_none(),
+            matches!(rule.id, "invalid-yaml" | "invalid-manifest"),
+            "{}: only input rules are reported by the loader",
+            rule.id
+        );
+    }
+}
+
+#[test]
+fn no_orphan_rule_docs() {
+    for entry in std::fs::read_dir("rules").unwrap() {
+        let name = entry.unwrap().file_name().into_string().unwrap();
+        let id = name.trim_end_matches(".yaml");
+        assert!(
+            REGISTRY.iter().any(|r| r.id == id),
+            "rules/{name} documents an unregistered rule"
+        );
+    }
+}
+
+#[test]
+fn rule_doc_examples_behave() {
+    let config = kubectl_strategy::config::Config::default();
+    for rule in REGISTRY.iter().filter(|r| r.check.is_some()) {
+        let doc = docs::parse(rule.doc).unwrap();
+        let bad = kubectl_strategy::lint::lint_text("bad.yaml", &doc.bad, &config);
+        assert!(
+            bad.findings.iter().any(|f| f.rule == rule.id),
+            "the bad example of {} does not trigger it",
+            rule.id
+        );
+        let good = kubectl_strategy::lint::lint_text("good.yaml", &doc.good, &config);
+        assert!(
+            !good.findings.iter().any(|f| f.rule == rule.id),
+            "the good example of {} triggers it",
+            rule.id
+        );
+    }
+}
+
+#[test]
+fn readme_rule_table_is_current() {
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let table = docs::markdown_table();
+    assert!(
+        readme.contains(&table),
+        "README.md's rule table is stale; replace it with the output of `kubectl strategy rules --format markdown`:\n{table}"
+    );
+}
