@@ -3,6 +3,7 @@
 mod cli;
 mod corpus;
 mod meta;
+mod peers;
 mod rules;
 
 use kubectl_strategy::config::Config;

@@ -258,18 +258,19 @@ impl Loaded {
             .map(str::to_owned);
         let mut json = json::to_json(&root);
         if matches!(kind.as_str(), "Service" | "ReplicationController")
-            && let Some(J::Object(sel)) = json.pointer_mut("/spec/selector") {
-                for v in sel.values_mut() {
-                    if !v.is_string() {
-                        let text = if v.is_null() {
-                            String::new()
-                        } else {
-                            v.to_string()
-                        };
-                        *v = J::String(text);
-                    }
+            && let Some(J::Object(sel)) = json.pointer_mut("/spec/selector")
+        {
+            for v in sel.values_mut() {
+                if !v.is_string() {
+                    let text = if v.is_null() {
+                        String::new()
+                    } else {
+                        v.to_string()
+                    };
+                    *v = J::String(text);
                 }
             }
+        }
         let mut obj = Object {
             file,
             doc,

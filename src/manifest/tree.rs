@@ -247,9 +247,10 @@ pub fn resolve_plain(s: &str) -> Value {
         return Value::Int(i);
     }
     if is_float(s)
-        && let Ok(f) = s.replace('_', "").parse::<f64>() {
-            return Value::Float(f);
-        }
+        && let Ok(f) = s.replace('_', "").parse::<f64>()
+    {
+        return Value::Float(f);
+    }
     Value::Str(s.to_owned())
 }
 

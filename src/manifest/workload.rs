@@ -130,9 +130,10 @@ impl Workload {
 /// Does a label selector match a set of labels? An empty selector matches everything.
 pub fn selector_matches(sel: &LabelSelector, labels: &BTreeMap<String, String>) -> bool {
     if let Some(ml) = &sel.match_labels
-        && !ml.iter().all(|(k, v)| labels.get(k) == Some(v)) {
-            return false;
-        }
+        && !ml.iter().all(|(k, v)| labels.get(k) == Some(v))
+    {
+        return false;
+    }
     for e in sel.match_expressions.iter().flatten() {
         let have = labels.get(&e.key);
         let values = e.values.as_deref().unwrap_or_default();
@@ -345,12 +346,13 @@ fn workload(
 fn default_selector(json: &mut J) {
     if json.pointer("/spec/selector").is_none()
         && let Some(labels) = json.pointer("/spec/template/metadata/labels").cloned()
-            && let Some(J::Object(spec)) = json.get_mut("spec") {
-                spec.insert(
-                    "selector".into(),
-                    serde_json::json!({ "matchLabels": labels }),
-                );
-            }
+        && let Some(J::Object(spec)) = json.get_mut("spec")
+    {
+        spec.insert(
+            "selector".into(),
+            serde_json::json!({ "matchLabels": labels }),
+        );
+    }
 }
 
 fn rollout(json: &J) -> Result<Typed, Err> {
@@ -379,9 +381,10 @@ fn rollout(json: &J) -> Result<Typed, Err> {
         None,
     );
     if let Typed::Workload(w) = &mut w
-        && w.selector.is_none() {
-            w.selector_ptr = None;
-        }
+        && w.selector.is_none()
+    {
+        w.selector_ptr = None;
+    }
     Ok(w)
 }
 

@@ -233,11 +233,12 @@ pub fn label_key_error(key: &str) -> Option<String> {
         None => (None, key),
     };
     if let Some(p) = prefix
-        && (p.is_empty() || p.len() > 253 || !dns_subdomain_re().is_match(p)) {
-            return Some(format!(
-                "prefix \"{p}\" must be a lowercase DNS subdomain of at most 253 characters"
-            ));
-        }
+        && (p.is_empty() || p.len() > 253 || !dns_subdomain_re().is_match(p))
+    {
+        return Some(format!(
+            "prefix \"{p}\" must be a lowercase DNS subdomain of at most 253 characters"
+        ));
+    }
     if name.is_empty() || name.len() > 63 || !name_re().is_match(name) {
         return Some(format!(
             "name \"{name}\" must be 1-63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
@@ -304,15 +305,16 @@ impl Rule for LabelSyntaxInvalid {
                     ));
                 }
                 if let Value::Str(v) = &e.value.value
-                    && let Some(why) = label_value_error(v) {
-                        out.push(obj.finding(
-                            ID,
-                            Severity::Error,
-                            &at,
-                            Target::Value,
-                            format!("value \"{v}\" of label \"{key}\" is invalid: {why}"),
-                        ));
-                    }
+                    && let Some(why) = label_value_error(v)
+                {
+                    out.push(obj.finding(
+                        ID,
+                        Severity::Error,
+                        &at,
+                        Target::Value,
+                        format!("value \"{v}\" of label \"{key}\" is invalid: {why}"),
+                    ));
+                }
             }
         }
         out

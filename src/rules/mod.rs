@@ -117,9 +117,10 @@ impl<'a> Context<'a> {
             };
             for &s in candidates {
                 if let Typed::Service(spec) = &objects[s].typed
-                    && map_selects(spec.selector.as_ref().expect("filtered"), labels) {
-                        selected_by[i].push(s);
-                    }
+                    && map_selects(spec.selector.as_ref().expect("filtered"), labels)
+                {
+                    selected_by[i].push(s);
+                }
             }
             selected_by[i].sort_unstable();
         }
@@ -143,7 +144,8 @@ impl<'a> Context<'a> {
         let base = self.objects.as_ptr() as usize;
         let addr = obj as *const Object as usize;
         let size = std::mem::size_of::<Object>();
-        (addr >= base && addr < base + std::mem::size_of_val(self.objects)).then(|| (addr - base) / size)
+        (addr >= base && addr < base + std::mem::size_of_val(self.objects))
+            .then(|| (addr - base) / size)
     }
 
     /// Services (among the linted objects) that select the object's pods.

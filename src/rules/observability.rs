@@ -11,9 +11,10 @@ impl Rule for MetadataValueNotString {
         let mut out = Vec::new();
         walk(obj, &obj.root, &mut String::new(), &mut out);
         if matches!(obj.kind.as_str(), "Service" | "ReplicationController")
-            && let Some(sel) = obj.root.pointer("/spec/selector") {
-                check_map(obj, sel, "/spec/selector", "selector", &mut out);
-            }
+            && let Some(sel) = obj.root.pointer("/spec/selector")
+        {
+            check_map(obj, sel, "/spec/selector", "selector", &mut out);
+        }
         out
     }
 }

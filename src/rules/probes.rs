@@ -3,6 +3,7 @@
 use super::{Context, Rule};
 use crate::finding::{Finding, Severity};
 use crate::manifest::{Object, Target};
+use k8s_openapi::api::core::v1::ContainerPort;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 
 fn long_running_containers(obj: &Object) -> Vec<(String, &k8s_openapi::api::core::v1::Container)> {
@@ -146,34 +147,48 @@ impl Rule for ProbePortUndeclared {
                 }
                 for (handler, port) in targets {
                     let at = format!("{ptr}/{pname}/{handler}/port");
+                    // Probes connect over TCP: a UDP or SCTP port cannot answer them.
+                    let tcp = |p: &ContainerPort| {
+                        p.protocol.as_deref().is_none_or(|proto| proto == "TCP")
+                    };
                     let (severity, message) = match &port {
-                        IntOrString::String(name)
-                            if !ports
+                        IntOrString::String(name) => {
+                            match ports
                                 .iter()
-                                .any(|p| p.name.as_deref() == Some(name.as_str())) =>
-                        {
-                            (
-                                Severity::Error,
-                                format!(
-                                    "{pname} of container \"{}\" uses port \"{name}\", which the container does not declare; the probe can never succeed",
-                                    c.name
+                                .find(|p| p.name.as_deref() == Some(name.as_str()))
+                            {
+                                Some(p) if tcp(p) => continue,
+                                Some(p) => (
+                                    Severity::Error,
+                                    format!(
+                                        "{pname} of container \"{}\" uses port \"{name}\", which is declared as {}; probes connect over TCP",
+                                        c.name,
+                                        p.protocol.as_deref().unwrap_or_default()
+                                    ),
                                 ),
-                            )
+                                None => (
+                                    Severity::Error,
+                                    format!(
+                                        "{pname} of container \"{}\" uses port \"{name}\", which the container does not declare; the probe can never succeed",
+                                        c.name
+                                    ),
+                                ),
+                            }
                         }
                         IntOrString::Int(n)
                             if !ports.is_empty()
-                                && !ports.iter().any(|p| p.container_port == *n) =>
+                                && !ports.iter().any(|p| tcp(p) && p.container_port == *n) =>
                         {
                             (
                                 Severity::Warning,
                                 format!(
-                                    "{pname} of container \"{}\" uses port {n}, which is not among the container's ports ({})",
+                                    "{pname} of container \"{}\" uses port {n}, which is not among the container's TCP ports ({})",
                                     c.name,
                                     list_ports(ports)
                                 ),
                             )
                         }
-                        _ => continue,
+                        IntOrString::Int(_) => continue,
                     };
                     let mut f = obj.finding(
                         "probe-port-undeclared",
@@ -191,7 +206,7 @@ impl Rule for ProbePortUndeclared {
     }
 }
 
-fn list_ports(ports: &[k8s_openapi::api::core::v1::ContainerPort]) -> String {
+fn list_ports(ports: &[ContainerPort]) -> String {
     ports
         .iter()
         .map(|p| p.container_port.to_string())
