@@ -1,14 +1,63 @@
-//! Rule settings: which rules run, at which severity, with which parameters.
+//! `.kubectl-strategy.yaml`: which rules run, at which severity, with which
+//! parameters; excluded paths; the failure threshold.
+//!
+//! The file is read with the same positioned YAML loader as manifests, so
+//! every error points into the config file.
 
 use crate::finding::Severity;
+use crate::manifest::json::to_json;
+use crate::manifest::parse::parse_stream;
+use crate::manifest::tree::{Node, Pos, Span, Value};
+use crate::rules::labels::LabelRequirement;
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
-use std::collections::HashMap;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+
+/// The default config file name.
+pub const FILE_NAME: &str = ".kubectl-strategy.yaml";
 
 /// A rule's level: off, or a severity that replaces the default.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Level {
     Off,
     On(Severity),
+}
+
+/// The failure threshold (`--fail-on`, `fail-on:`).
+#[derive(
+    Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+/// How `prometheus-annotations-missing` accepts a pod as scraped.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PrometheusPolicy {
+    /// Only `prometheus.io/scrape` annotations count.
+    Annotations,
+    /// Only prometheus-operator ServiceMonitor/PodMonitor objects count.
+    Operator,
+    /// Either counts.
+    Either,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -20,6 +69,13 @@ pub struct RuleSetting {
 #[derive(Clone, Debug, Default)]
 pub struct Config {
     pub rules: HashMap<String, RuleSetting>,
+    pub fail_on: Option<FailOn>,
+    /// Globs of paths to skip, relative to `root`.
+    pub exclude: Option<globset::GlobSet>,
+    /// The directory of the config file.
+    pub root: Option<PathBuf>,
+    /// Where the config came from.
+    pub path: Option<PathBuf>,
 }
 
 impl Config {
@@ -35,8 +91,8 @@ impl Config {
         }
     }
 
-    /// A rule parameter, or `default` when unset or of the wrong type
-    /// (the config loader validates types up front).
+    /// A rule parameter, or `default` when unset. Types are checked when the
+    /// config is loaded.
     pub fn param<T: DeserializeOwned>(&self, rule: &str, name: &str, default: T) -> T {
         self.rules
             .get(rule)
@@ -44,4 +100,363 @@ impl Config {
             .and_then(|v| serde_json::from_value(v.clone()).ok())
             .unwrap_or(default)
     }
+
+    /// Is a path excluded by the config's `exclude:` globs?
+    pub fn excludes(&self, path: &Path) -> bool {
+        let Some(set) = &self.exclude else {
+            return false;
+        };
+        let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
+        let rel = self
+            .root
+            .as_ref()
+            .and_then(|r| abs.strip_prefix(r).ok())
+            .unwrap_or(path);
+        set.is_match(rel) || set.is_match(path)
+    }
+}
+
+/// A parameter a rule accepts: its name and how to check a value.
+pub struct ParamSpec {
+    pub rule: &'static str,
+    pub name: &'static str,
+    check: fn(&serde_json::Value) -> Result<(), String>,
+    schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
+}
+
+fn check_as<T: DeserializeOwned>(v: &serde_json::Value) -> Result<(), String> {
+    serde_json::from_value::<T>(v.clone())
+        .map(|_| ())
+        .map_err(|e| e.to_string())
+}
+
+fn check_labels(v: &serde_json::Value) -> Result<(), String> {
+    let reqs: Vec<LabelRequirement> =
+        serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+    for r in reqs {
+        if r.keys.is_empty() {
+            return Err("each requirement needs at least one key".into());
+        }
+        if let Some(re) = r.value {
+            regex::Regex::new(&re).map_err(|e| format!("bad value regex: {e}"))?;
+        }
+    }
+    Ok(())
+}
+
+/// Every rule parameter. `rules/<id>.yaml` documents them (a meta test keeps both in step).
+pub static PARAMS: &[ParamSpec] = &[
+    ParamSpec {
+        rule: "slow-start-without-startup-probe",
+        name: "min-initial-delay-seconds",
+        check: check_as::<u32>,
+        schema: |g| g.subschema_for::<u32>(),
+    },
+    ParamSpec {
+        rule: "termination-grace-period-too-short",
+        name: "margin-seconds",
+        check: check_as::<u32>,
+        schema: |g| g.subschema_for::<u32>(),
+    },
+    ParamSpec {
+        rule: "required-labels-missing",
+        name: "labels",
+        check: check_labels,
+        schema: |g| g.subschema_for::<Vec<LabelRequirement>>(),
+    },
+    ParamSpec {
+        rule: "prometheus-annotations-missing",
+        name: "policy",
+        check: check_as::<PrometheusPolicy>,
+        schema: |g| g.subschema_for::<PrometheusPolicy>(),
+    },
+];
+
+/// An error in the config file, with the file's text for a snippet.
+#[derive(Debug)]
+pub struct ConfigError {
+    pub file: String,
+    pub text: String,
+    pub span: Span,
+    pub message: String,
+}
+
+impl std::fmt::Display for ConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}: {}",
+            self.file,
+            self.span.start.line,
+            self.span.start.col + 1,
+            self.message
+        )
+    }
+}
+
+impl std::error::Error for ConfigError {}
+
+/// Find the config: the current directory or its parents, up to the
+/// repository root (a directory holding `.git`).
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let start = std::path::absolute(start).ok()?;
+    for dir in start.ancestors() {
+        let candidate = dir.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        if dir.join(".git").exists() {
+            break;
+        }
+    }
+    None
+}
+
+/// Read and validate a config file.
+pub fn load(path: &Path) -> Result<Config, ConfigError> {
+    let name = path.display().to_string();
+    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
+        file: name.clone(),
+        text: String::new(),
+        span: Span::default(),
+        message: format!("cannot read config file: {e}"),
+    })?;
+    let mut config = parse(&name, &text)?;
+    config.root = std::path::absolute(path)
+        .ok()
+        .and_then(|p| p.parent().map(Path::to_path_buf));
+    config.path = Some(path.to_path_buf());
+    Ok(config)
+}
+
+/// Parse config text (`name` is used in errors).
+pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
+    let err = |span: Span, message: String| ConfigError {
+        file: name.to_string(),
+        text: text.to_string(),
+        span,
+        message,
+    };
+    let mut docs = parse_stream(text.strip_prefix('\u{feff}').unwrap_or(text)).into_iter();
+    let root = match docs.next().map(|d| d.result) {
+        None => return Ok(Config::default()),
+        Some(Err(e)) => {
+            let span = Span {
+                start: e.pos,
+                end: Pos {
+                    line: e.pos.line,
+                    col: e.pos.col + 1,
+                },
+            };
+            return Err(err(span, format!("not valid YAML: {}", e.message)));
+        }
+        Some(Ok(root)) => root,
+    };
+    if matches!(root.value, Value::Null) {
+        return Ok(Config::default());
+    }
+    let Some(entries) = root.as_map() else {
+        return Err(err(
+            root.span,
+            "the config must be a mapping with `rules`, `exclude` and `fail-on`".into(),
+        ));
+    };
+    let mut config = Config::default();
+    for e in entries {
+        match e.key_str() {
+            Some("rules") => config.rules = rules(&e.value).map_err(|(s, m)| err(s, m))?,
+            Some("exclude") => {
+                let mut b = globset::GlobSetBuilder::new();
+                let items = e
+                    .value
+                    .as_seq()
+                    .ok_or_else(|| err(e.value.span, "`exclude` must be a list of globs".into()))?;
+                for item in items {
+                    let glob = item
+                        .as_str()
+                        .ok_or_else(|| err(item.span, "a glob must be a string".into()))?;
+                    b.add(
+                        globset::Glob::new(glob)
+                            .map_err(|x| err(item.span, format!("bad glob: {x}")))?,
+                    );
+                }
+                config.exclude = Some(b.build().map_err(|x| err(e.value.span, x.to_string()))?);
+            }
+            Some("fail-on") => {
+                config.fail_on = Some(serde_json::from_value(to_json(&e.value)).map_err(|_| {
+                    err(
+                        e.value.span,
+                        "`fail-on` must be one of error, warning, info, never".into(),
+                    )
+                })?);
+            }
+            _ => {
+                let key = e.key.scalar_text().unwrap_or_default();
+                return Err(err(
+                    e.key.span,
+                    format!("unknown key `{key}`; expected rules, exclude or fail-on"),
+                ));
+            }
+        }
+    }
+    Ok(config)
+}
+
+fn level(n: &Node) -> Result<Level, (Span, String)> {
+    match &n.value {
+        // `off` is a boolean in YAML 1.1.
+        Value::Bool(false) => Ok(Level::Off),
+        Value::Str(s) if s == "off" => Ok(Level::Off),
+        Value::Str(s) => Severity::parse(s).map(Level::On).ok_or_else(|| {
+            (
+                n.span,
+                format!("unknown level `{s}`; expected off, info, warning or error"),
+            )
+        }),
+        _ => Err((
+            n.span,
+            "a rule's level must be off, info, warning or error".into(),
+        )),
+    }
+}
+
+fn rules(n: &Node) -> Result<HashMap<String, RuleSetting>, (Span, String)> {
+    let entries = n.as_map().ok_or((
+        n.span,
+        "`rules` must map rule IDs to a level or settings".into(),
+    ))?;
+    let mut out = HashMap::new();
+    for e in entries {
+        let id = e.key.scalar_text().unwrap_or_default();
+        if crate::rules::find(&id).is_none() {
+            let hint = closest_rule(&id)
+                .map(|c| format!("; did you mean `{c}`?"))
+                .unwrap_or_default();
+            return Err((
+                e.key.span,
+                format!("unknown rule `{id}`{hint} (`kubectl strategy rules` lists them)"),
+            ));
+        }
+        let mut setting = RuleSetting::default();
+        match e.value.as_map() {
+            None => setting.level = Some(level(&e.value)?),
+            Some(items) => {
+                for item in items {
+                    let key = item.key.scalar_text().unwrap_or_default();
+                    if key == "severity" {
+                        setting.level = Some(level(&item.value)?);
+                        continue;
+                    }
+                    let Some(spec) = PARAMS.iter().find(|p| p.rule == id && p.name == key) else {
+                        let known: Vec<&str> = PARAMS
+                            .iter()
+                            .filter(|p| p.rule == id)
+                            .map(|p| p.name)
+                            .collect();
+                        let expected = if known.is_empty() {
+                            "severity".to_string()
+                        } else {
+                            format!("severity, {}", known.join(", "))
+                        };
+                        return Err((
+                            item.key.span,
+                            format!("rule `{id}` has no parameter `{key}`; expected {expected}"),
+                        ));
+                    };
+                    let value = to_json(&item.value);
+                    (spec.check)(&value)
+                        .map_err(|m| (item.value.span, format!("bad value for `{key}`: {m}")))?;
+                    setting.params.insert(key, value);
+                }
+            }
+        }
+        out.insert(id, setting);
+    }
+    Ok(out)
+}
+
+fn closest_rule(id: &str) -> Option<&'static str> {
+    crate::rules::REGISTRY
+        .iter()
+        .map(|r| (strsim_distance(id, r.id), r.id))
+        .filter(|(d, _)| *d <= 3)
+        .min()
+        .map(|(_, r)| r)
+}
+
+/// Levenshtein distance (small strings only).
+fn strsim_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push(
+                (prev[j] + usize::from(ca != *cb))
+                    .min(prev[j + 1] + 1)
+                    .min(cur[j] + 1),
+            );
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The shape of the file, for the JSON Schema (per-rule settings are added by `json_schema`).
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+#[schemars(
+    title = "kubectl-strategy configuration",
+    description = "The .kubectl-strategy.yaml file of kubectl-strategy"
+)]
+#[allow(dead_code)]
+struct ConfigFile {
+    /// Rules to turn off, re-grade or parameterise, by rule ID.
+    #[serde(default)]
+    rules: BTreeMap<String, serde_json::Value>,
+    /// Globs (relative to the config file's directory) of paths not to lint.
+    #[serde(default)]
+    exclude: Vec<String>,
+    /// Exit 1 when a finding at or above this severity exists (the --fail-on flag wins).
+    fail_on: Option<FailOn>,
+}
+
+/// The JSON Schema of `.kubectl-strategy.yaml`.
+pub fn json_schema() -> serde_json::Value {
+    let mut g = schemars::SchemaGenerator::default();
+    let mut schema =
+        serde_json::to_value(g.root_schema_for::<ConfigFile>()).expect("schema serializes");
+    let level = serde_json::json!({"enum": ["off", false, "info", "warning", "error"]});
+    let mut props = serde_json::Map::new();
+    for r in crate::rules::REGISTRY {
+        let mut settings = serde_json::Map::new();
+        settings.insert("severity".into(), level.clone());
+        for p in PARAMS.iter().filter(|p| p.rule == r.id) {
+            settings.insert(
+                p.name.into(),
+                serde_json::to_value((p.schema)(&mut g)).expect("schema serializes"),
+            );
+        }
+        let doc = crate::docs::parse(r.doc)
+            .map(|d| d.summary)
+            .unwrap_or_default();
+        props.insert(
+            r.id.into(),
+            serde_json::json!({
+                "description": doc,
+                "anyOf": [level, {"type": "object", "additionalProperties": false, "properties": settings}]
+            }),
+        );
+    }
+    schema["properties"]["rules"] = serde_json::json!({
+        "description": "Rules to turn off, re-grade or parameterise, by rule ID.",
+        "type": "object",
+        "additionalProperties": false,
+        "properties": props,
+    });
+    let defs = serde_json::to_value(g.definitions()).expect("defs serialize");
+    if defs.as_object().is_some_and(|d| !d.is_empty()) {
+        schema["$defs"] = defs;
+    }
+    schema
 }

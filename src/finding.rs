@@ -74,4 +74,45 @@ pub struct Finding {
     pub path: String,
     pub object: Option<ObjectRef>,
     pub help: Option<String>,
+    /// Index of the document in the file, when the finding is about one.
+    pub doc: Option<usize>,
+}
+
+impl Finding {
+    /// A fingerprint that survives edits elsewhere in the file (no line
+    /// numbers unless the finding has no object): used by baselines and
+    /// SARIF `partialFingerprints`.
+    pub fn fingerprint(&self, file_name: &str) -> String {
+        let mut h = Fnv::default();
+        h.add(self.rule);
+        h.add(file_name);
+        match &self.object {
+            Some(o) => {
+                h.add(&o.kind);
+                h.add(o.namespace.as_deref().unwrap_or(""));
+                h.add(o.name.as_deref().unwrap_or(""));
+                h.add(&self.path);
+            }
+            None => h.add(&self.message),
+        }
+        format!("{:016x}", h.0)
+    }
+}
+
+/// FNV-1a, 64 bit: stable across Rust versions and platforms.
+struct Fnv(u64);
+
+impl Default for Fnv {
+    fn default() -> Self {
+        Fnv(0xcbf2_9ce4_8422_2325)
+    }
+}
+
+impl Fnv {
+    fn add(&mut self, s: &str) {
+        for b in s.bytes().chain([0xff]) {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
 }

@@ -1,6 +1,7 @@
 //! kubectl-strategy: audit Kubernetes manifests for safe rollouts, with exact
 //! file:line:column findings.
 
+pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod docs;
@@ -10,3 +11,4 @@ pub mod lint;
 pub mod manifest;
 pub mod report;
 pub mod rules;
+pub mod suppress;

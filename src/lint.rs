@@ -1,4 +1,4 @@
-//! The audit pipeline: discover -> read -> load -> rules -> sorted findings.
+//! The audit pipeline: discover -> read -> load -> rules -> suppressions -> sorted findings.
 
 use crate::config::Config;
 use crate::finding::Finding;
@@ -6,13 +6,18 @@ use crate::input::{self, InputSpec, ReadOutcome, SourceFile};
 use crate::manifest::{self, Object, tree::Span};
 use crate::rules;
 use rayon::prelude::*;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
 
 /// Everything a lint run produced.
 pub struct Report {
+    /// The files linted, then (after `primary_files`) files read only as context.
     pub files: Vec<SourceFile>,
+    /// How many of `files` were linted (the rest only inform cross-object rules).
+    pub primary_files: usize,
     pub findings: Vec<Finding>,
-    /// Kubernetes objects checked.
-    pub objects: usize,
+    /// Kubernetes objects checked, as (file, `Kind/name`).
+    pub checked: Vec<(usize, String)>,
     /// Files that held at least one Kubernetes object.
     pub files_with_objects: usize,
     /// YAML documents that are not Kubernetes objects (skipped).
@@ -29,6 +34,11 @@ impl Report {
             .count()
     }
 
+    /// Kubernetes objects checked.
+    pub fn objects(&self) -> usize {
+        self.checked.len()
+    }
+
     /// Files that have at least one finding.
     pub fn files_with_findings(&self) -> usize {
         let mut files: Vec<usize> = self.findings.iter().map(|f| f.file).collect();
@@ -37,16 +47,76 @@ impl Report {
     }
 }
 
+/// How to lint.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Options {
+    /// Do not read the manifests beside explicitly named files as context.
+    pub isolated: bool,
+}
+
 /// Lint paths (files, directories, `-` for stdin).
-pub fn lint_paths(paths: &[String], config: &Config) -> Report {
-    let (specs, notices) = input::discover(paths);
-    let mut report = lint_inputs(&specs, config);
+///
+/// For files named explicitly (as pre-commit does), the other manifests in
+/// the same directories are read as context, so that cross-object rules
+/// (a Service and its Deployment) see what they would see in a full run.
+pub fn lint_paths(paths: &[String], config: &Config, options: Options) -> Report {
+    let (mut specs, notices) = input::discover(paths);
+    specs.retain(|s| !matches!(s, InputSpec::Path(p) if config.excludes(p)));
+    let context = if options.isolated {
+        Vec::new()
+    } else {
+        context_inputs(paths, &specs, config)
+    };
+    let primary = specs.len();
+    specs.extend(context);
+    let mut report = lint_inputs(&specs, primary, config);
     report.notices.splice(0..0, notices);
     report
 }
 
-/// Lint already-discovered inputs.
-pub fn lint_inputs(specs: &[InputSpec], config: &Config) -> Report {
+fn context_inputs(paths: &[String], specs: &[InputSpec], config: &Config) -> Vec<InputSpec> {
+    let seen: HashSet<PathBuf> = specs
+        .iter()
+        .filter_map(|s| match s {
+            InputSpec::Path(p) => Some(p.clone()),
+            InputSpec::Stdin => None,
+        })
+        .collect();
+    let dirs: HashSet<PathBuf> = paths
+        .iter()
+        .map(Path::new)
+        .filter(|p| p.is_file())
+        .map(|p| p.parent().map(Path::to_path_buf).unwrap_or_default())
+        .collect();
+    let mut out: Vec<PathBuf> = Vec::new();
+    for dir in dirs {
+        let read = if dir.as_os_str().is_empty() {
+            std::fs::read_dir(".")
+        } else {
+            std::fs::read_dir(&dir)
+        };
+        let Ok(entries) = read else { continue };
+        for e in entries.flatten() {
+            let p = if dir.as_os_str().is_empty() {
+                PathBuf::from(e.file_name())
+            } else {
+                e.path()
+            };
+            if p.is_file()
+                && input::is_manifest_name(&p)
+                && !seen.contains(&p)
+                && !config.excludes(&p)
+            {
+                out.push(p);
+            }
+        }
+    }
+    out.sort();
+    out.into_iter().map(InputSpec::Path).collect()
+}
+
+/// Lint already-discovered inputs; the first `primary` are reported on.
+pub fn lint_inputs(specs: &[InputSpec], primary: usize, config: &Config) -> Report {
     let loaded: Vec<(SourceFile, manifest::Loaded)> = specs
         .par_iter()
         .enumerate()
@@ -69,47 +139,64 @@ pub fn lint_inputs(specs: &[InputSpec], config: &Config) -> Report {
                     path: String::new(),
                     object: None,
                     help: None,
+                    doc: None,
                 });
                 (file, l)
             }
         })
         .collect();
-    lint_loaded(loaded, config)
+    lint_loaded(loaded, primary, config)
 }
 
-/// Lint text held in memory (tests, fuzzing, stdin-like callers).
+/// Lint text held in memory (tests, fuzzing).
 pub fn lint_text(name: &str, text: &str, config: &Config) -> Report {
     let file = SourceFile::new(name, text.to_string());
     let l = manifest::load(0, &file);
-    lint_loaded(vec![(file, l)], config)
+    lint_loaded(vec![(file, l)], 1, config)
 }
 
-fn lint_loaded(loaded: Vec<(SourceFile, manifest::Loaded)>, config: &Config) -> Report {
+fn lint_loaded(
+    loaded: Vec<(SourceFile, manifest::Loaded)>,
+    primary: usize,
+    config: &Config,
+) -> Report {
     let mut files = Vec::with_capacity(loaded.len());
     let mut objects: Vec<Object> = Vec::new();
     let mut findings = Vec::new();
     let mut notices = Vec::new();
     let mut skipped_documents = 0;
     let mut files_with_objects = 0;
-    for (file, l) in loaded {
+    for (i, (file, l)) in loaded.into_iter().enumerate() {
         files.push(file);
-        files_with_objects += usize::from(!l.objects.is_empty());
         objects.extend(l.objects);
-        findings.extend(l.findings);
-        notices.extend(l.notices);
-        skipped_documents += l.skipped_documents;
+        if i < primary {
+            files_with_objects += usize::from(objects.last().is_some_and(|o| o.file == i));
+            findings.extend(l.findings);
+            notices.extend(l.notices);
+            skipped_documents += l.skipped_documents;
+        }
     }
     let dirs: Vec<&str> = files
         .iter()
         .map(|f| {
-            std::path::Path::new(&f.name)
+            Path::new(&f.name)
                 .parent()
                 .and_then(|p| p.to_str())
                 .unwrap_or("")
         })
         .collect();
-    findings.extend(rules::run(&objects, &dirs, config));
+    findings.extend(
+        rules::run(&objects, &dirs, config)
+            .into_iter()
+            .filter(|f| f.file < primary),
+    );
     findings.retain(|f| config.enabled(f.rule));
+    crate::suppress::apply(
+        &mut findings,
+        &files[..primary.min(files.len())],
+        &objects,
+        config,
+    );
     for f in &mut findings {
         if let Some(s) = config.severity(f.rule) {
             f.severity = s;
@@ -124,10 +211,16 @@ fn lint_loaded(loaded: Vec<(SourceFile, manifest::Loaded)>, config: &Config) -> 
             &b.message,
         ))
     });
+    let checked = objects
+        .iter()
+        .filter(|o| o.file < primary)
+        .map(|o| (o.file, o.label()))
+        .collect();
     Report {
         files,
+        primary_files: primary,
         findings,
-        objects: objects.len(),
+        checked,
         files_with_objects,
         skipped_documents,
         notices,

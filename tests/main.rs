@@ -1,5 +1,6 @@
 //! Integration tests: one binary, one module per area.
 
+mod ci;
 mod cli;
 mod corpus;
 mod meta;
@@ -13,7 +14,7 @@ use kubectl_strategy::report::human::{self, Style};
 /// Lint paths with the default config.
 pub fn lint(paths: &[&str]) -> Report {
     let paths: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
-    lint::lint_paths(&paths, &Config::default())
+    lint::lint_paths(&paths, &Config::default(), lint::Options::default())
 }
 
 /// Human output without colour, at a fixed width.

@@ -111,3 +111,21 @@ fn readme_rule_table_is_current() {
         "README.md's rule table is stale; replace it with the output of `kubectl strategy rules --format markdown`:\n{table}"
     );
 }
+
+#[test]
+fn rule_params_are_documented() {
+    for rule in REGISTRY {
+        let doc = docs::parse(rule.doc).unwrap();
+        let documented: Vec<String> = doc.params.iter().map(|p| p.name.clone()).collect();
+        let accepted: Vec<String> = kubectl_strategy::config::PARAMS
+            .iter()
+            .filter(|p| p.rule == rule.id)
+            .map(|p| p.name.to_string())
+            .collect();
+        assert_eq!(
+            documented, accepted,
+            "rules/{}.yaml documents other parameters than the config accepts",
+            rule.id
+        );
+    }
+}

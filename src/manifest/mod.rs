@@ -87,6 +87,7 @@ impl Object {
             path: format!("{}{}", self.base, found_ptr),
             object: Some(self.reference()),
             help: None,
+            doc: Some(self.doc),
         }
     }
 }
@@ -167,6 +168,7 @@ pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
                     path: String::new(),
                     object: None,
                     help: None,
+                    doc: None,
                 });
                 continue;
             }
@@ -219,7 +221,6 @@ pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
 }
 
 fn bad_list(file: usize, doc: usize, root: &Node, ptr: &str, message: &str) -> Finding {
-    let _ = doc;
     let loc = root.locate(ptr).unwrap_or(Located {
         node: root,
         entry: None,
@@ -233,6 +234,7 @@ fn bad_list(file: usize, doc: usize, root: &Node, ptr: &str, message: &str) -> F
         path: ptr.to_string(),
         object: None,
         help: None,
+        doc: Some(doc),
     }
 }
 

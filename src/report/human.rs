@@ -141,7 +141,7 @@ pub fn summary_line(report: &Report) -> String {
         "{} in {}; {} in {} checked",
         parts.join(", "),
         plural(report.files_with_findings(), "file"),
-        plural(report.objects, "object"),
+        plural(report.objects(), "object"),
         plural(report.files_with_objects, "file"),
     );
     if report.skipped_documents > 0 {
@@ -152,4 +152,51 @@ pub fn summary_line(report: &Report) -> String {
     }
     s.push('\n');
     s
+}
+
+/// A config file error, with a snippet of the config.
+pub fn render_config_error(e: &crate::config::ConfigError, color: bool, width: usize) -> String {
+    #[derive(Debug)]
+    struct D<'a>(
+        &'a crate::config::ConfigError,
+        NamedSource<String>,
+        SourceSpan,
+    );
+    impl fmt::Display for D<'_> {
+        fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            write!(f, "invalid config: {}", self.0.message)
+        }
+    }
+    impl std::error::Error for D<'_> {}
+    impl Diagnostic for D<'_> {
+        fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+            Some(&self.1)
+        }
+        fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+            Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
+                Some("here".into()),
+                self.2,
+            ))))
+        }
+    }
+    let file = crate::input::SourceFile::new(e.file.clone(), e.text.clone());
+    let start = file.offset(e.span.start);
+    let end = file.offset(e.span.end).max(start);
+    let d = D(
+        e,
+        NamedSource::new(&e.file, e.text.clone()),
+        SourceSpan::new(start.into(), end - start),
+    );
+    let handler = GraphicalReportHandler::new_themed(if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    })
+    .with_links(false)
+    .with_width(width);
+    let mut buf = String::new();
+    if handler.render_report(&mut buf, &d).is_err() {
+        buf = e.to_string();
+    }
+    buf
 }

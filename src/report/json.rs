@@ -43,9 +43,9 @@ pub fn summary(report: &Report) -> serde_json::Value {
         "warnings": report.count(Severity::Warning),
         "infos": report.count(Severity::Info),
         "filesWithFindings": report.files_with_findings(),
-        "files": report.files.len(),
+        "files": report.primary_files,
         "filesWithObjects": report.files_with_objects,
-        "objects": report.objects,
+        "objects": report.objects(),
         "skippedDocuments": report.skipped_documents,
     })
 }

@@ -1,7 +1,10 @@
 //! Output formats.
 
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
+pub mod sarif;
 
 use crate::finding::Finding;
 

@@ -10,10 +10,12 @@ use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
 /// One required-label rule: any of `keys` present, with a value matching `value`.
-#[derive(Clone, Debug, Deserialize, serde::Serialize)]
+#[derive(Clone, Debug, Deserialize, serde::Serialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LabelRequirement {
+    /// Label keys; any one of them satisfies the requirement.
     pub keys: Vec<String>,
+    /// A regular expression the value must match in full.
     #[serde(default)]
     pub value: Option<String>,
 }

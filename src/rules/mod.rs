@@ -20,7 +20,7 @@ pub trait Rule: Sync {
 
 /// A registered rule: its ID, its documentation (rules/<id>.yaml) and its check.
 /// Input rules (`invalid-yaml`, `invalid-manifest`) have no check: the loader
-/// (src/manifest) reports them.
+/// (src/manifest) reports them; `unused-suppression` comes from src/suppress.rs.
 pub struct RuleEntry {
     pub id: &'static str,
     pub doc: &'static str,
@@ -60,6 +60,7 @@ registry! {
     "rolling-update-downtime" => Some(&strategy::RollingUpdateDowntime),
     "image-tag-mutable" => Some(&strategy::ImageTagMutable),
     "resources-missing" => Some(&resources::ResourcesMissing),
+    "unused-suppression" => None,
 }
 
 pub fn find(id: &str) -> Option<&'static RuleEntry> {

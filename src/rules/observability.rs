@@ -1,6 +1,7 @@
 //! Prometheus discovers pods by their annotations; metadata values must be strings.
 
 use super::{Context, Rule};
+use crate::config::PrometheusPolicy;
 use crate::finding::{Finding, Severity};
 use crate::manifest::tree::{Node, Value, escape};
 use crate::manifest::{Object, Target, WorkloadKind};
@@ -108,22 +109,22 @@ impl Rule for PrometheusAnnotationsMissing {
         if !w.long_running() || !serving(obj, ctx) {
             return Vec::new();
         }
-        let policy: String = ctx.config.param(ID, "policy", "either".to_string());
+        let policy = ctx.config.param(ID, "policy", PrometheusPolicy::Either);
         let annotated = w
             .template_annotations()
             .contains_key("prometheus.io/scrape");
-        let ok = match policy.as_str() {
-            "annotations" => annotated,
-            "operator" => ctx.is_monitored(obj),
-            _ => annotated || ctx.is_monitored(obj),
+        let ok = match policy {
+            PrometheusPolicy::Annotations => annotated,
+            PrometheusPolicy::Operator => ctx.is_monitored(obj),
+            PrometheusPolicy::Either => annotated || ctx.is_monitored(obj),
         };
         if ok {
             return Vec::new();
         }
-        let how = match policy.as_str() {
-            "annotations" => "has no prometheus.io/scrape annotation",
-            "operator" => "is not selected by a ServiceMonitor or PodMonitor",
-            _ => {
+        let how = match policy {
+            PrometheusPolicy::Annotations => "has no prometheus.io/scrape annotation",
+            PrometheusPolicy::Operator => "is not selected by a ServiceMonitor or PodMonitor",
+            PrometheusPolicy::Either => {
                 "has no prometheus.io/scrape annotation and no ServiceMonitor or PodMonitor selects it"
             }
         };

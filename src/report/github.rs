@@ -1,0 +1,44 @@
+//! `--format github`: GitHub Actions workflow commands (inline PR annotations).
+
+use super::Region;
+use crate::finding::Severity;
+use crate::lint::Report;
+
+fn escape_data(s: &str) -> String {
+    s.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn escape_property(s: &str) -> String {
+    escape_data(s).replace(':', "%3A").replace(',', "%2C")
+}
+
+pub fn render(report: &Report) -> String {
+    let mut out = String::new();
+    for f in &report.findings {
+        let file = &report.files[f.file];
+        let r = Region::of(f);
+        let command = match f.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+            Severity::Info => "notice",
+        };
+        let mut message = f.message.clone();
+        if let Some(h) = &f.help {
+            message.push_str("\nhelp: ");
+            message.push_str(h);
+        }
+        out.push_str(&format!(
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+            escape_property(&file.name),
+            r.line,
+            r.column,
+            r.end_line,
+            r.end_column,
+            escape_property(f.rule),
+            escape_data(&message)
+        ));
+    }
+    out
+}

@@ -1,0 +1,114 @@
+//! `--format sarif`: SARIF 2.1.0 for code scanning.
+
+use super::Region;
+use crate::docs;
+use crate::finding::Severity;
+use crate::lint::Report;
+use serde_json::json;
+
+fn level(s: Severity) -> &'static str {
+    match s {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "note",
+    }
+}
+
+/// A relative URI for a file name (forward slashes, percent-encoded).
+fn uri(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.trim_start_matches("./").replace('\\', "/").chars() {
+        match c {
+            'A'..='Z' | 'a'..='z' | '0'..='9' | '-' | '_' | '.' | '~' | '/' => out.push(c),
+            _ => {
+                let mut buf = [0u8; 4];
+                for b in c.encode_utf8(&mut buf).bytes() {
+                    out.push_str(&format!("%{b:02X}"));
+                }
+            }
+        }
+    }
+    out
+}
+
+pub fn render(report: &Report) -> String {
+    let docs = docs::all();
+    let rules: Vec<_> = docs
+        .iter()
+        .map(|d| {
+            let markdown = format!(
+                "{}\n\n**Why.** {}\n\n**Bad**\n\n```yaml\n{}```\n\n**Good**\n\n```yaml\n{}```\n\n**How to fix.** {}",
+                d.summary, d.why.trim(), d.bad, d.good, d.fix.trim()
+            );
+            json!({
+                "id": d.id,
+                "name": d.id,
+                "shortDescription": {"text": d.summary},
+                "fullDescription": {"text": d.why.trim()},
+                "help": {"text": format!("{}\n\nHow to fix: {}", d.why.trim(), d.fix.trim()), "markdown": markdown},
+                "defaultConfiguration": {"level": level(d.severity)},
+                "properties": {"category": d.category, "tags": [d.category]},
+            })
+        })
+        .collect();
+    let results: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| {
+            let file = &report.files[f.file];
+            let r = Region::of(f);
+            let rule_index = docs.iter().position(|d| d.id == f.rule).unwrap_or(0);
+            let mut message = f.message.clone();
+            if let Some(h) = &f.help {
+                message.push_str(&format!(" (help: {h})"));
+            }
+            let mut result = json!({
+                "ruleId": f.rule,
+                "ruleIndex": rule_index,
+                "level": level(f.severity),
+                "message": {"text": message},
+                "locations": [{
+                    "physicalLocation": {
+                        "artifactLocation": {"uri": uri(&file.name)},
+                        "region": {
+                            "startLine": r.line,
+                            "startColumn": r.column,
+                            "endLine": r.end_line,
+                            "endColumn": r.end_column,
+                        }
+                    }
+                }],
+                "partialFingerprints": {"kubectlStrategy/v1": f.fingerprint(&file.name)},
+            });
+            if let Some(o) = &f.object {
+                result["properties"] = json!({"object": o, "path": f.path});
+            }
+            result
+        })
+        .collect();
+    let doc = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {"driver": {
+                "name": "kubectl-strategy",
+                "informationUri": "https://github.com/kubectl-strategy/kubectl-strategy",
+                "version": env!("CARGO_PKG_VERSION"),
+                "semanticVersion": env!("CARGO_PKG_VERSION"),
+                "rules": rules,
+            }},
+            "columnKind": "unicodeCodePoints",
+            "results": results,
+        }]
+    });
+    serde_json::to_string_pretty(&doc).expect("serializable") + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn uris_are_relative_and_encoded() {
+        assert_eq!(super::uri("./k8s/my app.yaml"), "k8s/my%20app.yaml");
+        assert_eq!(super::uri("k8s/ü.yaml"), "k8s/%C3%BC.yaml");
+    }
+}

@@ -1,0 +1,162 @@
+//! Suppressions: the object annotation `ignore-check.kubectl-strategy.io/<id>`
+//! and the comment `# kubectl-strategy: ignore[<id>,…]` on a line of the
+//! finding or the line above. A suppression that suppresses nothing is
+//! reported as `unused-suppression`.
+
+use crate::config::Config;
+use crate::finding::{Finding, Severity};
+use crate::input::SourceFile;
+use crate::manifest::tree::{Pos, Span};
+use crate::manifest::{Object, Target};
+use std::sync::OnceLock;
+
+pub const ANNOTATION_PREFIX: &str = "ignore-check.kubectl-strategy.io/";
+const UNUSED: &str = "unused-suppression";
+
+struct Suppression {
+    file: usize,
+    rule: String,
+    /// Object suppressions: (document, pointer base); comment suppressions: the line.
+    scope: Scope,
+    at: Finding,
+    used: bool,
+}
+
+enum Scope {
+    Object { doc: usize, base: String },
+    Line(u32),
+}
+
+fn comment_re() -> &'static regex::Regex {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        regex::Regex::new(r"#\s*kubectl-strategy:\s*ignore\[([^\]]*)\]").expect("valid regex")
+    })
+}
+
+fn collect(files: &[SourceFile], objects: &[Object]) -> Vec<Suppression> {
+    let mut out = Vec::new();
+    // Objects of context-only files (beyond `files`) are not reported on.
+    for obj in objects.iter().filter(|o| o.file < files.len()) {
+        let Some(ann) = obj
+            .root
+            .pointer("/metadata/annotations")
+            .and_then(|a| a.as_map())
+        else {
+            continue;
+        };
+        for e in ann {
+            let Some(rule) = e.key_str().and_then(|k| k.strip_prefix(ANNOTATION_PREFIX)) else {
+                continue;
+            };
+            let ptr = format!(
+                "/metadata/annotations/{}",
+                crate::manifest::tree::escape(e.key_str().unwrap_or_default())
+            );
+            let at = obj.finding(UNUSED, Severity::Info, &ptr, Target::Key, String::new());
+            out.push(Suppression {
+                file: obj.file,
+                rule: rule.to_string(),
+                scope: Scope::Object {
+                    doc: obj.doc,
+                    base: obj.base.clone(),
+                },
+                at,
+                used: false,
+            });
+        }
+    }
+    for (i, file) in files.iter().enumerate() {
+        if !file.text.contains("kubectl-strategy:") {
+            continue;
+        }
+        for (n, line) in file.text.lines().enumerate() {
+            let Some(c) = comment_re().captures(line) else {
+                continue;
+            };
+            let m = c.get(0).expect("whole match");
+            let line_no = n as u32 + 1;
+            let col = line[..m.start()].chars().count() as u32;
+            let width = m.as_str().chars().count() as u32;
+            for rule in c[1].split(',').map(str::trim).filter(|r| !r.is_empty()) {
+                out.push(Suppression {
+                    file: i,
+                    rule: rule.to_string(),
+                    scope: Scope::Line(line_no),
+                    at: Finding {
+                        rule: UNUSED,
+                        severity: Severity::Info,
+                        message: String::new(),
+                        file: i,
+                        span: Span {
+                            start: Pos { line: line_no, col },
+                            end: Pos {
+                                line: line_no,
+                                col: col + width,
+                            },
+                        },
+                        path: String::new(),
+                        object: None,
+                        help: None,
+                        doc: None,
+                    },
+                    used: false,
+                });
+            }
+        }
+    }
+    out
+}
+
+fn covers(s: &Suppression, f: &Finding) -> bool {
+    if s.file != f.file || s.rule != f.rule {
+        return false;
+    }
+    match &s.scope {
+        Scope::Object { doc, base } => {
+            f.doc == Some(*doc) && f.object.is_some() && f.path.starts_with(base.as_str())
+        }
+        Scope::Line(l) => {
+            (f.span.start.line..=f.span.end.line.max(f.span.start.line)).contains(l)
+                || f.span.start.line == l + 1
+        }
+    }
+}
+
+/// Drop suppressed findings and report suppressions that matched nothing.
+pub fn apply(
+    findings: &mut Vec<Finding>,
+    files: &[SourceFile],
+    objects: &[Object],
+    config: &Config,
+) {
+    let mut sups = collect(files, objects);
+    if sups.is_empty() {
+        return;
+    }
+    findings.retain(|f| {
+        let mut suppressed = false;
+        for s in sups.iter_mut().filter(|s| covers(s, f)) {
+            s.used = true;
+            suppressed = true;
+        }
+        !suppressed
+    });
+    if !config.enabled(UNUSED) {
+        return;
+    }
+    for s in sups.into_iter().filter(|s| !s.used) {
+        let known = crate::rules::find(&s.rule).is_some();
+        if known && !config.enabled(&s.rule) {
+            continue; // the rule is off: nothing to suppress, nothing to nag about
+        }
+        let mut f = s.at;
+        f.message = if known {
+            format!("suppression of {} matches no finding", s.rule)
+        } else {
+            format!("suppression names unknown rule `{}`", s.rule)
+        };
+        f.help = Some("remove the stale suppression so it cannot hide a future finding".into());
+        findings.push(f);
+    }
+}
