@@ -5,6 +5,7 @@ pub mod baseline;
 pub mod cli;
 pub mod config;
 pub mod docs;
+pub mod edit;
 pub mod finding;
 pub mod input;
 pub mod lint;

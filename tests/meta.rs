@@ -63,7 +63,10 @@ fn every_rule_has_docs_fixtures_and_a_snapshot() {
         assert!(Path::new(&snap).is_file(), "{snap} is missing");
         assert_eq!(
             rule.check.is_none(),
-            matches!(rule.id, "invalid-yaml" | "invalid-manifest" | "unused-suppression"),
+            matches!(
+                rule.id,
+                "invalid-yaml" | "invalid-manifest" | "unused-suppression"
+            ),
             "{}: only the loader's and the suppression pass's rules have no check",
             rule.id
         );

@@ -25,6 +25,8 @@ pub struct Document {
     pub index: usize,
     /// First line of the document's chunk (1-based).
     pub first_line: u32,
+    /// Byte range of the document's chunk (from its `---` line, if any, to the next one).
+    pub bytes: std::ops::Range<usize>,
     pub result: Result<Node, ParseError>,
 }
 
@@ -32,6 +34,7 @@ pub struct Document {
 struct Chunk<'a> {
     text: &'a str,
     first_line: u32,
+    start: usize,
 }
 
 fn is_doc_marker(line: &str) -> bool {
@@ -56,6 +59,7 @@ fn split_chunks(text: &str) -> Vec<Chunk<'_>> {
             chunks.push(Chunk {
                 text: &text[start..pos],
                 first_line: start_line,
+                start,
             });
             start = pos;
             start_line = line_no;
@@ -66,6 +70,7 @@ fn split_chunks(text: &str) -> Vec<Chunk<'_>> {
     chunks.push(Chunk {
         text: &text[start..],
         first_line: start_line,
+        start,
     });
     chunks
 }
@@ -98,6 +103,7 @@ fn parse_chunk(chunk: &Chunk<'_>, docs: &mut Vec<Document>) {
                 docs.push(Document {
                     index: docs.len(),
                     first_line: chunk.first_line,
+                    bytes: chunk.start..chunk.start + chunk.text.len(),
                     result: Err(ParseError {
                         pos: Pos {
                             line: m.line() as u32 + offset,
@@ -112,6 +118,7 @@ fn parse_chunk(chunk: &Chunk<'_>, docs: &mut Vec<Document>) {
                 Ok(Some(node)) => docs.push(Document {
                     index: docs.len(),
                     first_line: chunk.first_line,
+                    bytes: chunk.start..chunk.start + chunk.text.len(),
                     result: Ok(node),
                 }),
                 Ok(None) => {}
@@ -119,6 +126,7 @@ fn parse_chunk(chunk: &Chunk<'_>, docs: &mut Vec<Document>) {
                     docs.push(Document {
                         index: docs.len(),
                         first_line: chunk.first_line,
+                        bytes: chunk.start..chunk.start + chunk.text.len(),
                         result: Err(err),
                     });
                     return;

@@ -1,0 +1,95 @@
+//! Unified diffs and atomic writes.
+
+use std::io::Write;
+use std::path::Path;
+
+/// A unified diff of one file (`--- a/path` / `+++ b/path`; new files from `/dev/null`).
+pub fn unified(name: &str, before: Option<&str>, after: Option<&str>) -> String {
+    let a = before.unwrap_or("");
+    let b = after.unwrap_or("");
+    if a == b {
+        return String::new();
+    }
+    let old = if before.is_some() {
+        format!("a/{name}")
+    } else {
+        "/dev/null".into()
+    };
+    let new = if after.is_some() {
+        format!("b/{name}")
+    } else {
+        "/dev/null".into()
+    };
+    let diff = similar::TextDiff::from_lines(a, b);
+    let mut out = diff
+        .unified_diff()
+        .context_radius(3)
+        .header(&old, &new)
+        .to_string();
+    if !out.ends_with('\n') {
+        out.push('\n');
+    }
+    out
+}
+
+/// Write a file atomically: a temporary file in the same directory, then a
+/// rename. The file's mode is kept. When `expected` is given and the file's
+/// current content differs from it (someone changed it since it was read),
+/// nothing is written.
+pub fn write_atomic(path: &Path, content: &str, expected: Option<&str>) -> std::io::Result<()> {
+    if let Some(exp) = expected {
+        let now = std::fs::read_to_string(path)?;
+        if now != exp {
+            return Err(std::io::Error::other(format!(
+                "{} changed since it was read; not writing",
+                path.display()
+            )));
+        }
+    }
+    let dir = path
+        .parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
+    let mut tmp = tempfile_in(dir, name)?;
+    let result = (|| {
+        tmp.1.write_all(content.as_bytes())?;
+        tmp.1.sync_all()?;
+        if let Ok(meta) = std::fs::metadata(path) {
+            std::fs::set_permissions(&tmp.0, meta.permissions())?;
+        }
+        fail_point()?;
+        std::fs::rename(&tmp.0, path)
+    })();
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp.0);
+    }
+    result
+}
+
+fn tempfile_in(dir: &Path, name: &str) -> std::io::Result<(std::path::PathBuf, std::fs::File)> {
+    for i in 0..100u32 {
+        let p = dir.join(format!(
+            ".{name}.kubectl-strategy.{}.{i}.tmp",
+            std::process::id()
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&p)
+        {
+            Ok(f) => return Ok((p, f)),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
+            Err(e) => return Err(e),
+        }
+    }
+    Err(std::io::Error::other("cannot create a temporary file"))
+}
+
+/// Tests inject a failure between writing the temporary file and the rename.
+fn fail_point() -> std::io::Result<()> {
+    if std::env::var_os("KUBECTL_STRATEGY_FAIL_BEFORE_RENAME").is_some() {
+        return Err(std::io::Error::other("injected failure before rename"));
+    }
+    Ok(())
+}

@@ -1,0 +1,500 @@
+//! Comment-preserving edits of YAML source text.
+//!
+//! Every edit patches the text at positions taken from the positioned tree
+//! (`manifest::parse`): the rest of the file — comments, quoting, key order,
+//! indentation, blank lines, CRLF line ends — is left byte for byte. After
+//! each edit the file is parsed again, so edits compose.
+
+pub mod diff;
+
+use crate::input::SourceFile;
+use crate::manifest::parse::{Document, parse_stream};
+use crate::manifest::tree::{Node, Pos, Value, escape, resolve_plain};
+
+/// A scalar or small structure to write.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Yaml {
+    Str(String),
+    Int(i64),
+    Map(Vec<(String, Yaml)>),
+}
+
+impl Yaml {
+    pub fn str(s: impl Into<String>) -> Yaml {
+        Yaml::Str(s.into())
+    }
+}
+
+/// Render a string as a YAML scalar that reads back as that string.
+pub fn scalar(s: &str) -> String {
+    let plain_ok = !s.is_empty()
+        && matches!(resolve_plain(s), Value::Str(_))
+        && s.chars()
+            .all(|c| c.is_alphanumeric() || "-_./:@%+=".contains(c))
+        && !s.starts_with(['-', ':', '%', '@', '.'])
+        && !s.ends_with(':');
+    if plain_ok {
+        s.to_string()
+    } else {
+        serde_json::to_string(s).expect("string serializes")
+    }
+}
+
+fn render_inline(v: &Yaml) -> String {
+    match v {
+        Yaml::Str(s) => scalar(s),
+        Yaml::Int(i) => i.to_string(),
+        Yaml::Map(entries) => format!(
+            "{{{}}}",
+            entries
+                .iter()
+                .map(|(k, v)| format!("{}: {}", scalar(k), render_inline(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    }
+}
+
+/// Block lines for `key: value` at `indent`.
+fn render_block(key: &str, v: &Yaml, indent: usize, step: usize, nl: &str) -> String {
+    let pad = " ".repeat(indent);
+    match v {
+        Yaml::Map(entries) if !entries.is_empty() => {
+            let mut s = format!("{pad}{}:{nl}", scalar(key));
+            for (k, v) in entries {
+                s.push_str(&render_block(k, v, indent + step, step, nl));
+            }
+            s
+        }
+        _ => format!("{pad}{}: {}{nl}", scalar(key), render_inline(v)),
+    }
+}
+
+#[derive(Debug)]
+pub struct EditError(pub String);
+
+impl std::fmt::Display for EditError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+type R<T> = Result<T, EditError>;
+
+/// A file being edited.
+#[derive(Clone, Debug)]
+pub struct Editor {
+    pub name: String,
+    /// The text, BOM included.
+    pub text: String,
+    bom: usize,
+    nl: &'static str,
+}
+
+impl Editor {
+    pub fn new(name: impl Into<String>, text: impl Into<String>) -> Editor {
+        let text = text.into();
+        let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+        Editor {
+            name: name.into(),
+            text,
+            bom,
+            nl,
+        }
+    }
+
+    fn body(&self) -> &str {
+        &self.text[self.bom..]
+    }
+
+    /// The documents of the file (parsed afresh).
+    pub fn documents(&self) -> Vec<Document> {
+        parse_stream(self.body())
+    }
+
+    fn doc(&self, index: usize) -> R<(Document, Node)> {
+        let d = self
+            .documents()
+            .into_iter()
+            .find(|d| d.index == index)
+            .ok_or_else(|| EditError(format!("{}: no document {index}", self.name)))?;
+        match &d.result {
+            Ok(n) => {
+                let n = n.clone();
+                Ok((d, n))
+            }
+            Err(e) => Err(EditError(format!(
+                "{}:{}: cannot edit a document that does not parse: {}",
+                self.name, e.pos.line, e.message
+            ))),
+        }
+    }
+
+    /// The text of one document, without a leading `---` line.
+    pub fn doc_text(&self, index: usize) -> R<String> {
+        let (d, _) = self.doc(index)?;
+        let chunk = &self.body()[d.bytes.clone()];
+        let body = if chunk.starts_with("---") {
+            chunk.split_once('\n').map_or("", |(_, rest)| rest)
+        } else {
+            chunk
+        };
+        Ok(body.to_string())
+    }
+
+    /// Byte offset (into `text`) of a position.
+    fn offset(&self, pos: Pos) -> usize {
+        // SourceFile does the line/char arithmetic (it handles CRLF and Unicode).
+        let f = SourceFile::new("", self.body().to_string());
+        self.bom + f.offset(pos)
+    }
+
+    /// Byte offset of the start of the line after the one holding `pos`
+    /// (or `pos` itself when it is at the start of a line).
+    fn next_line_start(&self, pos: Pos) -> usize {
+        let off = self.offset(pos);
+        if pos.col == 0 {
+            return off;
+        }
+        match self.text[off..].find('\n') {
+            Some(i) => off + i + 1,
+            None => self.text.len(),
+        }
+    }
+
+    fn splice(&mut self, range: std::ops::Range<usize>, with: &str) {
+        self.text.replace_range(range, with);
+    }
+
+    /// Set the value at `ptr` in document `doc`, creating missing mappings.
+    pub fn set(&mut self, doc: usize, ptr: &str, value: &Yaml) -> R<()> {
+        let (_, root) = self.doc(doc)?;
+        if let Some(loc) = root.locate(ptr) {
+            let node = loc.node;
+            match (&node.value, value) {
+                (Value::Map(_), Yaml::Map(entries)) => {
+                    // Replace a mapping key by key, so comments on kept keys stay.
+                    let existing: Vec<String> = node
+                        .as_map()
+                        .unwrap_or_default()
+                        .iter()
+                        .filter_map(|e| e.key.scalar_text())
+                        .collect();
+                    for k in existing
+                        .iter()
+                        .filter(|k| !entries.iter().any(|(n, _)| n == *k))
+                    {
+                        self.remove(doc, &format!("{ptr}/{}", escape(k)))?;
+                    }
+                    for (k, v) in entries {
+                        self.set(doc, &format!("{ptr}/{}", escape(k)), v)?;
+                    }
+                    return Ok(());
+                }
+                (Value::Seq(_) | Value::Map(_), _) => {
+                    return Err(EditError(format!(
+                        "{}: cannot replace the collection at {ptr} with a scalar",
+                        self.name
+                    )));
+                }
+                _ => {}
+            }
+            if node.is_scalar() && scalar_equals(node, value) {
+                return Ok(());
+            }
+            let start = self.offset(node.span.start);
+            let end = self.offset(node.span.end);
+            let original = &self.text[start..end];
+            let rendered = match value {
+                Yaml::Str(s) if original.starts_with('\'') => {
+                    format!("'{}'", s.replace('\'', "''"))
+                }
+                Yaml::Str(s) if original.starts_with('"') => {
+                    serde_json::to_string(s).expect("string")
+                }
+                v if matches!(node.value, Value::Null) && start == end => {
+                    format!(" {}", render_inline(v))
+                }
+                v => render_inline(v),
+            };
+            self.splice(start..end, &rendered);
+            return Ok(());
+        }
+        // Insert: find the deepest existing ancestor.
+        let (parent_ptr, key) = ptr
+            .rsplit_once('/')
+            .ok_or_else(|| EditError("empty pointer".into()))?;
+        let key = key.replace("~1", "/").replace("~0", "~");
+        let Some(parent) = root.pointer(parent_ptr) else {
+            // Create the parent first, then this key inside it.
+            let (pp, pk) = parent_ptr
+                .rsplit_once('/')
+                .ok_or_else(|| EditError(format!("no parent for {ptr}")))?;
+            let _ = pp;
+            let pk = pk.replace("~1", "/").replace("~0", "~");
+            let nested = Yaml::Map(vec![(key, value.clone())]);
+            let grand = parent_ptr.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
+            return self.set(doc, &format!("{grand}/{}", escape(&pk)), &nested);
+        };
+        match &parent.value {
+            Value::Map(entries) => {
+                let flow = self.text[self.offset(parent.span.start)..].starts_with('{');
+                if flow || entries.is_empty() {
+                    // `{a: 1}` -> `{a: 1, key: value}`
+                    let after = self.offset(parent.span.end);
+                    let close = self.text[after..]
+                        .find('}')
+                        .map(|i| after + i)
+                        .ok_or_else(|| EditError("unclosed flow mapping".into()))?;
+                    let sep = if entries.is_empty() { "" } else { ", " };
+                    self.splice(
+                        close..close,
+                        &format!("{sep}{}: {}", scalar(&key), render_inline(value)),
+                    );
+                    return Ok(());
+                }
+                let indent = entries[0].key.span.start.col as usize;
+                let step = self.indent_step(&root, indent);
+                let last = entries.last().expect("non-empty");
+                let end = last.value.span.end.max(last.key.span.end);
+                let at = self.next_line_start(end);
+                let mut block = render_block(&key, value, indent, step, self.nl);
+                if at == self.text.len() && !self.text.ends_with('\n') {
+                    block.insert_str(0, self.nl);
+                }
+                self.splice(at..at, &block);
+                Ok(())
+            }
+            Value::Null => {
+                let at = self.offset(parent.span.start);
+                let end = self.offset(parent.span.end);
+                let lead = if self.text[..at].ends_with(':') {
+                    " "
+                } else {
+                    ""
+                };
+                self.splice(
+                    at..end,
+                    &format!(
+                        "{lead}{}",
+                        render_inline(&Yaml::Map(vec![(key, value.clone())]))
+                    ),
+                );
+                Ok(())
+            }
+            _ => Err(EditError(format!(
+                "{}: {parent_ptr} is not a mapping",
+                self.name
+            ))),
+        }
+    }
+
+    /// The document's indentation step (2 unless the file uses another).
+    fn indent_step(&self, root: &Node, _indent: usize) -> usize {
+        let first = root.as_map().and_then(|m| {
+            m.iter()
+                .find_map(|e| e.value.as_map().and_then(|c| c.first()))
+        });
+        match first {
+            Some(e) if e.key.span.start.col > 0 => e.key.span.start.col as usize,
+            _ => 2,
+        }
+    }
+
+    /// Remove the entry at `ptr` (a mapping key) from document `doc`.
+    pub fn remove(&mut self, doc: usize, ptr: &str) -> R<()> {
+        let (_, root) = self.doc(doc)?;
+        let Some(loc) = root.locate(ptr) else {
+            return Ok(());
+        };
+        let Some(entry) = loc.entry else {
+            return Err(EditError(format!(
+                "{}: {ptr} is not a mapping entry",
+                self.name
+            )));
+        };
+        let parent_ptr = ptr.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
+        let parent = root.pointer(parent_ptr).expect("parent of an entry");
+        let key_start = self.offset(entry.key.span.start);
+        let flow = self.text[self.offset(parent.span.start)..].starts_with('{');
+        if flow {
+            let end = self.offset(entry.value.span.end.max(entry.key.span.end));
+            let entries = parent.as_map().unwrap_or_default();
+            let idx = entries
+                .iter()
+                .position(|e| std::ptr::eq(e, entry))
+                .unwrap_or(0);
+            let (s, e) = if idx + 1 < entries.len() {
+                (key_start, self.offset(entries[idx + 1].key.span.start))
+            } else if idx > 0 {
+                let prev = &entries[idx - 1];
+                (self.offset(prev.value.span.end.max(prev.key.span.end)), end)
+            } else {
+                (key_start, end)
+            };
+            self.splice(s..e, "");
+            return Ok(());
+        }
+        let line_start = self.text[..key_start].rfind('\n').map_or(0, |i| i + 1);
+        if !self.text[line_start..key_start].trim().is_empty() {
+            return Err(EditError(format!(
+                "{}: cannot remove {ptr}: it shares its line with other content",
+                self.name
+            )));
+        }
+        if parent.as_map().is_some_and(|m| m.len() == 1) {
+            // The mapping would be empty: leave `{}` rather than a null.
+            let p_entry = root.locate(parent_ptr).and_then(|l| l.entry);
+            if let Some(pe) = p_entry {
+                let from = self.offset(pe.key.span.end);
+                let to = self.next_line_start(entry.value.span.end.max(entry.key.span.end));
+                let to = if to > from && self.text[..to].ends_with('\n') {
+                    to - self.nl.len()
+                } else {
+                    to
+                };
+                self.splice(from..to, ": {}");
+                return Ok(());
+            }
+        }
+        let end = self.next_line_start(entry.value.span.end.max(entry.key.span.end));
+        self.splice(line_start..end, "");
+        Ok(())
+    }
+
+    /// Append a document (text without `---`) after document `after`, or at the end.
+    pub fn insert_doc(&mut self, after: Option<usize>, text: &str) -> R<()> {
+        let at = match after {
+            Some(i) => {
+                let (d, _) = self.doc(i)?;
+                self.bom + d.bytes.end
+            }
+            None => self.text.len(),
+        };
+        let mut block = String::new();
+        if at > 0 && !self.text[..at].ends_with('\n') {
+            block.push_str(self.nl);
+        }
+        block.push_str("---");
+        block.push_str(self.nl);
+        let body = normalize_newlines(text, self.nl);
+        block.push_str(&body);
+        if !body.ends_with('\n') {
+            block.push_str(self.nl);
+        }
+        self.splice(at..at, &block);
+        Ok(())
+    }
+
+    /// Remove document `doc` (with its `---` line).
+    pub fn remove_doc(&mut self, doc: usize) -> R<()> {
+        let (d, _) = self.doc(doc)?;
+        let range = self.bom + d.bytes.start..self.bom + d.bytes.end;
+        self.splice(range, "");
+        // A file that started with this document may now start with `---`: fine.
+        Ok(())
+    }
+}
+
+fn normalize_newlines(text: &str, nl: &str) -> String {
+    let lf = text.replace("\r\n", "\n");
+    if nl == "\n" { lf } else { lf.replace('\n', nl) }
+}
+
+fn scalar_equals(node: &Node, v: &Yaml) -> bool {
+    match (v, &node.value) {
+        (Yaml::Int(i), Value::Int(n)) => i == n,
+        (Yaml::Str(s), Value::Str(t)) => s == t,
+        _ => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DEPLOY: &str = "# the api\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: api # keep me\nspec:\n  replicas: 4\n  strategy:\n    type: RollingUpdate\n    rollingUpdate:\n      maxSurge: 1\n      maxUnavailable: 1\n\n  # template comment\n  template:\n    metadata:\n      labels: {app: api}\n";
+
+    #[test]
+    fn sets_scalars_in_place() {
+        let mut e = Editor::new("x", DEPLOY);
+        e.set(0, "/spec/replicas", &Yaml::Int(3)).unwrap();
+        e.set(0, "/metadata/name", &Yaml::str("api-blue")).unwrap();
+        assert!(e.text.contains("  replicas: 3\n"));
+        assert!(e.text.contains("  name: api-blue # keep me\n"));
+        assert!(e.text.contains("# template comment"));
+    }
+
+    #[test]
+    fn inserts_and_removes_keys() {
+        let mut e = Editor::new("x", DEPLOY);
+        e.set(0, "/spec/strategy/type", &Yaml::str("Recreate"))
+            .unwrap();
+        e.remove(0, "/spec/strategy/rollingUpdate").unwrap();
+        assert!(
+            e.text
+                .contains("  strategy:\n    type: Recreate\n\n  # template comment"),
+            "{}",
+            e.text
+        );
+        e.set(0, "/spec/minReadySeconds", &Yaml::Int(10)).unwrap();
+        assert!(
+            e.text
+                .ends_with("      labels: {app: api}\n  minReadySeconds: 10\n"),
+            "{}",
+            e.text
+        );
+        e.set(0, "/spec/template/metadata/labels/slot", &Yaml::str("blue"))
+            .unwrap();
+        assert!(
+            e.text.contains("labels: {app: api, slot: blue}"),
+            "{}",
+            e.text
+        );
+        e.remove(0, "/spec/template/metadata/labels/app").unwrap();
+        assert!(e.text.contains("labels: {slot: blue}"), "{}", e.text);
+    }
+
+    #[test]
+    fn creates_nested_mappings() {
+        let mut e = Editor::new(
+            "x",
+            "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: 1\n",
+        );
+        e.set(0, "/spec/strategy/rollingUpdate/maxSurge", &Yaml::Int(2))
+            .unwrap();
+        assert_eq!(
+            e.text,
+            "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: 1\n  strategy:\n    rollingUpdate:\n      maxSurge: 2\n"
+        );
+    }
+
+    #[test]
+    fn keeps_crlf_and_quotes() {
+        let mut e = Editor::new("x", "a:\r\n  b: \"1\"\r\n  c: x\r\n");
+        e.set(0, "/a/b", &Yaml::str("2")).unwrap();
+        e.set(0, "/a/d", &Yaml::str("true")).unwrap();
+        assert_eq!(e.text, "a:\r\n  b: \"2\"\r\n  c: x\r\n  d: \"true\"\r\n");
+    }
+
+    #[test]
+    fn documents_are_added_and_removed() {
+        let mut e = Editor::new("x", "a: 1\n---\nb: 2\n");
+        e.insert_doc(Some(0), "c: 3\n").unwrap();
+        assert_eq!(e.text, "a: 1\n---\nc: 3\n---\nb: 2\n");
+        e.remove_doc(0).unwrap();
+        assert_eq!(e.text, "---\nc: 3\n---\nb: 2\n");
+        assert_eq!(e.doc_text(1).unwrap(), "b: 2\n");
+    }
+
+    #[test]
+    fn scalars_are_quoted_when_needed() {
+        assert_eq!(scalar("blue"), "blue");
+        assert_eq!(scalar("true"), "\"true\"");
+        assert_eq!(scalar("0123"), "\"0123\"");
+        assert_eq!(scalar("25%"), "25%");
+        assert_eq!(scalar("nginx:1.27"), "nginx:1.27");
+        assert_eq!(scalar("a b"), "\"a b\"");
+    }
+}
