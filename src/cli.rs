@@ -33,6 +33,12 @@ pub enum Command {
     Lint(LintArgs),
     /// List the rule catalogue
     Rules(RulesArgs),
+    /// Plan a deployment strategy for a Deployment and show the diff of the next step (--write performs it)
+    Apply(ApplyArgs),
+    /// Promote: blue/green switches the Service to the idle slot; canary moves the canary's images into stable
+    Promote(FinishArgs),
+    /// Roll back: blue/green switches the Service back; canary removes the canary
+    Rollback(FinishArgs),
     /// Explain a rule: why it matters, a bad and a good example, how to fix
     Explain {
         /// Rule ID, e.g. readiness-probe-missing
@@ -71,19 +77,12 @@ pub struct OutputTarget {
 }
 
 fn parse_output(s: &str) -> Result<OutputTarget, String> {
-    let (f, file) = s
-        .split_once('=')
-        .ok_or("expected FORMAT=FILE, e.g. sarif=results.sarif")?;
-    let format = Format::from_str(f, true).map_err(|_| {
-        format!("unknown format `{f}`; expected human, json, sarif, github or junit")
-    })?;
+    let (f, file) = s.split_once('=').ok_or("expected FORMAT=FILE, e.g. sarif=results.sarif")?;
+    let format = Format::from_str(f, true).map_err(|_| format!("unknown format `{f}`; expected human, json, sarif, github or junit"))?;
     if file.is_empty() {
         return Err("the file name is empty".into());
     }
-    Ok(OutputTarget {
-        format,
-        file: file.into(),
-    })
+    Ok(OutputTarget { format, file: file.into() })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -138,4 +137,100 @@ pub enum RulesFormat {
 pub struct RulesArgs {
     #[arg(short = 'f', long, value_enum, default_value_t = RulesFormat::Table)]
     pub format: RulesFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StrategyKind {
+    /// spec.strategy.type Recreate (downtime)
+    Recreate,
+    /// RollingUpdate with maxSurge/maxUnavailable
+    Rolling,
+    /// two tracks, the Service selects one slot
+    BlueGreen,
+    /// a canary beside the stable workload
+    Canary,
+}
+
+/// How a plan is shown or carried out.
+#[derive(Debug, Args, Clone)]
+pub struct PlanOutput {
+    /// Perform the step (atomic writes; files changed since they were read are refused)
+    #[arg(long)]
+    pub write: bool,
+    /// The step to show or perform (1-based; default: the next pending step)
+    #[arg(long, value_name = "N")]
+    pub step: Option<usize>,
+    /// Print the resulting objects instead of a diff
+    #[arg(short = 'o', long = "output", value_enum, value_name = "FORMAT")]
+    pub output: Option<crate::strategy::ObjectFormat>,
+    /// Exit 1 when the step would change something, 0 when nothing is pending
+    #[arg(long)]
+    pub exit_code: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    #[arg(value_enum)]
+    pub strategy: StrategyKind,
+    /// deployment/NAME (or deploy/NAME)
+    pub target: String,
+    /// Manifest files or directories
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<String>,
+    /// rolling: pods above the desired count during a rollout (integer or percentage)
+    #[arg(long, value_name = "N|P%")]
+    pub max_surge: Option<crate::strategy::rolling::IntOrPercent>,
+    /// rolling: pods that may be unavailable during a rollout (integer or percentage)
+    #[arg(long, value_name = "N|P%")]
+    pub max_unavailable: Option<crate::strategy::rolling::IntOrPercent>,
+    /// rolling: seconds a new pod must be ready before it counts as available
+    #[arg(long, value_name = "SECONDS")]
+    pub min_ready_seconds: Option<u32>,
+    /// blue-green: the Service to switch (default: the Services that select the target)
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    /// blue-green, canary: the new version, [CONTAINER=]IMAGE (repeatable)
+    #[arg(long, value_name = "[CONTAINER=]IMAGE")]
+    pub image: Vec<crate::strategy::ImageSpec>,
+    /// blue-green: the label that tells the tracks apart
+    #[arg(long, default_value = "slot")]
+    pub slot_label: String,
+    /// canary: percent of traffic to the canary (1-100)
+    #[arg(long, value_name = "W", conflicts_with = "steps")]
+    pub weight: Option<u32>,
+    /// canary: several weights, one step each, e.g. 25,50,100
+    #[arg(long, value_name = "W,W,...", value_delimiter = ',')]
+    pub steps: Vec<u32>,
+    /// canary: total replicas of stable + canary (default: the current count)
+    #[arg(long, value_name = "N")]
+    pub replicas: Option<i32>,
+    /// canary: how traffic is split
+    #[arg(long, value_enum, default_value = "replicas")]
+    pub traffic: crate::strategy::traffic::Traffic,
+    /// canary: the label that tells stable and canary pods apart
+    #[arg(long, default_value = "track")]
+    pub track_label: String,
+    /// canary with --traffic gateway-api: the Gateway the HTTPRoute attaches to, NAME[/NAMESPACE]
+    #[arg(long, value_name = "NAME[/NS]")]
+    pub gateway: Option<String>,
+    #[command(flatten)]
+    pub out: PlanOutput,
+}
+
+#[derive(Debug, Args)]
+pub struct FinishArgs {
+    /// deployment/NAME: the application's original name
+    pub target: String,
+    /// Manifest files or directories
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<String>,
+    /// blue-green: the Service to switch (default: the Services that select the tracks)
+    #[arg(long, value_name = "NAME")]
+    pub service: Option<String>,
+    #[arg(long, default_value = "slot")]
+    pub slot_label: String,
+    #[arg(long, default_value = "track")]
+    pub track_label: String,
+    #[command(flatten)]
+    pub out: PlanOutput,
 }

@@ -26,9 +26,7 @@ pub enum Level {
 }
 
 /// The failure threshold (`--fail-on`, `fail-on:`).
-#[derive(
-    Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, clap::ValueEnum,
-)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum FailOn {
     Error,
@@ -94,11 +92,7 @@ impl Config {
     /// A rule parameter, or `default` when unset. Types are checked when the
     /// config is loaded.
     pub fn param<T: DeserializeOwned>(&self, rule: &str, name: &str, default: T) -> T {
-        self.rules
-            .get(rule)
-            .and_then(|r| r.params.get(name))
-            .and_then(|v| serde_json::from_value(v.clone()).ok())
-            .unwrap_or(default)
+        self.rules.get(rule).and_then(|r| r.params.get(name)).and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or(default)
     }
 
     /// Is a path excluded by the config's `exclude:` globs?
@@ -107,11 +101,7 @@ impl Config {
             return false;
         };
         let abs = std::path::absolute(path).unwrap_or_else(|_| path.to_path_buf());
-        let rel = self
-            .root
-            .as_ref()
-            .and_then(|r| abs.strip_prefix(r).ok())
-            .unwrap_or(path);
+        let rel = self.root.as_ref().and_then(|r| abs.strip_prefix(r).ok()).unwrap_or(path);
         set.is_match(rel) || set.is_match(path)
     }
 }
@@ -125,14 +115,11 @@ pub struct ParamSpec {
 }
 
 fn check_as<T: DeserializeOwned>(v: &serde_json::Value) -> Result<(), String> {
-    serde_json::from_value::<T>(v.clone())
-        .map(|_| ())
-        .map_err(|e| e.to_string())
+    serde_json::from_value::<T>(v.clone()).map(|_| ()).map_err(|e| e.to_string())
 }
 
 fn check_labels(v: &serde_json::Value) -> Result<(), String> {
-    let reqs: Vec<LabelRequirement> =
-        serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
+    let reqs: Vec<LabelRequirement> = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
     for r in reqs {
         if r.keys.is_empty() {
             return Err("each requirement needs at least one key".into());
@@ -183,14 +170,7 @@ pub struct ConfigError {
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{}:{}:{}: {}",
-            self.file,
-            self.span.start.line,
-            self.span.start.col + 1,
-            self.message
-        )
+        write!(f, "{}:{}:{}: {}", self.file, self.span.start.line, self.span.start.col + 1, self.message)
     }
 }
 
@@ -222,32 +202,19 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         message: format!("cannot read config file: {e}"),
     })?;
     let mut config = parse(&name, &text)?;
-    config.root = std::path::absolute(path)
-        .ok()
-        .and_then(|p| p.parent().map(Path::to_path_buf));
+    config.root = std::path::absolute(path).ok().and_then(|p| p.parent().map(Path::to_path_buf));
     config.path = Some(path.to_path_buf());
     Ok(config)
 }
 
 /// Parse config text (`name` is used in errors).
 pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
-    let err = |span: Span, message: String| ConfigError {
-        file: name.to_string(),
-        text: text.to_string(),
-        span,
-        message,
-    };
+    let err = |span: Span, message: String| ConfigError { file: name.to_string(), text: text.to_string(), span, message };
     let mut docs = parse_stream(text.strip_prefix('\u{feff}').unwrap_or(text)).into_iter();
     let root = match docs.next().map(|d| d.result) {
         None => return Ok(Config::default()),
         Some(Err(e)) => {
-            let span = Span {
-                start: e.pos,
-                end: Pos {
-                    line: e.pos.line,
-                    col: e.pos.col + 1,
-                },
-            };
+            let span = Span { start: e.pos, end: Pos { line: e.pos.line, col: e.pos.col + 1 } };
             return Err(err(span, format!("not valid YAML: {}", e.message)));
         }
         Some(Ok(root)) => root,
@@ -256,10 +223,7 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
         return Ok(Config::default());
     }
     let Some(entries) = root.as_map() else {
-        return Err(err(
-            root.span,
-            "the config must be a mapping with `rules`, `exclude` and `fail-on`".into(),
-        ));
+        return Err(err(root.span, "the config must be a mapping with `rules`, `exclude` and `fail-on`".into()));
     };
     let mut config = Config::default();
     for e in entries {
@@ -267,35 +231,22 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
             Some("rules") => config.rules = rules(&e.value).map_err(|(s, m)| err(s, m))?,
             Some("exclude") => {
                 let mut b = globset::GlobSetBuilder::new();
-                let items = e
-                    .value
-                    .as_seq()
-                    .ok_or_else(|| err(e.value.span, "`exclude` must be a list of globs".into()))?;
+                let items = e.value.as_seq().ok_or_else(|| err(e.value.span, "`exclude` must be a list of globs".into()))?;
                 for item in items {
-                    let glob = item
-                        .as_str()
-                        .ok_or_else(|| err(item.span, "a glob must be a string".into()))?;
-                    b.add(
-                        globset::Glob::new(glob)
-                            .map_err(|x| err(item.span, format!("bad glob: {x}")))?,
-                    );
+                    let glob = item.as_str().ok_or_else(|| err(item.span, "a glob must be a string".into()))?;
+                    b.add(globset::Glob::new(glob).map_err(|x| err(item.span, format!("bad glob: {x}")))?);
                 }
                 config.exclude = Some(b.build().map_err(|x| err(e.value.span, x.to_string()))?);
             }
             Some("fail-on") => {
-                config.fail_on = Some(serde_json::from_value(to_json(&e.value)).map_err(|_| {
-                    err(
-                        e.value.span,
-                        "`fail-on` must be one of error, warning, info, never".into(),
-                    )
-                })?);
+                config.fail_on = Some(
+                    serde_json::from_value(to_json(&e.value))
+                        .map_err(|_| err(e.value.span, "`fail-on` must be one of error, warning, info, never".into()))?,
+                );
             }
             _ => {
                 let key = e.key.scalar_text().unwrap_or_default();
-                return Err(err(
-                    e.key.span,
-                    format!("unknown key `{key}`; expected rules, exclude or fail-on"),
-                ));
+                return Err(err(e.key.span, format!("unknown key `{key}`; expected rules, exclude or fail-on")));
             }
         }
     }
@@ -307,35 +258,21 @@ fn level(n: &Node) -> Result<Level, (Span, String)> {
         // `off` is a boolean in YAML 1.1.
         Value::Bool(false) => Ok(Level::Off),
         Value::Str(s) if s == "off" => Ok(Level::Off),
-        Value::Str(s) => Severity::parse(s).map(Level::On).ok_or_else(|| {
-            (
-                n.span,
-                format!("unknown level `{s}`; expected off, info, warning or error"),
-            )
-        }),
-        _ => Err((
-            n.span,
-            "a rule's level must be off, info, warning or error".into(),
-        )),
+        Value::Str(s) => {
+            Severity::parse(s).map(Level::On).ok_or_else(|| (n.span, format!("unknown level `{s}`; expected off, info, warning or error")))
+        }
+        _ => Err((n.span, "a rule's level must be off, info, warning or error".into())),
     }
 }
 
 fn rules(n: &Node) -> Result<HashMap<String, RuleSetting>, (Span, String)> {
-    let entries = n.as_map().ok_or((
-        n.span,
-        "`rules` must map rule IDs to a level or settings".into(),
-    ))?;
+    let entries = n.as_map().ok_or((n.span, "`rules` must map rule IDs to a level or settings".into()))?;
     let mut out = HashMap::new();
     for e in entries {
         let id = e.key.scalar_text().unwrap_or_default();
         if crate::rules::find(&id).is_none() {
-            let hint = closest_rule(&id)
-                .map(|c| format!("; did you mean `{c}`?"))
-                .unwrap_or_default();
-            return Err((
-                e.key.span,
-                format!("unknown rule `{id}`{hint} (`kubectl strategy rules` lists them)"),
-            ));
+            let hint = closest_rule(&id).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+            return Err((e.key.span, format!("unknown rule `{id}`{hint} (`kubectl strategy rules` lists them)")));
         }
         let mut setting = RuleSetting::default();
         match e.value.as_map() {
@@ -348,24 +285,12 @@ fn rules(n: &Node) -> Result<HashMap<String, RuleSetting>, (Span, String)> {
                         continue;
                     }
                     let Some(spec) = PARAMS.iter().find(|p| p.rule == id && p.name == key) else {
-                        let known: Vec<&str> = PARAMS
-                            .iter()
-                            .filter(|p| p.rule == id)
-                            .map(|p| p.name)
-                            .collect();
-                        let expected = if known.is_empty() {
-                            "severity".to_string()
-                        } else {
-                            format!("severity, {}", known.join(", "))
-                        };
-                        return Err((
-                            item.key.span,
-                            format!("rule `{id}` has no parameter `{key}`; expected {expected}"),
-                        ));
+                        let known: Vec<&str> = PARAMS.iter().filter(|p| p.rule == id).map(|p| p.name).collect();
+                        let expected = if known.is_empty() { "severity".to_string() } else { format!("severity, {}", known.join(", ")) };
+                        return Err((item.key.span, format!("rule `{id}` has no parameter `{key}`; expected {expected}")));
                     };
                     let value = to_json(&item.value);
-                    (spec.check)(&value)
-                        .map_err(|m| (item.value.span, format!("bad value for `{key}`: {m}")))?;
+                    (spec.check)(&value).map_err(|m| (item.value.span, format!("bad value for `{key}`: {m}")))?;
                     setting.params.insert(key, value);
                 }
             }
@@ -376,12 +301,7 @@ fn rules(n: &Node) -> Result<HashMap<String, RuleSetting>, (Span, String)> {
 }
 
 fn closest_rule(id: &str) -> Option<&'static str> {
-    crate::rules::REGISTRY
-        .iter()
-        .map(|r| (strsim_distance(id, r.id), r.id))
-        .filter(|(d, _)| *d <= 3)
-        .min()
-        .map(|(_, r)| r)
+    crate::rules::REGISTRY.iter().map(|r| (strsim_distance(id, r.id), r.id)).filter(|(d, _)| *d <= 3).min().map(|(_, r)| r)
 }
 
 /// Levenshtein distance (small strings only).
@@ -391,11 +311,7 @@ fn strsim_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur.push(
-                (prev[j] + usize::from(ca != *cb))
-                    .min(prev[j + 1] + 1)
-                    .min(cur[j] + 1),
-            );
+            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
         }
         prev = cur;
     }
@@ -405,10 +321,7 @@ fn strsim_distance(a: &str, b: &str) -> usize {
 /// The shape of the file, for the JSON Schema (per-rule settings are added by `json_schema`).
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
-#[schemars(
-    title = "kubectl-strategy configuration",
-    description = "The .kubectl-strategy.yaml file of kubectl-strategy"
-)]
+#[schemars(title = "kubectl-strategy configuration", description = "The .kubectl-strategy.yaml file of kubectl-strategy")]
 #[allow(dead_code)]
 struct ConfigFile {
     /// Rules to turn off, re-grade or parameterise, by rule ID.
@@ -424,22 +337,16 @@ struct ConfigFile {
 /// The JSON Schema of `.kubectl-strategy.yaml`.
 pub fn json_schema() -> serde_json::Value {
     let mut g = schemars::SchemaGenerator::default();
-    let mut schema =
-        serde_json::to_value(g.root_schema_for::<ConfigFile>()).expect("schema serializes");
+    let mut schema = serde_json::to_value(g.root_schema_for::<ConfigFile>()).expect("schema serializes");
     let level = serde_json::json!({"enum": ["off", false, "info", "warning", "error"]});
     let mut props = serde_json::Map::new();
     for r in crate::rules::REGISTRY {
         let mut settings = serde_json::Map::new();
         settings.insert("severity".into(), level.clone());
         for p in PARAMS.iter().filter(|p| p.rule == r.id) {
-            settings.insert(
-                p.name.into(),
-                serde_json::to_value((p.schema)(&mut g)).expect("schema serializes"),
-            );
+            settings.insert(p.name.into(), serde_json::to_value((p.schema)(&mut g)).expect("schema serializes"));
         }
-        let doc = crate::docs::parse(r.doc)
-            .map(|d| d.summary)
-            .unwrap_or_default();
+        let doc = crate::docs::parse(r.doc).map(|d| d.summary).unwrap_or_default();
         props.insert(
             r.id.into(),
             serde_json::json!({

@@ -28,27 +28,18 @@ pub struct RuleDoc {
 }
 
 fn text(n: &Node, key: &str) -> Result<String, String> {
-    n.get(key)
-        .and_then(Node::scalar_text)
-        .ok_or_else(|| format!("missing `{key}`"))
+    n.get(key).and_then(Node::scalar_text).ok_or_else(|| format!("missing `{key}`"))
 }
 
 fn yaml_text(n: &Node) -> String {
     match &n.value {
         crate::manifest::tree::Value::Seq(items) => {
-            format!(
-                "[{}]",
-                items.iter().map(yaml_text).collect::<Vec<_>>().join(", ")
-            )
+            format!("[{}]", items.iter().map(yaml_text).collect::<Vec<_>>().join(", "))
         }
         crate::manifest::tree::Value::Map(es) => format!(
             "{{{}}}",
             es.iter()
-                .map(|e| format!(
-                    "{}: {}",
-                    e.key.scalar_text().unwrap_or_default(),
-                    yaml_text(&e.value)
-                ))
+                .map(|e| format!("{}: {}", e.key.scalar_text().unwrap_or_default(), yaml_text(&e.value)))
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
@@ -59,12 +50,7 @@ fn yaml_text(n: &Node) -> String {
 /// Parse one rule document.
 pub fn parse(source: &str) -> Result<RuleDoc, String> {
     let docs = parse_stream(source);
-    let root = docs
-        .into_iter()
-        .next()
-        .ok_or("empty document")?
-        .result
-        .map_err(|e| format!("line {}: {}", e.pos.line, e.message))?;
+    let root = docs.into_iter().next().ok_or("empty document")?.result.map_err(|e| format!("line {}: {}", e.pos.line, e.message))?;
     let severity = text(&root, "severity")?;
     let params = root
         .get("params")
@@ -74,10 +60,7 @@ pub fn parse(source: &str) -> Result<RuleDoc, String> {
         .map(|p| {
             Ok(Param {
                 name: text(p, "name")?,
-                default: p
-                    .get("default")
-                    .map(yaml_text)
-                    .ok_or("param without default")?,
+                default: p.get("default").map(yaml_text).ok_or("param without default")?,
                 description: text(p, "description")?,
             })
         })
@@ -97,10 +80,7 @@ pub fn parse(source: &str) -> Result<RuleDoc, String> {
 
 /// All rule docs, in catalogue order.
 pub fn all() -> Vec<RuleDoc> {
-    REGISTRY
-        .iter()
-        .map(|r| parse(r.doc).unwrap_or_else(|e| panic!("rules/{}.yaml is invalid: {e}", r.id)))
-        .collect()
+    REGISTRY.iter().map(|r| parse(r.doc).unwrap_or_else(|e| panic!("rules/{}.yaml is invalid: {e}", r.id))).collect()
 }
 
 pub fn get(id: &str) -> Option<RuleDoc> {
@@ -112,13 +92,7 @@ pub fn get(id: &str) -> Option<RuleDoc> {
 pub fn markdown_table() -> String {
     let mut s = String::from("| id | category | default | summary |\n|---|---|---|---|\n");
     for d in all() {
-        s.push_str(&format!(
-            "| `{}` | {} | {} | {} |\n",
-            d.id,
-            d.category,
-            d.severity,
-            d.summary.replace('|', "\\|")
-        ));
+        s.push_str(&format!("| `{}` | {} | {} | {} |\n", d.id, d.category, d.severity, d.summary.replace('|', "\\|")));
     }
     s
 }
@@ -128,62 +102,27 @@ pub fn text_table() -> String {
     let docs = all();
     let w_id = docs.iter().map(|d| d.id.len()).max().unwrap_or(2);
     let w_cat = docs.iter().map(|d| d.category.len()).max().unwrap_or(8);
-    let mut s = format!(
-        "{:w_id$}  {:w_cat$}  {:7}  SUMMARY\n",
-        "ID", "CATEGORY", "DEFAULT"
-    );
+    let mut s = format!("{:w_id$}  {:w_cat$}  {:7}  SUMMARY\n", "ID", "CATEGORY", "DEFAULT");
     for d in docs {
-        s.push_str(&format!(
-            "{:w_id$}  {:w_cat$}  {:7}  {}\n",
-            d.id,
-            d.category,
-            d.severity.as_str(),
-            d.summary
-        ));
+        s.push_str(&format!("{:w_id$}  {:w_cat$}  {:7}  {}\n", d.id, d.category, d.severity.as_str(), d.summary));
     }
     s
 }
 
 /// `kubectl strategy explain RULE`.
 pub fn explain(d: &RuleDoc) -> String {
-    let mut s = format!(
-        "{} ({}, default {})\n\n{}\n\nWhy\n{}\n",
-        d.id,
-        d.category,
-        d.severity,
-        d.summary,
-        indent(&d.why)
-    );
-    s.push_str(&format!(
-        "\nBad\n{}\nGood\n{}\nHow to fix\n{}",
-        indent(&d.bad),
-        indent(&d.good),
-        indent(&d.fix)
-    ));
+    let mut s = format!("{} ({}, default {})\n\n{}\n\nWhy\n{}\n", d.id, d.category, d.severity, d.summary, indent(&d.why));
+    s.push_str(&format!("\nBad\n{}\nGood\n{}\nHow to fix\n{}", indent(&d.bad), indent(&d.good), indent(&d.fix)));
     if !d.params.is_empty() {
         s.push_str("\nParameters (in .kubectl-strategy.yaml under rules.<id>)\n");
         for p in &d.params {
-            s.push_str(&format!(
-                "  {} (default {}): {}\n",
-                p.name, p.default, p.description
-            ));
+            s.push_str(&format!("  {} (default {}): {}\n", p.name, p.default, p.description));
         }
     }
-    s.push_str(&format!(
-        "\nSuppress on one object with the annotation ignore-check.kubectl-strategy.io/{}: \"<reason>\"\n",
-        d.id
-    ));
+    s.push_str(&format!("\nSuppress on one object with the annotation ignore-check.kubectl-strategy.io/{}: \"<reason>\"\n", d.id));
     s
 }
 
 fn indent(t: &str) -> String {
-    t.lines()
-        .map(|l| {
-            if l.is_empty() {
-                String::from("\n")
-            } else {
-                format!("  {l}\n")
-            }
-        })
-        .collect()
+    t.lines().map(|l| if l.is_empty() { String::from("\n") } else { format!("  {l}\n") }).collect()
 }

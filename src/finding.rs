@@ -49,12 +49,7 @@ pub struct ObjectRef {
 
 impl fmt::Display for ObjectRef {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}/{}",
-            self.kind,
-            self.name.as_deref().unwrap_or("<unnamed>")
-        )?;
+        write!(f, "{}/{}", self.kind, self.name.as_deref().unwrap_or("<unnamed>"))?;
         if let Some(ns) = &self.namespace {
             write!(f, " in namespace {ns}")?;
         }

@@ -12,4 +12,5 @@ pub mod lint;
 pub mod manifest;
 pub mod report;
 pub mod rules;
+pub mod strategy;
 pub mod suppress;

@@ -28,10 +28,7 @@ pub struct Report {
 
 impl Report {
     pub fn count(&self, severity: crate::finding::Severity) -> usize {
-        self.findings
-            .iter()
-            .filter(|f| f.severity == severity)
-            .count()
+        self.findings.iter().filter(|f| f.severity == severity).count()
     }
 
     /// Kubernetes objects checked.
@@ -62,11 +59,7 @@ pub struct Options {
 pub fn lint_paths(paths: &[String], config: &Config, options: Options) -> Report {
     let (mut specs, notices) = input::discover(paths);
     specs.retain(|s| !matches!(s, InputSpec::Path(p) if config.excludes(p)));
-    let context = if options.isolated {
-        Vec::new()
-    } else {
-        context_inputs(paths, &specs, config)
-    };
+    let context = if options.isolated { Vec::new() } else { context_inputs(paths, &specs, config) };
     let primary = specs.len();
     specs.extend(context);
     let mut report = lint_inputs(&specs, primary, config);
@@ -82,31 +75,15 @@ fn context_inputs(paths: &[String], specs: &[InputSpec], config: &Config) -> Vec
             InputSpec::Stdin => None,
         })
         .collect();
-    let dirs: HashSet<PathBuf> = paths
-        .iter()
-        .map(Path::new)
-        .filter(|p| p.is_file())
-        .map(|p| p.parent().map(Path::to_path_buf).unwrap_or_default())
-        .collect();
+    let dirs: HashSet<PathBuf> =
+        paths.iter().map(Path::new).filter(|p| p.is_file()).map(|p| p.parent().map(Path::to_path_buf).unwrap_or_default()).collect();
     let mut out: Vec<PathBuf> = Vec::new();
     for dir in dirs {
-        let read = if dir.as_os_str().is_empty() {
-            std::fs::read_dir(".")
-        } else {
-            std::fs::read_dir(&dir)
-        };
+        let read = if dir.as_os_str().is_empty() { std::fs::read_dir(".") } else { std::fs::read_dir(&dir) };
         let Ok(entries) = read else { continue };
         for e in entries.flatten() {
-            let p = if dir.as_os_str().is_empty() {
-                PathBuf::from(e.file_name())
-            } else {
-                e.path()
-            };
-            if p.is_file()
-                && input::is_manifest_name(&p)
-                && !seen.contains(&p)
-                && !config.excludes(&p)
-            {
+            let p = if dir.as_os_str().is_empty() { PathBuf::from(e.file_name()) } else { e.path() };
+            if p.is_file() && input::is_manifest_name(&p) && !seen.contains(&p) && !config.excludes(&p) {
                 out.push(p);
             }
         }
@@ -132,10 +109,7 @@ pub fn lint_inputs(specs: &[InputSpec], primary: usize, config: &Config) -> Repo
                     severity: crate::finding::Severity::Error,
                     message: format!("{}: {message}", file.name),
                     file: i,
-                    span: Span {
-                        start: pos,
-                        end: pos,
-                    },
+                    span: Span { start: pos, end: pos },
                     path: String::new(),
                     object: None,
                     help: None,
@@ -148,6 +122,20 @@ pub fn lint_inputs(specs: &[InputSpec], primary: usize, config: &Config) -> Repo
     lint_loaded(loaded, primary, config)
 }
 
+/// Lint files held in memory, all of them primary.
+pub fn lint_sources(files: Vec<SourceFile>, config: &Config) -> Report {
+    let n = files.len();
+    let loaded = files
+        .into_iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let l = manifest::load(i, &f);
+            (f, l)
+        })
+        .collect();
+    lint_loaded(loaded, n, config)
+}
+
 /// Lint text held in memory (tests, fuzzing).
 pub fn lint_text(name: &str, text: &str, config: &Config) -> Report {
     let file = SourceFile::new(name, text.to_string());
@@ -155,11 +143,7 @@ pub fn lint_text(name: &str, text: &str, config: &Config) -> Report {
     lint_loaded(vec![(file, l)], 1, config)
 }
 
-fn lint_loaded(
-    loaded: Vec<(SourceFile, manifest::Loaded)>,
-    primary: usize,
-    config: &Config,
-) -> Report {
+fn lint_loaded(loaded: Vec<(SourceFile, manifest::Loaded)>, primary: usize, config: &Config) -> Report {
     let mut files = Vec::with_capacity(loaded.len());
     let mut objects: Vec<Object> = Vec::new();
     let mut findings = Vec::new();
@@ -176,53 +160,18 @@ fn lint_loaded(
             skipped_documents += l.skipped_documents;
         }
     }
-    let dirs: Vec<&str> = files
-        .iter()
-        .map(|f| {
-            Path::new(&f.name)
-                .parent()
-                .and_then(|p| p.to_str())
-                .unwrap_or("")
-        })
-        .collect();
-    findings.extend(
-        rules::run(&objects, &dirs, config)
-            .into_iter()
-            .filter(|f| f.file < primary),
-    );
+    let dirs: Vec<&str> = files.iter().map(|f| Path::new(&f.name).parent().and_then(|p| p.to_str()).unwrap_or("")).collect();
+    findings.extend(rules::run(&objects, &dirs, config).into_iter().filter(|f| f.file < primary));
     findings.retain(|f| config.enabled(f.rule));
-    crate::suppress::apply(
-        &mut findings,
-        &files[..primary.min(files.len())],
-        &objects,
-        config,
-    );
+    crate::suppress::apply(&mut findings, &files[..primary.min(files.len())], &objects, config);
     for f in &mut findings {
         if let Some(s) = config.severity(f.rule) {
             f.severity = s;
         }
     }
     findings.sort_by(|a, b| {
-        (a.file, a.span.start, a.span.end, a.rule, &a.message).cmp(&(
-            b.file,
-            b.span.start,
-            b.span.end,
-            b.rule,
-            &b.message,
-        ))
+        (a.file, a.span.start, a.span.end, a.rule, &a.message).cmp(&(b.file, b.span.start, b.span.end, b.rule, &b.message))
     });
-    let checked = objects
-        .iter()
-        .filter(|o| o.file < primary)
-        .map(|o| (o.file, o.label()))
-        .collect();
-    Report {
-        files,
-        primary_files: primary,
-        findings,
-        checked,
-        files_with_objects,
-        skipped_documents,
-        notices,
-    }
+    let checked = objects.iter().filter(|o| o.file < primary).map(|o| (o.file, o.label())).collect();
+    Report { files, primary_files: primary, findings, checked, files_with_objects, skipped_documents, notices }
 }

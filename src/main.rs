@@ -1,7 +1,8 @@
 use clap::{CommandFactory, Parser};
-use kubectl_strategy::cli::{Cli, Color, Command, Format, LintArgs, RulesFormat};
+use kubectl_strategy::cli::{ApplyArgs, Cli, Color, Command, FinishArgs, Format, LintArgs, PlanOutput, RulesFormat, StrategyKind};
 use kubectl_strategy::config::{self, Config, FailOn};
 use kubectl_strategy::lint::{self, Report};
+use kubectl_strategy::strategy::{self, Target, Workspace, bluegreen, canary, recreate, rolling};
 use kubectl_strategy::{baseline, docs, report};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -27,15 +28,17 @@ fn write_stdout(s: &str) -> Result<(), String> {
 }
 
 fn run(cli: Cli) -> Result<u8, String> {
+    let namespace = cli.kube.namespace.clone();
     match cli.command {
         Command::Lint(args) => lint(args),
+        Command::Apply(args) => apply(args, namespace),
+        Command::Promote(args) => finish(args, namespace, true),
+        Command::Rollback(args) => finish(args, namespace, false),
         Command::Rules(args) => {
             let text = match args.format {
                 RulesFormat::Table => docs::text_table(),
                 RulesFormat::Markdown => docs::markdown_table(),
-                RulesFormat::Json => {
-                    serde_json::to_string_pretty(&docs::all()).map_err(|e| e.to_string())? + "\n"
-                }
+                RulesFormat::Json => serde_json::to_string_pretty(&docs::all()).map_err(|e| e.to_string())? + "\n",
             };
             write_stdout(&text)?;
             Ok(0)
@@ -45,9 +48,7 @@ fn run(cli: Cli) -> Result<u8, String> {
                 write_stdout(&docs::explain(&d))?;
                 Ok(0)
             }
-            None => Err(format!(
-                "unknown rule `{rule}`; `kubectl strategy rules` lists them"
-            )),
+            None => Err(format!("unknown rule `{rule}`; `kubectl strategy rules` lists them")),
         },
         Command::Completions { shell } => {
             let mut buf = Vec::new();
@@ -57,18 +58,12 @@ fn run(cli: Cli) -> Result<u8, String> {
         }
         Command::Man => {
             let mut buf = Vec::new();
-            clap_mangen::Man::new(Cli::command().name("kubectl-strategy"))
-                .render(&mut buf)
-                .map_err(|e| e.to_string())?;
+            clap_mangen::Man::new(Cli::command().name("kubectl-strategy")).render(&mut buf).map_err(|e| e.to_string())?;
             write_stdout(&String::from_utf8_lossy(&buf))?;
             Ok(0)
         }
         Command::ConfigSchema => {
-            write_stdout(
-                &(serde_json::to_string_pretty(&config::json_schema())
-                    .map_err(|e| e.to_string())?
-                    + "\n"),
-            )?;
+            write_stdout(&(serde_json::to_string_pretty(&config::json_schema()).map_err(|e| e.to_string())? + "\n"))?;
             Ok(0)
         }
     }
@@ -85,11 +80,7 @@ fn load_config(args: &LintArgs) -> Result<Config, String> {
     match path {
         None => Ok(Config::default()),
         Some(p) => config::load(&p).map_err(|e| {
-            if e.text.is_empty() {
-                e.to_string()
-            } else {
-                report::human::render_config_error(&e, stderr_color(), terminal_width())
-            }
+            if e.text.is_empty() { e.to_string() } else { report::human::render_config_error(&e, stderr_color(), terminal_width()) }
         }),
     }
 }
@@ -104,13 +95,7 @@ fn no_color_unset() -> bool {
 
 fn render(report: &Report, format: Format, color: bool) -> String {
     match format {
-        Format::Human => report::human::render(
-            report,
-            report::human::Style {
-                color,
-                width: terminal_width(),
-            },
-        ),
+        Format::Human => report::human::render(report, report::human::Style { color, width: terminal_width() }),
         Format::Json => report::json::render(report),
         Format::Sarif => report::sarif::render(report),
         Format::Github => report::github::render(report),
@@ -120,29 +105,16 @@ fn render(report: &Report, format: Format, color: bool) -> String {
 
 fn lint(args: LintArgs) -> Result<u8, String> {
     let config = load_config(&args).map_err(|e| e.trim_end().to_string())?;
-    let mut report = lint::lint_paths(
-        &args.paths,
-        &config,
-        lint::Options {
-            isolated: args.isolated,
-        },
-    );
+    let mut report = lint::lint_paths(&args.paths, &config, lint::Options { isolated: args.isolated });
     if let Some(path) = &args.write_baseline {
         baseline::write(&report, path)?;
-        eprintln!(
-            "wrote {} findings to {}",
-            report.findings.len(),
-            path.display()
-        );
+        eprintln!("wrote {} findings to {}", report.findings.len(), path.display());
         return Ok(0);
     }
     if let Some(path) = &args.baseline {
         let known = baseline::filter(&mut report, path)?;
         if known > 0 && args.format == Format::Human {
-            report.notices.push(format!(
-                "{known} findings already in the baseline {} are not shown",
-                path.display()
-            ));
+            report.notices.push(format!("{known} findings already in the baseline {} are not shown", path.display()));
         }
     }
     let color = match args.color {
@@ -159,16 +131,82 @@ fn lint(args: LintArgs) -> Result<u8, String> {
     }
     write_stdout(&render(&report, args.format, color))?;
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Warning);
-    let failed = fail_on
-        .threshold()
-        .is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
+    let failed = fail_on.threshold().is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
     Ok(u8::from(failed))
 }
 
 fn terminal_width() -> usize {
-    std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse().ok())
-        .filter(|&w| w >= 40)
-        .unwrap_or(100)
+    std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&w| w >= 40).unwrap_or(100)
+}
+
+fn plan_config() -> Result<Config, String> {
+    match config::discover(std::path::Path::new(".")) {
+        Some(p) => config::load(&p).map_err(|e| e.to_string()),
+        None => Ok(Config::default()),
+    }
+}
+
+fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput) -> Result<u8, String> {
+    let config = plan_config()?;
+    let o = strategy::Output { write: out.write, step: out.step, objects: out.output };
+    let outcome = strategy::execute(ws, plan, &o, &config).map_err(|e| e.to_string())?;
+    eprint!("{}", outcome.stderr);
+    write_stdout(&outcome.stdout)?;
+    Ok(u8::from(out.exit_code && outcome.changed && !out.write))
+}
+
+fn apply(args: ApplyArgs, namespace: Option<String>) -> Result<u8, String> {
+    let target = Target::parse(&args.target, namespace.clone()).map_err(|e| e.to_string())?;
+    let ws = Workspace::load(&args.paths, namespace).map_err(|e| e.to_string())?;
+    let plan = match args.strategy {
+        StrategyKind::Recreate => recreate::plan(ws.clone(), &target),
+        StrategyKind::Rolling => rolling::plan(
+            ws.clone(),
+            &target,
+            &rolling::Options {
+                max_surge: args.max_surge,
+                max_unavailable: args.max_unavailable,
+                min_ready_seconds: args.min_ready_seconds,
+            },
+        ),
+        StrategyKind::BlueGreen => bluegreen::plan(
+            ws.clone(),
+            &target,
+            &bluegreen::Options { service: args.service, images: args.image, slot_label: args.slot_label },
+        ),
+        StrategyKind::Canary => canary::plan(
+            ws.clone(),
+            &target,
+            &canary::Options {
+                images: args.image,
+                weights: if args.steps.is_empty() { args.weight.into_iter().collect() } else { args.steps },
+                replicas: args.replicas,
+                traffic: args.traffic,
+                track_label: args.track_label,
+                gateway: args.gateway,
+            },
+        ),
+    }
+    .map_err(|e| e.to_string())?;
+    carry_out(&ws, &plan, &args.out)
+}
+
+fn finish(args: FinishArgs, namespace: Option<String>, promote: bool) -> Result<u8, String> {
+    let target = Target::parse(&args.target, namespace.clone()).map_err(|e| e.to_string())?;
+    let ws = Workspace::load(&args.paths, namespace).map_err(|e| e.to_string())?;
+    let name = &target.name;
+    let has = |n: String| ws.find("Deployment", &n).map(|f| f.is_some()).map_err(|e| e.to_string());
+    let plan = if has(format!("{name}-canary"))? {
+        canary::finish(ws.clone(), &target, &args.track_label, promote)
+    } else if has(format!("{name}-blue"))? || has(format!("{name}-green"))? {
+        let o = bluegreen::Options { service: args.service, images: Vec::new(), slot_label: args.slot_label };
+        bluegreen::switch(ws.clone(), &target, &o, promote)
+    } else {
+        return Err(format!(
+            "nothing to {}: deployment/{name} has no canary ({name}-canary) and no blue/green tracks ({name}-blue, {name}-green)",
+            if promote { "promote" } else { "roll back" }
+        ));
+    }
+    .map_err(|e| e.to_string())?;
+    carry_out(&ws, &plan, &args.out)
 }

@@ -29,38 +29,26 @@ enum Scope {
 
 fn comment_re() -> &'static regex::Regex {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        regex::Regex::new(r"#\s*kubectl-strategy:\s*ignore\[([^\]]*)\]").expect("valid regex")
-    })
+    RE.get_or_init(|| regex::Regex::new(r"#\s*kubectl-strategy:\s*ignore\[([^\]]*)\]").expect("valid regex"))
 }
 
 fn collect(files: &[SourceFile], objects: &[Object]) -> Vec<Suppression> {
     let mut out = Vec::new();
     // Objects of context-only files (beyond `files`) are not reported on.
     for obj in objects.iter().filter(|o| o.file < files.len()) {
-        let Some(ann) = obj
-            .root
-            .pointer("/metadata/annotations")
-            .and_then(|a| a.as_map())
-        else {
+        let Some(ann) = obj.root.pointer("/metadata/annotations").and_then(|a| a.as_map()) else {
             continue;
         };
         for e in ann {
             let Some(rule) = e.key_str().and_then(|k| k.strip_prefix(ANNOTATION_PREFIX)) else {
                 continue;
             };
-            let ptr = format!(
-                "/metadata/annotations/{}",
-                crate::manifest::tree::escape(e.key_str().unwrap_or_default())
-            );
+            let ptr = format!("/metadata/annotations/{}", crate::manifest::tree::escape(e.key_str().unwrap_or_default()));
             let at = obj.finding(UNUSED, Severity::Info, &ptr, Target::Key, String::new());
             out.push(Suppression {
                 file: obj.file,
                 rule: rule.to_string(),
-                scope: Scope::Object {
-                    doc: obj.doc,
-                    base: obj.base.clone(),
-                },
+                scope: Scope::Object { doc: obj.doc, base: obj.base.clone() },
                 at,
                 used: false,
             });
@@ -88,13 +76,7 @@ fn collect(files: &[SourceFile], objects: &[Object]) -> Vec<Suppression> {
                         severity: Severity::Info,
                         message: String::new(),
                         file: i,
-                        span: Span {
-                            start: Pos { line: line_no, col },
-                            end: Pos {
-                                line: line_no,
-                                col: col + width,
-                            },
-                        },
+                        span: Span { start: Pos { line: line_no, col }, end: Pos { line: line_no, col: col + width } },
                         path: String::new(),
                         object: None,
                         help: None,
@@ -113,23 +95,13 @@ fn covers(s: &Suppression, f: &Finding) -> bool {
         return false;
     }
     match &s.scope {
-        Scope::Object { doc, base } => {
-            f.doc == Some(*doc) && f.object.is_some() && f.path.starts_with(base.as_str())
-        }
-        Scope::Line(l) => {
-            (f.span.start.line..=f.span.end.line.max(f.span.start.line)).contains(l)
-                || f.span.start.line == l + 1
-        }
+        Scope::Object { doc, base } => f.doc == Some(*doc) && f.object.is_some() && f.path.starts_with(base.as_str()),
+        Scope::Line(l) => (f.span.start.line..=f.span.end.line.max(f.span.start.line)).contains(l) || f.span.start.line == l + 1,
     }
 }
 
 /// Drop suppressed findings and report suppressions that matched nothing.
-pub fn apply(
-    findings: &mut Vec<Finding>,
-    files: &[SourceFile],
-    objects: &[Object],
-    config: &Config,
-) {
+pub fn apply(findings: &mut Vec<Finding>, files: &[SourceFile], objects: &[Object], config: &Config) {
     let mut sups = collect(files, objects);
     if sups.is_empty() {
         return;

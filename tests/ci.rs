@@ -7,11 +7,7 @@ use std::process::Command;
 
 fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = bin().current_dir(dir).args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 fn repo_root() -> PathBuf {
@@ -42,30 +38,15 @@ fn json_of(dir: &Path, args: &[&str]) -> serde_json::Value {
 }
 
 fn rules_of(v: &serde_json::Value) -> Vec<String> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap().to_string())
-        .collect()
+    v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
 }
 
 /// Tools the CI installs; a developer without them gets a loud skip.
 fn tool(name: &str) -> bool {
-    let probe: &[&str] = if name == "kubectl" {
-        &["version", "--client"]
-    } else {
-        &["--version"]
-    };
-    let found = Command::new(name)
-        .args(probe)
-        .output()
-        .is_ok_and(|o| o.status.success());
+    let probe: &[&str] = if name == "kubectl" { &["version", "--client"] } else { &["--version"] };
+    let found = Command::new(name).args(probe).output().is_ok_and(|o| o.status.success());
     if !found {
-        assert!(
-            std::env::var_os("KUBECTL_STRATEGY_REQUIRE_TOOLS").is_none(),
-            "{name} is required but not installed"
-        );
+        assert!(std::env::var_os("KUBECTL_STRATEGY_REQUIRE_TOOLS").is_none(), "{name} is required but not installed");
         eprintln!("SKIPPED: {name} is not installed (.ci/run installs it)");
     }
     found
@@ -83,11 +64,7 @@ fn config_turns_rules_off_regrades_and_sets_params() {
             || !rules_of(&all).is_empty()
     );
 
-    std::fs::write(
-        dir.path().join(".kubectl-strategy.yaml"),
-        "rules:\n  slow-start-without-startup-probe: off\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join(".kubectl-strategy.yaml"), "rules:\n  slow-start-without-startup-probe: off\n").unwrap();
     let off = json_of(dir.path(), &["lint", "k8s"]);
     assert!(!rules_of(&off).contains(&"slow-start-without-startup-probe".into()));
 
@@ -97,23 +74,11 @@ fn config_turns_rules_off_regrades_and_sets_params() {
     )
     .unwrap();
     let raised = json_of(dir.path(), &["lint", "k8s"]);
-    assert!(
-        !rules_of(&raised).contains(&"slow-start-without-startup-probe".into()),
-        "threshold 1000 s: nothing is that slow"
-    );
+    assert!(!rules_of(&raised).contains(&"slow-start-without-startup-probe".into()), "threshold 1000 s: nothing is that slow");
 
-    std::fs::write(
-        dir.path().join(".kubectl-strategy.yaml"),
-        "rules:\n  slow-start-without-startup-probe: error\n",
-    )
-    .unwrap();
+    std::fs::write(dir.path().join(".kubectl-strategy.yaml"), "rules:\n  slow-start-without-startup-probe: error\n").unwrap();
     let v = json_of(dir.path(), &["lint", "k8s"]);
-    let f = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "slow-start-without-startup-probe")
-        .unwrap();
+    let f = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "slow-start-without-startup-probe").unwrap();
     assert_eq!(f["severity"], "error");
 }
 
@@ -121,15 +86,9 @@ fn config_turns_rules_off_regrades_and_sets_params() {
 fn config_is_found_in_parents_and_excludes_and_fail_on_apply() {
     let dir = project(&[
         (".git/HEAD", "ref: refs/heads/main\n"),
-        (
-            ".kubectl-strategy.yaml",
-            "fail-on: error\nexclude:\n  - \"vendor/**\"\n",
-        ),
+        (".kubectl-strategy.yaml", "fail-on: error\nexclude:\n  - \"vendor/**\"\n"),
         ("k8s/app.yaml", &fixture("image-tag-mutable", "bad")),
-        (
-            "vendor/x.yaml",
-            &fixture("selector-template-mismatch", "bad"),
-        ),
+        ("vendor/x.yaml", &fixture("selector-template-mismatch", "bad")),
     ]);
     // run from a subdirectory: the config in the parent applies
     let (code, out, err) = run_in(&dir.path().join("k8s"), &["lint", "."]);
@@ -139,40 +98,18 @@ fn config_is_found_in_parents_and_excludes_and_fail_on_apply() {
     assert!(!out.contains("vendor/x.yaml"), "excluded: {out}");
     let (code, _, _) = run_in(dir.path(), &["lint", ".", "--fail-on", "warning"]);
     assert_eq!(code, 1, "the flag wins over the config");
-    let (code, _, _) = run_in(
-        dir.path(),
-        &["lint", ".", "--no-config", "--fail-on", "error"],
-    );
-    assert_eq!(
-        code, 1,
-        "without the config, vendor/ is linted and has an error"
-    );
+    let (code, _, _) = run_in(dir.path(), &["lint", ".", "--no-config", "--fail-on", "error"]);
+    assert_eq!(code, 1, "without the config, vendor/ is linted and has an error");
 }
 
 #[test]
 fn config_errors_point_into_the_file() {
     let cases = [
-        (
-            "rules:\n  image-tag-mutabel: off\n",
-            "2:3",
-            "did you mean `image-tag-mutable`",
-        ),
+        ("rules:\n  image-tag-mutabel: off\n", "2:3", "did you mean `image-tag-mutable`"),
         ("rulez: {}\n", "1:1", "unknown key `rulez`"),
-        (
-            "rules:\n  resources-missing: loud\n",
-            "2:22",
-            "unknown level `loud`",
-        ),
-        (
-            "rules:\n  slow-start-without-startup-probe:\n    min-initial-delay-seconds: soon\n",
-            "3:32",
-            "bad value",
-        ),
-        (
-            "rules:\n  liveness-probe-missing:\n    threshold: 3\n",
-            "3:5",
-            "has no parameter `threshold`",
-        ),
+        ("rules:\n  resources-missing: loud\n", "2:22", "unknown level `loud`"),
+        ("rules:\n  slow-start-without-startup-probe:\n    min-initial-delay-seconds: soon\n", "3:32", "bad value"),
+        ("rules:\n  liveness-probe-missing:\n    threshold: 3\n", "3:5", "has no parameter `threshold`"),
         ("fail-on: sometimes\n", "1:10", "fail-on"),
         ("exclude: [\"a/[\"]\n", "1:11", "bad glob"),
     ];
@@ -181,47 +118,33 @@ fn config_errors_point_into_the_file() {
         let (code, _, err) = run_in(dir.path(), &["lint", "a.yaml"]);
         assert_eq!(code, 2, "{text}: {err}");
         assert!(err.contains(expected), "{text}: {err}");
-        assert!(
-            err.contains(&format!(".kubectl-strategy.yaml:{at}")),
-            "{text}: expected {at}: {err}"
-        );
+        assert!(err.contains(&format!(".kubectl-strategy.yaml:{at}")), "{text}: expected {at}: {err}");
     }
 }
 
 #[test]
 fn published_schema_is_current_and_readme_example_validates() {
     let schema = kubectl_strategy::config::json_schema();
-    let published: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(repo_root().join("kubectl-strategy.schema.json")).unwrap(),
-    )
-    .unwrap();
+    let published: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo_root().join("kubectl-strategy.schema.json")).unwrap()).unwrap();
     assert_eq!(
         schema, published,
         "kubectl-strategy.schema.json is stale: run `kubectl strategy config-schema > kubectl-strategy.schema.json`"
     );
     let readme = std::fs::read_to_string(repo_root().join("README.md")).unwrap();
-    let start = readme
-        .find("```yaml\n# .kubectl-strategy.yaml")
-        .expect("README has a config example");
+    let start = readme.find("```yaml\n# .kubectl-strategy.yaml").expect("README has a config example");
     let body = &readme[start + 8..];
     let example = &body[..body.find("```").unwrap()];
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let doc = kubectl_strategy::manifest::parse::parse_stream(example)
-        .remove(0)
-        .result
-        .unwrap();
+    let doc = kubectl_strategy::manifest::parse::parse_stream(example).remove(0).result.unwrap();
     let instance = kubectl_strategy::manifest::json::to_json(&doc);
-    let errors: Vec<String> = validator
-        .iter_errors(&instance)
-        .map(|e| e.to_string())
-        .collect();
+    let errors: Vec<String> = validator.iter_errors(&instance).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:?}");
     kubectl_strategy::config::parse("README", example).expect("the README example loads");
     // and the schema rejects what the loader rejects
     let bad = serde_json::json!({"rules": {"no-such-rule": "off"}});
     assert!(!validator.is_valid(&bad));
-    let bad =
-        serde_json::json!({"rules": {"prometheus-annotations-missing": {"policy": "sometimes"}}});
+    let bad = serde_json::json!({"rules": {"prometheus-annotations-missing": {"policy": "sometimes"}}});
     assert!(!validator.is_valid(&bad));
 }
 
@@ -232,11 +155,7 @@ fn suppression_by_annotation_and_comment() {
     let v = json_of(dir.path(), &["lint", "pod.yaml"]);
     let rules = rules_of(&v);
     assert!(!rules.contains(&"resources-missing".into()), "{v}");
-    assert_eq!(
-        rules.iter().filter(|r| *r == "image-tag-mutable").count(),
-        1,
-        "only container c: {v}"
-    );
+    assert_eq!(rules.iter().filter(|r| *r == "image-tag-mutable").count(), 1, "only container c: {v}");
     assert!(!rules.contains(&"unused-suppression".into()), "{v}");
 }
 
@@ -254,13 +173,7 @@ fn sarif_schema() -> Option<serde_json::Value> {
 #[test]
 fn sarif_is_valid_and_regions_equal_json() {
     let root = repo_root();
-    let args = [
-        "lint",
-        "testdata/rules",
-        "testdata/examples",
-        "--fail-on",
-        "never",
-    ];
+    let args = ["lint", "testdata/rules", "testdata/examples", "--fail-on", "never"];
     let run = |format: &str| {
         let mut a = args.to_vec();
         a.extend(["--format", format]);
@@ -272,11 +185,7 @@ fn sarif_is_valid_and_regions_equal_json() {
     let json = run("json");
     if let Some(schema) = sarif_schema() {
         let validator = jsonschema::validator_for(&schema).unwrap();
-        let errors: Vec<String> = validator
-            .iter_errors(&sarif)
-            .take(5)
-            .map(|e| format!("{e} at {}", e.instance_path()))
-            .collect();
+        let errors: Vec<String> = validator.iter_errors(&sarif).take(5).map(|e| format!("{e} at {}", e.instance_path())).collect();
         assert!(errors.is_empty(), "{errors:?}");
     }
     let results = sarif["runs"][0]["results"].as_array().unwrap();
@@ -290,25 +199,13 @@ fn sarif_is_valid_and_regions_equal_json() {
         assert_eq!(region["startColumn"], f["column"]);
         assert_eq!(region["endLine"], f["endLine"]);
         assert_eq!(region["endColumn"], f["endColumn"]);
-        assert_eq!(
-            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
-            f["file"]
-        );
+        assert_eq!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], f["file"]);
         let idx = r["ruleIndex"].as_u64().unwrap() as usize;
-        assert_eq!(
-            sarif["runs"][0]["tool"]["driver"]["rules"][idx]["id"],
-            f["rule"]
-        );
+        assert_eq!(sarif["runs"][0]["tool"]["driver"]["rules"][idx]["id"], f["rule"]);
     }
-    let rules = sarif["runs"][0]["tool"]["driver"]["rules"]
-        .as_array()
-        .unwrap();
+    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), kubectl_strategy::rules::REGISTRY.len());
-    assert!(
-        rules
-            .iter()
-            .all(|r| r["help"]["text"].as_str().unwrap().len() > 40)
-    );
+    assert!(rules.iter().all(|r| r["help"]["text"].as_str().unwrap().len() > 40));
     // fingerprints are stable across runs and unique per finding
     let again = run("sarif");
     let fps = |s: &serde_json::Value| -> Vec<String> {
@@ -316,12 +213,7 @@ fn sarif_is_valid_and_regions_equal_json() {
             .as_array()
             .unwrap()
             .iter()
-            .map(|r| {
-                r["partialFingerprints"]["kubectlStrategy/v1"]
-                    .as_str()
-                    .unwrap()
-                    .to_string()
-            })
+            .map(|r| r["partialFingerprints"]["kubectlStrategy/v1"].as_str().unwrap().to_string())
             .collect()
     };
     assert_eq!(fps(&sarif), fps(&again));
@@ -337,50 +229,41 @@ fn fingerprints_survive_unrelated_edits() {
         v["runs"][0]["results"][0]["partialFingerprints"]["kubectlStrategy/v1"].clone()
     };
     let before = fp(dir.path());
-    std::fs::write(
-        dir.path().join("a.yaml"),
-        format!("# a new comment\n# shifts every line\n{text}"),
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("a.yaml"), format!("# a new comment\n# shifts every line\n{text}")).unwrap();
     assert_eq!(before, fp(dir.path()));
 }
 
 #[test]
 fn github_annotations_parse() {
-    let (_, out, _) = run_in(
-        &repo_root(),
-        &["lint", "testdata/examples/shop.yaml", "--format", "github"],
-    );
-    let re = regex::Regex::new(r"^::(error|warning|notice) file=([^,]+),line=(\d+),col=(\d+),endLine=(\d+),endColumn=(\d+),title=([a-z-]+)::(.+)$").unwrap();
+    let (_, out, _) = run_in(&repo_root(), &["lint", "testdata/examples/shop.yaml", "--format", "github"]);
+    let re = regex::Regex::new(
+        r"^::(error|warning|notice) file=([^,]+),line=(\d+),col=(\d+),endLine=(\d+),endColumn=(\d+),title=([a-z-]+)::(.+)$",
+    )
+    .unwrap();
     let lines: Vec<&str> = out.lines().collect();
     assert_eq!(lines.len(), 4, "{out}");
     for l in &lines {
-        let c = re
-            .captures(l)
-            .unwrap_or_else(|| panic!("not a workflow command: {l}"));
+        let c = re.captures(l).unwrap_or_else(|| panic!("not a workflow command: {l}"));
         assert_eq!(&c[2], "testdata/examples/shop.yaml");
         assert!(!c[8].contains('\n'));
     }
-    assert!(lines.iter().any(|l| l.starts_with("::error file=testdata/examples/shop.yaml,line=42,col=11,endLine=42,endColumn=20,title=readiness-probe-missing::")));
+    assert!(lines.iter().any(|l| {
+        l.starts_with("::error file=testdata/examples/shop.yaml,line=42,col=11,endLine=42,endColumn=20,title=readiness-probe-missing::")
+    }));
 }
 
 #[test]
 fn junit_parses_with_a_testcase_per_object() {
-    let (_, out, _) = run_in(
-        &repo_root(),
-        &["lint", "testdata/examples", "--format", "junit"],
-    );
+    let (_, out, _) = run_in(&repo_root(), &["lint", "testdata/examples", "--format", "junit"]);
     let mut reader = quick_xml::Reader::from_str(&out);
     let (mut cases, mut failures) = (0, 0);
     loop {
         match reader.read_event().unwrap() {
-            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => {
-                match e.name().as_ref() {
-                    "testcase" => cases += 1,
-                    "failure" => failures += 1,
-                    _ => {}
-                }
-            }
+            quick_xml::events::Event::Start(e) | quick_xml::events::Event::Empty(e) => match e.name().as_ref() {
+                "testcase" => cases += 1,
+                "failure" => failures += 1,
+                _ => {}
+            },
             quick_xml::events::Event::Eof => break,
             _ => {}
         }
@@ -407,18 +290,10 @@ fn several_outputs_in_one_run() {
     );
     assert_eq!(code, 1, "{err}");
     assert!(out.contains("error[readiness-probe-missing]"));
-    let s: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
+    let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), 4);
-    assert!(
-        std::fs::read_to_string(&junit)
-            .unwrap()
-            .contains("<testsuites")
-    );
-    let (code, _, err) = run_in(
-        &repo_root(),
-        &["lint", "testdata/examples/shop.yaml", "--output", "yaml=x"],
-    );
+    assert!(std::fs::read_to_string(&junit).unwrap().contains("<testsuites"));
+    let (code, _, err) = run_in(&repo_root(), &["lint", "testdata/examples/shop.yaml", "--output", "yaml=x"]);
     assert_eq!(code, 2);
     assert!(err.contains("unknown format"), "{err}");
 }
@@ -426,29 +301,14 @@ fn several_outputs_in_one_run() {
 #[test]
 fn baseline_reports_only_new_findings() {
     let dir = project(&[("app.yaml", &fixture("image-tag-mutable", "bad"))]);
-    let (code, _, _) = run_in(
-        dir.path(),
-        &["lint", ".", "--write-baseline", "baseline.json"],
-    );
+    let (code, _, _) = run_in(dir.path(), &["lint", ".", "--write-baseline", "baseline.json"]);
     assert_eq!(code, 0);
     let (code, out, _) = run_in(dir.path(), &["lint", ".", "--baseline", "baseline.json"]);
     assert_eq!(code, 0, "{out}");
-    std::fs::write(
-        dir.path().join("new.yaml"),
-        fixture("rolling-update-blocked", "bad"),
-    )
-    .unwrap();
+    std::fs::write(dir.path().join("new.yaml"), fixture("rolling-update-blocked", "bad")).unwrap();
     let v = json_of(dir.path(), &["lint", ".", "--baseline", "baseline.json"]);
-    let files: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["file"].as_str().unwrap())
-        .collect();
-    assert!(
-        !files.is_empty() && files.iter().all(|f| f.ends_with("new.yaml")),
-        "{files:?}"
-    );
+    let files: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    assert!(!files.is_empty() && files.iter().all(|f| f.ends_with("new.yaml")), "{files:?}");
 }
 
 #[test]
@@ -459,28 +319,16 @@ fn named_files_see_their_neighbours_as_context() {
             "k8s/service.yaml",
             "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n",
         ),
-        (
-            "k8s/deploy.yaml",
-            &fixture("service-selects-nothing", "good"),
-        ),
+        ("k8s/deploy.yaml", &fixture("service-selects-nothing", "good")),
         (
             "k8s/web.yaml",
             "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, labels: {app: web}}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: nginx:1.27.3}]\n",
         ),
     ]);
     let v = json_of(dir.path(), &["lint", "k8s/service.yaml"]);
-    assert!(
-        !rules_of(&v).contains(&"service-selects-nothing".into()),
-        "{v}"
-    );
+    assert!(!rules_of(&v).contains(&"service-selects-nothing".into()), "{v}");
     assert_eq!(v["summary"]["objects"], 1);
-    assert!(
-        v["findings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|f| f["file"] == "k8s/service.yaml")
-    );
+    assert!(v["findings"].as_array().unwrap().iter().all(|f| f["file"] == "k8s/service.yaml"));
 }
 
 #[test]
@@ -500,23 +348,10 @@ fn kubectl_runs_the_plugin() {
     if !tool("kubectl") {
         return;
     }
-    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_kubectl-strategy"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_kubectl-strategy")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
     let kubectl = |args: &[&str]| {
-        let out = Command::new("kubectl")
-            .args(args)
-            .current_dir(repo_root())
-            .env("PATH", &path)
-            .env("COLUMNS", "100")
-            .output()
-            .unwrap();
+        let out = Command::new("kubectl").args(args).current_dir(repo_root()).env("PATH", &path).env("COLUMNS", "100").output().unwrap();
         (
             out.status.code().unwrap_or(-1),
             String::from_utf8_lossy(&out.stdout).into_owned(),
@@ -524,10 +359,7 @@ fn kubectl_runs_the_plugin() {
         )
     };
     let (code, out, err) = kubectl(&["plugin", "list"]);
-    assert!(
-        out.contains("kubectl-strategy") || err.contains("kubectl-strategy"),
-        "{out}{err}"
-    );
+    assert!(out.contains("kubectl-strategy") || err.contains("kubectl-strategy"), "{out}{err}");
     let _ = code;
     let (code, out, err) = kubectl(&["strategy", "lint", "testdata/examples/shop.yaml"]);
     assert_eq!(code, 1, "{err}");
@@ -540,12 +372,7 @@ fn kubectl_runs_the_plugin() {
     let (code, _, err) = kubectl(&["strategy", "lint", "--bogus"]);
     assert_eq!(code, 2);
     assert!(err.contains("Usage: kubectl strategy lint"), "{err}");
-    for flags in [
-        &["--kubeconfig", "/dev/null"][..],
-        &["--context", "prod"],
-        &["-n", "shop"],
-        &["--namespace=shop"],
-    ] {
+    for flags in [&["--kubeconfig", "/dev/null"][..], &["--context", "prod"], &["-n", "shop"], &["--namespace=shop"]] {
         let mut a = vec!["strategy", "lint", "testdata/examples/clean.yaml"];
         a.extend_from_slice(flags);
         let (code, _, err) = kubectl(&a);
@@ -558,43 +385,21 @@ fn pre_commit_runs_the_system_hook() {
     if !tool("pre-commit") || !tool("git") {
         return;
     }
-    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_kubectl-strategy"))
-        .parent()
-        .unwrap()
-        .to_path_buf();
-    let path = format!(
-        "{}:{}",
-        bin_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_kubectl-strategy")).parent().unwrap().to_path_buf();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
     // pre-commit try-repo needs the hook repository to be a git repository:
     // copy the hook manifest into one, so uncommitted work is tested too.
     let hooks = tempfile::tempdir().unwrap();
-    std::fs::copy(
-        repo_root().join(".pre-commit-hooks.yaml"),
-        hooks.path().join(".pre-commit-hooks.yaml"),
-    )
-    .unwrap();
+    std::fs::copy(repo_root().join(".pre-commit-hooks.yaml"), hooks.path().join(".pre-commit-hooks.yaml")).unwrap();
     let work = tempfile::tempdir().unwrap();
     let git = |dir: &Path, args: &[&str]| {
         let ok = Command::new("git")
-            .args([
-                "-c",
-                "user.name=t",
-                "-c",
-                "user.email=t@example.com",
-                "-c",
-                "commit.gpgsign=false",
-            ])
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
             .args(args)
             .current_dir(dir)
             .output()
             .unwrap();
-        assert!(
-            ok.status.success(),
-            "git {args:?}: {}",
-            String::from_utf8_lossy(&ok.stderr)
-        );
+        assert!(ok.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&ok.stderr));
     };
     git(hooks.path(), &["init", "-q"]);
     git(hooks.path(), &["add", "."]);
@@ -604,33 +409,18 @@ fn pre_commit_runs_the_system_hook() {
         std::fs::write(work.path().join(file), text).unwrap();
         git(work.path(), &["add", file]);
         let out = Command::new("pre-commit")
-            .args([
-                "try-repo",
-                hooks.path().to_str().unwrap(),
-                "kubectl-strategy-system",
-                "--files",
-                file,
-            ])
+            .args(["try-repo", hooks.path().to_str().unwrap(), "kubectl-strategy-system", "--files", file])
             .current_dir(work.path())
             .env("PATH", &path)
             .env("PRE_COMMIT_HOME", work.path().join(".cache"))
             .env("NO_COLOR", "1")
             .output()
             .unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-        )
+        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
     };
     let (code, out) = try_repo("bad.yaml", &fixture("readiness-probe-missing", "bad"));
     assert_eq!(code, 1, "{out}");
-    assert!(
-        out.contains("readiness-probe-missing") && out.contains("bad.yaml:"),
-        "{out}"
-    );
-    let (code, out) = try_repo(
-        "good.yaml",
-        &std::fs::read_to_string(repo_root().join("testdata/examples/clean.yaml")).unwrap(),
-    );
+    assert!(out.contains("readiness-probe-missing") && out.contains("bad.yaml:"), "{out}");
+    let (code, out) = try_repo("good.yaml", &std::fs::read_to_string(repo_root().join("testdata/examples/clean.yaml")).unwrap());
     assert_eq!(code, 0, "{out}");
 }

@@ -6,11 +6,7 @@ use std::process::Stdio;
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = bin().args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
 fn json(args: &[&str]) -> serde_json::Value {
@@ -22,50 +18,20 @@ fn json(args: &[&str]) -> serde_json::Value {
 }
 
 fn rules_of(v: &serde_json::Value) -> Vec<String> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["rule"].as_str().unwrap().to_string())
-        .collect()
+    v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap().to_string()).collect()
 }
 
 #[test]
 fn exit_codes() {
     assert_eq!(run(&["lint", "testdata/examples/clean.yaml"]).0, 0);
     assert_eq!(run(&["lint", "testdata/examples/shop.yaml"]).0, 1);
-    assert_eq!(
-        run(&["lint", "testdata/examples/shop.yaml", "--fail-on", "never"]).0,
-        0
-    );
+    assert_eq!(run(&["lint", "testdata/examples/shop.yaml", "--fail-on", "never"]).0, 0);
     // only warnings: not a failure at --fail-on error
-    assert_eq!(
-        run(&[
-            "lint",
-            "testdata/rules/image-tag-mutable/bad.yaml",
-            "--fail-on",
-            "error"
-        ])
-        .0,
-        0
-    );
-    assert_eq!(
-        run(&[
-            "lint",
-            "testdata/rules/image-tag-mutable/bad.yaml",
-            "--fail-on",
-            "warning"
-        ])
-        .0,
-        1
-    );
+    assert_eq!(run(&["lint", "testdata/rules/image-tag-mutable/bad.yaml", "--fail-on", "error"]).0, 0);
+    assert_eq!(run(&["lint", "testdata/rules/image-tag-mutable/bad.yaml", "--fail-on", "warning"]).0, 1);
     assert_eq!(run(&["lint", "--fail-on", "bogus"]).0, 2);
     assert_eq!(run(&["explain", "no-such-rule"]).0, 2);
-    assert_eq!(
-        run(&["lint", "does/not/exist.yaml"]).0,
-        1,
-        "a missing file is a finding"
-    );
+    assert_eq!(run(&["lint", "does/not/exist.yaml"]).0, 1, "a missing file is a finding");
 }
 
 #[test]
@@ -74,28 +40,8 @@ fn json_contract() {
     assert_eq!(v["version"], 1);
     let f = &v["findings"][0];
     let keys: Vec<&str> = f.as_object().unwrap().keys().map(String::as_str).collect();
-    assert_eq!(
-        keys,
-        [
-            "rule",
-            "severity",
-            "message",
-            "file",
-            "line",
-            "column",
-            "endLine",
-            "endColumn",
-            "object",
-            "path",
-            "help"
-        ]
-    );
-    let readiness = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "readiness-probe-missing")
-        .unwrap();
+    assert_eq!(keys, ["rule", "severity", "message", "file", "line", "column", "endLine", "endColumn", "object", "path", "help"]);
+    let readiness = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "readiness-probe-missing").unwrap();
     assert_eq!(readiness["severity"], "error", "a Service selects the pods");
     assert_eq!(readiness["line"], 42);
     assert_eq!(readiness["column"], 11);
@@ -108,17 +54,11 @@ fn json_contract() {
 #[test]
 fn human_output_has_location_snippet_and_summary() {
     let (_, out, _) = run(&["lint", "testdata/examples/shop.yaml"]);
-    assert!(
-        out.contains("error[readiness-probe-missing]: container \"api\""),
-        "{out}"
-    );
+    assert!(out.contains("error[readiness-probe-missing]: container \"api\""), "{out}");
     assert!(out.contains("[testdata/examples/shop.yaml:42:11]"), "{out}");
     assert!(out.contains("- name: api"), "{out}");
     assert!(out.contains("help:"), "{out}");
-    assert!(
-        out.contains("in 1 file; 3 objects in 1 file checked"),
-        "{out}"
-    );
+    assert!(out.contains("in 1 file; 3 objects in 1 file checked"), "{out}");
     assert!(!out.contains('\x1b'), "no colour when not on a terminal");
     let (_, forced, _) = run(&["lint", "testdata/examples/shop.yaml", "--color", "always"]);
     assert!(forced.contains('\x1b'));
@@ -126,18 +66,9 @@ fn human_output_has_location_snippet_and_summary() {
 
 #[test]
 fn stdin_is_linted() {
-    let mut child = bin()
-        .args(["lint", "-", "--format", "json", "--fail-on", "never"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(&std::fs::read("testdata/examples/shop.yaml").unwrap())
-        .unwrap();
+    let mut child =
+        bin().args(["lint", "-", "--format", "json", "--fail-on", "never"]).stdin(Stdio::piped()).stdout(Stdio::piped()).spawn().unwrap();
+    child.stdin.take().unwrap().write_all(&std::fs::read("testdata/examples/shop.yaml").unwrap()).unwrap();
     let out = child.wait_with_output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["findings"][0]["file"], "<stdin>");
@@ -148,52 +79,24 @@ fn stdin_is_linted() {
 fn list_items_are_objects_and_bad_items_are_reported() {
     let v = json(&["lint", "testdata/input/list.yaml"]);
     assert_eq!(v["summary"]["objects"], 2);
-    let bad = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "invalid-manifest")
-        .unwrap();
+    let bad = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "invalid-manifest").unwrap();
     assert_eq!(bad["line"], 14);
     assert_eq!(bad["path"], "/items/1");
-    let image = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "liveness-probe-missing")
-        .unwrap();
-    assert_eq!(
-        image["path"],
-        "/items/2/spec/template/spec/containers/0/name"
-    );
+    let image = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "liveness-probe-missing").unwrap();
+    assert_eq!(image["path"], "/items/2/spec/template/spec/containers/0/name");
     assert_eq!(image["line"], 31);
 }
 
 #[test]
 fn json_manifests_non_kubernetes_yaml_and_templates() {
     let v = json(&["lint", "testdata/input/deployment.json"]);
-    let tag = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "image-tag-mutable")
-        .unwrap();
-    assert_eq!(
-        (tag["line"].as_u64(), tag["column"].as_u64()),
-        (Some(11), Some(49))
-    );
-    let v = json(&[
-        "lint",
-        "testdata/input/not-kubernetes.yaml",
-        "testdata/input/helm-template.yaml",
-    ]);
+    let tag = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "image-tag-mutable").unwrap();
+    assert_eq!((tag["line"].as_u64(), tag["column"].as_u64()), (Some(11), Some(49)));
+    let v = json(&["lint", "testdata/input/not-kubernetes.yaml", "testdata/input/helm-template.yaml"]);
     assert!(v["findings"].as_array().unwrap().is_empty());
     assert_eq!(v["summary"]["skippedDocuments"], 1);
     let (_, out, _) = run(&["lint", "testdata/input/helm-template.yaml"]);
-    assert!(
-        out.contains("helm-template.yaml: skipped: looks like a Helm"),
-        "{out}"
-    );
+    assert!(out.contains("helm-template.yaml: skipped: looks like a Helm"), "{out}");
 }
 
 #[test]
@@ -208,16 +111,8 @@ fn broken_document_does_not_stop_the_file() {
     let v = json(&["lint", p.to_str().unwrap()]);
     let rules = rules_of(&v);
     assert_eq!(rules[0], "invalid-yaml");
-    assert!(
-        rules.contains(&"image-tag-mutable".to_string()),
-        "{rules:?}"
-    );
-    let tag = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "image-tag-mutable")
-        .unwrap();
+    assert!(rules.contains(&"image-tag-mutable".to_string()), "{rules:?}");
+    let tag = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "image-tag-mutable").unwrap();
     assert_eq!(tag["line"], 13);
 }
 
@@ -228,20 +123,8 @@ fn crlf_bom_and_unicode_positions() {
     let text = "\u{feff}# «Ünïcödé» comment\r\napiVersion: v1\r\nkind: Pod\r\nmetadata:\r\n  name: p\r\n  labels: {app: p}\r\nspec:\r\n  containers:\r\n  - name: ça\r\n    image: \"ünï:latest\"\r\n";
     std::fs::write(&p, text).unwrap();
     let v = json(&["lint", p.to_str().unwrap()]);
-    let tag = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|f| f["rule"] == "image-tag-mutable")
-        .unwrap();
-    assert_eq!(
-        (
-            tag["line"].as_u64(),
-            tag["column"].as_u64(),
-            tag["endColumn"].as_u64()
-        ),
-        (Some(10), Some(12), Some(24))
-    );
+    let tag = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "image-tag-mutable").unwrap();
+    assert_eq!((tag["line"].as_u64(), tag["column"].as_u64(), tag["endColumn"].as_u64()), (Some(10), Some(12), Some(24)));
 }
 
 #[test]
@@ -249,43 +132,20 @@ fn hostile_inputs_are_findings_not_crashes() {
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     std::fs::write(d.join("binary.yaml"), b"\x00\x01\x02garbage").unwrap();
-    std::fs::write(
-        d.join("latin1.yaml"),
-        b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: caf\xe9\n",
-    )
-    .unwrap();
+    std::fs::write(d.join("latin1.yaml"), b"apiVersion: v1\nkind: Pod\nmetadata:\n  name: caf\xe9\n").unwrap();
     std::fs::write(d.join("empty.yaml"), b"").unwrap();
     std::fs::write(d.join("dashes.yaml"), b"---\n---\n").unwrap();
-    std::fs::write(
-        d.join("tabs.yaml"),
-        b"apiVersion: v1\nkind: Pod\nmetadata:\n\tname: x\n",
-    )
-    .unwrap();
+    std::fs::write(d.join("tabs.yaml"), b"apiVersion: v1\nkind: Pod\nmetadata:\n\tname: x\n").unwrap();
     std::fs::write(d.join("deep.yaml"), "[".repeat(20_000)).unwrap();
     let v = json(&["lint", d.to_str().unwrap()]);
     let f = v["findings"].as_array().unwrap();
-    let at = |name: &str| {
-        f.iter()
-            .find(|x| x["file"].as_str().unwrap().ends_with(name))
-            .unwrap_or_else(|| panic!("{name}: {v}"))
-    };
-    assert!(
-        at("binary.yaml")["message"]
-            .as_str()
-            .unwrap()
-            .contains("binary")
-    );
+    let at = |name: &str| f.iter().find(|x| x["file"].as_str().unwrap().ends_with(name)).unwrap_or_else(|| panic!("{name}: {v}"));
+    assert!(at("binary.yaml")["message"].as_str().unwrap().contains("binary"));
     let latin = at("latin1.yaml");
-    assert_eq!(
-        (latin["line"].as_u64(), latin["column"].as_u64()),
-        (Some(4), Some(12))
-    );
+    assert_eq!((latin["line"].as_u64(), latin["column"].as_u64()), (Some(4), Some(12)));
     assert_eq!(at("tabs.yaml")["line"], 4);
     let deep = at("deep.yaml")["message"].as_str().unwrap().to_string();
-    assert!(
-        deep.contains("nesting") || deep.contains("recursion limit"),
-        "{deep}"
-    );
+    assert!(deep.contains("nesting") || deep.contains("recursion limit"), "{deep}");
     assert!(f.iter().all(|x| x["rule"] == "invalid-yaml"), "{v}");
 }
 
@@ -293,36 +153,20 @@ fn hostile_inputs_are_findings_not_crashes() {
 fn rules_and_explain() {
     let (code, out, _) = run(&["rules", "--format", "markdown"]);
     assert_eq!(code, 0);
-    assert_eq!(
-        out.lines().count(),
-        2 + kubectl_strategy::rules::REGISTRY.len()
-    );
+    assert_eq!(out.lines().count(), 2 + kubectl_strategy::rules::REGISTRY.len());
     let (code, out, _) = run(&["explain", "termination-grace-period-too-short"]);
     assert_eq!(code, 0);
     for heading in ["Why", "Bad", "Good", "How to fix", "margin-seconds"] {
         assert!(out.contains(heading), "{out}");
     }
-    let v: serde_json::Value =
-        serde_json::from_str(&run(&["rules", "--format", "json"]).1).unwrap();
-    assert_eq!(
-        v.as_array().unwrap().len(),
-        kubectl_strategy::rules::REGISTRY.len()
-    );
+    let v: serde_json::Value = serde_json::from_str(&run(&["rules", "--format", "json"]).1).unwrap();
+    assert_eq!(v.as_array().unwrap().len(), kubectl_strategy::rules::REGISTRY.len());
 }
 
 #[test]
 fn help_says_kubectl_strategy_and_accepts_kubectl_flags() {
     let (_, out, _) = run(&["--help"]);
     assert!(out.contains("Usage: kubectl strategy"), "{out}");
-    let (code, _, err) = run(&[
-        "lint",
-        "--kubeconfig",
-        "/dev/null",
-        "--context",
-        "x",
-        "-n",
-        "ns",
-        "testdata/examples/clean.yaml",
-    ]);
+    let (code, _, err) = run(&["lint", "--kubeconfig", "/dev/null", "--context", "x", "-n", "ns", "testdata/examples/clean.yaml"]);
     assert_eq!(code, 0, "{err}");
 }

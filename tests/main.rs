@@ -19,13 +19,7 @@ pub fn lint(paths: &[&str]) -> Report {
 
 /// Human output without colour, at a fixed width.
 pub fn human(report: &Report) -> String {
-    human::render(
-        report,
-        Style {
-            color: false,
-            width: 100,
-        },
-    )
+    human::render(report, Style { color: false, width: 100 })
 }
 
 /// The built binary.

@@ -36,10 +36,7 @@ const CATALOGUE: &[&str] = &[
 fn registry_holds_the_catalogue() {
     let ids: Vec<&str> = REGISTRY.iter().map(|r| r.id).collect();
     for id in CATALOGUE {
-        assert!(
-            ids.contains(id),
-            "rule {id} of the catalogue is not registered"
-        );
+        assert!(ids.contains(id), "rule {id} of the catalogue is not registered");
     }
 }
 
@@ -49,11 +46,7 @@ fn every_rule_has_docs_fixtures_and_a_snapshot() {
         let doc = docs::parse(rule.doc).unwrap_or_else(|e| panic!("rules/{}.yaml: {e}", rule.id));
         assert_eq!(doc.id, rule.id, "rules/{}.yaml names another id", rule.id);
         for part in [&doc.summary, &doc.why, &doc.bad, &doc.good, &doc.fix] {
-            assert!(
-                !part.trim().is_empty(),
-                "rules/{}.yaml has an empty section",
-                rule.id
-            );
+            assert!(!part.trim().is_empty(), "rules/{}.yaml has an empty section", rule.id);
         }
         for kind in ["bad", "good"] {
             let p = format!("testdata/rules/{}/{kind}.yaml", rule.id);
@@ -63,10 +56,7 @@ fn every_rule_has_docs_fixtures_and_a_snapshot() {
         assert!(Path::new(&snap).is_file(), "{snap} is missing");
         assert_eq!(
             rule.check.is_none(),
-            matches!(
-                rule.id,
-                "invalid-yaml" | "invalid-manifest" | "unused-suppression"
-            ),
+            matches!(rule.id, "invalid-yaml" | "invalid-manifest" | "unused-suppression"),
             "{}: only the loader's and the suppression pass's rules have no check",
             rule.id
         );
@@ -78,10 +68,7 @@ fn no_orphan_rule_docs() {
     for entry in std::fs::read_dir("rules").unwrap() {
         let name = entry.unwrap().file_name().into_string().unwrap();
         let id = name.trim_end_matches(".yaml");
-        assert!(
-            REGISTRY.iter().any(|r| r.id == id),
-            "rules/{name} documents an unregistered rule"
-        );
+        assert!(REGISTRY.iter().any(|r| r.id == id), "rules/{name} documents an unregistered rule");
     }
 }
 
@@ -91,17 +78,9 @@ fn rule_doc_examples_behave() {
     for rule in REGISTRY.iter().filter(|r| r.check.is_some()) {
         let doc = docs::parse(rule.doc).unwrap();
         let bad = kubectl_strategy::lint::lint_text("bad.yaml", &doc.bad, &config);
-        assert!(
-            bad.findings.iter().any(|f| f.rule == rule.id),
-            "the bad example of {} does not trigger it",
-            rule.id
-        );
+        assert!(bad.findings.iter().any(|f| f.rule == rule.id), "the bad example of {} does not trigger it", rule.id);
         let good = kubectl_strategy::lint::lint_text("good.yaml", &doc.good, &config);
-        assert!(
-            !good.findings.iter().any(|f| f.rule == rule.id),
-            "the good example of {} triggers it",
-            rule.id
-        );
+        assert!(!good.findings.iter().any(|f| f.rule == rule.id), "the good example of {} triggers it", rule.id);
     }
 }
 
@@ -120,15 +99,8 @@ fn rule_params_are_documented() {
     for rule in REGISTRY {
         let doc = docs::parse(rule.doc).unwrap();
         let documented: Vec<String> = doc.params.iter().map(|p| p.name.clone()).collect();
-        let accepted: Vec<String> = kubectl_strategy::config::PARAMS
-            .iter()
-            .filter(|p| p.rule == rule.id)
-            .map(|p| p.name.to_string())
-            .collect();
-        assert_eq!(
-            documented, accepted,
-            "rules/{}.yaml documents other parameters than the config accepts",
-            rule.id
-        );
+        let accepted: Vec<String> =
+            kubectl_strategy::config::PARAMS.iter().filter(|p| p.rule == rule.id).map(|p| p.name.to_string()).collect();
+        assert_eq!(documented, accepted, "rules/{}.yaml documents other parameters than the config accepts", rule.id);
     }
 }

@@ -33,15 +33,10 @@ const IDENTICAL: &[&str] = &["probes-identical"];
 const PROBE_PORT: &[&str] = &["probe-port-undeclared"];
 const SELECTOR: &[&str] = &["selector-template-mismatch"];
 /// Our rolling-update rules, compared together with a peer's strategy check.
-const STRATEGY: &[&str] = &[
-    "rolling-update-blocked",
-    "recreate-with-rolling-params",
-    "rolling-update-downtime",
-];
+const STRATEGY: &[&str] = &["rolling-update-blocked", "recreate-with-rolling-params", "rolling-update-downtime"];
 
 // Reasons shared by several documented disagreements.
-const DEPLOYMENT_CONFIG: &str =
-    "kube-linter also checks OpenShift DeploymentConfig objects, which we do not lint";
+const DEPLOYMENT_CONFIG: &str = "kube-linter also checks OpenShift DeploymentConfig objects, which we do not lint";
 const SERVICE_GATED: &str = "kube-score checks probes only when a Service in the pod's namespace selects it; \
                              we always warn (and raise it to an error when a Service selects the pods)";
 const PER_POD: &str = "kube-score is satisfied by one probe of each kind anywhere in the pod; \
@@ -107,11 +102,7 @@ enum Expect {
     /// We report what the peer expects.
     Agree(Want),
     /// We deliberately differ: we report exactly `ours` findings where the peer expects `peer`.
-    Disagree {
-        ours: usize,
-        peer: Want,
-        reason: &'static str,
-    },
+    Disagree { ours: usize, peer: Want, reason: &'static str },
 }
 use Expect::{Agree, Disagree};
 
@@ -165,14 +156,7 @@ struct Case {
 }
 
 fn case(peer: Peer, fixture: &'static str, rules: &'static [&'static str], expect: Expect) -> Case {
-    Case {
-        peer,
-        fixture,
-        rules,
-        scope: Scope::File,
-        severity: None,
-        expect,
-    }
+    Case { peer, fixture, rules, scope: Scope::File, severity: None, expect }
 }
 
 impl Case {
@@ -181,23 +165,13 @@ impl Case {
     }
 
     fn severity(self, severity: &'static str) -> Self {
-        Self {
-            severity: Some(severity),
-            ..self
-        }
+        Self { severity: Some(severity), ..self }
     }
 }
 
 impl fmt::Display for Case {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "{}/{}{} {}",
-            self.peer.fixtures(),
-            self.fixture,
-            self.scope,
-            self.rules.join("|")
-        )?;
+        write!(f, "{}/{}{} {}", self.peer.fixtures(), self.fixture, self.scope, self.rules.join("|"))?;
         match self.severity {
             Some(s) => write!(f, " ({s})"),
             None => Ok(()),
@@ -355,22 +329,14 @@ struct Fixture {
 
 impl Fixture {
     fn load(path: &Path) -> Result<Self, String> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| format!("cannot read the fixture: {e}"))?;
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read the fixture: {e}"))?;
         let lines: Vec<String> = text.lines().map(str::to_owned).collect();
         let docs = documents(&lines);
-        Ok(Self {
-            lines,
-            docs,
-            findings: lint(path)?,
-        })
+        Ok(Self { lines, docs, findings: lint(path)? })
     }
 
     fn doc(&self, doc: usize) -> Result<((usize, usize), &[String]), String> {
-        let &(first, last) = self
-            .docs
-            .get(doc)
-            .ok_or_else(|| format!("the file has only {} documents", self.docs.len()))?;
+        let &(first, last) = self.docs.get(doc).ok_or_else(|| format!("the file has only {} documents", self.docs.len()))?;
         Ok(((first, last), &self.lines[first - 1..last]))
     }
 
@@ -385,20 +351,13 @@ impl Fixture {
             Scope::File => Ok(ours.count()),
             Scope::Object { doc, kind, name } => {
                 let ((first, last), text) = self.doc(doc)?;
-                if !has_line(text, &format!("kind: {kind}"))
-                    || !has_line(text, &format!("name: {name}"))
-                {
-                    return Err(format!(
-                        "document {doc} (lines {first}-{last}) is not {kind}/{name}"
-                    ));
+                if !has_line(text, &format!("kind: {kind}")) || !has_line(text, &format!("name: {name}")) {
+                    return Err(format!("document {doc} (lines {first}-{last}) is not {kind}/{name}"));
                 }
                 let mut n = 0;
                 for f in ours.filter(|f| (first..=last).contains(&f.line)) {
                     if f.kind != kind || f.name != name {
-                        return Err(format!(
-                            "line {} reports {}/{}, not {kind}/{name}",
-                            f.line, f.kind, f.name
-                        ));
+                        return Err(format!("line {} reports {}/{}, not {kind}/{name}", f.line, f.kind, f.name));
                     }
                     n += 1;
                 }
@@ -407,15 +366,9 @@ impl Fixture {
             Scope::Container { doc, index, name } => {
                 let ((first, last), text) = self.doc(doc)?;
                 if !has_line(text, &format!("- name: {name}")) {
-                    return Err(format!(
-                        "document {doc} (lines {first}-{last}) has no container {name:?}"
-                    ));
+                    return Err(format!("document {doc} (lines {first}-{last}) has no container {name:?}"));
                 }
-                Ok(ours
-                    .filter(|f| {
-                        (first..=last).contains(&f.line) && container_index(&f.path) == Some(index)
-                    })
-                    .count())
+                Ok(ours.filter(|f| (first..=last).contains(&f.line) && container_index(&f.path) == Some(index)).count())
             }
         }
     }
@@ -460,27 +413,17 @@ fn lint(path: &Path) -> Result<Vec<Finding>, String> {
         .output()
         .map_err(|e| format!("cannot run kubectl-strategy: {e}"))?;
     if !out.status.success() {
-        return Err(format!(
-            "kubectl-strategy exited with {}: {}",
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        ));
+        return Err(format!("kubectl-strategy exited with {}: {}", out.status, String::from_utf8_lossy(&out.stderr)));
     }
-    let json: Value =
-        serde_json::from_slice(&out.stdout).map_err(|e| format!("output is not JSON: {e}"))?;
-    let findings = json["findings"]
-        .as_array()
-        .ok_or("output has no findings array")?;
+    let json: Value = serde_json::from_slice(&out.stdout).map_err(|e| format!("output is not JSON: {e}"))?;
+    let findings = json["findings"].as_array().ok_or("output has no findings array")?;
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
     Ok(findings
         .iter()
         .map(|f| Finding {
             rule: text(&f["rule"]),
             severity: text(&f["severity"]),
-            line: f["line"]
-                .as_u64()
-                .and_then(|l| usize::try_from(l).ok())
-                .unwrap_or_default(),
+            line: f["line"].as_u64().and_then(|l| usize::try_from(l).ok()).unwrap_or_default(),
             path: text(&f["path"]),
             kind: text(&f["object"]["kind"]),
             name: text(&f["object"]["name"]),
@@ -494,21 +437,12 @@ fn check_table(cases: &[Case]) {
     let mut seen = BTreeSet::new();
     for c in cases {
         for rule in c.rules {
-            assert!(
-                rules_dir.join(format!("{rule}.yaml")).is_file(),
-                "{c}: no rule {rule} in rules/"
-            );
+            assert!(rules_dir.join(format!("{rule}.yaml")).is_file(), "{c}: no rule {rule} in rules/");
         }
         assert!(seen.insert(c.to_string()), "{c}: listed twice");
         if let Disagree { ours, peer, reason } = c.expect {
-            assert!(
-                !peer.admits(ours),
-                "{c}: recorded as a disagreement, but {ours} is what the peer expects ({peer})"
-            );
-            assert!(
-                !reason.trim().is_empty(),
-                "{c}: a disagreement needs a reason"
-            );
+            assert!(!peer.admits(ours), "{c}: recorded as a disagreement, but {ours} is what the peer expects ({peer})");
+            assert!(!reason.trim().is_empty(), "{c}: a disagreement needs a reason");
         }
     }
 }
@@ -529,14 +463,8 @@ fn agrees_with_peer_linters() {
     let mut failures = Vec::new();
     for c in &cases {
         let path = root.join(c.peer.fixtures()).join(c.fixture);
-        let fixture = fixtures
-            .entry(path)
-            .or_insert_with_key(|p| Fixture::load(p));
-        let n = match fixture
-            .as_ref()
-            .map_err(String::clone)
-            .and_then(|fx| fx.count(c))
-        {
+        let fixture = fixtures.entry(path).or_insert_with_key(|p| Fixture::load(p));
+        let n = match fixture.as_ref().map_err(String::clone).and_then(|fx| fx.count(c)) {
             Ok(n) => n,
             Err(e) => {
                 failures.push(format!("{c}: {e}"));
@@ -564,10 +492,5 @@ fn agrees_with_peer_linters() {
             eprintln!("  disagree: {d}");
         }
     }
-    assert!(
-        failures.is_empty(),
-        "{} case(s) fail:\n{}",
-        failures.len(),
-        failures.join("\n")
-    );
+    assert!(failures.is_empty(), "{} case(s) fail:\n{}", failures.len(), failures.join("\n"));
 }

@@ -13,11 +13,7 @@ fn every_rule_fires_on_its_bad_fixture() {
             let path = format!("testdata/rules/{}/bad.yaml", rule.id);
             let mut report = crate::lint(&[&path]);
             report.findings.retain(|f| f.rule == rule.id);
-            assert!(
-                !report.findings.is_empty(),
-                "{} does not fire on {path}",
-                rule.id
-            );
+            assert!(!report.findings.is_empty(), "{} does not fire on {path}", rule.id);
             insta::assert_snapshot!(rule.id, crate::human(&report));
         }
     });
@@ -28,11 +24,7 @@ fn every_rule_is_silent_on_its_good_fixture() {
     for rule in REGISTRY {
         let path = format!("testdata/rules/{}/good.yaml", rule.id);
         let report = crate::lint(&[&path]);
-        let own: Vec<_> = report
-            .findings
-            .iter()
-            .filter(|f| f.rule == rule.id)
-            .collect();
+        let own: Vec<_> = report.findings.iter().filter(|f| f.rule == rule.id).collect();
         assert!(own.is_empty(), "{} fires on {path}: {:?}", rule.id, own);
     }
 }
@@ -42,10 +34,6 @@ fn good_fixtures_are_clean_of_all_rules() {
     for rule in REGISTRY {
         let path = format!("testdata/rules/{}/good.yaml", rule.id);
         let report = crate::lint(&[&path]);
-        assert!(
-            report.findings.is_empty(),
-            "{path}: {}",
-            crate::human(&report)
-        );
+        assert!(report.findings.is_empty(), "{path}: {}", crate::human(&report));
     }
 }

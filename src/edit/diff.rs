@@ -10,22 +10,10 @@ pub fn unified(name: &str, before: Option<&str>, after: Option<&str>) -> String 
     if a == b {
         return String::new();
     }
-    let old = if before.is_some() {
-        format!("a/{name}")
-    } else {
-        "/dev/null".into()
-    };
-    let new = if after.is_some() {
-        format!("b/{name}")
-    } else {
-        "/dev/null".into()
-    };
+    let old = if before.is_some() { format!("a/{name}") } else { "/dev/null".into() };
+    let new = if after.is_some() { format!("b/{name}") } else { "/dev/null".into() };
     let diff = similar::TextDiff::from_lines(a, b);
-    let mut out = diff
-        .unified_diff()
-        .context_radius(3)
-        .header(&old, &new)
-        .to_string();
+    let mut out = diff.unified_diff().context_radius(3).header(&old, &new).to_string();
     if !out.ends_with('\n') {
         out.push('\n');
     }
@@ -40,16 +28,10 @@ pub fn write_atomic(path: &Path, content: &str, expected: Option<&str>) -> std::
     if let Some(exp) = expected {
         let now = std::fs::read_to_string(path)?;
         if now != exp {
-            return Err(std::io::Error::other(format!(
-                "{} changed since it was read; not writing",
-                path.display()
-            )));
+            return Err(std::io::Error::other(format!("{} changed since it was read; not writing", path.display())));
         }
     }
-    let dir = path
-        .parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
     let mut tmp = tempfile_in(dir, name)?;
     let result = (|| {
@@ -69,15 +51,8 @@ pub fn write_atomic(path: &Path, content: &str, expected: Option<&str>) -> std::
 
 fn tempfile_in(dir: &Path, name: &str) -> std::io::Result<(std::path::PathBuf, std::fs::File)> {
     for i in 0..100u32 {
-        let p = dir.join(format!(
-            ".{name}.kubectl-strategy.{}.{i}.tmp",
-            std::process::id()
-        ));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&p)
-        {
+        let p = dir.join(format!(".{name}.kubectl-strategy.{}.{i}.tmp", std::process::id()));
+        match std::fs::OpenOptions::new().write(true).create_new(true).open(&p) {
             Ok(f) => return Ok((p, f)),
             Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
             Err(e) => return Err(e),

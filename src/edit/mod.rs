@@ -29,29 +29,19 @@ impl Yaml {
 pub fn scalar(s: &str) -> String {
     let plain_ok = !s.is_empty()
         && matches!(resolve_plain(s), Value::Str(_))
-        && s.chars()
-            .all(|c| c.is_alphanumeric() || "-_./:@%+=".contains(c))
+        && s.chars().all(|c| c.is_alphanumeric() || "-_./:@%+=".contains(c))
         && !s.starts_with(['-', ':', '%', '@', '.'])
         && !s.ends_with(':');
-    if plain_ok {
-        s.to_string()
-    } else {
-        serde_json::to_string(s).expect("string serializes")
-    }
+    if plain_ok { s.to_string() } else { serde_json::to_string(s).expect("string serializes") }
 }
 
 fn render_inline(v: &Yaml) -> String {
     match v {
         Yaml::Str(s) => scalar(s),
         Yaml::Int(i) => i.to_string(),
-        Yaml::Map(entries) => format!(
-            "{{{}}}",
-            entries
-                .iter()
-                .map(|(k, v)| format!("{}: {}", scalar(k), render_inline(v)))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        Yaml::Map(entries) => {
+            format!("{{{}}}", entries.iter().map(|(k, v)| format!("{}: {}", scalar(k), render_inline(v))).collect::<Vec<_>>().join(", "))
+        }
     }
 }
 
@@ -96,12 +86,7 @@ impl Editor {
         let text = text.into();
         let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
         let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-        Editor {
-            name: name.into(),
-            text,
-            bom,
-            nl,
-        }
+        Editor { name: name.into(), text, bom, nl }
     }
 
     fn body(&self) -> &str {
@@ -124,10 +109,7 @@ impl Editor {
                 let n = n.clone();
                 Ok((d, n))
             }
-            Err(e) => Err(EditError(format!(
-                "{}:{}: cannot edit a document that does not parse: {}",
-                self.name, e.pos.line, e.message
-            ))),
+            Err(e) => Err(EditError(format!("{}:{}: cannot edit a document that does not parse: {}", self.name, e.pos.line, e.message))),
         }
     }
 
@@ -135,12 +117,24 @@ impl Editor {
     pub fn doc_text(&self, index: usize) -> R<String> {
         let (d, _) = self.doc(index)?;
         let chunk = &self.body()[d.bytes.clone()];
-        let body = if chunk.starts_with("---") {
-            chunk.split_once('\n').map_or("", |(_, rest)| rest)
-        } else {
-            chunk
-        };
+        let body = if chunk.starts_with("---") { chunk.split_once('\n').map_or("", |(_, rest)| rest) } else { chunk };
         Ok(body.to_string())
+    }
+
+    /// Like `doc_text`, without the comment lines before the first key
+    /// (they usually describe the file, not the object).
+    pub fn doc_body(&self, index: usize) -> R<String> {
+        let text = self.doc_text(index)?;
+        let mut start = 0;
+        for line in text.split_inclusive('\n') {
+            let t = line.trim();
+            if t.is_empty() || t.starts_with('#') {
+                start += line.len();
+            } else {
+                break;
+            }
+        }
+        Ok(text[start..].to_string())
     }
 
     /// Byte offset (into `text`) of a position.
@@ -174,29 +168,19 @@ impl Editor {
             let node = loc.node;
             match (&node.value, value) {
                 (Value::Map(_), Yaml::Map(entries)) => {
-                    // Replace a mapping key by key, so comments on kept keys stay.
-                    let existing: Vec<String> = node
-                        .as_map()
-                        .unwrap_or_default()
-                        .iter()
-                        .filter_map(|e| e.key.scalar_text())
-                        .collect();
-                    for k in existing
-                        .iter()
-                        .filter(|k| !entries.iter().any(|(n, _)| n == *k))
-                    {
-                        self.remove(doc, &format!("{ptr}/{}", escape(k)))?;
-                    }
+                    // Add first, then remove: a block mapping never passes through empty,
+                    // and comments on kept keys stay.
+                    let existing: Vec<String> = node.as_map().unwrap_or_default().iter().filter_map(|e| e.key.scalar_text()).collect();
                     for (k, v) in entries {
                         self.set(doc, &format!("{ptr}/{}", escape(k)), v)?;
+                    }
+                    for k in existing.iter().filter(|k| !entries.iter().any(|(n, _)| n == *k)) {
+                        self.remove(doc, &format!("{ptr}/{}", escape(k)))?;
                     }
                     return Ok(());
                 }
                 (Value::Seq(_) | Value::Map(_), _) => {
-                    return Err(EditError(format!(
-                        "{}: cannot replace the collection at {ptr} with a scalar",
-                        self.name
-                    )));
+                    return Err(EditError(format!("{}: cannot replace the collection at {ptr} with a scalar", self.name)));
                 }
                 _ => {}
             }
@@ -210,9 +194,7 @@ impl Editor {
                 Yaml::Str(s) if original.starts_with('\'') => {
                     format!("'{}'", s.replace('\'', "''"))
                 }
-                Yaml::Str(s) if original.starts_with('"') => {
-                    serde_json::to_string(s).expect("string")
-                }
+                Yaml::Str(s) if original.starts_with('"') => serde_json::to_string(s).expect("string"),
                 v if matches!(node.value, Value::Null) && start == end => {
                     format!(" {}", render_inline(v))
                 }
@@ -222,15 +204,11 @@ impl Editor {
             return Ok(());
         }
         // Insert: find the deepest existing ancestor.
-        let (parent_ptr, key) = ptr
-            .rsplit_once('/')
-            .ok_or_else(|| EditError("empty pointer".into()))?;
+        let (parent_ptr, key) = ptr.rsplit_once('/').ok_or_else(|| EditError("empty pointer".into()))?;
         let key = key.replace("~1", "/").replace("~0", "~");
         let Some(parent) = root.pointer(parent_ptr) else {
             // Create the parent first, then this key inside it.
-            let (pp, pk) = parent_ptr
-                .rsplit_once('/')
-                .ok_or_else(|| EditError(format!("no parent for {ptr}")))?;
+            let (pp, pk) = parent_ptr.rsplit_once('/').ok_or_else(|| EditError(format!("no parent for {ptr}")))?;
             let _ = pp;
             let pk = pk.replace("~1", "/").replace("~0", "~");
             let nested = Yaml::Map(vec![(key, value.clone())]);
@@ -243,15 +221,9 @@ impl Editor {
                 if flow || entries.is_empty() {
                     // `{a: 1}` -> `{a: 1, key: value}`
                     let after = self.offset(parent.span.end);
-                    let close = self.text[after..]
-                        .find('}')
-                        .map(|i| after + i)
-                        .ok_or_else(|| EditError("unclosed flow mapping".into()))?;
+                    let close = self.text[after..].find('}').map(|i| after + i).ok_or_else(|| EditError("unclosed flow mapping".into()))?;
                     let sep = if entries.is_empty() { "" } else { ", " };
-                    self.splice(
-                        close..close,
-                        &format!("{sep}{}: {}", scalar(&key), render_inline(value)),
-                    );
+                    self.splice(close..close, &format!("{sep}{}: {}", scalar(&key), render_inline(value)));
                     return Ok(());
                 }
                 let indent = entries[0].key.span.start.col as usize;
@@ -269,33 +241,17 @@ impl Editor {
             Value::Null => {
                 let at = self.offset(parent.span.start);
                 let end = self.offset(parent.span.end);
-                let lead = if self.text[..at].ends_with(':') {
-                    " "
-                } else {
-                    ""
-                };
-                self.splice(
-                    at..end,
-                    &format!(
-                        "{lead}{}",
-                        render_inline(&Yaml::Map(vec![(key, value.clone())]))
-                    ),
-                );
+                let lead = if self.text[..at].ends_with(':') { " " } else { "" };
+                self.splice(at..end, &format!("{lead}{}", render_inline(&Yaml::Map(vec![(key, value.clone())]))));
                 Ok(())
             }
-            _ => Err(EditError(format!(
-                "{}: {parent_ptr} is not a mapping",
-                self.name
-            ))),
+            _ => Err(EditError(format!("{}: {parent_ptr} is not a mapping", self.name))),
         }
     }
 
     /// The document's indentation step (2 unless the file uses another).
     fn indent_step(&self, root: &Node, _indent: usize) -> usize {
-        let first = root.as_map().and_then(|m| {
-            m.iter()
-                .find_map(|e| e.value.as_map().and_then(|c| c.first()))
-        });
+        let first = root.as_map().and_then(|m| m.iter().find_map(|e| e.value.as_map().and_then(|c| c.first())));
         match first {
             Some(e) if e.key.span.start.col > 0 => e.key.span.start.col as usize,
             _ => 2,
@@ -309,10 +265,7 @@ impl Editor {
             return Ok(());
         };
         let Some(entry) = loc.entry else {
-            return Err(EditError(format!(
-                "{}: {ptr} is not a mapping entry",
-                self.name
-            )));
+            return Err(EditError(format!("{}: {ptr} is not a mapping entry", self.name)));
         };
         let parent_ptr = ptr.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
         let parent = root.pointer(parent_ptr).expect("parent of an entry");
@@ -321,10 +274,7 @@ impl Editor {
         if flow {
             let end = self.offset(entry.value.span.end.max(entry.key.span.end));
             let entries = parent.as_map().unwrap_or_default();
-            let idx = entries
-                .iter()
-                .position(|e| std::ptr::eq(e, entry))
-                .unwrap_or(0);
+            let idx = entries.iter().position(|e| std::ptr::eq(e, entry)).unwrap_or(0);
             let (s, e) = if idx + 1 < entries.len() {
                 (key_start, self.offset(entries[idx + 1].key.span.start))
             } else if idx > 0 {
@@ -338,10 +288,7 @@ impl Editor {
         }
         let line_start = self.text[..key_start].rfind('\n').map_or(0, |i| i + 1);
         if !self.text[line_start..key_start].trim().is_empty() {
-            return Err(EditError(format!(
-                "{}: cannot remove {ptr}: it shares its line with other content",
-                self.name
-            )));
+            return Err(EditError(format!("{}: cannot remove {ptr}: it shares its line with other content", self.name)));
         }
         if parent.as_map().is_some_and(|m| m.len() == 1) {
             // The mapping would be empty: leave `{}` rather than a null.
@@ -349,11 +296,7 @@ impl Editor {
             if let Some(pe) = p_entry {
                 let from = self.offset(pe.key.span.end);
                 let to = self.next_line_start(entry.value.span.end.max(entry.key.span.end));
-                let to = if to > from && self.text[..to].ends_with('\n') {
-                    to - self.nl.len()
-                } else {
-                    to
-                };
+                let to = if to > from && self.text[..to].ends_with('\n') { to - self.nl.len() } else { to };
                 self.splice(from..to, ": {}");
                 return Ok(());
             }
@@ -429,41 +372,21 @@ mod tests {
     #[test]
     fn inserts_and_removes_keys() {
         let mut e = Editor::new("x", DEPLOY);
-        e.set(0, "/spec/strategy/type", &Yaml::str("Recreate"))
-            .unwrap();
+        e.set(0, "/spec/strategy/type", &Yaml::str("Recreate")).unwrap();
         e.remove(0, "/spec/strategy/rollingUpdate").unwrap();
-        assert!(
-            e.text
-                .contains("  strategy:\n    type: Recreate\n\n  # template comment"),
-            "{}",
-            e.text
-        );
+        assert!(e.text.contains("  strategy:\n    type: Recreate\n\n  # template comment"), "{}", e.text);
         e.set(0, "/spec/minReadySeconds", &Yaml::Int(10)).unwrap();
-        assert!(
-            e.text
-                .ends_with("      labels: {app: api}\n  minReadySeconds: 10\n"),
-            "{}",
-            e.text
-        );
-        e.set(0, "/spec/template/metadata/labels/slot", &Yaml::str("blue"))
-            .unwrap();
-        assert!(
-            e.text.contains("labels: {app: api, slot: blue}"),
-            "{}",
-            e.text
-        );
+        assert!(e.text.ends_with("      labels: {app: api}\n  minReadySeconds: 10\n"), "{}", e.text);
+        e.set(0, "/spec/template/metadata/labels/slot", &Yaml::str("blue")).unwrap();
+        assert!(e.text.contains("labels: {app: api, slot: blue}"), "{}", e.text);
         e.remove(0, "/spec/template/metadata/labels/app").unwrap();
         assert!(e.text.contains("labels: {slot: blue}"), "{}", e.text);
     }
 
     #[test]
     fn creates_nested_mappings() {
-        let mut e = Editor::new(
-            "x",
-            "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: 1\n",
-        );
-        e.set(0, "/spec/strategy/rollingUpdate/maxSurge", &Yaml::Int(2))
-            .unwrap();
+        let mut e = Editor::new("x", "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: 1\n");
+        e.set(0, "/spec/strategy/rollingUpdate/maxSurge", &Yaml::Int(2)).unwrap();
         assert_eq!(
             e.text,
             "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: 1\n  strategy:\n    rollingUpdate:\n      maxSurge: 2\n"

@@ -23,12 +23,7 @@ impl SourceFile {
             Some(t) => (t.to_owned(), 3),
             None => (text, 0),
         };
-        SourceFile {
-            name: name.into(),
-            text,
-            bom,
-            line_starts: OnceLock::new(),
-        }
+        SourceFile { name: name.into(), text, bom, line_starts: OnceLock::new() }
     }
 
     fn line_starts(&self) -> &[usize] {
@@ -52,10 +47,7 @@ impl SourceFile {
     pub fn line_count(&self) -> usize {
         let starts = self.line_starts();
         if self.text.is_empty() || self.text.ends_with('\n') {
-            starts
-                .len()
-                .saturating_sub(1)
-                .max(usize::from(!self.text.is_empty()))
+            starts.len().saturating_sub(1).max(usize::from(!self.text.is_empty()))
         } else {
             starts.len()
         }
@@ -108,13 +100,7 @@ pub enum ReadOutcome {
 
 /// Does a file name look like a manifest?
 pub fn is_manifest_name(path: &Path) -> bool {
-    matches!(
-        path.extension()
-            .and_then(|e| e.to_str())
-            .map(|e| e.to_ascii_lowercase())
-            .as_deref(),
-        Some("yaml" | "yml" | "json")
-    )
+    matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("yaml" | "yml" | "json"))
 }
 
 /// Expand the command-line paths into input files, in a stable order.
@@ -138,9 +124,7 @@ pub fn discover(paths: &[String]) -> (Vec<InputSpec>, Vec<String>) {
         let walker = walkdir::WalkDir::new(path)
             .follow_links(true)
             .into_iter()
-            .filter_entry(|e| {
-                e.depth() == 0 || !e.file_name().to_str().is_some_and(|n| n.starts_with('.'))
-            });
+            .filter_entry(|e| e.depth() == 0 || !e.file_name().to_str().is_some_and(|n| n.starts_with('.')));
         for entry in walker {
             match entry {
                 Ok(e) if e.file_type().is_file() && is_manifest_name(e.path()) => {
@@ -148,16 +132,11 @@ pub fn discover(paths: &[String]) -> (Vec<InputSpec>, Vec<String>) {
                 }
                 Ok(_) => {}
                 Err(err) => {
-                    let at = err
-                        .path()
-                        .map(|p| p.display().to_string())
-                        .unwrap_or_else(|| p.clone());
+                    let at = err.path().map(|p| p.display().to_string()).unwrap_or_else(|| p.clone());
                     let why = if err.loop_ancestor().is_some() {
                         "symlink loop, not followed".to_string()
                     } else {
-                        err.io_error()
-                            .map(|e| e.to_string())
-                            .unwrap_or_else(|| err.to_string())
+                        err.io_error().map(|e| e.to_string()).unwrap_or_else(|| err.to_string())
                     };
                     notices.push(format!("{at}: skipped: {why}"));
                 }
@@ -226,11 +205,7 @@ pub fn decode(name: String, bytes: Vec<u8>) -> ReadOutcome {
             if file.bom > 0 && pos.line == 1 {
                 pos.col = pos.col.saturating_sub(1);
             }
-            ReadOutcome::Broken {
-                file,
-                pos,
-                message: format!("invalid UTF-8 at byte {valid}"),
-            }
+            ReadOutcome::Broken { file, pos, message: format!("invalid UTF-8 at byte {valid}") }
         }
     }
 }

@@ -13,17 +13,9 @@ pub fn to_json(node: &Node) -> J {
             for e in entries {
                 let key = e.key.scalar_text().unwrap_or_default();
                 let value = match e.value.as_map() {
-                    Some(inner) if is_string_map_key(&key) => J::Object(
-                        inner
-                            .iter()
-                            .map(|i| {
-                                (
-                                    i.key.scalar_text().unwrap_or_default(),
-                                    scalar_as_string(&i.value),
-                                )
-                            })
-                            .collect(),
-                    ),
+                    Some(inner) if is_string_map_key(&key) => {
+                        J::Object(inner.iter().map(|i| (i.key.scalar_text().unwrap_or_default(), scalar_as_string(&i.value))).collect())
+                    }
                     _ => to_json(&e.value),
                 };
                 m.insert(key, value);

@@ -56,24 +56,13 @@ impl Object {
 
     /// A human label: `Deployment/api`.
     pub fn label(&self) -> String {
-        format!(
-            "{}/{}",
-            self.kind,
-            self.name.as_deref().unwrap_or("<unnamed>")
-        )
+        format!("{}/{}", self.kind, self.name.as_deref().unwrap_or("<unnamed>"))
     }
 
     /// Build a finding at `pointer` (relative to the object). When the pointer
     /// does not exist, the finding goes to the deepest existing parent.
     /// `Target` chooses the key, the `key: value` entry or the value.
-    pub fn finding(
-        &self,
-        rule: &'static str,
-        severity: Severity,
-        pointer: &str,
-        target: Target,
-        message: String,
-    ) -> Finding {
+    pub fn finding(&self, rule: &'static str, severity: Severity, pointer: &str, target: Target, message: String) -> Finding {
         let (loc, found_ptr) = match self.root.locate(pointer) {
             Some(l) => (l, pointer.to_string()),
             None => self.root.deepest(pointer),
@@ -139,13 +128,9 @@ fn looks_like_helm_template(text: &str) -> bool {
 pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
     let mut out = Loaded::default();
     let docs = parse::parse_stream(&file.text);
-    let templated = file.text.contains("{{")
-        && (looks_like_helm_template(&file.text) || docs.iter().any(|d| d.result.is_err()));
+    let templated = file.text.contains("{{") && (looks_like_helm_template(&file.text) || docs.iter().any(|d| d.result.is_err()));
     if templated {
-        out.notices.push(format!(
-            "{}: skipped: looks like a Helm/Go template ({{{{ … }}}})",
-            file.name
-        ));
+        out.notices.push(format!("{}: skipped: looks like a Helm/Go template ({{{{ … }}}})", file.name));
         return out;
     }
     for doc in docs {
@@ -158,13 +143,7 @@ pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
                     severity: Severity::Error,
                     message: format!("document {} does not parse: {}", doc.index + 1, err.message),
                     file: file_index,
-                    span: Span {
-                        start: err.pos,
-                        end: tree::Pos {
-                            line: err.pos.line,
-                            col: err.pos.col + 1,
-                        },
-                    },
+                    span: Span { start: err.pos, end: tree::Pos { line: err.pos.line, col: err.pos.col + 1 } },
                     path: String::new(),
                     object: None,
                     help: None,
@@ -177,10 +156,7 @@ pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
             out.documents -= 1;
             continue;
         }
-        let api_version = root
-            .get("apiVersion")
-            .and_then(Node::as_str)
-            .map(str::to_owned);
+        let api_version = root.get("apiVersion").and_then(Node::as_str).map(str::to_owned);
         let kind = root.get("kind").and_then(Node::as_str).map(str::to_owned);
         let (Some(_), Some(kind)) = (api_version, kind) else {
             out.skipped_documents += 1;
@@ -188,19 +164,12 @@ pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
         };
         if kind.ends_with("List") && root.get("items").is_some() {
             let Some(items) = root.get("items").and_then(Node::as_seq) else {
-                out.findings.push(bad_list(
-                    file_index,
-                    doc.index,
-                    &root,
-                    "/items",
-                    "`items` of a List must be a sequence of objects",
-                ));
+                out.findings.push(bad_list(file_index, doc.index, &root, "/items", "`items` of a List must be a sequence of objects"));
                 continue;
             };
             for (i, item) in items.iter().enumerate() {
                 let base = format!("/items/{i}");
-                let ok = item.get("apiVersion").and_then(Node::as_str).is_some()
-                    && item.get("kind").and_then(Node::as_str).is_some();
+                let ok = item.get("apiVersion").and_then(Node::as_str).is_some() && item.get("kind").and_then(Node::as_str).is_some();
                 if !ok {
                     out.findings.push(bad_list(
                         file_index,
@@ -221,10 +190,7 @@ pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
 }
 
 fn bad_list(file: usize, doc: usize, root: &Node, ptr: &str, message: &str) -> Finding {
-    let loc = root.locate(ptr).unwrap_or(Located {
-        node: root,
-        entry: None,
-    });
+    let loc = root.locate(ptr).unwrap_or(Located { node: root, entry: None });
     Finding {
         rule: "invalid-manifest",
         severity: Severity::Error,
@@ -240,51 +206,23 @@ fn bad_list(file: usize, doc: usize, root: &Node, ptr: &str, message: &str) -> F
 
 impl Loaded {
     fn objects_push(&mut self, file: usize, doc: usize, base: String, root: Node) {
-        let api_version = root
-            .get("apiVersion")
-            .and_then(Node::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let kind = root
-            .get("kind")
-            .and_then(Node::as_str)
-            .unwrap_or_default()
-            .to_owned();
-        let name = root
-            .pointer("/metadata/name")
-            .and_then(Node::as_str)
-            .map(str::to_owned);
-        let namespace = root
-            .pointer("/metadata/namespace")
-            .and_then(Node::as_str)
-            .map(str::to_owned);
+        let api_version = root.get("apiVersion").and_then(Node::as_str).unwrap_or_default().to_owned();
+        let kind = root.get("kind").and_then(Node::as_str).unwrap_or_default().to_owned();
+        let name = root.pointer("/metadata/name").and_then(Node::as_str).map(str::to_owned);
+        let namespace = root.pointer("/metadata/namespace").and_then(Node::as_str).map(str::to_owned);
         let mut json = json::to_json(&root);
         if matches!(kind.as_str(), "Service" | "ReplicationController")
             && let Some(J::Object(sel)) = json.pointer_mut("/spec/selector")
         {
             for v in sel.values_mut() {
                 if !v.is_string() {
-                    let text = if v.is_null() {
-                        String::new()
-                    } else {
-                        v.to_string()
-                    };
+                    let text = if v.is_null() { String::new() } else { v.to_string() };
                     *v = J::String(text);
                 }
             }
         }
-        let mut obj = Object {
-            file,
-            doc,
-            base,
-            root,
-            api_version,
-            kind,
-            name,
-            namespace,
-            meta: ObjectMeta::default(),
-            typed: Typed::Other,
-        };
+        let mut obj =
+            Object { file, doc, base, root, api_version, kind, name, namespace, meta: ObjectMeta::default(), typed: Typed::Other };
         let mut errors = Vec::new();
         if let Some(meta) = json.get("metadata") {
             match typed::<ObjectMeta>(meta, "/metadata") {
@@ -312,10 +250,7 @@ impl Loaded {
                 Target::Value,
                 format!("{} {}: {msg}", obj.label(), describe_ptr(&ptr)),
             );
-            f.help = Some(
-                "the API server rejects this object; fix the field's type or add the missing field"
-                    .into(),
-            );
+            f.help = Some("the API server rejects this object; fix the field's type or add the missing field".into());
             self.findings.push(f);
         }
         self.objects.push(obj);
@@ -323,11 +258,7 @@ impl Loaded {
 }
 
 fn describe_ptr(ptr: &str) -> String {
-    if ptr.is_empty() {
-        "object".into()
-    } else {
-        format!("field {}", ptr)
-    }
+    if ptr.is_empty() { "object".into() } else { format!("field {}", ptr) }
 }
 
 /// Deserialize a part of the object into a typed value; errors carry the

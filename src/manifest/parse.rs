@@ -38,11 +38,7 @@ struct Chunk<'a> {
 }
 
 fn is_doc_marker(line: &str) -> bool {
-    line.starts_with("---")
-        && matches!(
-            line.as_bytes().get(3),
-            None | Some(b' ' | b'\t' | b'\r' | b'\n')
-        )
+    line.starts_with("---") && matches!(line.as_bytes().get(3), None | Some(b' ' | b'\t' | b'\r' | b'\n'))
 }
 
 fn split_chunks(text: &str) -> Vec<Chunk<'_>> {
@@ -56,30 +52,19 @@ fn split_chunks(text: &str) -> Vec<Chunk<'_>> {
         let end = memchr_nl(bytes, pos);
         let line = &text[pos..end];
         if pos > start && is_doc_marker(line) {
-            chunks.push(Chunk {
-                text: &text[start..pos],
-                first_line: start_line,
-                start,
-            });
+            chunks.push(Chunk { text: &text[start..pos], first_line: start_line, start });
             start = pos;
             start_line = line_no;
         }
         pos = if end < bytes.len() { end + 1 } else { end };
         line_no += 1;
     }
-    chunks.push(Chunk {
-        text: &text[start..],
-        first_line: start_line,
-        start,
-    });
+    chunks.push(Chunk { text: &text[start..], first_line: start_line, start });
     chunks
 }
 
 fn memchr_nl(b: &[u8], from: usize) -> usize {
-    b[from..]
-        .iter()
-        .position(|&c| c == b'\n')
-        .map_or(b.len(), |p| from + p)
+    b[from..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| from + p)
 }
 
 /// Parse all documents of a stream. `text` must not start with a BOM.
@@ -105,10 +90,7 @@ fn parse_chunk(chunk: &Chunk<'_>, docs: &mut Vec<Document>) {
                     first_line: chunk.first_line,
                     bytes: chunk.start..chunk.start + chunk.text.len(),
                     result: Err(ParseError {
-                        pos: Pos {
-                            line: m.line() as u32 + offset,
-                            col: m.col() as u32,
-                        },
+                        pos: Pos { line: m.line() as u32 + offset, col: m.col() as u32 },
                         message: e.info().to_string(),
                     }),
                 });
@@ -137,18 +119,8 @@ fn parse_chunk(chunk: &Chunk<'_>, docs: &mut Vec<Document>) {
 }
 
 enum Frame {
-    Seq {
-        start: Pos,
-        anchor: usize,
-        items: Vec<Node>,
-    },
-    Map {
-        start: Pos,
-        anchor: usize,
-        entries: Vec<Entry>,
-        key: Option<Node>,
-        seen: Option<HashSet<String>>,
-    },
+    Seq { start: Pos, anchor: usize, items: Vec<Node> },
+    Map { start: Pos, anchor: usize, entries: Vec<Entry>, key: Option<Node>, seen: Option<HashSet<String>> },
 }
 
 struct Builder {
@@ -161,28 +133,15 @@ struct Builder {
 
 impl Builder {
     fn new(line_offset: u32) -> Self {
-        Builder {
-            line_offset,
-            stack: Vec::new(),
-            anchors: HashMap::new(),
-            expanded: 0,
-            root: None,
-        }
+        Builder { line_offset, stack: Vec::new(), anchors: HashMap::new(), expanded: 0, root: None }
     }
 
     fn pos(&self, m: saphyr_parser::Marker) -> Pos {
-        Pos {
-            line: m.line() as u32 + self.line_offset,
-            col: m.col() as u32,
-        }
+        Pos { line: m.line() as u32 + self.line_offset, col: m.col() as u32 }
     }
 
     /// Feed one event; returns a finished document root.
-    fn event(
-        &mut self,
-        ev: Event<'_>,
-        span: saphyr_parser::Span,
-    ) -> Result<Option<Node>, ParseError> {
+    fn event(&mut self, ev: Event<'_>, span: saphyr_parser::Span) -> Result<Option<Node>, ParseError> {
         let start = self.pos(span.start);
         let end = self.pos(span.end);
         match ev {
@@ -195,19 +154,12 @@ impl Builder {
             }
             Event::DocumentEnd => Ok(self.root.take()),
             Event::Scalar(text, style, anchor, tag) => {
-                let value = if style == ScalarStyle::Plain
-                    && !tag
-                        .as_ref()
-                        .is_some_and(|t| t.suffix == "str" || t.handle == "!")
-                {
+                let value = if style == ScalarStyle::Plain && !tag.as_ref().is_some_and(|t| t.suffix == "str" || t.handle == "!") {
                     resolve_plain(&text)
                 } else {
                     Value::Str(text.into_owned())
                 };
-                let node = Node {
-                    span: Span { start, end },
-                    value,
-                };
+                let node = Node { span: Span { start, end }, value };
                 if anchor > 0 {
                     self.anchors.insert(anchor, (node.clone(), 1));
                 }
@@ -215,18 +167,13 @@ impl Builder {
             }
             Event::Alias(id) => {
                 let Some((node, size)) = self.anchors.get(&id) else {
-                    return Err(ParseError {
-                        pos: start,
-                        message: "alias refers to an unknown anchor".into(),
-                    });
+                    return Err(ParseError { pos: start, message: "alias refers to an unknown anchor".into() });
                 };
                 self.expanded += size;
                 if self.expanded > MAX_ALIAS_NODES {
                     return Err(ParseError {
                         pos: start,
-                        message: format!(
-                            "aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)"
-                        ),
+                        message: format!("aliases expand to more than {MAX_ALIAS_NODES} nodes (an alias bomb?)"),
                     });
                 }
                 let mut node = node.clone();
@@ -235,57 +182,24 @@ impl Builder {
             }
             Event::SequenceStart(anchor, _) => {
                 self.check_depth(start)?;
-                self.stack.push(Frame::Seq {
-                    start,
-                    anchor,
-                    items: Vec::new(),
-                });
+                self.stack.push(Frame::Seq { start, anchor, items: Vec::new() });
                 Ok(None)
             }
             Event::MappingStart(anchor, _) => {
                 self.check_depth(start)?;
-                self.stack.push(Frame::Map {
-                    start,
-                    anchor,
-                    entries: Vec::new(),
-                    key: None,
-                    seen: None,
-                });
+                self.stack.push(Frame::Map { start, anchor, entries: Vec::new(), key: None, seen: None });
                 Ok(None)
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let frame = self.stack.pop().expect("balanced events");
                 let (node, anchor) = match frame {
-                    Frame::Seq {
-                        start,
-                        anchor,
-                        items,
-                    } => {
+                    Frame::Seq { start, anchor, items } => {
                         let end = items.last().map_or(start, |n| n.span.end);
-                        (
-                            Node {
-                                span: Span { start, end },
-                                value: Value::Seq(items),
-                            },
-                            anchor,
-                        )
+                        (Node { span: Span { start, end }, value: Value::Seq(items) }, anchor)
                     }
-                    Frame::Map {
-                        start,
-                        anchor,
-                        entries,
-                        ..
-                    } => {
-                        let end = entries
-                            .last()
-                            .map_or(start, |e| e.value.span.end.max(e.key.span.end));
-                        (
-                            Node {
-                                span: Span { start, end },
-                                value: Value::Map(entries),
-                            },
-                            anchor,
-                        )
+                    Frame::Map { start, anchor, entries, .. } => {
+                        let end = entries.last().map_or(start, |e| e.value.span.end.max(e.key.span.end));
+                        (Node { span: Span { start, end }, value: Value::Map(entries) }, anchor)
                     }
                 };
                 if anchor > 0 {
@@ -299,10 +213,7 @@ impl Builder {
 
     fn check_depth(&self, pos: Pos) -> Result<(), ParseError> {
         if self.stack.len() >= MAX_DEPTH {
-            return Err(ParseError {
-                pos,
-                message: format!("nesting deeper than {MAX_DEPTH} levels"),
-            });
+            return Err(ParseError { pos, message: format!("nesting deeper than {MAX_DEPTH} levels") });
         }
         Ok(())
     }
@@ -317,9 +228,7 @@ impl Builder {
                 items.push(node);
                 Ok(None)
             }
-            Some(Frame::Map {
-                entries, key, seen, ..
-            }) => {
+            Some(Frame::Map { entries, key, seen, .. }) => {
                 let Some(k) = key.take() else {
                     *key = Some(node);
                     return Ok(None);
@@ -334,27 +243,15 @@ impl Builder {
                     None => {
                         let dup = entries.iter().any(|e| key_text(&e.key) == name);
                         if entries.len() >= 16 {
-                            *seen = Some(
-                                entries
-                                    .iter()
-                                    .map(|e| key_text(&e.key))
-                                    .chain([name.clone()])
-                                    .collect(),
-                            );
+                            *seen = Some(entries.iter().map(|e| key_text(&e.key)).chain([name.clone()]).collect());
                         }
                         dup
                     }
                 };
                 if dup {
-                    return Err(ParseError {
-                        pos: k.span.start,
-                        message: format!("duplicate key `{name}`"),
-                    });
+                    return Err(ParseError { pos: k.span.start, message: format!("duplicate key `{name}`") });
                 }
-                entries.push(Entry {
-                    key: k,
-                    value: node,
-                });
+                entries.push(Entry { key: k, value: node });
                 Ok(None)
             }
         }
@@ -362,8 +259,7 @@ impl Builder {
 }
 
 fn key_text(k: &Node) -> String {
-    k.scalar_text()
-        .unwrap_or_else(|| format!("<{}>", k.type_name()))
+    k.scalar_text().unwrap_or_else(|| format!("<{}>", k.type_name()))
 }
 
 /// YAML merge key (`<<: *defaults`): copy entries the mapping does not have.
@@ -403,10 +299,7 @@ mod tests {
         assert!(docs[0].result.is_ok());
         assert!(docs[1].result.is_err());
         let c = docs[2].result.as_ref().unwrap();
-        assert_eq!(
-            c.entry("c").unwrap().key.span.start,
-            Pos { line: 5, col: 0 }
-        );
+        assert_eq!(c.entry("c").unwrap().key.span.start, Pos { line: 5, col: 0 });
     }
 
     #[test]
@@ -423,14 +316,7 @@ mod tests {
             y.push_str(&format!("a{i}: &a{i} [*a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}, *a{p}]\n", p = i - 1));
         }
         let docs = parse_stream(&y);
-        assert!(
-            docs[0]
-                .result
-                .as_ref()
-                .unwrap_err()
-                .message
-                .contains("alias")
-        );
+        assert!(docs[0].result.as_ref().unwrap_err().message.contains("alias"));
     }
 
     #[test]

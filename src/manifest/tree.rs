@@ -19,10 +19,7 @@ pub struct Span {
 
 impl Span {
     pub fn to(self, other: Span) -> Span {
-        Span {
-            start: self.start,
-            end: other.end,
-        }
+        Span { start: self.start, end: other.end }
     }
 }
 
@@ -166,10 +163,7 @@ impl Node {
     /// The deepest existing node along `pointer` (and the pointer to it),
     /// used to place findings about missing fields on their parent.
     pub fn deepest<'a>(&'a self, pointer: &str) -> (Located<'a>, String) {
-        let mut best = Located {
-            node: self,
-            entry: None,
-        };
+        let mut best = Located { node: self, entry: None };
         let mut best_ptr = String::new();
         let mut cur = String::new();
         for raw in pointer.split('/').skip(1) {
@@ -205,20 +199,12 @@ impl Located<'_> {
 }
 
 fn unescape(seg: &str) -> std::borrow::Cow<'_, str> {
-    if seg.contains('~') {
-        seg.replace("~1", "/").replace("~0", "~").into()
-    } else {
-        seg.into()
-    }
+    if seg.contains('~') { seg.replace("~1", "/").replace("~0", "~").into() } else { seg.into() }
 }
 
 /// Escape one JSON-pointer segment.
 pub fn escape(seg: &str) -> std::borrow::Cow<'_, str> {
-    if seg.contains(['~', '/']) {
-        seg.replace('~', "~0").replace('/', "~1").into()
-    } else {
-        seg.into()
-    }
+    if seg.contains(['~', '/']) { seg.replace('~', "~0").replace('/', "~1").into() } else { seg.into() }
 }
 
 /// Resolve a plain scalar as Kubernetes' YAML decoder does (YAML 1.1 core types).
@@ -263,11 +249,7 @@ fn parse_int(s: &str) -> Option<i64> {
     if digits.is_empty() {
         return None;
     }
-    let clean: std::borrow::Cow<str> = if digits.contains('_') {
-        digits.replace('_', "").into()
-    } else {
-        digits.into()
-    };
+    let clean: std::borrow::Cow<str> = if digits.contains('_') { digits.replace('_', "").into() } else { digits.into() };
     let (radix, body) = if let Some(h) = clean.strip_prefix("0x") {
         (16, h)
     } else if let Some(bin) = clean.strip_prefix("0b") {

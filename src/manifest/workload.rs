@@ -3,13 +3,9 @@
 //! ReplicationController, Job, CronJob, Pod and Argo Rollout).
 
 use super::{Object, typed};
-use k8s_openapi::api::apps::v1::{
-    DaemonSetSpec, DeploymentSpec, DeploymentStrategy, ReplicaSetSpec, StatefulSetSpec,
-};
+use k8s_openapi::api::apps::v1::{DaemonSetSpec, DeploymentSpec, DeploymentStrategy, ReplicaSetSpec, StatefulSetSpec};
 use k8s_openapi::api::batch::v1::{CronJobSpec, JobSpec};
-use k8s_openapi::api::core::v1::{
-    PodSpec, PodTemplateSpec, ReplicationControllerSpec, ServiceSpec,
-};
+use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec, ReplicationControllerSpec, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde_json::Value as J;
 use std::collections::BTreeMap;
@@ -67,19 +63,11 @@ impl Workload {
     }
 
     pub fn template_labels(&self) -> &BTreeMap<String, String> {
-        self.template
-            .metadata
-            .as_ref()
-            .and_then(|m| m.labels.as_ref())
-            .unwrap_or(&EMPTY)
+        self.template.metadata.as_ref().and_then(|m| m.labels.as_ref()).unwrap_or(&EMPTY)
     }
 
     pub fn template_annotations(&self) -> &BTreeMap<String, String> {
-        self.template
-            .metadata
-            .as_ref()
-            .and_then(|m| m.annotations.as_ref())
-            .unwrap_or(&EMPTY)
+        self.template.metadata.as_ref().and_then(|m| m.annotations.as_ref()).unwrap_or(&EMPTY)
     }
 
     /// Pointer to the pod spec (`/spec/template/spec`).
@@ -96,29 +84,19 @@ impl Workload {
     pub fn long_running(&self) -> bool {
         match self.kind {
             WorkloadKind::Job | WorkloadKind::CronJob => false,
-            WorkloadKind::Pod => !matches!(
-                self.pod_spec().and_then(|s| s.restart_policy.as_deref()),
-                Some("Never" | "OnFailure")
-            ),
+            WorkloadKind::Pod => !matches!(self.pod_spec().and_then(|s| s.restart_policy.as_deref()), Some("Never" | "OnFailure")),
             _ => true,
         }
     }
 
     /// Containers with their pointers (regular containers only).
-    pub fn containers(
-        &self,
-    ) -> impl Iterator<Item = (String, &k8s_openapi::api::core::v1::Container)> {
+    pub fn containers(&self) -> impl Iterator<Item = (String, &k8s_openapi::api::core::v1::Container)> {
         let base = self.spec_ptr();
-        self.pod_spec()
-            .into_iter()
-            .flat_map(|s| s.containers.iter().enumerate())
-            .map(move |(i, c)| (format!("{base}/containers/{i}"), c))
+        self.pod_spec().into_iter().flat_map(|s| s.containers.iter().enumerate()).map(move |(i, c)| (format!("{base}/containers/{i}"), c))
     }
 
     /// Init containers with their pointers.
-    pub fn init_containers(
-        &self,
-    ) -> impl Iterator<Item = (String, &k8s_openapi::api::core::v1::Container)> {
+    pub fn init_containers(&self) -> impl Iterator<Item = (String, &k8s_openapi::api::core::v1::Container)> {
         let base = self.spec_ptr();
         self.pod_spec()
             .into_iter()
@@ -152,8 +130,7 @@ pub fn selector_matches(sel: &LabelSelector, labels: &BTreeMap<String, String>) 
 }
 
 pub fn selector_is_empty(sel: &LabelSelector) -> bool {
-    sel.match_labels.as_ref().is_none_or(|m| m.is_empty())
-        && sel.match_expressions.as_ref().is_none_or(|m| m.is_empty())
+    sel.match_labels.as_ref().is_none_or(|m| m.is_empty()) && sel.match_expressions.as_ref().is_none_or(|m| m.is_empty())
 }
 
 /// Does a plain map selector (Service) match labels?
@@ -172,10 +149,7 @@ pub fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
 type Err = (String, String);
 
 fn legacy(obj: &Object) -> bool {
-    matches!(
-        obj.api_version.as_str(),
-        "extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2" | "batch/v1beta1" | "batch/v2alpha1"
-    )
+    matches!(obj.api_version.as_str(), "extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2" | "batch/v1beta1" | "batch/v2alpha1")
 }
 
 fn spec_of<T: serde::de::DeserializeOwned>(json: &J) -> Result<T, Err> {
@@ -195,14 +169,7 @@ pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
                 default_selector(&mut json);
             }
             let s: DeploymentSpec = spec_of(&json)?;
-            Ok(workload(
-                WorkloadKind::Deployment,
-                "/spec/template",
-                s.template,
-                Some(s.selector),
-                s.replicas,
-                s.strategy,
-            ))
+            Ok(workload(WorkloadKind::Deployment, "/spec/template", s.template, Some(s.selector), s.replicas, s.strategy))
         }
         ("apps", "StatefulSet") => {
             let mut json = json.clone();
@@ -210,14 +177,7 @@ pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
                 default_selector(&mut json);
             }
             let s: StatefulSetSpec = spec_of(&json)?;
-            Ok(workload(
-                WorkloadKind::StatefulSet,
-                "/spec/template",
-                s.template,
-                Some(s.selector),
-                s.replicas,
-                None,
-            ))
+            Ok(workload(WorkloadKind::StatefulSet, "/spec/template", s.template, Some(s.selector), s.replicas, None))
         }
         ("apps" | "extensions", "DaemonSet") => {
             let mut json = json.clone();
@@ -225,14 +185,7 @@ pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
                 default_selector(&mut json);
             }
             let s: DaemonSetSpec = spec_of(&json)?;
-            Ok(workload(
-                WorkloadKind::DaemonSet,
-                "/spec/template",
-                s.template,
-                Some(s.selector),
-                None,
-                None,
-            ))
+            Ok(workload(WorkloadKind::DaemonSet, "/spec/template", s.template, Some(s.selector), None, None))
         }
         ("apps" | "extensions", "ReplicaSet") => {
             let mut json = json.clone();
@@ -240,74 +193,29 @@ pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
                 default_selector(&mut json);
             }
             let s: ReplicaSetSpec = spec_of(&json)?;
-            Ok(workload(
-                WorkloadKind::ReplicaSet,
-                "/spec/template",
-                s.template.unwrap_or_default(),
-                Some(s.selector),
-                s.replicas,
-                None,
-            ))
+            Ok(workload(WorkloadKind::ReplicaSet, "/spec/template", s.template.unwrap_or_default(), Some(s.selector), s.replicas, None))
         }
         ("", "ReplicationController") => {
             let s: ReplicationControllerSpec = spec_of(json)?;
             let template = s.template.unwrap_or_default();
-            let selector = s.selector.map(|m| LabelSelector {
-                match_labels: Some(m),
-                match_expressions: None,
-            });
-            Ok(workload(
-                WorkloadKind::ReplicationController,
-                "/spec/template",
-                template,
-                selector,
-                s.replicas,
-                None,
-            ))
+            let selector = s.selector.map(|m| LabelSelector { match_labels: Some(m), match_expressions: None });
+            Ok(workload(WorkloadKind::ReplicationController, "/spec/template", template, selector, s.replicas, None))
         }
         ("batch", "Job") => {
             let s: JobSpec = spec_of(json)?;
             // Without manualSelector the API server generates the selector.
-            let sel = if s.manual_selector == Some(true) {
-                s.selector
-            } else {
-                None
-            };
-            Ok(workload(
-                WorkloadKind::Job,
-                "/spec/template",
-                s.template,
-                sel,
-                None,
-                None,
-            ))
+            let sel = if s.manual_selector == Some(true) { s.selector } else { None };
+            Ok(workload(WorkloadKind::Job, "/spec/template", s.template, sel, None, None))
         }
         ("batch", "CronJob") => {
             let s: CronJobSpec = spec_of(json)?;
             let template = s.job_template.spec.map(|j| j.template).unwrap_or_default();
-            Ok(workload(
-                WorkloadKind::CronJob,
-                "/spec/jobTemplate/spec/template",
-                template,
-                None,
-                None,
-                None,
-            ))
+            Ok(workload(WorkloadKind::CronJob, "/spec/jobTemplate/spec/template", template, None, None, None))
         }
         ("", "Pod") => {
             let spec: PodSpec = spec_of(json)?;
             let metadata: Option<ObjectMeta> = Some(obj.meta.clone());
-            Ok(workload(
-                WorkloadKind::Pod,
-                "",
-                PodTemplateSpec {
-                    metadata,
-                    spec: Some(spec),
-                },
-                None,
-                None,
-                None,
-            ))
+            Ok(workload(WorkloadKind::Pod, "", PodTemplateSpec { metadata, spec: Some(spec) }, None, None, None))
         }
         ("argoproj.io", "Rollout") => rollout(json),
         ("", "Service") => match json.get("spec") {
@@ -348,10 +256,7 @@ fn default_selector(json: &mut J) {
         && let Some(labels) = json.pointer("/spec/template/metadata/labels").cloned()
         && let Some(J::Object(spec)) = json.get_mut("spec")
     {
-        spec.insert(
-            "selector".into(),
-            serde_json::json!({ "matchLabels": labels }),
-        );
+        spec.insert("selector".into(), serde_json::json!({ "matchLabels": labels }));
     }
 }
 
@@ -372,14 +277,7 @@ fn rollout(json: &J) -> Result<Typed, Err> {
         Some(r) => Some(typed::<i32>(r, "/spec/replicas")?),
         None => None,
     };
-    let mut w = workload(
-        WorkloadKind::Rollout,
-        "/spec/template",
-        template,
-        selector,
-        replicas,
-        None,
-    );
+    let mut w = workload(WorkloadKind::Rollout, "/spec/template", template, selector, replicas, None);
     if let Typed::Workload(w) = &mut w
         && w.selector.is_none()
     {
@@ -389,30 +287,15 @@ fn rollout(json: &J) -> Result<Typed, Err> {
 }
 
 fn monitor(obj: &Object, json: &J) -> Typed {
-    let selector = json
-        .pointer("/spec/selector")
-        .and_then(|s| serde_json::from_value::<LabelSelector>(s.clone()).ok())
-        .unwrap_or_default();
+    let selector = json.pointer("/spec/selector").and_then(|s| serde_json::from_value::<LabelSelector>(s.clone()).ok()).unwrap_or_default();
     let ns = json.pointer("/spec/namespaceSelector");
-    let any_namespace = ns
-        .and_then(|n| n.get("any"))
-        .and_then(J::as_bool)
-        .unwrap_or(false);
+    let any_namespace = ns.and_then(|n| n.get("any")).and_then(J::as_bool).unwrap_or(false);
     let match_names = ns
         .and_then(|n| n.get("matchNames"))
         .and_then(J::as_array)
-        .map(|a| {
-            a.iter()
-                .filter_map(|v| v.as_str().map(str::to_owned))
-                .collect()
-        })
+        .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
         .unwrap_or_default();
-    Typed::Monitor(Box::new(Monitor {
-        pod_monitor: obj.kind == "PodMonitor",
-        selector,
-        any_namespace,
-        match_names,
-    }))
+    Typed::Monitor(Box::new(Monitor { pod_monitor: obj.kind == "PodMonitor", selector, any_namespace, match_names }))
 }
 
 macro_rules! validate_types {
@@ -427,10 +310,7 @@ macro_rules! validate_types {
 
 /// Deserialize other built-in kinds fully, to catch wrong field types.
 fn validate_builtin(obj: &Object, json: &J) -> Result<(), Err> {
-    use k8s_openapi::api::{
-        autoscaling, core::v1 as core, networking::v1 as net, policy::v1 as policy,
-        rbac::v1 as rbac,
-    };
+    use k8s_openapi::api::{autoscaling, core::v1 as core, networking::v1 as net, policy::v1 as policy, rbac::v1 as rbac};
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
     validate_types!(
         obj,

@@ -2,9 +2,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::lint::Report;
-use miette::{
-    Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan,
-};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use std::fmt;
 use std::sync::Arc;
 
@@ -43,28 +41,19 @@ impl Diagnostic for Diag<'_> {
         })
     }
     fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        self.finding
-            .help
-            .as_ref()
-            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.finding.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
         Some(self.source)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let label = self.finding.object.as_ref().map(|o| o.to_string());
-        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
-            label, self.span,
-        ))))
+        Some(Box::new(std::iter::once(LabeledSpan::new_with_span(label, self.span))))
     }
 }
 
 fn theme(color: bool) -> GraphicalTheme {
-    let mut t = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
+    let mut t = if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() };
     // The header already says error/warning/info, rustc style.
     t.characters.error = String::new();
     t.characters.warning = String::new();
@@ -73,17 +62,12 @@ fn theme(color: bool) -> GraphicalTheme {
 }
 
 pub fn render(report: &Report, style: Style) -> String {
-    let handler = GraphicalReportHandler::new_themed(theme(style.color))
-        .with_links(false)
-        .with_width(style.width)
-        .with_context_lines(1);
+    let handler = GraphicalReportHandler::new_themed(theme(style.color)).with_links(false).with_width(style.width).with_context_lines(1);
     let mut out = String::new();
-    let mut sources: Vec<Option<NamedSource<Arc<str>>>> =
-        (0..report.files.len()).map(|_| None).collect();
+    let mut sources: Vec<Option<NamedSource<Arc<str>>>> = (0..report.files.len()).map(|_| None).collect();
     for f in &report.findings {
         let file = &report.files[f.file];
-        let src = sources[f.file]
-            .get_or_insert_with(|| NamedSource::new(&file.name, Arc::from(file.text.as_str())));
+        let src = sources[f.file].get_or_insert_with(|| NamedSource::new(&file.name, Arc::from(file.text.as_str())));
         let start = file.offset(f.span.start);
         let end = file.offset(f.span.end).max(start);
         let header = if style.color {
@@ -92,19 +76,11 @@ pub fn render(report: &Report, style: Style) -> String {
                 Severity::Warning => "\x1b[1;33m",
                 Severity::Info => "\x1b[1;36m",
             };
-            format!(
-                "{code}{}[{}]\x1b[0m\x1b[1m: {}\x1b[0m",
-                f.severity, f.rule, f.message
-            )
+            format!("{code}{}[{}]\x1b[0m\x1b[1m: {}\x1b[0m", f.severity, f.rule, f.message)
         } else {
             format!("{}[{}]: {}", f.severity, f.rule, f.message)
         };
-        let diag = Diag {
-            finding: f,
-            header,
-            source: src,
-            span: SourceSpan::new(start.into(), end - start),
-        };
+        let diag = Diag { finding: f, header, source: src, span: SourceSpan::new(start.into(), end - start) };
         let mut buf = String::new();
         if handler.render_report(&mut buf, &diag).is_err() {
             buf = format!("{}\n", diag.header);
@@ -121,18 +97,11 @@ pub fn render(report: &Report, style: Style) -> String {
 }
 
 fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("{n} {word}")
-    } else {
-        format!("{n} {word}s")
-    }
+    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
 }
 
 pub fn summary_line(report: &Report) -> String {
-    let mut parts = vec![
-        plural(report.count(Severity::Error), "error"),
-        plural(report.count(Severity::Warning), "warning"),
-    ];
+    let mut parts = vec![plural(report.count(Severity::Error), "error"), plural(report.count(Severity::Warning), "warning")];
     let infos = report.count(Severity::Info);
     if infos > 0 {
         parts.push(plural(infos, "info"));
@@ -145,10 +114,7 @@ pub fn summary_line(report: &Report) -> String {
         plural(report.files_with_objects, "file"),
     );
     if report.skipped_documents > 0 {
-        s.push_str(&format!(
-            " ({} not Kubernetes, skipped)",
-            plural(report.skipped_documents, "document")
-        ));
+        s.push_str(&format!(" ({} not Kubernetes, skipped)", plural(report.skipped_documents, "document")));
     }
     s.push('\n');
     s
@@ -157,11 +123,7 @@ pub fn summary_line(report: &Report) -> String {
 /// A config file error, with a snippet of the config.
 pub fn render_config_error(e: &crate::config::ConfigError, color: bool, width: usize) -> String {
     #[derive(Debug)]
-    struct D<'a>(
-        &'a crate::config::ConfigError,
-        NamedSource<String>,
-        SourceSpan,
-    );
+    struct D<'a>(&'a crate::config::ConfigError, NamedSource<String>, SourceSpan);
     impl fmt::Display for D<'_> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
             write!(f, "invalid config: {}", self.0.message)
@@ -173,27 +135,16 @@ pub fn render_config_error(e: &crate::config::ConfigError, color: bool, width: u
             Some(&self.1)
         }
         fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-            Some(Box::new(std::iter::once(LabeledSpan::new_with_span(
-                Some("here".into()),
-                self.2,
-            ))))
+            Some(Box::new(std::iter::once(LabeledSpan::new_with_span(Some("here".into()), self.2))))
         }
     }
     let file = crate::input::SourceFile::new(e.file.clone(), e.text.clone());
     let start = file.offset(e.span.start);
     let end = file.offset(e.span.end).max(start);
-    let d = D(
-        e,
-        NamedSource::new(&e.file, e.text.clone()),
-        SourceSpan::new(start.into(), end - start),
-    );
-    let handler = GraphicalReportHandler::new_themed(if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    })
-    .with_links(false)
-    .with_width(width);
+    let d = D(e, NamedSource::new(&e.file, e.text.clone()), SourceSpan::new(start.into(), end - start));
+    let handler = GraphicalReportHandler::new_themed(if color { GraphicalTheme::unicode() } else { GraphicalTheme::unicode_nocolor() })
+        .with_links(false)
+        .with_width(width);
     let mut buf = String::new();
     if handler.render_report(&mut buf, &d).is_err() {
         buf = e.to_string();

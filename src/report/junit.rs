@@ -29,10 +29,7 @@ pub fn render(report: &Report) -> String {
         cases.entry((*file, name.clone())).or_default();
     }
     for f in &report.findings {
-        let name = f
-            .object
-            .as_ref()
-            .map_or_else(|| "(file)".to_string(), |o| o.to_string());
+        let name = f.object.as_ref().map_or_else(|| "(file)".to_string(), |o| o.to_string());
         cases.entry((f.file, name)).or_default().push(f);
     }
     let failures: usize = cases.values().filter(|v| !v.is_empty()).count();
@@ -44,12 +41,7 @@ pub fn render(report: &Report) -> String {
     ));
     for ((file, name), findings) in &cases {
         let file_name = &report.files[*file].name;
-        out.push_str(&format!(
-            "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\"",
-            xml(file_name),
-            xml(name),
-            xml(file_name)
-        ));
+        out.push_str(&format!("    <testcase classname=\"{}\" name=\"{}\" file=\"{}\"", xml(file_name), xml(name), xml(file_name)));
         if findings.is_empty() {
             out.push_str("/>\n");
             continue;
@@ -67,10 +59,7 @@ pub fn render(report: &Report) -> String {
                 f.severity,
                 xml(f.rule),
                 xml(&f.message),
-                f.help
-                    .as_deref()
-                    .map(|h| format!("\nhelp: {}", xml(h)))
-                    .unwrap_or_default()
+                f.help.as_deref().map(|h| format!("\nhelp: {}", xml(h))).unwrap_or_default()
             ));
         }
         out.push_str("    </testcase>\n");

@@ -25,11 +25,6 @@ impl Region {
             e = s;
         }
         let end_column = if e == s { e.col + 2 } else { e.col + 1 };
-        Region {
-            line: s.line.max(1),
-            column: s.col + 1,
-            end_line: e.line.max(1),
-            end_column,
-        }
+        Region { line: s.line.max(1), column: s.col + 1, end_line: e.line.max(1), end_column }
     }
 }

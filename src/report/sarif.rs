@@ -38,7 +38,11 @@ pub fn render(report: &Report) -> String {
         .map(|d| {
             let markdown = format!(
                 "{}\n\n**Why.** {}\n\n**Bad**\n\n```yaml\n{}```\n\n**Good**\n\n```yaml\n{}```\n\n**How to fix.** {}",
-                d.summary, d.why.trim(), d.bad, d.good, d.fix.trim()
+                d.summary,
+                d.why.trim(),
+                d.bad,
+                d.good,
+                d.fix.trim()
             );
             json!({
                 "id": d.id,

@@ -21,27 +21,14 @@ pub struct LabelRequirement {
 }
 
 pub fn default_required_labels() -> Vec<LabelRequirement> {
-    vec![LabelRequirement {
-        keys: vec!["app.kubernetes.io/name".into(), "app".into()],
-        value: None,
-    }]
+    vec![LabelRequirement { keys: vec!["app.kubernetes.io/name".into(), "app".into()], value: None }]
 }
 
-fn unmet<'r>(
-    reqs: &'r [LabelRequirement],
-    labels: Option<&BTreeMap<String, String>>,
-) -> Vec<&'r LabelRequirement> {
+fn unmet<'r>(reqs: &'r [LabelRequirement], labels: Option<&BTreeMap<String, String>>) -> Vec<&'r LabelRequirement> {
     reqs.iter()
         .filter(|r| {
-            let re = r
-                .value
-                .as_deref()
-                .and_then(|v| regex::Regex::new(&format!("^(?:{v})$")).ok());
-            !r.keys.iter().any(|k| {
-                labels
-                    .and_then(|l| l.get(k))
-                    .is_some_and(|v| re.as_ref().is_none_or(|re| re.is_match(v)))
-            })
+            let re = r.value.as_deref().and_then(|v| regex::Regex::new(&format!("^(?:{v})$")).ok());
+            !r.keys.iter().any(|k| labels.and_then(|l| l.get(k)).is_some_and(|v| re.as_ref().is_none_or(|re| re.is_match(v))))
         })
         .collect()
 }
@@ -63,36 +50,23 @@ impl Rule for RequiredLabelsMissing {
         };
         let reqs: Vec<LabelRequirement> = ctx.config.param(ID, "labels", default_required_labels());
         let mut out = Vec::new();
-        let mut check = |labels: Option<&BTreeMap<String, String>>,
-                         meta_ptr: String,
-                         what: String| {
+        let mut check = |labels: Option<&BTreeMap<String, String>>, meta_ptr: String, what: String| {
             let missing = unmet(&reqs, labels);
             if missing.is_empty() {
                 return;
             }
-            let list = missing
-                .iter()
-                .map(|r| describe(r))
-                .collect::<Vec<_>>()
-                .join(", ");
-            let mut f = obj.finding(
-                ID,
-                Severity::Warning,
-                &format!("{meta_ptr}/labels"),
-                Target::Key,
-                format!("{what} lacks the label {list}"),
+            let list = missing.iter().map(|r| describe(r)).collect::<Vec<_>>().join(", ");
+            let mut f =
+                obj.finding(ID, Severity::Warning, &format!("{meta_ptr}/labels"), Target::Key, format!("{what} lacks the label {list}"));
+            f.help = Some(
+                "label workloads and their pods with app.kubernetes.io/name so Services, dashboards and policies can find them".into(),
             );
-            f.help = Some("label workloads and their pods with app.kubernetes.io/name so Services, dashboards and policies can find them".into());
             out.push(f);
         };
         check(obj.meta.labels.as_ref(), "/metadata".into(), obj.label());
         if w.kind != WorkloadKind::Pod {
             let labels = w.template.metadata.as_ref().and_then(|m| m.labels.as_ref());
-            check(
-                labels,
-                w.meta_ptr(),
-                format!("the pod template of {}", obj.label()),
-            );
+            check(labels, w.meta_ptr(), format!("the pod template of {}", obj.label()));
         }
         out
     }
@@ -110,16 +84,10 @@ impl Rule for SelectorTemplateMismatch {
         };
         let labels = w.template_labels();
         let message = if selector_is_empty(sel) {
-            if matches!(
-                w.kind,
-                WorkloadKind::ReplicationController | WorkloadKind::Job
-            ) {
+            if matches!(w.kind, WorkloadKind::ReplicationController | WorkloadKind::Job) {
                 return Vec::new();
             }
-            format!(
-                "{} has an empty selector; the API server rejects it",
-                obj.label()
-            )
+            format!("{} has an empty selector; the API server rejects it", obj.label())
         } else if !selector_matches(sel, labels) {
             let mut diffs: Vec<String> = sel
                 .match_labels
@@ -137,19 +105,10 @@ impl Rule for SelectorTemplateMismatch {
                     match_expressions: Some(vec![e.clone()]),
                 };
                 if !selector_matches(&one, labels) {
-                    diffs.push(format!(
-                        "{} {} {:?}",
-                        e.key,
-                        e.operator,
-                        e.values.as_deref().unwrap_or_default()
-                    ));
+                    diffs.push(format!("{} {} {:?}", e.key, e.operator, e.values.as_deref().unwrap_or_default()));
                 }
             }
-            format!(
-                "the selector of {} does not match its pod template labels: {}",
-                obj.label(),
-                diffs.join(", ")
-            )
+            format!("the selector of {} does not match its pod template labels: {}", obj.label(), diffs.join(", "))
         } else {
             return Vec::new();
         };
@@ -171,22 +130,18 @@ impl Rule for ServiceSelectsNothing {
         if !ctx.has_workloads || ctx.service_matches_pods(obj) {
             return Vec::new();
         }
-        let text = sel
-            .iter()
-            .map(|(k, v)| format!("{k}={v}"))
-            .collect::<Vec<_>>()
-            .join(",");
+        let text = sel.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
         let mut f = obj.finding(
             "service-selects-nothing",
             Severity::Warning,
             "/spec/selector",
             Target::Key,
-            format!(
-                "{} selects {text}, which matches no pod template among the linted objects",
-                obj.label()
-            ),
+            format!("{} selects {text}, which matches no pod template among the linted objects", obj.label()),
         );
-        f.help = Some("a Service whose selector matches no pods has no endpoints: check the selector against the workload's pod template labels".into());
+        f.help = Some(
+            "a Service whose selector matches no pods has no endpoints: check the selector against the workload's pod template labels"
+                .into(),
+        );
         vec![f]
     }
 }
@@ -204,7 +159,11 @@ impl Rule for WorkloadSelectorsOverlap {
                     Severity::Warning,
                     ptr,
                     Target::Key,
-                    format!("the selectors of {} and {} overlap: each controller may adopt or delete the other's pods", obj.label(), other.label()),
+                    format!(
+                        "the selectors of {} and {} overlap: each controller may adopt or delete the other's pods",
+                        obj.label(),
+                        other.label()
+                    ),
                 );
                 f.help = Some("give each workload a distinguishing label (e.g. track: canary) in its selector and pod template".into());
                 f
@@ -215,17 +174,12 @@ impl Rule for WorkloadSelectorsOverlap {
 
 fn name_re() -> &'static regex::Regex {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        regex::Regex::new(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").expect("valid regex")
-    })
+    RE.get_or_init(|| regex::Regex::new(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").expect("valid regex"))
 }
 
 fn dns_subdomain_re() -> &'static regex::Regex {
     static RE: OnceLock<regex::Regex> = OnceLock::new();
-    RE.get_or_init(|| {
-        regex::Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-            .expect("valid regex")
-    })
+    RE.get_or_init(|| regex::Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$").expect("valid regex"))
 }
 
 /// Why a label key is invalid, if it is.
@@ -237,9 +191,7 @@ pub fn label_key_error(key: &str) -> Option<String> {
     if let Some(p) = prefix
         && (p.is_empty() || p.len() > 253 || !dns_subdomain_re().is_match(p))
     {
-        return Some(format!(
-            "prefix \"{p}\" must be a lowercase DNS subdomain of at most 253 characters"
-        ));
+        return Some(format!("prefix \"{p}\" must be a lowercase DNS subdomain of at most 253 characters"));
     }
     if name.is_empty() || name.len() > 63 || !name_re().is_match(name) {
         return Some(format!(
@@ -255,7 +207,9 @@ pub fn label_value_error(value: &str) -> Option<String> {
         return None;
     }
     if value.len() > 63 || !name_re().is_match(value) {
-        return Some("must be at most 63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit".into());
+        return Some(
+            "must be at most 63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit".into(),
+        );
     }
     None
 }
@@ -268,11 +222,7 @@ pub fn label_maps(obj: &Object) -> Vec<(String, &Node)> {
             ptrs.push(format!("{}/labels", w.meta_ptr()));
         }
         if let Some(s) = w.selector_ptr {
-            ptrs.push(if w.kind == WorkloadKind::ReplicationController {
-                s.to_string()
-            } else {
-                format!("{s}/matchLabels")
-            });
+            ptrs.push(if w.kind == WorkloadKind::ReplicationController { s.to_string() } else { format!("{s}/matchLabels") });
         }
     }
     if obj.kind == "Service" {
@@ -298,13 +248,7 @@ impl Rule for LabelSyntaxInvalid {
                 };
                 let at = format!("{ptr}/{}", escape(&key));
                 if let Some(why) = label_key_error(&key) {
-                    out.push(obj.finding(
-                        ID,
-                        Severity::Error,
-                        &at,
-                        Target::Key,
-                        format!("label key \"{key}\" is invalid: {why}"),
-                    ));
+                    out.push(obj.finding(ID, Severity::Error, &at, Target::Key, format!("label key \"{key}\" is invalid: {why}")));
                 }
                 if let Value::Str(v) = &e.value.value
                     && let Some(why) = label_value_error(v)

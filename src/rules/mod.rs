@@ -94,10 +94,7 @@ impl<'a> Context<'a> {
             .collect();
         let mut by_ns: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
         for &s in &services {
-            by_ns
-                .entry(objects[s].namespace.as_deref())
-                .or_default()
-                .push(s);
+            by_ns.entry(objects[s].namespace.as_deref()).or_default().push(s);
         }
         let unset = by_ns.get(&None).cloned().unwrap_or_default();
         let mut selected_by = vec![Vec::new(); objects.len()];
@@ -107,13 +104,7 @@ impl<'a> Context<'a> {
             has_workloads = true;
             let labels = w.template_labels();
             let candidates: Box<dyn Iterator<Item = &usize>> = match o.namespace.as_deref() {
-                Some(ns) => Box::new(
-                    by_ns
-                        .get(&Some(ns))
-                        .into_iter()
-                        .flatten()
-                        .chain(unset.iter()),
-                ),
+                Some(ns) => Box::new(by_ns.get(&Some(ns)).into_iter().flatten().chain(unset.iter())),
                 None => Box::new(services.iter()),
             };
             for &s in candidates {
@@ -130,32 +121,19 @@ impl<'a> Context<'a> {
         for s in selected_by.iter().flatten() {
             service_matches[*s] = true;
         }
-        Context {
-            objects,
-            config,
-            selected_by,
-            monitored,
-            service_matches,
-            overlaps: overlaps(objects, dirs),
-            has_workloads,
-        }
+        Context { objects, config, selected_by, monitored, service_matches, overlaps: overlaps(objects, dirs), has_workloads }
     }
 
     fn index_of(&self, obj: &Object) -> Option<usize> {
         let base = self.objects.as_ptr() as usize;
         let addr = obj as *const Object as usize;
         let size = std::mem::size_of::<Object>();
-        (addr >= base && addr < base + std::mem::size_of_val(self.objects))
-            .then(|| (addr - base) / size)
+        (addr >= base && addr < base + std::mem::size_of_val(self.objects)).then(|| (addr - base) / size)
     }
 
     /// Services (among the linted objects) that select the object's pods.
     pub fn services_selecting(&self, obj: &Object) -> impl Iterator<Item = &'a Object> + '_ {
-        self.index_of(obj)
-            .map(|i| self.selected_by[i].as_slice())
-            .unwrap_or_default()
-            .iter()
-            .map(|&s| &self.objects[s])
+        self.index_of(obj).map(|i| self.selected_by[i].as_slice()).unwrap_or_default().iter().map(|&s| &self.objects[s])
     }
 
     pub fn is_service_selected(&self, obj: &Object) -> bool {
@@ -174,21 +152,12 @@ impl<'a> Context<'a> {
 
     /// Earlier workloads whose selectors overlap with this one's.
     pub fn overlapping(&self, obj: &Object) -> impl Iterator<Item = &'a Object> + '_ {
-        self.index_of(obj)
-            .map(|i| self.overlaps[i].as_slice())
-            .unwrap_or_default()
-            .iter()
-            .map(|&s| &self.objects[s])
+        self.index_of(obj).map(|i| self.overlaps[i].as_slice()).unwrap_or_default().iter().map(|&s| &self.objects[s])
     }
 }
 
 /// Workloads that own pods through a selector.
-fn owns_by_selector(
-    o: &Object,
-) -> Option<(
-    &crate::manifest::Workload,
-    &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector,
-)> {
+fn owns_by_selector(o: &Object) -> Option<(&crate::manifest::Workload, &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector)> {
     use crate::manifest::WorkloadKind as K;
     let w = o.workload()?;
     if matches!(w.kind, K::Job | K::CronJob | K::Pod) {
@@ -202,34 +171,25 @@ fn owns_by_selector(
 /// matches its pods, or whose pods its selector matches. Indexed by label
 /// pair so that large repositories stay linear.
 fn overlaps(objects: &[Object], dirs: &[&str]) -> Vec<Vec<usize>> {
-    let owners: Vec<usize> = (0..objects.len())
-        .filter(|&i| owns_by_selector(&objects[i]).is_some())
-        .collect();
+    let owners: Vec<usize> = (0..objects.len()).filter(|&i| owns_by_selector(&objects[i]).is_some()).collect();
     let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     for &i in &owners {
         let (w, _) = owns_by_selector(&objects[i]).expect("filtered");
         for (k, v) in w.template_labels() {
-            by_label
-                .entry((k.as_str(), v.as_str()))
-                .or_default()
-                .push(i);
+            by_label.entry((k.as_str(), v.as_str())).or_default().push(i);
         }
     }
     let mut out = vec![Vec::new(); objects.len()];
     for &a in &owners {
         let (_, sel) = owns_by_selector(&objects[a]).expect("filtered");
         let candidates: Vec<usize> = match sel.match_labels.as_ref().and_then(|m| m.iter().next()) {
-            Some((k, v)) => by_label
-                .get(&(k.as_str(), v.as_str()))
-                .cloned()
-                .unwrap_or_default(),
+            Some((k, v)) => by_label.get(&(k.as_str(), v.as_str())).cloned().unwrap_or_default(),
             None => owners.clone(),
         };
         for b in candidates {
             let (oa, ob) = (&objects[a], &objects[b]);
             // The same object twice (kustomize bases and overlays) is not an overlap.
-            let same_object =
-                oa.kind == ob.kind && oa.name == ob.name && oa.namespace == ob.namespace;
+            let same_object = oa.kind == ob.kind && oa.name == ob.name && oa.namespace == ob.namespace;
             // Without a namespace, a folder is applied as a unit: only compare within it.
             let together = match (oa.namespace.as_deref(), ob.namespace.as_deref()) {
                 (Some(x), Some(y)) => x == y,
@@ -255,10 +215,7 @@ fn overlaps(objects: &[Object], dirs: &[&str]) -> Vec<Vec<usize>> {
 }
 
 fn monitored(objects: &[Object], selected_by: &[Vec<usize>]) -> Vec<bool> {
-    let monitors: Vec<&Object> = objects
-        .iter()
-        .filter(|o| matches!(o.typed, Typed::Monitor(_)))
-        .collect();
+    let monitors: Vec<&Object> = objects.iter().filter(|o| matches!(o.typed, Typed::Monitor(_))).collect();
     let mut out = vec![false; objects.len()];
     if monitors.is_empty() {
         return out;
@@ -279,16 +236,12 @@ fn monitored(objects: &[Object], selected_by: &[Vec<usize>]) -> Vec<bool> {
                 return false;
             };
             if mon.pod_monitor {
-                in_scope(m, mon, o.namespace.as_deref())
-                    && selector_matches(&mon.selector, w.template_labels())
+                in_scope(m, mon, o.namespace.as_deref()) && selector_matches(&mon.selector, w.template_labels())
             } else {
                 selected_by[i].iter().any(|&s| {
                     let svc = &objects[s];
                     in_scope(m, mon, svc.namespace.as_deref())
-                        && selector_matches(
-                            &mon.selector,
-                            svc.meta.labels.as_ref().unwrap_or(&Default::default()),
-                        )
+                        && selector_matches(&mon.selector, svc.meta.labels.as_ref().unwrap_or(&Default::default()))
                 })
             }
         });
@@ -303,12 +256,7 @@ pub fn run(objects: &[Object], dirs: &[&str], config: &Config) -> Vec<Finding> {
     objects
         .par_iter()
         .flat_map_iter(|obj| {
-            REGISTRY
-                .iter()
-                .filter(|r| config.enabled(r.id))
-                .filter_map(|r| r.check)
-                .flat_map(|c| c.check(obj, &ctx))
-                .collect::<Vec<_>>()
+            REGISTRY.iter().filter(|r| config.enabled(r.id)).filter_map(|r| r.check).flat_map(|c| c.check(obj, &ctx)).collect::<Vec<_>>()
         })
         .collect()
 }

@@ -32,13 +32,7 @@ fn walk(obj: &Object, node: &Node, ptr: &mut String, out: &mut Vec<Finding>) {
                     "metadata" => {
                         for what in ["labels", "annotations"] {
                             if let Some(m) = e.value.get(what) {
-                                check_map(
-                                    obj,
-                                    m,
-                                    &format!("{ptr}/{what}"),
-                                    &what[..what.len() - 1],
-                                    out,
-                                );
+                                check_map(obj, m, &format!("{ptr}/{what}"), &what[..what.len() - 1], out);
                             }
                         }
                     }
@@ -69,20 +63,13 @@ fn check_map(obj: &Object, map: &Node, ptr: &str, what: &str, out: &mut Vec<Find
         }
         let key = e.key.scalar_text().unwrap_or_default();
         let text = e.value.scalar_text().unwrap_or_default();
-        let shown = if matches!(e.value.value, Value::Null) {
-            String::new()
-        } else {
-            text
-        };
+        let shown = if matches!(e.value.value, Value::Null) { String::new() } else { text };
         let mut f = obj.finding(
             "metadata-value-not-string",
             Severity::Error,
             &format!("{ptr}/{}", escape(&key)),
             Target::Value,
-            format!(
-                "{what} \"{key}\" has a {} value; Kubernetes requires a string",
-                e.value.type_name()
-            ),
+            format!("{what} \"{key}\" has a {} value; Kubernetes requires a string", e.value.type_name()),
         );
         f.help = Some(format!("quote it: {key}: \"{shown}\""));
         out.push(f);
@@ -94,9 +81,7 @@ fn serving(obj: &Object, ctx: &Context<'_>) -> bool {
     let Some(w) = obj.workload() else {
         return false;
     };
-    w.containers()
-        .any(|(_, c)| c.ports.as_ref().is_some_and(|p| !p.is_empty()))
-        || ctx.is_service_selected(obj)
+    w.containers().any(|(_, c)| c.ports.as_ref().is_some_and(|p| !p.is_empty())) || ctx.is_service_selected(obj)
 }
 
 pub struct PrometheusAnnotationsMissing;
@@ -110,9 +95,7 @@ impl Rule for PrometheusAnnotationsMissing {
             return Vec::new();
         }
         let policy = ctx.config.param(ID, "policy", PrometheusPolicy::Either);
-        let annotated = w
-            .template_annotations()
-            .contains_key("prometheus.io/scrape");
+        let annotated = w.template_annotations().contains_key("prometheus.io/scrape");
         let ok = match policy {
             PrometheusPolicy::Annotations => annotated,
             PrometheusPolicy::Operator => ctx.is_monitored(obj),
@@ -124,24 +107,13 @@ impl Rule for PrometheusAnnotationsMissing {
         let how = match policy {
             PrometheusPolicy::Annotations => "has no prometheus.io/scrape annotation",
             PrometheusPolicy::Operator => "is not selected by a ServiceMonitor or PodMonitor",
-            PrometheusPolicy::Either => {
-                "has no prometheus.io/scrape annotation and no ServiceMonitor or PodMonitor selects it"
-            }
+            PrometheusPolicy::Either => "has no prometheus.io/scrape annotation and no ServiceMonitor or PodMonitor selects it",
         };
-        let what = if w.kind == WorkloadKind::Pod {
-            obj.label()
-        } else {
-            format!("the pod template of {}", obj.label())
-        };
-        let mut f = obj.finding(
-            ID,
-            Severity::Warning,
-            &format!("{}/annotations", w.meta_ptr()),
-            Target::Key,
-            format!("{what} {how}"),
-        );
+        let what = if w.kind == WorkloadKind::Pod { obj.label() } else { format!("the pod template of {}", obj.label()) };
+        let mut f = obj.finding(ID, Severity::Warning, &format!("{}/annotations", w.meta_ptr()), Target::Key, format!("{what} {how}"));
         f.help = Some(
-            "add prometheus.io/scrape: \"true\" and prometheus.io/port to the pod template's annotations, or a ServiceMonitor/PodMonitor".into(),
+            "add prometheus.io/scrape: \"true\" and prometheus.io/port to the pod template's annotations, or a ServiceMonitor/PodMonitor"
+                .into(),
         );
         vec![f]
     }
@@ -188,11 +160,8 @@ impl Rule for PrometheusPortUndeclared {
         let Some(port) = w.template_annotations().get("prometheus.io/port") else {
             return Vec::new();
         };
-        let declared: Vec<i32> = w
-            .containers()
-            .chain(w.init_containers())
-            .flat_map(|(_, c)| c.ports.iter().flatten().map(|p| p.container_port))
-            .collect();
+        let declared: Vec<i32> =
+            w.containers().chain(w.init_containers()).flat_map(|(_, c)| c.ports.iter().flatten().map(|p| p.container_port)).collect();
         let at = format!("{}/annotations/prometheus.io~1port", w.meta_ptr());
         let message = match port.trim().parse::<i32>() {
             Err(_) => format!("prometheus.io/port is \"{port}\", not a port number"),
@@ -202,11 +171,7 @@ impl Rule for PrometheusPortUndeclared {
             }
             Ok(n) => format!(
                 "prometheus.io/port is {n} but the containers declare {}",
-                declared
-                    .iter()
-                    .map(i32::to_string)
-                    .collect::<Vec<_>>()
-                    .join(", ")
+                declared.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
             ),
         };
         let mut f = obj.finding(ID, Severity::Warning, &at, Target::Value, message);

@@ -25,16 +25,9 @@ impl Rule for LivenessProbeMissing {
                     Severity::Warning,
                     &format!("{ptr}/name"),
                     Target::Entry,
-                    format!(
-                        "container \"{}\" of {} has no livenessProbe",
-                        c.name,
-                        obj.label()
-                    ),
+                    format!("container \"{}\" of {} has no livenessProbe", c.name, obj.label()),
                 );
-                f.help = Some(
-                    "add a livenessProbe so the kubelet restarts the container when it hangs"
-                        .into(),
-                );
+                f.help = Some("add a livenessProbe so the kubelet restarts the container when it hangs".into());
                 f
             })
             .collect()
@@ -50,7 +43,9 @@ impl Rule for ReadinessProbeMissing {
             .filter(|(_, c)| c.readiness_probe.is_none())
             .map(|(ptr, c)| {
                 let (severity, why) = match service {
-                    Some(s) => (Severity::Error, format!("; Service/{} sends it traffic before it is ready", s.name.as_deref().unwrap_or("?"))),
+                    Some(s) => {
+                        (Severity::Error, format!("; Service/{} sends it traffic before it is ready", s.name.as_deref().unwrap_or("?")))
+                    }
                     None => (Severity::Warning, String::new()),
                 };
                 let mut f = obj.finding(
@@ -75,21 +70,14 @@ impl Rule for ProbesIdentical {
             let (Some(l), Some(r)) = (&c.liveness_probe, &c.readiness_probe) else {
                 continue;
             };
-            let (lf, rf) = (
-                l.failure_threshold.unwrap_or(3),
-                r.failure_threshold.unwrap_or(3),
-            );
+            let (lf, rf) = (l.failure_threshold.unwrap_or(3), r.failure_threshold.unwrap_or(3));
             if normalized(l) == normalized(r) && lf <= rf {
                 let mut f = obj.finding(
                     "probes-identical",
                     Severity::Warning,
                     &format!("{ptr}/livenessProbe"),
                     Target::Key,
-                    format!(
-                        "container \"{}\" of {} has identical liveness and readiness probes",
-                        c.name,
-                        obj.label()
-                    ),
+                    format!("container \"{}\" of {} has identical liveness and readiness probes", c.name, obj.label()),
                 );
                 f.help = Some(
                     "when the app is busy both fail together and the kubelet restarts pods that only needed a break from traffic; \
@@ -128,11 +116,7 @@ impl Rule for ProbePortUndeclared {
         let mut out = Vec::new();
         for (ptr, c) in w.containers().chain(w.init_containers()) {
             let ports = c.ports.as_deref().unwrap_or_default();
-            let probes = [
-                ("livenessProbe", &c.liveness_probe),
-                ("readinessProbe", &c.readiness_probe),
-                ("startupProbe", &c.startup_probe),
-            ];
+            let probes = [("livenessProbe", &c.liveness_probe), ("readinessProbe", &c.readiness_probe), ("startupProbe", &c.startup_probe)];
             for (pname, probe) in probes {
                 let Some(p) = probe else { continue };
                 let mut targets: Vec<(&str, IntOrString)> = Vec::new();
@@ -148,55 +132,37 @@ impl Rule for ProbePortUndeclared {
                 for (handler, port) in targets {
                     let at = format!("{ptr}/{pname}/{handler}/port");
                     // Probes connect over TCP: a UDP or SCTP port cannot answer them.
-                    let tcp = |p: &ContainerPort| {
-                        p.protocol.as_deref().is_none_or(|proto| proto == "TCP")
-                    };
+                    let tcp = |p: &ContainerPort| p.protocol.as_deref().is_none_or(|proto| proto == "TCP");
                     let (severity, message) = match &port {
-                        IntOrString::String(name) => {
-                            match ports
-                                .iter()
-                                .find(|p| p.name.as_deref() == Some(name.as_str()))
-                            {
-                                Some(p) if tcp(p) => continue,
-                                Some(p) => (
-                                    Severity::Error,
-                                    format!(
-                                        "{pname} of container \"{}\" uses port \"{name}\", which is declared as {}; probes connect over TCP",
-                                        c.name,
-                                        p.protocol.as_deref().unwrap_or_default()
-                                    ),
-                                ),
-                                None => (
-                                    Severity::Error,
-                                    format!(
-                                        "{pname} of container \"{}\" uses port \"{name}\", which the container does not declare; the probe can never succeed",
-                                        c.name
-                                    ),
-                                ),
-                            }
-                        }
-                        IntOrString::Int(n)
-                            if !ports.is_empty()
-                                && !ports.iter().any(|p| tcp(p) && p.container_port == *n) =>
-                        {
-                            (
-                                Severity::Warning,
+                        IntOrString::String(name) => match ports.iter().find(|p| p.name.as_deref() == Some(name.as_str())) {
+                            Some(p) if tcp(p) => continue,
+                            Some(p) => (
+                                Severity::Error,
                                 format!(
-                                    "{pname} of container \"{}\" uses port {n}, which is not among the container's TCP ports ({})",
+                                    "{pname} of container \"{}\" uses port \"{name}\", which is declared as {}; probes connect over TCP",
                                     c.name,
-                                    list_ports(ports)
+                                    p.protocol.as_deref().unwrap_or_default()
                                 ),
-                            )
-                        }
+                            ),
+                            None => (
+                                Severity::Error,
+                                format!(
+                                    "{pname} of container \"{}\" uses port \"{name}\", which the container does not declare; the probe can never succeed",
+                                    c.name
+                                ),
+                            ),
+                        },
+                        IntOrString::Int(n) if !ports.is_empty() && !ports.iter().any(|p| tcp(p) && p.container_port == *n) => (
+                            Severity::Warning,
+                            format!(
+                                "{pname} of container \"{}\" uses port {n}, which is not among the container's TCP ports ({})",
+                                c.name,
+                                list_ports(ports)
+                            ),
+                        ),
                         IntOrString::Int(_) => continue,
                     };
-                    let mut f = obj.finding(
-                        "probe-port-undeclared",
-                        severity,
-                        &at,
-                        Target::Value,
-                        message,
-                    );
+                    let mut f = obj.finding("probe-port-undeclared", severity, &at, Target::Value, message);
                     f.help = Some("declare the port under the container's ports (with a name) and probe it by that name".into());
                     out.push(f);
                 }
@@ -207,11 +173,7 @@ impl Rule for ProbePortUndeclared {
 }
 
 fn list_ports(ports: &[ContainerPort]) -> String {
-    ports
-        .iter()
-        .map(|p| p.container_port.to_string())
-        .collect::<Vec<_>>()
-        .join(", ")
+    ports.iter().map(|p| p.container_port.to_string()).collect::<Vec<_>>().join(", ")
 }
 
 pub struct SlowStartWithoutStartupProbe;
@@ -221,11 +183,7 @@ impl Rule for SlowStartWithoutStartupProbe {
         let min: i32 = ctx.config.param(ID, "min-initial-delay-seconds", 60);
         let mut out = Vec::new();
         for (ptr, c) in long_running_containers(obj) {
-            let Some(delay) = c
-                .liveness_probe
-                .as_ref()
-                .and_then(|l| l.initial_delay_seconds)
-            else {
+            let Some(delay) = c.liveness_probe.as_ref().and_then(|l| l.initial_delay_seconds) else {
                 continue;
             };
             if delay >= min && c.startup_probe.is_none() {

@@ -15,30 +15,21 @@ impl Rule for ResourcesMissing {
             let res = c.resources.as_ref();
             let has = |r: &str| {
                 res.is_some_and(|res| {
-                    res.requests.as_ref().is_some_and(|m| m.contains_key(r))
-                        || res.limits.as_ref().is_some_and(|m| m.contains_key(r))
+                    res.requests.as_ref().is_some_and(|m| m.contains_key(r)) || res.limits.as_ref().is_some_and(|m| m.contains_key(r))
                 })
             };
             let missing: Vec<&str> = ["cpu", "memory"].into_iter().filter(|r| !has(r)).collect();
             if missing.is_empty() {
                 continue;
             }
-            let (at, target) = if res.is_some() {
-                (format!("{ptr}/resources"), Target::Key)
-            } else {
-                (format!("{ptr}/name"), Target::Entry)
-            };
+            let (at, target) =
+                if res.is_some() { (format!("{ptr}/resources"), Target::Key) } else { (format!("{ptr}/name"), Target::Entry) };
             let mut f = obj.finding(
                 "resources-missing",
                 Severity::Warning,
                 &at,
                 target,
-                format!(
-                    "container \"{}\" of {} has no {} request",
-                    c.name,
-                    obj.label(),
-                    missing.join(" and ")
-                ),
+                format!("container \"{}\" of {} has no {} request", c.name, obj.label(), missing.join(" and ")),
             );
             f.help = Some("set resources.requests.cpu and resources.requests.memory to what the container needs at steady load".into());
             out.push(f);

@@ -50,13 +50,8 @@ pub fn prestop_sleep(h: &LifecycleHandler) -> Option<(i64, &'static str)> {
     }
     let cmd = h.exec.as_ref()?.command.as_ref()?.join(" ");
     static RE: OnceLock<regex::Regex> = OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(r"(?:^|[\s;&|(/])sleep\s+(\d+)(?:s\b|\b)").expect("valid regex")
-    });
-    re.captures_iter(&cmd)
-        .filter_map(|c| c[1].parse::<i64>().ok())
-        .max()
-        .map(|n| (n, "exec/command"))
+    let re = RE.get_or_init(|| regex::Regex::new(r"(?:^|[\s;&|(/])sleep\s+(\d+)(?:s\b|\b)").expect("valid regex"));
+    re.captures_iter(&cmd).filter_map(|c| c[1].parse::<i64>().ok()).max().map(|n| (n, "exec/command"))
 }
 
 pub struct TerminationGracePeriodTooShort;
@@ -75,11 +70,7 @@ impl Rule for TerminationGracePeriodTooShort {
             .filter_map(|(ptr, c)| {
                 let h = c.lifecycle.as_ref()?.pre_stop.as_ref()?;
                 let (secs, at) = prestop_sleep(h)?;
-                Some((
-                    secs,
-                    format!("{ptr}/lifecycle/preStop/{at}"),
-                    c.name.clone(),
-                ))
+                Some((secs, format!("{ptr}/lifecycle/preStop/{at}"), c.name.clone()))
             })
             .max_by_key(|(s, _, _)| *s);
         let Some((sleep, sleep_ptr, container)) = longest else {

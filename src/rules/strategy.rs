@@ -19,17 +19,11 @@ fn is_zero(n: Option<&Node>) -> bool {
 fn rolling_block(obj: &Object) -> Option<(&'static str, bool, bool)> {
     match obj.workload()?.kind {
         WorkloadKind::Deployment => {
-            let ty = obj
-                .root
-                .pointer("/spec/strategy/type")
-                .and_then(Node::as_str);
+            let ty = obj.root.pointer("/spec/strategy/type").and_then(Node::as_str);
             (ty != Some("Recreate")).then_some(("/spec/strategy/rollingUpdate", false, false))
         }
         WorkloadKind::DaemonSet => {
-            let ty = obj
-                .root
-                .pointer("/spec/updateStrategy/type")
-                .and_then(Node::as_str);
+            let ty = obj.root.pointer("/spec/updateStrategy/type").and_then(Node::as_str);
             // DaemonSet defaults: maxSurge 0, maxUnavailable 1.
             (ty != Some("OnDelete")).then_some(("/spec/updateStrategy/rollingUpdate", true, false))
         }
@@ -49,16 +43,8 @@ impl Rule for RollingUpdateBlocked {
         };
         let surge = block.get("maxSurge");
         let unavail = block.get("maxUnavailable");
-        let surge_zero = if surge.is_some() {
-            is_zero(surge)
-        } else {
-            surge_default_zero
-        };
-        let unavail_zero = if unavail.is_some() {
-            is_zero(unavail)
-        } else {
-            unavail_default_zero
-        };
+        let surge_zero = if surge.is_some() { is_zero(surge) } else { surge_default_zero };
+        let unavail_zero = if unavail.is_some() { is_zero(unavail) } else { unavail_default_zero };
         if !(surge_zero && unavail_zero) {
             return Vec::new();
         }
@@ -82,17 +68,13 @@ impl Rule for RecreateWithRollingParams {
         };
         let (block, forbidden_type) = match w.kind {
             WorkloadKind::Deployment => ("/spec/strategy", "Recreate"),
-            WorkloadKind::DaemonSet | WorkloadKind::StatefulSet => {
-                ("/spec/updateStrategy", "OnDelete")
-            }
+            WorkloadKind::DaemonSet | WorkloadKind::StatefulSet => ("/spec/updateStrategy", "OnDelete"),
             _ => return Vec::new(),
         };
         let Some(b) = obj.root.pointer(block) else {
             return Vec::new();
         };
-        if b.get("type").and_then(Node::as_str) != Some(forbidden_type)
-            || b.get("rollingUpdate").is_none()
-        {
+        if b.get("type").and_then(Node::as_str) != Some(forbidden_type) || b.get("rollingUpdate").is_none() {
             return Vec::new();
         }
         let mut f = obj.finding(
@@ -119,13 +101,7 @@ impl Rule for RollingUpdateDowntime {
             return Vec::new();
         }
         let replicas = i64::from(w.replicas.unwrap_or(1));
-        if replicas <= 0
-            || obj
-                .root
-                .pointer("/spec/strategy/type")
-                .and_then(Node::as_str)
-                == Some("Recreate")
-        {
+        if replicas <= 0 || obj.root.pointer("/spec/strategy/type").and_then(Node::as_str) == Some("Recreate") {
             return Vec::new();
         }
         let ptr = "/spec/strategy/rollingUpdate/maxUnavailable";
@@ -134,11 +110,7 @@ impl Rule for RollingUpdateDowntime {
         };
         let unavailable = match &node.value {
             Value::Int(n) => *n,
-            Value::Str(s) => match s
-                .trim()
-                .strip_suffix('%')
-                .and_then(|p| p.trim().parse::<i64>().ok())
-            {
+            Value::Str(s) => match s.trim().strip_suffix('%').and_then(|p| p.trim().parse::<i64>().ok()) {
                 Some(p) => replicas * p / 100,
                 None => return Vec::new(),
             },

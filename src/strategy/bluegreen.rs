@@ -1,0 +1,226 @@
+//! Blue/green: two tracks `<name>-blue` and `<name>-green`; the Service selects one slot;
+//! the new version goes to the idle track; promote switches the Service's slot.
+
+use super::{
+    Found, ImageSpec, Planner, R, Target, Workspace, derive_workload, err, identity_label, images_of, match_labels, template_labels,
+};
+use crate::edit::Yaml;
+use crate::manifest::tree::escape;
+use std::collections::BTreeMap;
+
+pub struct Options {
+    pub service: Option<String>,
+    pub images: Vec<ImageSpec>,
+    pub slot_label: String,
+}
+
+const SLOTS: [&str; 2] = ["blue", "green"];
+
+/// The application's Services: the one named, or those selecting any of its pods.
+fn services(ws: &Workspace, o: &Options, pods: &[BTreeMap<String, String>]) -> R<Vec<Found>> {
+    if let Some(name) = &o.service {
+        return match ws.find("Service", name)? {
+            Some(s) => Ok(vec![s]),
+            None => err(format!("service/{name} not found")),
+        };
+    }
+    let mut out: Vec<Found> = Vec::new();
+    for labels in pods {
+        for s in ws.services_selecting(labels) {
+            if !out.iter().any(|x| x.obj.name == s.obj.name) {
+                out.push(s);
+            }
+        }
+    }
+    Ok(out)
+}
+
+fn service_selector(s: &Found) -> BTreeMap<String, String> {
+    match &s.obj.typed {
+        crate::manifest::Typed::Service(spec) => spec.selector.clone().unwrap_or_default(),
+        _ => BTreeMap::new(),
+    }
+}
+
+/// Point a Service at one slot: its selector keeps its other keys, drops the
+/// original workload's selector keys and selects identity + slot.
+fn point(ws: &mut Workspace, svc: &str, drop: &[String], identity: &(String, String), slot_label: &str, slot: &str) -> R<()> {
+    // Add first, then remove, so a block selector stays a block.
+    ws.set("Service", svc, &format!("/spec/selector/{}", escape(&identity.0)), Yaml::str(&identity.1))?;
+    ws.set("Service", svc, &format!("/spec/selector/{}", escape(slot_label)), Yaml::str(slot))?;
+    for k in drop.iter().filter(|k| **k != identity.0 && *k != slot_label) {
+        ws.remove("Service", svc, &format!("/spec/selector/{}", escape(k)))?;
+    }
+    Ok(())
+}
+
+/// The identity label of existing tracks: their selector's key that is not the slot.
+fn track_identity(track: &Found, slot_label: &str) -> Option<(String, String)> {
+    match_labels(&track.obj).into_iter().find(|(k, _)| k != slot_label)
+}
+
+pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
+    let name = &target.name;
+    let base = ws.find("Deployment", name)?;
+    let tracks: Vec<Option<Found>> = SLOTS.iter().map(|s| ws.find("Deployment", &format!("{name}-{s}"))).collect::<R<_>>()?;
+    let Some(source) = base.clone().or_else(|| tracks.iter().flatten().next().cloned()) else {
+        return err(super::recreate::missing(&ws, target));
+    };
+    let mut p = Planner::new(ws, format!("Plan: Deployment/{name} to blue/green with slot label `{}` ({})", o.slot_label, source.file));
+
+    if let Some(base) = base {
+        // Migration: add both tracks, switch the Service, retire the original.
+        let s = match_labels(&base.obj);
+        let l = template_labels(&base.obj);
+        let identity = identity_label(&s, &l, name);
+        // The Services of the original pods, or of the tracks once they were switched.
+        let track_pods: Vec<BTreeMap<String, String>> = tracks.iter().flatten().map(|t| template_labels(&t.obj)).collect();
+        let svcs = services(&p.ws, o, &[vec![l.clone()], track_pods].concat())?;
+        if svcs.is_empty() {
+            return err(format!("no Service selects the pods of deployment/{name}; name the one to switch with --service"));
+        }
+        let replicas = base.obj.workload().and_then(|w| w.replicas).unwrap_or(1);
+        let new_images = if o.images.is_empty() { Vec::new() } else { o.images.clone() };
+        let keys: Vec<String> = s.keys().cloned().collect();
+        p.step(
+            format!(
+                "create Deployment/{name}-blue (the current images) and Deployment/{name}-green ({}), {replicas} replicas each; \
+                 their pods carry {}={} and {}=blue|green instead of {}, so Deployment/{name}'s selector cannot adopt them",
+                if new_images.is_empty() { "the current images".to_string() } else { describe(&new_images) },
+                identity.0,
+                identity.1,
+                o.slot_label,
+                keys.iter().map(|k| format!("{k}={}", s[k])).collect::<Vec<_>>().join(",")
+            ),
+            format!("both are available: kubectl rollout status deployment/{name}-blue and deployment/{name}-green"),
+            |ws| {
+                for (i, slot) in SLOTS.iter().enumerate() {
+                    let track = format!("{name}-{slot}");
+                    if ws.find("Deployment", &track)?.is_some() {
+                        continue;
+                    }
+                    let mut pod_labels: Vec<(String, Option<String>)> =
+                        keys.iter().map(|k| (k.clone(), Some(format!("{}-{slot}", s[k])))).collect();
+                    pod_labels.push((identity.0.clone(), Some(identity.1.clone())));
+                    pod_labels.push((o.slot_label.clone(), Some(slot.to_string())));
+                    let selector = vec![identity.clone(), (o.slot_label.clone(), slot.to_string())];
+                    let images = if i == 1 { new_images.clone() } else { Vec::new() };
+                    let text = derive_workload(ws, &base, &track, &selector, &pod_labels, None, &images)?;
+                    let after = if i == 0 { name.clone() } else { format!("{name}-blue") };
+                    ws.add_after("Deployment", &after, &text)?;
+                }
+                Ok(())
+            },
+        )?;
+        let names: Vec<String> = svcs.iter().filter_map(|s| s.obj.name.clone()).collect();
+        p.step(
+            format!("point Service/{} at slot blue ({}={}, {}=blue)", names.join(", Service/"), identity.0, identity.1, o.slot_label),
+            format!("the endpoints list only {name}-blue pods: kubectl get endpointslices -l kubernetes.io/service-name={}", names[0]),
+            |ws| {
+                for svc in &svcs {
+                    let sel = service_selector(svc);
+                    if sel.contains_key(&o.slot_label) {
+                        continue; // already pointed at a slot
+                    }
+                    point(ws, svc.obj.name.as_deref().unwrap_or_default(), &keys, &identity, &o.slot_label, "blue")?;
+                }
+                Ok(())
+            },
+        )?;
+        p.step(
+            format!("retire Deployment/{name}: no Service sends it traffic any more"),
+            format!("nothing; deploy new versions to the idle track with `kubectl strategy apply blue-green deployment/{name} --image …`"),
+            |ws| ws.remove_object("Deployment", name),
+        )?;
+        return Ok(p.plan);
+    }
+
+    // Migrated: deploy to the idle track.
+    let (active, idle) = active_slot(&p.ws, name, o, &tracks)?;
+    if o.images.is_empty() {
+        p.warn(format!(
+            "Deployment/{name} already runs as blue/green (the Service selects slot {active}); give --image to deploy to {name}-{idle}, \
+             or run `kubectl strategy promote deployment/{name}`"
+        ));
+        return Ok(p.plan);
+    }
+    let idle_name = format!("{name}-{idle}");
+    p.step(
+        format!("deploy {} to the idle track Deployment/{idle_name} (the Service keeps selecting slot {active})", describe(&o.images)),
+        format!("{idle_name} is available; then `kubectl strategy promote deployment/{name}` switches traffic to it"),
+        |ws| super::set_workload_images(ws, &idle_name, &o.images),
+    )?;
+    Ok(p.plan)
+}
+
+fn describe(images: &[ImageSpec]) -> String {
+    images
+        .iter()
+        .map(|i| match &i.container {
+            Some(c) => format!("{c}={}", i.image),
+            None => i.image.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Which slot the Services select, and the idle one.
+fn active_slot(ws: &Workspace, name: &str, o: &Options, tracks: &[Option<Found>]) -> R<(&'static str, &'static str)> {
+    let pods: Vec<BTreeMap<String, String>> = tracks.iter().flatten().map(|t| template_labels(&t.obj)).collect();
+    let svcs = services(ws, o, &pods)?;
+    let slots: Vec<String> = svcs.iter().filter_map(|s| service_selector(s).get(&o.slot_label).cloned()).collect();
+    match slots.first().map(String::as_str) {
+        Some("blue") => Ok(("blue", "green")),
+        Some("green") => Ok(("green", "blue")),
+        _ => err(format!(
+            "no Service selects a slot of deployment/{name}'s tracks ({name}-blue, {name}-green); run `kubectl strategy apply blue-green deployment/{name}` first"
+        )),
+    }
+}
+
+/// promote or rollback: switch the Services to the other slot.
+pub fn switch(ws: Workspace, target: &Target, o: &Options, promote: bool) -> R<super::Plan> {
+    let name = &target.name;
+    let tracks: Vec<Option<Found>> = SLOTS.iter().map(|s| ws.find("Deployment", &format!("{name}-{s}"))).collect::<R<_>>()?;
+    if tracks.iter().all(Option::is_none) {
+        return err(format!("nothing to {}: deployment/{name} has no blue/green tracks", if promote { "promote" } else { "roll back" }));
+    }
+    let (active, idle) = active_slot(&ws, name, o, &tracks)?;
+    let idle_track = tracks[SLOTS.iter().position(|s| *s == idle).expect("slot")].clone();
+    let active_track = tracks[SLOTS.iter().position(|s| *s == active).expect("slot")].clone();
+    let Some(idle_track) = idle_track else {
+        return err(format!("nothing to promote: Deployment/{name}-{idle} does not exist"));
+    };
+    if promote {
+        let same = active_track.as_ref().is_some_and(|a| {
+            let x: Vec<String> = images_of(&a.obj).into_iter().map(|i| i.image).collect();
+            let y: Vec<String> = images_of(&idle_track.obj).into_iter().map(|i| i.image).collect();
+            x == y
+        });
+        if same {
+            return err(format!(
+                "nothing to promote: {name}-{idle} runs the same images as {name}-{active}; deploy first with \
+                 `kubectl strategy apply blue-green deployment/{name} --image …`"
+            ));
+        }
+    }
+    let identity =
+        track_identity(&idle_track, &o.slot_label).ok_or_else(|| super::PlanError("the tracks have no identity label".into()))?;
+    let pods: Vec<BTreeMap<String, String>> = tracks.iter().flatten().map(|t| template_labels(&t.obj)).collect();
+    let svcs = services(&ws, o, &pods)?;
+    let verb = if promote { "promote" } else { "roll back" };
+    let mut p = Planner::new(ws, format!("Plan: {verb} Deployment/{name} from slot {active} to slot {idle}"));
+    let names: Vec<String> = svcs.iter().filter_map(|s| s.obj.name.clone()).collect();
+    p.step(
+        format!("point Service/{} at slot {idle} ({name}-{idle}); {name}-{active} keeps running for a rollback", names.join(", Service/")),
+        format!("the endpoints list only {name}-{idle} pods; `kubectl strategy rollback deployment/{name}` switches back"),
+        |ws| {
+            for svc in &svcs {
+                let svc_name = svc.obj.name.as_deref().unwrap_or_default();
+                point(ws, svc_name, &[], &identity, &o.slot_label, idle)?;
+            }
+            Ok(())
+        },
+    )?;
+    Ok(p.plan)
+}

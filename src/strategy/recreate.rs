@@ -1,0 +1,38 @@
+//! Recreate: stop every old pod, then start the new ones (downtime, but never two versions at once).
+
+use super::{Planner, R, Target, Workspace, err};
+use crate::edit::Yaml;
+
+pub fn plan(ws: Workspace, target: &Target) -> R<super::Plan> {
+    let Some(d) = ws.find("Deployment", &target.name)? else {
+        return err(missing(&ws, target));
+    };
+    let mut p = Planner::new(ws, format!("Plan: Deployment/{} to Recreate ({})", target.name, d.file));
+    p.step(
+        format!(
+            "set spec.strategy of Deployment/{} to {{type: Recreate}}: the next rollout stops all pods before starting new ones",
+            target.name
+        ),
+        "the next image change (expect downtime while the new pods start)",
+        |ws| {
+            ws.set("Deployment", &target.name, "/spec/strategy/type", Yaml::str("Recreate"))?;
+            ws.remove("Deployment", &target.name, "/spec/strategy/rollingUpdate")
+        },
+    )?;
+    Ok(p.plan)
+}
+
+/// "not found" with the Deployments that do exist.
+pub fn missing(ws: &Workspace, target: &Target) -> String {
+    let candidates: Vec<String> = ws
+        .objects()
+        .into_iter()
+        .filter(|f| f.obj.kind == "Deployment")
+        .map(|f| format!("  deployment/{} ({})", f.obj.name.as_deref().unwrap_or("?"), f.file))
+        .collect();
+    if candidates.is_empty() {
+        format!("deployment/{} not found: there are no Deployments in the given paths", target.name)
+    } else {
+        format!("deployment/{} not found; Deployments in the given paths:\n{}", target.name, candidates.join("\n"))
+    }
+}
