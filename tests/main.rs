@@ -6,6 +6,7 @@ mod corpus;
 mod meta;
 mod peers;
 mod rules;
+mod strategies;
 
 use kubectl_strategy::config::Config;
 use kubectl_strategy::lint::{self, Report};

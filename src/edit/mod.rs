@@ -331,11 +331,21 @@ impl Editor {
     }
 
     /// Remove document `doc` (with its `---` line).
+    ///
+    /// Comment lines before the document's first key stay (they often
+    /// describe the file): only the `---` line and the object go.
     pub fn remove_doc(&mut self, doc: usize) -> R<()> {
         let (d, _) = self.doc(doc)?;
+        let chunk = &self.body()[d.bytes.clone()];
+        let keep: String = chunk
+            .lines()
+            .skip_while(|l| l.trim().starts_with("---"))
+            .take_while(|l| l.trim().is_empty() || l.trim().starts_with('#'))
+            .filter(|l| l.trim().starts_with('#'))
+            .map(|l| format!("{l}{}", self.nl))
+            .collect();
         let range = self.bom + d.bytes.start..self.bom + d.bytes.end;
-        self.splice(range, "");
-        // A file that started with this document may now start with `---`: fine.
+        self.splice(range, &keep);
         Ok(())
     }
 }
@@ -408,7 +418,10 @@ mod tests {
         assert_eq!(e.text, "a: 1\n---\nc: 3\n---\nb: 2\n");
         e.remove_doc(0).unwrap();
         assert_eq!(e.text, "---\nc: 3\n---\nb: 2\n");
-        assert_eq!(e.doc_text(1).unwrap(), "b: 2\n");
+        let mut e = Editor::new("x", "# file header\na: 1\n---\nb: 2\n");
+        e.remove_doc(0).unwrap();
+        assert_eq!(e.text, "# file header\n---\nb: 2\n");
+        assert_eq!(e.doc_text(0).unwrap(), "b: 2\n");
     }
 
     #[test]

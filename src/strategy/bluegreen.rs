@@ -1,9 +1,7 @@
 //! Blue/green: two tracks `<name>-blue` and `<name>-green`; the Service selects one slot;
 //! the new version goes to the idle track; promote switches the Service's slot.
 
-use super::{
-    Found, ImageSpec, Planner, R, Target, Workspace, derive_workload, err, identity_label, images_of, match_labels, template_labels,
-};
+use super::{Found, ImageSpec, Planner, R, Target, Workspace, derive_workload, err, identity_label, match_labels, template_labels};
 use crate::edit::Yaml;
 use crate::manifest::tree::escape;
 use std::collections::BTreeMap;
@@ -105,7 +103,12 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
                     pod_labels.push((o.slot_label.clone(), Some(slot.to_string())));
                     let selector = vec![identity.clone(), (o.slot_label.clone(), slot.to_string())];
                     let images = if i == 1 { new_images.clone() } else { Vec::new() };
-                    let text = derive_workload(ws, &base, &track, &selector, &pod_labels, None, &images)?;
+                    let mut text = derive_workload(ws, &base, &track, &selector, &pod_labels, None, &images)?;
+                    if !images.is_empty() {
+                        let mut e = crate::edit::Editor::new(&track, text);
+                        e.set(0, &annotation_ptr(PENDING), &Yaml::str("true"))?;
+                        text = e.text;
+                    }
                     let after = if i == 0 { name.clone() } else { format!("{name}-blue") };
                     ws.add_after("Deployment", &after, &text)?;
                 }
@@ -148,7 +151,10 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
     p.step(
         format!("deploy {} to the idle track Deployment/{idle_name} (the Service keeps selecting slot {active})", describe(&o.images)),
         format!("{idle_name} is available; then `kubectl strategy promote deployment/{name}` switches traffic to it"),
-        |ws| super::set_workload_images(ws, &idle_name, &o.images),
+        |ws| {
+            super::set_workload_images(ws, &idle_name, &o.images)?;
+            mark_pending(ws, &idle_name)
+        },
     )?;
     Ok(p.plan)
 }
@@ -178,49 +184,78 @@ fn active_slot(ws: &Workspace, name: &str, o: &Options, tracks: &[Option<Found>]
     }
 }
 
-/// promote or rollback: switch the Services to the other slot.
+/// On a track: it runs a version waiting for `promote`.
+pub const PENDING: &str = "kubectl-strategy.io/promote-pending";
+/// On a track: it served before the last promote; `rollback` returns to it.
+pub const PREVIOUS: &str = "kubectl-strategy.io/rollback-target";
+
+fn has_annotation(f: &Found, key: &str) -> bool {
+    f.obj.meta.annotations.as_ref().is_some_and(|a| a.contains_key(key))
+}
+
+fn annotation_ptr(key: &str) -> String {
+    format!("/metadata/annotations/{}", escape(key))
+}
+
+/// Mark a track as holding a version to promote.
+pub fn mark_pending(ws: &mut Workspace, track: &str) -> R<()> {
+    ws.set("Deployment", track, &annotation_ptr(PENDING), Yaml::str("true"))
+}
+
+/// promote: switch the Services to the idle track that holds a new version.
+/// rollback: switch back to the track that served before the last promote.
 pub fn switch(ws: Workspace, target: &Target, o: &Options, promote: bool) -> R<super::Plan> {
     let name = &target.name;
+    let verb = if promote { "promote" } else { "roll back" };
     let tracks: Vec<Option<Found>> = SLOTS.iter().map(|s| ws.find("Deployment", &format!("{name}-{s}"))).collect::<R<_>>()?;
     if tracks.iter().all(Option::is_none) {
-        return err(format!("nothing to {}: deployment/{name} has no blue/green tracks", if promote { "promote" } else { "roll back" }));
+        return err(format!("nothing to {verb}: deployment/{name} has no blue/green tracks"));
     }
     let (active, idle) = active_slot(&ws, name, o, &tracks)?;
     let idle_track = tracks[SLOTS.iter().position(|s| *s == idle).expect("slot")].clone();
-    let active_track = tracks[SLOTS.iter().position(|s| *s == active).expect("slot")].clone();
-    let Some(idle_track) = idle_track else {
-        return err(format!("nothing to promote: Deployment/{name}-{idle} does not exist"));
-    };
-    if promote {
-        let same = active_track.as_ref().is_some_and(|a| {
-            let x: Vec<String> = images_of(&a.obj).into_iter().map(|i| i.image).collect();
-            let y: Vec<String> = images_of(&idle_track.obj).into_iter().map(|i| i.image).collect();
-            x == y
-        });
-        if same {
-            return err(format!(
-                "nothing to promote: {name}-{idle} runs the same images as {name}-{active}; deploy first with \
+    let marker = if promote { PENDING } else { PREVIOUS };
+    let Some(idle_track) = idle_track.filter(|t| has_annotation(t, marker)) else {
+        return err(if promote {
+            format!(
+                "nothing to promote: {name}-{idle} (the idle track) holds no new version; deploy one with \
                  `kubectl strategy apply blue-green deployment/{name} --image …`"
-            ));
-        }
-    }
+            )
+        } else {
+            format!("nothing to roll back: no promote of deployment/{name} to undo (the Services select {name}-{active})")
+        });
+    };
     let identity =
         track_identity(&idle_track, &o.slot_label).ok_or_else(|| super::PlanError("the tracks have no identity label".into()))?;
     let pods: Vec<BTreeMap<String, String>> = tracks.iter().flatten().map(|t| template_labels(&t.obj)).collect();
     let svcs = services(&ws, o, &pods)?;
-    let verb = if promote { "promote" } else { "roll back" };
     let mut p = Planner::new(ws, format!("Plan: {verb} Deployment/{name} from slot {active} to slot {idle}"));
     let names: Vec<String> = svcs.iter().filter_map(|s| s.obj.name.clone()).collect();
-    p.step(
-        format!("point Service/{} at slot {idle} ({name}-{idle}); {name}-{active} keeps running for a rollback", names.join(", Service/")),
-        format!("the endpoints list only {name}-{idle} pods; `kubectl strategy rollback deployment/{name}` switches back"),
-        |ws| {
-            for svc in &svcs {
-                let svc_name = svc.obj.name.as_deref().unwrap_or_default();
-                point(ws, svc_name, &[], &identity, &o.slot_label, idle)?;
-            }
-            Ok(())
-        },
-    )?;
+    let (title, wait) = if promote {
+        (
+            format!(
+                "point Service/{} at slot {idle} ({name}-{idle}); {name}-{active} keeps running as the rollback target",
+                names.join(", Service/")
+            ),
+            format!("the endpoints list only {name}-{idle} pods; `kubectl strategy rollback deployment/{name}` switches back"),
+        )
+    } else {
+        (
+            format!("point Service/{} back at slot {idle} ({name}-{idle})", names.join(", Service/")),
+            format!("the endpoints list only {name}-{idle} pods; `kubectl strategy promote deployment/{name}` switches forward again"),
+        )
+    };
+    let (idle_name, active_name) = (format!("{name}-{idle}"), format!("{name}-{active}"));
+    p.step(title, wait, |ws| {
+        for svc in &svcs {
+            let svc_name = svc.obj.name.as_deref().unwrap_or_default();
+            point(ws, svc_name, &[], &identity, &o.slot_label, idle)?;
+        }
+        ws.remove("Deployment", &idle_name, &annotation_ptr(marker))?;
+        if ws.find("Deployment", &active_name)?.is_some() {
+            let other = if promote { PREVIOUS } else { PENDING };
+            ws.set("Deployment", &active_name, &annotation_ptr(other), Yaml::str("true"))?;
+        }
+        Ok(())
+    })?;
     Ok(p.plan)
 }

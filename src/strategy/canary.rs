@@ -119,12 +119,10 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
     let stable_labels = template_labels(&app.stable.obj);
     let needs_identity = stable_labels.get(&ik) != Some(&iv);
     let needs_track = weighted && stable_labels.get(&o.track_label).map(String::as_str) != Some("stable");
-    if needs_identity || needs_track {
-        let mut what = Vec::new();
-        if needs_identity {
-            what.push(format!("{ik}={iv}"));
-        }
-        if needs_track {
+    // Always listed (done when the labels are there), so step numbers stay put between runs.
+    {
+        let mut what = vec![format!("{ik}={iv}")];
+        if weighted {
             what.push(format!("{}=stable", o.track_label));
         }
         p.step(
@@ -134,7 +132,9 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
             ),
             format!("kubectl rollout status deployment/{name}"),
             |ws| {
-                ws.set("Deployment", &name, &format!("/spec/template/metadata/labels/{}", escape(&ik)), Yaml::str(&iv))?;
+                if needs_identity {
+                    ws.set("Deployment", &name, &format!("/spec/template/metadata/labels/{}", escape(&ik)), Yaml::str(&iv))?;
+                }
                 if needs_track {
                     ws.set(
                         "Deployment",

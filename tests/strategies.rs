@@ -1,0 +1,509 @@
+//! Strategies: plans and diffs on the talk's example (snapshots, also in the
+//! README), idempotency, comments, refused inputs, and the invariants of
+//! DESIGN.md §6 over generated manifests.
+
+use crate::bin;
+use kubectl_strategy::config::Config;
+use kubectl_strategy::input::SourceFile;
+use kubectl_strategy::manifest::workload::{map_selects, selector_matches};
+use kubectl_strategy::manifest::{self, Object, Typed};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+const TALK: &str = "testdata/strategies/talk/api-status.yaml";
+
+/// A scratch copy of manifests; commands run inside it with relative paths.
+struct Scratch(tempfile::TempDir);
+
+impl Scratch {
+    fn new(files: &[(&str, &str)]) -> Scratch {
+        let d = tempfile::tempdir().unwrap();
+        for (n, t) in files {
+            let p = d.path().join(n);
+            std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+            std::fs::write(p, t).unwrap();
+        }
+        Scratch(d)
+    }
+
+    fn talk() -> Scratch {
+        Scratch::new(&[("api-status.yaml", &std::fs::read_to_string(TALK).unwrap())])
+    }
+
+    fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let out = bin().current_dir(self.0.path()).args(args).output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn ok(&self, args: &[&str]) -> String {
+        let (code, out, err) = self.run(args);
+        assert!(code == 0 || code == 1, "{args:?} exited {code}: {err}");
+        out
+    }
+
+    fn read(&self, name: &str) -> String {
+        std::fs::read_to_string(self.0.path().join(name)).unwrap()
+    }
+
+    fn texts(&self) -> BTreeMap<String, String> {
+        let mut out = BTreeMap::new();
+        for e in walk(self.0.path()) {
+            let name = e.strip_prefix(self.0.path()).unwrap().display().to_string();
+            out.insert(name, std::fs::read_to_string(&e).unwrap());
+        }
+        out
+    }
+
+    /// Perform every pending step (re-running each must be a no-op), checking
+    /// the invariants after each one.
+    fn drive(&self, args: &[&str]) -> usize {
+        let mut steps = 0;
+        loop {
+            let before = self.texts();
+            let mut a = args.to_vec();
+            a.extend(["--exit-code"]);
+            let (code, _, err) = self.run(&a);
+            // promote/rollback refuse (exit 2) once there is nothing left to do
+            let finished = code == 2 && steps > 0 && (err.contains("nothing to promote") || err.contains("nothing to roll back"));
+            assert!(code == 0 || code == 1 || finished, "{args:?}: {err}");
+            if code == 0 || finished {
+                return steps;
+            }
+            let mut w = args.to_vec();
+            w.push("--write");
+            let (code, _, err) = self.run(&w);
+            assert_eq!(code, 0, "{args:?} --write: {err}");
+            steps += 1;
+            assert!(steps < 10, "{args:?} does not converge");
+            check_invariants(&before, &self.texts());
+        }
+    }
+}
+
+fn walk(dir: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else if p.extension().is_some_and(|x| x == "yaml") {
+            out.push(p);
+        }
+    }
+    out.sort();
+    out
+}
+
+fn objects(texts: &BTreeMap<String, String>) -> Vec<Object> {
+    texts.iter().enumerate().flat_map(|(i, (n, t))| manifest::load(i, &SourceFile::new(n.clone(), t.clone())).objects).collect()
+}
+
+fn comments(t: &str) -> Vec<String> {
+    t.lines().map(str::trim).filter(|l| l.starts_with('#')).map(str::to_string).collect()
+}
+
+/// DESIGN.md §6 invariants between two states of the files.
+fn check_invariants(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) {
+    let old = objects(before);
+    let new = objects(after);
+    let key = |o: &Object| (o.kind.clone(), o.name.clone(), o.namespace.clone());
+    // 1. no spec.selector of an existing workload changes
+    for o in &new {
+        if let (Some(w), Some(prev)) = (o.workload(), old.iter().find(|p| key(p) == key(o))) {
+            assert_eq!(w.selector, prev.workload().and_then(|p| p.selector.clone()), "selector of {} changed", o.label());
+        }
+    }
+    // 2. workload selectors stay disjoint
+    let workloads: Vec<&Object> = new.iter().filter(|o| o.workload().is_some_and(|w| w.selector.is_some())).collect();
+    for a in &workloads {
+        for b in &workloads {
+            if std::ptr::eq(*a, *b) || a.namespace != b.namespace {
+                continue;
+            }
+            let sel = a.workload().unwrap().selector.as_ref().unwrap();
+            assert!(!selector_matches(sel, b.workload().unwrap().template_labels()), "{} selects the pods of {}", a.label(), b.label());
+        }
+    }
+    // 3. every Service that selected pods before selects pods of some workload now
+    for s in new.iter().filter(|o| o.kind == "Service") {
+        let Typed::Service(spec) = &s.typed else { continue };
+        let Some(sel) = spec.selector.as_ref().filter(|m| !m.is_empty()) else { continue };
+        let selected_before = old.iter().find(|p| key(p) == key(s)).is_some_and(|p| match &p.typed {
+            Typed::Service(ps) => {
+                old.iter().filter_map(|o| o.workload()).any(|w| map_selects(ps.selector.as_ref().unwrap(), w.template_labels()))
+            }
+            _ => false,
+        });
+        if selected_before {
+            let pods: i32 = new
+                .iter()
+                .filter_map(|o| o.workload().map(|w| (w, w.replicas.unwrap_or(1))))
+                .filter(|(w, _)| map_selects(sel, w.template_labels()))
+                .map(|(_, r)| r)
+                .sum();
+            assert!(pods > 0, "Service/{} selects no pods after the step", s.name.as_deref().unwrap_or("?"));
+        }
+    }
+    // 4. comments survive, the result parses and adds no lint error
+    for (name, text) in before {
+        if let Some(t) = after.get(name) {
+            for c in comments(text) {
+                assert!(comments(t).contains(&c), "{name}: comment `{c}` was lost");
+            }
+        }
+    }
+    let lint = |texts: &BTreeMap<String, String>| {
+        let files = texts.iter().map(|(n, t)| SourceFile::new(n.clone(), t.clone())).collect();
+        kubectl_strategy::lint::lint_sources(files, &Config::default())
+    };
+    let errors = |r: &kubectl_strategy::lint::Report| -> Vec<String> {
+        r.findings
+            .iter()
+            .filter(|f| f.severity == kubectl_strategy::finding::Severity::Error)
+            .map(|f| format!("{} {}", f.rule, f.path))
+            .collect()
+    };
+    let (e0, e1) = (errors(&lint(before)), errors(&lint(after)));
+    for e in &e1 {
+        assert!(e0.contains(e), "new lint error: {e}");
+    }
+    let after_report = lint(after);
+    assert!(!after_report.findings.iter().any(|f| f.rule == "workload-selectors-overlap"), "overlap after the step");
+}
+
+/// Output for the README and snapshots: the command, then what it printed.
+fn transcript(s: &Scratch, args: &[&str]) -> String {
+    format!("$ kubectl strategy {}\n{}", args.join(" "), s.ok(args))
+}
+
+fn talk_transcripts() -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let s = Scratch::talk();
+    out.push(("recreate", transcript(&s, &["apply", "recreate", "deployment/api-status", "api-status.yaml"])));
+    out.push((
+        "rolling",
+        transcript(&s, &["apply", "rolling", "deployment/api-status", "api-status.yaml", "--max-surge", "2", "--max-unavailable", "0"]),
+    ));
+    let bg = Scratch::talk();
+    let args = ["apply", "blue-green", "deploy/api-status", "api-status.yaml", "--image", "ghcr.io/example/api-status:1.1.0"];
+    let mut text = String::new();
+    for step in ["1", "2", "3"] {
+        let mut a = args.to_vec();
+        a.extend(["--step", step]);
+        text.push_str(&transcript(&bg, &a));
+        text.push('\n');
+        a.push("--write");
+        bg.ok(&a);
+    }
+    text.push_str(&transcript(&bg, &["promote", "deploy/api-status", "api-status.yaml"]));
+    bg.ok(&["promote", "deploy/api-status", "api-status.yaml", "--write"]);
+    text.push('\n');
+    text.push_str(&transcript(&bg, &["rollback", "deploy/api-status", "api-status.yaml"]));
+    out.push(("blue-green", text));
+    let c = Scratch::talk();
+    let args =
+        ["apply", "canary", "deploy/api-status", "api-status.yaml", "--image", "ghcr.io/example/api-status:1.1.0", "--steps", "25,50"];
+    let mut text = String::new();
+    for _ in 0..3 {
+        text.push_str(&transcript(&c, &args));
+        text.push('\n');
+        let mut a = args.to_vec();
+        a.push("--write");
+        c.ok(&a);
+    }
+    for _ in 0..2 {
+        text.push_str(&transcript(&c, &["promote", "deploy/api-status", "api-status.yaml"]));
+        text.push('\n');
+        c.ok(&["promote", "deploy/api-status", "api-status.yaml", "--write"]);
+    }
+    out.push(("canary", text));
+    out
+}
+
+#[test]
+fn plans_and_diffs_on_the_talks_example() {
+    let mut settings = insta::Settings::clone_current();
+    settings.set_prepend_module_to_snapshot(false);
+    settings.set_snapshot_path("snapshots/strategies");
+    let transcripts = talk_transcripts();
+    settings.bind(|| {
+        for (name, text) in &transcripts {
+            insta::assert_snapshot!(*name, text);
+        }
+    });
+    // The README shows the same transcripts.
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    let mut stale = Vec::new();
+    for (name, text) in &transcripts {
+        let block = format!("<!-- strategy:{name} -->\n```diff\n{text}```\n<!-- /strategy:{name} -->");
+        if !readme.contains(&block) {
+            stale.push((name, block));
+        }
+    }
+    if !stale.is_empty() && std::env::var_os("UPDATE_README").is_some() {
+        let mut r = readme.clone();
+        for (name, block) in &stale {
+            let start = r.find(&format!("<!-- strategy:{name} -->")).expect("README marker");
+            let end_marker = format!("<!-- /strategy:{name} -->");
+            let end = r.find(&end_marker).expect("README end marker") + end_marker.len();
+            r.replace_range(start..end, block);
+        }
+        std::fs::write("README.md", r).unwrap();
+        return;
+    }
+    assert!(
+        stale.is_empty(),
+        "README strategy sections are stale ({:?}); run UPDATE_README=1 cargo test",
+        stale.iter().map(|s| s.0).collect::<Vec<_>>()
+    );
+}
+
+#[test]
+fn talk_example_flows_keep_the_invariants_and_converge() {
+    let s = Scratch::talk();
+    assert_eq!(s.drive(&["apply", "recreate", "deploy/api-status"]), 1);
+    assert!(s.read("api-status.yaml").contains("  strategy:\n    type: Recreate\n  template:"));
+    assert_eq!(s.drive(&["apply", "rolling", "deploy/api-status", "--max-surge", "2", "--max-unavailable", "0"]), 1);
+    assert!(s.read("api-status.yaml").contains("      maxSurge: 2\n      maxUnavailable: 0\n"));
+
+    let bg = Scratch::talk();
+    assert_eq!(bg.drive(&["apply", "blue-green", "deploy/api-status", "--image", "api=ghcr.io/example/api-status:1.1.0"]), 3);
+    assert_eq!(bg.drive(&["promote", "deploy/api-status"]), 1);
+    assert!(bg.read("api-status.yaml").contains("slot: green"));
+    let (code, _, err) = bg.run(&["promote", "deploy/api-status"]);
+    assert_eq!(code, 2, "a second promote has nothing to promote: {err}");
+    assert_eq!(bg.drive(&["rollback", "deploy/api-status"]), 1);
+    assert!(bg.read("api-status.yaml").contains("slot: blue}") || bg.read("api-status.yaml").contains("slot: blue\n"));
+    let (code, _, _) = bg.run(&["rollback", "deploy/api-status"]);
+    assert_eq!(code, 2, "nothing left to roll back");
+    // deploy a new version to the idle track, then promote it
+    assert_eq!(bg.drive(&["apply", "blue-green", "deploy/api-status", "--image", "ghcr.io/example/api-status:1.2.0"]), 1);
+    assert_eq!(bg.drive(&["promote", "deploy/api-status"]), 1);
+
+    let c = Scratch::talk();
+    assert_eq!(c.drive(&["apply", "canary", "deploy/api-status", "--image", "ghcr.io/example/api-status:1.1.0", "--weight", "25"]), 2);
+    let replicas =
+        |s: &Scratch| -> Vec<i32> { objects(&s.texts()).iter().filter_map(|o| o.workload().map(|w| w.replicas.unwrap_or(1))).collect() };
+    assert_eq!(replicas(&c), vec![3, 1], "the talk: 3 stable + 1 canary");
+    assert_eq!(c.drive(&["apply", "canary", "deploy/api-status", "--weight", "50"]), 1);
+    assert_eq!(replicas(&c), vec![2, 2], "then 2 + 2");
+    assert_eq!(c.drive(&["promote", "deploy/api-status"]), 2);
+    assert_eq!(replicas(&c), vec![4]);
+    assert!(c.read("api-status.yaml").contains("image: ghcr.io/example/api-status:1.1.0"));
+    assert!(!c.read("api-status.yaml").contains("api-status-canary"));
+
+    let a = Scratch::talk();
+    a.drive(&["apply", "canary", "deploy/api-status", "--image", "ghcr.io/example/api-status:1.1.0", "--weight", "50"]);
+    assert_eq!(a.drive(&["rollback", "deploy/api-status"]), 2);
+    assert_eq!(replicas(&a), vec![4]);
+    assert!(a.read("api-status.yaml").contains("image: ghcr.io/example/api-status:1.0.0"));
+}
+
+#[test]
+fn weighted_canaries_emit_exact_routes() {
+    let cases: [(&str, &[&str], &str); 5] = [
+        ("gateway-api", &["--gateway", "public/infra"], "kind: HTTPRoute"),
+        ("istio", &[], "kind: VirtualService"),
+        ("traefik", &[], "kind: TraefikService"),
+        ("smi", &[], "kind: TrafficSplit"),
+        ("nginx", &[], "nginx.ingress.kubernetes.io/canary-weight: \"25\""),
+    ];
+    let ingress = "---\napiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: api-status\nspec:\n  rules:\n    - host: api.example.com\n      http:\n        paths:\n          - path: /\n            pathType: Prefix\n            backend:\n              service:\n                name: api-status\n                port:\n                  number: 80\n";
+    for (mode, extra, expect) in cases {
+        let text = format!("{}{ingress}", std::fs::read_to_string(TALK).unwrap());
+        let s = Scratch::new(&[("api-status.yaml", &text)]);
+        let mut args = vec![
+            "apply",
+            "canary",
+            "deploy/api-status",
+            "--image",
+            "ghcr.io/example/api-status:1.1.0",
+            "--traffic",
+            mode,
+            "--steps",
+            "25,50",
+        ];
+        args.extend_from_slice(extra);
+        let (_, _, err) = s.run(&args);
+        if matches!(mode, "nginx" | "smi") {
+            assert!(err.contains("warning:"), "{mode}: retired upstream must warn: {err}");
+        }
+        s.drive(&args);
+        let t = s.read("api-status.yaml");
+        assert!(t.contains("api-status-stable") && t.contains("api-status-canary"), "{mode}: {t}");
+        assert!(t.contains(if mode == "nginx" { "nginx.ingress.kubernetes.io/canary-weight: \"50\"" } else { expect }), "{mode}: {t}");
+        if mode != "nginx" {
+            assert!(t.contains("weight: 50"), "{mode}: {t}");
+        }
+        s.drive(&["promote", "deploy/api-status"]);
+        let t = s.read("api-status.yaml");
+        assert!(!t.contains("api-status-canary") && !t.contains("api-status-stable"), "{mode}: routes removed on promote: {t}");
+        assert!(t.contains("kind: Ingress\nmetadata:\n  name: api-status\n"), "{mode}: the user's Ingress stays");
+    }
+}
+
+#[test]
+fn refused_inputs_exit_2_and_change_nothing() {
+    let s = Scratch::talk();
+    let before = s.texts();
+    let cases: [(&[&str], &str); 9] = [
+        (&["apply", "rolling", "deploy/api-status", "--max-surge", "0", "--max-unavailable", "0", "--write"], "cannot both be 0"),
+        (&["apply", "canary", "deploy/api-status", "--image", "x:1", "--weight", "0", "--write"], "out of range"),
+        (&["apply", "canary", "deploy/api-status", "--image", "x:1", "--weight", "101", "--write"], "out of range"),
+        (&["apply", "canary", "deploy/api-status", "--image", "nope=x:1", "--write"], "has no container `nope`"),
+        (&["apply", "blue-green", "deploy/api-status", "--image", "nope=x:1", "--write"], "has no container `nope`"),
+        (&["apply", "canary", "deploy/api-status", "--write"], "needs a new version"),
+        (&["promote", "deploy/api-status", "--write"], "nothing to promote"),
+        (&["apply", "recreate", "deploy/nope", "--write"], "deployment/api-status (api-status.yaml)"),
+        (&["apply", "recreate", "statefulset/api-status"], "unsupported target kind"),
+    ];
+    for (args, expect) in cases {
+        let (code, _, err) = s.run(args);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains(expect), "{args:?}: {err}");
+        assert_eq!(s.texts(), before, "{args:?} changed files");
+    }
+}
+
+#[test]
+fn ambiguous_targets_list_candidates() {
+    let text = std::fs::read_to_string(TALK).unwrap();
+    let s = Scratch::new(&[
+        ("a/x.yaml", &text.replace("name: api-status\n  labels", "name: api-status\n  namespace: a\n  labels")),
+        ("b/x.yaml", &text),
+    ]);
+    let (code, _, err) = s.run(&["apply", "recreate", "deploy/api-status"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("ambiguous") && err.contains("a/x.yaml") && err.contains("b/x.yaml"), "{err}");
+    let (code, out, err) = s.run(&["apply", "recreate", "deploy/api-status", "-n", "a"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("a/x.yaml"));
+}
+
+#[test]
+fn output_objects_and_exit_code() {
+    let s = Scratch::talk();
+    let (code, out, _) = s.run(&["apply", "blue-green", "deploy/api-status", "-o", "json"]);
+    assert_eq!(code, 0);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let names: Vec<&str> = v.as_array().unwrap().iter().map(|o| o["metadata"]["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["api-status-blue", "api-status-green"]);
+    let (_, out, _) = s.run(&["apply", "blue-green", "deploy/api-status", "-o", "yaml", "--step", "2"]);
+    assert!(out.contains("kind: Service") && out.contains("slot: blue"), "{out}");
+    let (code, _, _) = s.run(&["apply", "recreate", "deploy/api-status", "--exit-code"]);
+    assert_eq!(code, 1);
+    let (code, _, err) = s.run(&["apply", "blue-green", "deploy/api-status", "--step", "2", "--write"]);
+    assert_eq!(code, 2, "step 1 is pending: {err}");
+}
+
+#[test]
+fn writes_are_atomic_and_refuse_concurrent_changes() {
+    let s = Scratch::talk();
+    let before = s.read("api-status.yaml");
+    let out = bin()
+        .current_dir(s.0.path())
+        .env("KUBECTL_STRATEGY_FAIL_BEFORE_RENAME", "1")
+        .args(["apply", "recreate", "deploy/api-status", "--write"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(s.read("api-status.yaml"), before, "a failed write leaves the file as it was");
+    let leftovers: Vec<_> = std::fs::read_dir(s.0.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(leftovers.len(), 1, "no temporary file left: {leftovers:?}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let p = s.0.path().join("api-status.yaml");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        s.ok(&["apply", "recreate", "deploy/api-status", "--write"]);
+        assert_eq!(std::fs::metadata(&p).unwrap().permissions().mode() & 0o777, 0o640, "mode kept");
+    }
+}
+
+/// xorshift: deterministic generated manifests without a dependency.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn pick<'a>(&mut self, xs: &[&'a str]) -> &'a str {
+        xs[(self.next() % xs.len() as u64) as usize]
+    }
+    fn range(&mut self, lo: u64, hi: u64) -> u64 {
+        lo + self.next() % (hi - lo + 1)
+    }
+}
+
+/// A Deployment + Service in varied shapes: label keys, flow or block
+/// style, comments, CRLF, namespaces, split files, several containers.
+fn generate(seed: u64) -> Vec<(String, String)> {
+    let mut r = Rng(seed * 2654435761 + 7);
+    let name = r.pick(&["web", "api", "checkout", "cart-v2"]).to_string();
+    let key = r.pick(&["app", "app.kubernetes.io/name", "component"]);
+    let extra = r.pick(&["", "tier: backend", "app.kubernetes.io/part-of: shop"]);
+    let replicas = r.range(1, 6);
+    let flow = r.next() % 2 == 0;
+    let ns = if r.next() % 3 == 0 { "  namespace: prod\n" } else { "" };
+    let two = r.next() % 3 == 0;
+    let labels = if flow {
+        format!("{{{key}: {name}{}}}", if extra.is_empty() { String::new() } else { format!(", {extra}") })
+    } else {
+        format!("\n        {key}: {name}{}", if extra.is_empty() { String::new() } else { format!("\n        {extra}") })
+    };
+    let sidecar = if two {
+        "        - name: proxy\n          image: envoyproxy/envoy:v1.31.0\n          readinessProbe:\n            tcpSocket: {port: 9901}\n          livenessProbe:\n            tcpSocket: {port: 9901}\n            failureThreshold: 5\n          resources: {requests: {cpu: 10m, memory: 32Mi}}\n"
+    } else {
+        ""
+    };
+    let deploy = format!(
+        "# {name}: generated case {seed}\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n{ns}  labels: {{{key}: {name}}}\nspec:\n  replicas: {replicas} # replicas\n\n  selector:\n    matchLabels: {{{key}: {name}}}\n  template:\n    metadata:\n      labels: {labels}\n    spec:\n      # containers\n      containers:\n        - name: main\n          image: example/{name}:1.0.0\n          ports: [{{name: http, containerPort: 8080}}]\n          readinessProbe: {{httpGet: {{path: /ready, port: http}}}}\n          livenessProbe: {{httpGet: {{path: /healthz, port: http}}, failureThreshold: 6}}\n          resources: {{requests: {{cpu: 50m, memory: 64Mi}}}}\n{sidecar}"
+    );
+    let service = format!(
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n{ns}spec:\n  # the selector\n  selector:\n    {key}: {name}\n  ports:\n    - port: 80\n      targetPort: http\n"
+    );
+    let crlf = r.next() % 4 == 0;
+    let fix = |t: String| if crlf { t.replace('\n', "\r\n") } else { t };
+    if r.next() % 2 == 0 {
+        vec![("deploy.yaml".into(), fix(deploy)), ("svc/service.yaml".into(), fix(service))]
+    } else {
+        vec![("all.yaml".into(), fix(format!("{deploy}---\n{service}")))]
+    }
+}
+
+#[test]
+fn invariants_hold_over_generated_manifests() {
+    for seed in 1..=24u64 {
+        let files = generate(seed);
+        let refs: Vec<(&str, &str)> = files.iter().map(|(a, b)| (a.as_str(), b.as_str())).collect();
+        let name = files[0].1.split("name: ").nth(1).unwrap().split(['\n', '\r']).next().unwrap().to_string();
+        let target = format!("deploy/{name}");
+        let two = files[0].1.contains("name: proxy");
+        let image = if two { "main=example/new:2.0.0".to_string() } else { "example/new:2.0.0".to_string() };
+        let ns: Vec<&str> = if files.iter().any(|(_, t)| t.contains("namespace: prod")) { vec!["-n", "prod"] } else { vec![] };
+        let with = |args: &[&str]| -> Vec<String> { args.iter().map(|s| s.to_string()).chain(ns.iter().map(|s| s.to_string())).collect() };
+
+        let s = Scratch::new(&refs);
+        let a = with(&["apply", "blue-green", &target, "--image", &image]);
+        s.drive(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        s.drive(&with(&["promote", &target]).iter().map(String::as_str).collect::<Vec<_>>());
+        s.drive(&with(&["rollback", &target]).iter().map(String::as_str).collect::<Vec<_>>());
+        let crlf = files[0].1.contains("\r\n");
+        for (n, t) in s.texts() {
+            assert_eq!(t.contains("\r\n"), crlf, "seed {seed}: {n} line ends changed");
+        }
+
+        let c = Scratch::new(&refs);
+        let a = with(&["apply", "canary", &target, "--image", &image, "--steps", "25,50,100"]);
+        c.drive(&a.iter().map(String::as_str).collect::<Vec<_>>());
+        c.drive(&with(&["promote", &target]).iter().map(String::as_str).collect::<Vec<_>>());
+        let objs = objects(&c.texts());
+        assert_eq!(objs.iter().filter(|o| o.kind == "Deployment").count(), 1, "seed {seed}: canary removed");
+    }
+}
