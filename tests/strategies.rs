@@ -449,9 +449,9 @@ fn generate(seed: u64) -> Vec<(String, String)> {
     let key = r.pick(&["app", "app.kubernetes.io/name", "component"]);
     let extra = r.pick(&["", "tier: backend", "app.kubernetes.io/part-of: shop"]);
     let replicas = r.range(1, 6);
-    let flow = r.next() % 2 == 0;
-    let ns = if r.next() % 3 == 0 { "  namespace: prod\n" } else { "" };
-    let two = r.next() % 3 == 0;
+    let flow = r.next().is_multiple_of(2);
+    let ns = if r.next().is_multiple_of(3) { "  namespace: prod\n" } else { "" };
+    let two = r.next().is_multiple_of(3);
     let labels = if flow {
         format!("{{{key}: {name}{}}}", if extra.is_empty() { String::new() } else { format!(", {extra}") })
     } else {
@@ -468,9 +468,9 @@ fn generate(seed: u64) -> Vec<(String, String)> {
     let service = format!(
         "apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n{ns}spec:\n  # the selector\n  selector:\n    {key}: {name}\n  ports:\n    - port: 80\n      targetPort: http\n"
     );
-    let crlf = r.next() % 4 == 0;
+    let crlf = r.next().is_multiple_of(4);
     let fix = |t: String| if crlf { t.replace('\n', "\r\n") } else { t };
-    if r.next() % 2 == 0 {
+    if r.next().is_multiple_of(2) {
         vec![("deploy.yaml".into(), fix(deploy)), ("svc/service.yaml".into(), fix(service))]
     } else {
         vec![("all.yaml".into(), fix(format!("{deploy}---\n{service}")))]
