@@ -1,3 +1,6 @@
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use clap::{CommandFactory, Parser};
 use kubectl_strategy::cli::{ApplyArgs, Cli, Color, Command, FinishArgs, Format, LintArgs, PlanOutput, RulesFormat, StrategyKind};
 use kubectl_strategy::config::{self, Config, FailOn};

@@ -86,35 +86,36 @@ pub struct Context<'a> {
 impl<'a> Context<'a> {
     /// `dirs[file]` is the directory of each file of the run.
     pub fn new(objects: &'a [Object], dirs: &[&str], config: &'a Config) -> Self {
-        let services: Vec<usize> = objects
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| matches!(&o.typed, Typed::Service(s) if s.selector.as_ref().is_some_and(|m| !m.is_empty())))
-            .map(|(i, _)| i)
-            .collect();
-        let mut by_ns: HashMap<Option<&str>, Vec<usize>> = HashMap::new();
-        for &s in &services {
-            by_ns.entry(objects[s].namespace.as_deref()).or_default().push(s);
+        // Services indexed by the first pair of their selector: a Service can
+        // only select pods that carry that pair, so each workload looks up
+        // only the Services keyed by its own labels (linear in repository size).
+        let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (i, o) in objects.iter().enumerate() {
+            if let Typed::Service(spec) = &o.typed
+                && let Some((k, v)) = spec.selector.as_ref().and_then(|m| m.iter().next())
+            {
+                by_pair.entry((k.as_str(), v.as_str())).or_default().push(i);
+            }
         }
-        let unset = by_ns.get(&None).cloned().unwrap_or_default();
         let mut selected_by = vec![Vec::new(); objects.len()];
         let mut has_workloads = false;
         for (i, o) in objects.iter().enumerate() {
             let Some(w) = o.workload() else { continue };
             has_workloads = true;
             let labels = w.template_labels();
-            let candidates: Box<dyn Iterator<Item = &usize>> = match o.namespace.as_deref() {
-                Some(ns) => Box::new(by_ns.get(&Some(ns)).into_iter().flatten().chain(unset.iter())),
-                None => Box::new(services.iter()),
-            };
-            for &s in candidates {
-                if let Typed::Service(spec) = &objects[s].typed
-                    && map_selects(spec.selector.as_ref().expect("filtered"), labels)
-                {
-                    selected_by[i].push(s);
+            for (k, v) in labels {
+                for &s in by_pair.get(&(k.as_str(), v.as_str())).into_iter().flatten() {
+                    let svc = &objects[s];
+                    if let Typed::Service(spec) = &svc.typed
+                        && same_namespace(svc.namespace.as_deref(), o.namespace.as_deref())
+                        && map_selects(spec.selector.as_ref().expect("indexed"), labels)
+                    {
+                        selected_by[i].push(s);
+                    }
                 }
             }
             selected_by[i].sort_unstable();
+            selected_by[i].dedup();
         }
         let monitored = monitored(objects, &selected_by);
         let mut service_matches = vec![false; objects.len()];
@@ -214,37 +215,69 @@ fn overlaps(objects: &[Object], dirs: &[&str]) -> Vec<Vec<usize>> {
     out
 }
 
+/// Monitors indexed by the namespaces they watch, so lookups stay cheap
+/// in repositories with thousands of monitors.
+struct MonitorIndex<'a> {
+    /// Watch every namespace (`any: true`), or their own unset namespace.
+    everywhere: Vec<(&'a Object, &'a crate::manifest::workload::Monitor)>,
+    by_namespace: HashMap<&'a str, Vec<(&'a Object, &'a crate::manifest::workload::Monitor)>>,
+    all: Vec<(&'a Object, &'a crate::manifest::workload::Monitor)>,
+}
+
+impl<'a> MonitorIndex<'a> {
+    fn new(objects: &'a [Object], pod_monitors: bool) -> Self {
+        let mut idx = MonitorIndex { everywhere: Vec::new(), by_namespace: HashMap::new(), all: Vec::new() };
+        for o in objects {
+            let Typed::Monitor(m) = &o.typed else { continue };
+            if m.pod_monitor != pod_monitors {
+                continue;
+            }
+            idx.all.push((o, m));
+            if m.any_namespace {
+                idx.everywhere.push((o, m));
+            } else if !m.match_names.is_empty() {
+                for n in &m.match_names {
+                    idx.by_namespace.entry(n.as_str()).or_default().push((o, m));
+                }
+            } else {
+                match o.namespace.as_deref() {
+                    Some(n) => idx.by_namespace.entry(n).or_default().push((o, m)),
+                    None => idx.everywhere.push((o, m)),
+                }
+            }
+        }
+        idx
+    }
+
+    /// Does a monitor watching `ns` select these labels?
+    fn selects(&self, ns: Option<&str>, labels: &std::collections::BTreeMap<String, String>) -> bool {
+        let hit = |list: &[(&Object, &crate::manifest::workload::Monitor)]| list.iter().any(|(_, m)| selector_matches(&m.selector, labels));
+        match ns {
+            Some(n) => hit(&self.everywhere) || self.by_namespace.get(n).is_some_and(|l| hit(l)),
+            // Unknown namespace: any monitor might watch it.
+            None => hit(&self.all),
+        }
+    }
+}
+
 fn monitored(objects: &[Object], selected_by: &[Vec<usize>]) -> Vec<bool> {
-    let monitors: Vec<&Object> = objects.iter().filter(|o| matches!(o.typed, Typed::Monitor(_))).collect();
     let mut out = vec![false; objects.len()];
-    if monitors.is_empty() {
+    if !objects.iter().any(|o| matches!(o.typed, Typed::Monitor(_))) {
         return out;
     }
-    let in_scope = |m: &Object, mon: &crate::manifest::workload::Monitor, ns: Option<&str>| {
-        if mon.any_namespace {
-            true
-        } else if !mon.match_names.is_empty() {
-            ns.is_none_or(|ns| mon.match_names.iter().any(|n| n == ns))
-        } else {
-            same_namespace(m.namespace.as_deref(), ns)
-        }
-    };
+    let pod_monitors = MonitorIndex::new(objects, true);
+    let service_monitors = MonitorIndex::new(objects, false);
+    let empty = std::collections::BTreeMap::new();
+    let mut service_watched: HashMap<usize, bool> = HashMap::new();
     for (i, o) in objects.iter().enumerate() {
         let Some(w) = o.workload() else { continue };
-        out[i] = monitors.iter().any(|m| {
-            let Typed::Monitor(mon) = &m.typed else {
-                return false;
-            };
-            if mon.pod_monitor {
-                in_scope(m, mon, o.namespace.as_deref()) && selector_matches(&mon.selector, w.template_labels())
-            } else {
-                selected_by[i].iter().any(|&s| {
+        out[i] = pod_monitors.selects(o.namespace.as_deref(), w.template_labels())
+            || selected_by[i].iter().any(|&s| {
+                *service_watched.entry(s).or_insert_with(|| {
                     let svc = &objects[s];
-                    in_scope(m, mon, svc.namespace.as_deref())
-                        && selector_matches(&mon.selector, svc.meta.labels.as_ref().unwrap_or(&Default::default()))
+                    service_monitors.selects(svc.namespace.as_deref(), svc.meta.labels.as_ref().unwrap_or(&empty))
                 })
-            }
-        });
+            });
     }
     out
 }
