@@ -5,7 +5,7 @@
 use crate::bin;
 use kubectl_strategy::config::Config;
 use kubectl_strategy::input::SourceFile;
-use kubectl_strategy::manifest::workload::{map_selects, selector_matches};
+use kubectl_strategy::manifest::workload::{map_selects, same_namespace, selector_matches};
 use kubectl_strategy::manifest::{self, Object, Typed};
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -133,14 +133,17 @@ fn check_invariants(before: &BTreeMap<String, String>, after: &BTreeMap<String, 
         let Typed::Service(spec) = &s.typed else { continue };
         let Some(sel) = spec.selector.as_ref().filter(|m| !m.is_empty()) else { continue };
         let selected_before = old.iter().find(|p| key(p) == key(s)).is_some_and(|p| match &p.typed {
-            Typed::Service(ps) => {
-                old.iter().filter_map(|o| o.workload()).any(|w| map_selects(ps.selector.as_ref().unwrap(), w.template_labels()))
-            }
+            Typed::Service(ps) => old
+                .iter()
+                .filter(|o| same_namespace(o.namespace.as_deref(), s.namespace.as_deref()))
+                .filter_map(|o| o.workload())
+                .any(|w| map_selects(ps.selector.as_ref().unwrap(), w.template_labels())),
             _ => false,
         });
         if selected_before {
             let pods: i32 = new
                 .iter()
+                .filter(|o| same_namespace(o.namespace.as_deref(), s.namespace.as_deref()))
                 .filter_map(|o| o.workload().map(|w| (w, w.replicas.unwrap_or(1))))
                 .filter(|(w, _)| map_selects(sel, w.template_labels()))
                 .map(|(_, r)| r)
@@ -506,4 +509,127 @@ fn invariants_hold_over_generated_manifests() {
         let objs = objects(&c.texts());
         assert_eq!(objs.iter().filter(|o| o.kind == "Deployment").count(), 1, "seed {seed}: canary removed");
     }
+}
+
+fn deployment(name: &str, labels: &str, selector: &str, extra: &str) -> String {
+    format!(
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: {name}\n{extra}spec:\n  replicas: 2\n  selector:\n    matchLabels: {selector}\n  template:\n    metadata:\n      labels: {labels}\n    spec:\n      containers:\n        - name: main\n          image: example/{name}:1\n"
+    )
+}
+
+fn service(name: &str, selector: &str, extra: &str) -> String {
+    format!("apiVersion: v1\nkind: Service\nmetadata:\n  name: {name}\n{extra}spec:\n  selector: {selector}\n  ports: [{{port: 80}}]\n")
+}
+
+/// Cases found in review: each must either keep the invariants or be refused
+/// without touching the files.
+#[test]
+fn edge_cases_keep_invariants_or_are_refused() {
+    let refused = |files: &[(&str, &str)], args: &[&str], expect: &str| {
+        let s = Scratch::new(files);
+        let before = s.texts();
+        let mut a = args.to_vec();
+        a.push("--write");
+        let (code, _, err) = s.run(&a);
+        assert_eq!(code, 2, "{args:?} should be refused: {err}");
+        assert!(err.contains(expect), "{args:?}: {err}");
+        assert_eq!(s.texts(), before);
+    };
+    let web = deployment("web", "{app: web}", "{app: web}", "");
+    // aliases: an edit would change every place that shares the anchor
+    let aliased = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: &l {app: web}\n  template:\n    metadata:\n      labels: *l\n    spec:\n      containers: [{name: main, image: x:1}]\n";
+    refused(&[("a.yaml", aliased)], &["apply", "canary", "deploy/web", "--image", "x:2"], "aliases");
+    // matchExpressions selectors
+    let expr = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchExpressions: [{key: app, operator: In, values: [web]}]\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers: [{name: main, image: x:1}]\n";
+    refused(&[("a.yaml", expr), ("s.yaml", &service("web", "{app: web}", ""))], &["apply", "blue-green", "deploy/web"], "matchExpressions");
+    // a Deployment that only happens to be called web-blue
+    let blue = deployment("web-blue", "{app: theme}", "{app: theme}", "");
+    refused(
+        &[("a.yaml", &format!("{web}---\n{blue}")), ("s.yaml", &service("web", "{app: web}", ""))],
+        &["apply", "blue-green", "deploy/web"],
+        "not a blue/green track",
+    );
+    // --service leaves another Service of the app with no pods once the original is retired
+    let s = Scratch::new(&[
+        ("a.yaml", &web),
+        ("s.yaml", &format!("{}---\n{}", service("web", "{app: web}", ""), service("web-internal", "{app: web}", ""))),
+    ]);
+    for _ in 0..2 {
+        s.run(&["apply", "blue-green", "deploy/web", "--service", "web", "--write"]);
+    }
+    let (code, _, err) = s.run(&["apply", "blue-green", "deploy/web", "--service", "web", "--write"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("web-internal") && err.contains("no pods"), "{err}");
+    // the slot label may not be the identity label or a selector key
+    refused(
+        &[("a.yaml", &web), ("s.yaml", &service("web", "{app: web}", ""))],
+        &["apply", "blue-green", "deploy/web", "--slot-label", "app"],
+        "already used",
+    );
+    refused(&[("a.yaml", &web)], &["apply", "canary", "deploy/web", "--image", "x:2", "--steps", "50,25"], "must increase");
+
+    // two apps sharing app.kubernetes.io/name: the canary picks an identity of its own
+    let shop = |n: &str| deployment(n, &format!("{{app: {n}, app.kubernetes.io/name: shop}}"), &format!("{{app: {n}}}"), "");
+    let s = Scratch::new(&[("a.yaml", &format!("{}---\n{}---\n{}", shop("web"), shop("worker"), service("web", "{app: web}", "")))]);
+    s.drive(&["apply", "canary", "deploy/web", "--image", "x:2", "--weight", "50"]);
+    let svc = objects(&s.texts()).into_iter().find(|o| o.kind == "Service").unwrap();
+    let Typed::Service(spec) = &svc.typed else { unreachable!() };
+    let worker = objects(&s.texts()).into_iter().find(|o| o.name.as_deref() == Some("worker")).unwrap();
+    assert!(
+        !map_selects(spec.selector.as_ref().unwrap(), worker.workload().unwrap().template_labels()),
+        "the Service must not pick up worker pods"
+    );
+
+    // a Service shared with another workload is left alone
+    let admin = deployment("admin", "{app: admin, tier: frontend}", "{app: admin}", "");
+    let web_fe = deployment("web", "{app: web, tier: frontend}", "{app: web}", "");
+    let s = Scratch::new(&[(
+        "a.yaml",
+        &format!("{web_fe}---\n{admin}---\n{}---\n{}", service("web", "{app: web}", ""), service("frontend", "{tier: frontend}", "")),
+    )]);
+    let (_, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2"]);
+    assert!(err.contains("Service/frontend also selects other workloads"), "{err}");
+    s.drive(&["apply", "canary", "deploy/web", "--image", "x:2"]);
+    assert!(s.read("a.yaml").contains("selector: {tier: frontend}"));
+
+    // Services in other namespaces are not the app's
+    let prod = deployment("web", "{app: web}", "{app: web}", "  namespace: prod\n");
+    let s = Scratch::new(&[(
+        "a.yaml",
+        &format!(
+            "{prod}---\n{}---\n{}",
+            service("web", "{app: web}", "  namespace: prod\n"),
+            service("web", "{app: web}", "  namespace: staging\n")
+        ),
+    )]);
+    s.drive(&["apply", "blue-green", "deploy/web", "-n", "prod"]);
+    assert!(
+        s.read("a.yaml").ends_with("  namespace: staging\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n"),
+        "{}",
+        s.read("a.yaml")
+    );
+
+    // nested flow mappings
+    let flow = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, labels: {app: web}}\nspec:\n  strategy: {rollingUpdate: {maxSurge: 1}}\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: main, image: x:1}]\n";
+    let s = Scratch::new(&[("a.yaml", flow)]);
+    s.drive(&["apply", "rolling", "deploy/web", "--max-surge", "1", "--max-unavailable", "0"]);
+    assert!(
+        s.read("a.yaml").contains("strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}, type: RollingUpdate}"),
+        "{}",
+        s.read("a.yaml")
+    );
+    s.drive(&["apply", "recreate", "deploy/web"]);
+    assert!(s.read("a.yaml").contains("strategy: {type: Recreate}"), "{}", s.read("a.yaml"));
+}
+
+#[cfg(unix)]
+#[test]
+fn writes_go_through_symlinks() {
+    let s = Scratch::talk();
+    std::fs::create_dir(s.0.path().join("k8s")).unwrap();
+    std::os::unix::fs::symlink("../api-status.yaml", s.0.path().join("k8s/link.yaml")).unwrap();
+    let out = bin().current_dir(s.0.path()).args(["apply", "recreate", "deploy/api-status", "k8s/link.yaml", "--write"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(std::fs::symlink_metadata(s.0.path().join("k8s/link.yaml")).unwrap().file_type().is_symlink());
+    assert!(s.read("api-status.yaml").contains("type: Recreate"));
 }

@@ -10,8 +10,9 @@ pub fn unified(name: &str, before: Option<&str>, after: Option<&str>) -> String 
     if a == b {
         return String::new();
     }
-    let old = if before.is_some() { format!("a/{name}") } else { "/dev/null".into() };
-    let new = if after.is_some() { format!("b/{name}") } else { "/dev/null".into() };
+    let rel = name.trim_start_matches('/');
+    let old = if before.is_some() { format!("a/{rel}") } else { "/dev/null".into() };
+    let new = if after.is_some() { format!("b/{rel}") } else { "/dev/null".into() };
     let diff = similar::TextDiff::from_lines(a, b);
     let mut out = diff.unified_diff().context_radius(3).header(&old, &new).to_string();
     if !out.ends_with('\n') {
@@ -25,6 +26,14 @@ pub fn unified(name: &str, before: Option<&str>, after: Option<&str>) -> String 
 /// current content differs from it (someone changed it since it was read),
 /// nothing is written.
 pub fn write_atomic(path: &Path, content: &str, expected: Option<&str>) -> std::io::Result<()> {
+    // Write through a symlink to its target, keeping the link.
+    let resolved;
+    let path = if std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink()) {
+        resolved = std::fs::canonicalize(path)?;
+        resolved.as_path()
+    } else {
+        path
+    };
     if let Some(exp) = expected {
         let now = std::fs::read_to_string(path)?;
         if now != exp {

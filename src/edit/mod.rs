@@ -104,6 +104,14 @@ impl Editor {
             .into_iter()
             .find(|d| d.index == index)
             .ok_or_else(|| EditError(format!("{}: no document {index}", self.name)))?;
+        if d.anchors {
+            return Err(EditError(format!(
+                "{}: document {} uses YAML aliases (*name); an edit there would change every place that shares the anchor. \
+                 Expand the aliases first",
+                self.name,
+                index + 1
+            )));
+        }
         match &d.result {
             Ok(n) => {
                 let n = n.clone();
@@ -220,8 +228,12 @@ impl Editor {
                 let flow = self.text[self.offset(parent.span.start)..].starts_with('{');
                 if flow || entries.is_empty() {
                     // `{a: 1}` -> `{a: 1, key: value}`
-                    let after = self.offset(parent.span.end);
-                    let close = self.text[after..].find('}').map(|i| after + i).ok_or_else(|| EditError("unclosed flow mapping".into()))?;
+                    // A flow mapping's span ends just after its `}`.
+                    let end = self.offset(parent.span.end);
+                    let close = self.text[..end]
+                        .rfind('}')
+                        .filter(|&c| self.text[c + 1..end].trim().is_empty())
+                        .ok_or_else(|| EditError(format!("{}: cannot find the end of the mapping at {parent_ptr}", self.name)))?;
                     let sep = if entries.is_empty() { "" } else { ", " };
                     self.splice(close..close, &format!("{sep}{}: {}", scalar(&key), render_inline(value)));
                     return Ok(());
@@ -391,6 +403,31 @@ mod tests {
         assert!(e.text.contains("labels: {app: api, slot: blue}"), "{}", e.text);
         e.remove(0, "/spec/template/metadata/labels/app").unwrap();
         assert!(e.text.contains("labels: {slot: blue}"), "{}", e.text);
+    }
+
+    #[test]
+    fn edits_nested_flow_mappings() {
+        let mut e = Editor::new(
+            "x",
+            "spec:\n  strategy: {type: RollingUpdate, rollingUpdate: {maxSurge: 1}}\nmetadata: {name: web, labels: {app: web}}\n",
+        );
+        e.set(0, "/spec/strategy/type", &Yaml::str("Recreate")).unwrap();
+        e.remove(0, "/spec/strategy/rollingUpdate").unwrap();
+        e.set(0, "/metadata/annotations", &Yaml::Map(vec![("a".into(), Yaml::str("b"))])).unwrap();
+        e.set(0, "/metadata/labels/slot", &Yaml::str("blue")).unwrap();
+        assert_eq!(
+            e.text,
+            "spec:\n  strategy: {type: Recreate}\nmetadata: {name: web, labels: {app: web, slot: blue}, annotations: {a: b}}\n"
+        );
+        let mut e = Editor::new("x", "spec:\n  strategy: {rollingUpdate: {maxSurge: 1}}\n");
+        e.set(0, "/spec/strategy/type", &Yaml::str("RollingUpdate")).unwrap();
+        assert_eq!(e.text, "spec:\n  strategy: {rollingUpdate: {maxSurge: 1}, type: RollingUpdate}\n");
+    }
+
+    #[test]
+    fn refuses_documents_with_aliases() {
+        let mut e = Editor::new("x", "a: &l {app: web}\nb: *l\n");
+        assert!(e.set(0, "/a/x", &Yaml::str("y")).unwrap_err().0.contains("aliases"));
     }
 
     #[test]

@@ -27,6 +27,8 @@ pub struct Document {
     pub first_line: u32,
     /// Byte range of the document's chunk (from its `---` line, if any, to the next one).
     pub bytes: std::ops::Range<usize>,
+    /// The document uses anchors or aliases (editing one place would change others).
+    pub anchors: bool,
     pub result: Result<Node, ParseError>,
 }
 
@@ -89,6 +91,7 @@ fn parse_chunk(chunk: &Chunk<'_>, docs: &mut Vec<Document>) {
                     index: docs.len(),
                     first_line: chunk.first_line,
                     bytes: chunk.start..chunk.start + chunk.text.len(),
+                    anchors: false,
                     result: Err(ParseError {
                         pos: Pos { line: m.line() as u32 + offset, col: m.col() as u32 },
                         message: e.info().to_string(),
@@ -101,6 +104,7 @@ fn parse_chunk(chunk: &Chunk<'_>, docs: &mut Vec<Document>) {
                     index: docs.len(),
                     first_line: chunk.first_line,
                     bytes: chunk.start..chunk.start + chunk.text.len(),
+                    anchors: std::mem::take(&mut builder.used_anchors),
                     result: Ok(node),
                 }),
                 Ok(None) => {}
@@ -109,6 +113,7 @@ fn parse_chunk(chunk: &Chunk<'_>, docs: &mut Vec<Document>) {
                         index: docs.len(),
                         first_line: chunk.first_line,
                         bytes: chunk.start..chunk.start + chunk.text.len(),
+                        anchors: false,
                         result: Err(err),
                     });
                     return;
@@ -129,11 +134,12 @@ struct Builder {
     anchors: HashMap<usize, (Node, usize)>,
     expanded: usize,
     root: Option<Node>,
+    used_anchors: bool,
 }
 
 impl Builder {
     fn new(line_offset: u32) -> Self {
-        Builder { line_offset, stack: Vec::new(), anchors: HashMap::new(), expanded: 0, root: None }
+        Builder { line_offset, stack: Vec::new(), anchors: HashMap::new(), expanded: 0, root: None, used_anchors: false }
     }
 
     fn pos(&self, m: saphyr_parser::Marker) -> Pos {
@@ -148,6 +154,7 @@ impl Builder {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(None),
             Event::DocumentStart(_) => {
                 self.root = None;
+                self.used_anchors = false;
                 self.anchors.clear();
                 self.expanded = 0;
                 Ok(None)
@@ -166,6 +173,7 @@ impl Builder {
                 self.push(node)
             }
             Event::Alias(id) => {
+                self.used_anchors = true;
                 let Some((node, size)) = self.anchors.get(&id) else {
                     return Err(ParseError { pos: start, message: "alias refers to an unknown anchor".into() });
                 };
@@ -194,11 +202,14 @@ impl Builder {
                 let frame = self.stack.pop().expect("balanced events");
                 let (node, anchor) = match frame {
                     Frame::Seq { start, anchor, items } => {
-                        let end = items.last().map_or(start, |n| n.span.end);
+                        // A flow sequence ends at its `]` (a non-empty end event).
+                        let closing = if span.start != span.end { end } else { start };
+                        let end = items.last().map_or(start, |n| n.span.end).max(closing);
                         (Node { span: Span { start, end }, value: Value::Seq(items) }, anchor)
                     }
                     Frame::Map { start, anchor, entries, .. } => {
-                        let end = entries.last().map_or(start, |e| e.value.span.end.max(e.key.span.end));
+                        let closing = if span.start != span.end { end } else { start };
+                        let end = entries.last().map_or(start, |e| e.value.span.end.max(e.key.span.end)).max(closing);
                         (Node { span: Span { start, end }, value: Value::Map(entries) }, anchor)
                     }
                 };

@@ -14,23 +14,40 @@ pub struct Options {
 
 const SLOTS: [&str; 2] = ["blue", "green"];
 
-/// The application's Services: the one named, or those selecting any of its pods.
-fn services(ws: &Workspace, o: &Options, pods: &[BTreeMap<String, String>]) -> R<Vec<Found>> {
+/// The application's Services: the one named, or those selecting any of its
+/// pods (in its namespace, and not shared with other workloads).
+fn services(
+    ws: &Workspace,
+    o: &Options,
+    pods: &[BTreeMap<String, String>],
+    ns: Option<&str>,
+    app: &[String],
+    warnings: &mut Vec<String>,
+) -> R<Vec<Found>> {
     if let Some(name) = &o.service {
         return match ws.find("Service", name)? {
             Some(s) => Ok(vec![s]),
             None => err(format!("service/{name} not found")),
         };
     }
-    let mut out: Vec<Found> = Vec::new();
-    for labels in pods {
-        for s in ws.services_selecting(labels) {
-            if !out.iter().any(|x| x.obj.name == s.obj.name) {
-                out.push(s);
-            }
-        }
+    Ok(ws.app_services(pods, ns, app, warnings))
+}
+
+fn app_names(name: &str) -> Vec<String> {
+    vec![name.to_string(), format!("{name}-blue"), format!("{name}-green")]
+}
+
+/// A Deployment named `<name>-<slot>` is a track only if its selector says so.
+fn track(ws: &Workspace, name: &str, slot: &str, slot_label: &str) -> R<Option<Found>> {
+    let t = format!("{name}-{slot}");
+    match ws.find("Deployment", &t)? {
+        Some(f) if match_labels(&f.obj).get(slot_label).map(String::as_str) == Some(slot) => Ok(Some(f)),
+        Some(_) => err(format!(
+            "deployment/{t} exists but is not a blue/green track of deployment/{name} (its selector has no {slot_label}={slot}); \
+             rename it or pick another --slot-label"
+        )),
+        None => Ok(None),
     }
-    Ok(out)
 }
 
 fn service_selector(s: &Found) -> BTreeMap<String, String> {
@@ -60,20 +77,30 @@ fn track_identity(track: &Found, slot_label: &str) -> Option<(String, String)> {
 pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
     let name = &target.name;
     let base = ws.find("Deployment", name)?;
-    let tracks: Vec<Option<Found>> = SLOTS.iter().map(|s| ws.find("Deployment", &format!("{name}-{s}"))).collect::<R<_>>()?;
+    let tracks: Vec<Option<Found>> = SLOTS.iter().map(|s| track(&ws, name, s, &o.slot_label)).collect::<R<_>>()?;
     let Some(source) = base.clone().or_else(|| tracks.iter().flatten().next().cloned()) else {
         return err(super::recreate::missing(&ws, target));
     };
     let mut p = Planner::new(ws, format!("Plan: Deployment/{name} to blue/green with slot label `{}` ({})", o.slot_label, source.file));
+    p.app(&target.name);
 
     if let Some(base) = base {
         // Migration: add both tracks, switch the Service, retire the original.
         let s = match_labels(&base.obj);
         let l = template_labels(&base.obj);
-        let identity = identity_label(&s, &l, name);
+        let ns = base.obj.namespace.clone();
+        let identity = match tracks.iter().flatten().next() {
+            Some(t) => track_identity(t, &o.slot_label).unwrap_or_default(),
+            None => identity_label(&s, &l, name, &p.ws.taken_labels(&app_names(name), ns.as_deref())),
+        };
+        super::check_migratable(&base.obj, &[&o.slot_label], &identity)?;
         // The Services of the original pods, or of the tracks once they were switched.
         let track_pods: Vec<BTreeMap<String, String>> = tracks.iter().flatten().map(|t| template_labels(&t.obj)).collect();
-        let svcs = services(&p.ws, o, &[vec![l.clone()], track_pods].concat())?;
+        let mut warnings = Vec::new();
+        let svcs = services(&p.ws, o, &[vec![l.clone()], track_pods].concat(), ns.as_deref(), &app_names(name), &mut warnings)?;
+        for w in warnings {
+            p.warn(w);
+        }
         if svcs.is_empty() {
             return err(format!("no Service selects the pods of deployment/{name}; name the one to switch with --service"));
         }
@@ -95,6 +122,11 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
                 for (i, slot) in SLOTS.iter().enumerate() {
                     let track = format!("{name}-{slot}");
                     if ws.find("Deployment", &track)?.is_some() {
+                        // Already there: a re-run with another --image updates the new track.
+                        if i == 1 && !new_images.is_empty() {
+                            super::set_workload_images(ws, &track, &new_images)?;
+                            mark_pending(ws, &track)?;
+                        }
                         continue;
                     }
                     let mut pod_labels: Vec<(String, Option<String>)> =
@@ -173,7 +205,8 @@ fn describe(images: &[ImageSpec]) -> String {
 /// Which slot the Services select, and the idle one.
 fn active_slot(ws: &Workspace, name: &str, o: &Options, tracks: &[Option<Found>]) -> R<(&'static str, &'static str)> {
     let pods: Vec<BTreeMap<String, String>> = tracks.iter().flatten().map(|t| template_labels(&t.obj)).collect();
-    let svcs = services(ws, o, &pods)?;
+    let ns = tracks.iter().flatten().next().and_then(|t| t.obj.namespace.clone());
+    let svcs = services(ws, o, &pods, ns.as_deref(), &app_names(name), &mut Vec::new())?;
     let slots: Vec<String> = svcs.iter().filter_map(|s| service_selector(s).get(&o.slot_label).cloned()).collect();
     match slots.first().map(String::as_str) {
         Some("blue") => Ok(("blue", "green")),
@@ -207,7 +240,7 @@ pub fn mark_pending(ws: &mut Workspace, track: &str) -> R<()> {
 pub fn switch(ws: Workspace, target: &Target, o: &Options, promote: bool) -> R<super::Plan> {
     let name = &target.name;
     let verb = if promote { "promote" } else { "roll back" };
-    let tracks: Vec<Option<Found>> = SLOTS.iter().map(|s| ws.find("Deployment", &format!("{name}-{s}"))).collect::<R<_>>()?;
+    let tracks: Vec<Option<Found>> = SLOTS.iter().map(|s| track(&ws, name, s, &o.slot_label)).collect::<R<_>>()?;
     if tracks.iter().all(Option::is_none) {
         return err(format!("nothing to {verb}: deployment/{name} has no blue/green tracks"));
     }
@@ -226,9 +259,17 @@ pub fn switch(ws: Workspace, target: &Target, o: &Options, promote: bool) -> R<s
     };
     let identity =
         track_identity(&idle_track, &o.slot_label).ok_or_else(|| super::PlanError("the tracks have no identity label".into()))?;
+    if idle_track.obj.workload().and_then(|w| w.replicas) == Some(0) {
+        return err(format!("cannot {verb}: deployment/{name}-{idle} has 0 replicas, the Service would select no pods; scale it up first"));
+    }
     let pods: Vec<BTreeMap<String, String>> = tracks.iter().flatten().map(|t| template_labels(&t.obj)).collect();
-    let svcs = services(&ws, o, &pods)?;
+    let mut warnings = Vec::new();
+    let svcs = services(&ws, o, &pods, idle_track.obj.namespace.as_deref(), &app_names(name), &mut warnings)?;
     let mut p = Planner::new(ws, format!("Plan: {verb} Deployment/{name} from slot {active} to slot {idle}"));
+    p.app(&target.name);
+    for w in warnings {
+        p.warn(w);
+    }
     let names: Vec<String> = svcs.iter().filter_map(|s| s.obj.name.clone()).collect();
     let (title, wait) = if promote {
         (

@@ -41,33 +41,40 @@ pub struct App {
 }
 
 impl App {
-    pub fn load(ws: &Workspace, name: &str, track_label: &str) -> R<App> {
+    pub fn load(ws: &Workspace, name: &str, track_label: &str, warnings: &mut Vec<String>) -> R<App> {
         let Some(stable) = ws.find("Deployment", name)? else {
             return err(super::recreate::missing(ws, &Target { name: name.into(), namespace: None }));
         };
-        let canary = ws.find("Deployment", &format!("{name}-canary"))?;
+        let cname = format!("{name}-canary");
+        let canary = match ws.find("Deployment", &cname)? {
+            Some(c) if match_labels(&c.obj).get(track_label).map(String::as_str) == Some("canary") => Some(c),
+            Some(_) => {
+                return err(format!(
+                    "deployment/{cname} exists but is not a canary of deployment/{name} (its selector has no {track_label}=canary); \
+                     rename it or pick another --track-label"
+                ));
+            }
+            None => None,
+        };
         let s = match_labels(&stable.obj);
+        let ns = stable.obj.namespace.clone();
+        let app_names = vec![name.to_string(), cname.clone()];
         let identity = match &canary {
             // An existing canary's selector names the identity label.
-            Some(c) => match_labels(&c.obj)
-                .into_iter()
-                .find(|(k, _)| k != track_label)
-                .unwrap_or_else(|| identity_label(&s, &template_labels(&stable.obj), name)),
-            None => identity_label(&s, &template_labels(&stable.obj), name),
+            Some(c) => match_labels(&c.obj).into_iter().find(|(k, _)| k != track_label).unwrap_or_default(),
+            None => identity_label(&s, &template_labels(&stable.obj), name, &ws.taken_labels(&app_names, ns.as_deref())),
         };
+        super::check_migratable(&stable.obj, &[track_label], &identity)?;
         let mut pods = vec![template_labels(&stable.obj)];
         if let Some(c) = &canary {
             pods.push(template_labels(&c.obj));
         }
-        let mut services: Vec<Found> = Vec::new();
-        for labels in &pods {
-            for svc in ws.services_selecting(labels) {
-                let own = svc.obj.name.as_deref().is_some_and(|n| n == format!("{name}-stable") || n == format!("{name}-canary"));
-                if !own && !services.iter().any(|x| x.obj.name == svc.obj.name) {
-                    services.push(svc);
-                }
-            }
-        }
+        let own = [format!("{name}-stable"), format!("{name}-canary")];
+        let services = ws
+            .app_services(&pods, ns.as_deref(), &app_names, warnings)
+            .into_iter()
+            .filter(|svc| !svc.obj.name.as_ref().is_some_and(|n| own.contains(n)))
+            .collect();
         Ok(App { name: name.into(), stable, canary, identity, stable_selector: s, services })
     }
 
@@ -95,7 +102,11 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
             return err(format!("weight {w} is out of range: give 1 to 100 (percent of traffic to the canary)"));
         }
     }
-    let app = App::load(&ws, &target.name, &o.track_label)?;
+    if o.weights.windows(2).any(|w| w[0] >= w[1]) {
+        return err("--steps must increase, e.g. 25,50,100");
+    }
+    let mut warnings = Vec::new();
+    let app = App::load(&ws, &target.name, &o.track_label, &mut warnings)?;
     let name = app.name.clone();
     if app.canary.is_none() && o.images.is_empty() {
         return err(format!("a canary needs a new version: give --image [CONTAINER=]IMAGE for deployment/{name}-canary"));
@@ -109,6 +120,13 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
         ws,
         format!("Plan: canary for Deployment/{name}, {total} replicas in all, traffic by {} ({})", o.traffic.describe(), app.stable.file),
     );
+    p.app(&target.name);
+    for w in warnings {
+        p.warn(w);
+    }
+    if let Some(&w) = o.weights.iter().find(|&&w| w < 100 && split(total, w).0 == 0) {
+        p.warn(format!("with {total} replica(s), a {w}% canary takes every replica: all traffic goes to the canary; raise --replicas"));
+    }
     if let Some(w) = o.traffic.retired_warning() {
         p.warn(w);
     }
@@ -168,7 +186,12 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
             }
             ensure_canary(ws, &app, o, canary_n, total)?;
             ws.set("Deployment", &name, "/spec/replicas", Yaml::Int(stable_n.into()))?;
-            for svc in &app.services {
+            // With replica-split traffic (and Istio, whose subsets live on the
+            // user's Service) the user's Service must select stable and canary;
+            // other providers route through their own Services, and the user's
+            // Service keeps selecting the stable pods only.
+            let shares = matches!(o.traffic, Traffic::Replicas | Traffic::Istio);
+            for svc in app.services.iter().filter(|_| shares) {
                 let n = svc.obj.name.clone().unwrap_or_default();
                 // Add first, then remove, so a block selector stays a block.
                 ws.set("Service", &n, &format!("/spec/selector/{}", escape(&ik)), Yaml::str(&iv))?;
@@ -210,7 +233,8 @@ fn ensure_canary(ws: &mut Workspace, app: &App, o: &Options, replicas: i32, tota
 /// promote: stable takes the canary's images and all replicas, then the canary goes.
 /// rollback (abort): stable takes all replicas back, then the canary goes.
 pub fn finish(ws: Workspace, target: &Target, track_label: &str, promote: bool) -> R<super::Plan> {
-    let app = App::load(&ws, &target.name, track_label)?;
+    let mut warnings = Vec::new();
+    let app = App::load(&ws, &target.name, track_label, &mut warnings)?;
     let name = app.name.clone();
     let Some(canary) = app.canary.clone() else {
         return err(format!("nothing to {}: deployment/{name}-canary does not exist", if promote { "promote" } else { "roll back" }));
@@ -219,6 +243,7 @@ pub fn finish(ws: Workspace, target: &Target, track_label: &str, promote: bool) 
     let images = images_of(&canary.obj);
     let verb = if promote { "promote" } else { "roll back" };
     let mut p = Planner::new(ws, format!("Plan: {verb} the canary of Deployment/{name} ({total} replicas in all)"));
+    p.app(&target.name);
     if promote {
         let shown: Vec<String> = images.iter().map(|i| format!("{}={}", i.container.as_deref().unwrap_or("?"), i.image)).collect();
         p.step(

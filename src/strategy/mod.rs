@@ -87,6 +87,9 @@ impl Step {
 /// An ordered plan.
 #[derive(Clone, Debug, Default)]
 pub struct Plan {
+    /// Names of the app's workloads (the target and its tracks): the copies a
+    /// plan makes may carry their source's existing findings.
+    pub app: Vec<String>,
     pub summary: String,
     pub steps: Vec<Step>,
     pub warnings: Vec<String>,
@@ -231,13 +234,67 @@ impl Workspace {
     }
 
     /// Services (in the target namespace) whose selectors match a pod template.
-    pub fn services_selecting(&self, labels: &BTreeMap<String, String>) -> Vec<Found> {
+    pub fn services_selecting(&self, labels: &BTreeMap<String, String>, namespace: Option<&str>) -> Vec<Found> {
         self.objects()
             .into_iter()
             .filter(|f| {
                 self.in_namespace(&f.obj)
+                    && crate::manifest::workload::same_namespace(f.obj.namespace.as_deref(), namespace)
                     && matches!(&f.obj.typed, Typed::Service(s) if s.selector.as_ref().is_some_and(|sel| map_selects(sel, labels)))
             })
+            .collect()
+    }
+
+    /// Services that select the app's pods and no other workload's: a Service
+    /// shared with other workloads is left alone (narrowing it would cut them off).
+    pub fn app_services(
+        &self,
+        pods: &[BTreeMap<String, String>],
+        namespace: Option<&str>,
+        app: &[String],
+        warnings: &mut Vec<String>,
+    ) -> Vec<Found> {
+        let others: Vec<BTreeMap<String, String>> = self
+            .objects()
+            .into_iter()
+            .filter(|f| f.obj.kind != "Service" && !app.iter().any(|n| f.obj.name.as_deref() == Some(n.as_str())))
+            .filter(|f| crate::manifest::workload::same_namespace(f.obj.namespace.as_deref(), namespace))
+            .filter_map(|f| f.obj.workload().map(|w| w.template_labels().clone()))
+            .collect();
+        let mut out: Vec<Found> = Vec::new();
+        for labels in pods {
+            for svc in self.services_selecting(labels, namespace) {
+                if out.iter().any(|x| x.obj.name == svc.obj.name) {
+                    continue;
+                }
+                let sel = match &svc.obj.typed {
+                    Typed::Service(spec) => spec.selector.clone().unwrap_or_default(),
+                    _ => BTreeMap::new(),
+                };
+                if others.iter().any(|l| map_selects(&sel, l)) {
+                    let w = format!(
+                        "Service/{} also selects other workloads' pods; it is left unchanged",
+                        svc.obj.name.as_deref().unwrap_or("?")
+                    );
+                    if !warnings.contains(&w) {
+                        warnings.push(w);
+                    }
+                    continue;
+                }
+                out.push(svc);
+            }
+        }
+        out
+    }
+
+    /// Label pairs other workloads' pods carry (to keep identity labels unique).
+    pub fn taken_labels(&self, app: &[String], namespace: Option<&str>) -> BTreeSet<(String, String)> {
+        self.objects()
+            .into_iter()
+            .filter(|f| !app.iter().any(|n| f.obj.name.as_deref() == Some(n.as_str())))
+            .filter(|f| crate::manifest::workload::same_namespace(f.obj.namespace.as_deref(), namespace))
+            .filter_map(|f| f.obj.workload().map(|w| w.template_labels().clone()))
+            .flatten()
             .collect()
     }
 
@@ -255,6 +312,11 @@ pub struct Planner {
 impl Planner {
     pub fn new(ws: Workspace, summary: String) -> Planner {
         Planner { ws, plan: Plan { summary, ..Plan::default() } }
+    }
+
+    /// Name the app's workloads (see `Plan::app`).
+    pub fn app(&mut self, name: &str) {
+        self.plan.app = ["", "-blue", "-green", "-canary"].iter().map(|s| format!("{name}{s}")).collect();
     }
 
     /// Record a step: run `f` on the workspace, keep what it changed.
@@ -336,13 +398,46 @@ pub fn images_of(obj: &Object) -> Vec<ImageSpec> {
 /// the original workload's selector does not match the tracks' pods (its
 /// selector cannot change): the first of app.kubernetes.io/name, app,
 /// app.kubernetes.io/instance that the selector does not use.
-pub fn identity_label(selector: &BTreeMap<String, String>, labels: &BTreeMap<String, String>, name: &str) -> (String, String) {
-    for key in ["app.kubernetes.io/name", "app", "app.kubernetes.io/instance"] {
-        if !selector.contains_key(key) {
-            return (key.to_string(), labels.get(key).cloned().unwrap_or_else(|| name.to_string()));
+pub fn identity_label(
+    selector: &BTreeMap<String, String>,
+    labels: &BTreeMap<String, String>,
+    name: &str,
+    taken: &BTreeSet<(String, String)>,
+) -> (String, String) {
+    for key in ["app.kubernetes.io/name", "app", "app.kubernetes.io/instance", "kubectl-strategy.io/app"] {
+        if selector.contains_key(key) {
+            continue;
+        }
+        let value = labels.get(key).cloned().unwrap_or_else(|| name.to_string());
+        // Another workload's pods with the same pair would join the app's Services.
+        if !taken.contains(&(key.to_string(), value.clone())) {
+            return (key.to_string(), value);
         }
     }
-    ("kubectl-strategy.io/app".into(), name.to_string())
+    ("kubectl-strategy.io/app".into(), format!("{name}-{}", selector.len()))
+}
+
+/// Refuse selectors whose disjointness the plans cannot guarantee, and
+/// label names that would collide.
+pub fn check_migratable(obj: &Object, extra_labels: &[&str], identity: &(String, String)) -> R<()> {
+    let sel = obj.workload().and_then(|w| w.selector.as_ref());
+    if sel.and_then(|s| s.match_expressions.as_ref()).is_some_and(|e| !e.is_empty()) {
+        return err(format!(
+            "{} selects its pods with matchExpressions; kubectl-strategy only migrates matchLabels selectors, \
+             whose new tracks it can keep disjoint from the original",
+            obj.label()
+        ));
+    }
+    let s = match_labels(obj);
+    for l in extra_labels {
+        if *l == identity.0 || s.contains_key(*l) {
+            return err(format!(
+                "the label `{l}` is already used by {}'s selector or as its identity label; pick another with --slot-label/--track-label",
+                obj.label()
+            ));
+        }
+    }
+    Ok(())
 }
 
 /// matchLabels of a workload.
@@ -367,6 +462,9 @@ pub fn derive_workload(
     images: &[ImageSpec],
 ) -> R<String> {
     let mut e = Editor::new(name, ws.files[&from.file].doc_body(from.doc)?);
+    if ws.files[&from.file].documents().iter().any(|d| d.index == from.doc && d.anchors) {
+        return err(format!("{}: {} uses YAML aliases; expand them before copying it", from.file, from.obj.label()));
+    }
     e.set(0, "/metadata/name", &Yaml::str(name))?;
     for p in [
         "/status",
@@ -406,33 +504,80 @@ pub fn set_workload_images(ws: &mut Workspace, name: &str, images: &[ImageSpec])
 }
 
 /// The result must parse, deserialize and add no lint error.
-pub fn validate(before: &Workspace, after_changes: &Step, config: &Config) -> R<()> {
+pub fn validate(before: &Workspace, after_changes: &Step, app: &[String], config: &Config) -> R<()> {
     let mut after = before.clone();
     for (name, (_, text)) in &after_changes.changes {
         after.files.insert(name.clone(), Editor::new(name.clone(), text.clone()));
     }
-    let key = |r: &crate::lint::Report| -> BTreeSet<(String, String, String)> {
-        r.findings
-            .iter()
-            .filter(|f| f.severity == crate::finding::Severity::Error)
-            .map(|f| (f.rule.to_string(), f.object.as_ref().map(|o| o.kind.clone()).unwrap_or_default(), f.path.clone()))
-            .collect()
-    };
     let lint = |ws: &Workspace| {
         let files = ws.files.iter().map(|(n, e)| SourceFile::new(n.clone(), e.text.clone())).collect();
         crate::lint::lint_sources(files, config)
     };
-    let old = key(&lint(before));
-    let new_report = lint(&after);
-    let new: Vec<String> = new_report
-        .findings
-        .iter()
-        .filter(|f| f.severity == crate::finding::Severity::Error)
-        .filter(|f| !old.contains(&(f.rule.to_string(), f.object.as_ref().map(|o| o.kind.clone()).unwrap_or_default(), f.path.clone())))
-        .map(|f| format!("{}: {}: {}", new_report.files[f.file].name, f.rule, f.message))
+    type Key = (String, String, String, String, String);
+    let errors = |r: &crate::lint::Report| -> Vec<(Key, String)> {
+        r.findings
+            .iter()
+            .filter(|f| f.severity == crate::finding::Severity::Error)
+            .map(|f| {
+                let o = f.object.clone().unwrap_or_default();
+                let key = (f.rule.to_string(), r.files[f.file].name.clone(), o.kind, o.name.unwrap_or_default(), f.path.clone());
+                (key, format!("{}: {}: {}", r.files[f.file].name, f.rule, f.message))
+            })
+            .collect()
+    };
+    let old_report = lint(before);
+    let old: BTreeSet<Key> = errors(&old_report).into_iter().map(|(k, _)| k).collect();
+    let existed: BTreeSet<(String, String)> =
+        before.objects().iter().map(|f| (f.obj.kind.clone(), f.obj.name.clone().unwrap_or_default())).collect();
+    // The app's tracks are copies of its workload: an error the app already
+    // had (same rule and field) is not new when it moves to a track.
+    let app_shapes: BTreeSet<(String, String, String)> =
+        old.iter().filter(|(_, _, _, n, _)| app.contains(n)).map(|(r, _, k, _, p)| (r.clone(), k.clone(), p.clone())).collect();
+    let new: Vec<String> = errors(&lint(&after))
+        .into_iter()
+        .filter(|((rule, _, kind, name, path), _)| {
+            let ours = app.contains(name) || !existed.contains(&(kind.clone(), name.clone()));
+            !(ours && app_shapes.contains(&(rule.clone(), kind.clone(), path.clone())))
+        })
+        .filter(|(k, _)| !old.contains(k))
+        .map(|(_, m)| m)
         .collect();
     if !new.is_empty() {
         return err(format!("the planned step would introduce errors; nothing was written:\n  {}", new.join("\n  ")));
+    }
+    // A Service that sent traffic to pods must still have pods to send it to.
+    let serving = |ws: &Workspace| -> BTreeSet<String> {
+        let objs = ws.objects();
+        objs.iter()
+            .filter_map(|s| match &s.obj.typed {
+                Typed::Service(spec) => {
+                    let sel = spec.selector.as_ref().filter(|m| !m.is_empty())?;
+                    let has_pods = objs.iter().any(|w| {
+                        w.obj.workload().is_some_and(|wl| {
+                            wl.replicas.unwrap_or(1) > 0
+                                && crate::manifest::workload::same_namespace(w.obj.namespace.as_deref(), s.obj.namespace.as_deref())
+                                && map_selects(sel, wl.template_labels())
+                        })
+                    });
+                    has_pods.then(|| format!("{}/{}", s.obj.namespace.as_deref().unwrap_or(""), s.obj.name.as_deref().unwrap_or("")))
+                }
+                _ => None,
+            })
+            .collect()
+    };
+    let now = serving(&after);
+    let after_names: BTreeSet<String> = after
+        .objects()
+        .iter()
+        .filter(|f| f.obj.kind == "Service")
+        .map(|f| format!("{}/{}", f.obj.namespace.as_deref().unwrap_or(""), f.obj.name.as_deref().unwrap_or("")))
+        .collect();
+    let stranded: Vec<String> = serving(before).into_iter().filter(|s| after_names.contains(s) && !now.contains(s)).collect();
+    if !stranded.is_empty() {
+        return err(format!(
+            "the planned step would leave Service {} selecting no pods; nothing was written (name every Service of the app, or move it first)",
+            stranded.iter().map(|s| s.trim_start_matches('/')).collect::<Vec<_>>().join(", ")
+        ));
     }
     Ok(())
 }
@@ -493,7 +638,7 @@ pub fn execute(before: &Workspace, plan: &Plan, out: &Output, config: &Config) -
             base.files.insert(name.clone(), crate::edit::Editor::new(name.clone(), text.clone()));
         }
     }
-    validate(&base, step, config)?;
+    validate(&base, step, &plan.app, config)?;
     match out.objects {
         Some(format) => stdout.push_str(&render_objects(step, format)),
         None if step.is_done() => stdout.push_str(&format!("\nStep {} is done: nothing to change.\n", i + 1)),

@@ -8,6 +8,7 @@ pub fn plan(ws: Workspace, target: &Target) -> R<super::Plan> {
         return err(missing(&ws, target));
     };
     let mut p = Planner::new(ws, format!("Plan: Deployment/{} to Recreate ({})", target.name, d.file));
+    p.app(&target.name);
     p.step(
         format!(
             "set spec.strategy of Deployment/{} to {{type: Recreate}}: the next rollout stops all pods before starting new ones",

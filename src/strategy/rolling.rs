@@ -57,6 +57,7 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
         return err("--max-surge and --max-unavailable cannot both be 0: the rollout could neither add nor remove a pod");
     }
     let mut p = Planner::new(ws, format!("Plan: Deployment/{} to RollingUpdate ({})", target.name, d.file));
+    p.app(&target.name);
     if let Some(w) = d.obj.workload() {
         let missing: Vec<String> = w.containers().filter(|(_, c)| c.readiness_probe.is_none()).map(|(_, c)| c.name.clone()).collect();
         if !missing.is_empty() {

@@ -139,8 +139,19 @@ fn anchor(app: &App) -> (&'static str, String) {
     }
 }
 
+fn managed(f: &super::Found, app: &App) -> bool {
+    f.obj.meta.annotations.as_ref().and_then(|a| a.get(MANAGED)).is_some_and(|v| *v == app.name)
+}
+
+/// Add a generated object unless it exists; an existing object of that name
+/// that kubectl-strategy did not make is an error, never adopted.
 fn add(ws: &mut Workspace, app: &App, kind: &str, name: &str, doc: J) -> R<bool> {
-    if ws.find(kind, name)?.is_some() {
+    if let Some(f) = ws.find(kind, name)? {
+        if !managed(&f, app) {
+            return err(format!(
+                "{kind}/{name} exists and was not made by kubectl-strategy (no {MANAGED} annotation); rename or remove it"
+            ));
+        }
         return Ok(false);
     }
     let (ak, an) = anchor(app);
@@ -163,30 +174,33 @@ pub fn ensure(ws: &mut Workspace, mode: Traffic, app: &App, track: &str, gateway
         add(ws, app, "Service", &format!("{name}-{t}"), svc)?;
     }
     let (stable_w, canary_w) = (i64::from(100 - weight), i64::from(weight));
+    // Generated routing objects are named after the canary, never after the
+    // app, so they cannot collide with the user's own route of that name.
+    let route = format!("{name}-canary");
     let ns = app.stable.obj.namespace.clone();
     match mode {
         Traffic::Replicas => {}
         Traffic::GatewayApi => {
             let Some(gw) = gateway else {
-                if ws.find("HTTPRoute", name)?.is_none() {
+                if ws.find("HTTPRoute", &route)?.is_none() {
                     return err("--traffic gateway-api needs --gateway NAME[/NAMESPACE] (the Gateway the HTTPRoute attaches to)");
                 }
-                return set_weights(ws, "HTTPRoute", name, "/spec/rules/0/backendRefs", stable_w, canary_w);
+                return set_weights(ws, "HTTPRoute", &route, "/spec/rules/0/backendRefs", stable_w, canary_w);
             };
             let (gname, gns) = gw.split_once('/').map_or((gw, None), |(n, s)| (n, Some(s)));
             let mut parent = json!({"name": gname});
             if let Some(s) = gns {
                 parent["namespace"] = json!(s);
             }
-            let route = json!({
-                "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": meta(name, app),
+            let http_route = json!({
+                "apiVersion": "gateway.networking.k8s.io/v1", "kind": "HTTPRoute", "metadata": meta(&route, app),
                 "spec": {"parentRefs": [parent], "rules": [{"backendRefs": [
                     {"name": format!("{name}-stable"), "port": port, "weight": stable_w},
                     {"name": format!("{name}-canary"), "port": port, "weight": canary_w},
                 ]}]},
             });
-            if !add(ws, app, "HTTPRoute", name, route)? {
-                set_weights(ws, "HTTPRoute", name, "/spec/rules/0/backendRefs", stable_w, canary_w)?;
+            if !add(ws, app, "HTTPRoute", &route, http_route)? {
+                set_weights(ws, "HTTPRoute", &route, "/spec/rules/0/backendRefs", stable_w, canary_w)?;
             }
         }
         Traffic::Istio => {
@@ -195,22 +209,22 @@ pub fn ensure(ws: &mut Workspace, mode: Traffic, app: &App, track: &str, gateway
                 None => user_svc.clone(),
             };
             let dr = json!({
-                "apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": meta(name, app),
+                "apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": meta(&route, app),
                 "spec": {"host": host, "subsets": [
                     {"name": "stable", "labels": {track: "stable"}},
                     {"name": "canary", "labels": {track: "canary"}},
                 ]},
             });
-            add(ws, app, "DestinationRule", name, dr)?;
+            add(ws, app, "DestinationRule", &route, dr)?;
             let vs = json!({
-                "apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": meta(name, app),
+                "apiVersion": "networking.istio.io/v1", "kind": "VirtualService", "metadata": meta(&route, app),
                 "spec": {"hosts": [host.clone()], "http": [{"route": [
                     {"destination": {"host": host, "subset": "stable"}, "weight": stable_w},
                     {"destination": {"host": host, "subset": "canary"}, "weight": canary_w},
                 ]}]},
             });
-            if !add(ws, app, "VirtualService", name, vs)? {
-                set_weights(ws, "VirtualService", name, "/spec/http/0/route", stable_w, canary_w)?;
+            if !add(ws, app, "VirtualService", &route, vs)? {
+                set_weights(ws, "VirtualService", &route, "/spec/http/0/route", stable_w, canary_w)?;
             }
         }
         Traffic::Nginx => {
@@ -221,7 +235,10 @@ pub fn ensure(ws: &mut Workspace, mode: Traffic, app: &App, track: &str, gateway
                 return err(format!("--traffic nginx needs an Ingress that routes to Service/{user_svc}"));
             };
             let cname = format!("{name}-canary");
-            if ws.find("Ingress", &cname)?.is_some() {
+            if let Some(f) = ws.find("Ingress", &cname)? {
+                if !managed(&f, app) {
+                    return err(format!("Ingress/{cname} exists and was not made by kubectl-strategy; rename or remove it"));
+                }
                 return ws.set(
                     "Ingress",
                     &cname,
@@ -234,31 +251,33 @@ pub fn ensure(ws: &mut Workspace, mode: Traffic, app: &App, track: &str, gateway
             e.set(0, "/metadata/annotations/nginx.ingress.kubernetes.io~1canary", &Yaml::str("true"))?;
             e.set(0, "/metadata/annotations/nginx.ingress.kubernetes.io~1canary-weight", &Yaml::str(weight.to_string()))?;
             e.set(0, &format!("/metadata/annotations/{}", crate::manifest::tree::escape(MANAGED)), &Yaml::str(name))?;
-            let text = e.text.replace(&format!("name: {user_svc}\n"), &format!("name: {cname}\n"));
-            ws.add_after("Ingress", ing.obj.name.as_deref().unwrap_or_default(), &text)?;
+            for ptr in backend_pointers(&ing.obj.root, &user_svc) {
+                e.set(0, &ptr, &Yaml::str(&cname))?;
+            }
+            ws.add_after("Ingress", ing.obj.name.as_deref().unwrap_or_default(), &e.text)?;
         }
         Traffic::Traefik => {
             let ts = json!({
-                "apiVersion": "traefik.io/v1alpha1", "kind": "TraefikService", "metadata": meta(name, app),
+                "apiVersion": "traefik.io/v1alpha1", "kind": "TraefikService", "metadata": meta(&route, app),
                 "spec": {"weighted": {"services": [
                     {"name": format!("{name}-stable"), "port": port, "weight": stable_w},
                     {"name": format!("{name}-canary"), "port": port, "weight": canary_w},
                 ]}},
             });
-            if !add(ws, app, "TraefikService", name, ts)? {
-                set_weights(ws, "TraefikService", name, "/spec/weighted/services", stable_w, canary_w)?;
+            if !add(ws, app, "TraefikService", &route, ts)? {
+                set_weights(ws, "TraefikService", &route, "/spec/weighted/services", stable_w, canary_w)?;
             }
         }
         Traffic::Smi => {
             let split = json!({
-                "apiVersion": "split.smi-spec.io/v1alpha4", "kind": "TrafficSplit", "metadata": meta(name, app),
+                "apiVersion": "split.smi-spec.io/v1alpha4", "kind": "TrafficSplit", "metadata": meta(&route, app),
                 "spec": {"service": user_svc, "backends": [
                     {"service": format!("{name}-stable"), "weight": stable_w},
                     {"service": format!("{name}-canary"), "weight": canary_w},
                 ]},
             });
-            if !add(ws, app, "TrafficSplit", name, split)? {
-                set_weights(ws, "TrafficSplit", name, "/spec/backends", stable_w, canary_w)?;
+            if !add(ws, app, "TrafficSplit", &route, split)? {
+                set_weights(ws, "TrafficSplit", &route, "/spec/backends", stable_w, canary_w)?;
             }
         }
     }
@@ -268,6 +287,33 @@ pub fn ensure(ws: &mut Workspace, mode: Traffic, app: &App, track: &str, gateway
 fn set_weights(ws: &mut Workspace, kind: &str, name: &str, list: &str, stable: i64, canary: i64) -> R<()> {
     ws.set(kind, name, &format!("{list}/0/weight"), Yaml::Int(stable))?;
     ws.set(kind, name, &format!("{list}/1/weight"), Yaml::Int(canary))
+}
+
+/// Pointers to `backend.service.name` fields that name `svc`.
+fn backend_pointers(root: &crate::manifest::tree::Node, svc: &str) -> Vec<String> {
+    fn walk(n: &crate::manifest::tree::Node, svc: &str, ptr: String, out: &mut Vec<String>) {
+        if n.pointer("/service/name").and_then(|x| x.as_str()) == Some(svc) {
+            out.push(format!("{ptr}/service/name"));
+        }
+        match &n.value {
+            crate::manifest::tree::Value::Map(es) => {
+                for e in es {
+                    if let Some(k) = e.key_str() {
+                        walk(&e.value, svc, format!("{ptr}/{}", crate::manifest::tree::escape(k)), out);
+                    }
+                }
+            }
+            crate::manifest::tree::Value::Seq(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, svc, format!("{ptr}/{i}"), out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    walk(root, svc, String::new(), &mut out);
+    out
 }
 
 fn ingress_targets(obj: &crate::manifest::Object, svc: &str) -> bool {
@@ -287,15 +333,16 @@ fn ingress_targets(obj: &crate::manifest::Object, svc: &str) -> bool {
 /// Remove every object the providers created for this canary.
 pub fn remove(ws: &mut Workspace, app: &App) -> R<()> {
     let name = &app.name;
+    let canary = format!("{name}-canary");
     let owned = [
         ("Service", format!("{name}-stable")),
-        ("Service", format!("{name}-canary")),
-        ("HTTPRoute", name.clone()),
-        ("VirtualService", name.clone()),
-        ("DestinationRule", name.clone()),
-        ("TraefikService", name.clone()),
-        ("TrafficSplit", name.clone()),
-        ("Ingress", format!("{name}-canary")),
+        ("Service", canary.clone()),
+        ("HTTPRoute", canary.clone()),
+        ("VirtualService", canary.clone()),
+        ("DestinationRule", canary.clone()),
+        ("TraefikService", canary.clone()),
+        ("TrafficSplit", canary.clone()),
+        ("Ingress", canary),
     ];
     for (kind, n) in owned {
         let managed =
