@@ -257,7 +257,7 @@ fn level(n: &Node) -> Result<Level, (Span, String)> {
     match &n.value {
         // `off` is a boolean in YAML 1.1.
         Value::Bool(false) => Ok(Level::Off),
-        Value::Str(s) if s == "off" => Ok(Level::Off),
+        Value::Str(s) if &**s == "off" => Ok(Level::Off),
         Value::Str(s) => {
             Severity::parse(s).map(Level::On).ok_or_else(|| (n.span, format!("unknown level `{s}`; expected off, info, warning or error")))
         }

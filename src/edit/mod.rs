@@ -370,7 +370,7 @@ fn normalize_newlines(text: &str, nl: &str) -> String {
 fn scalar_equals(node: &Node, v: &Yaml) -> bool {
     match (v, &node.value) {
         (Yaml::Int(i), Value::Int(n)) => i == n,
-        (Yaml::Str(s), Value::Str(t)) => s == t,
+        (Yaml::Str(s), Value::Str(t)) => **s == **t,
         _ => false,
     }
 }

@@ -164,7 +164,7 @@ impl Builder {
                 let value = if style == ScalarStyle::Plain && !tag.as_ref().is_some_and(|t| t.suffix == "str" || t.handle == "!") {
                     resolve_plain(&text)
                 } else {
-                    Value::Str(text.into_owned())
+                    Value::Str(text.into())
                 };
                 let node = Node { span: Span { start, end }, value };
                 if anchor > 0 {
@@ -201,13 +201,15 @@ impl Builder {
             Event::SequenceEnd | Event::MappingEnd => {
                 let frame = self.stack.pop().expect("balanced events");
                 let (node, anchor) = match frame {
-                    Frame::Seq { start, anchor, items } => {
+                    Frame::Seq { start, anchor, mut items } => {
+                        items.shrink_to_fit();
                         // A flow sequence ends at its `]` (a non-empty end event).
                         let closing = if span.start != span.end { end } else { start };
                         let end = items.last().map_or(start, |n| n.span.end).max(closing);
                         (Node { span: Span { start, end }, value: Value::Seq(items) }, anchor)
                     }
-                    Frame::Map { start, anchor, entries, .. } => {
+                    Frame::Map { start, anchor, mut entries, .. } => {
+                        entries.shrink_to_fit();
                         let closing = if span.start != span.end { end } else { start };
                         let end = entries.last().map_or(start, |e| e.value.span.end.max(e.key.span.end)).max(closing);
                         (Node { span: Span { start, end }, value: Value::Map(entries) }, anchor)

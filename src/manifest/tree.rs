@@ -35,7 +35,7 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(String),
+    Str(Box<str>),
     Seq(Vec<Node>),
     Map(Vec<Entry>),
 }
@@ -124,7 +124,7 @@ impl Node {
             Value::Bool(b) => b.to_string(),
             Value::Int(i) => i.to_string(),
             Value::Float(f) => f.to_string(),
-            Value::Str(s) => s.clone(),
+            Value::Str(s) => s.to_string(),
             _ => return None,
         })
     }
@@ -227,7 +227,7 @@ pub fn resolve_plain(s: &str) -> Value {
     let b = s.as_bytes();
     let first = b[0];
     if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
-        return Value::Str(s.to_owned());
+        return Value::Str(s.into());
     }
     if let Some(i) = parse_int(s) {
         return Value::Int(i);
@@ -237,7 +237,7 @@ pub fn resolve_plain(s: &str) -> Value {
     {
         return Value::Float(f);
     }
-    Value::Str(s.to_owned())
+    Value::Str(s.into())
 }
 
 fn parse_int(s: &str) -> Option<i64> {

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Benchmarks of DESIGN/issue 6: prints wall time, peak memory, and the ratio
+# to a parse-only pass with the same YAML parser. Uses only cargo, python3
+# and GNU time; hyperfine is used for the small-file case when installed.
+#
+#   benches/run.sh            # 10k and 100k generated objects, the real-world corpus, one small file
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo build --release --locked --quiet --bin kubectl-strategy --example gen_corpus --example parse_only
+BIN=target/release/kubectl-strategy
+WORK=${BENCH_DIR:-$(mktemp -d)}
+RUNS=${RUNS:-5}
+
+target/release/examples/gen_corpus "$WORK/c10k" 10000 5
+target/release/examples/gen_corpus "$WORK/c100k" 100000 5
+
+# median wall seconds and max RSS (MB) of RUNS runs of a command
+measure() {
+  python3 - "$RUNS" "$@" <<'PY'
+import statistics, subprocess, sys, time, resource, os
+runs = int(sys.argv[1]); cmd = sys.argv[2:]
+walls, rss = [], []
+for _ in range(runs):
+    t = time.perf_counter()
+    p = subprocess.run(["/usr/bin/time", "-f", "%M"] + cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    walls.append(time.perf_counter() - t)
+    rss.append(int(p.stderr.strip().splitlines()[-1]) / 1024)
+print(f"{statistics.median(walls):.3f} {max(rss):.0f}")
+PY
+}
+
+report() { # name, lint-dir
+  read -r lint_s lint_mb < <(measure "$BIN" lint "$2" --format json --fail-on never)
+  read -r parse_s parse_mb < <(measure target/release/examples/parse_only "$2")
+  ratio=$(python3 -c "print(f'{$lint_s/$parse_s:.2f}')")
+  printf '%-28s lint %6.3f s %5.0f MB | parse-only %6.3f s | ratio %s\n' "$1" "$lint_s" "$lint_mb" "$parse_s" "$ratio"
+}
+
+report "10,000 objects ($(du -sh "$WORK/c10k" | cut -f1))" "$WORK/c10k"
+report "100,000 objects ($(du -sh "$WORK/c100k" | cut -f1))" "$WORK/c100k"
+if [ -d ../shared/corpus/real-world ]; then
+  report "real-world corpus" ../shared/corpus/real-world
+fi
+read -r small_s small_mb < <(RUNS=20 measure "$BIN" lint testdata/examples/clean.yaml)
+printf '%-28s lint %6.3f s %5.0f MB\n' "one small file" "$small_s" "$small_mb"
+if command -v hyperfine >/dev/null; then
+  hyperfine --warmup 3 -N "$BIN lint testdata/examples/clean.yaml"
+fi
