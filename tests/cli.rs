@@ -170,3 +170,46 @@ fn help_says_kubectl_strategy_and_accepts_kubectl_flags() {
     let (code, _, err) = run(&["lint", "--kubeconfig", "/dev/null", "--context", "x", "-n", "ns", "testdata/examples/clean.yaml"]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn hostile_inputs_large_many_loops_and_unreadable() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // a 30 MB document: a ConfigMap with 400,000 keys
+    let mut big = String::from("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: big\ndata:\n");
+    for i in 0..400_000 {
+        big.push_str(&format!("  key-{i:06}: \"{}\"\n", "x".repeat(70)));
+    }
+    assert!(big.len() > 30_000_000);
+    std::fs::write(d.join("big.yaml"), &big).unwrap();
+    // 20,000 documents in one file
+    let mut many = String::new();
+    for i in 0..20_000 {
+        many.push_str(&format!("---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\ndata: {{a: b}}\n"));
+    }
+    std::fs::write(d.join("many.yaml"), &many).unwrap();
+    // a duplicate key, reported at the duplicate
+    std::fs::write(d.join("dup.yaml"), "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dup\n  name: again\n").unwrap();
+    // a symlink loop and a dangling link (unreadable)
+    #[cfg(unix)]
+    {
+        std::fs::create_dir(d.join("loop")).unwrap();
+        std::os::unix::fs::symlink("..", d.join("loop/up")).unwrap();
+        std::os::unix::fs::symlink("nowhere.yaml", d.join("dangling.yaml")).unwrap();
+    }
+    let out = bin().args(["lint", d.to_str().unwrap(), "--format", "json", "--fail-on", "never"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["objects"], 1 + 20_000, "{}", v["summary"]);
+    let f = v["findings"].as_array().unwrap();
+    let dup = f.iter().find(|x| x["file"].as_str().unwrap().ends_with("dup.yaml")).unwrap();
+    assert_eq!((dup["rule"].as_str(), dup["line"].as_u64(), dup["column"].as_u64()), (Some("invalid-yaml"), Some(5), Some(3)));
+    #[cfg(unix)]
+    {
+        let dangling = f.iter().find(|x| x["file"].as_str().unwrap().ends_with("dangling.yaml"));
+        let human = bin().args(["lint", d.to_str().unwrap(), "--fail-on", "never"]).output().unwrap();
+        let text = String::from_utf8_lossy(&human.stdout);
+        assert!(dangling.is_some() || text.contains("dangling.yaml"), "the unreadable file is named: {text}");
+        assert!(text.contains("symlink loop") || !text.contains("loop/up"), "{text}");
+    }
+}
