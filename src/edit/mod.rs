@@ -195,8 +195,7 @@ impl Editor {
             if node.is_scalar() && scalar_equals(node, value) {
                 return Ok(());
             }
-            let start = self.offset(node.span.start);
-            let end = self.offset(node.span.end);
+            let (start, end) = self.value_range(node, loc.entry)?;
             let original = &self.text[start..end];
             let rendered = match value {
                 Yaml::Str(s) if original.starts_with('\'') => {
@@ -251,14 +250,31 @@ impl Editor {
                 Ok(())
             }
             Value::Null => {
-                let at = self.offset(parent.span.start);
-                let end = self.offset(parent.span.end);
+                let entry = root.locate(parent_ptr).and_then(|l| l.entry);
+                let (at, end) = self.value_range(parent, entry)?;
                 let lead = if self.text[..at].ends_with(':') { " " } else { "" };
                 self.splice(at..end, &format!("{lead}{}", render_inline(&Yaml::Map(vec![(key, value.clone())]))));
                 Ok(())
             }
             _ => Err(EditError(format!("{}: {parent_ptr} is not a mapping", self.name))),
         }
+    }
+
+    /// Byte range of a value. An empty value (`key:` with nothing after it)
+    /// has no text of its own: its range is just after the key's colon.
+    fn value_range(&self, node: &Node, entry: Option<&crate::manifest::tree::Entry>) -> R<(usize, usize)> {
+        let start = self.offset(node.span.start);
+        let end = self.offset(node.span.end);
+        if start != end || !matches!(node.value, Value::Null) {
+            return Ok((start, end));
+        }
+        let Some(e) = entry else { return Ok((start, end)) };
+        let key_end = self.offset(e.key.span.end);
+        let colon = self.text[key_end..]
+            .find(':')
+            .map(|i| key_end + i + 1)
+            .ok_or_else(|| EditError(format!("{}: no `:` after a key", self.name)))?;
+        Ok((colon, colon))
     }
 
     /// The document's indentation step (2 unless the file uses another).
@@ -422,6 +438,20 @@ mod tests {
         let mut e = Editor::new("x", "spec:\n  strategy: {rollingUpdate: {maxSurge: 1}}\n");
         e.set(0, "/spec/strategy/type", &Yaml::str("RollingUpdate")).unwrap();
         assert_eq!(e.text, "spec:\n  strategy: {rollingUpdate: {maxSurge: 1}, type: RollingUpdate}\n");
+    }
+
+    /// Found by the edit fuzzer: an empty value's position is at its key.
+    #[test]
+    fn fills_empty_values_after_the_colon() {
+        let mut e = Editor::new("x", "\u{2}# key with a hash:");
+        e.set(0, "/\u{2}# key with a hash/new7", &Yaml::str("x")).unwrap();
+        assert_eq!(e.text, "\u{2}# key with a hash: {new7: x}");
+        let mut e = Editor::new("x", "a:\nb: 1\n");
+        e.set(0, "/a", &Yaml::Int(3)).unwrap();
+        assert_eq!(e.text, "a: 3\nb: 1\n");
+        let mut e = Editor::new("x", "a: ~\n");
+        e.set(0, "/a/b", &Yaml::str("c")).unwrap();
+        assert_eq!(e.text, "a: {b: c}\n");
     }
 
     #[test]
