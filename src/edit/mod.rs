@@ -202,7 +202,7 @@ impl Editor {
                     format!("'{}'", s.replace('\'', "''"))
                 }
                 Yaml::Str(s) if original.starts_with('"') => serde_json::to_string(s).expect("string"),
-                v if matches!(node.value, Value::Null) && start == end => {
+                v if matches!(node.value, Value::Null) && original.trim().is_empty() => {
                     format!(" {}", render_inline(v))
                 }
                 v => render_inline(v),
@@ -252,7 +252,7 @@ impl Editor {
             Value::Null => {
                 let entry = root.locate(parent_ptr).and_then(|l| l.entry);
                 let (at, end) = self.value_range(parent, entry)?;
-                let lead = if self.text[..at].ends_with(':') { " " } else { "" };
+                let lead = if self.text[..at].ends_with(':') || self.text[at..end].trim().is_empty() { " " } else { "" };
                 self.splice(at..end, &format!("{lead}{}", render_inline(&Yaml::Map(vec![(key, value.clone())]))));
                 Ok(())
             }
@@ -274,7 +274,9 @@ impl Editor {
             .find(':')
             .map(|i| key_end + i + 1)
             .ok_or_else(|| EditError(format!("{}: no `:` after a key", self.name)))?;
-        Ok((colon, colon))
+        // Take the blanks after the colon too: the new value brings its own space.
+        let blanks = self.text[colon..].find(|c: char| c != ' ' && c != '\t').unwrap_or(self.text.len() - colon);
+        Ok((colon, colon + blanks))
     }
 
     /// The document's indentation step (2 unless the file uses another).
@@ -449,6 +451,9 @@ mod tests {
         let mut e = Editor::new("x", "a:\nb: 1\n");
         e.set(0, "/a", &Yaml::Int(3)).unwrap();
         assert_eq!(e.text, "a: 3\nb: 1\n");
+        let mut e = Editor::new("x", "pF:\t\n");
+        e.set(0, "/pF", &Yaml::str("v0")).unwrap();
+        assert_eq!(e.text, "pF: v0\n");
         let mut e = Editor::new("x", "a: ~\n");
         e.set(0, "/a/b", &Yaml::str("c")).unwrap();
         assert_eq!(e.text, "a: {b: c}\n");
