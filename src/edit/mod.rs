@@ -203,7 +203,9 @@ impl Editor {
                 }
                 Yaml::Str(s) if original.starts_with('"') => serde_json::to_string(s).expect("string"),
                 v if matches!(node.value, Value::Null) && original.trim().is_empty() => {
-                    format!(" {}", render_inline(v))
+                    // keep a comment that follows separated from the new value
+                    let gap = if self.text[end..].starts_with('#') { " " } else { "" };
+                    format!(" {}{gap}", render_inline(v))
                 }
                 v => render_inline(v),
             };
@@ -253,7 +255,8 @@ impl Editor {
                 let entry = root.locate(parent_ptr).and_then(|l| l.entry);
                 let (at, end) = self.value_range(parent, entry)?;
                 let lead = if self.text[..at].ends_with(':') || self.text[at..end].trim().is_empty() { " " } else { "" };
-                self.splice(at..end, &format!("{lead}{}", render_inline(&Yaml::Map(vec![(key, value.clone())]))));
+                let gap = if self.text[end..].starts_with('#') { " " } else { "" };
+                self.splice(at..end, &format!("{lead}{}{gap}", render_inline(&Yaml::Map(vec![(key, value.clone())]))));
                 Ok(())
             }
             _ => Err(EditError(format!("{}: {parent_ptr} is not a mapping", self.name))),
@@ -454,6 +457,9 @@ mod tests {
         let mut e = Editor::new("x", "pF:\t\n");
         e.set(0, "/pF", &Yaml::str("v0")).unwrap();
         assert_eq!(e.text, "pF: v0\n");
+        let mut e = Editor::new("x", "rt: #s\n");
+        e.set(0, "/rt/n", &Yaml::str("x")).unwrap();
+        assert_eq!(e.text, "rt: {n: x} #s\n");
         let mut e = Editor::new("x", "a: ~\n");
         e.set(0, "/a/b", &Yaml::str("c")).unwrap();
         assert_eq!(e.text, "a: {b: c}\n");
