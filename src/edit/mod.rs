@@ -195,7 +195,15 @@ impl Editor {
             if node.is_scalar() && scalar_equals(node, value) {
                 return Ok(());
             }
-            let (start, end) = self.value_range(node, loc.entry)?;
+            let (mut start, end) = self.value_range(node, loc.entry)?;
+            // A tab between `key:` and a value is legal YAML that some parsers
+            // reject next to other values: write a space instead.
+            let mut lead_space = false;
+            while start > 0 && self.text.as_bytes()[start - 1] == b'\t' {
+                start -= 1;
+                lead_space = true;
+            }
+            let lead = if lead_space && self.text[..start].ends_with(':') { " " } else { "" };
             let original = &self.text[start..end];
             let rendered = match value {
                 Yaml::Str(s) if original.starts_with('\'') => {
@@ -209,6 +217,7 @@ impl Editor {
                 }
                 v => render_inline(v),
             };
+            let rendered = if rendered.starts_with(' ') { rendered } else { format!("{lead}{rendered}") };
             self.splice(start..end, &rendered);
             return Ok(());
         }
@@ -458,8 +467,14 @@ mod tests {
         e.set(0, "/pF", &Yaml::str("v0")).unwrap();
         assert_eq!(e.text, "pF: v0\n");
         let mut e = Editor::new("x", "rt: #s\n");
-        e.set(0, "/rt/n", &Yaml::str("x")).unwrap();
-        assert_eq!(e.text, "rt: {n: x} #s\n");
+        e.set(0, "/rt/k", &Yaml::str("x")).unwrap();
+        assert_eq!(e.text, "rt: {k: x} #s\n");
+        let mut e = Editor::new("x", "T:\t\u{2}");
+        e.set(0, "/T", &Yaml::Int(114)).unwrap();
+        assert_eq!(e.text, "T: 114");
+        let mut e = Editor::new("x", "S:\t");
+        e.set(0, "/S", &Yaml::Int(114)).unwrap();
+        assert_eq!(e.text, "S: 114");
         let mut e = Editor::new("x", "a: ~\n");
         e.set(0, "/a/b", &Yaml::str("c")).unwrap();
         assert_eq!(e.text, "a: {b: c}\n");
