@@ -338,7 +338,9 @@ impl Editor {
             if let Some(pe) = p_entry {
                 let from = self.offset(pe.key.span.end);
                 let to = self.next_line_start(entry.value.span.end.max(entry.key.span.end));
-                let to = if to > from && self.text[..to].ends_with('\n') { to - self.nl.len() } else { to };
+                // Keep this line's own line end (files may mix LF and CRLF).
+                let eol = if self.text[..to].ends_with("\r\n") { 2 } else { usize::from(self.text[..to].ends_with('\n')) };
+                let to = if to > from { to - eol } else { to };
                 self.splice(from..to, ": {}");
                 return Ok(());
             }
@@ -472,6 +474,9 @@ mod tests {
         let mut e = Editor::new("x", "T:\t\u{2}");
         e.set(0, "/T", &Yaml::Int(114)).unwrap();
         assert_eq!(e.text, "T: 114");
+        let mut e = Editor::new("x", "a:\r\nspec:\n  replicas: 2\n\r\nb: 1\n");
+        e.remove(0, "/spec/replicas").unwrap();
+        assert_eq!(e.text, "a:\r\nspec: {}\n\r\nb: 1\n");
         let mut e = Editor::new("x", "S:\t");
         e.set(0, "/S", &Yaml::Int(114)).unwrap();
         assert_eq!(e.text, "S: 114");
