@@ -109,7 +109,8 @@ fn rule_params_are_documented() {
 fn readme_quickstart_output_is_current() {
     let report = crate::lint(&["testdata/examples/shop.yaml"]);
     let text = crate::human(&report);
-    let block = format!("<!-- quickstart -->\n```text\n$ kubectl-strategy lint testdata/examples/shop.yaml\n{text}```\n<!-- /quickstart -->");
+    let block =
+        format!("<!-- quickstart -->\n```text\n$ kubectl-strategy lint testdata/examples/shop.yaml\n{text}```\n<!-- /quickstart -->");
     let readme = std::fs::read_to_string("README.md").unwrap();
     if !readme.contains(&block) && std::env::var_os("UPDATE_README").is_some() {
         let start = readme.find("<!-- quickstart -->").expect("marker");
