@@ -633,3 +633,14 @@ fn writes_go_through_symlinks() {
     assert!(std::fs::symlink_metadata(s.0.path().join("k8s/link.yaml")).unwrap().file_type().is_symlink());
     assert!(s.read("api-status.yaml").contains("type: Recreate"));
 }
+
+#[test]
+fn objects_that_select_the_app_are_warned_about() {
+    let web = deployment("web", "{app: web}", "{app: web}", "");
+    let pdb = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels: {app: web}\n";
+    let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 2\n  maxReplicas: 5\n";
+    let s = Scratch::new(&[("a.yaml", &format!("{web}---\n{}---\n{pdb}---\n{hpa}", service("web", "{app: web}", "")))]);
+    let (_, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2"]);
+    assert!(err.contains("HorizontalPodAutoscaler/web scales deployment/web"), "{err}");
+    assert!(err.contains("PodDisruptionBudget/web selects deployment/web's pods"), "{err}");
+}

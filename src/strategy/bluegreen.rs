@@ -105,6 +105,13 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
             return err(format!("no Service selects the pods of deployment/{name}; name the one to switch with --service"));
         }
         let replicas = base.obj.workload().and_then(|w| w.replicas).unwrap_or(1);
+        let mut track_labels: BTreeMap<String, String> =
+            l.iter().map(|(k, v)| (k.clone(), if s.contains_key(k) { format!("{v}-blue") } else { v.clone() })).collect();
+        track_labels.insert(identity.0.clone(), identity.1.clone());
+        track_labels.insert(o.slot_label.clone(), "blue".into());
+        for w in super::label_consumers(&p.ws, name, ns.as_deref(), &l, &track_labels) {
+            p.warn(w);
+        }
         let new_images = if o.images.is_empty() { Vec::new() } else { o.images.clone() };
         let keys: Vec<String> = s.keys().cloned().collect();
         p.step(

@@ -134,6 +134,18 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
         p.warn(format!("no Service selects deployment/{name}'s pods: the canary will get no traffic until one does"));
     }
     let (ik, iv) = app.identity.clone();
+    {
+        let l = template_labels(&app.stable.obj);
+        let mut canary_labels: BTreeMap<String, String> = l
+            .iter()
+            .map(|(k, v)| (k.clone(), if app.stable_selector.contains_key(k) { format!("{v}-canary") } else { v.clone() }))
+            .collect();
+        canary_labels.insert(ik.clone(), iv.clone());
+        canary_labels.insert(o.track_label.clone(), "canary".into());
+        for w in super::label_consumers(&p.ws, &name, app.stable.obj.namespace.as_deref(), &l, &canary_labels) {
+            p.warn(w);
+        }
+    }
     let stable_labels = template_labels(&app.stable.obj);
     let needs_identity = stable_labels.get(&ik) != Some(&iv);
     let needs_track = weighted && stable_labels.get(&o.track_label).map(String::as_str) != Some("stable");

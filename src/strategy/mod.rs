@@ -692,3 +692,54 @@ fn render_objects(step: &Step, format: ObjectFormat) -> String {
         ObjectFormat::Yaml => docs.iter().map(|n| format!("---\n{}", traffic::to_yaml(&crate::manifest::json::to_json(n)))).collect(),
     }
 }
+
+/// Objects that select the app's pods by label or scale it by name, and that
+/// a plan does not rewrite: PodDisruptionBudgets and NetworkPolicies that
+/// would stop covering the new pods, HorizontalPodAutoscalers of the target.
+pub fn label_consumers(
+    ws: &Workspace,
+    name: &str,
+    ns: Option<&str>,
+    old_pods: &BTreeMap<String, String>,
+    new_pods: &BTreeMap<String, String>,
+) -> Vec<String> {
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+    let mut out = Vec::new();
+    for f in ws.objects() {
+        let o = &f.obj;
+        if !crate::manifest::workload::same_namespace(o.namespace.as_deref(), ns) {
+            continue;
+        }
+        let ptr = match o.kind.as_str() {
+            "PodDisruptionBudget" => "/spec/selector",
+            "NetworkPolicy" => "/spec/podSelector",
+            "HorizontalPodAutoscaler" => {
+                let target = o.root.pointer("/spec/scaleTargetRef/name").and_then(|n| n.as_str());
+                if target == Some(name) {
+                    out.push(format!(
+                        "{} scales deployment/{name}; it will fight the plan's replica counts: point it at the new workloads or pause it ({})",
+                        o.label(),
+                        f.file
+                    ));
+                }
+                continue;
+            }
+            _ => continue,
+        };
+        let Some(sel) =
+            o.root.pointer(ptr).map(crate::manifest::json::to_json).and_then(|j| serde_json::from_value::<LabelSelector>(j).ok())
+        else {
+            continue;
+        };
+        let (matches_old, matches_new) =
+            (crate::manifest::workload::selector_matches(&sel, old_pods), crate::manifest::workload::selector_matches(&sel, new_pods));
+        if matches_old && !matches_new {
+            out.push(format!(
+                "{} selects deployment/{name}'s pods by labels the new pods do not carry; it will not cover them: select them by the identity label ({})",
+                o.label(),
+                f.file
+            ));
+        }
+    }
+    out
+}
