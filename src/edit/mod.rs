@@ -7,7 +7,6 @@
 
 pub mod diff;
 
-use crate::input::SourceFile;
 use crate::manifest::parse::{Document, parse_stream};
 use crate::manifest::tree::{Node, Pos, Value, escape, resolve_plain};
 
@@ -147,9 +146,7 @@ impl Editor {
 
     /// Byte offset (into `text`) of a position.
     fn offset(&self, pos: Pos) -> usize {
-        // SourceFile does the line/char arithmetic (it handles CRLF and Unicode).
-        let f = SourceFile::new("", self.body().to_string());
-        self.bom + f.offset(pos)
+        self.bom + crate::input::offset_in(self.body(), pos)
     }
 
     /// Byte offset of the start of the line after the one holding `pos`

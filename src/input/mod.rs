@@ -59,15 +59,7 @@ impl SourceFile {
         let line = (pos.line.max(1) as usize - 1).min(starts.len() - 1);
         let start = starts[line];
         let end = starts.get(line + 1).copied().unwrap_or(self.text.len());
-        let line_text = &self.text[start..end];
-        let mut off = line_text.len();
-        for (n, (i, _)) in line_text.char_indices().enumerate() {
-            if n == pos.col as usize {
-                off = i;
-                break;
-            }
-        }
-        start + off
+        start + col_offset(&self.text[start..end], pos.col)
     }
 
     /// The text of one line (1-based), without its line break.
@@ -78,6 +70,37 @@ impl SourceFile {
         let end = starts.get(i + 1).copied().unwrap_or(self.text.len());
         Some(self.text[start..end].trim_end_matches(['\n', '\r']))
     }
+}
+
+/// Byte offset of character column `col` in a line (the line's length when beyond it).
+fn col_offset(line: &str, col: u32) -> usize {
+    line.char_indices().nth(col as usize).map_or(line.len(), |(i, _)| i)
+}
+
+/// Byte offset of a position in `text` without building a line table, for
+/// callers that locate a few positions in text that keeps changing (the editor).
+/// Line breaks are `\n`, `\r\n` and a lone `\r`, as the YAML parser counts them.
+pub fn offset_in(text: &str, pos: Pos) -> usize {
+    let b = text.as_bytes();
+    let mut line = 1u32;
+    let mut start = 0usize;
+    let mut i = 0usize;
+    while line < pos.line && i < b.len() {
+        match b[i] {
+            b'\n' => {
+                line += 1;
+                start = i + 1;
+            }
+            b'\r' if b.get(i + 1) != Some(&b'\n') => {
+                line += 1;
+                start = i + 1;
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    let end = text[start..].find(['\n', '\r']).map_or(text.len(), |e| start + e);
+    start + col_offset(&text[start..end], pos.col)
 }
 
 /// Where a file's content comes from.
@@ -228,5 +251,19 @@ mod tests {
         let off = f.offset(Pos { line: 2, col: 6 });
         assert_eq!(&f.text[off..off + 2], "ü");
         assert_eq!(f.line_count(), 2);
+    }
+
+    #[test]
+    fn offset_in_agrees_with_the_line_table() {
+        let text = "a: 1\r\nnäme: ü\rold-mac: x\n\nlast: é";
+        let f = SourceFile::new("x", text.to_string());
+        // every column on each line, up to its end (parser positions never lie beyond)
+        for line in 1..=5u32 {
+            let len = f.line(line).unwrap().chars().count() as u32;
+            for col in 0..=len {
+                let pos = Pos { line, col };
+                assert_eq!(offset_in(text, pos), f.offset(pos), "{pos:?}");
+            }
+        }
     }
 }

@@ -3,7 +3,7 @@
 //! ReplicationController, Job, CronJob, Pod and Argo Rollout).
 
 use super::{Object, typed};
-use k8s_openapi::api::apps::v1::{DaemonSetSpec, DeploymentSpec, DeploymentStrategy, ReplicaSetSpec, StatefulSetSpec};
+use k8s_openapi::api::apps::v1::{DaemonSetSpec, DeploymentSpec, ReplicaSetSpec, StatefulSetSpec};
 use k8s_openapi::api::batch::v1::{CronJobSpec, JobSpec};
 use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec, ReplicationControllerSpec, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -52,7 +52,6 @@ pub struct Workload {
     pub selector_ptr: Option<&'static str>,
     pub selector: Option<LabelSelector>,
     pub replicas: Option<i32>,
-    pub deployment_strategy: Option<DeploymentStrategy>,
 }
 
 static EMPTY: BTreeMap<String, String> = BTreeMap::new();
@@ -169,7 +168,7 @@ pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
                 default_selector(&mut json);
             }
             let s: DeploymentSpec = spec_of(&json)?;
-            Ok(workload(WorkloadKind::Deployment, "/spec/template", s.template, Some(s.selector), s.replicas, s.strategy))
+            Ok(workload(WorkloadKind::Deployment, "/spec/template", s.template, Some(s.selector), s.replicas))
         }
         ("apps", "StatefulSet") => {
             let mut json = json.clone();
@@ -177,7 +176,7 @@ pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
                 default_selector(&mut json);
             }
             let s: StatefulSetSpec = spec_of(&json)?;
-            Ok(workload(WorkloadKind::StatefulSet, "/spec/template", s.template, Some(s.selector), s.replicas, None))
+            Ok(workload(WorkloadKind::StatefulSet, "/spec/template", s.template, Some(s.selector), s.replicas))
         }
         ("apps" | "extensions", "DaemonSet") => {
             let mut json = json.clone();
@@ -185,7 +184,7 @@ pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
                 default_selector(&mut json);
             }
             let s: DaemonSetSpec = spec_of(&json)?;
-            Ok(workload(WorkloadKind::DaemonSet, "/spec/template", s.template, Some(s.selector), None, None))
+            Ok(workload(WorkloadKind::DaemonSet, "/spec/template", s.template, Some(s.selector), None))
         }
         ("apps" | "extensions", "ReplicaSet") => {
             let mut json = json.clone();
@@ -193,29 +192,29 @@ pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
                 default_selector(&mut json);
             }
             let s: ReplicaSetSpec = spec_of(&json)?;
-            Ok(workload(WorkloadKind::ReplicaSet, "/spec/template", s.template.unwrap_or_default(), Some(s.selector), s.replicas, None))
+            Ok(workload(WorkloadKind::ReplicaSet, "/spec/template", s.template.unwrap_or_default(), Some(s.selector), s.replicas))
         }
         ("", "ReplicationController") => {
             let s: ReplicationControllerSpec = spec_of(json)?;
             let template = s.template.unwrap_or_default();
             let selector = s.selector.map(|m| LabelSelector { match_labels: Some(m), match_expressions: None });
-            Ok(workload(WorkloadKind::ReplicationController, "/spec/template", template, selector, s.replicas, None))
+            Ok(workload(WorkloadKind::ReplicationController, "/spec/template", template, selector, s.replicas))
         }
         ("batch", "Job") => {
             let s: JobSpec = spec_of(json)?;
             // Without manualSelector the API server generates the selector.
             let sel = if s.manual_selector == Some(true) { s.selector } else { None };
-            Ok(workload(WorkloadKind::Job, "/spec/template", s.template, sel, None, None))
+            Ok(workload(WorkloadKind::Job, "/spec/template", s.template, sel, None))
         }
         ("batch", "CronJob") => {
             let s: CronJobSpec = spec_of(json)?;
             let template = s.job_template.spec.map(|j| j.template).unwrap_or_default();
-            Ok(workload(WorkloadKind::CronJob, "/spec/jobTemplate/spec/template", template, None, None, None))
+            Ok(workload(WorkloadKind::CronJob, "/spec/jobTemplate/spec/template", template, None, None))
         }
         ("", "Pod") => {
             let spec: PodSpec = spec_of(json)?;
             let metadata: Option<ObjectMeta> = Some(obj.meta.clone());
-            Ok(workload(WorkloadKind::Pod, "", PodTemplateSpec { metadata, spec: Some(spec) }, None, None, None))
+            Ok(workload(WorkloadKind::Pod, "", PodTemplateSpec { metadata, spec: Some(spec) }, None, None))
         }
         ("argoproj.io", "Rollout") => rollout(json),
         ("", "Service") => match json.get("spec") {
@@ -237,7 +236,6 @@ fn workload(
     template: PodTemplateSpec,
     selector: Option<LabelSelector>,
     replicas: Option<i32>,
-    deployment_strategy: Option<DeploymentStrategy>,
 ) -> Typed {
     Typed::Workload(Box::new(Workload {
         kind,
@@ -246,7 +244,6 @@ fn workload(
         selector_ptr: selector.as_ref().map(|_| "/spec/selector"),
         selector,
         replicas,
-        deployment_strategy,
     }))
 }
 
@@ -277,13 +274,8 @@ fn rollout(json: &J) -> Result<Typed, Err> {
         Some(r) => Some(typed::<i32>(r, "/spec/replicas")?),
         None => None,
     };
-    let mut w = workload(WorkloadKind::Rollout, "/spec/template", template, selector, replicas, None);
-    if let Typed::Workload(w) = &mut w
-        && w.selector.is_none()
-    {
-        w.selector_ptr = None;
-    }
-    Ok(w)
+    // `selector_ptr` follows from the selector (none without one).
+    Ok(workload(WorkloadKind::Rollout, "/spec/template", template, selector, replicas))
 }
 
 fn monitor(obj: &Object, json: &J) -> Typed {

@@ -135,6 +135,9 @@ pub struct Workspace {
     /// Texts when loaded (None for files the plan creates).
     pub original: BTreeMap<String, String>,
     namespace: Option<String>,
+    /// Objects of each file, kept with the text they were loaded from:
+    /// planning looks objects up many times, files change rarely.
+    loaded: std::cell::RefCell<BTreeMap<String, (String, Vec<Found>)>>,
 }
 
 impl Workspace {
@@ -154,19 +157,29 @@ impl Workspace {
             }
         }
         let original = files.iter().map(|(k, e)| (k.clone(), e.text.clone())).collect();
-        Ok(Workspace { files, original, namespace })
+        Ok(Workspace { files, original, namespace, loaded: Default::default() })
     }
 
     /// Every Kubernetes object, located.
     pub fn objects(&self) -> Vec<Found> {
+        let mut cache = self.loaded.borrow_mut();
         let mut out = Vec::new();
         for (name, e) in &self.files {
-            let sf = SourceFile::new(name.clone(), e.text.clone());
-            for o in manifest::load(0, &sf).objects {
-                if o.base.is_empty() {
-                    out.push(Found { file: name.clone(), doc: o.doc, obj: std::sync::Arc::new(o) });
-                }
+            if let Some((text, found)) = cache.get(name)
+                && *text == e.text
+            {
+                out.extend(found.iter().cloned());
+                continue;
             }
+            let sf = SourceFile::new(name.clone(), e.text.clone());
+            let found: Vec<Found> = manifest::load(0, &sf)
+                .objects
+                .into_iter()
+                .filter(|o| o.base.is_empty())
+                .map(|o| Found { file: name.clone(), doc: o.doc, obj: std::sync::Arc::new(o) })
+                .collect();
+            out.extend(found.iter().cloned());
+            cache.insert(name.clone(), (e.text.clone(), found));
         }
         out
     }
