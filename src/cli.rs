@@ -25,6 +25,12 @@ pub struct KubeArgs {
     /// Namespace (as kubectl)
     #[arg(short = 'n', long, global = true, value_name = "NS")]
     pub namespace: Option<String>,
+    /// How long to wait for each answer of the API server, e.g. 30s or 2m; 0 waits forever (as kubectl)
+    #[arg(long, global = true, value_name = "DURATION")]
+    pub request_timeout: Option<String>,
+    /// Log every API request (method, URL, status, time) to standard error; never bodies or credentials
+    #[arg(short = 'v', long = "v", global = true, value_name = "LEVEL", default_value_t = 0, hide_default_value = true)]
+    pub verbose: u8,
 }
 
 #[derive(Debug, Subcommand)]
@@ -39,6 +45,10 @@ pub enum Command {
     Promote(FinishArgs),
     /// Roll back: blue/green switches the Service back; canary removes the canary
     Rollback(FinishArgs),
+    /// Show what applying the manifests would change in the cluster (server-side dry run, like kubectl diff --server-side)
+    Diff(DiffArgs),
+    /// Show a live rollout: each track's progress, where the Service routes, how many of its pods are ready
+    Status(StatusArgs),
     /// Explain a rule: why it matters, a bad and a good example, how to fix
     Explain {
         /// Rule ID, e.g. readiness-probe-missing
@@ -124,6 +134,12 @@ pub struct LintArgs {
     /// Colour for human output (auto: on a terminal, unless NO_COLOR is set)
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
+    /// Audit the live workloads of the cluster (the namespace of -n or the context) instead of files
+    #[arg(long, conflicts_with_all = ["isolated", "baseline", "write_baseline"])]
+    pub cluster: bool,
+    /// With --cluster: every namespace
+    #[arg(short = 'A', long, requires = "cluster")]
+    pub all_namespaces: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -166,6 +182,24 @@ pub struct PlanOutput {
     /// Exit 1 when the step would change something, 0 when nothing is pending
     #[arg(long)]
     pub exit_code: bool,
+    /// Carry out the steps in the cluster with server-side apply (the files stay as they are unless --write)
+    #[arg(long, conflicts_with = "output")]
+    pub live: bool,
+    /// With --live: take over fields that other field managers own
+    #[arg(long, requires = "live")]
+    pub force_conflicts: bool,
+    /// With --live: `server` shows what the next step would change (server-side dry run) and changes nothing
+    #[arg(long, value_enum, value_name = "MODE", requires = "live", default_value = "none")]
+    pub dry_run: DryRun,
+    /// With --live: how long to wait for each rollout, e.g. 90s or 10m
+    #[arg(long, value_name = "DURATION", requires = "live", default_value = "5m")]
+    pub timeout: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DryRun {
+    None,
+    Server,
 }
 
 #[derive(Debug, Args)]
@@ -233,4 +267,43 @@ pub struct FinishArgs {
     pub track_label: String,
     #[command(flatten)]
     pub out: PlanOutput,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DiffFormat {
+    /// unified diffs, one per object
+    Diff,
+    /// live and planned objects as JSON
+    Json,
+}
+
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// Manifest files or directories; - reads standard input
+    #[arg(value_name = "PATH", default_value = ".")]
+    pub paths: Vec<String>,
+    /// Take over fields that other field managers own (as kubectl --force-conflicts)
+    #[arg(long)]
+    pub force_conflicts: bool,
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = DiffFormat::Diff)]
+    pub output: DiffFormat,
+}
+
+#[derive(Debug, Args)]
+pub struct StatusArgs {
+    /// deployment/NAME: the application's original name
+    pub target: String,
+    #[arg(long, default_value = "slot")]
+    pub slot_label: String,
+    #[arg(long, default_value = "track")]
+    pub track_label: String,
+    /// Print the status as JSON
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = StatusFormat::Text)]
+    pub output: StatusFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StatusFormat {
+    Text,
+    Json,
 }

@@ -9,6 +9,7 @@ pub mod edit;
 pub mod finding;
 pub mod input;
 pub mod lint;
+pub mod live;
 pub mod manifest;
 pub mod report;
 pub mod rules;

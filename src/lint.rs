@@ -24,6 +24,10 @@ pub struct Report {
     pub skipped_documents: usize,
     /// Things users should know that are not findings (skipped files).
     pub notices: Vec<String>,
+    /// Set when the objects came from a live cluster (`lint --cluster`): the
+    /// cluster's name; findings are then located by object and field path,
+    /// not by file and line.
+    pub cluster: Option<String>,
 }
 
 impl Report {
@@ -173,5 +177,5 @@ fn lint_loaded(loaded: Vec<(SourceFile, manifest::Loaded)>, primary: usize, conf
         (a.file, a.span.start, a.span.end, a.rule, &a.message).cmp(&(b.file, b.span.start, b.span.end, b.rule, &b.message))
     });
     let checked = objects.iter().filter(|o| o.file < primary).map(|o| (o.file, o.label())).collect();
-    Report { files, primary_files: primary, findings, checked, files_with_objects, skipped_documents, notices }
+    Report { files, primary_files: primary, findings, checked, files_with_objects, skipped_documents, notices, cluster: None }
 }

@@ -2,11 +2,14 @@
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{CommandFactory, Parser};
-use kubectl_strategy::cli::{ApplyArgs, Cli, Color, Command, FinishArgs, Format, LintArgs, PlanOutput, RulesFormat, StrategyKind};
+use kubectl_strategy::cli::{
+    ApplyArgs, Cli, Color, Command, DiffArgs, DiffFormat, DryRun, FinishArgs, Format, KubeArgs, LintArgs, PlanOutput, RulesFormat,
+    StatusArgs, StatusFormat, StrategyKind,
+};
 use kubectl_strategy::config::{self, Config, FailOn};
 use kubectl_strategy::lint::{self, Report};
 use kubectl_strategy::strategy::{self, Target, Workspace, bluegreen, canary, recreate, rolling};
-use kubectl_strategy::{baseline, docs, report};
+use kubectl_strategy::{baseline, docs, live, report};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
@@ -31,12 +34,13 @@ fn write_stdout(s: &str) -> Result<(), String> {
 }
 
 fn run(cli: Cli) -> Result<u8, String> {
-    let namespace = cli.kube.namespace.clone();
     match cli.command {
-        Command::Lint(args) => lint(args),
-        Command::Apply(args) => apply(args, namespace),
-        Command::Promote(args) => finish(args, namespace, true),
-        Command::Rollback(args) => finish(args, namespace, false),
+        Command::Lint(args) => lint(args, &cli.kube),
+        Command::Apply(args) => apply(args, &cli.kube),
+        Command::Promote(args) => finish(args, &cli.kube, true),
+        Command::Rollback(args) => finish(args, &cli.kube, false),
+        Command::Diff(args) => live_diff(args, &cli.kube),
+        Command::Status(args) => live_status(args, &cli.kube),
         Command::Rules(args) => {
             let text = match args.format {
                 RulesFormat::Table => docs::text_table(),
@@ -106,9 +110,14 @@ fn render(report: &Report, format: Format, color: bool) -> String {
     }
 }
 
-fn lint(args: LintArgs) -> Result<u8, String> {
+fn lint(args: LintArgs, kube: &KubeArgs) -> Result<u8, String> {
     let config = load_config(&args).map_err(|e| e.trim_end().to_string())?;
-    let mut report = lint::lint_paths(&args.paths, &config, lint::Options { isolated: args.isolated });
+    let mut report = if args.cluster {
+        let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
+        live::audit::run(&conn, args.all_namespaces, &config).map_err(|e| e.to_string())?
+    } else {
+        lint::lint_paths(&args.paths, &config, lint::Options { isolated: args.isolated })
+    };
     if let Some(path) = &args.write_baseline {
         baseline::write(&report, path)?;
         eprintln!("wrote {} findings to {}", report.findings.len(), path.display());
@@ -149,8 +158,32 @@ fn plan_config() -> Result<Config, String> {
     }
 }
 
-fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput) -> Result<u8, String> {
+fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput, kube: &KubeArgs) -> Result<u8, String> {
     let config = plan_config()?;
+    if out.live {
+        for w in &plan.warnings {
+            eprintln!("warning: {w}");
+        }
+        let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
+        let options = live::apply::LiveOptions {
+            force: out.force_conflicts,
+            dry_run: out.dry_run == DryRun::Server,
+            timeout: live::parse_duration(&out.timeout)?.unwrap_or(std::time::Duration::from_secs(365 * 24 * 3600)),
+            step: out.step,
+            poll: std::time::Duration::from_millis(
+                std::env::var("KUBECTL_STRATEGY_POLL_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000),
+            ),
+        };
+        let outcome = live::apply::carry_out(&conn, &ws.original, plan, &options).map_err(|e| e.to_string())?;
+        write_stdout(&outcome.stdout)?;
+        if out.write {
+            // Keep the repository in step with the cluster.
+            let o = strategy::Output { write: true, step: out.step, objects: None };
+            let files = strategy::execute(ws, plan, &o, &config).map_err(|e| e.to_string())?;
+            eprint!("{}", files.stderr.lines().filter(|l| !l.starts_with("warning:")).map(|l| format!("{l}\n")).collect::<String>());
+        }
+        return Ok(outcome.code);
+    }
     let o = strategy::Output { write: out.write, step: out.step, objects: out.output };
     let outcome = strategy::execute(ws, plan, &o, &config).map_err(|e| e.to_string())?;
     eprint!("{}", outcome.stderr);
@@ -158,7 +191,8 @@ fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput) -> Result<
     Ok(u8::from(out.exit_code && outcome.changed && !out.write))
 }
 
-fn apply(args: ApplyArgs, namespace: Option<String>) -> Result<u8, String> {
+fn apply(args: ApplyArgs, kube: &KubeArgs) -> Result<u8, String> {
+    let namespace = kube.namespace.clone();
     let target = Target::parse(&args.target, namespace.clone()).map_err(|e| e.to_string())?;
     let ws = Workspace::load(&args.paths, namespace).map_err(|e| e.to_string())?;
     let plan = match args.strategy {
@@ -191,10 +225,11 @@ fn apply(args: ApplyArgs, namespace: Option<String>) -> Result<u8, String> {
         ),
     }
     .map_err(|e| e.to_string())?;
-    carry_out(&ws, &plan, &args.out)
+    carry_out(&ws, &plan, &args.out, kube)
 }
 
-fn finish(args: FinishArgs, namespace: Option<String>, promote: bool) -> Result<u8, String> {
+fn finish(args: FinishArgs, kube: &KubeArgs, promote: bool) -> Result<u8, String> {
+    let namespace = kube.namespace.clone();
     let target = Target::parse(&args.target, namespace.clone()).map_err(|e| e.to_string())?;
     let ws = Workspace::load(&args.paths, namespace).map_err(|e| e.to_string())?;
     let name = &target.name;
@@ -211,5 +246,32 @@ fn finish(args: FinishArgs, namespace: Option<String>, promote: bool) -> Result<
         ));
     }
     .map_err(|e| e.to_string())?;
-    carry_out(&ws, &plan, &args.out)
+    carry_out(&ws, &plan, &args.out, kube)
+}
+
+fn live_diff(args: DiffArgs, kube: &KubeArgs) -> Result<u8, String> {
+    let (objects, errors) = live::read_objects(&args.paths);
+    let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
+    let run = live::diff::run(&conn, &objects, errors, args.force_conflicts);
+    let text = match args.output {
+        DiffFormat::Diff => run.render_text(),
+        DiffFormat::Json => run.render_json(),
+    };
+    write_stdout(&text)?;
+    for e in &run.errors {
+        eprintln!("error: {e}");
+    }
+    Ok(run.exit_code())
+}
+
+fn live_status(args: StatusArgs, kube: &KubeArgs) -> Result<u8, String> {
+    let target = Target::parse(&args.target, kube.namespace.clone()).map_err(|e| e.to_string())?;
+    let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
+    let status = live::status::read(&conn, &target.name).map_err(|e| e.to_string())?;
+    let text = match args.output {
+        StatusFormat::Text => status.render_text(&target.name, &conn.cluster_label()),
+        StatusFormat::Json => serde_json::to_string_pretty(&status.to_json(&target.name)).map_err(|e| e.to_string())? + "\n",
+    };
+    write_stdout(&text)?;
+    Ok(u8::from(!status.healthy()))
 }

@@ -27,6 +27,12 @@ pub fn render(report: &Report) -> String {
             message.push_str("\nhelp: ");
             message.push_str(h);
         }
+        if report.cluster.is_some() {
+            // No file to annotate: the object and field go into the message.
+            let at = f.object.as_ref().map(|o| format!("{o} at {}: ", f.path)).unwrap_or_default();
+            out.push_str(&format!("::{command} title={}::{}\n", escape_property(f.rule), escape_data(&format!("{at}{message}"))));
+            continue;
+        }
         out.push_str(&format!(
             "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
             escape_property(&file.name),

@@ -67,6 +67,10 @@ pub fn render(report: &Report, style: Style) -> String {
     let mut sources: Vec<Option<NamedSource<Arc<str>>>> = (0..report.files.len()).map(|_| None).collect();
     for f in &report.findings {
         let file = &report.files[f.file];
+        if let Some(cluster) = &report.cluster {
+            out.push_str(&live_finding(f, cluster, style.color));
+            continue;
+        }
         let src = sources[f.file].get_or_insert_with(|| NamedSource::new(&file.name, Arc::from(file.text.as_str())));
         let start = file.offset(f.span.start);
         let end = file.offset(f.span.end).max(start);
@@ -94,6 +98,28 @@ pub fn render(report: &Report, style: Style) -> String {
     }
     out.push_str(&summary_line(report));
     out
+}
+
+/// A finding about a live object: located by object and field path.
+fn live_finding(f: &crate::finding::Finding, cluster: &str, color: bool) -> String {
+    let header = format!("{}[{}]: {}", f.severity, f.rule, f.message);
+    let header = if color {
+        let code = match f.severity {
+            Severity::Error => "\x1b[1;31m",
+            Severity::Warning => "\x1b[1;33m",
+            Severity::Info => "\x1b[1;36m",
+        };
+        format!("{code}{header}\x1b[0m")
+    } else {
+        header
+    };
+    let object = f.object.as_ref().map_or_else(|| "(no object)".to_string(), ToString::to_string);
+    let mut s = format!("{header}\n  --> {object}, field {} ({cluster})\n", if f.path.is_empty() { "/" } else { &f.path });
+    if let Some(h) = &f.help {
+        s.push_str(&format!("  help: {h}\n"));
+    }
+    s.push('\n');
+    s
 }
 
 fn plural(n: usize, word: &str) -> String {

@@ -12,6 +12,23 @@ pub fn render(report: &Report) -> String {
         .map(|f| {
             let file = &report.files[f.file];
             let r = Region::of(f);
+            if let Some(cluster) = &report.cluster {
+                // Live objects have no file: the object and the field path locate the finding.
+                return json!({
+                    "rule": f.rule,
+                    "severity": f.severity,
+                    "message": f.message,
+                    "file": null,
+                    "line": null,
+                    "column": null,
+                    "endLine": null,
+                    "endColumn": null,
+                    "cluster": cluster,
+                    "object": f.object,
+                    "path": f.path,
+                    "help": f.help,
+                });
+            }
             json!({
                 "rule": f.rule,
                 "severity": f.severity,

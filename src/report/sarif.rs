@@ -31,6 +31,14 @@ fn uri(name: &str) -> String {
     out
 }
 
+/// `default/apps/v1/Deployment/web`: a live object's logical location.
+fn logical_name(o: Option<&crate::finding::ObjectRef>) -> String {
+    match o {
+        Some(o) => format!("{}/{}/{}/{}", o.namespace.as_deref().unwrap_or("-"), o.api_version, o.kind, o.name.as_deref().unwrap_or("-")),
+        None => String::new(),
+    }
+}
+
 pub fn render(report: &Report) -> String {
     let docs = docs::all();
     let rules: Vec<_> = docs
@@ -66,12 +74,13 @@ pub fn render(report: &Report) -> String {
             if let Some(h) = &f.help {
                 message.push_str(&format!(" (help: {h})"));
             }
-            let mut result = json!({
-                "ruleId": f.rule,
-                "ruleIndex": rule_index,
-                "level": level(f.severity),
-                "message": {"text": message},
-                "locations": [{
+            let location = match &report.cluster {
+                Some(_) => json!({"logicalLocations": [{
+                    "fullyQualifiedName": format!("{}{}", logical_name(f.object.as_ref()), f.path),
+                    "name": f.object.as_ref().and_then(|o| o.name.clone()).unwrap_or_default(),
+                    "kind": "resource",
+                }]}),
+                None => json!({
                     "physicalLocation": {
                         "artifactLocation": {"uri": uri(&file.name)},
                         "region": {
@@ -81,7 +90,14 @@ pub fn render(report: &Report) -> String {
                             "endColumn": r.end_column,
                         }
                     }
-                }],
+                }),
+            };
+            let mut result = json!({
+                "ruleId": f.rule,
+                "ruleIndex": rule_index,
+                "level": level(f.severity),
+                "message": {"text": message},
+                "locations": [location],
                 "partialFingerprints": {"kubectlStrategy/v1": f.fingerprint(&file.name)},
             });
             if let Some(o) = &f.object {

@@ -195,6 +195,7 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
             mark_pending(ws, &idle_name)
         },
     )?;
+    p.gate();
     Ok(p.plan)
 }
 

@@ -216,6 +216,7 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
             }
             Ok(())
         })?;
+        p.gate();
     }
     Ok(p.plan)
 }

@@ -72,6 +72,8 @@ pub struct Step {
     pub wait: String,
     /// File -> (text before, text after); `None` before: a new file.
     pub changes: BTreeMap<String, (Option<String>, String)>,
+    /// The step ends with a human judgement (a canary's health): a live run stops after it.
+    pub gate: bool,
 }
 
 impl Step {
@@ -343,8 +345,15 @@ impl Planner {
                 changes.insert(name.clone(), (old.cloned(), e.text.clone()));
             }
         }
-        self.plan.steps.push(Step { title: title.into(), wait: wait.into(), changes });
+        self.plan.steps.push(Step { title: title.into(), wait: wait.into(), changes, gate: false });
         Ok(())
+    }
+
+    /// Marks the last step as one that needs a human judgement before the next.
+    pub fn gate(&mut self) {
+        if let Some(s) = self.plan.steps.last_mut() {
+            s.gate = true;
+        }
     }
 
     pub fn warn(&mut self, w: impl Into<String>) {

@@ -1,0 +1,344 @@
+//! `apply … --live`, `promote --live`, `rollback --live`: a plan's steps
+//! carried out in the cluster with server-side apply.
+//!
+//! A plan is a sequence of manifest states S0 (the files) … Sn. How far the
+//! cluster has come is read from the cluster itself: the last state whose
+//! objects a dry-run apply leaves unchanged. From there the next steps are
+//! applied one at a time, waiting after each until the changed Deployments
+//! have rolled out, and stopping after a step that needs a human judgement
+//! (a canary's health). Re-running continues where the cluster is.
+
+use super::diff::ObjectDiff;
+use super::render::{mask_secrets, strip};
+use super::status::rollout;
+use super::{Conn, LiveError, R, Resource};
+use crate::input::SourceFile;
+use crate::strategy::Plan;
+use serde_json::Value as J;
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::IsTerminal;
+use std::time::{Duration, Instant};
+
+/// How to carry out a plan live.
+#[derive(Debug, Clone)]
+pub struct LiveOptions {
+    /// Take over fields other managers own (`--force-conflicts`).
+    pub force: bool,
+    /// `--dry-run=server`: show what the next step would change, change nothing.
+    pub dry_run: bool,
+    /// How long to wait for each rollout.
+    pub timeout: Duration,
+    /// Only this step (1-based).
+    pub step: Option<usize>,
+    /// Time between rollout polls.
+    pub poll: Duration,
+}
+
+/// One object of one state.
+#[derive(Debug, Clone)]
+struct Obj {
+    res: Resource,
+    ns: Option<String>,
+    name: String,
+    json: J,
+}
+
+impl Obj {
+    fn label(&self) -> String {
+        let mut s = format!("{}/{}", self.res.qualified(), self.name);
+        if let Some(ns) = &self.ns {
+            s.push_str(&format!(" in namespace {ns}"));
+        }
+        s
+    }
+
+    /// Workloads go first (their pods must be ready before traffic moves), then Services and routes.
+    fn is_workload(&self) -> bool {
+        matches!(self.res.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Rollout")
+    }
+}
+
+type State = BTreeMap<String, Obj>;
+
+/// What a live run did.
+pub struct LiveOutcome {
+    pub stdout: String,
+    pub code: u8,
+}
+
+/// The manifest state after each step: S0 = the files, Si = after step i,
+/// limited to the files the plan changes.
+fn states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan) -> R<Vec<State>> {
+    let touched: BTreeSet<&String> = plan.steps.iter().flat_map(|s| s.changes.keys()).collect();
+    let mut texts: BTreeMap<String, String> = touched.iter().map(|f| ((*f).clone(), base.get(*f).cloned().unwrap_or_default())).collect();
+    let mut out = vec![objects_of(conn, &texts)?];
+    for step in &plan.steps {
+        for (file, (_, after)) in &step.changes {
+            texts.insert(file.clone(), after.clone());
+        }
+        out.push(objects_of(conn, &texts)?);
+    }
+    Ok(out)
+}
+
+fn objects_of(conn: &Conn, texts: &BTreeMap<String, String>) -> R<State> {
+    let mut state = State::new();
+    for (file, text) in texts {
+        let sf = SourceFile::new(file.clone(), text.trim_start_matches('\u{feff}').to_string());
+        for o in crate::manifest::load(0, &sf).objects {
+            let json = crate::manifest::json::to_json(&o.root);
+            let (Some(api_version), Some(kind), Some(name)) =
+                (json["apiVersion"].as_str(), json["kind"].as_str(), json["metadata"]["name"].as_str())
+            else {
+                continue;
+            };
+            let res = conn.resolve(api_version, kind).map_err(|e| LiveError(format!("{file}: {e}")))?;
+            let ns = conn.namespace_for(&res, &json).map_err(|e| LiveError(format!("{file}: {e}")))?;
+            let key = format!("{}|{}|{}", res.qualified(), ns.as_deref().unwrap_or(""), name);
+            state.insert(key, Obj { res, ns, name: name.to_string(), json });
+        }
+    }
+    Ok(state)
+}
+
+/// Live objects (stripped) for the plan's keys.
+fn live_objects(conn: &Conn, keys: &BTreeSet<String>, states: &[State]) -> R<BTreeMap<String, Option<J>>> {
+    let mut out = BTreeMap::new();
+    for key in keys {
+        let o = states.iter().find_map(|s| s.get(key)).expect("a plan key comes from a state");
+        let mut live = conn.get(&o.res, o.ns.as_deref(), &o.name)?;
+        if let Some(l) = live.as_mut() {
+            strip(l);
+        }
+        out.insert(key.clone(), live);
+    }
+    Ok(out)
+}
+
+/// Whether the cluster is in state `s` for the plan's keys.
+fn matches(conn: &Conn, s: &State, keys: &BTreeSet<String>, live: &BTreeMap<String, Option<J>>) -> R<bool> {
+    for key in keys {
+        match (s.get(key), &live[key]) {
+            (None, None) => {}
+            (None, Some(_)) | (Some(_), None) => return Ok(false),
+            (Some(o), Some(l)) => match conn.apply(&o.res, o.ns.as_deref(), &o.json, true, false) {
+                Ok(mut planned) => {
+                    strip(&mut planned);
+                    if &planned != l {
+                        return Ok(false);
+                    }
+                }
+                // Another manager owns a field with another value: not this state.
+                Err(e) if e.0.starts_with("conflict:") => return Ok(false),
+                Err(e) => return Err(e),
+            },
+        }
+    }
+    Ok(true)
+}
+
+/// Carries out the plan's next steps in the cluster.
+pub fn carry_out(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, opts: &LiveOptions) -> R<LiveOutcome> {
+    let states = states(conn, base, plan)?;
+    let all: BTreeSet<String> = states.iter().flat_map(|s| s.keys().cloned()).collect();
+    let keys: BTreeSet<String> =
+        all.into_iter().filter(|k| states.iter().any(|s| s.get(k).map(|o| &o.json) != states[0].get(k).map(|o| &o.json))).collect();
+    let mut out = format!("{}\n", plan.summary);
+    if keys.is_empty() {
+        out.push_str("Nothing to do: the plan changes no object.\n");
+        return Ok(LiveOutcome { stdout: out, code: 0 });
+    }
+    let live = live_objects(conn, &keys, &states)?;
+    let mut progress = None;
+    for i in (0..states.len()).rev() {
+        if matches(conn, &states[i], &keys, &live)? {
+            progress = Some(i);
+            break;
+        }
+    }
+    let n = plan.steps.len();
+    let reached = progress.unwrap_or(0);
+    for (i, step) in plan.steps.iter().enumerate() {
+        let mark = if i < reached { "live" } else { "todo" };
+        out.push_str(&format!("  {}. [{mark}] {}\n", i + 1, step.title));
+    }
+    if progress.is_none() {
+        out.push_str(&format!(
+            "note: the cluster matches no state of the plan (objects changed by hand, or the manifests were never applied); starting at step 1 on {}\n",
+            conn.cluster_label()
+        ));
+    }
+    let to_run: Vec<usize> = match opts.step {
+        Some(k) if k == 0 || k > n => return Err(LiveError(format!("--step {k}: the plan has {n} steps"))),
+        Some(k) if k > reached + 1 => {
+            return Err(LiveError(format!(
+                "step {} is not live yet; carry it out before step {k} (the cluster is at step {reached})",
+                reached + 1
+            )));
+        }
+        Some(k) => vec![k - 1],
+        None if reached == n => {
+            out.push_str(&format!("\nNothing to do: the cluster already runs every step of the plan ({}).\n", conn.cluster_label()));
+            return Ok(LiveOutcome { stdout: out, code: 0 });
+        }
+        None => {
+            let mut v = Vec::new();
+            for i in reached..n {
+                v.push(i);
+                if plan.steps[i].gate {
+                    break;
+                }
+            }
+            v
+        }
+    };
+    if opts.dry_run {
+        let i = to_run[0];
+        out.push_str(&format!("\nStep {} (server-side dry run; nothing is changed): {}\n", i + 1, plan.steps[i].title));
+        let mut changed = false;
+        for (key, o) in &states[i + 1] {
+            if !keys.contains(key) {
+                continue;
+            }
+            let mut planned = conn.apply(&o.res, o.ns.as_deref(), &o.json, true, opts.force)?;
+            strip(&mut planned);
+            let mut before = live[key].clone();
+            mask_secrets(before.as_mut(), Some(&mut planned));
+            let d = ObjectDiff {
+                api_version: o.res.api_version(),
+                kind: o.res.kind.clone(),
+                namespace: o.ns.clone(),
+                name: o.name.clone(),
+                live: before,
+                planned,
+            };
+            changed |= d.changed();
+            out.push_str(&d.unified());
+        }
+        for key in keys.iter().filter(|k| !states[i + 1].contains_key(*k) && live[*k].is_some()) {
+            let o = states.iter().find_map(|s| s.get(key)).expect("known key");
+            conn.delete(&o.res, o.ns.as_deref(), &o.name, true)?;
+            out.push_str(&format!("would delete {}\n", o.label()));
+            changed = true;
+        }
+        return Ok(LiveOutcome { stdout: out, code: u8::from(changed) });
+    }
+    print_flush(&out);
+    out.clear();
+    for &i in &to_run {
+        let step = &plan.steps[i];
+        eprintln!("\nStep {}: {}", i + 1, step.title);
+        let target = &states[i + 1];
+        let mine: Vec<&Obj> = target.iter().filter(|(k, _)| keys.contains(*k)).map(|(_, o)| o).collect();
+        for o in mine.iter().filter(|o| o.is_workload()) {
+            apply_one(conn, o, opts.force)?;
+        }
+        for o in mine.iter().filter(|o| o.res.kind == "Deployment") {
+            wait_for(conn, o, opts)?;
+        }
+        for o in mine.iter().filter(|o| !o.is_workload()) {
+            apply_one(conn, o, opts.force)?;
+        }
+        for key in keys.iter().filter(|k| !target.contains_key(*k)) {
+            let o = states.iter().find_map(|s| s.get(key)).expect("known key");
+            if conn.delete(&o.res, o.ns.as_deref(), &o.name, false)? {
+                eprintln!("  deleted {}", o.label());
+            }
+        }
+        eprintln!("  step {} is live", i + 1);
+    }
+    let last = *to_run.last().expect("at least one step");
+    if last + 1 < n && opts.step.is_none() {
+        out.push_str(&format!(
+            "\nStopped after step {}: {}. Then run the same command again for step {} ({}).\n",
+            last + 1,
+            plan.steps[last].wait,
+            last + 2,
+            plan.steps[last + 1].title
+        ));
+    } else if last + 1 == n {
+        out.push_str(&format!(
+            "\nDone: every step of the plan is live on {}. {}\n",
+            conn.cluster_label(),
+            capitalize(&plan.steps[last].wait)
+        ));
+    } else {
+        out.push_str(&format!("\nStep {} is live.\n", last + 1));
+    }
+    Ok(LiveOutcome { stdout: out, code: 0 })
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
+}
+
+fn print_flush(s: &str) {
+    use std::io::Write;
+    let mut o = std::io::stdout().lock();
+    let _ = o.write_all(s.as_bytes());
+    let _ = o.flush();
+}
+
+fn apply_one(conn: &Conn, o: &Obj, force: bool) -> R<()> {
+    let before = conn.get(&o.res, o.ns.as_deref(), &o.name)?;
+    let after = conn.apply(&o.res, o.ns.as_deref(), &o.json, false, force)?;
+    let verb = match before {
+        None => "created",
+        Some(mut b) => {
+            let mut a = after;
+            strip(&mut b);
+            strip(&mut a);
+            if a == b { "unchanged" } else { "configured" }
+        }
+    };
+    eprintln!("  {} {verb}", o.label());
+    Ok(())
+}
+
+/// Waits until a Deployment has rolled out, as `kubectl rollout status` does.
+fn wait_for(conn: &Conn, o: &Obj, opts: &LiveOptions) -> R<()> {
+    let started = Instant::now();
+    let tty = std::io::stderr().is_terminal();
+    let mut last = String::new();
+    loop {
+        let Some(dep) = conn.get(&o.res, o.ns.as_deref(), &o.name)? else {
+            return Err(LiveError(format!("{} disappeared while waiting for its rollout", o.label())));
+        };
+        let r = rollout(&dep);
+        let line = format!("  waiting for deployment/{}: {}", o.name, r.message);
+        if r.complete {
+            if tty {
+                eprint!("\r\x1b[2K");
+            }
+            eprintln!("  deployment/{} rolled out: {} ({:.1} s)", o.name, r.message, started.elapsed().as_secs_f64());
+            return Ok(());
+        }
+        if r.failed {
+            return Err(LiveError(format!(
+                "deployment/{} failed to roll out: {}; see kubectl describe deployment/{}",
+                o.name, r.message, o.name
+            )));
+        }
+        if line != last {
+            if tty {
+                eprint!("\r\x1b[2K{line}");
+            } else {
+                eprintln!("{line}");
+            }
+            last = line;
+        }
+        if started.elapsed() >= opts.timeout {
+            if tty {
+                eprintln!();
+            }
+            return Err(LiveError(format!(
+                "timed out after {} s waiting for deployment/{} ({}); the step was applied: run the command again to keep waiting, or roll back",
+                opts.timeout.as_secs(),
+                o.name,
+                r.message
+            )));
+        }
+        std::thread::sleep(opts.poll);
+    }
+}

@@ -1,0 +1,134 @@
+//! `kubectl strategy diff`: what applying the manifests would change in the
+//! cluster, like `kubectl diff --server-side`.
+//!
+//! For each object: GET the live object, server-side apply it with
+//! `dryRun=All`, and compare the two with server-set fields stripped and
+//! Secret values masked.
+
+use super::render::{mask_secrets, object_key, strip, to_yaml};
+use super::{Conn, FileObject, LiveError};
+use serde_json::{Value as J, json};
+
+/// One object's comparison.
+#[derive(Debug, Clone)]
+pub struct ObjectDiff {
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    /// Stripped and masked; `None` when the object does not exist yet.
+    pub live: Option<J>,
+    /// The dry-run result, stripped and masked.
+    pub planned: J,
+}
+
+impl ObjectDiff {
+    pub fn key(&self) -> String {
+        object_key(&self.api_version, &self.kind, self.namespace.as_deref(), &self.name)
+    }
+
+    pub fn changed(&self) -> bool {
+        self.live.as_ref() != Some(&self.planned)
+    }
+
+    /// A unified diff with headers naming group/version/Kind/namespace/name.
+    pub fn unified(&self) -> String {
+        if !self.changed() {
+            return String::new();
+        }
+        let key = self.key();
+        let before = self.live.as_ref().map(to_yaml).unwrap_or_default();
+        let after = to_yaml(&self.planned);
+        let old_header = if self.live.is_some() { format!("live/{key}") } else { "/dev/null".to_string() };
+        let body = similar::TextDiff::from_lines(&before, &after)
+            .unified_diff()
+            .context_radius(3)
+            .header(&old_header, &format!("planned/{key}"))
+            .to_string();
+        format!("diff -u -N live/{key} planned/{key}\n{body}")
+    }
+
+    pub fn to_json(&self) -> J {
+        json!({
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "namespace": self.namespace,
+            "name": self.name,
+            "changed": self.changed(),
+            "live": self.live,
+            "planned": self.planned,
+        })
+    }
+}
+
+/// Compares one manifest object with the cluster.
+pub fn diff_object(conn: &Conn, obj: &J, force: bool) -> Result<ObjectDiff, LiveError> {
+    let api_version = obj["apiVersion"].as_str().unwrap_or_default();
+    let kind = obj["kind"].as_str().unwrap_or_default();
+    let Some(name) = obj["metadata"]["name"].as_str().filter(|n| !n.is_empty()) else {
+        return Err(LiveError(format!(
+            "{kind} without metadata.name cannot be compared (generateName is not supported by server-side apply)"
+        )));
+    };
+    let res = conn.resolve(api_version, kind)?;
+    let namespace = conn.namespace_for(&res, obj)?;
+    let mut live = conn.get(&res, namespace.as_deref(), name)?;
+    let mut planned = conn.apply(&res, namespace.as_deref(), obj, true, force)?;
+    if let Some(l) = live.as_mut() {
+        strip(l);
+    }
+    strip(&mut planned);
+    mask_secrets(live.as_mut(), Some(&mut planned));
+    Ok(ObjectDiff { api_version: api_version.to_string(), kind: kind.to_string(), namespace, name: name.to_string(), live, planned })
+}
+
+/// The outcome of a `diff` run.
+pub struct DiffRun {
+    pub diffs: Vec<ObjectDiff>,
+    /// `origin: message` per object or file that could not be compared.
+    pub errors: Vec<String>,
+}
+
+impl DiffRun {
+    pub fn changed(&self) -> bool {
+        self.diffs.iter().any(ObjectDiff::changed)
+    }
+
+    /// kubectl's convention: 0 no differences, 1 differences, 2 errors.
+    pub fn exit_code(&self) -> u8 {
+        if !self.errors.is_empty() { 2 } else { u8::from(self.changed()) }
+    }
+
+    pub fn render_text(&self) -> String {
+        self.diffs.iter().map(ObjectDiff::unified).collect()
+    }
+
+    pub fn render_json(&self) -> String {
+        let doc = json!({
+            "version": 1,
+            "objects": self.diffs.iter().map(ObjectDiff::to_json).collect::<Vec<_>>(),
+            "errors": self.errors,
+        });
+        serde_json::to_string_pretty(&doc).expect("serializable") + "\n"
+    }
+}
+
+/// Diffs every object; an object that fails is an error for that object only.
+/// A transport failure stops the run (every further call would fail the same way).
+pub fn run(conn: &Conn, objects: &[FileObject], mut errors: Vec<String>, force: bool) -> DiffRun {
+    let mut diffs = Vec::new();
+    for o in objects {
+        match diff_object(conn, &o.json, force) {
+            Ok(d) => diffs.push(d),
+            Err(e) => {
+                let fatal = e.0.starts_with("cannot reach the API server") || e.0.contains("(401 Unauthorized)");
+                if fatal {
+                    errors.push(e.0);
+                    break;
+                }
+                errors.push(format!("{}: {e}", o.origin));
+            }
+        }
+    }
+    DiffRun { diffs, errors }
+}

@@ -1,0 +1,522 @@
+//! The live cluster, through the `kube` crate (DESIGN.md §7).
+//!
+//! Everything here talks to the API server with plain REST calls made
+//! through a `kube::Client` (authentication, TLS, proxies and kubeconfig
+//! handling are kube's): discovery maps kinds to resources, server-side
+//! apply with `dryRun=All` previews, `status` reads rollouts. Requests are
+//! logged with `-v`, never their bodies or headers, so tokens and Secret
+//! values cannot leak into logs.
+
+pub mod apply;
+pub mod audit;
+pub mod diff;
+pub mod render;
+pub mod status;
+
+use crate::cli::KubeArgs;
+use serde_json::Value as J;
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// The field manager of every write.
+pub const FIELD_MANAGER: &str = "kubectl-strategy";
+/// How long a connection attempt may take before the server counts as unreachable.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A failed call, already explained for users.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveError(pub String);
+
+impl std::fmt::Display for LiveError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+pub type R<T> = Result<T, LiveError>;
+
+/// What the server answered when it did not say yes.
+#[derive(Debug, Clone)]
+pub enum CallError {
+    /// A `Status` object (or an HTTP status without one).
+    Status { code: u16, reason: String, message: String, causes: Vec<(String, String)> },
+    /// No answer: connection refused, DNS, TLS, timeout.
+    Transport(String),
+}
+
+/// Where a request goes: the verb and resource, for messages.
+#[derive(Debug, Clone)]
+pub struct Call<'a> {
+    pub verb: &'a str,
+    pub resource: &'a Resource,
+    pub namespace: Option<&'a str>,
+    pub name: Option<&'a str>,
+}
+
+/// A kind resolved through discovery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Resource {
+    pub group: String,
+    pub version: String,
+    pub kind: String,
+    /// The plural resource name, e.g. `deployments`.
+    pub plural: String,
+    pub namespaced: bool,
+}
+
+impl Resource {
+    pub fn api_version(&self) -> String {
+        if self.group.is_empty() { self.version.clone() } else { format!("{}/{}", self.group, self.version) }
+    }
+
+    /// `deployments.apps`, as the API server names resources in messages.
+    pub fn qualified(&self) -> String {
+        if self.group.is_empty() { self.plural.clone() } else { format!("{}.{}", self.plural, self.group) }
+    }
+
+    fn base(&self) -> String {
+        if self.group.is_empty() { format!("/api/{}", self.version) } else { format!("/apis/{}/{}", self.group, self.version) }
+    }
+
+    /// The collection path (namespaced kinds without a namespace: all namespaces).
+    pub fn collection(&self, namespace: Option<&str>) -> String {
+        match namespace.filter(|_| self.namespaced) {
+            Some(ns) => format!("{}/namespaces/{}/{}", self.base(), enc(ns), self.plural),
+            None => format!("{}/{}", self.base(), self.plural),
+        }
+    }
+
+    pub fn item(&self, namespace: Option<&str>, name: &str) -> String {
+        format!("{}/{}", self.collection(namespace), enc(name))
+    }
+}
+
+/// Percent-encodes a path segment or query value.
+pub fn enc(s: &str) -> String {
+    let mut out = String::new();
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-._~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// A connection to one cluster.
+pub struct Conn {
+    client: kube::Client,
+    /// The server URL (for messages; never credentials).
+    pub server: String,
+    /// The kubeconfig context in use, if any.
+    pub context: Option<String>,
+    /// `-n`, or the context's namespace, or `default`.
+    pub namespace: String,
+    /// Whether `-n` was given (objects in another namespace are then refused, as kubectl does).
+    pub namespace_explicit: bool,
+    verbose: u8,
+    discovered: Mutex<HashMap<String, Result<Vec<Resource>, String>>>,
+    runtime: tokio::runtime::Runtime,
+}
+
+/// Parses kubectl's `--request-timeout` values: `0` (none), `30`, `30s`, `2m`, `1h`, `500ms`.
+pub fn parse_duration(s: &str) -> Result<Option<Duration>, String> {
+    let s = s.trim();
+    let (num, unit) = s.find(|c: char| !c.is_ascii_digit() && c != '.').map_or((s, "s"), |i| s.split_at(i));
+    let n: f64 = num.parse().map_err(|_| format!("invalid duration `{s}`: expected e.g. 30s, 2m or 0"))?;
+    let secs = match unit {
+        "ms" => n / 1000.0,
+        "s" => n,
+        "m" => n * 60.0,
+        "h" => n * 3600.0,
+        _ => return Err(format!("invalid duration `{s}`: unknown unit `{unit}` (use ms, s, m or h)")),
+    };
+    Ok((secs > 0.0).then(|| Duration::from_secs_f64(secs)))
+}
+
+impl Conn {
+    /// Connects as kubectl would: `--kubeconfig`, else `KUBECONFIG`, else
+    /// `~/.kube/config`, else the pod's service account (in-cluster).
+    pub fn connect(args: &KubeArgs) -> R<Conn> {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| LiveError(format!("cannot start the I/O runtime: {e}")))?;
+        let options = kube::config::KubeConfigOptions { context: args.context.clone(), cluster: None, user: None };
+        let (mut config, context) = runtime.block_on(async {
+            if let Some(path) = &args.kubeconfig {
+                let kc = kube::config::Kubeconfig::read_from(path).map_err(|e| LiveError(format!("cannot read kubeconfig {path}: {}", chain(&e))))?;
+                let ctx = args.context.clone().or_else(|| kc.current_context.clone());
+                let c = kube::Config::from_custom_kubeconfig(kc, &options).await.map_err(|e| kubeconfig_error(path, &e))?;
+                Ok::<_, LiveError>((c, ctx))
+            } else if std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty()) || default_kubeconfig().is_some_and(|p| p.exists()) {
+                let where_ = std::env::var("KUBECONFIG").ok().filter(|v| !v.is_empty()).unwrap_or_else(|| "~/.kube/config".into());
+                let kc = kube::config::Kubeconfig::from_env()
+                    .ok()
+                    .flatten()
+                    .or_else(|| default_kubeconfig().and_then(|p| kube::config::Kubeconfig::read_from(p).ok()));
+                let ctx = args.context.clone().or_else(|| kc.as_ref().and_then(|k| k.current_context.clone()));
+                let c = kube::Config::from_kubeconfig(&options).await.map_err(|e| kubeconfig_error(&where_, &e))?;
+                Ok((c, ctx))
+            } else if args.context.is_some() {
+                Err(LiveError("--context given, but there is no kubeconfig (KUBECONFIG is unset and ~/.kube/config does not exist)".into()))
+            } else {
+                let c = kube::Config::incluster().map_err(|e| {
+                    LiveError(format!(
+                        "no cluster configured: KUBECONFIG is unset, ~/.kube/config does not exist, and this is not a pod with a service account ({})",
+                        chain(&e)
+                    ))
+                })?;
+                Ok((c, None))
+            }
+        })?;
+        config.connect_timeout = Some(CONNECT_TIMEOUT);
+        if let Some(t) = &args.request_timeout {
+            let t = parse_duration(t).map_err(LiveError)?;
+            config.read_timeout = t;
+            config.write_timeout = t;
+        }
+        // One attempt, so that an unreachable server fails fast and once.
+        config.default_retry = false;
+        let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
+        let namespace = args.namespace.clone().unwrap_or_else(|| config.default_namespace.clone());
+        let client = runtime
+            .block_on(async { kube::Client::try_from(config) })
+            .map_err(|e| LiveError(format!("cannot set up a client for {server}: {}", chain(&e))))?;
+        Ok(Conn {
+            client,
+            server,
+            context,
+            namespace,
+            namespace_explicit: args.namespace.is_some(),
+            verbose: args.verbose,
+            discovered: Mutex::new(HashMap::new()),
+            runtime,
+        })
+    }
+
+    /// Runs a future on this connection's runtime.
+    pub fn block_on<F: std::future::Future>(&self, f: F) -> F::Output {
+        self.runtime.block_on(f)
+    }
+
+    /// The cluster as users know it: the context name, or the server URL.
+    pub fn cluster_label(&self) -> String {
+        match &self.context {
+            Some(c) => format!("context {c} ({})", self.server),
+            None => self.server.clone(),
+        }
+    }
+
+    /// One HTTP request; the answer as JSON.
+    pub fn call(&self, method: http::Method, path: &str, content_type: Option<&str>, body: Vec<u8>) -> Result<J, CallError> {
+        let started = Instant::now();
+        let mut req = http::Request::builder().method(method.clone()).uri(path).header(http::header::ACCEPT, "application/json");
+        if let Some(ct) = content_type {
+            req = req.header(http::header::CONTENT_TYPE, ct);
+        }
+        let req = req.body(body).map_err(|e| CallError::Transport(e.to_string()))?;
+        let result = self.block_on(self.client.request_text(req));
+        let (code, out) = match result {
+            Ok(text) => (
+                "200".to_string(),
+                if text.trim().is_empty() {
+                    Ok(J::Null)
+                } else {
+                    serde_json::from_str(&text)
+                        .map_err(|e| CallError::Transport(format!("the server answered with something that is not JSON ({e})")))
+                },
+            ),
+            Err(kube::Error::Api(s)) => (
+                s.code.to_string(),
+                Err(CallError::Status {
+                    code: s.code,
+                    reason: s.reason.clone(),
+                    message: s.message.clone(),
+                    causes: s
+                        .details
+                        .as_ref()
+                        .map(|d| d.causes.iter().map(|c| (c.field.clone(), c.message.clone())).collect())
+                        .unwrap_or_default(),
+                }),
+            ),
+            Err(e) => ("-".to_string(), Err(CallError::Transport(transport_message(&e)))),
+        };
+        if self.verbose > 0 {
+            // Method, path and status only: bodies may hold Secret values, headers tokens.
+            eprintln!("{method} {}{path} {code} in {} ms", self.server, started.elapsed().as_millis());
+        }
+        out
+    }
+
+    /// The resources of one group/version (cached).
+    fn resources(&self, api_version: &str) -> Result<Vec<Resource>, String> {
+        if let Some(r) = self.discovered.lock().expect("not poisoned").get(api_version) {
+            return r.clone();
+        }
+        let (group, version) = api_version.split_once('/').unwrap_or(("", api_version));
+        let path = if group.is_empty() { format!("/api/{version}") } else { format!("/apis/{group}/{version}") };
+        let result = match self.call(http::Method::GET, &path, None, Vec::new()) {
+            Ok(list) => Ok(list["resources"]
+                .as_array()
+                .map(|a| {
+                    a.iter()
+                        .filter(|r| r["name"].as_str().is_some_and(|n| !n.contains('/')))
+                        .map(|r| Resource {
+                            group: group.to_string(),
+                            version: version.to_string(),
+                            kind: r["kind"].as_str().unwrap_or_default().to_string(),
+                            plural: r["name"].as_str().unwrap_or_default().to_string(),
+                            namespaced: r["namespaced"].as_bool().unwrap_or(true),
+                        })
+                        .collect()
+                })
+                .unwrap_or_default()),
+            Err(CallError::Status { code: 404, .. }) => Ok(Vec::new()),
+            Err(e) => Err(self.explain(&e, &format!("discover the resources of {api_version}"))),
+        };
+        self.discovered.lock().expect("not poisoned").insert(api_version.to_string(), result.clone());
+        result
+    }
+
+    /// Maps apiVersion + kind to a resource through discovery.
+    pub fn resolve(&self, api_version: &str, kind: &str) -> R<Resource> {
+        let list = self.resources(api_version).map_err(LiveError)?;
+        list.into_iter().find(|r| r.kind == kind).ok_or_else(|| {
+            LiveError(format!(
+                "the server at {} has no resource for kind {kind} in {api_version} (is its CustomResourceDefinition installed, or is the apiVersion outdated?)",
+                self.server
+            ))
+        })
+    }
+
+    /// Like `resolve`, but `None` when the group or kind is not served (optional kinds such as ServiceMonitor).
+    pub fn resolve_optional(&self, api_version: &str, kind: &str) -> R<Option<Resource>> {
+        let list = self.resources(api_version).map_err(LiveError)?;
+        Ok(list.into_iter().find(|r| r.kind == kind))
+    }
+
+    /// A user-facing message for a failed call.
+    pub fn explain(&self, e: &CallError, what: &str) -> String {
+        match e {
+            CallError::Transport(cause) => format!("cannot reach the API server at {} ({}): {cause}", self.server, self.context_note()),
+            CallError::Status { code: 401, message, .. } => format!(
+                "the API server at {} rejected the credentials of {} (401 Unauthorized) when trying to {what}: {}",
+                self.server,
+                self.context_note(),
+                if message.is_empty() { "Unauthorized" } else { message }
+            ),
+            CallError::Status { code: 403, message, .. } => format!("forbidden: not allowed to {what} (403): {message}"),
+            CallError::Status { code: 404, message, .. } => format!("not found: cannot {what} (404): {message}"),
+            CallError::Status { code: 409, message, causes, .. } if !causes.is_empty() || message.contains("conflict") => {
+                let managers = conflict_managers(message, causes);
+                let fields: Vec<&str> = causes.iter().map(|(f, _)| f.as_str()).filter(|f| !f.is_empty()).collect();
+                format!(
+                    "conflict: cannot {what}: {} owned by field manager {} with other values; rerun with --force-conflicts to take them over (server: {message})",
+                    if fields.is_empty() { "fields".to_string() } else { format!("field(s) {}", fields.join(", ")) },
+                    if managers.is_empty() {
+                        "(unnamed)".to_string()
+                    } else {
+                        managers.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
+                    },
+                )
+            }
+            CallError::Status { code: 504, message, .. } | CallError::Status { code: 408, message, .. } => {
+                format!("timed out: the API server could not {what} in time: {message}")
+            }
+            CallError::Status { code, reason, message, .. } => {
+                format!(
+                    "cannot {what}: the API server answered {code}{}: {message}",
+                    if reason.is_empty() { String::new() } else { format!(" {reason}") }
+                )
+            }
+        }
+    }
+
+    fn context_note(&self) -> String {
+        match &self.context {
+            Some(c) => format!("context {c}"),
+            None => "no kubeconfig context".into(),
+        }
+    }
+
+    /// Describes a call for messages: `patch deployments.apps "web" in namespace default`.
+    pub fn what(c: &Call) -> String {
+        let mut s = format!("{} {}", c.verb, c.resource.qualified());
+        if let Some(n) = c.name {
+            s.push_str(&format!(" \"{n}\""));
+        }
+        match c.namespace.filter(|_| c.resource.namespaced) {
+            Some(ns) => s.push_str(&format!(" in namespace {ns}")),
+            None if c.resource.namespaced => s.push_str(" in all namespaces"),
+            None => {}
+        }
+        s
+    }
+
+    /// GET one object; `None` when it does not exist.
+    pub fn get(&self, res: &Resource, namespace: Option<&str>, name: &str) -> R<Option<J>> {
+        let call = Call { verb: "get", resource: res, namespace, name: Some(name) };
+        match self.call(http::Method::GET, &res.item(namespace, name), None, Vec::new()) {
+            Ok(v) => Ok(Some(v)),
+            Err(CallError::Status { code: 404, .. }) => Ok(None),
+            Err(e) => Err(LiveError(self.explain(&e, &Self::what(&call)))),
+        }
+    }
+
+    /// LIST objects, optionally by label selector.
+    pub fn list(&self, res: &Resource, namespace: Option<&str>, selector: Option<&str>) -> R<Vec<J>> {
+        let call = Call { verb: "list", resource: res, namespace, name: None };
+        let mut path = res.collection(namespace);
+        if let Some(s) = selector {
+            path.push_str(&format!("?labelSelector={}", enc(s)));
+        }
+        match self.call(http::Method::GET, &path, None, Vec::new()) {
+            Ok(v) => Ok(v["items"].as_array().cloned().unwrap_or_default()),
+            Err(e) => Err(LiveError(self.explain(&e, &Self::what(&call)))),
+        }
+    }
+
+    /// Server-side apply of one object (field manager `kubectl-strategy`).
+    pub fn apply(&self, res: &Resource, namespace: Option<&str>, obj: &J, dry_run: bool, force: bool) -> R<J> {
+        let name = obj["metadata"]["name"].as_str().unwrap_or_default();
+        let call = Call { verb: "patch", resource: res, namespace, name: Some(name) };
+        let mut path = format!("{}?fieldManager={FIELD_MANAGER}", res.item(namespace, name));
+        if dry_run {
+            path.push_str("&dryRun=All");
+        }
+        if force {
+            path.push_str("&force=true");
+        }
+        let body = serde_json::to_vec(obj).expect("serializable");
+        self.call(http::Method::PATCH, &path, Some("application/apply-patch+yaml"), body)
+            .map_err(|e| LiveError(self.explain(&e, &Self::what(&call))))
+    }
+
+    /// DELETE one object; `false` when it was already gone.
+    pub fn delete(&self, res: &Resource, namespace: Option<&str>, name: &str, dry_run: bool) -> R<bool> {
+        let call = Call { verb: "delete", resource: res, namespace, name: Some(name) };
+        let mut path = res.item(namespace, name);
+        if dry_run {
+            path.push_str("?dryRun=All");
+        }
+        match self.call(http::Method::DELETE, &path, None, Vec::new()) {
+            Ok(_) => Ok(true),
+            Err(CallError::Status { code: 404, .. }) => Ok(false),
+            Err(e) => Err(LiveError(self.explain(&e, &Self::what(&call)))),
+        }
+    }
+
+    /// The namespace an object goes to: its own, or the connection's; `-n`
+    /// that disagrees with the object's namespace is an error, as in kubectl.
+    pub fn namespace_for(&self, res: &Resource, obj: &J) -> R<Option<String>> {
+        if !res.namespaced {
+            return Ok(None);
+        }
+        match obj["metadata"]["namespace"].as_str() {
+            Some(ns) if self.namespace_explicit && ns != self.namespace => Err(LiveError(format!(
+                "the namespace of the object ({ns}) does not match --namespace {}; pass -n {ns} or remove the namespace from the manifest",
+                self.namespace
+            ))),
+            Some(ns) => Ok(Some(ns.to_string())),
+            None => Ok(Some(self.namespace.clone())),
+        }
+    }
+}
+
+/// The field managers named in a 409 apply conflict.
+fn conflict_managers(message: &str, causes: &[(String, String)]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    let texts = causes.iter().map(|(_, m)| m.as_str()).chain(std::iter::once(message));
+    for t in texts {
+        let mut rest = t;
+        while let Some(i) = rest.find("conflict with \"") {
+            rest = &rest[i + 15..];
+            if let Some(end) = rest.find('"') {
+                let m = rest[..end].to_string();
+                if !out.contains(&m) {
+                    out.push(m);
+                }
+                rest = &rest[end..];
+            }
+        }
+    }
+    out
+}
+
+fn default_kubeconfig() -> Option<std::path::PathBuf> {
+    std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".kube").join("config"))
+}
+
+fn kubeconfig_error(path: &str, e: &kube::config::KubeconfigError) -> LiveError {
+    LiveError(format!("cannot use kubeconfig {path}: {}", chain(e)))
+}
+
+/// An error and its causes, one line.
+pub fn chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        let t = c.to_string();
+        if !s.contains(&t) {
+            s.push_str(": ");
+            s.push_str(&t);
+        }
+        cur = c.source();
+    }
+    s
+}
+
+/// A transport failure in words: the innermost cause says what happened.
+fn transport_message(e: &kube::Error) -> String {
+    let full = chain(e);
+    let lower = full.to_lowercase();
+    if lower.contains("connection refused") {
+        "connection refused (is the cluster running, and is the server address right?)".into()
+    } else if lower.contains("timed out") || lower.contains("elapsed") || lower.contains("deadline") {
+        format!("no answer in time ({full})")
+    } else if lower.contains("dns") || lower.contains("failed to lookup") || lower.contains("name or service not known") {
+        format!("the server's host name does not resolve ({full})")
+    } else if lower.contains("certificate") || lower.contains("tls") {
+        format!("TLS failed ({full})")
+    } else {
+        full
+    }
+}
+
+/// Objects read from manifest files, ready to send.
+#[derive(Debug, Clone)]
+pub struct FileObject {
+    /// `file:line` of the object, for messages.
+    pub origin: String,
+    pub json: J,
+}
+
+/// Reads the Kubernetes objects under `paths` (files, directories, `-`), in
+/// file order; broken files are reported in `errors` and skipped.
+pub fn read_objects(paths: &[String]) -> (Vec<FileObject>, Vec<String>) {
+    let (specs, notices) = crate::input::discover(paths);
+    let mut errors: Vec<String> = notices;
+    let mut out = Vec::new();
+    for spec in &specs {
+        match crate::input::read(spec) {
+            crate::input::ReadOutcome::Text(file) => {
+                let loaded = crate::manifest::load(0, &file);
+                for f in &loaded.findings {
+                    if matches!(f.rule, "invalid-yaml" | "invalid-manifest") || f.severity == crate::finding::Severity::Error {
+                        let r = crate::report::Region::of(f);
+                        errors.push(format!("{}:{}:{}: {}", file.name, r.line, r.column, f.message));
+                    }
+                }
+                for o in &loaded.objects {
+                    let line = o.root.span.start.line.max(1);
+                    out.push(FileObject { origin: format!("{}:{line}", file.name), json: crate::manifest::json::to_json(&o.root) });
+                }
+            }
+            crate::input::ReadOutcome::Broken { file, message, .. } => errors.push(format!("{}: {message}", file.name)),
+        }
+    }
+    (out, errors)
+}
