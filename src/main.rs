@@ -170,18 +170,18 @@ fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput, kube: &Kub
             dry_run: out.dry_run == DryRun::Server,
             timeout: live::parse_duration(&out.timeout)?.unwrap_or(std::time::Duration::from_secs(365 * 24 * 3600)),
             step: out.step,
+            write: out.write,
             poll: std::time::Duration::from_millis(
                 std::env::var("KUBECTL_STRATEGY_POLL_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000),
             ),
         };
+        // Each step is validated like a written one before it goes to the cluster.
+        for i in 0..plan.steps.len() {
+            let o = strategy::Output { write: false, step: Some(i + 1), objects: Some(strategy::ObjectFormat::Json) };
+            strategy::execute(ws, plan, &o, &config).map_err(|e| format!("step {}: {e}", i + 1))?;
+        }
         let outcome = live::apply::carry_out(&conn, &ws.original, plan, &options).map_err(|e| e.to_string())?;
         write_stdout(&outcome.stdout)?;
-        if out.write {
-            // Keep the repository in step with the cluster.
-            let o = strategy::Output { write: true, step: out.step, objects: None };
-            let files = strategy::execute(ws, plan, &o, &config).map_err(|e| e.to_string())?;
-            eprint!("{}", files.stderr.lines().filter(|l| !l.starts_with("warning:")).map(|l| format!("{l}\n")).collect::<String>());
-        }
         return Ok(outcome.code);
     }
     let o = strategy::Output { write: out.write, step: out.step, objects: out.output };

@@ -32,6 +32,8 @@ pub struct LiveOptions {
     pub step: Option<usize>,
     /// Time between rollout polls.
     pub poll: Duration,
+    /// Also write the files as after the last step carried out (`--write`).
+    pub write: bool,
 }
 
 /// One object of one state.
@@ -67,18 +69,44 @@ pub struct LiveOutcome {
 }
 
 /// The manifest state after each step: S0 = the files, Si = after step i,
-/// limited to the files the plan changes.
-fn states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan) -> R<Vec<State>> {
+/// limited to the files the plan changes; with the texts of those files.
+fn states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan) -> R<(Vec<State>, Vec<BTreeMap<String, String>>)> {
     let touched: BTreeSet<&String> = plan.steps.iter().flat_map(|s| s.changes.keys()).collect();
     let mut texts: BTreeMap<String, String> = touched.iter().map(|f| ((*f).clone(), base.get(*f).cloned().unwrap_or_default())).collect();
     let mut out = vec![objects_of(conn, &texts)?];
+    let mut all_texts = vec![texts.clone()];
     for step in &plan.steps {
         for (file, (_, after)) in &step.changes {
             texts.insert(file.clone(), after.clone());
         }
         out.push(objects_of(conn, &texts)?);
+        all_texts.push(texts.clone());
     }
-    Ok(out)
+    Ok((out, all_texts))
+}
+
+/// When the files already hold every step, the cluster follows the files:
+/// the app's files (those with one of its workloads) make one step.
+fn files_plan(base: &BTreeMap<String, String>, plan: &Plan) -> Plan {
+    let mut files = BTreeMap::new();
+    for (name, text) in base {
+        let sf = SourceFile::new(name.clone(), text.trim_start_matches('\u{feff}').to_string());
+        let holds_app = crate::manifest::load(0, &sf)
+            .objects
+            .iter()
+            .any(|o| o.workload().is_some() && o.name.as_ref().is_some_and(|n| plan.app.contains(n)));
+        if holds_app {
+            files.insert(name.clone(), (Some(String::new()), text.clone()));
+        }
+    }
+    let names: Vec<&str> = files.keys().map(String::as_str).collect();
+    let step = crate::strategy::Step {
+        title: format!("apply {} (the files already hold every step of the plan)", names.join(", ")),
+        wait: "the Deployments have rolled out".into(),
+        changes: files,
+        gate: false,
+    };
+    Plan { app: plan.app.clone(), summary: plan.summary.clone(), steps: vec![step], warnings: Vec::new() }
 }
 
 fn objects_of(conn: &Conn, texts: &BTreeMap<String, String>) -> R<State> {
@@ -139,7 +167,18 @@ fn matches(conn: &Conn, s: &State, keys: &BTreeSet<String>, live: &BTreeMap<Stri
 
 /// Carries out the plan's next steps in the cluster.
 pub fn carry_out(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, opts: &LiveOptions) -> R<LiveOutcome> {
-    let states = states(conn, base, plan)?;
+    if plan.steps.iter().all(|s| s.is_done()) {
+        let fallback = files_plan(base, plan);
+        if fallback.steps[0].changes.is_empty() {
+            return Ok(LiveOutcome { stdout: format!("{}\nNothing to do: no file holds the app's workloads.\n", plan.summary), code: 0 });
+        }
+        return carry_out_states(conn, &BTreeMap::new(), &fallback, opts, false);
+    }
+    carry_out_states(conn, base, plan, opts, opts.write)
+}
+
+fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, opts: &LiveOptions, write: bool) -> R<LiveOutcome> {
+    let (states, texts) = states(conn, base, plan)?;
     let all: BTreeSet<String> = states.iter().flat_map(|s| s.keys().cloned()).collect();
     let keys: BTreeSet<String> =
         all.into_iter().filter(|k| states.iter().any(|s| s.get(k).map(|o| &o.json) != states[0].get(k).map(|o| &o.json))).collect();
@@ -248,6 +287,16 @@ pub fn carry_out(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, opts
         eprintln!("  step {} is live", i + 1);
     }
     let last = *to_run.last().expect("at least one step");
+    if write {
+        // Keep the repository in step with the cluster: the files as after the last step carried out.
+        for (file, text) in &texts[last + 1] {
+            if base.get(file) != Some(text) {
+                crate::edit::diff::write_atomic(std::path::Path::new(file), text, base.get(file).map(String::as_str))
+                    .map_err(|e| LiveError(format!("{file}: {e}; the cluster has step {} but the file was not written", last + 1)))?;
+                eprintln!("  wrote {file}");
+            }
+        }
+    }
     if last + 1 < n && opts.step.is_none() {
         out.push_str(&format!(
             "\nStopped after step {}: {}. Then run the same command again for step {} ({}).\n",
