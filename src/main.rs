@@ -258,6 +258,9 @@ fn live_diff(args: DiffArgs, kube: &KubeArgs) -> Result<u8, String> {
         DiffFormat::Json => run.render_json(),
     };
     write_stdout(&text)?;
+    for w in &run.warnings {
+        eprintln!("warning: {w}");
+    }
     for e in &run.errors {
         eprintln!("error: {e}");
     }

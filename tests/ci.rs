@@ -42,7 +42,7 @@ fn rules_of(v: &serde_json::Value) -> Vec<String> {
 }
 
 /// Tools the CI installs; a developer without them gets a loud skip.
-fn tool(name: &str) -> bool {
+pub(crate) fn tool(name: &str) -> bool {
     let probe: &[&str] = if name == "kubectl" { &["version", "--client"] } else { &["--version"] };
     let found = Command::new(name).args(probe).output().is_ok_and(|o| o.status.success());
     if !found {
@@ -159,7 +159,7 @@ fn suppression_by_annotation_and_comment() {
     assert!(!rules.contains(&"unused-suppression".into()), "{v}");
 }
 
-fn sarif_schema() -> Option<serde_json::Value> {
+pub(crate) fn sarif_schema() -> Option<serde_json::Value> {
     let p = repo_root().join("../shared/schemas/sarif-schema-2.1.0.json");
     match std::fs::read_to_string(&p) {
         Ok(t) => Some(serde_json::from_str(&t).unwrap()),

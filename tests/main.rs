@@ -3,6 +3,8 @@
 mod ci;
 mod cli;
 mod corpus;
+mod fake_api;
+mod live;
 mod meta;
 mod peers;
 mod rules;

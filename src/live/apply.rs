@@ -61,6 +61,8 @@ impl Obj {
 }
 
 type State = BTreeMap<String, Obj>;
+/// File name -> text.
+type Texts = BTreeMap<String, String>;
 
 /// What a live run did.
 pub struct LiveOutcome {
@@ -70,7 +72,7 @@ pub struct LiveOutcome {
 
 /// The manifest state after each step: S0 = the files, Si = after step i,
 /// limited to the files the plan changes; with the texts of those files.
-fn states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan) -> R<(Vec<State>, Vec<BTreeMap<String, String>>)> {
+fn states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan) -> R<(Vec<State>, Vec<Texts>)> {
     let touched: BTreeSet<&String> = plan.steps.iter().flat_map(|s| s.changes.keys()).collect();
     let mut texts: BTreeMap<String, String> = touched.iter().map(|f| ((*f).clone(), base.get(*f).cloned().unwrap_or_default())).collect();
     let mut out = vec![objects_of(conn, &texts)?];
@@ -261,6 +263,17 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
             changed = true;
         }
         return Ok(LiveOutcome { stdout: out, code: u8::from(changed) });
+    }
+    // Preflight: every object of the steps to run must pass a server-side dry
+    // run now (conflicts, permissions, validation), so that a run does not
+    // stop half-way for a reason known in advance.
+    for &i in &to_run {
+        for (key, o) in &states[i + 1] {
+            if keys.contains(key) {
+                conn.apply(&o.res, o.ns.as_deref(), &o.json, true, opts.force)
+                    .map_err(|e| LiveError(format!("step {} cannot be applied: {e}", i + 1)))?;
+            }
+        }
     }
     print_flush(&out);
     out.clear();

@@ -62,7 +62,7 @@ impl ObjectDiff {
 }
 
 /// Compares one manifest object with the cluster.
-pub fn diff_object(conn: &Conn, obj: &J, force: bool) -> Result<ObjectDiff, LiveError> {
+pub fn diff_object(conn: &Conn, obj: &J, force: bool, warnings: &mut Vec<String>) -> Result<ObjectDiff, LiveError> {
     let api_version = obj["apiVersion"].as_str().unwrap_or_default();
     let kind = obj["kind"].as_str().unwrap_or_default();
     let Some(name) = obj["metadata"]["name"].as_str().filter(|n| !n.is_empty()) else {
@@ -73,7 +73,14 @@ pub fn diff_object(conn: &Conn, obj: &J, force: bool) -> Result<ObjectDiff, Live
     let res = conn.resolve(api_version, kind)?;
     let namespace = conn.namespace_for(&res, obj)?;
     let mut live = conn.get(&res, namespace.as_deref(), name)?;
-    let mut planned = conn.apply(&res, namespace.as_deref(), obj, true, force)?;
+    let mut planned = match conn.apply(&res, namespace.as_deref(), obj, true, force) {
+        // A dry run changes nothing: show what forcing would do, and say that it needs forcing.
+        Err(e) if e.0.starts_with("conflict:") && !force => {
+            warnings.push(e.0.replacen("conflict: ", "applying would conflict: ", 1));
+            conn.apply(&res, namespace.as_deref(), obj, true, true)?
+        }
+        r => r?,
+    };
     if let Some(l) = live.as_mut() {
         strip(l);
     }
@@ -87,6 +94,8 @@ pub struct DiffRun {
     pub diffs: Vec<ObjectDiff>,
     /// `origin: message` per object or file that could not be compared.
     pub errors: Vec<String>,
+    /// Things to know that do not stop the comparison (apply conflicts).
+    pub warnings: Vec<String>,
 }
 
 impl DiffRun {
@@ -108,6 +117,7 @@ impl DiffRun {
             "version": 1,
             "objects": self.diffs.iter().map(ObjectDiff::to_json).collect::<Vec<_>>(),
             "errors": self.errors,
+            "warnings": self.warnings,
         });
         serde_json::to_string_pretty(&doc).expect("serializable") + "\n"
     }
@@ -117,8 +127,12 @@ impl DiffRun {
 /// A transport failure stops the run (every further call would fail the same way).
 pub fn run(conn: &Conn, objects: &[FileObject], mut errors: Vec<String>, force: bool) -> DiffRun {
     let mut diffs = Vec::new();
+    let mut warnings = Vec::new();
     for o in objects {
-        match diff_object(conn, &o.json, force) {
+        let mut w = Vec::new();
+        let result = diff_object(conn, &o.json, force, &mut w);
+        warnings.extend(w.into_iter().map(|w| format!("{}: {w}", o.origin)));
+        match result {
             Ok(d) => diffs.push(d),
             Err(e) => {
                 let fatal = e.0.starts_with("cannot reach the API server") || e.0.contains("(401 Unauthorized)");
@@ -130,5 +144,5 @@ pub fn run(conn: &Conn, objects: &[FileObject], mut errors: Vec<String>, force: 
             }
         }
     }
-    DiffRun { diffs, errors }
+    DiffRun { diffs, errors, warnings }
 }

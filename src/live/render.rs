@@ -149,13 +149,12 @@ fn resolves_to_non_string(s: &str) -> bool {
         return true;
     }
     let t = s.strip_prefix(['-', '+']).unwrap_or(s);
-    let numeric = !t.is_empty()
+    !t.is_empty()
         && (t.chars().all(|c| c.is_ascii_digit() || c == '_')
             || t.parse::<f64>().is_ok()
             || t.strip_prefix("0x").is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
             || t.strip_prefix("0o").is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_digit(8)))
-            || (t.contains(':') && t.split(':').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))));
-    numeric
+            || (t.contains(':') && t.split(':').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))))
 }
 
 fn needs_single_quotes(s: &str) -> bool {

@@ -61,11 +61,7 @@ impl FakeApi {
     pub fn start() -> FakeApi {
         let listener = TcpListener::bind("127.0.0.1:0").expect("fake_api: bind 127.0.0.1:0");
         let addr = listener.local_addr().expect("fake_api: local_addr");
-        let inner = Arc::new(Inner {
-            state: Mutex::new(State::new()),
-            hang: AtomicBool::new(false),
-            stopped: AtomicBool::new(false),
-        });
+        let inner = Arc::new(Inner { state: Mutex::new(State::new()), hang: AtomicBool::new(false), stopped: AtomicBool::new(false) });
         let acceptor = Arc::clone(&inner);
         thread::spawn(move || {
             for conn in listener.incoming() {
@@ -163,6 +159,7 @@ struct ResourceDef {
     in_all: bool,
 }
 
+#[allow(clippy::too_many_arguments)]
 const fn r(
     gv: (&'static str, &'static str),
     plural: &'static str,
@@ -424,13 +421,8 @@ fn read_request(reader: &mut impl BufRead) -> io::Result<Option<HttpRequest>> {
     let mut parts = line.split_whitespace();
     let (Some(method), Some(target)) = (parts.next(), parts.next()) else { return Ok(None) };
     let (path, query) = target.split_once('?').unwrap_or((target, ""));
-    let mut req = HttpRequest {
-        method: method.to_string(),
-        path: path.to_string(),
-        query: query.to_string(),
-        headers: Vec::new(),
-        body: Vec::new(),
-    };
+    let mut req =
+        HttpRequest { method: method.to_string(), path: path.to_string(), query: query.to_string(), headers: Vec::new(), body: Vec::new() };
     loop {
         let mut h = String::new();
         if reader.read_line(&mut h)? == 0 {
@@ -560,6 +552,22 @@ fn not_found(r: &ResourceDef, name: &str) -> Response {
     status_failure(404, "NotFound", &format!("{} \"{name}\" not found", r.qualified()), Some(details(r, name)))
 }
 
+fn modified_conflict(r: &ResourceDef, name: &str) -> Response {
+    let msg = format!(
+        "Operation cannot be fulfilled on {} \"{name}\": the object has been modified; please apply your changes to the latest version and try again",
+        r.qualified()
+    );
+    status_failure(409, "Conflict", &msg, Some(details(r, name)))
+}
+
+/// 422 for bad PatchOptions, e.g. an apply patch without `fieldManager`.
+fn invalid_patch_options(field: &str, reason: &str, message: &str) -> Response {
+    let msg = format!("PatchOptions.meta.k8s.io \"\" is invalid: {field}: {message}");
+    let details =
+        json!({"group": "meta.k8s.io", "kind": "PatchOptions", "causes": [{"reason": reason, "message": message, "field": field}]});
+    status_failure(422, "Invalid", &msg, Some(details))
+}
+
 fn path_not_found() -> Response {
     status_failure(404, "NotFound", "the server could not find the requested resource", Some(json!({})))
 }
@@ -587,13 +595,11 @@ struct Target {
 
 fn resolve(group: &str, version: &str, rest: &[&str]) -> Option<Target> {
     let seg = |i: usize| rest.get(i).map(|s| s.to_string());
-    if rest.len() >= 3 && rest[0] == "namespaces" {
-        if let Some(res) = resource_by_plural(group, version, rest[2]).filter(|&i| RESOURCES[i].namespaced) {
-            if rest.len() > 5 {
-                return None;
-            }
-            return Some(Target { res, namespace: seg(1), name: seg(3), sub: seg(4) });
-        }
+    if rest.len() >= 3
+        && rest[0] == "namespaces"
+        && let Some(res) = resource_by_plural(group, version, rest[2]).filter(|&i| RESOURCES[i].namespaced)
+    {
+        return (rest.len() <= 5).then(|| Target { res, namespace: seg(1), name: seg(3), sub: seg(4) });
     }
     let res = resource_by_plural(group, version, rest.first()?)?;
     if rest.len() > 3 || (RESOURCES[res].namespaced && rest.len() > 1) {
@@ -604,15 +610,26 @@ fn resolve(group: &str, version: &str, rest: &[&str]) -> Option<Target> {
 
 fn handle(inner: &Inner, req: &HttpRequest, host: &str) -> Response {
     let query = Query::parse(&req.query);
-    if query.flag("watch") {
-        // Give the "controller" a moment; never hold the lock while waiting.
-        thread::sleep(Duration::from_millis(200));
+    if !query.flag("watch") {
+        return route(&mut inner.lock(), req, &query, host);
     }
-    let mut st = inner.lock();
-    if let Some(token) = &st.token {
-        if req.header("authorization") != Some(format!("Bearer {token}").as_str()) {
-            return status_failure(401, "Unauthorized", "Unauthorized", None);
-        }
+    // Watches: give the "controller" a moment first. A watch without events is
+    // answered only after a second (client-go treats shorter ones as errors).
+    // Never hold the lock while waiting.
+    thread::sleep(Duration::from_millis(200));
+    let resp = route(&mut inner.lock(), req, &query, host);
+    if resp.code != 200 || !resp.body.is_empty() {
+        return resp;
+    }
+    thread::sleep(Duration::from_millis(1000));
+    route(&mut inner.lock(), req, &query, host)
+}
+
+fn route(st: &mut State, req: &HttpRequest, query: &Query, host: &str) -> Response {
+    if let Some(token) = &st.token
+        && req.header("authorization") != Some(format!("Bearer {token}").as_str())
+    {
+        return status_failure(401, "Unauthorized", "Unauthorized", None);
     }
     let segs: Vec<&str> = req.path.split('/').filter(|s| !s.is_empty()).collect();
     let get = req.method == "GET";
@@ -626,11 +643,11 @@ fn handle(inner: &Inner, req: &HttpRequest, host: &str) -> Response {
         ["openapi", "v3", "api", v] if get => openapi_v3_doc("", v).map_or_else(path_not_found, |d| Response::json(200, &d)),
         ["openapi", "v3", "apis", g, v] if get => openapi_v3_doc(g, v).map_or_else(path_not_found, |d| Response::json(200, &d)),
         ["api", v, rest @ ..] => match resolve("", v, rest) {
-            Some(t) => st.resource_request(req, &query, &t),
+            Some(t) => st.resource_request(req, query, &t),
             None => path_not_found(),
         },
         ["apis", g, v, rest @ ..] => match resolve(g, v, rest) {
-            Some(t) => st.resource_request(req, &query, &t),
+            Some(t) => st.resource_request(req, query, &t),
             None => path_not_found(),
         },
         _ => path_not_found(),
@@ -712,11 +729,7 @@ impl State {
         let idx = resource_by_kind(&api_version, kind).ok_or_else(|| format!("unknown {api_version} {kind}"))?;
         let r = &RESOURCES[idx];
         let name = obj["metadata"]["name"].as_str().ok_or("metadata.name is required")?.to_string();
-        let ns = if r.namespaced {
-            obj["metadata"]["namespace"].as_str().unwrap_or("default").to_string()
-        } else {
-            String::new()
-        };
+        let ns = if r.namespaced { obj["metadata"]["namespace"].as_str().unwrap_or("default").to_string() } else { String::new() };
         if r.namespaced {
             obj["metadata"]["namespace"] = json!(ns);
         }
@@ -822,12 +835,8 @@ impl State {
     fn select(&mut self, t: &Target, q: &Query) -> Result<Vec<Value>, Response> {
         let labels = parse_selector(q.get("labelSelector").unwrap_or_default()).map_err(|e| bad_request(&e))?;
         let fields = parse_selector(q.get("fieldSelector").unwrap_or_default()).map_err(|e| bad_request(&e))?;
-        let keys: Vec<Key> = self
-            .objects
-            .keys()
-            .filter(|k| k.0 == t.res && t.namespace.as_ref().is_none_or(|ns| *ns == k.1))
-            .cloned()
-            .collect();
+        let keys: Vec<Key> =
+            self.objects.keys().filter(|k| k.0 == t.res && t.namespace.as_ref().is_none_or(|ns| *ns == k.1)).cloned().collect();
         let mut out = Vec::new();
         for key in keys {
             let obj = &self.objects[&key].obj;
@@ -865,10 +874,6 @@ impl State {
                 body.push_str(&json!({"type": kind, "object": obj}).to_string());
                 body.push('\n');
             }
-        }
-        if body.is_empty() {
-            // client-go treats a sub-second watch without events as an error; wait a bit.
-            thread::sleep(Duration::from_millis(1100));
         }
         Ok(Response { code: 200, body: body.into_bytes() })
     }
@@ -921,7 +926,12 @@ impl State {
             (Some(n), _) if !n.is_empty() => n.to_string(),
             (_, Some(prefix)) => format!("{prefix}{}", random_suffix(self.next_seq())),
             _ => {
-                return Err(status_failure(422, "Invalid", &format!("{} \"\" is invalid: metadata.name: Required value: name or generateName is required", r.kind), None));
+                return Err(status_failure(
+                    422,
+                    "Invalid",
+                    &format!("{} \"\" is invalid: metadata.name: Required value: name or generateName is required", r.kind),
+                    None,
+                ));
             }
         };
         obj["metadata"]["name"] = json!(name);
@@ -943,11 +953,10 @@ impl State {
         let r = &RESOURCES[key.0];
         let mut obj = self.check_body(key, body, Some(&key.2))?;
         let Some(old) = self.objects.get(key).cloned() else { return Err(not_found(r, &key.2)) };
-        if let Some(rv) = obj["metadata"]["resourceVersion"].as_str() {
-            if rv != old.obj["metadata"]["resourceVersion"] {
-                let msg = format!("Operation cannot be fulfilled on {} \"{}\": the object has been modified; please apply your changes to the latest version and try again", r.qualified(), key.2);
-                return Err(status_failure(409, "Conflict", &msg, Some(details(r, &key.2))));
-            }
+        if let Some(rv) = obj["metadata"]["resourceVersion"].as_str()
+            && rv != old.obj["metadata"]["resourceVersion"]
+        {
+            return Err(modified_conflict(r, &key.2));
         }
         self.default_object(r.kind, &mut obj, Some(&old.obj));
         let mut managers = old.managers.clone();
@@ -993,10 +1002,12 @@ impl State {
                 ));
             };
             let Some(manager) = q.get("fieldManager").filter(|m| !m.is_empty()) else {
-                let msg = "PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch";
-                return Err(bad_request(msg));
+                return Err(invalid_patch_options("fieldManager", "FieldValueRequired", "Required value: is required for apply patch"));
             };
             return self.apply(key, config, manager, q.flag("force"), ctx.dry_run);
+        }
+        if q.get("force").is_some() {
+            return Err(invalid_patch_options("force", "FieldValueForbidden", "Forbidden: may not be specified for non-apply patch"));
         }
         let Some(old) = self.objects.get(key).cloned() else { return Err(not_found(r, &key.2)) };
         let patched = patch_value(&old.obj, content_type, &req.body)?;
@@ -1013,10 +1024,15 @@ impl State {
     fn apply(&mut self, key: &Key, config: Value, manager: &str, force: bool, dry_run: bool) -> Result<Response, Response> {
         let r = &RESOURCES[key.0];
         let mut config = self.check_body(key, config, Some(&key.2))?;
+        let old = self.objects.get(key).cloned();
+        if let (Some(rv), Some(e)) = (config["metadata"]["resourceVersion"].as_str(), &old)
+            && e.obj["metadata"]["resourceVersion"] != rv
+        {
+            return Err(modified_conflict(r, &key.2));
+        }
         for f in ["resourceVersion", "uid", "creationTimestamp", "generation"] {
             config["metadata"].as_object_mut().map(|m| m.remove(f));
         }
-        let old = self.objects.get(key).cloned();
         let (mut live, mut managers) = match &old {
             Some(e) => (e.obj.clone(), e.managers.clone()),
             None => (json!({"apiVersion": r.api_version(), "kind": r.kind, "metadata": {}}), Vec::new()),
@@ -1044,7 +1060,12 @@ impl State {
             _ => return Err(method_not_allowed()),
         };
         if !replicas.is_u64() {
-            return Err(status_failure(422, "Invalid", "Scale.autoscaling \"\" is invalid: spec.replicas: Invalid value: must be a non-negative integer", None));
+            return Err(status_failure(
+                422,
+                "Invalid",
+                "Scale.autoscaling \"\" is invalid: spec.replicas: Invalid value: must be a non-negative integer",
+                None,
+            ));
         }
         let mut obj = old.obj.clone();
         obj["spec"]["replicas"] = replicas;
@@ -1080,14 +1101,9 @@ impl State {
             Some(o) => o["metadata"]["creationTimestamp"].clone(),
             None => json!(now_rfc3339()),
         };
-        obj["metadata"]["resourceVersion"] = if dry_run {
-            old.as_ref().map_or(Value::Null, |o| o["metadata"]["resourceVersion"].clone())
-        } else {
-            self.rv += 1;
-            json!(self.rv.to_string())
-        };
-        if obj["metadata"]["resourceVersion"].is_null() {
-            obj["metadata"].as_object_mut().map(|m| m.remove("resourceVersion"));
+        match old.as_ref().map(|o| o["metadata"]["resourceVersion"].clone()) {
+            Some(rv) => obj["metadata"]["resourceVersion"] = rv,
+            None => drop(obj["metadata"].as_object_mut().map(|m| m.remove("resourceVersion"))),
         }
         if r.has("status") {
             // Writes to the main resource never change status.
@@ -1106,16 +1122,31 @@ impl State {
         }
         managers.retain(|m| !m.fields.is_empty());
         let pending = (r.kind == "Deployment").then_some(self.rollout_polls);
-        let entry = Entry { obj: normalize(obj), managers, pending };
+        let mut entry = Entry { obj, managers, pending };
+        if let Some(old_entry) = self.objects.get(key).filter(|o| unchanged(o, &entry)) {
+            return render(old_entry); // a no-op write stores nothing, like the real server
+        }
+        if dry_run {
+            return render(&Entry { obj: normalize(entry.obj), ..entry });
+        }
+        self.rv += 1;
+        entry.obj["metadata"]["resourceVersion"] = json!(self.rv.to_string());
+        entry.obj = normalize(entry.obj);
         let rendered = render(&entry);
-        if !dry_run {
-            self.objects.insert(key.clone(), entry);
-            if r.kind == "Deployment" {
-                self.sync_pods(key);
-            }
+        self.objects.insert(key.clone(), entry);
+        if r.kind == "Deployment" {
+            self.sync_pods(key);
         }
         rendered
     }
+}
+
+/// True when a write would change neither the object nor its field ownership.
+fn unchanged(old: &Entry, new: &Entry) -> bool {
+    let signature = |e: &Entry| -> Vec<_> {
+        e.managers.iter().map(|m| (m.name.clone(), m.operation, m.api_version.clone(), m.subresource.clone(), m.fields.clone())).collect()
+    };
+    old.obj == new.obj && signature(old) == signature(new)
 }
 
 /// The object as served: managedFields added to metadata.
@@ -1150,7 +1181,20 @@ fn normalize(obj: Value) -> Value {
     }
     if let Some(Value::Object(mut meta)) = m.remove("metadata") {
         let mut nm = Map::new();
-        for k in ["name", "generateName", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp", "labels", "annotations", "ownerReferences", "finalizers"] {
+        for k in [
+            "name",
+            "generateName",
+            "namespace",
+            "uid",
+            "resourceVersion",
+            "generation",
+            "creationTimestamp",
+            "deletionTimestamp",
+            "labels",
+            "annotations",
+            "ownerReferences",
+            "finalizers",
+        ] {
             if let Some(v) = meta.remove(k) {
                 nm.insert(k.into(), v);
             }
@@ -1250,6 +1294,11 @@ fn status_leaves(obj: &Value) -> BTreeSet<FieldPath> {
 
 fn collect_leaves(v: &Value, path: FieldPath, field: &str, out: &mut BTreeMap<FieldPath, Value>) {
     match v {
+        // Selectors are atomic, as in the real schema (Service `spec.selector`
+        // is `x-kubernetes-map-type: atomic`, LabelSelector is an atomic struct).
+        Value::Object(_) if field == "selector" => {
+            out.insert(path, v.clone());
+        }
         Value::Object(m) if !m.is_empty() => {
             for (k, x) in m {
                 let mut p = path.clone();
@@ -1361,10 +1410,14 @@ fn server_side_apply(
     for (p, v) in &cfg_leaves {
         if live_leaves.get(p).is_some_and(|lv| lv != v) {
             for m in managers.iter().filter(|m| !is_self(m) && m.fields.contains(p)) {
-                let printed = match m.operation {
-                    "Update" => format!("\"{}\" using {}", m.name, m.api_version),
-                    _ => format!("\"{}\"", m.name),
-                };
+                // As the apiserver's printManager: `"name" [with subresource "s"] [using v at time]`.
+                let mut printed = format!("\"{}\"", m.name);
+                if let Some(sub) = &m.subresource {
+                    printed.push_str(&format!(" with subresource \"{sub}\""));
+                }
+                if m.operation == "Update" {
+                    printed.push_str(&format!(" using {} at {}", m.api_version, m.time));
+                }
                 conflicts.push((printed, p.clone()));
             }
         }
@@ -1381,20 +1434,26 @@ fn server_side_apply(
     me.api_version = api_version.to_string();
     me.time = now_rfc3339();
     // Fields this manager applied before, no longer applies, and nobody else owns.
-    let dropped: Vec<FieldPath> = previous
-        .iter()
-        .filter(|p| !cfg_leaves.contains_key(*p) && !managers.iter().any(|m| m.fields.contains(*p)))
-        .cloned()
-        .collect();
+    let dropped: Vec<FieldPath> =
+        previous.iter().filter(|p| !cfg_leaves.contains_key(*p) && !managers.iter().any(|m| m.fields.contains(*p))).cloned().collect();
+    // Drop the outermost list item in which nobody owns anything any more, else the leaf
+    // (never an item's key field while the item stays).
+    let owned_under = |prefix: &[String]| managers.iter().any(|m| m.fields.iter().any(|f| f.starts_with(prefix)));
+    let mut targets: Vec<FieldPath> = Vec::new();
     for p in &dropped {
-        remove_path(live, p, "");
-        // A list item in which nobody owns anything any more goes too.
-        for i in (0..p.len()).filter(|&i| p[i].starts_with("k:")) {
-            let prefix = &p[..=i];
-            if !managers.iter().any(|m| m.fields.iter().any(|f| f.starts_with(prefix))) {
-                remove_path(live, prefix, "");
-            }
+        let item = (0..p.len()).filter(|&i| p[i].starts_with("k:")).map(|i| &p[..=i]).find(|prefix| !owned_under(prefix));
+        let is_key_field = p.len() >= 2
+            && p[p.len() - 2].starts_with("k:")
+            && p[p.len() - 1].strip_prefix("f:").is_some_and(|f| p[p.len() - 2].contains(&format!("\"{f}\":")));
+        match item {
+            Some(prefix) => targets.push(prefix.to_vec()),
+            None if is_key_field => {}
+            None => targets.push(p.clone()),
         }
+    }
+    targets.dedup();
+    for t in &targets {
+        remove_path(live, t, "");
     }
     merge_applied(live, config, "");
     managers.retain(|m| !m.fields.is_empty());
@@ -1423,7 +1482,7 @@ fn conflict_error(conflicts: &[(String, FieldPath)]) -> Response {
     status_failure(409, "Conflict", &message, Some(json!({"causes": causes})))
 }
 
-/// Removes the field at `path`, and maps left empty by the removal.
+/// Removes the field at `path`, and maps and lists left empty by the removal.
 fn remove_path(v: &mut Value, path: &[String], field: &str) {
     let Some((tok, rest)) = path.split_first() else { return };
     if let Some(f) = tok.strip_prefix("f:") {
@@ -1432,7 +1491,7 @@ fn remove_path(v: &mut Value, path: &[String], field: &str) {
             m.remove(f);
         } else if let Some(child) = m.get_mut(f) {
             remove_path(child, rest, f);
-            if child.as_object().is_some_and(Map::is_empty) {
+            if child.as_object().is_some_and(Map::is_empty) || child.as_array().is_some_and(Vec::is_empty) {
                 m.remove(f);
             }
         }
@@ -1450,7 +1509,7 @@ fn remove_path(v: &mut Value, path: &[String], field: &str) {
 /// Merges an applied configuration: maps recursively, associative lists by key, the rest replaced.
 fn merge_applied(live: &mut Value, cfg: &Value, field: &str) {
     match (live, cfg) {
-        (Value::Object(l), Value::Object(c)) => {
+        (Value::Object(l), Value::Object(c)) if field != "selector" => {
             for (k, cv) in c {
                 match l.get_mut(k) {
                     Some(lv) => merge_applied(lv, cv, k),
@@ -1486,8 +1545,12 @@ fn patch_value(target: &Value, content_type: &str, body: &[u8]) -> Result<Value,
         "application/strategic-merge-patch+json" => strategic_merge(&mut out, &patch, ""),
         "application/json-patch+json" => json_patch(&mut out, &patch).map_err(|e| status_failure(422, "Invalid", &e, None))?,
         _ => {
-            return Err(status_failure(415, "UnsupportedMediaType",
-                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json", None));
+            return Err(status_failure(
+                415,
+                "UnsupportedMediaType",
+                "the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml, application/strategic-merge-patch+json",
+                None,
+            ));
         }
     }
     Ok(out)
@@ -1562,7 +1625,9 @@ fn strategic_merge(target: &mut Value, patch: &Value, field: &str) {
 
 fn strip_directives(v: &Value) -> Value {
     match v {
-        Value::Object(m) => Value::Object(m.iter().filter(|(k, _)| !k.starts_with('$')).map(|(k, v)| (k.clone(), strip_directives(v))).collect()),
+        Value::Object(m) => {
+            Value::Object(m.iter().filter(|(k, _)| !k.starts_with('$')).map(|(k, v)| (k.clone(), strip_directives(v))).collect())
+        }
         Value::Array(a) => Value::Array(a.iter().map(strip_directives).collect()),
         _ => v.clone(),
     }
@@ -1577,7 +1642,8 @@ fn json_patch(target: &mut Value, patch: &Value) -> Result<(), String> {
             "add" => pointer_add(target, path, op["value"].clone())?,
             "remove" => drop(pointer_remove(target, path)?),
             "replace" => {
-                let slot = target.pointer_mut(path).ok_or_else(|| format!("replace operation does not apply: doc is missing key: {path}"))?;
+                let slot =
+                    target.pointer_mut(path).ok_or_else(|| format!("replace operation does not apply: doc is missing key: {path}"))?;
                 *slot = op["value"].clone();
             }
             "test" => {
@@ -1587,7 +1653,8 @@ fn json_patch(target: &mut Value, patch: &Value) -> Result<(), String> {
             }
             "move" | "copy" => {
                 let from = op["from"].as_str().ok_or("move/copy without from")?;
-                let v = if op["op"] == "move" { pointer_remove(target, from)? } else { target.pointer(from).cloned().ok_or("missing from")? };
+                let v =
+                    if op["op"] == "move" { pointer_remove(target, from)? } else { target.pointer(from).cloned().ok_or("missing from")? };
                 pointer_add(target, path, v)?;
             }
             other => return Err(format!("Unexpected kind: {other}")),
@@ -1663,13 +1730,21 @@ impl State {
     fn default_object(&mut self, kind: &str, obj: &mut Value, old: Option<&Value>) {
         let defaults: &[(&str, Value)] = match kind {
             "Deployment" => &[("replicas", json!(1)), ("revisionHistoryLimit", json!(10)), ("progressDeadlineSeconds", json!(600))],
-            "StatefulSet" => &[("replicas", json!(1)), ("revisionHistoryLimit", json!(10)), ("podManagementPolicy", json!("OrderedReady")),
-                ("updateStrategy", json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}}))],
+            "StatefulSet" => &[
+                ("replicas", json!(1)),
+                ("revisionHistoryLimit", json!(10)),
+                ("podManagementPolicy", json!("OrderedReady")),
+                ("updateStrategy", json!({"type": "RollingUpdate", "rollingUpdate": {"partition": 0}})),
+            ],
             "ReplicaSet" => &[("replicas", json!(1))],
             "DaemonSet" => &[("revisionHistoryLimit", json!(10))],
             "Job" => &[("backoffLimit", json!(6)), ("completions", json!(1)), ("parallelism", json!(1))],
-            "CronJob" => &[("concurrencyPolicy", json!("Allow")), ("suspend", json!(false)), ("successfulJobsHistoryLimit", json!(3)),
-                ("failedJobsHistoryLimit", json!(1))],
+            "CronJob" => &[
+                ("concurrencyPolicy", json!("Allow")),
+                ("suspend", json!(false)),
+                ("successfulJobsHistoryLimit", json!(3)),
+                ("failedJobsHistoryLimit", json!(1)),
+            ],
             _ => &[],
         };
         if let Some(spec) = at(obj, &["spec"]) {
