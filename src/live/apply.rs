@@ -311,28 +311,20 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
         }
     }
     if last + 1 < n && opts.step.is_none() {
+        let check = plan.steps[last].wait.trim_end_matches("; then run the next step");
         out.push_str(&format!(
-            "\nStopped after step {}: {}. Then run the same command again for step {} ({}).\n",
+            "\nStopped after step {} for a check: {check}.\nThen run the same command again for step {} ({}).\n",
             last + 1,
-            plan.steps[last].wait,
             last + 2,
             plan.steps[last + 1].title
         ));
     } else if last + 1 == n {
-        out.push_str(&format!(
-            "\nDone: every step of the plan is live on {}. {}\n",
-            conn.cluster_label(),
-            capitalize(&plan.steps[last].wait)
-        ));
+        let next = plan.steps[last].wait.trim_end_matches("; then run the next step");
+        out.push_str(&format!("\nDone: every step of the plan is live on {}.\nNext: {next}.\n", conn.cluster_label()));
     } else {
         out.push_str(&format!("\nStep {} is live.\n", last + 1));
     }
     Ok(LiveOutcome { stdout: out, code: 0 })
-}
-
-fn capitalize(s: &str) -> String {
-    let mut c = s.chars();
-    c.next().map(|f| f.to_uppercase().collect::<String>() + c.as_str()).unwrap_or_default()
 }
 
 fn print_flush(s: &str) {
