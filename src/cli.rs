@@ -279,9 +279,15 @@ pub enum DiffFormat {
 
 #[derive(Debug, Args)]
 pub struct DiffArgs {
-    /// Manifest files or directories; - reads standard input
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Manifest files or directories; - reads standard input [default: .]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
+    /// Also a manifest file or directory, as in kubectl diff -f (repeatable)
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filenames: Vec<String>,
+    /// Accepted for kubectl's sake: the comparison is always a server-side dry run
+    #[arg(long, hide = true)]
+    pub server_side: bool,
     /// Take over fields that other field managers own (as kubectl --force-conflicts)
     #[arg(long)]
     pub force_conflicts: bool,

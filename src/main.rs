@@ -250,7 +250,12 @@ fn finish(args: FinishArgs, kube: &KubeArgs, promote: bool) -> Result<u8, String
 }
 
 fn live_diff(args: DiffArgs, kube: &KubeArgs) -> Result<u8, String> {
-    let (objects, errors) = live::read_objects(&args.paths);
+    let mut paths = args.paths.clone();
+    paths.extend(args.filenames.iter().cloned());
+    if paths.is_empty() {
+        paths.push(".".into());
+    }
+    let (objects, errors) = live::read_objects(&paths);
     let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
     let run = live::diff::run(&conn, &objects, errors, args.force_conflicts);
     let text = match args.output {

@@ -475,12 +475,12 @@ fn transport_message(e: &kube::Error) -> String {
     let lower = full.to_lowercase();
     if lower.contains("connection refused") {
         "connection refused (is the cluster running, and is the server address right?)".into()
+    } else if lower.contains("certificate") || lower.contains("tls") || lower.contains("handshake") {
+        format!("TLS failed ({full})")
+    } else if lower.contains("dns error") || lower.contains("failed to lookup address") || lower.contains("name or service not known") {
+        format!("the server's host name does not resolve ({full})")
     } else if lower.contains("timed out") || lower.contains("elapsed") || lower.contains("deadline") {
         format!("no answer in time ({full})")
-    } else if lower.contains("dns") || lower.contains("failed to lookup") || lower.contains("name or service not known") {
-        format!("the server's host name does not resolve ({full})")
-    } else if lower.contains("certificate") || lower.contains("tls") {
-        format!("TLS failed ({full})")
     } else {
         full
     }
