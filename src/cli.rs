@@ -297,12 +297,8 @@ pub struct DiffArgs {
 
 #[derive(Debug, Args)]
 pub struct StatusArgs {
-    /// deployment/NAME: the application's original name
+    /// deployment/NAME: the application's original name (its tracks NAME-blue, NAME-green, NAME-canary are found by name)
     pub target: String,
-    #[arg(long, default_value = "slot")]
-    pub slot_label: String,
-    #[arg(long, default_value = "track")]
-    pub track_label: String,
     /// Print the status as JSON
     #[arg(short = 'o', long = "output", value_enum, default_value_t = StatusFormat::Text)]
     pub output: StatusFormat,

@@ -16,7 +16,7 @@ pub struct Report {
     /// How many of `files` were linted (the rest only inform cross-object rules).
     pub primary_files: usize,
     pub findings: Vec<Finding>,
-    /// Kubernetes objects checked, as (file, `Kind/name`).
+    /// Kubernetes objects checked, as (file, `Kind/name [in namespace ns]`), named as findings name their object.
     pub checked: Vec<(usize, String)>,
     /// Files that held at least one Kubernetes object.
     pub files_with_objects: usize,
@@ -176,6 +176,6 @@ fn lint_loaded(loaded: Vec<(SourceFile, manifest::Loaded)>, primary: usize, conf
     findings.sort_by(|a, b| {
         (a.file, a.span.start, a.span.end, a.rule, &a.message).cmp(&(b.file, b.span.start, b.span.end, b.rule, &b.message))
     });
-    let checked = objects.iter().filter(|o| o.file < primary).map(|o| (o.file, o.label())).collect();
+    let checked = objects.iter().filter(|o| o.file < primary).map(|o| (o.file, o.reference().to_string())).collect();
     Report { files, primary_files: primary, findings, checked, files_with_objects, skipped_documents, notices, cluster: None }
 }

@@ -171,6 +171,7 @@ fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput, kube: &Kub
             timeout: live::parse_duration(&out.timeout)?.unwrap_or(std::time::Duration::from_secs(365 * 24 * 3600)),
             step: out.step,
             write: out.write,
+            exit_code: out.exit_code,
             poll: std::time::Duration::from_millis(
                 std::env::var("KUBECTL_STRATEGY_POLL_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000),
             ),

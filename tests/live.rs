@@ -191,7 +191,10 @@ fn diff_agrees_with_kubectl_and_masks_secrets() {
     // Nothing in the cluster: every object is an addition.
     let (code, out, err) = c.run(&["diff", "deploy"]);
     assert_eq!(code, 1, "{err}");
-    assert!(out.contains("--- /dev/null\n+++ planned/apps.v1.Deployment.shop.api-status"), "{out}");
+    assert!(
+        out.contains("--- live/apps.v1.Deployment.shop.api-status\n+++ planned/apps.v1.Deployment.shop.api-status\n@@ -0,0 +1,"),
+        "{out}"
+    );
     assert!(out.contains("diff -u -N live/v1.Secret.shop.api-status-db planned/v1.Secret.shop.api-status-db"), "{out}");
     assert!(!out.contains(SECRET_VALUE) && out.contains("password: '***'"), "{out}");
     for server_set in ["managedFields", "resourceVersion", "uid:", "generation:", "creationTimestamp", "\n+status:"] {
@@ -234,6 +237,19 @@ fn diff_agrees_with_kubectl_and_masks_secrets() {
 fn diff_errors_name_the_object_and_the_cause() {
     let c = Cluster::new();
     c.seed();
+    // The values a client-side apply keeps in its annotation are masked too.
+    let mut secret = c.api.get("v1", "Secret", Some("shop"), "api-status-db").unwrap();
+    secret["metadata"]["annotations"] =
+        json!({"kubectl.kubernetes.io/last-applied-configuration": format!("{{\"stringData\":{{\"password\":\"{SECRET_VALUE}\"}}}}")});
+    c.api.insert(secret);
+    let (_, out, err) = c.run(&["diff", "deploy", "-o", "json"]);
+    assert!(!out.contains(SECRET_VALUE) && !err.contains(SECRET_VALUE), "{out}{err}");
+    // A document with a kind and no apiVersion cannot be sent: an error, the rest is compared.
+    std::fs::write(c.path("deploy/half.yaml"), "kind: ConfigMap\nmetadata:\n  name: half\n").unwrap();
+    let (code, _, err) = c.run(&["diff", "deploy"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("half.yaml:1: the document has no apiVersion"), "{err}");
+    std::fs::remove_file(c.path("deploy/half.yaml")).unwrap();
     // An unknown kind is an error for that object only.
     std::fs::write(c.path("deploy/widget.yaml"), "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n").unwrap();
     let (code, out, err) = c.run(&["diff", "deploy"]);
@@ -306,7 +322,7 @@ fn canary_live_steps_promote_and_status() {
     assert!(err.contains("owned by field manager `kubectl-client-side-apply`") && err.contains("--force-conflicts"), "{err}");
     // A server-side dry run shows the first step and changes nothing.
     let mut a = canary.to_vec();
-    a.extend(["--force-conflicts", "--dry-run", "server"]);
+    a.extend(["--force-conflicts", "--dry-run", "server", "--exit-code"]);
     let (code, out, err) = c.run(&a);
     assert_eq!(code, 1, "{err}");
     assert!(

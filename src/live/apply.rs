@@ -34,6 +34,8 @@ pub struct LiveOptions {
     pub poll: Duration,
     /// Also write the files as after the last step carried out (`--write`).
     pub write: bool,
+    /// `--dry-run=server` exits 1 when the step would change something.
+    pub exit_code: bool,
 }
 
 /// One object of one state.
@@ -220,6 +222,9 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
         Some(k) => vec![k - 1],
         None if reached == n => {
             out.push_str(&format!("\nNothing to do: the cluster already runs every step of the plan ({}).\n", conn.cluster_label()));
+            if write {
+                write_files(base, &texts[n], n)?;
+            }
             return Ok(LiveOutcome { stdout: out, code: 0 });
         }
         None => {
@@ -233,6 +238,21 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
             v
         }
     };
+    // Preflight: every object of the steps to run must pass a server-side dry
+    // run now (conflicts, permissions, validation), and so must the
+    // deletions, so that a run does not stop half-way for a reason known in advance.
+    for &i in &to_run {
+        for (key, o) in &states[i + 1] {
+            if keys.contains(key) {
+                conn.apply(&o.res, o.ns.as_deref(), &o.json, true, opts.force)
+                    .map_err(|e| LiveError(format!("step {} cannot be applied: {e}", i + 1)))?;
+            }
+        }
+        for key in keys.iter().filter(|k| !states[i + 1].contains_key(*k) && live[*k].is_some()) {
+            let o = states.iter().find_map(|s| s.get(key)).expect("known key");
+            conn.delete(&o.res, o.ns.as_deref(), &o.name, true).map_err(|e| LiveError(format!("step {} cannot be applied: {e}", i + 1)))?;
+        }
+    }
     if opts.dry_run {
         let i = to_run[0];
         out.push_str(&format!("\nStep {} (server-side dry run; nothing is changed): {}\n", i + 1, plan.steps[i].title));
@@ -262,18 +282,13 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
             out.push_str(&format!("would delete {}\n", o.label()));
             changed = true;
         }
-        return Ok(LiveOutcome { stdout: out, code: u8::from(changed) });
-    }
-    // Preflight: every object of the steps to run must pass a server-side dry
-    // run now (conflicts, permissions, validation), so that a run does not
-    // stop half-way for a reason known in advance.
-    for &i in &to_run {
-        for (key, o) in &states[i + 1] {
-            if keys.contains(key) {
-                conn.apply(&o.res, o.ns.as_deref(), &o.json, true, opts.force)
-                    .map_err(|e| LiveError(format!("step {} cannot be applied: {e}", i + 1)))?;
-            }
+        if to_run.len() > 1 {
+            out.push_str(&format!(
+                "\nA live run would go on with step {} after this one; its changes depend on this step and are checked when it runs.\n",
+                to_run[1] + 1
+            ));
         }
+        return Ok(LiveOutcome { stdout: out, code: u8::from(changed && opts.exit_code) });
     }
     print_flush(&out);
     out.clear();
@@ -301,14 +316,7 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
     }
     let last = *to_run.last().expect("at least one step");
     if write {
-        // Keep the repository in step with the cluster: the files as after the last step carried out.
-        for (file, text) in &texts[last + 1] {
-            if base.get(file) != Some(text) {
-                crate::edit::diff::write_atomic(std::path::Path::new(file), text, base.get(file).map(String::as_str))
-                    .map_err(|e| LiveError(format!("{file}: {e}; the cluster has step {} but the file was not written", last + 1)))?;
-                eprintln!("  wrote {file}");
-            }
-        }
+        write_files(base, &texts[last + 1], last + 1)?;
     }
     if last + 1 < n && opts.step.is_none() {
         let check = plan.steps[last].wait.trim_end_matches("; then run the next step");
@@ -325,6 +333,18 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
         out.push_str(&format!("\nStep {} is live.\n", last + 1));
     }
     Ok(LiveOutcome { stdout: out, code: 0 })
+}
+
+/// Keeps the repository in step with the cluster: the files as after step `step`.
+fn write_files(base: &BTreeMap<String, String>, texts: &Texts, step: usize) -> R<()> {
+    for (file, text) in texts {
+        if base.get(file) != Some(text) {
+            crate::edit::diff::write_atomic(std::path::Path::new(file), text, base.get(file).map(String::as_str))
+                .map_err(|e| LiveError(format!("{file}: {e}; the cluster has step {step} but the file was not written")))?;
+            eprintln!("  wrote {file}");
+        }
+    }
+    Ok(())
 }
 
 fn print_flush(s: &str) {
@@ -356,7 +376,12 @@ fn wait_for(conn: &Conn, o: &Obj, opts: &LiveOptions) -> R<()> {
     let tty = std::io::stderr().is_terminal();
     let mut last = String::new();
     loop {
-        let Some(dep) = conn.get(&o.res, o.ns.as_deref(), &o.name)? else {
+        let dep = conn.get(&o.res, o.ns.as_deref(), &o.name).inspect_err(|_| {
+            if tty && !last.is_empty() {
+                eprintln!();
+            }
+        })?;
+        let Some(dep) = dep else {
             return Err(LiveError(format!("{} disappeared while waiting for its rollout", o.label())));
         };
         let r = rollout(&dep);
@@ -369,6 +394,9 @@ fn wait_for(conn: &Conn, o: &Obj, opts: &LiveOptions) -> R<()> {
             return Ok(());
         }
         if r.failed {
+            if tty && !last.is_empty() {
+                eprintln!();
+            }
             return Err(LiveError(format!(
                 "deployment/{} failed to roll out: {}; see kubectl describe deployment/{}",
                 o.name, r.message, o.name

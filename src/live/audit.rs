@@ -18,7 +18,7 @@ const KINDS: &[(&str, &str, bool)] = &[
     ("apps/v1", "DaemonSet", true),
     ("apps/v1", "ReplicaSet", true),
     ("batch/v1", "Job", true),
-    ("batch/v1", "CronJob", true),
+    ("batch/v1", "CronJob", false),
     ("v1", "Pod", true),
     ("v1", "Service", true),
     ("monitoring.coreos.com/v1", "ServiceMonitor", false),
@@ -28,8 +28,12 @@ const KINDS: &[(&str, &str, bool)] = &[
 
 /// Objects that a controller owns are checked through their owner (a
 /// Deployment, not each of its ReplicaSets and Pods).
+/// Only children of kinds audited here are skipped: a StatefulSet that an
+/// operator's custom resource owns is still checked.
 fn owned(obj: &serde_json::Value) -> bool {
-    obj["metadata"]["ownerReferences"].as_array().is_some_and(|refs| refs.iter().any(|r| r["controller"] == true))
+    obj["metadata"]["ownerReferences"]
+        .as_array()
+        .is_some_and(|refs| refs.iter().any(|r| r["controller"] == true && KINDS.iter().any(|(_, k, _)| r["kind"].as_str() == Some(k))))
 }
 
 /// Lints the live objects of one namespace, or all (`all_namespaces`).

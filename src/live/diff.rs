@@ -39,11 +39,11 @@ impl ObjectDiff {
         let key = self.key();
         let before = self.live.as_ref().map(to_yaml).unwrap_or_default();
         let after = to_yaml(&self.planned);
-        let old_header = if self.live.is_some() { format!("live/{key}") } else { "/dev/null".to_string() };
         let body = similar::TextDiff::from_lines(&before, &after)
             .unified_diff()
             .context_radius(3)
-            .header(&old_header, &format!("planned/{key}"))
+            // As `diff -u -N`: an absent object is an empty file.
+            .header(&format!("live/{key}"), &format!("planned/{key}"))
             .to_string();
         format!("diff -u -N live/{key} planned/{key}\n{body}")
     }
@@ -108,8 +108,11 @@ impl DiffRun {
         if !self.errors.is_empty() { 2 } else { u8::from(self.changed()) }
     }
 
+    /// Diffs in kubectl's order (it compares two directories: by file name).
     pub fn render_text(&self) -> String {
-        self.diffs.iter().map(ObjectDiff::unified).collect()
+        let mut diffs: Vec<&ObjectDiff> = self.diffs.iter().collect();
+        diffs.sort_by_key(|d| d.key());
+        diffs.into_iter().map(ObjectDiff::unified).collect()
     }
 
     pub fn render_json(&self) -> String {

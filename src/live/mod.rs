@@ -23,6 +23,8 @@ use std::time::{Duration, Instant};
 pub const FIELD_MANAGER: &str = "kubectl-strategy";
 /// How long a connection attempt may take before the server counts as unreachable.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long one request may wait for its answer unless `--request-timeout` says otherwise.
+pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A failed call, already explained for users.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -173,11 +175,14 @@ impl Conn {
             }
         })?;
         config.connect_timeout = Some(CONNECT_TIMEOUT);
-        if let Some(t) = &args.request_timeout {
-            let t = parse_duration(t).map_err(LiveError)?;
-            config.read_timeout = t;
-            config.write_timeout = t;
-        }
+        // kubectl waits forever by default; a live command should not hang on
+        // a server that accepts connections and never answers.
+        let t = match &args.request_timeout {
+            Some(t) => parse_duration(t).map_err(LiveError)?,
+            None => Some(DEFAULT_REQUEST_TIMEOUT),
+        };
+        config.read_timeout = t;
+        config.write_timeout = t;
         // One attempt, so that an unreachable server fails fast and once.
         config.default_retry = false;
         let server = config.cluster_url.to_string().trim_end_matches('/').to_string();
@@ -504,13 +509,27 @@ pub fn read_objects(paths: &[String]) -> (Vec<FileObject>, Vec<String>) {
         match crate::input::read(spec) {
             crate::input::ReadOutcome::Text(file) => {
                 let loaded = crate::manifest::load(0, &file);
-                for f in &loaded.findings {
-                    if matches!(f.rule, "invalid-yaml" | "invalid-manifest") || f.severity == crate::finding::Severity::Error {
-                        let r = crate::report::Region::of(f);
-                        errors.push(format!("{}:{}:{}: {}", file.name, r.line, r.column, f.message));
+                let mut broken_docs = std::collections::BTreeSet::new();
+                for f in loaded.findings.iter().filter(|f| f.severity == crate::finding::Severity::Error) {
+                    let r = crate::report::Region::of(f);
+                    let line = format!("{}:{}:{}: {}", file.name, r.line, r.column, f.message);
+                    if !errors.contains(&line) {
+                        errors.push(line);
+                    }
+                    broken_docs.extend(f.doc);
+                }
+                // kubectl refuses a document with a kind and no apiVersion (or the reverse); so do we.
+                for doc in crate::manifest::parse::parse_stream(&file.text) {
+                    let Ok(root) = doc.result else { continue };
+                    if root.get("apiVersion").is_some() != root.get("kind").is_some() {
+                        let missing = if root.get("kind").is_some() { "apiVersion" } else { "kind" };
+                        errors.push(format!(
+                            "{}:{}: the document has no {missing}, so it cannot be sent to a cluster",
+                            file.name, doc.first_line
+                        ));
                     }
                 }
-                for o in &loaded.objects {
+                for o in loaded.objects.iter().filter(|o| !broken_docs.contains(&o.doc)) {
                     let line = o.root.span.start.line.max(1);
                     out.push(FileObject { origin: format!("{}:{line}", file.name), json: crate::manifest::json::to_json(&o.root) });
                 }

@@ -29,6 +29,19 @@ pub fn mask_secrets(live: Option<&mut J>, planned: Option<&mut J>) {
         return;
     }
     let (mut live, mut planned) = (live, planned);
+    // A client-side `kubectl apply` keeps the whole Secret, values included,
+    // in this annotation: mask it like a value.
+    let path = ["metadata", "annotations", LAST_APPLIED];
+    let before = live.as_deref().and_then(|o| get_path(o, &path)).cloned();
+    let after = planned.as_deref().and_then(|o| get_path(o, &path)).cloned();
+    let changed = before.is_some() && after.is_some() && before != after;
+    for (side, word) in [(live.as_deref_mut(), "before"), (planned.as_deref_mut(), "after")] {
+        if let Some(v) =
+            side.and_then(|o| o.get_mut("metadata")).and_then(|m| m.get_mut("annotations")).and_then(|a| a.get_mut(LAST_APPLIED))
+        {
+            *v = J::String(if changed { format!("*** ({word})") } else { "***".into() });
+        }
+    }
     for field in ["data", "stringData"] {
         let before = live.as_ref().and_then(|o| o.get(field)).and_then(J::as_object).cloned().unwrap_or_default();
         let after = planned.as_ref().and_then(|o| o.get(field)).and_then(J::as_object).cloned().unwrap_or_default();
@@ -47,13 +60,17 @@ pub fn mask_secrets(live: Option<&mut J>, planned: Option<&mut J>) {
     }
 }
 
-/// `apps.v1.Deployment.default.web`: kubectl diff's file name for an object.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+fn get_path<'a>(v: &'a J, path: &[&str]) -> Option<&'a J> {
+    path.iter().try_fold(v, |v, k| v.get(*k))
+}
+
+/// `apps.v1.Deployment.default.web`: kubectl diff's file name for an object
+/// (`v1.Namespace..web` for cluster-scoped kinds, as kubectl writes it).
 pub fn object_key(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> String {
     let gv = api_version.replace('/', ".");
-    match namespace {
-        Some(ns) => format!("{gv}.{kind}.{ns}.{name}"),
-        None => format!("{gv}.{kind}.{name}"),
-    }
+    format!("{gv}.{kind}.{}.{name}", namespace.unwrap_or(""))
 }
 
 /// YAML with sorted keys and block style, like `kubectl get -o yaml`.
@@ -213,6 +230,11 @@ mod tests {
         let mut planned = json!({"apiVersion": "v1", "kind": "Secret", "data": {"a": "MQ==", "b": "Mw==", "c": "NA=="}});
         mask_secrets(Some(&mut live), Some(&mut planned));
         assert_eq!(live["data"], json!({"a": "***", "b": "*** (before)"}));
+        let applied = |v: &str| json!({"apiVersion": "v1", "kind": "Secret", "metadata": {"annotations": {LAST_APPLIED: format!("{{\"stringData\":{{\"p\":\"{v}\"}}}}")}}});
+        let (mut a, mut b) = (applied("hunter2"), applied("hunter3"));
+        mask_secrets(Some(&mut a), Some(&mut b));
+        assert_eq!(a["metadata"]["annotations"][LAST_APPLIED], "*** (before)");
+        assert_eq!(b["metadata"]["annotations"][LAST_APPLIED], "*** (after)");
         assert_eq!(planned["data"], json!({"a": "***", "b": "*** (after)", "c": "***"}));
     }
 

@@ -189,9 +189,17 @@ pub fn read(conn: &Conn, name: &str) -> R<Status> {
         let behind = pod_list(conn, &pods, &ns, &selector)?;
         let mut per_track: BTreeMap<String, (usize, usize)> = BTreeMap::new();
         for pod in &behind {
+            // The most specific matching selector owns the pod (stable `app=web` also matches canary pods).
             let owner = tracks
                 .iter()
-                .find(|(_, d, _)| d["spec"]["selector"]["matchLabels"].as_object().is_some_and(|m| selects(m, &pod["metadata"]["labels"])));
+                .filter_map(|t| {
+                    t.1["spec"]["selector"]["matchLabels"]
+                        .as_object()
+                        .filter(|m| selects(m, &pod["metadata"]["labels"]))
+                        .map(|m| (t, m.len()))
+                })
+                .max_by_key(|(_, n)| *n)
+                .map(|(t, _)| t);
             let key = owner.map_or_else(|| "(other pods)".to_string(), |(n, _, _)| n.clone());
             let e = per_track.entry(key).or_default();
             e.1 += 1;

@@ -49,13 +49,16 @@ pub fn render(report: &Report) -> String {
         out.push_str(">\n");
         for f in findings {
             let r = Region::of(f);
+            // Live objects (lint --cluster) have no lines: the field path locates the finding.
+            let at = match &report.cluster {
+                Some(_) => format!("{} at {}", name, f.path),
+                None => format!("{file_name}:{}:{}", r.line, r.column),
+            };
             out.push_str(&format!(
-                "      <failure type=\"{}\" message=\"{}\">{}:{}:{}: {}[{}] {}{}</failure>\n",
+                "      <failure type=\"{}\" message=\"{}\">{}: {}[{}] {}{}</failure>\n",
                 xml(f.rule),
                 xml(&f.message),
-                xml(file_name),
-                r.line,
-                r.column,
+                xml(&at),
                 f.severity,
                 xml(f.rule),
                 xml(&f.message),
