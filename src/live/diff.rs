@@ -66,9 +66,10 @@ pub fn diff_object(conn: &Conn, obj: &J, force: bool, warnings: &mut Vec<String>
     let api_version = obj["apiVersion"].as_str().unwrap_or_default();
     let kind = obj["kind"].as_str().unwrap_or_default();
     let Some(name) = obj["metadata"]["name"].as_str().filter(|n| !n.is_empty()) else {
-        return Err(LiveError(format!(
-            "{kind} without metadata.name cannot be compared (generateName is not supported by server-side apply)"
-        )));
+        if kind == "Kustomization" {
+            return Err(LiveError("a kustomize file, not an object: run `kubectl kustomize DIR | kubectl strategy diff -`".into()));
+        }
+        return Err(LiveError(format!("{kind} has no metadata.name, so it cannot be compared (server-side apply needs a name)")));
     };
     let res = conn.resolve(api_version, kind)?;
     let namespace = conn.namespace_for(&res, obj)?;

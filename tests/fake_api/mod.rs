@@ -69,6 +69,9 @@ impl FakeApi {
                     break;
                 }
                 if let Ok(stream) = conn {
+                    // One write per answer and no Nagle delay: otherwise every
+                    // request waits for the client's delayed ACK (~40 ms).
+                    let _ = stream.set_nodelay(true);
                     let inner = Arc::clone(&acceptor);
                     thread::spawn(move || serve_connection(&inner, stream));
                 }
@@ -404,7 +407,9 @@ fn serve_connection(inner: &Inner, stream: TcpStream) {
             reason_phrase(resp.code),
             resp.body.len()
         );
-        if writer.write_all(head.as_bytes()).and_then(|_| writer.write_all(&resp.body)).and_then(|_| writer.flush()).is_err() {
+        let mut answer = head.into_bytes();
+        answer.extend_from_slice(&resp.body);
+        if writer.write_all(&answer).and_then(|_| writer.flush()).is_err() {
             return;
         }
         if req.header("connection").is_some_and(|c| c.eq_ignore_ascii_case("close")) {
