@@ -28,6 +28,9 @@ pub struct KubeArgs {
     /// How long to wait for each answer of the API server, e.g. 30s or 2m; 0 waits forever (as kubectl)
     #[arg(long, global = true, value_name = "DURATION")]
     pub request_timeout: Option<String>,
+    /// Read large lists in pages of this many objects; 0 reads them at once (as kubectl)
+    #[arg(long, global = true, value_name = "N", default_value_t = 500, hide_default_value = true)]
+    pub chunk_size: usize,
     /// Log every API request (method, URL, status, time) to standard error; never bodies or credentials
     #[arg(short = 'v', long = "v", global = true, value_name = "LEVEL", default_value_t = 0, hide_default_value = true)]
     pub verbose: u8,
@@ -188,6 +191,9 @@ pub struct PlanOutput {
     /// With --live: take over fields that other field managers own
     #[arg(long, requires = "live")]
     pub force_conflicts: bool,
+    /// With --live: the field manager of the server-side applies (as kubectl)
+    #[arg(long, requires = "live", value_name = "NAME", default_value = crate::live::FIELD_MANAGER)]
+    pub field_manager: String,
     /// With --live: `server` shows what the next step would change (server-side dry run) and changes nothing
     #[arg(long, value_enum, value_name = "MODE", requires = "live", default_value = "none")]
     pub dry_run: DryRun,
@@ -291,6 +297,9 @@ pub struct DiffArgs {
     /// Take over fields that other field managers own (as kubectl --force-conflicts)
     #[arg(long)]
     pub force_conflicts: bool,
+    /// Compare as this field manager (kubectl diff compares as `kubectl`): fields the manager owns and the files no longer set are removed
+    #[arg(long, value_name = "NAME", default_value = crate::live::FIELD_MANAGER)]
+    pub field_manager: String,
     #[arg(short = 'o', long = "output", value_enum, default_value_t = DiffFormat::Diff)]
     pub output: DiffFormat,
 }

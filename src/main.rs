@@ -164,7 +164,8 @@ fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput, kube: &Kub
         for w in &plan.warnings {
             eprintln!("warning: {w}");
         }
-        let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
+        let mut conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
+        conn.field_manager = out.field_manager.clone();
         let options = live::apply::LiveOptions {
             force: out.force_conflicts,
             dry_run: out.dry_run == DryRun::Server,
@@ -257,7 +258,8 @@ fn live_diff(args: DiffArgs, kube: &KubeArgs) -> Result<u8, String> {
         paths.push(".".into());
     }
     let (objects, errors) = live::read_objects(&paths);
-    let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
+    let mut conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
+    conn.field_manager = args.field_manager.clone();
     let run = live::diff::run(&conn, &objects, errors, args.force_conflicts);
     let text = match args.output {
         DiffFormat::Diff => run.render_text(),

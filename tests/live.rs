@@ -192,7 +192,7 @@ fn diff_agrees_with_kubectl_and_masks_secrets() {
     let (code, out, err) = c.run(&["diff", "deploy"]);
     assert_eq!(code, 1, "{err}");
     assert!(
-        out.contains("--- live/apps.v1.Deployment.shop.api-status\n+++ planned/apps.v1.Deployment.shop.api-status\n@@ -0,0 +1,"),
+        out.contains("--- live/apps.v1.Deployment.shop.api-status\n+++ planned/apps.v1.Deployment.shop.api-status\tfield manager kubectl-strategy\n@@ -0,0 +1,"),
         "{out}"
     );
     assert!(out.contains("diff -u -N live/v1.Secret.shop.api-status-db planned/v1.Secret.shop.api-status-db"), "{out}");

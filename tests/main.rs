@@ -5,6 +5,7 @@ mod cli;
 mod corpus;
 mod fake_api;
 mod live;
+mod live_real;
 mod meta;
 mod peers;
 mod rules;

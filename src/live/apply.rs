@@ -7,6 +7,12 @@
 //! applied one at a time, waiting after each until the changed Deployments
 //! have rolled out, and stopping after a step that needs a human judgement
 //! (a canary's health). Re-running continues where the cluster is.
+//!
+//! A step is done only when its objects are live *and* its wait condition
+//! holds (`wait_condition`): a step whose objects are live (or half-way:
+//! its workloads applied, its Services not yet, as a timed-out wait leaves
+//! it) but whose Deployments have not rolled out is resumed, which applies
+//! nothing new and waits again.
 
 use super::diff::ObjectDiff;
 use super::render::{mask_secrets, strip};
@@ -118,7 +124,7 @@ fn objects_of(conn: &Conn, texts: &BTreeMap<String, String>) -> R<State> {
     for (file, text) in texts {
         let sf = SourceFile::new(file.clone(), text.trim_start_matches('\u{feff}').to_string());
         for o in crate::manifest::load(0, &sf).objects {
-            let json = crate::manifest::json::to_json(&o.root);
+            let json = crate::manifest::json::to_json_exact(&o.root);
             let (Some(api_version), Some(kind), Some(name)) =
                 (json["apiVersion"].as_str(), json["kind"].as_str(), json["metadata"]["name"].as_str())
             else {
@@ -131,6 +137,37 @@ fn objects_of(conn: &Conn, texts: &BTreeMap<String, String>) -> R<State> {
         }
     }
     Ok(state)
+}
+
+/// A step's wait condition, as data: the Deployments of its target state
+/// (among the objects the plan changes) must have rolled out.
+fn wait_condition<'a>(target: &'a State, keys: &BTreeSet<String>) -> Vec<&'a Obj> {
+    target.iter().filter(|(k, o)| keys.contains(*k) && o.res.kind == "Deployment").map(|(_, o)| o).collect()
+}
+
+/// Whether a state's wait condition holds now.
+fn wait_holds(conn: &Conn, target: &State, keys: &BTreeSet<String>) -> R<bool> {
+    for o in wait_condition(target, keys) {
+        match conn.get(&o.res, o.ns.as_deref(), &o.name)? {
+            Some(dep) if rollout(&dep).complete => {}
+            _ => return Ok(false),
+        }
+    }
+    Ok(true)
+}
+
+/// The cluster half-way through the step from `before` to `after`: the
+/// step's workloads applied, everything else (Services, routes, objects the
+/// step deletes) still as before; a run stopped while waiting leaves this.
+fn halfway(before: &State, after: &State) -> State {
+    let mut s: State = before.iter().filter(|(_, o)| !o.is_workload()).map(|(k, o)| (k.clone(), o.clone())).collect();
+    for (k, o) in before.iter().filter(|(_, o)| o.is_workload()) {
+        s.insert(k.clone(), after.get(k).unwrap_or(o).clone());
+    }
+    for (k, o) in after.iter().filter(|(_, o)| o.is_workload()) {
+        s.insert(k.clone(), o.clone());
+    }
+    s
 }
 
 /// Live objects (stripped) for the plan's keys.
@@ -192,18 +229,36 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
         return Ok(LiveOutcome { stdout: out, code: 0 });
     }
     let live = live_objects(conn, &keys, &states)?;
+    // How many steps are done, and whether the next one was applied and still waits.
     let mut progress = None;
+    let mut waiting = false;
     for i in (0..states.len()).rev() {
         if matches(conn, &states[i], &keys, &live)? {
-            progress = Some(i);
+            waiting = i > 0 && !wait_holds(conn, &states[i], &keys)?;
+            progress = Some(if waiting { i - 1 } else { i });
+            break;
+        }
+        if i > 0 && matches(conn, &halfway(&states[i - 1], &states[i]), &keys, &live)? {
+            progress = Some(i - 1);
+            waiting = true;
             break;
         }
     }
     let n = plan.steps.len();
     let reached = progress.unwrap_or(0);
     for (i, step) in plan.steps.iter().enumerate() {
-        let mark = if i < reached { "live" } else { "todo" };
+        let mark = match i.cmp(&reached) {
+            std::cmp::Ordering::Less => "live",
+            std::cmp::Ordering::Equal if waiting => "wait",
+            _ => "todo",
+        };
         out.push_str(&format!("  {}. [{mark}] {}\n", i + 1, step.title));
+    }
+    if waiting {
+        out.push_str(&format!(
+            "note: step {} was applied but its Deployments have not rolled out yet; resuming it (waiting again)\n",
+            reached + 1
+        ));
     }
     if progress.is_none() {
         out.push_str(&format!(
@@ -241,7 +296,7 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
     // Preflight: every object of the steps to run must pass a server-side dry
     // run now (conflicts, permissions, validation), and so must the
     // deletions, so that a run does not stop half-way for a reason known in advance.
-    for &i in &to_run {
+    let preflight = |i: usize| -> R<()> {
         for (key, o) in &states[i + 1] {
             if keys.contains(key) {
                 conn.apply(&o.res, o.ns.as_deref(), &o.json, true, opts.force)
@@ -251,6 +306,12 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
         for key in keys.iter().filter(|k| !states[i + 1].contains_key(*k) && live[*k].is_some()) {
             let o = states.iter().find_map(|s| s.get(key)).expect("known key");
             conn.delete(&o.res, o.ns.as_deref(), &o.name, true).map_err(|e| LiveError(format!("step {} cannot be applied: {e}", i + 1)))?;
+        }
+        Ok(())
+    };
+    if !opts.dry_run {
+        for &i in &to_run {
+            preflight(i)?;
         }
     }
     if opts.dry_run {
@@ -272,6 +333,7 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
                 name: o.name.clone(),
                 live: before,
                 planned,
+                field_manager: conn.field_manager.clone(),
             };
             changed |= d.changed();
             out.push_str(&d.unified());
@@ -281,6 +343,11 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
             conn.delete(&o.res, o.ns.as_deref(), &o.name, true)?;
             out.push_str(&format!("would delete {}\n", o.label()));
             changed = true;
+        }
+        // What can be previewed is shown first; a later step's refusal after it.
+        if let Some(e) = to_run.iter().skip(1).find_map(|&i| preflight(i).err()) {
+            print_flush(&out);
+            return Err(e);
         }
         if to_run.len() > 1 {
             out.push_str(&format!(
@@ -300,7 +367,7 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
         for o in mine.iter().filter(|o| o.is_workload()) {
             apply_one(conn, o, opts.force)?;
         }
-        for o in mine.iter().filter(|o| o.res.kind == "Deployment") {
+        for o in wait_condition(target, &keys) {
             wait_for(conn, o, opts)?;
         }
         for o in mine.iter().filter(|o| !o.is_workload()) {

@@ -20,6 +20,8 @@ pub struct ObjectDiff {
     pub live: Option<J>,
     /// The dry-run result, stripped and masked.
     pub planned: J,
+    /// The field manager the dry run applied as (named in the header: it decides what a removed field does).
+    pub field_manager: String,
 }
 
 impl ObjectDiff {
@@ -31,7 +33,9 @@ impl ObjectDiff {
         self.live.as_ref() != Some(&self.planned)
     }
 
-    /// A unified diff with headers naming group/version/Kind/namespace/name.
+    /// A unified diff with headers naming group/version/Kind/namespace/name;
+    /// the planned side also names the field manager (after a tab, where
+    /// unified diffs keep a file's time stamp, so patch tools read the name alone).
     pub fn unified(&self) -> String {
         if !self.changed() {
             return String::new();
@@ -43,7 +47,7 @@ impl ObjectDiff {
             .unified_diff()
             .context_radius(3)
             // As `diff -u -N`: an absent object is an empty file.
-            .header(&format!("live/{key}"), &format!("planned/{key}"))
+            .header(&format!("live/{key}"), &format!("planned/{key}\tfield manager {}", self.field_manager))
             .to_string();
         format!("diff -u -N live/{key} planned/{key}\n{body}")
     }
@@ -57,6 +61,7 @@ impl ObjectDiff {
             "changed": self.changed(),
             "live": self.live,
             "planned": self.planned,
+            "fieldManager": self.field_manager,
         })
     }
 }
@@ -87,7 +92,15 @@ pub fn diff_object(conn: &Conn, obj: &J, force: bool, warnings: &mut Vec<String>
     }
     strip(&mut planned);
     mask_secrets(live.as_mut(), Some(&mut planned));
-    Ok(ObjectDiff { api_version: api_version.to_string(), kind: kind.to_string(), namespace, name: name.to_string(), live, planned })
+    Ok(ObjectDiff {
+        api_version: api_version.to_string(),
+        kind: kind.to_string(),
+        namespace,
+        name: name.to_string(),
+        live,
+        planned,
+        field_manager: conn.field_manager.clone(),
+    })
 }
 
 /// The outcome of a `diff` run.

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// The field manager of every write.
+/// The default field manager of every write (`--field-manager` changes it).
 pub const FIELD_MANAGER: &str = "kubectl-strategy";
 /// How long a connection attempt may take before the server counts as unreachable.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -118,6 +118,10 @@ pub struct Conn {
     pub namespace: String,
     /// Whether `-n` was given (objects in another namespace are then refused, as kubectl does).
     pub namespace_explicit: bool,
+    /// The field manager of server-side applies (`--field-manager`).
+    pub field_manager: String,
+    /// Objects per page of a list (`--chunk-size`; 0: one page).
+    pub chunk_size: usize,
     verbose: u8,
     discovered: Mutex<HashMap<String, Result<Vec<Resource>, String>>>,
     runtime: tokio::runtime::Runtime,
@@ -174,13 +178,14 @@ impl Conn {
                 Ok((c, None))
             }
         })?;
-        config.connect_timeout = Some(CONNECT_TIMEOUT);
         // kubectl waits forever by default; a live command should not hang on
         // a server that accepts connections and never answers.
         let t = match &args.request_timeout {
             Some(t) => parse_duration(t).map_err(LiveError)?,
             None => Some(DEFAULT_REQUEST_TIMEOUT),
         };
+        // `--request-timeout` bounds connecting too (TCP and the TLS handshake), as in kubectl.
+        config.connect_timeout = Some(t.map_or(CONNECT_TIMEOUT, |t| t.min(CONNECT_TIMEOUT)));
         config.read_timeout = t;
         config.write_timeout = t;
         // One attempt, so that an unreachable server fails fast and once.
@@ -196,6 +201,8 @@ impl Conn {
             context,
             namespace,
             namespace_explicit: args.namespace.is_some(),
+            field_manager: FIELD_MANAGER.to_string(),
+            chunk_size: args.chunk_size,
             verbose: args.verbose,
             discovered: Mutex::new(HashMap::new()),
             runtime,
@@ -319,7 +326,7 @@ impl Conn {
                 let managers = conflict_managers(message, causes);
                 let fields: Vec<&str> = causes.iter().map(|(f, _)| f.as_str()).filter(|f| !f.is_empty()).collect();
                 format!(
-                    "conflict: cannot {what}: {} owned by field manager {} with other values; rerun with --force-conflicts to take them over (server: {message})",
+                    "conflict: cannot {what}: {} owned by field manager {} with other values; rerun with --force-conflicts to take them over (a forced apply takes only the fields it changes: the other manager keeps the rest, so a later step may need --force-conflicts again) (server: {message})",
                     if fields.is_empty() { "fields".to_string() } else { format!("field(s) {}", fields.join(", ")) },
                     if managers.is_empty() {
                         "(unnamed)".to_string()
@@ -371,24 +378,42 @@ impl Conn {
         }
     }
 
-    /// LIST objects, optionally by label selector.
+    /// LIST objects, optionally by label selector, page by page (`limit` and
+    /// `continue`, as kubectl's `--chunk-size`).
     pub fn list(&self, res: &Resource, namespace: Option<&str>, selector: Option<&str>) -> R<Vec<J>> {
         let call = Call { verb: "list", resource: res, namespace, name: None };
-        let mut path = res.collection(namespace);
+        let mut query: Vec<String> = Vec::new();
         if let Some(s) = selector {
-            path.push_str(&format!("?labelSelector={}", enc(s)));
+            query.push(format!("labelSelector={}", enc(s)));
         }
-        match self.call(http::Method::GET, &path, None, Vec::new()) {
-            Ok(v) => Ok(v["items"].as_array().cloned().unwrap_or_default()),
-            Err(e) => Err(LiveError(self.explain(&e, &Self::what(&call)))),
+        if self.chunk_size > 0 {
+            query.push(format!("limit={}", self.chunk_size));
+        }
+        let mut items = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let mut q = query.clone();
+            if let Some(t) = &token {
+                q.push(format!("continue={}", enc(t)));
+            }
+            let path = if q.is_empty() { res.collection(namespace) } else { format!("{}?{}", res.collection(namespace), q.join("&")) };
+            let mut page =
+                self.call(http::Method::GET, &path, None, Vec::new()).map_err(|e| LiveError(self.explain(&e, &Self::what(&call))))?;
+            if let Some(a) = page["items"].as_array_mut() {
+                items.append(a);
+            }
+            token = page["metadata"]["continue"].as_str().filter(|t| !t.is_empty()).map(str::to_string);
+            if token.is_none() {
+                return Ok(items);
+            }
         }
     }
 
-    /// Server-side apply of one object (field manager `kubectl-strategy`).
+    /// Server-side apply of one object (as `self.field_manager`).
     pub fn apply(&self, res: &Resource, namespace: Option<&str>, obj: &J, dry_run: bool, force: bool) -> R<J> {
         let name = obj["metadata"]["name"].as_str().unwrap_or_default();
         let call = Call { verb: "patch", resource: res, namespace, name: Some(name) };
-        let mut path = format!("{}?fieldManager={FIELD_MANAGER}", res.item(namespace, name));
+        let mut path = format!("{}?fieldManager={}", res.item(namespace, name), enc(&self.field_manager));
         if dry_run {
             path.push_str("&dryRun=All");
         }
@@ -531,7 +556,7 @@ pub fn read_objects(paths: &[String]) -> (Vec<FileObject>, Vec<String>) {
                 }
                 for o in loaded.objects.iter().filter(|o| !broken_docs.contains(&o.doc)) {
                     let line = o.root.span.start.line.max(1);
-                    out.push(FileObject { origin: format!("{}:{line}", file.name), json: crate::manifest::json::to_json(&o.root) });
+                    out.push(FileObject { origin: format!("{}:{line}", file.name), json: crate::manifest::json::to_json_exact(&o.root) });
                 }
             }
             crate::input::ReadOutcome::Broken { file, message, .. } => errors.push(format!("{}: {message}", file.name)),

@@ -84,20 +84,25 @@ impl Status {
     pub fn render_text(&self, target: &str, cluster: &str) -> String {
         let mut s = format!("deployment/{target} in namespace {} on {cluster}\n", self.namespace);
         let width = self.tracks.iter().map(|(n, _, _)| n.len()).max().unwrap_or(5).max(5);
-        s.push_str(&format!(
-            "  {:width$}  {:>7}  {:>7}  {:>5}  {:>9}  {:8}  IMAGES\n",
-            "TRACK", "DESIRED", "UPDATED", "READY", "AVAILABLE", "ROLLOUT"
-        ));
-        for (name, dep, r) in &self.tracks {
-            let state = if r.complete {
+        let state_of = |r: &Rollout| {
+            if r.complete {
                 "complete"
             } else if r.failed {
                 "failed"
             } else {
                 "progressing"
-            };
+            }
+        };
+        // The column is as wide as its longest value ("progressing" is 11).
+        let rollout = self.tracks.iter().map(|(_, _, r)| state_of(r).len()).max().unwrap_or(0).max("ROLLOUT".len());
+        s.push_str(&format!(
+            "  {:width$}  {:>7}  {:>7}  {:>5}  {:>9}  {:rollout$}  IMAGES\n",
+            "TRACK", "DESIRED", "UPDATED", "READY", "AVAILABLE", "ROLLOUT"
+        ));
+        for (name, dep, r) in &self.tracks {
+            let state = state_of(r);
             s.push_str(&format!(
-                "  {name:width$}  {:>7}  {:>7}  {:>5}  {:>9}  {state:8}  {}\n",
+                "  {name:width$}  {:>7}  {:>7}  {:>5}  {:>9}  {state:rollout$}  {}\n",
                 r.desired,
                 r.updated,
                 r.ready,
@@ -241,5 +246,20 @@ mod tests {
         assert_eq!(rollout(&d(2, 2, 3, 4, 3)).message, "1 old replicas pending termination");
         assert_eq!(rollout(&d(2, 2, 3, 3, 2)).message, "2 of 3 updated replicas available");
         assert!(rollout(&d(2, 2, 3, 3, 3)).complete);
+    }
+
+    #[test]
+    fn rollout_column_fits_progressing() {
+        let dep = |name: &str, avail: i64| {
+            json!({"metadata": {"name": name, "generation": 1}, "spec": {"replicas": 3, "template": {"spec": {"containers": [{"name": "api", "image": "api:2"}]}}},
+                "status": {"observedGeneration": 1, "updatedReplicas": 3, "replicas": 3, "availableReplicas": avail, "readyReplicas": avail}})
+        };
+        let tracks = [("api", 3), ("api-canary", 1)].map(|(n, a)| (n.to_string(), dep(n, a), rollout(&dep(n, a)))).to_vec();
+        let text = Status { namespace: "shop".into(), tracks, services: Vec::new() }.render_text("api", "ctx");
+        let lines: Vec<&str> = text.lines().collect();
+        let column = lines[1].find("IMAGES").unwrap();
+        assert_eq!(lines[2].find("api:2"), Some(column), "{text}");
+        let canary = lines.iter().find(|l| l.contains("progressing")).unwrap();
+        assert_eq!(canary.find("api:2"), Some(column), "{text}");
     }
 }

@@ -1,0 +1,560 @@
+//! Live commands against a real control plane: etcd, kube-apiserver and
+//! kube-controller-manager, started by tests/apiserver/run.sh (built from the
+//! Go module proxy and cached outside the clone, as controller-runtime's
+//! envtest does). There is no kubelet: a loop in this harness marks the pods
+//! of a test's namespace Ready through the `pods/status` subresource, so
+//! Deployments roll out (or, when a test turns the loop off, never do).
+//!
+//! The server comes from `KUBECTL_STRATEGY_APISERVER` (a kubeconfig written by
+//! `run.sh start`, as .ci/run does); without it, the tests start their own
+//! server when the binaries are cached, and it stops when the test process
+//! ends. With `KUBECTL_STRATEGY_REQUIRE_TOOLS=1` a missing server fails.
+
+use crate::bin;
+use crate::ci::tool;
+use kubectl_strategy::cli::KubeArgs;
+use kubectl_strategy::live::Conn;
+use kubectl_strategy::live::render::strip;
+use serde_json::{Value as J, json};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+const SECRET_VALUE: &str = "hunter2-do-not-print";
+
+/// The server's kubeconfig (contexts `admin`, `nobody`, `viewer`).
+struct Server {
+    kubeconfig: PathBuf,
+}
+
+fn server() -> Option<&'static Server> {
+    static SERVER: OnceLock<Option<Server>> = OnceLock::new();
+    SERVER
+        .get_or_init(|| {
+            let required = std::env::var_os("KUBECTL_STRATEGY_REQUIRE_TOOLS").is_some();
+            if let Some(k) = std::env::var_os("KUBECTL_STRATEGY_APISERVER").filter(|k| !k.is_empty()) {
+                let kubeconfig = PathBuf::from(k);
+                assert!(kubeconfig.exists(), "KUBECTL_STRATEGY_APISERVER={} does not exist", kubeconfig.display());
+                return Some(Server { kubeconfig });
+            }
+            let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apiserver/run.sh");
+            let built = Command::new(&script).arg("built").status().is_ok_and(|s| s.success());
+            let etcd = Command::new("etcd").arg("--version").output().is_ok_and(|o| o.status.success())
+                || Path::new("/usr/bin/etcd").exists();
+            if !built || !etcd || !tool("kubectl") {
+                assert!(
+                    !required,
+                    "a real kube-apiserver is required: set KUBECTL_STRATEGY_APISERVER or run tests/apiserver/run.sh build (and install etcd)"
+                );
+                eprintln!("SKIPPED: no kube-apiserver (tests/apiserver/run.sh build, and etcd, make one)");
+                return None;
+            }
+            let dir = std::env::temp_dir().join(format!("kubectl-strategy-apiserver-{}", std::process::id()));
+            let out = Command::new(&script)
+                .arg("start")
+                .arg(&dir)
+                .env("KUBE_STOP_WITH_PID", std::process::id().to_string())
+                .output()
+                .expect("run.sh start");
+            assert!(out.status.success(), "run.sh start failed: {}", String::from_utf8_lossy(&out.stderr));
+            Some(Server { kubeconfig: dir.join("kubeconfig") })
+        })
+        .as_ref()
+}
+
+/// One test's share of the server: its own namespace, project folder and
+/// kubeconfig (whose contexts point at that namespace), and the loop that
+/// marks its pods Ready.
+pub struct Cluster {
+    pub ns: String,
+    pub dir: tempfile::TempDir,
+    pub kubeconfig: PathBuf,
+    /// Whether the harness marks new pods Ready (a kubelet stand-in).
+    pub ready: Arc<AtomicBool>,
+    stop: Arc<AtomicBool>,
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::SeqCst);
+        let _ = Command::new("kubectl")
+            .arg("--kubeconfig")
+            .arg(&self.kubeconfig)
+            .args(["delete", "namespace", &self.ns, "--wait=false"])
+            .output();
+    }
+}
+
+impl Cluster {
+    /// `None` (the test skips) when no server can be had.
+    pub fn new(name: &str) -> Option<Cluster> {
+        let server = server()?;
+        static SEQ: AtomicU32 = AtomicU32::new(0);
+        let ns = format!("{name}-{}-{}", std::process::id(), SEQ.fetch_add(1, Ordering::SeqCst));
+        let dir = tempfile::tempdir().unwrap();
+        let kubeconfig = dir.path().join("kubeconfig");
+        let text = std::fs::read_to_string(&server.kubeconfig).unwrap();
+        std::fs::write(&kubeconfig, text.replace("namespace: default", &format!("namespace: {ns}"))).unwrap();
+        let c = Cluster { ns, dir, kubeconfig, ready: Arc::new(AtomicBool::new(true)), stop: Arc::new(AtomicBool::new(false)) };
+        let (code, _, err) = c.kubectl(&["create", "namespace", &c.ns], &[]);
+        assert_eq!(code, 0, "{err}");
+        let app = c.path("deploy");
+        std::fs::create_dir_all(&app).unwrap();
+        let talk = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/strategies/talk/api-status.yaml")).unwrap();
+        std::fs::write(app.join("api-status.yaml"), talk).unwrap();
+        std::fs::write(
+            app.join("secret.yaml"),
+            format!(
+                "apiVersion: v1\nkind: Secret\nmetadata:\n  name: api-status-db\nstringData:\n  password: {SECRET_VALUE}\n  user: api\n"
+            ),
+        )
+        .unwrap();
+        c.mark_pods_ready();
+        Some(c)
+    }
+
+    pub fn path(&self, p: &str) -> PathBuf {
+        self.dir.path().join(p)
+    }
+
+    /// A connection as the admin, for the harness's own calls.
+    fn conn(kubeconfig: &Path, ns: &str) -> Conn {
+        Conn::connect(&KubeArgs {
+            kubeconfig: Some(kubeconfig.to_string_lossy().into_owned()),
+            context: None,
+            namespace: Some(ns.to_string()),
+            request_timeout: None,
+            chunk_size: 500,
+            verbose: 0,
+        })
+        .unwrap()
+    }
+
+    /// The kubelet's part: pods of this namespace become Running and Ready
+    /// (with a pod IP, so EndpointSlices list them) while `ready` is set.
+    fn mark_pods_ready(&self) {
+        let (kubeconfig, ns, ready, stop) = (self.kubeconfig.clone(), self.ns.clone(), self.ready.clone(), self.stop.clone());
+        std::thread::spawn(move || {
+            let conn = Cluster::conn(&kubeconfig, &ns);
+            let mut ip = 0u32;
+            while !stop.load(Ordering::SeqCst) {
+                if ready.load(Ordering::SeqCst)
+                    && let Ok(list) = conn.call(http::Method::GET, &format!("/api/v1/namespaces/{ns}/pods"), None, Vec::new())
+                {
+                    for pod in list["items"].as_array().into_iter().flatten() {
+                        let is_ready = pod["status"]["conditions"]
+                            .as_array()
+                            .is_some_and(|c| c.iter().any(|c| c["type"] == "Ready" && c["status"] == "True"));
+                        if is_ready || pod["metadata"]["deletionTimestamp"].is_string() {
+                            continue;
+                        }
+                        ip += 1;
+                        let addr = format!("10.{}.{}.{}", (ip >> 16) & 255, (ip >> 8) & 255, ip & 255);
+                        let now = "2026-01-01T00:00:00Z";
+                        let patch = json!({"status": {
+                            "phase": "Running",
+                            "podIP": addr,
+                            "podIPs": [{"ip": addr}],
+                            "conditions": [
+                                {"type": "PodScheduled", "status": "True", "lastTransitionTime": now},
+                                {"type": "Initialized", "status": "True", "lastTransitionTime": now},
+                                {"type": "ContainersReady", "status": "True", "lastTransitionTime": now},
+                                {"type": "Ready", "status": "True", "lastTransitionTime": now},
+                            ],
+                        }});
+                        let name = pod["metadata"]["name"].as_str().unwrap_or_default();
+                        let _ = conn.call(
+                            http::Method::PATCH,
+                            &format!("/api/v1/namespaces/{ns}/pods/{name}/status"),
+                            Some("application/merge-patch+json"),
+                            serde_json::to_vec(&patch).unwrap(),
+                        );
+                    }
+                }
+                std::thread::sleep(Duration::from_millis(150));
+            }
+        });
+    }
+
+    /// Runs kubectl-strategy with this cluster's kubeconfig.
+    pub fn run(&self, args: &[&str]) -> (i32, String, String) {
+        let mut cmd = bin();
+        cmd.current_dir(self.dir.path()).args(args);
+        if !args.contains(&"--kubeconfig") {
+            cmd.arg("--kubeconfig").arg(&self.kubeconfig);
+        }
+        let out = cmd.env("KUBECTL_STRATEGY_POLL_MS", "100").env_remove("KUBECONFIG").output().unwrap();
+        let r = (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        );
+        assert!(!r.1.contains("admin-") && !r.2.contains("admin-"), "the token leaked: {r:?}");
+        r
+    }
+
+    pub fn kubectl(&self, args: &[&str], env: &[(&str, &Path)]) -> (i32, String, String) {
+        let mut c = Command::new("kubectl");
+        c.current_dir(self.dir.path()).arg("--kubeconfig").arg(&self.kubeconfig).args(args).env_remove("KUBECONFIG");
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    /// `kubectl get KIND NAME -o json`; `None` when it does not exist.
+    pub fn get(&self, kind: &str, name: &str) -> Option<J> {
+        let (code, out, err) = self.kubectl(&["get", kind, name, "-o", "json", "--ignore-not-found"], &[]);
+        assert_eq!(code, 0, "{err}");
+        (!out.trim().is_empty()).then(|| serde_json::from_str(&out).unwrap())
+    }
+
+    pub fn deployment(&self, name: &str) -> Option<J> {
+        self.get("deployment.apps", name)
+    }
+
+    /// Waits (up to 60 s) until `f` holds.
+    pub fn eventually(&self, what: &str, f: impl Fn() -> bool) {
+        let started = Instant::now();
+        while !f() {
+            assert!(started.elapsed() < Duration::from_secs(60), "timed out waiting for {what}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    /// Applies the project's manifests with kubectl (server-side or client-side) and waits for the rollout.
+    pub fn kubectl_apply(&self, server_side: bool) {
+        let mut args = vec!["apply", "-f", "deploy"];
+        if server_side {
+            args.push("--server-side");
+        }
+        let (code, _, err) = self.kubectl(&args, &[]);
+        assert_eq!(code, 0, "{err}");
+        let (code, _, err) = self.kubectl(&["rollout", "status", "deployment/api-status", "--timeout", "60s"], &[]);
+        assert_eq!(code, 0, "{err}");
+    }
+}
+
+fn replicas(d: &J) -> i64 {
+    d["spec"]["replicas"].as_i64().unwrap()
+}
+
+fn image(d: &J) -> String {
+    d["spec"]["template"]["spec"]["containers"][0]["image"].as_str().unwrap().to_string()
+}
+
+/// kubectl's view of one object: the file it wrote for the external diff, as JSON.
+fn kubectl_side(dir: &Path, key: &str) -> Option<J> {
+    let text = std::fs::read_to_string(dir.join(key)).ok().filter(|t| !t.trim().is_empty())?;
+    let doc = kubectl_strategy::manifest::parse::parse_stream(&text).remove(0);
+    let mut v = kubectl_strategy::manifest::json::to_json(&doc.result.unwrap());
+    strip(&mut v);
+    // kubectl writes `null` for an absent Secret (its masker's output).
+    (!v.is_null()).then_some(v)
+}
+
+/// Runs our diff and `kubectl diff --server-side` on the same manifests; both
+/// must agree on the exit code and, object by object, on the live and the
+/// planned object. Returns the exit code.
+fn assert_agrees_with_kubectl(c: &Cluster, extra: &[&str]) -> i32 {
+    let mut ours_args = vec!["diff", "deploy", "-o", "json"];
+    ours_args.extend(extra);
+    let (code, out, err) = c.run(&ours_args);
+    let ours: J = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
+    let capture = c.path("kubectl-diff");
+    let _ = std::fs::remove_dir_all(&capture);
+    let script = c.path("capture-diff.sh");
+    std::fs::write(
+        &script,
+        format!(
+            "#!/bin/sh\nmkdir -p {0} && cp -r \"$1\" {0}/live && cp -r \"$2\" {0}/merged\ndiff -u -N \"$1\" \"$2\"\n",
+            capture.display()
+        ),
+    )
+    .unwrap();
+    Command::new("chmod").arg("755").arg(&script).status().unwrap();
+    let mut theirs = vec!["diff", "--server-side", "-f", "deploy"];
+    theirs.extend(extra);
+    let (kcode, kout, kerr) = c.kubectl(&theirs, &[("KUBECTL_EXTERNAL_DIFF", &script)]);
+    assert_eq!(code, kcode, "exit codes differ: ours {code} ({err}{out}), kubectl {kcode} ({kerr}{kout})");
+    if kcode != 1 {
+        return code;
+    }
+    for o in ours["objects"].as_array().unwrap() {
+        let key = kubectl_strategy::live::render::object_key(
+            o["apiVersion"].as_str().unwrap(),
+            o["kind"].as_str().unwrap(),
+            o["namespace"].as_str(),
+            o["name"].as_str().unwrap(),
+        );
+        let live = kubectl_side(&capture.join("live"), &key);
+        let mut merged = kubectl_side(&capture.join("merged"), &key);
+        let mut planned = o["planned"].clone();
+        assert_eq!(live.as_ref(), o["live"].as_object().map(|_| &o["live"]), "{key}: live objects differ");
+        if live.is_none() {
+            // Each dry-run create allocates its own cluster IP.
+            for v in [merged.as_mut(), Some(&mut planned)].into_iter().flatten() {
+                if let Some(spec) = v["spec"].as_object_mut() {
+                    spec.remove("clusterIP");
+                    spec.remove("clusterIPs");
+                }
+            }
+        }
+        assert_eq!(merged.as_ref(), Some(&planned), "{key}: planned objects differ");
+    }
+    code
+}
+
+#[test]
+fn diff_agrees_with_kubectl_absent_applied_changed_and_secrets() {
+    let Some(c) = Cluster::new("diff") else { return };
+    // Nothing in the cluster: every object is an addition.
+    let (code, out, err) = c.run(&["diff", "deploy"]);
+    assert_eq!(code, 1, "{err}");
+    let key = format!("apps.v1.Deployment.{}.api-status", c.ns);
+    assert!(out.contains(&format!("--- live/{key}\n+++ planned/{key}\tfield manager kubectl-strategy\n@@ -0,0 +1,")), "{out}");
+    assert!(!out.contains(SECRET_VALUE) && out.contains("password: '***'"), "{out}");
+    for server_set in ["managedFields", "resourceVersion", "uid:", "generation:", "creationTimestamp", "\n+status:"] {
+        assert!(!out.contains(server_set), "{server_set} in {out}");
+    }
+    assert_eq!(assert_agrees_with_kubectl(&c, &[]), 1);
+    // Applied by kubectl (server-side): nothing differs, for either.
+    c.kubectl_apply(true);
+    let (code, out, err) = c.run(&["diff", "deploy"]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    assert_eq!(assert_agrees_with_kubectl(&c, &[]), 0);
+    // A change to the Deployment and to the Secret.
+    let file = c.path("deploy/api-status.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("replicas: 4", "replicas: 5").replace("api-status:1.0.0", "api-status:1.1.0")).unwrap();
+    let secret = c.path("deploy/secret.yaml");
+    std::fs::write(&secret, std::fs::read_to_string(&secret).unwrap().replace(SECRET_VALUE, "another-value")).unwrap();
+    let (code, out, err) = c.run(&["diff", "deploy", "--field-manager", "kubectl"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("-  replicas: 4\n+  replicas: 5\n"), "{out}");
+    assert!(out.contains("-      - image: ghcr.io/example/api-status:1.0.0\n+      - image: ghcr.io/example/api-status:1.1.0\n"), "{out}");
+    assert!(out.contains("-  password: '*** (before)'\n+  password: '*** (after)'\n"), "{out}");
+    assert!(!out.contains("another-value") && !out.contains(SECRET_VALUE), "{out}");
+    assert!(!out.contains("Service"), "the Service is unchanged: {out}");
+    assert_eq!(assert_agrees_with_kubectl(&c, &["--field-manager", "kubectl"]), 1);
+    // Nothing was written by any diff.
+    assert_eq!(replicas(&c.deployment("api-status").unwrap()), 4);
+}
+
+const CANARY: [&str; 9] =
+    ["apply", "canary", "deployment/api-status", "deploy", "--steps", "25,50", "--image", "ghcr.io/example/api-status:2.0.0", "--live"];
+
+#[test]
+fn canary_live_steps_promote_and_status() {
+    let Some(c) = Cluster::new("canary") else { return };
+    // Created by client-side `kubectl apply`: taking fields over needs --force-conflicts.
+    c.kubectl_apply(false);
+    let (code, _, err) = c.run(&CANARY);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("owned by field manager `kubectl-client-side-apply`") && err.contains("--force-conflicts"), "{err}");
+    // A server-side dry run shows the first step and changes nothing.
+    let mut a = CANARY.to_vec();
+    a.extend(["--force-conflicts", "--dry-run", "server", "--exit-code"]);
+    let (code, out, err) = c.run(&a);
+    assert_eq!(code, 1, "{err}");
+    assert!(
+        out.contains("Step 1 (server-side dry run; nothing is changed)") && out.contains("+        app.kubernetes.io/name: api-status"),
+        "{out}"
+    );
+    assert!(c.deployment("api-status-canary").is_none());
+    // Steps 1 (relabel, waits for the rollout) and 2 (25 %: 3 + 1), then it stops for a judgement.
+    let mut a = CANARY.to_vec();
+    a.extend(["--force-conflicts", "--write"]);
+    let (code, out, err) = c.run(&a);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("deployment/api-status rolled out"), "{err}");
+    assert!(out.contains("Stopped after step 2"), "{out}");
+    let stable = c.deployment("api-status").unwrap();
+    let can = c.deployment("api-status-canary").unwrap();
+    assert_eq!((replicas(&stable), replicas(&can)), (3, 1));
+    assert_eq!(image(&can), "ghcr.io/example/api-status:2.0.0");
+    assert_eq!(image(&stable), "ghcr.io/example/api-status:1.0.0");
+    assert!(std::fs::read_to_string(c.path("deploy/api-status.yaml")).unwrap().contains("name: api-status-canary"));
+    // The EndpointSlice controller has to list the ready pods first.
+    c.eventually("4 ready endpoints", || c.run(&["status", "deployment/api-status"]).1.contains("25% of ready endpoints"));
+    let (code, out, err) = c.run(&["status", "deployment/api-status"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("api-status-canary") && out.contains("4 of 4 pods ready"), "{out}");
+    // Step 3: 50 % (2 + 2).
+    let (code, out, err) = c.run(&a);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!((replicas(&c.deployment("api-status").unwrap()), replicas(&c.deployment("api-status-canary").unwrap())), (2, 2));
+    let (code, out, _) = c.run(&a);
+    assert_eq!(code, 0);
+    assert!(out.contains("Nothing to do"), "{out}");
+    // Promote: the canary's image into stable with all replicas, then the canary goes.
+    let (code, out, err) = c.run(&["promote", "deployment/api-status", "deploy", "--live", "--write", "--force-conflicts"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let stable = c.deployment("api-status").unwrap();
+    assert_eq!((replicas(&stable), image(&stable)), (4, "ghcr.io/example/api-status:2.0.0".to_string()));
+    assert!(c.deployment("api-status-canary").is_none());
+    c.eventually("a healthy status", || c.run(&["status", "deployment/api-status"]).0 == 0);
+    let (_, out, _) = c.run(&["status", "deployment/api-status", "-o", "json"]);
+    let v: J = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["tracks"].as_array().unwrap().len(), 1, "{v}");
+}
+
+#[test]
+fn canary_rollback_removes_the_canary() {
+    let Some(c) = Cluster::new("rollback") else { return };
+    c.kubectl_apply(true);
+    let mut a = CANARY.to_vec();
+    a.extend(["--force-conflicts", "--write"]);
+    let (code, out, err) = c.run(&a);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(c.deployment("api-status-canary").is_some());
+    let (code, out, err) = c.run(&["rollback", "deployment/api-status", "deploy", "--live", "--write", "--force-conflicts"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(c.deployment("api-status-canary").is_none());
+    let stable = c.deployment("api-status").unwrap();
+    assert_eq!((replicas(&stable), image(&stable)), (4, "ghcr.io/example/api-status:1.0.0".to_string()));
+}
+
+#[test]
+fn blue_green_live_switches_the_service_and_back() {
+    let Some(c) = Cluster::new("bluegreen") else { return };
+    c.kubectl_apply(false);
+    let bg = [
+        "apply",
+        "blue-green",
+        "deployment/api-status",
+        "deploy",
+        "--image",
+        "ghcr.io/example/api-status:2.0.0",
+        "--live",
+        "--write",
+        "--force-conflicts",
+    ];
+    let (code, out, err) = c.run(&bg);
+    assert_eq!(code, 0, "{out}{err}");
+    let svc = || c.get("service", "api-status").unwrap()["spec"]["selector"].clone();
+    assert_eq!(svc()["slot"], "blue");
+    assert!(c.deployment("api-status").is_none(), "the original Deployment is retired");
+    assert_eq!(image(&c.deployment("api-status-green").unwrap()), "ghcr.io/example/api-status:2.0.0");
+    c.eventually("the Service's endpoints", || {
+        c.run(&["status", "deployment/api-status"]).1.contains("routes to api-status-blue (4 of 4 pods ready)")
+    });
+    let (code, out, err) = c.run(&["promote", "deployment/api-status", "deploy", "--live", "--write"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(svc()["slot"], "green");
+    let (code, out, err) = c.run(&["rollback", "deployment/api-status", "deploy", "--live", "--write"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(svc()["slot"], "blue");
+}
+
+#[test]
+fn a_timed_out_step_resumes_its_wait_on_rerun() {
+    let Some(c) = Cluster::new("resume") else { return };
+    c.kubectl_apply(true);
+    // No pod becomes ready any more: step 1's rollout cannot finish.
+    c.ready.store(false, Ordering::SeqCst);
+    let mut a = CANARY.to_vec();
+    a.extend(["--force-conflicts", "--timeout", "3s"]);
+    let (code, out, err) = c.run(&a);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("timed out after 3 s waiting for deployment/api-status"), "{err}");
+    // The re-run waits for step 1 again instead of going on to step 2.
+    let (code, out, err) = c.run(&a);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("1. [wait]") && out.contains("step 1 was applied but its Deployments have not rolled out yet"), "{out}");
+    assert!(err.contains("timed out after 3 s waiting for deployment/api-status"), "{err}");
+    assert!(c.deployment("api-status-canary").is_none(), "step 2 must not run before step 1 is done");
+    // Pods get ready: the re-run finishes step 1 and carries out step 2.
+    c.ready.store(true, Ordering::SeqCst);
+    let (code, out, err) = c.run(&a);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Stopped after step 2"), "{out}");
+    assert_eq!((replicas(&c.deployment("api-status").unwrap()), replicas(&c.deployment("api-status-canary").unwrap())), (3, 1));
+    // Step 3 times out half-way (workloads applied, then the wait); the re-run resumes step 3, not step 1.
+    c.ready.store(false, Ordering::SeqCst);
+    let (code, out, err) = c.run(&a);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("timed out"), "{err}");
+    let (code, out, err) = c.run(&a);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("1. [live]") && out.contains("2. [live]") && out.contains("3. [wait]"), "{out}");
+    assert_eq!((replicas(&c.deployment("api-status").unwrap()), replicas(&c.deployment("api-status-canary").unwrap())), (2, 2));
+    c.ready.store(true, Ordering::SeqCst);
+    let (code, out, err) = c.run(&a);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Done: every step of the plan is live"), "{out}");
+}
+
+#[test]
+fn values_go_to_the_server_as_the_file_has_them() {
+    let Some(c) = Cluster::new("values") else { return };
+    // `true` and `1.10` unquoted are a boolean and a number: the server refuses them as label values, for kubectl and for us.
+    let file = c.path("deploy/api-status.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(
+        &file,
+        text.replacen("  labels:\n    app: api-status\n", "  labels:\n    app: api-status\n    canary: true\n    version: 1.10\n", 1),
+    )
+    .unwrap();
+    let (kcode, _, kerr) = c.kubectl(&["diff", "--server-side", "-f", "deploy"], &[]);
+    let (code, out, err) = c.run(&["diff", "deploy"]);
+    assert_eq!((code, kcode), (2, 1_i32.max(kcode)), "ours: {out}{err}; kubectl: {kerr}");
+    assert!(err.contains("api-status.yaml:3:") && err.contains("metadata.labels"), "{err}");
+    let (code, _, err) = c.run(&["apply", "rolling", "deployment/api-status", "deploy", "--live"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(c.deployment("api-status").is_none(), "nothing was created");
+    // Quoted, they are strings, and go through.
+    std::fs::write(
+        &file,
+        std::fs::read_to_string(&file).unwrap().replace("canary: true", "canary: \"true\"").replace("version: 1.10", "version: \"1.10\""),
+    )
+    .unwrap();
+    let (code, out, err) = c.run(&["diff", "deploy"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("+    canary: \"true\"") && out.contains("+    version: \"1.10\""), "{out}");
+}
+
+#[test]
+fn lint_cluster_pages_through_long_lists_and_sees_crds() {
+    let Some(c) = Cluster::new("lintcluster") else { return };
+    // Argo Rollout and ServiceMonitor, installed as CustomResourceDefinitions.
+    let crds = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apiserver/crds.yaml");
+    let (code, _, err) = c.kubectl(&["apply", "--server-side", "-f", crds.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = c
+        .kubectl(&["wait", "--for", "condition=Established", "crd/rollouts.argoproj.io", "crd/servicemonitors.monitoring.coreos.com"], &[]);
+    assert_eq!(code, 0, "{err}");
+    // 25 Deployments without probes, listed 10 at a time.
+    let mut many = String::new();
+    for i in 0..25 {
+        many.push_str(&format!(
+            "---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bare-{i}\nspec:\n  replicas: 0\n  selector:\n    matchLabels: {{app: bare-{i}}}\n  template:\n    metadata:\n      labels: {{app: bare-{i}}}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n"
+        ));
+    }
+    many.push_str("---\napiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: ro\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: ro}\n  template:\n    metadata:\n      labels: {app: ro}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n  strategy:\n    canary:\n      steps:\n      - setWeight: 20\n");
+    std::fs::write(c.path("many.yaml"), &many).unwrap();
+    let (code, _, err) = c.kubectl(&["apply", "--server-side", "-f", "many.yaml"], &[]);
+    assert_eq!(code, 0, "{err}");
+    // diff pages nothing (one GET per object), but sees the CRD kind; unchanged objects differ in nothing.
+    let (code, out, err) = c.run(&["diff", "many.yaml", "--field-manager", "kubectl"]);
+    assert_eq!((code, out.as_str()), (0, ""), "{err}");
+    let (code, out, err) = c.run(&["lint", "--cluster", "-A", "--chunk-size", "10", "-f", "json", "-v", "6"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains(&"limit=10&continue=".to_string()), "a second page was asked for: {err}");
+    let v: J = serde_json::from_str(&out).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    let names: std::collections::BTreeSet<&str> = findings
+        .iter()
+        .filter(|f| f["rule"] == "readiness-probe-missing" && f["object"]["namespace"] == c.ns.as_str())
+        .filter_map(|f| f["object"]["name"].as_str())
+        .collect();
+    assert_eq!(names.len(), 26, "every Deployment and the Rollout: {names:?}");
+    assert!(names.contains("ro"), "{names:?}");
+}
