@@ -11,7 +11,7 @@
 //! ends. With `KUBECTL_STRATEGY_REQUIRE_TOOLS=1` a missing server fails.
 
 use crate::bin;
-use crate::ci::tool;
+use crate::ci::{sarif_schema, tool};
 use kubectl_strategy::cli::KubeArgs;
 use kubectl_strategy::live::Conn;
 use kubectl_strategy::live::render::strip;
@@ -557,4 +557,93 @@ fn lint_cluster_pages_through_long_lists_and_sees_crds() {
         .collect();
     assert_eq!(names.len(), 26, "every Deployment and the Rollout: {names:?}");
     assert!(names.contains("ro"), "{names:?}");
+}
+
+#[test]
+fn diff_errors_name_the_object_and_the_cause() {
+    let Some(c) = Cluster::new("differrors") else { return };
+    // Client-side apply keeps the Secret's values in its last-applied annotation: masked too.
+    c.kubectl_apply(false);
+    let (_, out, err) = c.run(&["diff", "deploy", "-o", "json"]);
+    assert!(!out.contains(SECRET_VALUE) && !err.contains(SECRET_VALUE), "{out}{err}");
+    // A document with a kind and no apiVersion cannot be sent: an error, the rest is compared.
+    std::fs::write(c.path("deploy/half.yaml"), "kind: ConfigMap\nmetadata:\n  name: half\n").unwrap();
+    let (code, _, err) = c.run(&["diff", "deploy"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("half.yaml:1: the document has no apiVersion"), "{err}");
+    std::fs::remove_file(c.path("deploy/half.yaml")).unwrap();
+    // An unknown kind is an error for that object only.
+    std::fs::write(c.path("deploy/widget.yaml"), "apiVersion: example.com/v1\nkind: Widget\nmetadata:\n  name: w\n").unwrap();
+    let (code, out, err) = c.run(&["diff", "deploy"]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        err.contains("widget.yaml:1: the server at https://127.0.0.1:")
+            && err.contains("has no resource for kind Widget in example.com/v1"),
+        "{err}"
+    );
+    std::fs::remove_file(c.path("deploy/widget.yaml")).unwrap();
+    // 403 for a user with the `view` role: which verb on which resource, with the server's reason.
+    let (code, _, err) = c.run(&["diff", "deploy", "--context", "viewer"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(&format!("forbidden: not allowed to patch deployments.apps \"api-status\" in namespace {} (403)", c.ns)), "{err}");
+    assert!(err.contains("cannot patch resource \"deployments\""), "the server's reason is kept: {err}");
+    // The viewer may read rollouts; a user without rights may not.
+    let (code, out, err) = c.run(&["status", "deployment/api-status", "--context", "viewer"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = c.run(&["status", "deployment/api-status", "--context", "nobody"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("forbidden") && err.contains("(403)"), "{err}");
+    // 401: the credentials were refused; the token is never printed (Cluster::run asserts it).
+    let other = c.path("other-kubeconfig");
+    std::fs::write(&other, std::fs::read_to_string(&c.kubeconfig).unwrap().replace("token: admin-", "token: wrong-")).unwrap();
+    let (code, _, err) = c.run(&["diff", "deploy", "--kubeconfig", other.to_str().unwrap()]);
+    assert_eq!(code, 2);
+    assert!(err.contains("rejected the credentials of context admin (401 Unauthorized)"), "{err}");
+    // -v logs requests without bodies or credentials.
+    let (_, _, err) = c.run(&["diff", "deploy", "-v", "6"]);
+    assert!(err.contains("GET https://127.0.0.1:") && err.contains("/apis/apps/v1 200"), "{err}");
+    assert!(err.contains("PATCH https://127.0.0.1:") && err.contains("dryRun=All"), "{err}");
+    assert!(!err.contains(SECRET_VALUE) && !err.contains("aHVudGVy"), "{err}");
+}
+
+#[test]
+fn lint_cluster_locates_findings_by_object() {
+    let Some(c) = Cluster::new("lintobjects") else { return };
+    std::fs::write(
+        c.path("bare.yaml"),
+        "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: bare\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: bare}\n  template:\n    metadata:\n      labels: {app: bare}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n        ports:\n        - containerPort: 80\n",
+    )
+    .unwrap();
+    let (code, _, err) = c.kubectl(&["apply", "-f", "bare.yaml"], &[]);
+    assert_eq!(code, 0, "{err}");
+    c.eventually("the Deployment's pods", || c.kubectl(&["get", "pods", "-o", "name"], &[]).1.lines().count() == 2);
+    let (code, out, err) = c.run(&["lint", "--cluster", "-f", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let v: J = serde_json::from_str(&out).unwrap();
+    let findings = v["findings"].as_array().unwrap();
+    let probe = findings.iter().find(|f| f["rule"] == "readiness-probe-missing").expect("readiness-probe-missing");
+    assert_eq!((&probe["file"], &probe["line"]), (&J::Null, &J::Null));
+    assert_eq!(probe["object"], json!({"apiVersion": "apps/v1", "kind": "Deployment", "namespace": c.ns, "name": "bare"}));
+    assert_eq!(probe["path"], "/spec/template/spec/containers/0/name");
+    assert!(findings.iter().all(|f| f["object"]["namespace"] == c.ns.as_str()), "only the context's namespace");
+    // The Pods and the ReplicaSet the controllers made are checked through the Deployment, not one by one.
+    assert!(findings.iter().all(|f| f["object"]["kind"] == "Deployment"), "{out}");
+    let (_, out, _) = c.run(&["lint", "--cluster", "-f", "sarif"]);
+    let sarif: J = serde_json::from_str(&out).unwrap();
+    let loc = &sarif["runs"][0]["results"][0]["locations"][0];
+    let fqn = format!("{}/apps/v1/Deployment/bare/", c.ns);
+    assert!(loc["logicalLocations"][0]["fullyQualifiedName"].as_str().unwrap().starts_with(&fqn), "{loc}");
+    if let Some(schema) = sarif_schema() {
+        let validator = jsonschema::validator_for(&schema).unwrap();
+        let errors: Vec<String> = validator.iter_errors(&sarif).take(5).map(|e| format!("{e} at {}", e.instance_path())).collect();
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+    let (_, out, _) = c.run(&["lint", "--cluster"]);
+    assert!(
+        out.contains(&format!(
+            "--> Deployment/bare in namespace {}, field /spec/template/spec/containers/0/name (context admin (https://127.0.0.1:",
+            c.ns
+        )),
+        "{out}"
+    );
 }

@@ -3,7 +3,6 @@
 mod ci;
 mod cli;
 mod corpus;
-mod fake_api;
 mod live;
 mod live_real;
 mod meta;
