@@ -505,8 +505,8 @@ fn values_go_to_the_server_as_the_file_has_them() {
     .unwrap();
     let (kcode, _, kerr) = c.kubectl(&["diff", "--server-side", "-f", "deploy"], &[]);
     let (code, out, err) = c.run(&["diff", "deploy"]);
-    assert_eq!((code, kcode), (2, 1_i32.max(kcode)), "ours: {out}{err}; kubectl: {kerr}");
-    assert!(err.contains("api-status.yaml:3:") && err.contains("metadata.labels"), "{err}");
+    assert_eq!((code, kcode), (2, 2), "ours: {out}{err}; kubectl: {kerr}");
+    assert!(err.contains("api-status.yaml:3:") && err.contains("expected string"), "{err}");
     let (code, _, err) = c.run(&["apply", "rolling", "deployment/api-status", "deploy", "--live"]);
     assert_eq!(code, 2, "{err}");
     assert!(c.deployment("api-status").is_none(), "nothing was created");
@@ -519,6 +519,19 @@ fn values_go_to_the_server_as_the_file_has_them() {
     let (code, out, err) = c.run(&["diff", "deploy"]);
     assert_eq!(code, 1, "{err}");
     assert!(out.contains("+    canary: \"true\"") && out.contains("+    version: \"1.10\""), "{out}");
+    // A wrong field type is the server's to judge, as for kubectl: `2.0` is taken as 2, `"3"` refused.
+    let text = std::fs::read_to_string(&file).unwrap();
+    for (replicas, expected) in [("replicas: 2.0", 1), ("replicas: \"3\"", 2)] {
+        std::fs::write(&file, text.replace("replicas: 4", replicas)).unwrap();
+        let (kcode, _, kerr) = c.kubectl(&["diff", "--server-side", "-f", "deploy"], &[]);
+        let (code, out, err) = c.run(&["diff", "deploy"]);
+        assert_eq!((code, kcode), (expected, expected), "{replicas}: ours {out}{err}; kubectl {kerr}");
+    }
+    // A duplicate key: the document cannot be read, so it is not sent (kubectl takes one of the values).
+    std::fs::write(&file, text.replace("replicas: 4", "replicas: 4\n  replicas: 5")).unwrap();
+    let (code, _, err) = c.run(&["diff", "deploy"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("duplicate key `replicas`"), "{err}");
 }
 
 #[test]
