@@ -410,6 +410,18 @@ fn canary_live_steps_promote_and_status() {
 fn canary_rollback_removes_the_canary() {
     let Some(c) = Cluster::new("rollback") else { return };
     c.kubectl_apply(true);
+    // kubectl owns the replicas: step 2 (3 + 1) conflicts, step 1 (labels only) does not. The dry
+    // run shows step 1's diff first, then step 2's conflict.
+    let mut d = CANARY.to_vec();
+    d.extend(["--dry-run", "server"]);
+    let (code, out, err) = c.run(&d);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(
+        out.contains("Step 1 (server-side dry run; nothing is changed)") && out.contains("+        app.kubernetes.io/name: api-status"),
+        "{out}"
+    );
+    assert!(err.contains("step 2 cannot be applied: conflict") && err.contains("field manager `kubectl`"), "{err}");
+    assert!(err.contains("a later step may need --force-conflicts again"), "{err}");
     let mut a = CANARY.to_vec();
     a.extend(["--force-conflicts", "--write"]);
     let (code, out, err) = c.run(&a);
@@ -489,7 +501,12 @@ fn a_timed_out_step_resumes_its_wait_on_rerun() {
     c.ready.store(true, Ordering::SeqCst);
     let (code, out, err) = c.run(&a);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("Done: every step of the plan is live"), "{out}");
+    // The pods may be ready before the run looks: then step 3 is already done.
+    assert!(
+        out.contains("Done: every step of the plan is live") || out.contains("Nothing to do: the cluster already runs every step"),
+        "{out}"
+    );
+    assert_eq!((replicas(&c.deployment("api-status").unwrap()), replicas(&c.deployment("api-status-canary").unwrap())), (2, 2));
 }
 
 #[test]
@@ -659,4 +676,33 @@ fn lint_cluster_locates_findings_by_object() {
         )),
         "{out}"
     );
+}
+
+#[test]
+fn diff_of_client_side_applied_objects_agrees_with_kubectl_last_applied_too() {
+    let Some(c) = Cluster::new("clientside") else { return };
+    c.kubectl_apply(false);
+    let file = c.path("deploy/api-status.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("replicas: 4", "replicas: 5")).unwrap();
+    let (code, out, err) = c.run(&["diff", "deploy", "-o", "json", "--field-manager", "kubectl", "--force-conflicts"]);
+    assert_eq!(code, 1, "{err}");
+    let ours: J = serde_json::from_str(&out).unwrap();
+    let capture = c.path("kubectl-diff");
+    let script = c.path("capture-diff.sh");
+    std::fs::write(&script, format!("#!/bin/sh\nmkdir -p {0} && cp -r \"$2\" {0}/merged\nexit 1\n", capture.display())).unwrap();
+    Command::new("chmod").arg("755").arg(&script).status().unwrap();
+    let (kcode, _, kerr) =
+        c.kubectl(&["diff", "--server-side", "--force-conflicts", "-f", "deploy"], &[("KUBECTL_EXTERNAL_DIFF", &script)]);
+    assert_eq!(kcode, 1, "{kerr}");
+    const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+    for o in ours["objects"].as_array().unwrap().iter().filter(|o| o["kind"] == "Deployment") {
+        let key = kubectl_strategy::live::render::object_key("apps/v1", "Deployment", Some(&c.ns), "api-status");
+        let merged = kubectl_side(&capture.join("merged"), &key).unwrap();
+        let planned = &o["planned"];
+        let theirs = merged["metadata"]["annotations"][LAST_APPLIED].clone();
+        // The server rewrites the annotation from the object sent, for kubectl and for us alike.
+        assert!(theirs.as_str().unwrap().contains("\"replicas\":5"), "{theirs}");
+        assert_eq!(&merged, planned, "kubectl and we agree, the last-applied annotation too");
+    }
 }

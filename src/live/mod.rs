@@ -420,7 +420,18 @@ impl Conn {
         if force {
             path.push_str("&force=true");
         }
-        let body = serde_json::to_vec(obj).expect("serializable");
+        // The namespace goes into the object too, as kubectl sends it: the server
+        // rewrites a client-side `last-applied-configuration` annotation from the
+        // object sent, and kubectl's has the namespace.
+        let body = match namespace.filter(|_| res.namespaced) {
+            Some(ns) if obj["metadata"].is_object() && obj["metadata"].get("namespace").is_none() => {
+                let mut o = obj.clone();
+                o["metadata"]["namespace"] = ns.into();
+                serde_json::to_vec(&o)
+            }
+            _ => serde_json::to_vec(obj),
+        }
+        .expect("serializable");
         self.call(http::Method::PATCH, &path, Some("application/apply-patch+yaml"), body)
             .map_err(|e| LiveError(self.explain(&e, &Self::what(&call))))
     }

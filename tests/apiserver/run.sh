@@ -135,7 +135,7 @@ CSV
   "$BIN/kube-controller-manager" --kubeconfig kubeconfig \
     --bind-address 127.0.0.1 --secure-port 0 \
     --service-account-private-key-file sa.key --root-ca-file ca.crt --use-service-account-credentials=false \
-    --controllers '*,-serviceaccount-token,-nodeipam' --leader-elect=false >controller-manager.log 2>&1 &
+    --leader-elect=false >controller-manager.log 2>&1 &
   echo $! > controller-manager.pid
 
   # The view role for the viewer (RBAC objects are ready with /readyz).
