@@ -572,6 +572,9 @@ fn lint_cluster_pages_through_long_lists_and_sees_crds() {
     std::fs::write(c.path("many.yaml"), &many).unwrap();
     let (code, _, err) = c.kubectl(&["apply", "--server-side", "-f", "many.yaml"], &[]);
     assert_eq!(code, 0, "{err}");
+    // The controller annotates each new Deployment (its revision): wait, or a diff could catch it half-way.
+    let (code, _, err) = c.kubectl(&["wait", "--for", "condition=Available", "deployment", "--all", "--timeout", "60s"], &[]);
+    assert_eq!(code, 0, "{err}");
     // diff pages nothing (one GET per object), but sees the CRD kind; unchanged objects differ in nothing.
     let (code, out, err) = c.run(&["diff", "many.yaml", "--field-manager", "kubectl"]);
     assert_eq!((code, out.as_str()), (0, ""), "{err}");

@@ -191,10 +191,11 @@ YAML
 }
 
 stop() {
+  # A throw-away test server: no graceful shutdown (kube-apiserver's waits for etcd, which may be gone).
   local dir="${1:?usage: run.sh stop DIR}" p
   for p in controller-manager apiserver etcd; do
     if [[ -f "$dir/$p.pid" ]]; then
-      kill "$(cat "$dir/$p.pid")" 2>/dev/null || true
+      kill -9 "$(cat "$dir/$p.pid")" 2>/dev/null || true
       rm -f "$dir/$p.pid"
     fi
   done
