@@ -695,6 +695,17 @@ fn diff_of_client_side_applied_objects_agrees_with_kubectl_last_applied_too() {
     let file = c.path("deploy/api-status.yaml");
     let text = std::fs::read_to_string(&file).unwrap();
     std::fs::write(&file, text.replace("replicas: 4", "replicas: 5")).unwrap();
+    // kubectl-client-side-apply owns the replicas; as field manager `kubectl` neither kubectl nor we
+    // meet a conflict (the server lets kubectl's manager take over client-side-applied fields).
+    let (kcode, _, kerr) = c.kubectl(&["diff", "--server-side", "-f", "deploy"], &[]);
+    let (code, out, err) = c.run(&["diff", "deploy", "--field-manager", "kubectl"]);
+    assert_eq!((code, kcode), (1, 1), "ours: {out}{err}; kubectl: {kerr}");
+    assert!(out.contains("-  replicas: 4\n+  replicas: 5\n") && !err.contains("conflict"), "{out}{err}");
+    // As `kubectl-strategy`, changing that field is a conflict: shown forced, with a warning.
+    let (code, out, err) = c.run(&["diff", "deploy"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("-  replicas: 4\n+  replicas: 5\n"), "{out}");
+    assert!(err.contains("applying would conflict") && err.contains("`kubectl-client-side-apply`"), "{err}");
     let (code, out, err) = c.run(&["diff", "deploy", "-o", "json", "--field-manager", "kubectl", "--force-conflicts"]);
     assert_eq!(code, 1, "{err}");
     let ours: J = serde_json::from_str(&out).unwrap();
