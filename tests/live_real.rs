@@ -271,7 +271,11 @@ fn kubectl_side(dir: &Path, key: &str) -> Option<J> {
 /// must agree on the exit code and, object by object, on the live and the
 /// planned object. Returns the exit code.
 fn assert_agrees_with_kubectl(c: &Cluster, extra: &[&str]) -> i32 {
-    let mut ours_args = vec!["diff", "deploy", "-o", "json"];
+    assert_agrees_with_kubectl_on(c, "deploy", extra)
+}
+
+fn assert_agrees_with_kubectl_on(c: &Cluster, dir: &str, extra: &[&str]) -> i32 {
+    let mut ours_args = vec!["diff", dir, "-o", "json"];
     ours_args.extend(extra);
     let (code, out, err) = c.run(&ours_args);
     let ours: J = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}{err}"));
@@ -287,7 +291,7 @@ fn assert_agrees_with_kubectl(c: &Cluster, extra: &[&str]) -> i32 {
     )
     .unwrap();
     Command::new("chmod").arg("755").arg(&script).status().unwrap();
-    let mut theirs = vec!["diff", "--server-side", "-f", "deploy"];
+    let mut theirs = vec!["diff", "--server-side", "-f", dir];
     theirs.extend(extra);
     let (kcode, kout, kerr) = c.kubectl(&theirs, &[("KUBECTL_EXTERNAL_DIFF", &script)]);
     assert_eq!(code, kcode, "exit codes differ: ours {code} ({err}{out}), kubectl {kcode} ({kerr}{kout})");
@@ -306,11 +310,17 @@ fn assert_agrees_with_kubectl(c: &Cluster, extra: &[&str]) -> i32 {
         let mut planned = o["planned"].clone();
         assert_eq!(live.as_ref(), o["live"].as_object().map(|_| &o["live"]), "{key}: live objects differ");
         if live.is_none() {
-            // Each dry-run create allocates its own cluster IP.
+            // Each dry-run create allocates its own cluster IP and node ports.
             for v in [merged.as_mut(), Some(&mut planned)].into_iter().flatten() {
                 if let Some(spec) = v["spec"].as_object_mut() {
                     spec.remove("clusterIP");
                     spec.remove("clusterIPs");
+                    spec.remove("healthCheckNodePort");
+                    for port in spec.get_mut("ports").and_then(J::as_array_mut).into_iter().flatten() {
+                        if let Some(p) = port.as_object_mut() {
+                            p.remove("nodePort");
+                        }
+                    }
                 }
             }
         }
@@ -726,4 +736,79 @@ fn diff_of_client_side_applied_objects_agrees_with_kubectl_last_applied_too() {
         assert!(theirs.as_str().unwrap().contains("\"replicas\":5"), "{theirs}");
         assert_eq!(&merged, planned, "kubectl and we agree, the last-applied annotation too");
     }
+}
+
+/// Held-out manifests: a sample of real-world files (namespaced kinds, no
+/// namespace of their own, no name twice), compared with kubectl absent and
+/// after kubectl applied them. Jobs are left out: each dry-run create gives
+/// them a new controller-uid selector.
+#[test]
+fn diff_agrees_with_kubectl_on_real_world_manifests() {
+    let corpus = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real-world");
+    if !corpus.is_dir() {
+        eprintln!("skipped: {} is not there", corpus.display());
+        return;
+    }
+    let Some(c) = Cluster::new("realworld") else { return };
+    const KINDS: &[&str] = &[
+        "Deployment",
+        "Service",
+        "ConfigMap",
+        "StatefulSet",
+        "DaemonSet",
+        "CronJob",
+        "ServiceAccount",
+        "PodDisruptionBudget",
+        "HorizontalPodAutoscaler",
+        "Role",
+        "RoleBinding",
+        "NetworkPolicy",
+        "PersistentVolumeClaim",
+    ];
+    let mut files: Vec<PathBuf> = walk(&corpus).into_iter().filter(|p| p.extension().is_some_and(|e| e == "yaml")).collect();
+    files.sort();
+    let mut seen = std::collections::BTreeSet::new();
+    let target = c.path("rw");
+    std::fs::create_dir_all(&target).unwrap();
+    let mut taken = 0;
+    for f in files.iter().step_by(7) {
+        let path = f.to_string_lossy().into_owned();
+        let (objects, errors) = kubectl_strategy::live::read_objects(std::slice::from_ref(&path));
+        let ok = errors.is_empty()
+            && !objects.is_empty()
+            && objects.iter().all(|o| {
+                KINDS.contains(&o.json["kind"].as_str().unwrap_or_default())
+                    && o.json["metadata"]["namespace"].is_null()
+                    && o.json["metadata"]["name"].is_string()
+                    && o.json["metadata"]["generateName"].is_null()
+            });
+        let keys: Vec<String> = objects.iter().map(|o| format!("{}/{}", o.json["kind"], o.json["metadata"]["name"])).collect();
+        // Files the server refuses (a missing namespace, an invalid field) say nothing here.
+        if !ok || keys.iter().any(|k| seen.contains(k)) || c.kubectl(&["diff", "--server-side", "-f", &path], &[]).0 > 1 {
+            continue;
+        }
+        seen.extend(keys);
+        std::fs::copy(f, target.join(format!("{taken:02}.yaml"))).unwrap();
+        taken += 1;
+        if taken == 25 {
+            break;
+        }
+    }
+    assert!(taken >= 10, "only {taken} files fit");
+    eprintln!("{taken} real-world files compared with kubectl diff");
+    assert_eq!(assert_agrees_with_kubectl_on(&c, "rw", &[]), 1);
+    let (code, _, err) = c.kubectl(&["apply", "--server-side", "-f", "rw"], &[]);
+    assert_eq!(code, 0, "{err}");
+    // The controllers annotate what they own: wait until they have seen the workloads.
+    let _ = c.kubectl(&["wait", "--for", "jsonpath={.status.observedGeneration}=1", "deployment", "--all", "--timeout", "30s"], &[]);
+    assert_eq!(assert_agrees_with_kubectl_on(&c, "rw", &["--field-manager", "kubectl"]), 0);
+}
+
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+        let p = e.path();
+        if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
+    }
+    out
 }
