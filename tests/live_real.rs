@@ -500,11 +500,32 @@ fn a_timed_out_step_resumes_its_wait_on_rerun() {
     assert!(out.contains("1. [wait]") && out.contains("step 1 was applied but its Deployments have not rolled out yet"), "{out}");
     assert!(err.contains("timed out after 3 s waiting for deployment/api-status"), "{err}");
     assert!(c.deployment("api-status-canary").is_none(), "step 2 must not run before step 1 is done");
-    // Pods get ready: the re-run finishes step 1 and carries out step 2.
+    // Pods get ready: step 1 finishes.
+    c.ready.store(true, Ordering::SeqCst);
+    let mut one = a.clone();
+    one.extend(["--step", "1"]);
+    let (code, out, err) = c.run(&one);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("Step 1 is live"), "{out}");
+    // Step 2 times out half-way: the canary is created, the Service is not yet changed.
+    c.ready.store(false, Ordering::SeqCst);
+    let selector = || c.get("service", "api-status").unwrap()["spec"]["selector"].clone();
+    let before = selector();
+    let (code, out, err) = c.run(&a);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("timed out after 3 s waiting for deployment/api-status-canary"), "{err}");
+    assert_eq!(selector(), before, "the Service follows only after the wait");
+    // The re-run knows that half-way state: step 2 waits again (before, it started at step 1).
+    let (code, out, err) = c.run(&a);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("1. [live]") && out.contains("2. [wait]") && !out.contains("matches no state"), "{out}");
+    assert_eq!((replicas(&c.deployment("api-status").unwrap()), replicas(&c.deployment("api-status-canary").unwrap())), (3, 1));
+    // Pods get ready: the re-run finishes step 2 (the Service too) and stops for a judgement.
     c.ready.store(true, Ordering::SeqCst);
     let (code, out, err) = c.run(&a);
     assert_eq!(code, 0, "{out}{err}");
     assert!(out.contains("Stopped after step 2"), "{out}");
+    assert_ne!(selector(), before);
     assert_eq!((replicas(&c.deployment("api-status").unwrap()), replicas(&c.deployment("api-status-canary").unwrap())), (3, 1));
     // Step 3 times out half-way (workloads applied, then the wait); the re-run resumes step 3, not step 1.
     c.ready.store(false, Ordering::SeqCst);
