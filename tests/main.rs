@@ -7,6 +7,7 @@ mod fake_api;
 mod live;
 mod meta;
 mod peers;
+mod render;
 mod rules;
 mod strategies;
 
