@@ -267,3 +267,11 @@ fn readme_kustomize_and_helm_output_is_current() {
     assert!(readme.contains(&block), "README's Kustomize and Helm output is stale; run UPDATE_README=1 cargo test");
     assert!(Path::new(KUSTOMIZE).is_dir());
 }
+
+#[test]
+fn a_patch_file_named_alone_is_not_linted() {
+    // As pre-commit passes a staged patch: the kustomization beside it says what it is.
+    let (code, v) = json(&["lint", &format!("{KUSTOMIZE}/overlays/prod/readiness.yaml")]);
+    assert_eq!(code, 0, "{v:#}");
+    assert!(v["findings"].as_array().unwrap().is_empty(), "{v:#}");
+}

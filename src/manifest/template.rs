@@ -45,8 +45,9 @@ pub fn action_outside_data(text: &str, doc: &Document) -> Option<Pos> {
 fn actions(chunk: &str, first_line: u32) -> Vec<(Pos, bool)> {
     static GO: OnceLock<regex::Regex> = OnceLock::new();
     let go = GO.get_or_init(|| {
-        // Helm's own names: `{{ $labels.x }}` (Prometheus) or `{{ .Name }}` in a plain string may be another tool's data.
-        regex::Regex::new(r"^\{\{-?\s*(\$?\.(Values|Release|Chart|Capabilities|Files|Template)\b|include\b|template\b|toYaml\b|tpl\b|required\b|lookup\b|if\b|else\b|end\b|range\b|with\b|define\b)")
+        // Helm's own names: `{{ $labels.x }}`, `{{ with … }}` (Prometheus alert text) or
+        // `{{ .Name }}` in a plain string may be another tool's data.
+        regex::Regex::new(r"^\{\{-?\s*(\$?\.(Values|Release|Chart|Capabilities|Files|Template)\b|include\b|template\b|toYaml\b|tpl\b|required\b|lookup\b)")
             .expect("valid regex")
     });
     let mut out = Vec::new();
@@ -90,7 +91,7 @@ mod tests {
 
     #[test]
     fn template_documents_are_found_per_document() {
-        let text = "kind: A\nname: x\n---\n{{- if .Values.on }}\nkind: B\n{{- end }}\n---\nkind: C\nimage: repo:{{ .Values.tag }}\n---\nkind: D\nq: sum({{args.service}})\nd: failed for {{ $labels.pod }}\n";
+        let text = "kind: A\nname: x\n---\n{{- if .Values.on }}\nkind: B\n{{- end }}\n---\nkind: C\nimage: repo:{{ .Values.tag }}\n---\nkind: D\nq: sum({{args.service}})\nd: failed for {{ $labels.pod }} {{ with $labels.cluster -}} on {{ . }} {{- end }}\n";
         assert_eq!(first_action(text), vec![None, Some(4), Some(9), None]);
     }
 

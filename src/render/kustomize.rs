@@ -102,6 +102,16 @@ pub fn plan(files: &[PathBuf], plan: &mut Plan) {
     let kfiles: Vec<&PathBuf> = files.iter().filter(|f| is_kustomization(f) && !plan.consumed.contains(*f)).collect();
     let mut refs_of: BTreeMap<PathBuf, Refs> = BTreeMap::new();
     let mut used_dirs: HashSet<PathBuf> = HashSet::new();
+    // A file named on its own (pre-commit passes staged files) may be a patch
+    // of the kustomization beside it, which is not in the run itself.
+    let dirs: HashSet<&Path> = files.iter().filter_map(|f| f.parent()).collect();
+    for d in dirs {
+        if let Some(k) = file_of(d).map(|k| canonical(&k))
+            && !kfiles.contains(&&k)
+        {
+            plan.consumed.extend(refs(&k).inputs.iter().map(|p| canonical(p)));
+        }
+    }
     for k in &kfiles {
         let r = refs(k);
         used_dirs.extend(r.dirs.iter().map(|d| canonical(d)));
