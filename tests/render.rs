@@ -101,6 +101,9 @@ fn helm_chart_findings_point_into_templates_and_values() {
     let expected = [
         ("readiness-probe-missing", template.clone(), line_of(&template, "- name: api"), 11),
         ("image-tag-mutable", format!("{CHART}/values.yaml"), line_of(&format!("{CHART}/values.yaml"), "tag: latest"), 3),
+        // Inside `{{- with .Values.podAnnotations }}`: the annotation itself comes from
+        // `toYaml`, so the nearest literal key is `annotations:` in the with-block.
+        ("prometheus-port-undeclared", template.clone(), line_of(&template, "annotations:"), 7),
     ];
     assert_eq!(all.len(), expected.len(), "{v:#}");
     for (rule, file, line, column) in &expected {
@@ -120,7 +123,6 @@ fn helm_chart_findings_point_into_templates_and_values() {
     helm.args(["template", "release-name", CHART]);
     let line = output_line(&mut helm, tag["rendered"]["line"].as_u64().unwrap());
     assert_eq!(line.trim(), r#"image: "registry.example.com/shop/api:latest""#);
-    // Keys inside `{{- with }}` and next to `{{- include … | nindent }}` are found as written.
     let report = crate::lint(&[CHART]);
     assert_eq!(report.objects(), 2);
 
@@ -135,6 +137,57 @@ fn helm_chart_findings_point_into_templates_and_values() {
     let f = findings(&untagged, "image-tag-mutable");
     assert_eq!(f.len(), 1, "{untagged:#}");
     assert_eq!(f[0]["file"].as_str().unwrap(), values.to_str().unwrap(), "the value comes from the given values file");
+}
+
+#[test]
+fn a_root_that_does_not_finish_in_time_is_one_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let slow = dir.path().join("kustomize");
+    std::fs::write(&slow, "#!/bin/sh\nexec sleep 30\n").unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    let start = std::time::Instant::now();
+    let (code, v) =
+        json(&["lint", &format!("{KUSTOMIZE}/overlays/staging"), "--kustomize-bin", slow.to_str().unwrap(), "--render-timeout", "1"]);
+    assert!(start.elapsed() < std::time::Duration::from_secs(20), "the time limit was not kept");
+    assert_eq!(code, 1);
+    let f = findings(&v, "kustomize-build-failed");
+    assert!(f[0]["message"].as_str().unwrap().contains("did not render within 1 s"), "{v:#}");
+}
+
+#[test]
+fn suppression_comments_and_baselines_work_on_the_base() {
+    if !tool("kubectl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["base", "overlays/prod", "overlays/staging"] {
+        let from = Path::new(KUSTOMIZE).join(sub);
+        std::fs::create_dir_all(dir.path().join(sub)).unwrap();
+        for e in std::fs::read_dir(&from).unwrap() {
+            let e = e.unwrap();
+            std::fs::copy(e.path(), dir.path().join(sub).join(e.file_name())).unwrap();
+        }
+    }
+    let base = dir.path().join("base/deployment.yaml");
+    let text = std::fs::read_to_string(&base).unwrap();
+    let text = text.replace("        - name: api\n", "        # kubectl-strategy: ignore[liveness-probe-missing]\n        - name: api\n");
+    std::fs::write(&base, text).unwrap();
+    let run = |args: &[&str]| {
+        let out =
+            bin().current_dir(dir.path()).args(args).args(["--format", "json", "--no-config", "--fail-on", "never"]).output().unwrap();
+        serde_json::from_slice::<Value>(&out.stdout).unwrap()
+    };
+    let v = run(&["lint", "."]);
+    assert!(findings(&v, "liveness-probe-missing").is_empty() && findings(&v, "unused-suppression").is_empty(), "{v:#}");
+    assert_eq!(findings(&v, "readiness-probe-missing").len(), 1);
+    let out = bin().current_dir(dir.path()).args(["lint", ".", "--no-config", "--write-baseline", "baseline.json"]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let v = run(&["lint", ".", "--baseline", "baseline.json"]);
+    assert!(v["findings"].as_array().unwrap().is_empty(), "{v:#}");
 }
 
 #[test]
