@@ -93,11 +93,12 @@ impl Run {
         for (root, result) in plan.roots.iter().zip(results) {
             match result {
                 Ok(r) => {
+                    // Origins that are not files here (a subchart packed as .tgz) map to the root's manifest.
                     for o in &r.origins {
-                        if let Some(f) = &o.file {
+                        if let Some(f) = o.file.as_ref().filter(|f| f.is_file()) {
                             self.source(loaded, f, root.by == By::Kustomize);
                         }
-                        if let Some(k) = &o.configured_in {
+                        if let Some(k) = o.configured_in.as_ref().filter(|k| k.is_file()) {
                             self.source(loaded, k, false);
                         }
                     }
@@ -266,7 +267,12 @@ impl Run {
             obj.meta.annotations.as_ref().is_some_and(|a| a.contains_key(&format!("{}{}", crate::suppress::ANNOTATION_PREFIX, f.rule)));
         match (r.root.by, &origin.file) {
             (By::Kustomize, Some(src)) => {
-                let i = *self.by_path.get(&canonical(src))?;
+                let Some(&i) = self.by_path.get(&canonical(src)) else {
+                    f.file = self.manifest_index(r);
+                    f.span = first_content_line(&files[f.file]);
+                    f.doc = None;
+                    return Some(f);
+                };
                 let candidates: Vec<&Object> = self.source_objects.iter().filter(|o| o.file == i).collect();
                 f.file = i;
                 match map::source_object(obj, &candidates) {
