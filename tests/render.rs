@@ -101,9 +101,8 @@ fn helm_chart_findings_point_into_templates_and_values() {
     let expected = [
         ("readiness-probe-missing", template.clone(), line_of(&template, "- name: api"), 11),
         ("image-tag-mutable", format!("{CHART}/values.yaml"), line_of(&format!("{CHART}/values.yaml"), "tag: latest"), 3),
-        // Inside `{{- with .Values.podAnnotations }}`: the annotation itself comes from
-        // `toYaml`, so the nearest literal key is `annotations:` in the with-block.
-        ("prometheus-port-undeclared", template.clone(), line_of(&template, "annotations:"), 7),
+        // Inside `{{- with .Values.podAnnotations }}`, `toYaml .` writes the annotation from values.
+        ("prometheus-port-undeclared", format!("{CHART}/values.yaml"), line_of(&format!("{CHART}/values.yaml"), "prometheus.io/port"), 3),
     ];
     assert_eq!(all.len(), expected.len(), "{v:#}");
     for (rule, file, line, column) in &expected {
@@ -118,6 +117,8 @@ fn helm_chart_findings_point_into_templates_and_values() {
     }
     let tag = &findings(&v, "image-tag-mutable")[0];
     assert!(tag["message"].as_str().unwrap().contains("`image.tag`"), "{tag}");
+    let port = &findings(&v, "prometheus-port-undeclared")[0];
+    assert!(port["message"].as_str().unwrap().contains("`podAnnotations.prometheus.io/port`"), "{port}");
     // The rendered line is where `helm template` prints the image.
     let mut helm = Command::new("helm");
     helm.args(["template", "release-name", CHART]);

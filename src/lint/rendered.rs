@@ -341,7 +341,26 @@ impl Run {
                 f.file = i;
                 f.span = hit.span;
                 f.doc = None;
-                if hit.exact && aim != Aim::Key {
+                if let Some(vp) = &hit.values_ptr
+                    && let Some((values_file, span, _)) = map::in_values_at(&r.values, vp)
+                    && let Some(&vi) = self.by_path.get(&canonical(&values_file))
+                {
+                    let dotted = vp
+                        .trim_start_matches('/')
+                        .split('/')
+                        .map(|s| s.replace("~1", "/").replace("~0", "~"))
+                        .collect::<Vec<_>>()
+                        .join(".");
+                    f.message = format!(
+                        "{} (the value comes from `{dotted}` in {}, written by toYaml at {}:{})",
+                        f.message,
+                        files[vi].name,
+                        files[i].name,
+                        hit.line + 1
+                    );
+                    f.file = vi;
+                    f.span = span;
+                } else if hit.exact && aim != Aim::Key {
                     let refs = map::values_refs(files[i].line(hit.line).unwrap_or_default());
                     let value = obj.root.pointer(&ptr).and_then(|n| n.scalar_text()).unwrap_or_default();
                     if let Some((dotted, values_file, span)) = map::pick_ref(&refs, &r.values, &value)

@@ -187,7 +187,9 @@ fn below(block: &[TLine], i: usize, col: u32) -> Vec<TLine> {
     block[i + 1..].iter().take_while(|l| l.col > col || (l.col == col && l.dash && !block[i].dash)).cloned().collect()
 }
 
-fn walk(block: &[TLine], node: &Node, segs: &[String], found: &mut Option<TLine>) -> bool {
+/// Walk `segs` down the template; `found` is the deepest literal line and how many segments it matched.
+fn walk(block: &[TLine], node: &Node, segs: &[String], found: &mut Option<(TLine, usize)>) -> bool {
+    let depth = found.as_ref().map_or(0, |f| f.1);
     let Some((seg, rest)) = segs.split_first() else { return true };
     match &node.value {
         Value::Map(_) => {
@@ -196,7 +198,7 @@ fn walk(block: &[TLine], node: &Node, segs: &[String], found: &mut Option<TLine>
             let Some(i) = block.iter().position(|l| !l.dash && l.key_col == min && l.key.as_deref() == Some(seg.as_str())) else {
                 return false;
             };
-            *found = Some(block[i].clone());
+            *found = Some((block[i].clone(), depth + 1));
             walk(&below(block, i, block[i].key_col), child, rest, found)
         }
         Value::Seq(items) => {
@@ -215,7 +217,7 @@ fn walk(block: &[TLine], node: &Node, segs: &[String], found: &mut Option<TLine>
                 starts.iter().copied().find(|&i| item_block(i).iter().any(|l| l.key.as_deref() == Some("name") && line_value_is(l, n)))
             });
             let Some(i) = by_name.or_else(|| starts.get(idx).copied()) else { return false };
-            *found = Some(block[i].clone());
+            *found = Some((block[i].clone(), depth + 1));
             walk(&item_block(i), child, rest, found)
         }
         _ => false,
@@ -238,6 +240,10 @@ fn line_value_is(l: &TLine, want: &str) -> bool {
 
 /// Where a finding on a rendered object lies in its chart template.
 pub struct TemplateHit {
+    /// When the key is not literal but `toYaml` writes it from values
+    /// (`{{- toYaml .Values.x }}`, or `toYaml .` inside `{{- with .Values.x }}`):
+    /// the JSON pointer into the values.
+    pub values_ptr: Option<String>,
     pub span: Span,
     /// The key named by the finding is written literally there.
     pub exact: bool,
@@ -253,24 +259,71 @@ pub fn in_template(text: &str, kind: &str, ordinal: usize, rendered: &Node, ptr:
         docs.iter().filter(|d| d.iter().any(|l| l.col == 0 && l.key.as_deref() == Some("kind") && line_value_is(l, kind))).collect();
     let doc = with_kind.get(ordinal).or(with_kind.first()).copied().or_else(|| docs.iter().find(|d| !d.is_empty()));
     let first_line = Span { start: Pos { line: 1, col: 0 }, end: Pos { line: 1, col: 0 } };
-    let Some(doc) = doc else { return TemplateHit { span: first_line, exact: false, line: 1 } };
+    let Some(doc) = doc else { return TemplateHit { span: first_line, exact: false, line: 1, values_ptr: None } };
     let mut found = None;
-    let exact = walk(doc, rendered, &segments(ptr), &mut found) && !ptr.is_empty();
+    let segs = segments(ptr);
+    let exact = walk(doc, rendered, &segs, &mut found) && !ptr.is_empty();
     match found {
-        Some(l) => {
+        Some((l, depth)) => {
+            let values_ptr = if exact { None } else { from_values(text, l.line, &segs[depth..]) };
             let key = Span { start: Pos { line: l.line, col: l.key_col }, end: Pos { line: l.line, col: l.key_end } };
             let span = match (aim, l.value, exact) {
                 (Aim::Value, Some((s, e)), true) => Span { start: Pos { line: l.line, col: s }, end: Pos { line: l.line, col: e } },
                 (Aim::Entry, Some((_, e)), true) => Span { start: key.start, end: Pos { line: l.line, col: e } },
                 _ => key,
             };
-            TemplateHit { span, exact, line: l.line }
+            TemplateHit { span, exact, line: l.line, values_ptr }
         }
         None => {
             let l = doc.first().map_or(1, |l| l.line);
-            TemplateHit { span: Span { start: Pos { line: l, col: 0 }, end: Pos { line: l, col: 0 } }, exact: false, line: l }
+            TemplateHit {
+                span: Span { start: Pos { line: l, col: 0 }, end: Pos { line: l, col: 0 } },
+                exact: false,
+                line: l,
+                values_ptr: None,
+            }
         }
     }
+}
+
+/// Below the literal key on `line`, does `toYaml` write the rest (`tail`) from values?
+fn from_values(text: &str, line: u32, tail: &[String]) -> Option<String> {
+    static TO_YAML: OnceLock<regex::Regex> = OnceLock::new();
+    static WITH: OnceLock<regex::Regex> = OnceLock::new();
+    let to_yaml = TO_YAML.get_or_init(|| regex::Regex::new(r"\{\{-?\s*toYaml\s+(\.|\$?\.Values\.[A-Za-z0-9_.]+)\s").expect("valid regex"));
+    let with =
+        WITH.get_or_init(|| regex::Regex::new(r"\{\{-?\s*(with|if|range|end)\b\s*(\$?\.Values\.([A-Za-z0-9_.]+))?").expect("valid regex"));
+    let lines: Vec<&str> = text.split('\n').collect();
+    // The action right below the key.
+    let next = lines.get(line as usize)?;
+    let source = to_yaml.captures(next)?.get(1)?.as_str().to_string();
+    let base = if source == "." {
+        // The `with .Values.x` that encloses the key (skipping closed blocks above it).
+        let mut depth = 0usize;
+        let mut found = None;
+        for l in lines[..line as usize - 1].iter().rev() {
+            for c in with.captures_iter(l).collect::<Vec<_>>().into_iter().rev() {
+                match &c[1] {
+                    "end" => depth += 1,
+                    _ if depth > 0 => depth -= 1,
+                    "with" => found = found.or_else(|| c.get(3).map(|m| m.as_str().to_string())),
+                    _ => {}
+                }
+            }
+            if found.is_some() {
+                break;
+            }
+        }
+        found?
+    } else {
+        source.trim_start_matches('$').trim_start_matches(".Values.").to_string()
+    };
+    let mut ptr: String = base.split('.').map(|s| format!("/{s}")).collect();
+    for t in tail {
+        ptr.push('/');
+        ptr.push_str(&crate::manifest::tree::escape(t));
+    }
+    Some(ptr)
 }
 
 /// `.Values.x.y` references on a template line: the dotted paths.
@@ -284,10 +337,15 @@ pub fn values_refs(line: &str) -> Vec<String> {
 /// that sets it, else the chart's values.yaml.
 pub fn in_values(files: &[PathBuf], dotted: &str) -> Option<(PathBuf, Span, String)> {
     let ptr: String = dotted.split('.').map(|s| format!("/{s}")).collect();
+    in_values_at(files, &ptr)
+}
+
+/// The values file and span of a JSON pointer into the values (the last file that sets it).
+pub fn in_values_at(files: &[PathBuf], ptr: &str) -> Option<(PathBuf, Span, String)> {
     for f in files.iter().rev() {
         let Ok(text) = std::fs::read_to_string(f) else { continue };
         let Some(Ok(root)) = crate::manifest::parse::parse_stream(&text).into_iter().next().map(|d| d.result) else { continue };
-        if let Some(l) = root.locate(&ptr) {
+        if let Some(l) = root.locate(ptr) {
             let value = l.node.scalar_text().unwrap_or_default();
             return Some((f.clone(), l.entry_span(), value));
         }
