@@ -329,3 +329,28 @@ fn a_patch_file_named_alone_is_not_linted() {
     assert_eq!(code, 0, "{v:#}");
     assert!(v["findings"].as_array().unwrap().is_empty(), "{v:#}");
 }
+
+#[test]
+fn the_config_sets_values_per_chart() {
+    if !tool("helm") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let chart = dir.path().join("charts/api");
+    std::fs::create_dir_all(chart.join("templates")).unwrap();
+    for f in ["Chart.yaml", "values.yaml", "templates/deployment.yaml", "templates/service.yaml", "templates/_helpers.tpl"] {
+        std::fs::copy(Path::new(CHART).join(f), chart.join(f)).unwrap();
+    }
+    std::fs::write(
+        dir.path().join(".kubectl-strategy.yaml"),
+        "helm:\n  charts/api:\n    values: [prod-values.yaml]\n    set: {image.repository: registry.example.com/shop/api-prod}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("prod-values.yaml"), "image:\n  tag: \"4.2.0\"\n").unwrap();
+    let out = bin().current_dir(dir.path()).args(["lint", "charts", "--format", "json", "--fail-on", "never"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    assert!(findings(&v, "image-tag-mutable").is_empty(), "the config's values file was not used: {v:#}");
+    assert_eq!(findings(&v, "readiness-probe-missing").len(), 1, "{v:#}");
+    let out = bin().current_dir(dir.path()).args(["apply", "rolling", "deployment/release-name-api", "charts"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+}
