@@ -187,17 +187,32 @@ pub fn plan(files: &[PathBuf], options: &Options) -> Plan {
     plan
 }
 
-/// Render every root, in parallel.
+/// Render every root, several at a time: the tools spend much of their time
+/// starting up and waiting, so more renders run than there are cores.
 pub fn render_all(plan: &Plan, options: &Options) -> Vec<Result<Rendered, RenderError>> {
-    use rayon::prelude::*;
-    plan.roots
-        .par_iter()
-        .map(|root| match root.by {
-            By::Kustomize => kustomize::build(root, options),
-            By::Helm => helm::template(root, options),
-        })
-        .collect()
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Result<Rendered, RenderError>>>> = plan.roots.iter().map(|_| Default::default()).collect();
+    let workers = plan.roots.len().min(RENDERS_AT_ONCE);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(root) = plan.roots.get(i) else { break };
+                    let r = match root.by {
+                        By::Kustomize => kustomize::build(root, options),
+                        By::Helm => helm::template(root, options),
+                    };
+                    *results[i].lock().expect("not poisoned") = Some(r);
+                }
+            });
+        }
+    });
+    results.into_iter().map(|m| m.into_inner().expect("not poisoned").expect("every root rendered")).collect()
 }
+
+/// Renders running at once.
+const RENDERS_AT_ONCE: usize = 6;
 
 /// A scratch directory removed when dropped.
 pub(crate) struct TempDir(pub PathBuf);
