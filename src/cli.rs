@@ -143,6 +143,52 @@ pub struct LintArgs {
     /// With --cluster: every namespace
     #[arg(short = 'A', long, requires = "cluster")]
     pub all_namespaces: bool,
+    #[command(flatten)]
+    pub render: RenderArgs,
+}
+
+/// How Kustomize roots and Helm charts are rendered before they are linted.
+#[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Kustomize and Helm")]
+pub struct RenderArgs {
+    /// Lint kustomizations and charts file by file instead of what they render to
+    #[arg(long)]
+    pub no_render: bool,
+    /// The kustomize binary [default: kustomize on PATH, else `kubectl kustomize`]
+    #[arg(long, value_name = "PATH")]
+    pub kustomize_bin: Option<std::path::PathBuf>,
+    /// The helm binary [default: helm on PATH]
+    #[arg(long, value_name = "PATH")]
+    pub helm_bin: Option<std::path::PathBuf>,
+    /// A values file for every chart, after the chart's values.yaml (repeatable)
+    #[arg(long, value_name = "FILE")]
+    pub helm_values: Vec<std::path::PathBuf>,
+    /// A value for every chart, as helm --set takes it (repeatable)
+    #[arg(long, value_name = "KEY=VALUE")]
+    pub helm_set: Vec<String>,
+    /// Fetch remote Kustomize bases and resources (URLs, git); off by default, safe on untrusted pull requests
+    #[arg(long)]
+    pub allow_remote: bool,
+    /// A chart or kustomization that cannot be rendered for want of helm or kustomize is an error, not a notice
+    #[arg(long)]
+    pub require_render: bool,
+    /// Time limit for rendering one root, in seconds
+    #[arg(long, value_name = "SECONDS", default_value_t = 60)]
+    pub render_timeout: u64,
+}
+
+impl RenderArgs {
+    pub fn options(&self) -> crate::render::Options {
+        crate::render::Options {
+            enabled: !self.no_render,
+            kustomize_bin: self.kustomize_bin.clone(),
+            helm_bin: self.helm_bin.clone(),
+            helm: crate::render::HelmValues { files: self.helm_values.clone(), set: self.helm_set.clone() },
+            helm_charts: Default::default(),
+            allow_remote: self.allow_remote,
+            timeout: std::time::Duration::from_secs(self.render_timeout.max(1)),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -74,6 +74,8 @@ pub struct Config {
     pub root: Option<PathBuf>,
     /// Where the config came from.
     pub path: Option<PathBuf>,
+    /// `helm:` values per chart folder (paths relative to `root`).
+    pub helm: BTreeMap<PathBuf, crate::render::HelmValues>,
 }
 
 impl Config {
@@ -204,6 +206,16 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let mut config = parse(&name, &text)?;
     config.root = std::path::absolute(path).ok().and_then(|p| p.parent().map(Path::to_path_buf));
     config.path = Some(path.to_path_buf());
+    if let Some(root) = &config.root {
+        // Chart folders and values files are relative to the config file.
+        config.helm = std::mem::take(&mut config.helm)
+            .into_iter()
+            .map(|(chart, mut v)| {
+                v.files = v.files.iter().map(|f| root.join(f)).collect();
+                (root.join(chart), v)
+            })
+            .collect();
+    }
     Ok(config)
 }
 
@@ -238,6 +250,7 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
                 }
                 config.exclude = Some(b.build().map_err(|x| err(e.value.span, x.to_string()))?);
             }
+            Some("helm") => config.helm = helm(&e.value).map_err(|(s, m)| err(s, m))?,
             Some("fail-on") => {
                 config.fail_on = Some(
                     serde_json::from_value(to_json(&e.value))
@@ -246,11 +259,49 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
             }
             _ => {
                 let key = e.key.scalar_text().unwrap_or_default();
-                return Err(err(e.key.span, format!("unknown key `{key}`; expected rules, exclude or fail-on")));
+                return Err(err(e.key.span, format!("unknown key `{key}`; expected rules, exclude, fail-on or helm")));
             }
         }
     }
     Ok(config)
+}
+
+/// `helm: {CHART_DIR: {values: [FILE…], set: {KEY: VALUE} | [KEY=VALUE…]}}`.
+fn helm(n: &Node) -> Result<BTreeMap<PathBuf, crate::render::HelmValues>, (Span, String)> {
+    let entries = n.as_map().ok_or((n.span, "`helm` must map chart folders to `values` and `set`".into()))?;
+    let mut out = BTreeMap::new();
+    for e in entries {
+        let chart = e.key.scalar_text().unwrap_or_default();
+        let items = e.value.as_map().ok_or((e.value.span, format!("`helm.{chart}` must be a mapping with `values` and `set`")))?;
+        let mut v = crate::render::HelmValues::default();
+        for item in items {
+            match item.key_str() {
+                Some("values") => {
+                    for f in item.value.as_seq().ok_or((item.value.span, "`values` must be a list of files".into()))? {
+                        v.files.push(f.as_str().ok_or((f.span, "a values file must be a string".into()))?.into());
+                    }
+                }
+                Some("set") => match (&item.value.as_map(), &item.value.as_seq()) {
+                    (Some(m), _) => {
+                        for kv in *m {
+                            let value = kv.value.scalar_text().ok_or((kv.value.span, "a value to set must be a scalar".into()))?;
+                            v.set.push(format!("{}={value}", kv.key.scalar_text().unwrap_or_default()));
+                        }
+                    }
+                    (_, Some(list)) => {
+                        for s in *list {
+                            let s = s.as_str().filter(|s| s.contains('=')).ok_or((s.span, "expected KEY=VALUE".into()))?;
+                            v.set.push(s.to_string());
+                        }
+                    }
+                    _ => return Err((item.value.span, "`set` must map keys to values or list KEY=VALUE".into())),
+                },
+                _ => return Err((item.key.span, "unknown key; expected values or set".into())),
+            }
+        }
+        out.insert(PathBuf::from(chart), v);
+    }
+    Ok(out)
 }
 
 fn level(n: &Node) -> Result<Level, (Span, String)> {
@@ -332,6 +383,21 @@ struct ConfigFile {
     exclude: Vec<String>,
     /// Exit 1 when a finding at or above this severity exists (the --fail-on flag wins).
     fail_on: Option<FailOn>,
+    /// Helm values per chart folder (relative to this file), used when charts are rendered.
+    #[serde(default)]
+    helm: BTreeMap<String, HelmChart>,
+}
+
+/// Values for one chart.
+#[derive(Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[allow(dead_code)]
+struct HelmChart {
+    /// Values files (relative to the config file), after the chart's values.yaml; later ones win.
+    #[serde(default)]
+    values: Vec<String>,
+    /// Values to set, as `helm --set` does: a mapping of dotted keys, or a list of KEY=VALUE.
+    set: Option<serde_json::Value>,
 }
 
 /// The JSON Schema of `.kubectl-strategy.yaml`.

@@ -71,6 +71,23 @@ pub struct Finding {
     pub help: Option<String>,
     /// Index of the document in the file, when the finding is about one.
     pub doc: Option<usize>,
+    /// Set when the object was rendered (Kustomize, Helm): the location above
+    /// is then in the user's source file, and this says where in the render.
+    pub rendered: Option<RenderedAt>,
+}
+
+/// Where a finding on a rendered object lies in the rendered stream.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct RenderedAt {
+    /// `kustomize` or `helm`.
+    pub by: &'static str,
+    /// The kustomization root or chart folder that rendered it.
+    pub root: String,
+    /// Line (1-based) in the stream that `kubectl kustomize ROOT` / `helm template ROOT` prints.
+    pub line: u32,
+    /// Every root whose render holds this finding (a base shared by overlays).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub roots: Vec<String>,
 }
 
 impl Finding {
@@ -108,6 +125,37 @@ impl Fnv {
         for b in s.bytes().chain([0xff]) {
             self.0 ^= u64::from(b);
             self.0 = self.0.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+}
+
+/// Something users should know that is not a finding (a skipped file or
+/// document, a chart that was not rendered), with where it is when known.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Notice {
+    pub file: Option<String>,
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+impl Notice {
+    /// A notice about no place in particular.
+    pub fn new(message: impl Into<String>) -> Self {
+        Notice { file: None, line: None, message: message.into() }
+    }
+
+    /// A notice about a line of a file.
+    pub fn at(file: impl Into<String>, line: u32, message: impl Into<String>) -> Self {
+        Notice { file: Some(file.into()), line: Some(line), message: message.into() }
+    }
+}
+
+impl fmt::Display for Notice {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match (&self.file, self.line) {
+            (Some(file), Some(line)) => write!(f, "{file}:{line}: {}", self.message),
+            (Some(file), None) => write!(f, "{file}: {}", self.message),
+            _ => f.write_str(&self.message),
         }
     }
 }

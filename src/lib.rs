@@ -11,6 +11,7 @@ pub mod input;
 pub mod lint;
 pub mod live;
 pub mod manifest;
+pub mod render;
 pub mod report;
 pub mod rules;
 pub mod strategy;

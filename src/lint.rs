@@ -1,13 +1,16 @@
 //! The audit pipeline: discover -> read -> load -> rules -> suppressions -> sorted findings.
 
 use crate::config::Config;
-use crate::finding::Finding;
+use crate::finding::{Finding, Notice};
 use crate::input::{self, InputSpec, ReadOutcome, SourceFile};
 use crate::manifest::{self, Object, tree::Span};
+use crate::render;
 use crate::rules;
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
+
+mod rendered;
 
 /// Everything a lint run produced.
 pub struct Report {
@@ -22,8 +25,8 @@ pub struct Report {
     pub files_with_objects: usize,
     /// YAML documents that are not Kubernetes objects (skipped).
     pub skipped_documents: usize,
-    /// Things users should know that are not findings (skipped files).
-    pub notices: Vec<String>,
+    /// Things users should know that are not findings (skipped files and documents).
+    pub notices: Vec<Notice>,
     /// Set when the objects came from a live cluster (`lint --cluster`): the
     /// cluster's name; findings are then located by object and field path,
     /// not by file and line.
@@ -49,10 +52,14 @@ impl Report {
 }
 
 /// How to lint.
-#[derive(Clone, Copy, Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Options {
     /// Do not read the manifests beside explicitly named files as context.
     pub isolated: bool,
+    /// How Kustomize roots and Helm charts are rendered.
+    pub render: render::Options,
+    /// A root that cannot be rendered for want of a tool is an error, not a notice.
+    pub require_render: bool,
 }
 
 /// Lint paths (files, directories, `-` for stdin).
@@ -60,14 +67,39 @@ pub struct Options {
 /// For files named explicitly (as pre-commit does), the other manifests in
 /// the same directories are read as context, so that cross-object rules
 /// (a Service and its Deployment) see what they would see in a full run.
+/// Kustomize roots and Helm charts are linted as what they render to.
 pub fn lint_paths(paths: &[String], config: &Config, options: Options) -> Report {
     let (mut specs, notices) = input::discover(paths);
     specs.retain(|s| !matches!(s, InputSpec::Path(p) if config.excludes(p)));
+    let mut render_options = options.render.clone();
+    for (chart, v) in &config.helm {
+        render_options.helm_charts.entry(chart.clone()).or_default().files.extend(v.files.iter().cloned());
+        render_options.helm_charts.entry(chart.clone()).or_default().set.extend(v.set.iter().cloned());
+    }
+    let canonical: Vec<Option<PathBuf>> = specs
+        .iter()
+        .map(|s| match s {
+            InputSpec::Path(p) => Some(render::canonical(p)),
+            InputSpec::Stdin => None,
+        })
+        .collect();
+    let plan = render::plan(&canonical.iter().flatten().cloned().collect::<Vec<_>>(), &render_options);
+    // Files a render consumes (patches, kustomizations, chart files) are never linted alone.
+    let keep: Vec<bool> = canonical.iter().map(|c| c.as_ref().is_none_or(|c| !plan.consumed.contains(c))).collect();
+    let mut k = keep.iter();
+    specs.retain(|_| *k.next().expect("one flag per spec"));
+    let canonical: Vec<Option<PathBuf>> = canonical.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| c).collect();
     let context = if options.isolated { Vec::new() } else { context_inputs(paths, &specs, config) };
+    let context: Vec<InputSpec> =
+        context.into_iter().filter(|s| !matches!(s, InputSpec::Path(p) if plan.consumed.contains(&render::canonical(p)))).collect();
     let primary = specs.len();
     specs.extend(context);
-    let mut report = lint_inputs(&specs, primary, config);
-    report.notices.splice(0..0, notices);
+    // Rendering runs beside reading and parsing the plain files.
+    let (renders, loaded) = rayon::join(|| render::render_all(&plan, &render_options), || load_inputs(&specs));
+    let rendered =
+        Renders { plan: &plan, results: renders, canonical: &canonical, options: &render_options, require: options.require_render };
+    let mut report = lint_loaded_with(loaded, primary, config, Some(rendered));
+    report.notices.splice(0..0, notices.into_iter().map(Notice::new));
     report
 }
 
@@ -98,7 +130,11 @@ fn context_inputs(paths: &[String], specs: &[InputSpec], config: &Config) -> Vec
 
 /// Lint already-discovered inputs; the first `primary` are reported on.
 pub fn lint_inputs(specs: &[InputSpec], primary: usize, config: &Config) -> Report {
-    let loaded: Vec<(SourceFile, manifest::Loaded)> = specs
+    lint_loaded(load_inputs(specs), primary, config)
+}
+
+fn load_inputs(specs: &[InputSpec]) -> Vec<(SourceFile, manifest::Loaded)> {
+    specs
         .par_iter()
         .enumerate()
         .map(|(i, spec)| match input::read(spec) {
@@ -118,12 +154,12 @@ pub fn lint_inputs(specs: &[InputSpec], primary: usize, config: &Config) -> Repo
                     object: None,
                     help: None,
                     doc: None,
+                    rendered: None,
                 });
                 (file, l)
             }
         })
-        .collect();
-    lint_loaded(loaded, primary, config)
+        .collect()
 }
 
 /// Lint files held in memory, all of them primary.
@@ -148,25 +184,64 @@ pub fn lint_text(name: &str, text: &str, config: &Config) -> Report {
 }
 
 fn lint_loaded(loaded: Vec<(SourceFile, manifest::Loaded)>, primary: usize, config: &Config) -> Report {
+    lint_loaded_with(loaded, primary, config, None)
+}
+
+/// The renders of a run, beside its plain files.
+struct Renders<'a> {
+    plan: &'a render::Plan,
+    results: Vec<Result<render::Rendered, render::RenderError>>,
+    /// Canonical paths of the primary inputs, by index.
+    canonical: &'a [Option<PathBuf>],
+    options: &'a render::Options,
+    require: bool,
+}
+
+fn lint_loaded_with(
+    mut loaded: Vec<(SourceFile, manifest::Loaded)>,
+    primary: usize,
+    config: &Config,
+    renders: Option<Renders<'_>>,
+) -> Report {
+    let Some(renders) = renders.filter(|r| !r.plan.roots.is_empty()) else {
+        return finish(loaded, primary, config, None);
+    };
+    let mut run = rendered::Run::new(&mut loaded, primary, renders.canonical, renders.plan, &renders.results);
+    run.add_renders(&mut loaded, renders.plan, renders.results, renders.options, renders.require);
+    let primary = run.primary;
+    finish(loaded, primary, config, Some(run))
+}
+
+fn finish(loaded: Vec<(SourceFile, manifest::Loaded)>, primary: usize, config: &Config, run: Option<rendered::Run>) -> Report {
     let mut files = Vec::with_capacity(loaded.len());
     let mut objects: Vec<Object> = Vec::new();
     let mut findings = Vec::new();
     let mut notices = Vec::new();
     let mut skipped_documents = 0;
-    let mut files_with_objects = 0;
     for (i, (file, l)) in loaded.into_iter().enumerate() {
         files.push(file);
         objects.extend(l.objects);
         if i < primary {
-            files_with_objects += usize::from(objects.last().is_some_and(|o| o.file == i));
             findings.extend(l.findings);
             notices.extend(l.notices);
             skipped_documents += l.skipped_documents;
         }
     }
     let dirs: Vec<&str> = files.iter().map(|f| Path::new(&f.name).parent().and_then(|p| p.to_str()).unwrap_or("")).collect();
-    findings.extend(rules::run(&objects, &dirs, config).into_iter().filter(|f| f.file < primary));
+    let reported = |file: usize| file < primary || run.as_ref().is_some_and(|r| r.is_rendered(file));
+    findings.extend(rules::run(&objects, &dirs, config).into_iter().filter(|f| reported(f.file)));
     findings.retain(|f| config.enabled(f.rule));
+    let mut checked: Vec<(usize, String)> =
+        objects.iter().filter(|o| o.file < primary).map(|o| (o.file, o.reference().to_string())).collect();
+    if let Some(mut run) = run {
+        // Findings on rendered objects move into the user's files before
+        // suppressions (comments there, annotations in bases) are read.
+        findings = run.map(findings, &files, &objects);
+        findings.extend(run.findings.drain(..).filter(|f| config.enabled(f.rule)));
+        notices.append(&mut run.notices);
+        checked.extend(objects.iter().filter(|o| run.is_rendered(o.file)).map(|o| (run.object_file(o), o.reference().to_string())));
+        objects.append(&mut run.source_objects);
+    }
     crate::suppress::apply(&mut findings, &files[..primary.min(files.len())], &objects, config);
     for f in &mut findings {
         if let Some(s) = config.severity(f.rule) {
@@ -176,6 +251,6 @@ fn lint_loaded(loaded: Vec<(SourceFile, manifest::Loaded)>, primary: usize, conf
     findings.sort_by(|a, b| {
         (a.file, a.span.start, a.span.end, a.rule, &a.message).cmp(&(b.file, b.span.start, b.span.end, b.rule, &b.message))
     });
-    let checked = objects.iter().filter(|o| o.file < primary).map(|o| (o.file, o.reference().to_string())).collect();
+    let files_with_objects = checked.iter().map(|c| c.0).collect::<std::collections::HashSet<_>>().len();
     Report { files, primary_files: primary, findings, checked, files_with_objects, skipped_documents, notices, cluster: None }
 }

@@ -116,7 +116,8 @@ fn lint(args: LintArgs, kube: &KubeArgs) -> Result<u8, String> {
         let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
         live::audit::run(&conn, args.all_namespaces, &config).map_err(|e| e.to_string())?
     } else {
-        lint::lint_paths(&args.paths, &config, lint::Options { isolated: args.isolated })
+        let options = lint::Options { isolated: args.isolated, render: args.render.options(), require_render: args.render.require_render };
+        lint::lint_paths(&args.paths, &config, options)
     };
     if let Some(path) = &args.write_baseline {
         baseline::write(&report, path)?;
@@ -126,7 +127,10 @@ fn lint(args: LintArgs, kube: &KubeArgs) -> Result<u8, String> {
     if let Some(path) = &args.baseline {
         let known = baseline::filter(&mut report, path)?;
         if known > 0 && args.format == Format::Human {
-            report.notices.push(format!("{known} findings already in the baseline {} are not shown", path.display()));
+            report.notices.push(kubectl_strategy::finding::Notice::new(format!(
+                "{known} findings already in the baseline {} are not shown",
+                path.display()
+            )));
         }
     }
     let color = match args.color {
@@ -193,10 +197,31 @@ fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput, kube: &Kub
     Ok(u8::from(out.exit_code && outcome.changed && !out.write))
 }
 
+/// A target that exists only in what a kustomization or chart renders cannot
+/// be rewritten (the next render would undo it): name the root instead.
+fn refuse_rendered(ws: &Workspace, target: &Target, paths: &[String]) -> Result<(), String> {
+    if ws.find("Deployment", &target.name).map_err(|e| e.to_string())?.is_some() {
+        return Ok(());
+    }
+    let options = kubectl_strategy::render::Options::default();
+    match kubectl_strategy::render::who_renders(paths, "Deployment", &target.name, &options) {
+        Some(root) => Err(format!(
+            "deployment/{} exists only in what {} renders from {} {}; change the {} instead (edits to rendered output are lost on the next render)",
+            target.name,
+            root.by.as_str(),
+            if root.by == kubectl_strategy::render::By::Helm { "the chart" } else { "the kustomization" },
+            root.display,
+            if root.by == kubectl_strategy::render::By::Helm { "chart's templates or values" } else { "kustomization (a patch)" },
+        )),
+        None => Ok(()),
+    }
+}
+
 fn apply(args: ApplyArgs, kube: &KubeArgs) -> Result<u8, String> {
     let namespace = kube.namespace.clone();
     let target = Target::parse(&args.target, namespace.clone()).map_err(|e| e.to_string())?;
     let ws = Workspace::load(&args.paths, namespace).map_err(|e| e.to_string())?;
+    refuse_rendered(&ws, &target, &args.paths)?;
     let plan = match args.strategy {
         StrategyKind::Recreate => recreate::plan(ws.clone(), &target),
         StrategyKind::Rolling => rolling::plan(
@@ -234,6 +259,7 @@ fn finish(args: FinishArgs, kube: &KubeArgs, promote: bool) -> Result<u8, String
     let namespace = kube.namespace.clone();
     let target = Target::parse(&args.target, namespace.clone()).map_err(|e| e.to_string())?;
     let ws = Workspace::load(&args.paths, namespace).map_err(|e| e.to_string())?;
+    refuse_rendered(&ws, &target, &args.paths)?;
     let name = &target.name;
     let has = |n: String| ws.find("Deployment", &n).map(|f| f.is_some()).map_err(|e| e.to_string());
     let plan = if has(format!("{name}-canary"))? {

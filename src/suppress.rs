@@ -81,6 +81,7 @@ fn collect(files: &[SourceFile], objects: &[Object]) -> Vec<Suppression> {
                         object: None,
                         help: None,
                         doc: None,
+                        rendered: None,
                     },
                     used: false,
                 });

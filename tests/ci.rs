@@ -43,7 +43,11 @@ fn rules_of(v: &serde_json::Value) -> Vec<String> {
 
 /// Tools the CI installs; a developer without them gets a loud skip.
 pub(crate) fn tool(name: &str) -> bool {
-    let probe: &[&str] = if name == "kubectl" { &["version", "--client"] } else { &["--version"] };
+    let probe: &[&str] = match name {
+        "kubectl" => &["version", "--client"],
+        "helm" => &["version", "--short"],
+        _ => &["--version"],
+    };
     let found = Command::new(name).args(probe).output().is_ok_and(|o| o.status.success());
     if !found {
         assert!(std::env::var_os("KUBECTL_STRATEGY_REQUIRE_TOOLS").is_none(), "{name} is required but not installed");

@@ -94,9 +94,11 @@ fn json_manifests_non_kubernetes_yaml_and_templates() {
     assert_eq!((tag["line"].as_u64(), tag["column"].as_u64()), (Some(11), Some(49)));
     let v = json(&["lint", "testdata/input/not-kubernetes.yaml", "testdata/input/helm-template.yaml"]);
     assert!(v["findings"].as_array().unwrap().is_empty());
-    assert_eq!(v["summary"]["skippedDocuments"], 1);
+    // The workflow and the template document: both skipped, both counted.
+    assert_eq!(v["summary"]["skippedDocuments"], 2);
+    assert_eq!(v["notices"][0]["line"], 4, "{v}");
     let (_, out, _) = run(&["lint", "testdata/input/helm-template.yaml"]);
-    assert!(out.contains("helm-template.yaml: skipped: looks like a Helm"), "{out}");
+    assert!(out.contains("note: testdata/input/helm-template.yaml:4: document 1 skipped: a Go/Helm template"), "{out}");
 }
 
 #[test]

@@ -7,6 +7,7 @@ mod live;
 mod live_real;
 mod meta;
 mod peers;
+mod render;
 mod rules;
 mod strategies;
 

@@ -30,6 +30,8 @@ const CATALOGUE: &[&str] = &[
     "rolling-update-downtime",
     "image-tag-mutable",
     "resources-missing",
+    "kustomize-build-failed",
+    "helm-render-failed",
 ];
 
 #[test]
@@ -49,14 +51,14 @@ fn every_rule_has_docs_fixtures_and_a_snapshot() {
             assert!(!part.trim().is_empty(), "rules/{}.yaml has an empty section", rule.id);
         }
         for kind in ["bad", "good"] {
-            let p = format!("testdata/rules/{}/{kind}.yaml", rule.id);
-            assert!(Path::new(&p).is_file(), "{p} is missing");
+            let p = crate::rules::fixture(rule.id, kind);
+            assert!(Path::new(&p).exists(), "{p} is missing");
         }
         let snap = format!("tests/snapshots/rules/{}.snap", rule.id);
         assert!(Path::new(&snap).is_file(), "{snap} is missing");
         assert_eq!(
             rule.check.is_none(),
-            matches!(rule.id, "invalid-yaml" | "invalid-manifest" | "unused-suppression"),
+            matches!(rule.id, "invalid-yaml" | "invalid-manifest" | "unused-suppression" | "kustomize-build-failed" | "helm-render-failed"),
             "{}: only the loader's and the suppression pass's rules have no check",
             rule.id
         );

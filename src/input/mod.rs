@@ -150,7 +150,8 @@ pub fn discover(paths: &[String]) -> (Vec<InputSpec>, Vec<String>) {
             .filter_entry(|e| e.depth() == 0 || !e.file_name().to_str().is_some_and(|n| n.starts_with('.')));
         for entry in walker {
             match entry {
-                Ok(e) if e.file_type().is_file() && is_manifest_name(e.path()) => {
+                // `Kustomization` (no extension) is one of kustomize's file names.
+                Ok(e) if e.file_type().is_file() && (is_manifest_name(e.path()) || e.file_name() == "Kustomization") => {
                     found.push(e.into_path());
                 }
                 Ok(_) => {}

@@ -2,10 +2,11 @@
 
 pub mod json;
 pub mod parse;
+pub mod template;
 pub mod tree;
 pub mod workload;
 
-use crate::finding::{Finding, ObjectRef, Severity};
+use crate::finding::{Finding, Notice, ObjectRef, Severity};
 use crate::input::SourceFile;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
@@ -77,6 +78,7 @@ impl Object {
             object: Some(self.reference()),
             help: None,
             doc: Some(self.doc),
+            rendered: None,
         }
     }
 }
@@ -104,37 +106,32 @@ impl Target {
 pub struct Loaded {
     pub objects: Vec<Object>,
     pub findings: Vec<Finding>,
-    pub notices: Vec<String>,
+    pub notices: Vec<Notice>,
     /// Documents that are YAML but not Kubernetes objects.
     pub skipped_documents: usize,
     pub documents: usize,
-}
-
-fn looks_like_helm_template(text: &str) -> bool {
-    if !text.contains("{{") {
-        return false;
-    }
-    static RE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = RE.get_or_init(|| {
-        regex::Regex::new(
-            r"(?m)^\s*\{\{|\{\{-?\s*(\.Values|\.Release|\.Chart|\.Capabilities|\$\.Values|include\s|template\s|toYaml|if\s|end\s*-?\}\}|range\s|with\s|tpl\s|default\s)",
-        )
-        .expect("valid regex")
-    });
-    re.is_match(text)
 }
 
 /// Load every document of a file.
 pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
     let mut out = Loaded::default();
     let docs = parse::parse_stream(&file.text);
-    let templated = file.text.contains("{{") && (looks_like_helm_template(&file.text) || docs.iter().any(|d| d.result.is_err()));
-    if templated {
-        out.notices.push(format!("{}: skipped: looks like a Helm/Go template ({{{{ … }}}})", file.name));
-        return out;
-    }
     for doc in docs {
         out.documents += 1;
+        if let Some(at) = template::action_outside_data(&file.text, &doc) {
+            // A Go/Helm template outside a chart: nothing renders it, so its
+            // objects are unknown. Say so rather than guess.
+            out.skipped_documents += 1;
+            out.notices.push(Notice::at(
+                &file.name,
+                at.line,
+                format!(
+                    "document {} skipped: a Go/Helm template (`{{{{ … }}}}` outside strings) that cannot be rendered here",
+                    doc.index + 1
+                ),
+            ));
+            continue;
+        }
         let root = match doc.result {
             Ok(root) => root,
             Err(err) => {
@@ -148,6 +145,7 @@ pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
                     object: None,
                     help: None,
                     doc: None,
+                    rendered: None,
                 });
                 continue;
             }
@@ -201,6 +199,7 @@ fn bad_list(file: usize, doc: usize, root: &Node, ptr: &str, message: &str) -> F
         object: None,
         help: None,
         doc: Some(doc),
+        rendered: None,
     }
 }
 

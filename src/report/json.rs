@@ -29,7 +29,7 @@ pub fn render(report: &Report) -> String {
                     "help": f.help,
                 });
             }
-            json!({
+            let mut v = json!({
                 "rule": f.rule,
                 "severity": f.severity,
                 "message": f.message,
@@ -41,12 +41,17 @@ pub fn render(report: &Report) -> String {
                 "object": f.object,
                 "path": f.path,
                 "help": f.help,
-            })
+            });
+            if let Some(at) = &f.rendered {
+                v["rendered"] = json!(at);
+            }
+            v
         })
         .collect();
     let doc = json!({
         "version": 1,
         "findings": findings,
+        "notices": report.notices,
         "summary": summary(report),
     });
     let mut s = serde_json::to_string_pretty(&doc).expect("serializable");

@@ -103,6 +103,9 @@ pub fn render(report: &Report) -> String {
             if let Some(o) = &f.object {
                 result["properties"] = json!({"object": o, "path": f.path});
             }
+            if let Some(at) = &f.rendered {
+                result["properties"]["rendered"] = json!(at);
+            }
             result
         })
         .collect();

@@ -20,7 +20,8 @@ pub trait Rule: Sync {
 
 /// A registered rule: its ID, its documentation (rules/<id>.yaml) and its check.
 /// Input rules (`invalid-yaml`, `invalid-manifest`) have no check: the loader
-/// (src/manifest) reports them; `unused-suppression` comes from src/suppress.rs.
+/// (src/manifest) reports them; `unused-suppression` comes from src/suppress.rs;
+/// `kustomize-build-failed` and `helm-render-failed` from rendering (src/lint/rendered.rs).
 pub struct RuleEntry {
     pub id: &'static str,
     pub doc: &'static str,
@@ -61,6 +62,8 @@ registry! {
     "image-tag-mutable" => Some(&strategy::ImageTagMutable),
     "resources-missing" => Some(&resources::ResourcesMissing),
     "unused-suppression" => None,
+    "kustomize-build-failed" => None,
+    "helm-render-failed" => None,
 }
 
 pub fn find(id: &str) -> Option<&'static RuleEntry> {

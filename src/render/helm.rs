@@ -1,0 +1,95 @@
+//! Helm: a folder with `Chart.yaml` is rendered with `helm template`, offline.
+
+use super::{By, HelmValues, Options, Origin, Plan, RenderError, Rendered, Root, TempDir, canonical};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Find the charts among `files` (canonical paths): the outermost folders
+/// with a `Chart.yaml`. What helm reads (Chart.yaml, values.yaml, templates/,
+/// charts/) belongs to the chart; other manifests kept beside it stay plain files.
+pub fn plan(files: &[PathBuf], plan: &mut Plan) {
+    let mut charts: Vec<PathBuf> = files
+        .iter()
+        .filter(|f| f.file_name().is_some_and(|n| n == "Chart.yaml"))
+        .filter_map(|f| f.parent().map(Path::to_path_buf))
+        .collect();
+    charts.sort();
+    let mut outer: Vec<PathBuf> = Vec::new();
+    for c in charts {
+        if !outer.iter().any(|o| c.starts_with(o)) {
+            outer.push(c);
+        }
+    }
+    for f in files {
+        let helm_reads = |o: &PathBuf| {
+            f.strip_prefix(o).is_ok_and(|rel| {
+                rel == Path::new("Chart.yaml")
+                    || rel == Path::new("values.yaml")
+                    || rel.starts_with("templates")
+                    || rel.starts_with("charts")
+            })
+        };
+        if outer.iter().any(helm_reads) {
+            plan.consumed.insert(f.clone());
+        }
+    }
+    for dir in outer {
+        plan.roots.push(Root { by: By::Helm, display: super::display(&dir), manifest: dir.join("Chart.yaml"), dir });
+    }
+}
+
+/// The values for a chart: the command line's, then the config's for this chart.
+pub fn values_for<'a>(root: &Root, options: &'a Options) -> Vec<&'a HelmValues> {
+    let mut out = vec![&options.helm];
+    for (dir, v) in &options.helm_charts {
+        if canonical(dir) == root.dir {
+            out.push(v);
+        }
+    }
+    out
+}
+
+/// Render one chart.
+pub fn template(root: &Root, options: &Options) -> Result<Rendered, RenderError> {
+    let program = options.helm_bin.clone().unwrap_or_else(|| PathBuf::from("helm"));
+    if !super::found(&program) {
+        return Err(RenderError::ToolMissing { tool: "helm", hint: "install helm or pass --helm-bin" });
+    }
+    let tmp = TempDir::new().map_err(|e| RenderError::Failed { message: format!("cannot create a temporary directory: {e}") })?;
+    let mut cmd = Command::new(program);
+    // No --dependency-update, no repositories, no plugins, no cluster.
+    cmd.args(["template", "release-name"]).arg(&root.dir);
+    for v in values_for(root, options) {
+        for f in &v.files {
+            cmd.arg("--values").arg(f);
+        }
+        for s in &v.set {
+            cmd.arg("--set").arg(s);
+        }
+    }
+    for var in ["HELM_CONFIG_HOME", "HELM_CACHE_HOME", "HELM_DATA_HOME"] {
+        cmd.env(var, &tmp.0);
+    }
+    cmd.env("HELM_PLUGINS", tmp.0.join("plugins"));
+    super::isolate(&mut cmd, false, &tmp.0);
+    let text = super::run(cmd, options.timeout).map_err(|e| match e {
+        RenderError::Failed { message } => {
+            let lines = message.lines().filter(|l| !l.trim().is_empty() && !l.starts_with("Use --debug flag"));
+            RenderError::Failed { message: lines.map(|l| l.strip_prefix("Error: ").unwrap_or(l)).collect::<Vec<_>>().join("\n") }
+        }
+        e => e,
+    })?;
+    let origins = crate::manifest::parse::parse_stream(&text)
+        .iter()
+        .map(|d| {
+            let chunk = &text[d.bytes.clone()];
+            let file = chunk.lines().find_map(|l| l.strip_prefix("# Source: ")).map(|s| {
+                // `chart/templates/x.yaml`: the first component is the chart's name.
+                let rest = s.trim().split_once('/').map_or(s.trim(), |(_, r)| r);
+                root.dir.join(rest)
+            });
+            Origin { file, configured_in: None, configured_by: None }
+        })
+        .collect();
+    Ok(Rendered { text, origins })
+}

@@ -1,0 +1,321 @@
+//! Kustomize: find the roots, build each through a wrapper kustomization
+//! that asks for origin annotations, and read back where each object came from.
+
+use super::{By, Options, Origin, Plan, RenderError, Rendered, Root, TempDir, canonical, normalize, relative};
+use crate::manifest::parse::parse_stream;
+use crate::manifest::tree::{Node, Span};
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// The file names kustomize accepts, in its order of preference.
+pub const FILE_NAMES: [&str; 3] = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
+
+const ORIGIN: &str = "config.kubernetes.io/origin";
+const TRANSFORMATIONS: &str = "alpha.config.kubernetes.io/transformations";
+
+pub fn is_kustomization(p: &Path) -> bool {
+    p.file_name().and_then(|n| n.to_str()).is_some_and(|n| FILE_NAMES.contains(&n))
+}
+
+/// The kustomization file of a directory.
+pub fn file_of(dir: &Path) -> Option<PathBuf> {
+    FILE_NAMES.iter().map(|n| dir.join(n)).find(|p| p.is_file())
+}
+
+/// What one kustomization file refers to.
+#[derive(Default, Debug)]
+pub struct Refs {
+    /// Local directories used as bases or components.
+    pub dirs: Vec<PathBuf>,
+    /// Local resource files.
+    pub resources: Vec<PathBuf>,
+    /// Other inputs (patches, generator sources, transformer configs).
+    pub inputs: Vec<PathBuf>,
+    /// Remote references, with where they are written.
+    pub remote: Vec<(String, Span)>,
+}
+
+fn strings(n: Option<&Node>) -> Vec<(&str, Span)> {
+    n.and_then(Node::as_seq).unwrap_or_default().iter().filter_map(|i| i.as_str().map(|s| (s, i.span))).collect()
+}
+
+fn looks_remote(s: &str) -> bool {
+    s.contains("://") || s.starts_with("git@") || s.starts_with("github.com/") || s.starts_with("gitlab.com/") || s.contains("?ref=")
+}
+
+/// Parse a kustomization file's references (unreadable or broken files refer to nothing: the build reports them).
+pub fn refs(file: &Path) -> Refs {
+    let mut out = Refs::default();
+    let Ok(text) = std::fs::read_to_string(file) else { return out };
+    let Some(Ok(root)) = parse_stream(&text).into_iter().next().map(|d| d.result) else { return out };
+    let dir = file.parent().unwrap_or(Path::new("."));
+    let local = |s: &str| normalize(&dir.join(s));
+    for key in ["resources", "bases", "components"] {
+        for (s, span) in strings(root.get(key)) {
+            let p = local(s);
+            if p.is_dir() {
+                out.dirs.push(p);
+            } else if p.is_file() {
+                out.resources.push(p);
+            } else if looks_remote(s) {
+                out.remote.push((s.to_string(), span));
+            }
+        }
+    }
+    for key in ["patchesStrategicMerge", "transformers", "generators", "validators", "configurations", "crds"] {
+        for (s, _) in strings(root.get(key)) {
+            // Inline patches are YAML text, not file names.
+            if !s.contains('\n') {
+                out.inputs.push(local(s));
+            }
+        }
+    }
+    for key in ["patches", "patchesJson6902", "replacements"] {
+        for item in root.get(key).and_then(Node::as_seq).unwrap_or_default() {
+            if let Some(p) = item.get("path").and_then(Node::as_str) {
+                out.inputs.push(local(p));
+            }
+        }
+    }
+    for key in ["configMapGenerator", "secretGenerator"] {
+        for item in root.get(key).and_then(Node::as_seq).unwrap_or_default() {
+            for field in ["files", "envs"] {
+                for (s, _) in strings(item.get(field)) {
+                    let name = s.split_once('=').map_or(s, |(_, f)| f);
+                    out.inputs.push(local(name));
+                }
+            }
+            if let Some(env) = item.get("env").and_then(Node::as_str) {
+                out.inputs.push(local(env));
+            }
+        }
+    }
+    if let Some(p) = root.pointer("/openapi/path").and_then(Node::as_str) {
+        out.inputs.push(local(p));
+    }
+    out
+}
+
+/// Find kustomization roots among `files` (canonical paths) and record what they consume.
+pub fn plan(files: &[PathBuf], plan: &mut Plan) {
+    let kfiles: Vec<&PathBuf> = files.iter().filter(|f| is_kustomization(f) && !plan.consumed.contains(*f)).collect();
+    let mut refs_of: BTreeMap<PathBuf, Refs> = BTreeMap::new();
+    let mut used_dirs: HashSet<PathBuf> = HashSet::new();
+    // A file named on its own (pre-commit passes staged files) may be a patch
+    // of the kustomization beside it, which is not in the run itself.
+    let dirs: HashSet<&Path> = files.iter().filter_map(|f| f.parent()).collect();
+    for d in dirs {
+        if let Some(k) = file_of(d).map(|k| canonical(&k))
+            && !kfiles.contains(&&k)
+        {
+            plan.consumed.extend(refs(&k).inputs.iter().map(|p| canonical(p)));
+        }
+    }
+    for k in &kfiles {
+        let r = refs(k);
+        used_dirs.extend(r.dirs.iter().map(|d| canonical(d)));
+        plan.consumed.extend(r.inputs.iter().map(|p| canonical(p)));
+        refs_of.insert((*k).clone(), r);
+    }
+    for k in kfiles {
+        let dir = k.parent().map(Path::to_path_buf).unwrap_or_default();
+        plan.consumed.insert(k.clone());
+        if used_dirs.contains(&dir) {
+            continue;
+        }
+        let index = plan.roots.len();
+        plan.roots.push(Root { by: By::Kustomize, display: super::display(&dir), dir: dir.clone(), manifest: k.clone() });
+        // Every resource file the root reaches, through its bases.
+        let mut seen = HashSet::new();
+        let mut stack = vec![k.clone()];
+        while let Some(kf) = stack.pop() {
+            if !seen.insert(kf.clone()) {
+                continue;
+            }
+            let owned;
+            let r = match refs_of.get(&kf) {
+                Some(r) => r,
+                None => {
+                    owned = refs(&kf);
+                    &owned
+                }
+            };
+            for res in &r.resources {
+                plan.resources_of.entry(canonical(res)).or_default().push(index);
+            }
+            stack.extend(r.dirs.iter().filter_map(|d| file_of(d)).map(|f| canonical(&f)));
+        }
+    }
+}
+
+/// The first remote reference reachable from a root.
+fn first_remote(manifest: &Path) -> Option<(String, PathBuf, Span)> {
+    let mut seen = HashSet::new();
+    let mut stack = vec![manifest.to_path_buf()];
+    while let Some(kf) = stack.pop() {
+        if !seen.insert(canonical(&kf)) {
+            continue;
+        }
+        let r = refs(&kf);
+        if let Some((s, span)) = r.remote.first() {
+            return Some((s.clone(), kf, *span));
+        }
+        stack.extend(r.dirs.iter().filter_map(|d| file_of(d)));
+    }
+    None
+}
+
+/// The kustomize command: `--kustomize-bin`, else `kustomize` on PATH, else `kubectl kustomize`.
+fn command(options: &Options) -> Result<Command, RenderError> {
+    let (program, sub) = match &options.kustomize_bin {
+        Some(b) => {
+            let kubectl = b.file_stem().is_some_and(|s| s == "kubectl");
+            (b.clone(), if kubectl { "kustomize" } else { "build" })
+        }
+        None if super::found(Path::new("kustomize")) => (PathBuf::from("kustomize"), "build"),
+        None if super::found(Path::new("kubectl")) => (PathBuf::from("kubectl"), "kustomize"),
+        None => {
+            return Err(RenderError::ToolMissing { tool: "kustomize", hint: "install kubectl or kustomize, or pass --kustomize-bin" });
+        }
+    };
+    if !super::found(&program) {
+        return Err(RenderError::ToolMissing { tool: "kustomize", hint: "install kubectl or kustomize, or pass --kustomize-bin" });
+    }
+    let mut cmd = Command::new(program);
+    cmd.arg(sub);
+    Ok(cmd)
+}
+
+/// Build one root.
+pub fn build(root: &Root, options: &Options) -> Result<Rendered, RenderError> {
+    if !options.allow_remote
+        && let Some((reference, file, span)) = first_remote(&root.manifest)
+    {
+        return Err(RenderError::Remote { reference, file, span });
+    }
+    let mut cmd = command(options)?;
+    let tmp = TempDir::new().map_err(|e| RenderError::Failed { message: format!("cannot create a temporary directory: {e}") })?;
+    let wrapper = tmp.0.join("kustomization.yaml");
+    let rel = relative(&tmp.0, &root.dir);
+    let text = format!(
+        "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nresources:\n- {}\nbuildMetadata: [originAnnotations, transformerAnnotations]\n",
+        serde_json::to_string(&rel.display().to_string()).expect("a string serializes")
+    );
+    std::fs::write(&wrapper, text).map_err(|e| RenderError::Failed { message: format!("cannot write {}: {e}", wrapper.display()) })?;
+    cmd.arg(&tmp.0);
+    super::isolate(&mut cmd, options.allow_remote, &tmp.0);
+    let out = super::run(cmd, options.timeout).map_err(|e| match e {
+        // Name the user's root, not our wrapper.
+        RenderError::Failed { message } => RenderError::Failed { message: clean_message(&message, &tmp.0, &root.dir) },
+        e => e,
+    })?;
+    Ok(read_build(&out, &tmp.0))
+}
+
+/// kustomize's message without kubectl's log prefix, without our wrapper's
+/// part, and with paths relative to the working directory.
+fn clean_message(message: &str, wrapper: &Path, root: &Path) -> String {
+    let m = message.trim();
+    let m = m.split_once("\"command failed\" err=").map_or(m, |(_, rest)| rest).trim_matches('"');
+    let m = m.strip_prefix("Error: ").unwrap_or(m).replace("\\'", "'");
+    let inner = format!("recursed accumulation of path '{}': ", root.display());
+    let m = m.split_once(&inner).map_or(m.as_str(), |(_, rest)| rest).to_string();
+    let m = m.replace(&format!("{}/", wrapper.display()), "");
+    match std::env::current_dir().map(|c| canonical(&c)) {
+        Ok(cwd) => m.replace(&format!("{}/", cwd.display()), ""),
+        Err(_) => m,
+    }
+}
+
+/// Split a build into documents, read each one's origin and remove the build metadata.
+fn read_build(text: &str, wrapper: &Path) -> Rendered {
+    let docs = parse_stream(text);
+    let mut drop_lines: HashSet<u32> = HashSet::new();
+    let mut origins = Vec::new();
+    let lines: Vec<&str> = text.split('\n').collect();
+    for doc in &docs {
+        let Ok(root) = &doc.result else {
+            origins.push(Origin::default());
+            continue;
+        };
+        let mut origin = Origin::default();
+        if let Some(ann) = root.pointer("/metadata/annotations").and_then(Node::as_map) {
+            let ours: Vec<_> = ann.iter().filter(|e| matches!(e.key_str(), Some(ORIGIN | TRANSFORMATIONS))).collect();
+            for e in &ours {
+                if e.key_str() == Some(ORIGIN) {
+                    origin = parse_origin(e.value.as_str().unwrap_or_default(), wrapper);
+                }
+                let col = e.key.span.start.col as usize;
+                let first = e.key.span.start.line;
+                drop_lines.insert(first);
+                let mut l = first + 1;
+                while let Some(line) = lines.get(l as usize - 1) {
+                    let indent = line.len() - line.trim_start().len();
+                    if !line.trim().is_empty() && indent <= col {
+                        break;
+                    }
+                    drop_lines.insert(l);
+                    l += 1;
+                }
+            }
+            if ours.len() == ann.len()
+                && let Some(e) = root.pointer("/metadata").and_then(|m| m.entry("annotations"))
+            {
+                drop_lines.insert(e.key.span.start.line);
+            }
+        }
+        origins.push(origin);
+    }
+    let mut clean = String::with_capacity(text.len());
+    for (i, line) in lines.iter().enumerate() {
+        if drop_lines.contains(&(i as u32 + 1)) {
+            continue;
+        }
+        clean.push_str(line);
+        if i + 1 < lines.len() {
+            clean.push('\n');
+        }
+    }
+    Rendered { text: clean, origins }
+}
+
+/// `path: ../x/deployment.yaml` or `configuredIn: … configuredBy: {kind: …}`.
+fn parse_origin(yaml: &str, wrapper: &Path) -> Origin {
+    let Some(Ok(n)) = parse_stream(yaml).into_iter().next().map(|d| d.result) else {
+        return Origin::default();
+    };
+    // Remote origins name a repo; their files are not the user's.
+    if n.get("repo").is_some() {
+        return Origin::default();
+    }
+    let local = |p: &str| canonical(&normalize(&wrapper.join(p)));
+    Origin {
+        file: n.get("path").and_then(Node::as_str).map(local),
+        configured_in: n.get("configuredIn").and_then(Node::as_str).map(local),
+        configured_by: n.pointer("/configuredBy/kind").and_then(Node::as_str).map(str::to_owned),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn build_metadata_is_read_and_removed() {
+        let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  annotations:\n    alpha.config.kubernetes.io/transformations: |\n      - configuredIn: ../app/kustomization.yaml\n    config.kubernetes.io/origin: |\n      configuredIn: ../app/kustomization.yaml\n      configuredBy:\n        apiVersion: builtin\n        kind: ConfigMapGenerator\n  name: cfg\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  annotations:\n    a: b\n    config.kubernetes.io/origin: |\n      path: ../app/deployment.yaml\n  name: api\n";
+        let r = read_build(text, Path::new("/w/wrap"));
+        assert_eq!(
+            r.text,
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cfg\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata:\n  annotations:\n    a: b\n  name: api\n"
+        );
+        assert_eq!(r.origins[0].configured_in.as_deref(), Some(Path::new("/w/app/kustomization.yaml")));
+        assert_eq!(r.origins[0].configured_by.as_deref(), Some("ConfigMapGenerator"));
+        assert_eq!(r.origins[1].file.as_deref(), Some(Path::new("/w/app/deployment.yaml")));
+    }
+
+    #[test]
+    fn relative_paths() {
+        assert_eq!(relative(Path::new("/tmp/w"), Path::new("/work/app/prod")), PathBuf::from("../../work/app/prod"));
+    }
+}

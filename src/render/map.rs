@@ -1,0 +1,426 @@
+//! Map a finding on a rendered object back into the user's file: the same
+//! JSON pointer in the source document where it exists there, else its
+//! nearest existing ancestor (Kustomize); the literal key in a chart's
+//! template, else its nearest literal ancestor, else the first line (Helm).
+
+use crate::manifest::Object;
+use crate::manifest::tree::{Node, Pos, Span, Value};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// What part of a node a finding points at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Aim {
+    Key,
+    Entry,
+    Value,
+}
+
+/// Which part of the node at `ptr` (in `root`) the span covers.
+pub fn aim_of(root: &Node, ptr: &str, span: Span) -> Aim {
+    match root.locate(ptr) {
+        Some(l) if l.entry.is_some() && span == l.node.span && l.key_span() != span => Aim::Value,
+        Some(l) if l.entry.is_some() && span == l.entry_span() && l.key_span() != span => Aim::Entry,
+        _ => Aim::Key,
+    }
+}
+
+fn segments(ptr: &str) -> Vec<String> {
+    ptr.split('/').skip(1).map(|s| s.replace("~1", "/").replace("~0", "~")).collect()
+}
+
+/// The pointer in `src` that corresponds to `ptr` in `rendered`: sequence
+/// items are matched by their `name` where they have one, else by position.
+/// Returns the deepest pointer that exists in `src` and whether it is all of `ptr`.
+pub fn translate(rendered: &Node, src: &Node, ptr: &str) -> (String, bool) {
+    let mut r = rendered;
+    let mut s = src;
+    let mut out = String::new();
+    for seg in segments(ptr) {
+        let next = match (&r.value, &s.value) {
+            (Value::Map(_), Value::Map(_)) => match (r.get(&seg), s.get(&seg)) {
+                (Some(rn), Some(sn)) => Some((rn, sn, crate::manifest::tree::escape(&seg).into_owned())),
+                _ => None,
+            },
+            (Value::Seq(ri), Value::Seq(si)) => {
+                let Some(item) = seg.parse::<usize>().ok().and_then(|i| ri.get(i)) else { return (out, false) };
+                let by_name = item.get("name").and_then(Node::as_str);
+                let found = match by_name {
+                    Some(n) => si.iter().position(|x| x.get("name").and_then(Node::as_str) == Some(n)),
+                    None => seg.parse::<usize>().ok().filter(|&i| i < si.len()),
+                };
+                found.map(|i| (item, &si[i], i.to_string()))
+            }
+            _ => None,
+        };
+        let Some((rn, sn, step)) = next else { return (out, false) };
+        out.push('/');
+        out.push_str(&step);
+        r = rn;
+        s = sn;
+    }
+    (out, true)
+}
+
+/// The source document of a rendered object among the objects of its file:
+/// the only one of its kind, else the one whose name the rendered name holds.
+pub fn source_object<'a>(rendered: &Object, candidates: &[&'a Object]) -> Option<&'a Object> {
+    let same_kind: Vec<&&Object> = candidates.iter().filter(|o| o.kind == rendered.kind).collect();
+    if same_kind.len() == 1 {
+        return Some(same_kind[0]);
+    }
+    let name = rendered.name.as_deref().unwrap_or_default();
+    same_kind
+        .iter()
+        .filter(|o| o.name.as_deref().is_some_and(|n| name == n || name.contains(n)))
+        .max_by_key(|o| o.name.as_deref().map_or(0, str::len))
+        .map(|o| **o)
+}
+
+/// A span for `aim` at a located node.
+pub fn span_at(root: &Node, ptr: &str, aim: Aim) -> Span {
+    let l = root.locate(ptr).unwrap_or(crate::manifest::tree::Located { node: root, entry: None });
+    match aim {
+        Aim::Key => l.key_span(),
+        Aim::Entry => l.entry_span(),
+        Aim::Value => l.node.span,
+    }
+}
+
+/// A generated object (`configMapGenerator`): the generator entry of its kustomization.
+pub fn generator_entry(kustomization: &Node, generator: &str, rendered_name: &str) -> Span {
+    let key = match generator {
+        "SecretGenerator" => "secretGenerator",
+        _ => "configMapGenerator",
+    };
+    let items = kustomization.get(key).and_then(Node::as_seq).unwrap_or_default();
+    let hit = items
+        .iter()
+        .filter_map(|i| i.entry("name").filter(|e| e.value.as_str().is_some_and(|n| rendered_name.contains(n))))
+        .max_by_key(|e| e.value.as_str().map_or(0, str::len));
+    match (hit, kustomization.entry(key)) {
+        (Some(e), _) => e.span(),
+        (None, Some(e)) => e.key.span,
+        _ => Span { start: Pos { line: 1, col: 0 }, end: Pos { line: 1, col: 0 } },
+    }
+}
+
+/// One line of a template after its `{{ … }}` actions were blanked out.
+#[derive(Clone, Debug)]
+struct TLine {
+    line: u32,
+    /// Column of the first character.
+    col: u32,
+    dash: bool,
+    key: Option<String>,
+    key_col: u32,
+    key_end: u32,
+    /// The value after `key:` on this line, when there is one.
+    value: Option<(u32, u32)>,
+}
+
+/// Scan a template into documents of key lines, skipping actions.
+fn scan(text: &str) -> Vec<Vec<TLine>> {
+    static KEY: OnceLock<regex::Regex> = OnceLock::new();
+    let key_re =
+        KEY.get_or_init(|| regex::Regex::new(r#"^(?:"([^"]*)"|'([^']*)'|([^\s:#"'{\[][^:#]*?))\s*:(?:\s|$)"#).expect("valid regex"));
+    let mut docs = vec![Vec::new()];
+    let mut in_action = false;
+    for (n, raw) in text.split('\n').enumerate() {
+        let mut line: Vec<char> = raw.trim_end_matches('\r').chars().collect();
+        let mut i = 0;
+        while i < line.len() {
+            if in_action {
+                if line[i] == '}' && line.get(i + 1) == Some(&'}') {
+                    line[i] = ' ';
+                    line[i + 1] = ' ';
+                    in_action = false;
+                    i += 2;
+                    continue;
+                }
+                line[i] = ' ';
+            } else if line[i] == '{' && line.get(i + 1) == Some(&'{') {
+                in_action = true;
+                continue;
+            }
+            i += 1;
+        }
+        let s: String = line.iter().collect();
+        if s.starts_with("---") {
+            docs.push(Vec::new());
+            continue;
+        }
+        let trimmed = s.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let col = (s.chars().count() - trimmed.chars().count()) as u32;
+        let (dash, content, key_col) = match trimmed.strip_prefix("- ").or_else(|| (trimmed == "-").then_some("")) {
+            Some(rest) => {
+                let rest_trim = rest.trim_start();
+                (true, rest_trim, col + 1 + (rest.chars().count() - rest_trim.chars().count()) as u32 + 1)
+            }
+            None => (false, trimmed, col),
+        };
+        let (key, key_end, value) = match key_re.captures(content) {
+            Some(c) => {
+                let k = c.get(1).or(c.get(2)).or(c.get(3)).expect("one alternative").as_str().trim().to_string();
+                let colon = c.get(0).expect("match").as_str().trim_end().chars().count() as u32;
+                let key_len = content[..c.get(0).expect("match").as_str().trim_end().len() - 1].trim_end().chars().count() as u32;
+                let after = &content[c.get(0).expect("match").end()..];
+                let value_text = after.trim();
+                let value = (!value_text.is_empty() && !value_text.starts_with('#')).then(|| {
+                    let start = key_col + colon + 1 + (after.chars().count() - after.trim_start().chars().count()) as u32;
+                    (start, start + value_text.chars().count() as u32)
+                });
+                (Some(k), key_col + key_len, value)
+            }
+            None => (None, key_col, None),
+        };
+        docs.last_mut().expect("one document").push(TLine { line: n as u32 + 1, col, dash, key, key_col, key_end, value });
+    }
+    docs
+}
+
+/// Lines below line `i` of `block` that belong to it.
+fn below(block: &[TLine], i: usize, col: u32) -> Vec<TLine> {
+    block[i + 1..].iter().take_while(|l| l.col > col || (l.col == col && l.dash && !block[i].dash)).cloned().collect()
+}
+
+/// Walk `segs` down the template; `found` is the deepest literal line and how many segments it matched.
+fn walk(block: &[TLine], node: &Node, segs: &[String], found: &mut Option<(TLine, usize)>) -> bool {
+    let depth = found.as_ref().map_or(0, |f| f.1);
+    let Some((seg, rest)) = segs.split_first() else { return true };
+    match &node.value {
+        Value::Map(_) => {
+            let Some(child) = node.get(seg) else { return false };
+            let Some(min) = block.iter().filter(|l| !l.dash && l.key.is_some()).map(|l| l.key_col).min() else { return false };
+            let Some(i) = block.iter().position(|l| !l.dash && l.key_col == min && l.key.as_deref() == Some(seg.as_str())) else {
+                return false;
+            };
+            *found = Some((block[i].clone(), depth + 1));
+            walk(&below(block, i, block[i].key_col), child, rest, found)
+        }
+        Value::Seq(items) => {
+            let Some((idx, child)) = seg.parse::<usize>().ok().and_then(|i| items.get(i).map(|c| (i, c))) else { return false };
+            let Some(dash_col) = block.iter().filter(|l| l.dash).map(|l| l.col).min() else { return false };
+            let starts: Vec<usize> = (0..block.len()).filter(|&i| block[i].dash && block[i].col == dash_col).collect();
+            let item_block = |i: usize| {
+                let mut first = block[i].clone();
+                first.dash = false;
+                let mut b = vec![first];
+                b.extend(block[i + 1..].iter().take_while(|l| l.col > dash_col).cloned());
+                b
+            };
+            let name = child.get("name").and_then(Node::as_str);
+            let by_name = name.and_then(|n| {
+                starts.iter().copied().find(|&i| item_block(i).iter().any(|l| l.key.as_deref() == Some("name") && line_value_is(l, n)))
+            });
+            let Some(i) = by_name.or_else(|| starts.get(idx).copied()) else { return false };
+            *found = Some((block[i].clone(), depth + 1));
+            walk(&item_block(i), child, rest, found)
+        }
+        _ => false,
+    }
+}
+
+thread_local! {
+    static LINE_TEXT: std::cell::RefCell<Vec<String>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn line_value_is(l: &TLine, want: &str) -> bool {
+    LINE_TEXT.with(|t| {
+        let t = t.borrow();
+        let Some(text) = t.get(l.line as usize - 1) else { return false };
+        let Some((s, e)) = l.value else { return false };
+        let v: String = text.chars().skip(s as usize).take((e - s) as usize).collect();
+        v.trim_matches(['"', '\'']) == want
+    })
+}
+
+/// Where a finding on a rendered object lies in its chart template.
+pub struct TemplateHit {
+    /// When the key is not literal but `toYaml` writes it from values
+    /// (`{{- toYaml .Values.x }}`, or `toYaml .` inside `{{- with .Values.x }}`):
+    /// the JSON pointer into the values.
+    pub values_ptr: Option<String>,
+    pub span: Span,
+    /// The key named by the finding is written literally there.
+    pub exact: bool,
+    pub line: u32,
+}
+
+/// Locate `ptr` of a rendered object (`rendered`, the `ordinal`-th object of
+/// its kind rendered from this template) in the template text.
+pub fn in_template(text: &str, kind: &str, ordinal: usize, rendered: &Node, ptr: &str, aim: Aim) -> TemplateHit {
+    LINE_TEXT.with(|t| *t.borrow_mut() = text.split('\n').map(|l| l.trim_end_matches('\r').to_string()).collect());
+    let docs = scan(text);
+    let with_kind: Vec<&Vec<TLine>> =
+        docs.iter().filter(|d| d.iter().any(|l| l.col == 0 && l.key.as_deref() == Some("kind") && line_value_is(l, kind))).collect();
+    let doc = with_kind.get(ordinal).or(with_kind.first()).copied().or_else(|| docs.iter().find(|d| !d.is_empty()));
+    let first_line = Span { start: Pos { line: 1, col: 0 }, end: Pos { line: 1, col: 0 } };
+    let Some(doc) = doc else { return TemplateHit { span: first_line, exact: false, line: 1, values_ptr: None } };
+    let mut found = None;
+    let segs = segments(ptr);
+    let exact = walk(doc, rendered, &segs, &mut found) && !ptr.is_empty();
+    match found {
+        Some((l, depth)) => {
+            let values_ptr = if exact { None } else { from_values(text, l.line, &segs[depth..]) };
+            let key = Span { start: Pos { line: l.line, col: l.key_col }, end: Pos { line: l.line, col: l.key_end } };
+            let span = match (aim, l.value, exact) {
+                (Aim::Value, Some((s, e)), true) => Span { start: Pos { line: l.line, col: s }, end: Pos { line: l.line, col: e } },
+                (Aim::Entry, Some((_, e)), true) => Span { start: key.start, end: Pos { line: l.line, col: e } },
+                _ => key,
+            };
+            TemplateHit { span, exact, line: l.line, values_ptr }
+        }
+        None => {
+            let l = doc.first().map_or(1, |l| l.line);
+            TemplateHit {
+                span: Span { start: Pos { line: l, col: 0 }, end: Pos { line: l, col: 0 } },
+                exact: false,
+                line: l,
+                values_ptr: None,
+            }
+        }
+    }
+}
+
+/// Below the literal key on `line`, does `toYaml` write the rest (`tail`) from values?
+fn from_values(text: &str, line: u32, tail: &[String]) -> Option<String> {
+    static TO_YAML: OnceLock<regex::Regex> = OnceLock::new();
+    static WITH: OnceLock<regex::Regex> = OnceLock::new();
+    let to_yaml = TO_YAML.get_or_init(|| regex::Regex::new(r"\{\{-?\s*toYaml\s+(\.|\$?\.Values\.[A-Za-z0-9_.]+)\s").expect("valid regex"));
+    let with =
+        WITH.get_or_init(|| regex::Regex::new(r"\{\{-?\s*(with|if|range|end)\b\s*(\$?\.Values\.([A-Za-z0-9_.]+))?").expect("valid regex"));
+    let lines: Vec<&str> = text.split('\n').collect();
+    // The action right below the key.
+    let next = lines.get(line as usize)?;
+    let source = to_yaml.captures(next)?.get(1)?.as_str().to_string();
+    let base = if source == "." {
+        // The `with .Values.x` that encloses the key (skipping closed blocks above it).
+        let mut depth = 0usize;
+        let mut found = None;
+        for l in lines[..line as usize - 1].iter().rev() {
+            for c in with.captures_iter(l).collect::<Vec<_>>().into_iter().rev() {
+                match &c[1] {
+                    "end" => depth += 1,
+                    _ if depth > 0 => depth -= 1,
+                    "with" => found = found.or_else(|| c.get(3).map(|m| m.as_str().to_string())),
+                    _ => {}
+                }
+            }
+            if found.is_some() {
+                break;
+            }
+        }
+        found?
+    } else {
+        source.trim_start_matches('$').trim_start_matches(".Values.").to_string()
+    };
+    let mut ptr: String = base.split('.').map(|s| format!("/{s}")).collect();
+    for t in tail {
+        ptr.push('/');
+        ptr.push_str(&crate::manifest::tree::escape(t));
+    }
+    Some(ptr)
+}
+
+/// `.Values.x.y` references on a template line: the dotted paths.
+pub fn values_refs(line: &str) -> Vec<String> {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| regex::Regex::new(r"\$?\.Values\.([A-Za-z0-9_]+(?:\.[A-Za-z0-9_]+)*)").expect("valid regex"));
+    re.captures_iter(line).map(|c| c[1].to_string()).collect()
+}
+
+/// The values file and span that set `.Values.<path>`: the last given file
+/// that sets it, else the chart's values.yaml.
+pub fn in_values(files: &[PathBuf], dotted: &str) -> Option<(PathBuf, Span, String)> {
+    let ptr: String = dotted.split('.').map(|s| format!("/{s}")).collect();
+    in_values_at(files, &ptr)
+}
+
+/// The values file and span of a JSON pointer into the values (the last file that sets it).
+pub fn in_values_at(files: &[PathBuf], ptr: &str) -> Option<(PathBuf, Span, String)> {
+    for f in files.iter().rev() {
+        let Ok(text) = std::fs::read_to_string(f) else { continue };
+        let Some(Ok(root)) = crate::manifest::parse::parse_stream(&text).into_iter().next().map(|d| d.result) else { continue };
+        if let Some(l) = root.locate(ptr) {
+            let value = l.node.scalar_text().unwrap_or_default();
+            return Some((f.clone(), l.entry_span(), value));
+        }
+    }
+    None
+}
+
+/// Pick the `.Values` reference on a line that the rendered value came from.
+pub fn pick_ref(refs: &[String], files: &[PathBuf], rendered_value: &str) -> Option<(String, PathBuf, Span)> {
+    let located: Vec<(String, PathBuf, Span, String)> =
+        refs.iter().filter_map(|r| in_values(files, r).map(|(f, s, v)| (r.clone(), f, s, v))).collect();
+    let exact = located.iter().find(|(_, _, _, v)| v == rendered_value);
+    let within = located.iter().rev().find(|(_, _, _, v)| !v.is_empty() && rendered_value.contains(v.as_str()));
+    exact.or(within).or(located.first()).map(|(r, f, s, _)| (r.clone(), f.clone(), *s))
+}
+
+/// The chart's own values file.
+pub fn chart_values(dir: &Path) -> PathBuf {
+    dir.join("values.yaml")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::manifest::parse::parse_stream;
+
+    const TEMPLATE: &str = r#"apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: {{ include "app.fullname" . }}
+  labels:
+    {{- include "app.labels" . | nindent 4 }}
+spec:
+  replicas: {{ .Values.replicas }}
+  template:
+    spec:
+      {{- with .Values.nodeSelector }}
+      nodeSelector:
+        {{- toYaml . | nindent 8 }}
+      {{- end }}
+      containers:
+        - name: {{ .Chart.Name }}
+          image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}"
+          ports:
+            - name: http
+              containerPort: 8080
+"#;
+
+    const RENDERED: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: app\n  labels:\n    app: x\nspec:\n  replicas: 2\n  template:\n    spec:\n      nodeSelector:\n        disk: ssd\n      containers:\n        - name: app\n          image: nginx:latest\n          ports:\n            - name: http\n              containerPort: 8080\n";
+
+    fn hit(ptr: &str, aim: Aim) -> (u32, u32, bool) {
+        let r = parse_stream(RENDERED).remove(0).result.unwrap();
+        let h = in_template(TEMPLATE, "Deployment", 0, &r, ptr, aim);
+        (h.span.start.line, h.span.start.col, h.exact)
+    }
+
+    #[test]
+    fn literal_keys_are_found_through_actions() {
+        assert_eq!(hit("/spec/template/spec/containers/0/image", Aim::Value), (17, 17, true));
+        assert_eq!(hit("/spec/template/spec/containers/0/ports/0/containerPort", Aim::Key), (20, 14, true));
+        assert_eq!(hit("/spec/template/spec/nodeSelector", Aim::Key), (12, 6, true));
+        assert_eq!(hit("/spec/replicas", Aim::Key), (8, 2, true));
+    }
+
+    #[test]
+    fn missing_keys_go_to_the_nearest_literal_ancestor() {
+        assert_eq!(hit("/spec/template/spec/containers/0/readinessProbe", Aim::Key), (16, 10, false));
+        assert_eq!(hit("/metadata/labels/app", Aim::Key), (5, 2, false));
+    }
+
+    #[test]
+    fn values_references() {
+        assert_eq!(
+            values_refs(r#"image: "{{ .Values.image.repository }}:{{ .Values.image.tag }}""#),
+            vec!["image.repository", "image.tag"]
+        );
+    }
+}

@@ -1,0 +1,319 @@
+//! Rendered input: Kustomize roots and Helm charts are linted as what
+//! `kubectl kustomize` and `helm template` build, and every object of the
+//! build remembers the user's file it came from (see `map`).
+//!
+//! Safe on untrusted input: no plugins, no exec or container functions, no
+//! network (remote bases only with `allow_remote`), a time limit per root.
+
+pub mod helm;
+pub mod kustomize;
+pub mod map;
+
+use crate::manifest::tree::Span;
+use std::collections::{BTreeMap, HashSet};
+use std::io::Read;
+use std::path::{Component, Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// Which tool rendered an object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum By {
+    Kustomize,
+    Helm,
+}
+
+impl By {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            By::Kustomize => "kustomize",
+            By::Helm => "helm",
+        }
+    }
+}
+
+/// Values for one chart (`helm:` in the config, or the command line).
+#[derive(Clone, Debug, Default)]
+pub struct HelmValues {
+    /// Values files, later ones win.
+    pub files: Vec<PathBuf>,
+    /// `key=value` as `helm --set` takes them.
+    pub set: Vec<String>,
+}
+
+/// How to render.
+#[derive(Clone, Debug)]
+pub struct Options {
+    /// Render kustomizations and charts at all (off: lint their files one by one, as before).
+    pub enabled: bool,
+    pub kustomize_bin: Option<PathBuf>,
+    pub helm_bin: Option<PathBuf>,
+    /// Applied to every chart.
+    pub helm: HelmValues,
+    /// Per chart directory (relative to the working directory or absolute), from the config.
+    pub helm_charts: BTreeMap<PathBuf, HelmValues>,
+    /// Fetch remote bases and resources.
+    pub allow_remote: bool,
+    /// Time limit for one root.
+    pub timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            enabled: true,
+            kustomize_bin: None,
+            helm_bin: None,
+            helm: HelmValues::default(),
+            helm_charts: BTreeMap::new(),
+            allow_remote: false,
+            timeout: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Why a root did not render.
+#[derive(Debug, Clone)]
+pub enum RenderError {
+    /// The tool is not installed (a notice, not a finding).
+    ToolMissing { tool: &'static str, hint: &'static str },
+    /// The tool ran and refused; its message.
+    Failed { message: String },
+    /// The time limit passed.
+    TimedOut { seconds: u64 },
+    /// A remote base or resource, not fetched; where it is named.
+    Remote { reference: String, file: PathBuf, span: Span },
+}
+
+/// One rendered document: where it came from.
+#[derive(Debug, Clone, Default)]
+pub struct Origin {
+    /// The user's file (absolute), when known.
+    pub file: Option<PathBuf>,
+    /// Kustomize generators: the kustomization that configured the object.
+    pub configured_in: Option<PathBuf>,
+    /// The generator kind (`ConfigMapGenerator`).
+    pub configured_by: Option<String>,
+}
+
+/// What a root rendered to.
+#[derive(Debug, Clone)]
+pub struct Rendered {
+    /// The rendered stream as the tool prints it (build metadata removed).
+    pub text: String,
+    /// Per document of `text` (in order), its origin.
+    pub origins: Vec<Origin>,
+}
+
+/// A kustomization root or a chart.
+#[derive(Debug, Clone)]
+pub struct Root {
+    pub by: By,
+    /// The root directory (absolute, canonical).
+    pub dir: PathBuf,
+    /// `kustomization.yaml` or `Chart.yaml` (absolute).
+    pub manifest: PathBuf,
+    /// The directory as users named it (for messages).
+    pub display: String,
+}
+
+/// The rendering part of a run.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub roots: Vec<Root>,
+    /// Files (canonical) that renders use and that are never linted on their own.
+    pub consumed: HashSet<PathBuf>,
+    /// Resource files of kustomizations (canonical): linted on their own only when their root fails.
+    pub resources_of: BTreeMap<PathBuf, Vec<usize>>,
+}
+
+/// Canonical path, or the absolute path when it cannot be resolved.
+pub fn canonical(p: &Path) -> PathBuf {
+    std::fs::canonicalize(p).unwrap_or_else(|_| normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())))
+}
+
+/// Remove `.` and `..` lexically.
+pub fn normalize(p: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for c in p.components() {
+        match c {
+            Component::ParentDir => {
+                if matches!(out.components().next_back(), None | Some(Component::ParentDir)) {
+                    out.push("..");
+                } else {
+                    out.pop();
+                }
+            }
+            Component::CurDir => {}
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// `to` relative to the directory `from` (both absolute).
+pub fn relative(from: &Path, to: &Path) -> PathBuf {
+    let f: Vec<_> = from.components().collect();
+    let t: Vec<_> = to.components().collect();
+    let common = f.iter().zip(&t).take_while(|(a, b)| a == b).count();
+    let mut out = PathBuf::new();
+    for _ in common..f.len() {
+        out.push("..");
+    }
+    for c in &t[common..] {
+        out.push(c);
+    }
+    if out.as_os_str().is_empty() { PathBuf::from(".") } else { out }
+}
+
+/// A path as users see it: relative to the working directory when under it.
+pub fn display(p: &Path) -> String {
+    let cwd = std::env::current_dir().ok().map(|c| canonical(&c));
+    match cwd.as_ref().and_then(|c| p.strip_prefix(c).ok()) {
+        Some(rel) if !rel.as_os_str().is_empty() => rel.display().to_string(),
+        _ => p.display().to_string(),
+    }
+}
+
+/// Find the roots among the discovered files and what they consume.
+pub fn plan(files: &[PathBuf], options: &Options) -> Plan {
+    let mut plan = Plan::default();
+    if !options.enabled {
+        return plan;
+    }
+    helm::plan(files, &mut plan);
+    kustomize::plan(files, &mut plan);
+    plan
+}
+
+/// Render every root, several at a time: the tools spend much of their time
+/// starting up and waiting, so more renders run than there are cores.
+pub fn render_all(plan: &Plan, options: &Options) -> Vec<Result<Rendered, RenderError>> {
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results: Vec<std::sync::Mutex<Option<Result<Rendered, RenderError>>>> = plan.roots.iter().map(|_| Default::default()).collect();
+    let workers = plan.roots.len().min(RENDERS_AT_ONCE);
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(root) = plan.roots.get(i) else { break };
+                    let r = match root.by {
+                        By::Kustomize => kustomize::build(root, options),
+                        By::Helm => helm::template(root, options),
+                    };
+                    *results[i].lock().expect("not poisoned") = Some(r);
+                }
+            });
+        }
+    });
+    results.into_iter().map(|m| m.into_inner().expect("not poisoned").expect("every root rendered")).collect()
+}
+
+/// Renders running at once.
+const RENDERS_AT_ONCE: usize = 6;
+
+/// A scratch directory removed when dropped.
+pub(crate) struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new() -> std::io::Result<TempDir> {
+        static N: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = N.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let dir = std::env::temp_dir().join(format!("kubectl-strategy-{}-{n}-{nanos}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        Ok(TempDir(canonical(&dir)))
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The environment of a rendering tool: no proxy to reach, no cluster.
+pub(crate) fn isolate(cmd: &mut Command, allow_network: bool, scratch: &Path) {
+    if !allow_network {
+        for var in ["HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"] {
+            cmd.env(var, "http://127.0.0.1:9");
+        }
+        cmd.env_remove("NO_PROXY").env_remove("no_proxy");
+        // git refuses every transport.
+        cmd.env("GIT_ALLOW_PROTOCOL", "none");
+    }
+    cmd.env("KUBECONFIG", scratch.join("no-kubeconfig"));
+    cmd.stdin(Stdio::null());
+}
+
+/// Run a command with a time limit; Ok(stdout) on success, Err(message) otherwise.
+pub(crate) fn run(mut cmd: Command, timeout: Duration) -> Result<String, RenderError> {
+    cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
+    let mut child = cmd.spawn().map_err(|e| RenderError::Failed { message: format!("cannot run {:?}: {e}", cmd.get_program()) })?;
+    let mut out = child.stdout.take().expect("piped");
+    let mut err = child.stderr.take().expect("piped");
+    let out_reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = out.read_to_end(&mut s);
+        s
+    });
+    let err_reader = std::thread::spawn(move || {
+        let mut s = Vec::new();
+        let _ = err.read_to_end(&mut s);
+        s
+    });
+    let start = Instant::now();
+    let status = loop {
+        match child.try_wait() {
+            Ok(Some(status)) => break status,
+            Ok(None) if start.elapsed() >= timeout => {
+                let _ = child.kill();
+                let _ = child.wait();
+                return Err(RenderError::TimedOut { seconds: timeout.as_secs() });
+            }
+            Ok(None) => std::thread::sleep(Duration::from_millis(5)),
+            Err(e) => return Err(RenderError::Failed { message: e.to_string() }),
+        }
+    };
+    let stdout = String::from_utf8_lossy(&out_reader.join().unwrap_or_default()).into_owned();
+    let stderr = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
+    if status.success() {
+        Ok(stdout)
+    } else {
+        let message = stderr.trim();
+        Err(RenderError::Failed { message: if message.is_empty() { format!("exited with {status}") } else { message.to_string() } })
+    }
+}
+
+/// Is a program runnable (`name` on PATH, or a path)?
+pub(crate) fn found(program: &Path) -> bool {
+    if program.components().count() > 1 {
+        return program.is_file();
+    }
+    std::env::var_os("PATH").is_some_and(|paths| std::env::split_paths(&paths).any(|d| d.join(program).is_file()))
+}
+
+/// The kustomization or chart among `paths` whose render holds `kind/name`
+/// (for commands that edit files: rendered objects cannot be edited in place).
+pub fn who_renders(paths: &[String], kind: &str, name: &str, options: &Options) -> Option<Root> {
+    let (specs, _) = crate::input::discover(paths);
+    let files: Vec<PathBuf> = specs
+        .iter()
+        .filter_map(|s| match s {
+            crate::input::InputSpec::Path(p) => Some(canonical(p)),
+            crate::input::InputSpec::Stdin => None,
+        })
+        .collect();
+    let plan = plan(&files, options);
+    let results = render_all(&plan, options);
+    plan.roots.into_iter().zip(results).find_map(|(root, r)| {
+        let r = r.ok()?;
+        let holds = crate::manifest::parse::parse_stream(&r.text).into_iter().filter_map(|d| d.result.ok()).any(|n| {
+            n.get("kind").and_then(crate::manifest::tree::Node::as_str) == Some(kind)
+                && n.pointer("/metadata/name").and_then(crate::manifest::tree::Node::as_str) == Some(name)
+        });
+        holds.then_some(root)
+    })
+}
