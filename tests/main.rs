@@ -4,9 +4,11 @@ mod ci;
 mod cli;
 mod corpus;
 mod fake_api;
+mod false_alarms;
 mod live;
 mod meta;
 mod peers;
+mod pyyaml;
 mod rules;
 mod strategies;
 

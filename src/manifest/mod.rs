@@ -223,17 +223,16 @@ impl Loaded {
         }
         let mut obj =
             Object { file, doc, base, root, api_version, kind, name, namespace, meta: ObjectMeta::default(), typed: Typed::Other };
+        // A wrong field is reported, then dropped, so that the rest of the
+        // object is still typed: one bad value must not hide the object from
+        // the other rules or from the cross-object context.
         let mut errors = Vec::new();
-        if let Some(meta) = json.get("metadata") {
-            match typed::<ObjectMeta>(meta, "/metadata") {
-                Ok(m) => obj.meta = m,
-                Err(e) => errors.push(e),
-            }
+        let mut pruned = Vec::new();
+        if json.get("metadata").is_some() {
+            obj.meta =
+                typed_pruned(&mut json, &mut errors, &mut pruned, |j| typed::<ObjectMeta>(&j["metadata"], "/metadata")).unwrap_or_default();
         }
-        match workload::build(&obj, &json) {
-            Ok(t) => obj.typed = t,
-            Err(e) => errors.push(e),
-        }
+        obj.typed = typed_pruned(&mut json, &mut errors, &mut pruned, |j| workload::build(&obj, j)).unwrap_or(Typed::Other);
         if let Some(w) = obj.workload() {
             // k8s-openapi defaults a missing container name to ""; the API server requires one.
             for (ptr, c) in w.containers().chain(w.init_containers()) {
@@ -254,6 +253,49 @@ impl Loaded {
             self.findings.push(f);
         }
         self.objects.push(obj);
+    }
+}
+
+/// Most wrong fields reported (and dropped) in one object.
+const MAX_FIELD_ERRORS: usize = 64;
+
+/// Build a typed value; on a type error, record it, drop the offending field
+/// from `json` and try again. An error on a field that was dropped before, or
+/// on one of its parents, is a consequence of the dropping, not a new error.
+fn typed_pruned<T>(
+    json: &mut J,
+    errors: &mut Vec<(String, String)>,
+    pruned: &mut Vec<String>,
+    build: impl Fn(&J) -> Result<T, (String, String)>,
+) -> Option<T> {
+    loop {
+        match build(json) {
+            Ok(t) => return Some(t),
+            Err((ptr, msg)) => {
+                let consequence = pruned.iter().any(|p| p == &ptr || p.starts_with(&format!("{ptr}/")));
+                if consequence || errors.len() >= MAX_FIELD_ERRORS {
+                    return None;
+                }
+                errors.push((ptr.clone(), msg));
+                if !remove_field(json, &ptr) {
+                    return None;
+                }
+                pruned.push(ptr);
+            }
+        }
+    }
+}
+
+/// Remove a mapping entry at a JSON pointer (sequence items stay, so the
+/// pointers of their siblings keep naming the same nodes).
+fn remove_field(json: &mut J, ptr: &str) -> bool {
+    let Some((parent, last)) = ptr.rsplit_once('/') else {
+        return false;
+    };
+    let key = last.replace("~1", "/").replace("~0", "~");
+    match json.pointer_mut(parent) {
+        Some(J::Object(m)) => m.remove(&key).is_some(),
+        _ => false,
     }
 }
 
