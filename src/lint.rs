@@ -164,8 +164,8 @@ fn lint_loaded(loaded: Vec<(SourceFile, manifest::Loaded)>, primary: usize, conf
             skipped_documents += l.skipped_documents;
         }
     }
-    let dirs: Vec<&str> = files.iter().map(|f| Path::new(&f.name).parent().and_then(|p| p.to_str()).unwrap_or("")).collect();
-    findings.extend(rules::run(&objects, &dirs, config).into_iter().filter(|f| f.file < primary));
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+    findings.extend(rules::run(&objects, &names, config).into_iter().filter(|f| f.file < primary));
     findings.retain(|f| config.enabled(f.rule));
     crate::suppress::apply(&mut findings, &files[..primary.min(files.len())], &objects, config);
     for f in &mut findings {

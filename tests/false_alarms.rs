@@ -23,7 +23,6 @@ fn lint(files: &[&str]) -> Vec<Value> {
 }
 
 /// (rule, line, severity) of every finding.
-#[allow(dead_code)]
 fn brief(findings: &[Value]) -> Vec<(String, u64, String)> {
     findings
         .iter()
@@ -60,4 +59,65 @@ fn strategies_name_the_invalid_field_or_the_unparsable_document() {
     let (code, _, err) = run(&["apply", "canary", "deploy/api", &format!("{DIR}/duplicate-key.yaml"), "--weight", "25"]);
     assert_eq!(code, 2);
     assert!(err.contains("duplicate-key.yaml:11:3") && err.contains("duplicate key `selector`"), "{err}");
+}
+
+/// (rule, line, severity) of one rule's findings.
+fn of(findings: &[Value], rule: &str) -> Vec<(u64, String)> {
+    brief(findings).into_iter().filter(|(r, _, _)| r == rule).map(|(_, l, s)| (l, s)).collect()
+}
+
+#[test]
+fn services_may_select_labels_that_controllers_add() {
+    let f = lint(&["controller-labels.yaml"]);
+    // Only the Service naming a pod of another StatefulSet selects nothing.
+    assert_eq!(of(&f, "service-selects-nothing"), vec![(58, "warning".into())]);
+}
+
+#[test]
+fn services_of_custom_resources_are_a_note_not_a_warning() {
+    let f = lint(&["cr-pods.yaml"]);
+    assert_eq!(of(&f, "service-selects-nothing"), vec![(16, "info".into())]);
+    let m = f.iter().find(|x| x["rule"] == "service-selects-nothing").unwrap()["message"].as_str().unwrap().to_string();
+    assert!(m.contains("Cluster/pg"), "{m}");
+}
+
+#[test]
+fn numeric_probe_ports_are_not_errors() {
+    let f = lint(&["probe-ports.yaml"]);
+    assert_eq!(of(&f, "probe-port-undeclared"), vec![(15, "info".into()), (20, "warning".into()), (25, "error".into())]);
+    let sibling = f.iter().find(|x| x["rule"] == "probe-port-undeclared" && x["line"] == 20).unwrap();
+    assert!(sibling["message"].as_str().unwrap().contains("container \"proxy\" declares"));
+}
+
+#[test]
+fn overlaps_only_within_a_folder_once_per_pair_naming_the_other() {
+    let f = lint(&["overlap/a/api.yaml", "overlap/b/workers.yaml"]);
+    assert_eq!(of(&f, "workload-selectors-overlap"), vec![(23, "warning".into())]);
+    let m = f.iter().find(|x| x["rule"] == "workload-selectors-overlap").unwrap()["message"].as_str().unwrap().to_string();
+    assert!(m.contains("Deployment/worker (testdata/regressions/overlap/b/workers.yaml:1)"), "{m}");
+}
+
+#[test]
+fn rolling_update_null_is_unset() {
+    assert!(of(&lint(&["recreate-null.yaml"]), "recreate-with-rolling-params").is_empty());
+}
+
+#[test]
+fn a_monitor_covers_only_the_pods_it_keeps() {
+    let f = lint(&["monitor-keep.yaml"]);
+    // `api` has no istio-proxy container: the PodMonitor drops its targets.
+    assert_eq!(of(&f, "prometheus-annotations-missing"), vec![(30, "warning".into())]);
+}
+
+#[test]
+fn probes_that_differ_only_in_timing_are_identical() {
+    let f = lint(&["probes-timing.yaml"]);
+    assert_eq!(of(&f, "probes-identical"), vec![(11, "warning".into())]);
+}
+
+#[test]
+fn an_hpa_sets_the_replica_floor() {
+    let f = lint(&["hpa-floor.yaml"]);
+    assert_eq!(of(&f, "rolling-update-downtime"), vec![(44, "warning".into())]);
+    assert_eq!(of(&f, "hpa-replicas-pinned").len(), 2);
 }

@@ -131,13 +131,22 @@ impl Rule for ServiceSelectsNothing {
             return Vec::new();
         }
         let text = sel.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
-        let mut f = obj.finding(
-            "service-selects-nothing",
-            Severity::Warning,
-            "/spec/selector",
-            Target::Key,
-            format!("{} selects {text}, which matches no pod template among the linted objects", obj.label()),
-        );
+        // A custom resource in the namespace (an operator's database, a
+        // LeaderWorkerSet) may create the pods: say so, at a lower severity.
+        let crs: Vec<String> = ctx.pod_creating_resources(obj).take(3).map(Object::label).collect();
+        let (severity, message) = if crs.is_empty() {
+            (Severity::Warning, format!("{} selects {text}, which matches no pod template among the linted objects", obj.label()))
+        } else {
+            (
+                Severity::Info,
+                format!(
+                    "{} selects {text}, which matches no built-in pod template; the pods may come from a custom resource ({})",
+                    obj.label(),
+                    crs.join(", ")
+                ),
+            )
+        };
+        let mut f = obj.finding("service-selects-nothing", severity, "/spec/selector", Target::Key, message);
         f.help = Some(
             "a Service whose selector matches no pods has no endpoints: check the selector against the workload's pod template labels"
                 .into(),
@@ -160,9 +169,10 @@ impl Rule for WorkloadSelectorsOverlap {
                     ptr,
                     Target::Key,
                     format!(
-                        "the selectors of {} and {} overlap: each controller may adopt or delete the other's pods",
+                        "the selectors of {} and {} ({}) overlap: each controller may adopt or delete the other's pods",
                         obj.label(),
-                        other.label()
+                        other.label(),
+                        ctx.place(other)
                     ),
                 );
                 f.help = Some("give each workload a distinguishing label (e.g. track: canary) in its selector and pod template".into());
