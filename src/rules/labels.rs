@@ -50,14 +50,42 @@ impl Rule for RequiredLabelsMissing {
         };
         let reqs: Vec<LabelRequirement> = ctx.config.param(ID, "labels", default_required_labels());
         let mut out = Vec::new();
+        // The value to suggest: what the selector or the other label map already
+        // says under that key, else the object's name.
+        let known = |key: &str| -> String {
+            let sel = w.selector.as_ref().and_then(|s| s.match_labels.as_ref());
+            [sel, obj.meta.labels.as_ref(), w.template.metadata.as_ref().and_then(|m| m.labels.as_ref())]
+                .into_iter()
+                .flatten()
+                .find_map(|m| m.get(key).or_else(|| m.get("app")).cloned())
+                .or_else(|| obj.name.clone())
+                .unwrap_or_else(|| "NAME".into())
+        };
         let mut check = |labels: Option<&BTreeMap<String, String>>, meta_ptr: String, what: String| {
             let missing = unmet(&reqs, labels);
             if missing.is_empty() {
                 return;
             }
             let list = missing.iter().map(|r| describe(r)).collect::<Vec<_>>().join(", ");
-            let mut f =
-                obj.finding(ID, Severity::Warning, &format!("{meta_ptr}/labels"), Target::Key, format!("{what} lacks the label {list}"));
+            let add = missing
+                .iter()
+                .map(|r| {
+                    let key = &r.keys[0];
+                    match &r.value {
+                        Some(v) => format!("{key}: <a value matching /{v}/>"),
+                        None => format!("{key}: {}", known(key)),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let at = format!("{}.labels", meta_ptr.trim_start_matches('/').replace('/', "."));
+            let mut f = obj.finding(
+                ID,
+                Severity::Warning,
+                &format!("{meta_ptr}/labels"),
+                Target::Key,
+                format!("{what} lacks the label {list}; add {add} to {at}"),
+            );
             f.help = Some(
                 "label workloads and their pods with app.kubernetes.io/name so Services, dashboards and policies can find them".into(),
             );
