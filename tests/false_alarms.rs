@@ -46,8 +46,17 @@ fn a_wrong_field_does_not_hide_the_object() {
     assert!(!r.contains(&"service-selects-nothing"), "{r:?}");
     let readiness = f.iter().find(|x| x["rule"] == "readiness-probe-missing").expect("readiness finding");
     assert_eq!(readiness["severity"], "error");
-    let invalid = f.iter().find(|x| x["rule"] == "invalid-manifest").unwrap();
-    assert_eq!((invalid["line"].as_u64(), invalid["path"].as_str()), (Some(24), Some("/spec/template/spec/containers/0/env/0/value")));
+    // Every wrong field is reported; a quoted number is read as a number for the other rules.
+    let invalid: Vec<(Option<u64>, Option<&str>)> =
+        f.iter().filter(|x| x["rule"] == "invalid-manifest").map(|x| (x["line"].as_u64(), x["path"].as_str())).collect();
+    assert_eq!(
+        invalid,
+        vec![
+            (Some(24), Some("/spec/template/spec/containers/0/env/0/value")),
+            (Some(26), Some("/spec/template/spec/containers/0/ports/0/containerPort"))
+        ]
+    );
+    assert!(r.contains(&"prestop-hook-missing"), "the container still serves port 9090: {r:?}");
 }
 
 #[test]

@@ -259,31 +259,67 @@ impl Loaded {
 /// Most wrong fields reported (and dropped) in one object.
 const MAX_FIELD_ERRORS: usize = 64;
 
-/// Build a typed value; on a type error, record it, drop the offending field
-/// from `json` and try again. An error on a field that was dropped before, or
-/// on one of its parents, is a consequence of the dropping, not a new error.
+/// Build a typed value; on a type error, record it, read the offending
+/// scalar as the type it should have (`"8080"` as a number, `true` as a
+/// string) or else drop the field from `json`, and try again. An error on a
+/// field that was dropped before, or on one of its parents, is a consequence
+/// of the dropping, not a new error.
 fn typed_pruned<T>(
     json: &mut J,
     errors: &mut Vec<(String, String)>,
     pruned: &mut Vec<String>,
     build: impl Fn(&J) -> Result<T, (String, String)>,
 ) -> Option<T> {
+    let mut coerced: Vec<String> = Vec::new();
     loop {
         match build(json) {
             Ok(t) => return Some(t),
             Err((ptr, msg)) => {
+                if let Some(i) = coerced.iter().position(|p| p == &ptr) {
+                    // Reading it as another type did not help: drop it (already reported).
+                    coerced.swap_remove(i);
+                    if !remove_field(json, &ptr) {
+                        return None;
+                    }
+                    pruned.push(ptr);
+                    continue;
+                }
                 let consequence = pruned.iter().any(|p| p == &ptr || p.starts_with(&format!("{ptr}/")));
                 if consequence || errors.len() >= MAX_FIELD_ERRORS {
                     return None;
                 }
                 errors.push((ptr.clone(), msg));
-                if !remove_field(json, &ptr) {
+                if coerce(json, &ptr) {
+                    coerced.push(ptr);
+                } else if remove_field(json, &ptr) {
+                    pruned.push(ptr);
+                } else {
                     return None;
                 }
-                pruned.push(ptr);
             }
         }
     }
+}
+
+/// Read a scalar as the other scalar type: a numeric or boolean string as a
+/// number or boolean, a number or boolean as a string.
+fn coerce(json: &mut J, ptr: &str) -> bool {
+    let Some(v) = json.pointer_mut(ptr) else {
+        return false;
+    };
+    let new = match &*v {
+        J::String(s) => match (s.trim().parse::<i64>(), s.trim()) {
+            (Ok(n), _) => J::from(n),
+            (_, "true") => J::Bool(true),
+            (_, "false") => J::Bool(false),
+            _ => return false,
+        },
+        J::Number(n) => J::String(n.to_string()),
+        J::Bool(b) => J::String(b.to_string()),
+        _ => return false,
+    };
+    *v = new;
+    true
 }
 
 /// Remove a mapping entry at a JSON pointer (sequence items stay, so the
