@@ -278,10 +278,7 @@ fn typed_pruned<T>(
                 if let Some(i) = coerced.iter().position(|p| p == &ptr) {
                     // Reading it as another type did not help: drop it (already reported).
                     coerced.swap_remove(i);
-                    if !remove_field(json, &ptr) {
-                        return None;
-                    }
-                    pruned.push(ptr);
+                    pruned.push(remove_field(json, &ptr)?);
                     continue;
                 }
                 let consequence = pruned.iter().any(|p| p == &ptr || p.starts_with(&format!("{ptr}/")));
@@ -291,10 +288,8 @@ fn typed_pruned<T>(
                 errors.push((ptr.clone(), msg));
                 if coerce(json, &ptr) {
                     coerced.push(ptr);
-                } else if remove_field(json, &ptr) {
-                    pruned.push(ptr);
                 } else {
-                    return None;
+                    pruned.push(remove_field(json, &ptr)?);
                 }
             }
         }
@@ -322,16 +317,21 @@ fn coerce(json: &mut J, ptr: &str) -> bool {
     true
 }
 
-/// Remove a mapping entry at a JSON pointer (sequence items stay, so the
-/// pointers of their siblings keep naming the same nodes).
-fn remove_field(json: &mut J, ptr: &str) -> bool {
-    let Some((parent, last)) = ptr.rsplit_once('/') else {
-        return false;
-    };
-    let key = last.replace("~1", "/").replace("~0", "~");
-    match json.pointer_mut(parent) {
-        Some(J::Object(m)) => m.remove(&key).is_some(),
-        _ => false,
+/// Remove the mapping entry at a JSON pointer, or, for a sequence item, the
+/// entry holding the sequence (removing one item would renumber its siblings,
+/// whose pointers must keep naming the same nodes). Returns what was removed.
+fn remove_field(json: &mut J, ptr: &str) -> Option<String> {
+    let mut at = ptr;
+    loop {
+        let (parent, last) = at.rsplit_once('/')?;
+        match json.pointer_mut(parent) {
+            Some(J::Object(m)) => {
+                let key = last.replace("~1", "/").replace("~0", "~");
+                return m.remove(&key).map(|_| at.to_string());
+            }
+            Some(J::Array(_)) => at = parent,
+            _ => return None,
+        }
     }
 }
 
@@ -360,4 +360,29 @@ pub fn typed<T: DeserializeOwned>(value: &J, base: &str) -> Result<T, (String, S
         let msg = e.into_inner().to_string();
         (ptr, msg)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_one(text: &str) -> Loaded {
+        load(0, &SourceFile::new("t.yaml", text.to_string()))
+    }
+
+    const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n        - name: a\n          image: a:1\n";
+
+    #[test]
+    fn wrong_fields_keep_the_workload_typed() {
+        // A sequence item of the wrong type drops its sequence, not the object.
+        let l = load_one(&format!("{DEPLOYMENT}          ports: [8080]\n          env: {{A: b}}\n"));
+        assert_eq!(l.findings.len(), 2, "{:?}", l.findings.iter().map(|f| &f.message).collect::<Vec<_>>());
+        let w = l.objects[0].workload().expect("still a workload");
+        assert_eq!(w.containers().next().unwrap().1.image.as_deref(), Some("a:1"));
+        // A quoted number is read as the number.
+        let l = load_one(&format!("{DEPLOYMENT}          ports: [{{containerPort: \"8080\"}}]\n"));
+        assert_eq!(l.findings.len(), 1);
+        let c = l.objects[0].workload().unwrap().containers().next().unwrap().1.clone();
+        assert_eq!(c.ports.unwrap()[0].container_port, 8080);
+    }
 }
