@@ -130,3 +130,10 @@ fn an_hpa_sets_the_replica_floor() {
     assert_eq!(of(&f, "rolling-update-downtime"), vec![(44, "warning".into())]);
     assert_eq!(of(&f, "hpa-replicas-pinned").len(), 2);
 }
+
+#[test]
+fn an_hpa_of_another_folder_scales_another_application() {
+    let f = lint(&["hpa-elsewhere/a/web.yaml", "hpa-elsewhere/b/hpa.yaml"]);
+    assert!(of(&f, "hpa-replicas-pinned").is_empty());
+    assert_eq!(of(&f, "topology-spread-missing").len(), 1, "3 replicas, not the other HPA's minReplicas 1");
+}

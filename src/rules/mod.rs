@@ -147,8 +147,8 @@ impl<'a> Context<'a> {
             monitored,
             service_matches,
             overlaps: overlaps(objects, &dirs),
-            hpa: hpas(objects),
-            pdbs: pdbs(objects),
+            hpa: hpas(objects, &dirs),
+            pdbs: pdbs(objects, &dirs),
             pod_creating_crs,
             files,
             has_workloads,
@@ -302,25 +302,24 @@ fn pod_creating_crs(objects: &[Object], dirs: &[&str], service_matches: &[bool])
     }
     for (s, svc) in objects.iter().enumerate() {
         if matches!(svc.typed, Typed::Service(_)) && !service_matches[s] {
-            // Applied together: the same namespace, or the same folder.
-            out[s] = crs
-                .iter()
-                .copied()
-                .filter(|&c| {
-                    let cr = &objects[c];
-                    match (svc.namespace.as_deref(), cr.namespace.as_deref()) {
-                        (Some(a), Some(b)) if a == b => true,
-                        (a, b) => dirs.get(svc.file) == dirs.get(cr.file) && same_namespace(a, b),
-                    }
-                })
-                .collect();
+            out[s] = crs.iter().copied().filter(|&c| applied_together(svc, &objects[c], dirs)).collect();
         }
     }
     out
 }
 
+/// Two objects reach one namespace of a cluster: their namespaces are set
+/// and equal, or they are applied together (one folder) and neither names
+/// another namespace.
+fn applied_together(a: &Object, b: &Object, dirs: &[&str]) -> bool {
+    match (a.namespace.as_deref(), b.namespace.as_deref()) {
+        (Some(x), Some(y)) if x == y => true,
+        (x, y) => dirs.get(a.file) == dirs.get(b.file) && same_namespace(x, y),
+    }
+}
+
 /// For each workload, the HorizontalPodAutoscaler that targets it.
-fn hpas(objects: &[Object]) -> Vec<Option<usize>> {
+fn hpas(objects: &[Object], dirs: &[&str]) -> Vec<Option<usize>> {
     let mut by_target: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     for (i, o) in objects.iter().enumerate() {
         if let Typed::Hpa(h) = &o.typed {
@@ -332,17 +331,13 @@ fn hpas(objects: &[Object]) -> Vec<Option<usize>> {
         .map(|o| {
             o.workload()?;
             let name = o.name.as_deref()?;
-            by_target
-                .get(&(o.kind.as_str(), name))?
-                .iter()
-                .copied()
-                .find(|&h| same_namespace(objects[h].namespace.as_deref(), o.namespace.as_deref()))
+            by_target.get(&(o.kind.as_str(), name))?.iter().copied().find(|&h| applied_together(&objects[h], o, dirs))
         })
         .collect()
 }
 
 /// PodDisruptionBudgets and the workloads whose pods they select, both ways.
-fn pdbs(objects: &[Object]) -> Vec<Vec<usize>> {
+fn pdbs(objects: &[Object], dirs: &[&str]) -> Vec<Vec<usize>> {
     let budgets: Vec<usize> = (0..objects.len()).filter(|&i| matches!(objects[i].typed, Typed::Pdb(_))).collect();
     let mut out = vec![Vec::new(); objects.len()];
     for &b in &budgets {
@@ -352,7 +347,7 @@ fn pdbs(objects: &[Object]) -> Vec<Vec<usize>> {
         }
         for (i, o) in objects.iter().enumerate() {
             if let Some(w) = o.workload()
-                && same_namespace(objects[b].namespace.as_deref(), o.namespace.as_deref())
+                && applied_together(&objects[b], o, dirs)
                 && selector_matches(&p.selector, w.template_labels())
             {
                 out[i].push(b);
