@@ -227,9 +227,9 @@ fn finish(loaded: Vec<(SourceFile, manifest::Loaded)>, primary: usize, config: &
             skipped_documents += l.skipped_documents;
         }
     }
-    let dirs: Vec<&str> = files.iter().map(|f| Path::new(&f.name).parent().and_then(|p| p.to_str()).unwrap_or("")).collect();
+    let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     let reported = |file: usize| file < primary || run.as_ref().is_some_and(|r| r.is_rendered(file));
-    findings.extend(rules::run(&objects, &dirs, config).into_iter().filter(|f| reported(f.file)));
+    findings.extend(rules::run(&objects, &names, config).into_iter().filter(|f| reported(f.file)));
     findings.retain(|f| config.enabled(f.rule));
     let mut checked: Vec<(usize, String)> =
         objects.iter().filter(|o| o.file < primary).map(|o| (o.file, o.reference().to_string())).collect();

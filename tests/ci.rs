@@ -245,7 +245,7 @@ fn github_annotations_parse() {
     )
     .unwrap();
     let lines: Vec<&str> = out.lines().collect();
-    assert_eq!(lines.len(), 4, "{out}");
+    assert_eq!(lines.len(), 6, "{out}");
     for l in &lines {
         let c = re.captures(l).unwrap_or_else(|| panic!("not a workflow command: {l}"));
         assert_eq!(&c[2], "testdata/examples/shop.yaml");
@@ -272,8 +272,8 @@ fn junit_parses_with_a_testcase_per_object() {
             _ => {}
         }
     }
-    assert_eq!(cases, 5, "shop.yaml has 3 objects and clean.yaml 2: {out}");
-    assert_eq!(failures, 4, "{out}");
+    assert_eq!(cases, 6, "shop.yaml and clean.yaml have 3 objects each: {out}");
+    assert_eq!(failures, 6, "{out}");
 }
 
 #[test]
@@ -295,7 +295,7 @@ fn several_outputs_in_one_run() {
     assert_eq!(code, 1, "{err}");
     assert!(out.contains("error[readiness-probe-missing]"));
     let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
-    assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), 4);
+    assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), 6);
     assert!(std::fs::read_to_string(&junit).unwrap().contains("<testsuites"));
     let (code, _, err) = run_in(&repo_root(), &["lint", "testdata/examples/shop.yaml", "--output", "yaml=x"]);
     assert_eq!(code, 2);

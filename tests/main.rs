@@ -3,10 +3,12 @@
 mod ci;
 mod cli;
 mod corpus;
+mod false_alarms;
 mod live;
 mod live_real;
 mod meta;
 mod peers;
+mod pyyaml;
 mod render;
 mod rules;
 mod strategies;

@@ -35,6 +35,11 @@ const SELECTOR: &[&str] = &["selector-template-mismatch"];
 /// Our rolling-update rules, compared together with a peer's strategy check.
 const STRATEGY: &[&str] = &["rolling-update-blocked", "recreate-with-rolling-params", "rolling-update-downtime"];
 
+const PDB_MISSING: &[&str] = &["pdb-missing"];
+const PDB_BLOCKS: &[&str] = &["pdb-blocks-eviction"];
+const HPA_PINNED: &[&str] = &["hpa-replicas-pinned"];
+const SPREAD: &[&str] = &["topology-spread-missing"];
+
 // Reasons shared by several documented disagreements.
 const DEPLOYMENT_CONFIG: &str = "kube-linter also checks OpenShift DeploymentConfig objects, which we do not lint";
 const SERVICE_GATED: &str = "kube-score checks probes only when a Service in the pod's namespace selects it; \
@@ -306,6 +311,36 @@ fn cases() -> Vec<Case> {
             .within(object(1, "DeploymentConfig", "app2")),
         case(KubeLinter, "no-rolling-update-strategy.yml", STRATEGY, Agree(Silent)).within(object(2, "Deployment", "app3")),
         case(KubeLinter, "no-rolling-update-strategy.yml", STRATEGY, Agree(Silent)).within(object(3, "DeploymentConfig", "app4")),
+
+        // Availability. kube-score "Deployment targeted by HPA does not have replicas
+        // configured" (CRITICAL when spec.replicas is set), "Deployment has host
+        // PodAntiAffinity" (WARNING without it, skipped for one replica) and "Deployment
+        // has PodDisruptionBudget" (CRITICAL without one).
+        case(KubeScore, "deployment-with-hpa-has-replicas.yaml", HPA_PINNED, Agree(Fires(1))),
+        case(KubeScore, "deployment-with-hpa-not-has-replicas.yaml", HPA_PINNED, Agree(Silent)),
+        case(KubeScore, "deployment-host-antiaffinity-not-set.yaml", SPREAD, Agree(Fires(1))),
+        case(KubeScore, "deployment-host-antiaffinity-required.yaml", SPREAD, Agree(Silent)),
+        case(KubeScore, "deployment-host-antiaffinity-1-replica.yaml", SPREAD, Agree(Silent)),
+        case(KubeScore, "deployment-poddisruptionbudget-v1-matches.yaml", PDB_MISSING, Agree(Silent)),
+        case(KubeScore, "deployment-poddisruptionbudget-v1-no-policy.yaml", PDB_MISSING, Disagree {
+            ours: 0, peer: Fires(1),
+            reason: "we ask for a PodDisruptionBudget only for two or more replicas behind a Service; the fixture has no Service",
+        }),
+        // kube-linter pdb-max-unavailable: maxUnavailable 0 blocks every eviction.
+        case(KubeLinter, "pdb-max-unavailable.yaml", PDB_BLOCKS, Agree(Fires(1))),
+        // Polaris pdbDisruptionsIsZero, missingPodDisruptionBudget, topologySpreadConstraint.
+        case(Polaris, "pdbDisruptionsIsZero/failure.max.yaml", PDB_BLOCKS, Disagree {
+            ours: 0, peer: Fires(1),
+            reason: "the fixture's apiVersion is v1, which serves no PodDisruptionBudget; we read policy/v1 (and v1beta1)",
+        }),
+        case(Polaris, "missingPodDisruptionBudget/failure.yaml", PDB_MISSING, Disagree {
+            ours: 0, peer: Fires(1),
+            reason: "Polaris wants a PodDisruptionBudget for every Deployment; we for two or more replicas behind a Service",
+        }),
+        case(Polaris, "topologySpreadConstraint/failure.nospreadconstraint.yaml", SPREAD, Disagree {
+            ours: 0, peer: Fires(1),
+            reason: "the Deployment runs one replica (replicas unset): there is nothing to spread",
+        }),
     ]
 }
 

@@ -99,6 +99,8 @@ fn helm_chart_findings_point_into_templates_and_values() {
     let all = v["findings"].as_array().unwrap();
     // Every finding of the chart, and the line it must be on.
     let expected = [
+        ("pdb-missing", template.clone(), line_of(&template, "name: {{ .Release.Name }}-api"), 3),
+        ("topology-spread-missing", template.clone(), line_of(&template, "    spec:"), 5),
         ("readiness-probe-missing", template.clone(), line_of(&template, "- name: api"), 11),
         ("image-tag-mutable", format!("{CHART}/values.yaml"), line_of(&format!("{CHART}/values.yaml"), "tag: latest"), 3),
         // Inside `{{- with .Values.podAnnotations }}`, `toYaml .` writes the annotation from values.

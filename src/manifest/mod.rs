@@ -222,17 +222,16 @@ impl Loaded {
         }
         let mut obj =
             Object { file, doc, base, root, api_version, kind, name, namespace, meta: ObjectMeta::default(), typed: Typed::Other };
+        // A wrong field is reported, then dropped, so that the rest of the
+        // object is still typed: one bad value must not hide the object from
+        // the other rules or from the cross-object context.
         let mut errors = Vec::new();
-        if let Some(meta) = json.get("metadata") {
-            match typed::<ObjectMeta>(meta, "/metadata") {
-                Ok(m) => obj.meta = m,
-                Err(e) => errors.push(e),
-            }
+        let mut pruned = Vec::new();
+        if json.get("metadata").is_some() {
+            obj.meta =
+                typed_pruned(&mut json, &mut errors, &mut pruned, |j| typed::<ObjectMeta>(&j["metadata"], "/metadata")).unwrap_or_default();
         }
-        match workload::build(&obj, &json) {
-            Ok(t) => obj.typed = t,
-            Err(e) => errors.push(e),
-        }
+        obj.typed = typed_pruned(&mut json, &mut errors, &mut pruned, |j| workload::build(&obj, j)).unwrap_or(Typed::Other);
         if let Some(w) = obj.workload() {
             // k8s-openapi defaults a missing container name to ""; the API server requires one.
             for (ptr, c) in w.containers().chain(w.init_containers()) {
@@ -253,6 +252,85 @@ impl Loaded {
             self.findings.push(f);
         }
         self.objects.push(obj);
+    }
+}
+
+/// Most wrong fields reported (and dropped) in one object.
+const MAX_FIELD_ERRORS: usize = 64;
+
+/// Build a typed value; on a type error, record it, read the offending
+/// scalar as the type it should have (`"8080"` as a number, `true` as a
+/// string) or else drop the field from `json`, and try again. An error on a
+/// field that was dropped before, or on one of its parents, is a consequence
+/// of the dropping, not a new error.
+fn typed_pruned<T>(
+    json: &mut J,
+    errors: &mut Vec<(String, String)>,
+    pruned: &mut Vec<String>,
+    build: impl Fn(&J) -> Result<T, (String, String)>,
+) -> Option<T> {
+    let mut coerced: Vec<String> = Vec::new();
+    loop {
+        match build(json) {
+            Ok(t) => return Some(t),
+            Err((ptr, msg)) => {
+                if let Some(i) = coerced.iter().position(|p| p == &ptr) {
+                    // Reading it as another type did not help: drop it (already reported).
+                    coerced.swap_remove(i);
+                    pruned.push(remove_field(json, &ptr)?);
+                    continue;
+                }
+                let consequence = pruned.iter().any(|p| p == &ptr || p.starts_with(&format!("{ptr}/")));
+                if consequence || errors.len() >= MAX_FIELD_ERRORS {
+                    return None;
+                }
+                errors.push((ptr.clone(), msg));
+                if coerce(json, &ptr) {
+                    coerced.push(ptr);
+                } else {
+                    pruned.push(remove_field(json, &ptr)?);
+                }
+            }
+        }
+    }
+}
+
+/// Read a scalar as the other scalar type: a numeric or boolean string as a
+/// number or boolean, a number or boolean as a string.
+fn coerce(json: &mut J, ptr: &str) -> bool {
+    let Some(v) = json.pointer_mut(ptr) else {
+        return false;
+    };
+    let new = match &*v {
+        J::String(s) => match (s.trim().parse::<i64>(), s.trim()) {
+            (Ok(n), _) => J::from(n),
+            (_, "true") => J::Bool(true),
+            (_, "false") => J::Bool(false),
+            _ => return false,
+        },
+        J::Number(n) => J::String(n.to_string()),
+        J::Bool(b) => J::String(b.to_string()),
+        _ => return false,
+    };
+    *v = new;
+    true
+}
+
+/// Remove the mapping entry at a JSON pointer, or, for a sequence item, the
+/// entry holding the sequence (removing one item would renumber its siblings,
+/// whose pointers must keep naming the same nodes). Returns what was removed.
+fn remove_field(json: &mut J, ptr: &str) -> Option<String> {
+    let mut at = ptr;
+    loop {
+        let (parent, last) = at.rsplit_once('/')?;
+        match json.pointer_mut(parent) {
+            Some(J::Object(m)) => {
+                let key = last.replace("~1", "/").replace("~0", "~");
+                return m.remove(&key).map(|_| at.to_string());
+            }
+            Some(J::Array(_)) => at = parent,
+            _ => return None,
+        }
     }
 }
 
@@ -281,4 +359,29 @@ pub fn typed<T: DeserializeOwned>(value: &J, base: &str) -> Result<T, (String, S
         let msg = e.into_inner().to_string();
         (ptr, msg)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load_one(text: &str) -> Loaded {
+        load(0, &SourceFile::new("t.yaml", text.to_string()))
+    }
+
+    const DEPLOYMENT: &str = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: a}\nspec:\n  selector: {matchLabels: {app: a}}\n  template:\n    metadata: {labels: {app: a}}\n    spec:\n      containers:\n        - name: a\n          image: a:1\n";
+
+    #[test]
+    fn wrong_fields_keep_the_workload_typed() {
+        // A sequence item of the wrong type drops its sequence, not the object.
+        let l = load_one(&format!("{DEPLOYMENT}          ports: [8080]\n          env: {{A: b}}\n"));
+        assert_eq!(l.findings.len(), 2, "{:?}", l.findings.iter().map(|f| &f.message).collect::<Vec<_>>());
+        let w = l.objects[0].workload().expect("still a workload");
+        assert_eq!(w.containers().next().unwrap().1.image.as_deref(), Some("a:1"));
+        // A quoted number is read as the number.
+        let l = load_one(&format!("{DEPLOYMENT}          ports: [{{containerPort: \"8080\"}}]\n"));
+        assert_eq!(l.findings.len(), 1);
+        let c = l.objects[0].workload().unwrap().containers().next().unwrap().1.clone();
+        assert_eq!(c.ports.unwrap()[0].container_port, 8080);
+    }
 }

@@ -78,48 +78,162 @@ pub fn parse_stream(text: &str) -> Vec<Document> {
     docs
 }
 
-fn parse_chunk(chunk: &Chunk<'_>, docs: &mut Vec<Document>) {
-    let offset = chunk.first_line - 1;
+/// What one pass of the parser over a chunk produced.
+struct Pass {
+    docs: Vec<(Result<Node, ParseError>, bool)>,
+    /// Where the pass failed, and whether that is inside a flow collection
+    /// opened on an earlier line (flow content has no indentation to keep).
+    failure: Option<(Pos, bool)>,
+}
+
+fn parse_pass(text: &str, offset: u32) -> Pass {
     let mut builder = Builder::new(offset);
-    let mut parser = Parser::new_from_str(chunk.text);
+    // A block scalar that ends the input without a line break has none to
+    // keep (saphyr-parser adds one).
+    builder.unterminated_end = (!text.ends_with('\n')).then(|| text.chars().count());
+    let mut parser = Parser::new_from_str(text);
+    let mut docs = Vec::new();
     loop {
-        match parser.next_event() {
-            None => break,
+        let err = match parser.next_event() {
+            None => return Pass { docs, failure: None },
             Some(Err(e)) => {
                 let m = e.marker();
-                docs.push(Document {
-                    index: docs.len(),
-                    first_line: chunk.first_line,
-                    bytes: chunk.start..chunk.start + chunk.text.len(),
-                    anchors: false,
-                    result: Err(ParseError {
-                        pos: Pos { line: m.line() as u32 + offset, col: m.col() as u32 },
-                        message: e.info().to_string(),
-                    }),
-                });
-                return;
+                ParseError { pos: Pos { line: m.line() as u32 + offset, col: m.col() as u32 }, message: e.info().to_string() }
             }
             Some(Ok((ev, span))) => match builder.event(ev, span) {
-                Ok(Some(node)) => docs.push(Document {
-                    index: docs.len(),
-                    first_line: chunk.first_line,
-                    bytes: chunk.start..chunk.start + chunk.text.len(),
-                    anchors: std::mem::take(&mut builder.used_anchors),
-                    result: Ok(node),
-                }),
-                Ok(None) => {}
+                Ok(Some(node)) => {
+                    docs.push((Ok(node), std::mem::take(&mut builder.used_anchors)));
+                    continue;
+                }
+                Ok(None) => continue,
                 Err(err) => {
-                    docs.push(Document {
-                        index: docs.len(),
-                        first_line: chunk.first_line,
-                        bytes: chunk.start..chunk.start + chunk.text.len(),
-                        anchors: false,
-                        result: Err(err),
-                    });
-                    return;
+                    docs.push((Err(err), false));
+                    return Pass { docs, failure: None };
                 }
             },
+        };
+        let in_flow = builder.stack.iter().rev().find_map(|f| {
+            let start = match f {
+                Frame::Seq { start, .. } | Frame::Map { start, .. } => *start,
+            };
+            matches!(char_at(text, offset, start), Some('[' | '{')).then_some(start.line < err.pos.line)
+        });
+        let failure = Some((err.pos, in_flow.unwrap_or(false)));
+        docs.push((Err(err), false));
+        return Pass { docs, failure };
+    }
+}
+
+/// The character at a position of a chunk that starts on line `offset + 1`.
+fn char_at(text: &str, offset: u32, pos: Pos) -> Option<char> {
+    text.split('\n').nth(pos.line.checked_sub(offset + 1)? as usize)?.chars().nth(pos.col as usize)
+}
+
+/// Most single-space indentations tried on one chunk before giving up.
+const MAX_RELAX: usize = 64;
+
+fn parse_chunk(chunk: &Chunk<'_>, docs: &mut Vec<Document>) {
+    let offset = chunk.first_line - 1;
+    let mut pass = parse_pass(chunk.text, offset);
+    if pass.failure.is_some()
+        && let Some(relaxed) = relax(chunk.text, offset, &pass)
+    {
+        pass = relaxed;
+    }
+    for (result, anchors) in pass.docs {
+        docs.push(Document {
+            index: docs.len(),
+            first_line: chunk.first_line,
+            bytes: chunk.start..chunk.start + chunk.text.len(),
+            anchors,
+            result,
+        });
+    }
+}
+
+/// kubectl (go-yaml) and PyYAML (libyaml) accept flow collections and
+/// multi-line quoted scalars whose later lines are not indented beyond the
+/// enclosing block (`args: [` … `]` with `]` under `args`). Indentation
+/// carries no meaning there, so such lines are indented one space at a time
+/// until the chunk parses; positions are then mapped back to the file.
+/// Returns `None` (keep the first error) when that does not help.
+fn relax(text: &str, offset: u32, first: &Pass) -> Option<Pass> {
+    let mut lines: Vec<String> = text.split('\n').map(str::to_owned).collect();
+    let mut shifts: HashMap<u32, u32> = HashMap::new();
+    let mut pass_failure = first.failure;
+    for _ in 0..MAX_RELAX {
+        let Some((pos, in_flow)) = pass_failure else { break };
+        let joined = lines.join("\n");
+        let rel: Vec<usize> = if in_flow {
+            let l = pos.line.checked_sub(offset + 1)? as usize;
+            if l >= lines.len() || lines[l].trim().is_empty() {
+                return None;
+            }
+            vec![l]
+        } else {
+            quoted_continuation(&joined, offset, pos)?
+        };
+        for &l in &rel {
+            lines[l].insert(0, ' ');
+            *shifts.entry(l as u32 + offset + 1).or_default() += 1;
         }
+        let pass = parse_pass(&lines.join("\n"), offset);
+        match pass.failure {
+            None if pass.docs.iter().all(|(r, _)| r.is_ok()) => {
+                let mut docs = pass.docs;
+                for n in docs.iter_mut().filter_map(|(r, _)| r.as_mut().ok()) {
+                    unshift(n, &shifts);
+                }
+                return Some(Pass { docs, failure: None });
+            }
+            None => return None,
+            Some(f) => pass_failure = Some(f),
+        }
+    }
+    None
+}
+
+/// The 0-based lines (of the chunk) after the first line of a multi-line
+/// quoted scalar starting at `pos`.
+fn quoted_continuation(text: &str, offset: u32, pos: Pos) -> Option<Vec<usize>> {
+    let quote = char_at(text, offset, pos).filter(|c| matches!(c, '\'' | '"'))?;
+    let first = pos.line.checked_sub(offset + 1)? as usize;
+    let mut it = text.split('\n').enumerate().skip(first).flat_map(|(i, l)| {
+        let skip = if i == first { pos.col as usize + 1 } else { 0 };
+        l.chars().skip(skip).chain(std::iter::once('\n')).map(move |c| (i, c))
+    });
+    while let Some((i, c)) = it.next() {
+        match c {
+            '\\' if quote == '"' => {
+                it.next();
+            }
+            c if c == quote => {
+                if quote == '\'' && it.clone().next().map(|(_, c)| c) == Some('\'') {
+                    it.next();
+                    continue;
+                }
+                return (i > first).then(|| (first + 1..=i).collect());
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// Map positions on indented lines back to the original columns.
+fn unshift(node: &mut Node, shifts: &HashMap<u32, u32>) {
+    for p in [&mut node.span.start, &mut node.span.end] {
+        if let Some(k) = shifts.get(&p.line) {
+            p.col = p.col.saturating_sub(*k);
+        }
+    }
+    match &mut node.value {
+        Value::Seq(items) => items.iter_mut().for_each(|n| unshift(n, shifts)),
+        Value::Map(entries) => entries.iter_mut().for_each(|e| {
+            unshift(&mut e.key, shifts);
+            unshift(&mut e.value, shifts);
+        }),
+        _ => {}
     }
 }
 
@@ -130,6 +244,8 @@ enum Frame {
 
 struct Builder {
     line_offset: u32,
+    /// The input's length in characters, when it does not end with a line break.
+    unterminated_end: Option<usize>,
     stack: Vec<Frame>,
     anchors: HashMap<usize, (Node, usize)>,
     expanded: usize,
@@ -139,7 +255,15 @@ struct Builder {
 
 impl Builder {
     fn new(line_offset: u32) -> Self {
-        Builder { line_offset, stack: Vec::new(), anchors: HashMap::new(), expanded: 0, root: None, used_anchors: false }
+        Builder {
+            line_offset,
+            unterminated_end: None,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            expanded: 0,
+            root: None,
+            used_anchors: false,
+        }
     }
 
     fn pos(&self, m: saphyr_parser::Marker) -> Pos {
@@ -160,7 +284,13 @@ impl Builder {
                 Ok(None)
             }
             Event::DocumentEnd => Ok(self.root.take()),
-            Event::Scalar(text, style, anchor, tag) => {
+            Event::Scalar(mut text, style, anchor, tag) => {
+                if matches!(style, ScalarStyle::Literal | ScalarStyle::Folded)
+                    && self.unterminated_end == Some(span.end.index())
+                    && text.ends_with('\n')
+                {
+                    text.to_mut().pop();
+                }
                 let value = if style == ScalarStyle::Plain && !tag.as_ref().is_some_and(|t| t.suffix == "str" || t.handle == "!") {
                     resolve_plain(&text)
                 } else {
@@ -330,6 +460,38 @@ mod tests {
         }
         let docs = parse_stream(&y);
         assert!(docs[0].result.as_ref().unwrap_err().message.contains("alias"));
+    }
+
+    #[test]
+    fn flow_sequence_closed_at_the_key_indentation() {
+        let docs = parse_stream("c:\n  args: [\n      \"-a\", \"b\",\n  ]\n  env: []\n");
+        let n = docs[0].result.as_ref().unwrap();
+        let args = n.pointer("/c/args").unwrap();
+        assert_eq!(args.as_seq().unwrap().len(), 2);
+        assert_eq!(args.span.end, Pos { line: 4, col: 3 });
+        assert_eq!(n.pointer("/c/env").unwrap().span.start, Pos { line: 5, col: 7 });
+    }
+
+    #[test]
+    fn quoted_scalar_ending_at_the_parent_indentation() {
+        let docs = parse_stream("m:\n  a: '[\n    {\"x\": 1}\n  ]'\n  b: 1\n");
+        let n = docs[0].result.as_ref().unwrap();
+        assert_eq!(n.pointer("/m/a").unwrap().as_str(), Some("[ {\"x\": 1} ]"));
+        assert_eq!(n.pointer("/m/a").unwrap().span.end, Pos { line: 4, col: 4 });
+    }
+
+    #[test]
+    fn block_scalar_at_the_end_without_a_line_break() {
+        let docs = parse_stream("a: |\n  x\n  y");
+        assert_eq!(docs[0].result.as_ref().unwrap().pointer("/a").unwrap().as_str(), Some("x\ny"));
+        let docs = parse_stream("a: |\n  x\n  y\n");
+        assert_eq!(docs[0].result.as_ref().unwrap().pointer("/a").unwrap().as_str(), Some("x\ny\n"));
+    }
+
+    #[test]
+    fn block_indentation_errors_stay_errors() {
+        assert!(parse_stream("a:\n  b: 1\n c: 2\n")[0].result.is_err());
+        assert!(parse_stream("a: [1,\nb: 2\n")[0].result.is_err());
     }
 
     #[test]

@@ -29,7 +29,33 @@ pub enum Typed {
     Workload(Box<Workload>),
     Service(Box<ServiceSpec>),
     Monitor(Box<Monitor>),
+    Pdb(Box<Pdb>),
+    Hpa(Box<Hpa>),
     Other,
+}
+
+/// A PodDisruptionBudget (any served version).
+#[derive(Debug)]
+pub struct Pdb {
+    pub selector: LabelSelector,
+    pub min_available: Option<k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+    pub max_unavailable: Option<k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
+}
+
+/// A HorizontalPodAutoscaler (any served version): its target and floor.
+#[derive(Debug)]
+pub struct Hpa {
+    pub target_kind: String,
+    pub target_name: String,
+    /// `minReplicas` (Kubernetes defaults it to 1).
+    pub min_replicas: i32,
+}
+
+/// A `keep` relabeling of a monitor endpoint on one source label.
+#[derive(Debug)]
+pub struct Keep {
+    pub source: String,
+    pub regex: regex::Regex,
 }
 
 /// A prometheus-operator ServiceMonitor or PodMonitor.
@@ -40,6 +66,9 @@ pub struct Monitor {
     /// `None`: the monitor's own namespace; `Some(vec![])` with `any`: all.
     pub any_namespace: bool,
     pub match_names: Vec<String>,
+    /// Per endpoint, its `keep` relabelings (a pod is scraped when all keeps
+    /// of one endpoint pass). Empty: no endpoint lists (every pod selected).
+    pub endpoints: Vec<Vec<Keep>>,
 }
 
 #[derive(Debug)]
@@ -222,6 +251,8 @@ pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
             None => Ok(Typed::Service(Box::default())),
         },
         ("monitoring.coreos.com", "ServiceMonitor" | "PodMonitor") => Ok(monitor(obj, json)),
+        ("policy", "PodDisruptionBudget") => validate_builtin(obj, json).and_then(|_| pdb(json)),
+        ("autoscaling", "HorizontalPodAutoscaler") => validate_builtin(obj, json).map(|_| hpa(json)),
         _ => validate_builtin(obj, json).map(|_| Typed::Other),
     };
     match result {
@@ -287,7 +318,49 @@ fn monitor(obj: &Object, json: &J) -> Typed {
         .and_then(J::as_array)
         .map(|a| a.iter().filter_map(|v| v.as_str().map(str::to_owned)).collect())
         .unwrap_or_default();
-    Typed::Monitor(Box::new(Monitor { pod_monitor: obj.kind == "PodMonitor", selector, any_namespace, match_names }))
+    let list = if obj.kind == "PodMonitor" { "podMetricsEndpoints" } else { "endpoints" };
+    let endpoints = json
+        .pointer(&format!("/spec/{list}"))
+        .and_then(J::as_array)
+        .map(|eps| eps.iter().map(|e| e.get("relabelings").and_then(J::as_array).map(|r| keeps(r)).unwrap_or_default()).collect())
+        .unwrap_or_default();
+    Typed::Monitor(Box::new(Monitor { pod_monitor: obj.kind == "PodMonitor", selector, any_namespace, match_names, endpoints }))
+}
+
+/// `keep` relabelings on a single source label (Prometheus anchors the regex).
+fn keeps(relabelings: &[J]) -> Vec<Keep> {
+    relabelings
+        .iter()
+        .filter(|r| r.get("action").and_then(J::as_str).is_some_and(|a| a.eq_ignore_ascii_case("keep")))
+        .filter_map(|r| {
+            let sources = r.get("sourceLabels").and_then(J::as_array)?;
+            let [source] = sources.as_slice() else { return None };
+            let regex = r.get("regex").and_then(J::as_str).unwrap_or("(.*)");
+            let regex = regex::Regex::new(&format!("^(?:{regex})$")).ok()?;
+            Some(Keep { source: source.as_str()?.to_string(), regex })
+        })
+        .collect()
+}
+
+fn pdb(json: &J) -> Result<Typed, Err> {
+    let spec = json.get("spec").cloned().unwrap_or_default();
+    let selector = match spec.get("selector") {
+        Some(s) => typed(s, "/spec/selector")?,
+        None => LabelSelector::default(),
+    };
+    let int_or_str =
+        |k: &str| -> Result<_, Err> { spec.get(k).filter(|v| !v.is_null()).map(|v| typed(v, &format!("/spec/{k}"))).transpose() };
+    Ok(Typed::Pdb(Box::new(Pdb { selector, min_available: int_or_str("minAvailable")?, max_unavailable: int_or_str("maxUnavailable")? })))
+}
+
+fn hpa(json: &J) -> Typed {
+    let text = |p: &str| json.pointer(p).and_then(J::as_str).unwrap_or_default().to_string();
+    let min_replicas = json.pointer("/spec/minReplicas").and_then(J::as_i64).and_then(|n| i32::try_from(n).ok()).unwrap_or(1);
+    Typed::Hpa(Box::new(Hpa {
+        target_kind: text("/spec/scaleTargetRef/kind"),
+        target_name: text("/spec/scaleTargetRef/name"),
+        min_replicas,
+    }))
 }
 
 macro_rules! validate_types {

@@ -50,14 +50,42 @@ impl Rule for RequiredLabelsMissing {
         };
         let reqs: Vec<LabelRequirement> = ctx.config.param(ID, "labels", default_required_labels());
         let mut out = Vec::new();
+        // The value to suggest: what the selector or the other label map already
+        // says under that key, else the object's name.
+        let known = |key: &str| -> String {
+            let sel = w.selector.as_ref().and_then(|s| s.match_labels.as_ref());
+            [sel, obj.meta.labels.as_ref(), w.template.metadata.as_ref().and_then(|m| m.labels.as_ref())]
+                .into_iter()
+                .flatten()
+                .find_map(|m| m.get(key).or_else(|| m.get("app")).cloned())
+                .or_else(|| obj.name.clone())
+                .unwrap_or_else(|| "NAME".into())
+        };
         let mut check = |labels: Option<&BTreeMap<String, String>>, meta_ptr: String, what: String| {
             let missing = unmet(&reqs, labels);
             if missing.is_empty() {
                 return;
             }
             let list = missing.iter().map(|r| describe(r)).collect::<Vec<_>>().join(", ");
-            let mut f =
-                obj.finding(ID, Severity::Warning, &format!("{meta_ptr}/labels"), Target::Key, format!("{what} lacks the label {list}"));
+            let add = missing
+                .iter()
+                .map(|r| {
+                    let key = &r.keys[0];
+                    match &r.value {
+                        Some(v) => format!("{key}: <a value matching /{v}/>"),
+                        None => format!("{key}: {}", known(key)),
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            let at = format!("{}.labels", meta_ptr.trim_start_matches('/').replace('/', "."));
+            let mut f = obj.finding(
+                ID,
+                Severity::Warning,
+                &format!("{meta_ptr}/labels"),
+                Target::Key,
+                format!("{what} lacks the label {list}; add {add} to {at}"),
+            );
             f.help = Some(
                 "label workloads and their pods with app.kubernetes.io/name so Services, dashboards and policies can find them".into(),
             );
@@ -131,13 +159,22 @@ impl Rule for ServiceSelectsNothing {
             return Vec::new();
         }
         let text = sel.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
-        let mut f = obj.finding(
-            "service-selects-nothing",
-            Severity::Warning,
-            "/spec/selector",
-            Target::Key,
-            format!("{} selects {text}, which matches no pod template among the linted objects", obj.label()),
-        );
+        // A custom resource in the namespace (an operator's database, a
+        // LeaderWorkerSet) may create the pods: say so, at a lower severity.
+        let crs: Vec<String> = ctx.pod_creating_resources(obj).take(3).map(Object::label).collect();
+        let (severity, message) = if crs.is_empty() {
+            (Severity::Warning, format!("{} selects {text}, which matches no pod template among the linted objects", obj.label()))
+        } else {
+            (
+                Severity::Info,
+                format!(
+                    "{} selects {text}, which matches no built-in pod template; the pods may come from a custom resource ({})",
+                    obj.label(),
+                    crs.join(", ")
+                ),
+            )
+        };
+        let mut f = obj.finding("service-selects-nothing", severity, "/spec/selector", Target::Key, message);
         f.help = Some(
             "a Service whose selector matches no pods has no endpoints: check the selector against the workload's pod template labels"
                 .into(),
@@ -160,9 +197,10 @@ impl Rule for WorkloadSelectorsOverlap {
                     ptr,
                     Target::Key,
                     format!(
-                        "the selectors of {} and {} overlap: each controller may adopt or delete the other's pods",
+                        "the selectors of {} and {} ({}) overlap: each controller may adopt or delete the other's pods",
                         obj.label(),
-                        other.label()
+                        other.label(),
+                        ctx.place(other)
                     ),
                 );
                 f.help = Some("give each workload a distinguishing label (e.g. track: canary) in its selector and pod template".into());

@@ -1,5 +1,6 @@
 //! The rule engine: the `Rule` trait, the registry and the cross-object context.
 
+pub mod availability;
 pub mod labels;
 pub mod observability;
 pub mod probes;
@@ -61,6 +62,11 @@ registry! {
     "rolling-update-downtime" => Some(&strategy::RollingUpdateDowntime),
     "image-tag-mutable" => Some(&strategy::ImageTagMutable),
     "resources-missing" => Some(&resources::ResourcesMissing),
+    "pdb-missing" => Some(&availability::PdbMissing),
+    "pdb-blocks-eviction" => Some(&availability::PdbBlocksEviction),
+    "hpa-replicas-pinned" => Some(&availability::HpaReplicasPinned),
+    "single-replica" => Some(&availability::SingleReplica),
+    "topology-spread-missing" => Some(&availability::TopologySpreadMissing),
     "unused-suppression" => None,
     "kustomize-build-failed" => None,
     "helm-render-failed" => None,
@@ -82,13 +88,22 @@ pub struct Context<'a> {
     service_matches: Vec<bool>,
     /// For each workload, the earlier workloads whose selectors overlap with it.
     overlaps: Vec<Vec<usize>>,
+    /// For each workload, the HorizontalPodAutoscaler that scales it.
+    hpa: Vec<Option<usize>>,
+    /// For each workload, the PodDisruptionBudgets that select its pods;
+    /// for each PodDisruptionBudget, the workloads whose pods it selects.
+    pdbs: Vec<Vec<usize>>,
+    /// For each Service, custom resources in its namespace that may create pods.
+    pod_creating_crs: Vec<Vec<usize>>,
+    /// File names of the run, by file index.
+    pub files: &'a [&'a str],
     /// Whether the run contains any workload with a pod template.
     pub has_workloads: bool,
 }
 
 impl<'a> Context<'a> {
-    /// `dirs[file]` is the directory of each file of the run.
-    pub fn new(objects: &'a [Object], dirs: &[&str], config: &'a Config) -> Self {
+    /// `files[file]` is the name of each file of the run.
+    pub fn new(objects: &'a [Object], files: &'a [&'a str], config: &'a Config) -> Self {
         // Services indexed by the first pair of their selector: a Service can
         // only select pods that carry that pair, so each workload looks up
         // only the Services keyed by its own labels (linear in repository size).
@@ -120,12 +135,61 @@ impl<'a> Context<'a> {
             selected_by[i].sort_unstable();
             selected_by[i].dedup();
         }
-        let monitored = monitored(objects, &selected_by);
+        controller_selected(objects, &mut selected_by);
+        let dirs: Vec<&str> = files.iter().map(|f| std::path::Path::new(f).parent().and_then(|p| p.to_str()).unwrap_or("")).collect();
+        let monitored = monitored(objects, &dirs, &selected_by);
         let mut service_matches = vec![false; objects.len()];
         for s in selected_by.iter().flatten() {
             service_matches[*s] = true;
         }
-        Context { objects, config, selected_by, monitored, service_matches, overlaps: overlaps(objects, dirs), has_workloads }
+        let pod_creating_crs = pod_creating_crs(objects, &dirs, &service_matches);
+        Context {
+            objects,
+            config,
+            selected_by,
+            monitored,
+            service_matches,
+            overlaps: overlaps(objects, &dirs),
+            hpa: hpas(objects, &dirs),
+            pdbs: pdbs(objects, &dirs),
+            pod_creating_crs,
+            files,
+            has_workloads,
+        }
+    }
+
+    /// The HorizontalPodAutoscaler that scales this workload.
+    pub fn hpa(&self, obj: &Object) -> Option<&'a Object> {
+        self.index_of(obj).and_then(|i| self.hpa[i]).map(|h| &self.objects[h])
+    }
+
+    /// The replicas a workload runs with at least: an HPA's `minReplicas`,
+    /// else `spec.replicas` (default 1). `None` for kinds without replicas.
+    pub fn min_replicas(&self, obj: &Object) -> Option<i64> {
+        use crate::manifest::WorkloadKind as K;
+        let w = obj.workload()?;
+        if !matches!(w.kind, K::Deployment | K::StatefulSet | K::ReplicaSet | K::ReplicationController | K::Rollout) {
+            return None;
+        }
+        match self.hpa(obj).map(|h| &h.typed) {
+            Some(Typed::Hpa(h)) => Some(i64::from(h.min_replicas)),
+            _ => Some(i64::from(w.replicas.unwrap_or(1))),
+        }
+    }
+
+    /// PodDisruptionBudgets selecting a workload's pods, or workloads whose pods a PodDisruptionBudget selects.
+    pub fn disruption_budgets(&self, obj: &Object) -> impl Iterator<Item = &'a Object> + '_ {
+        self.index_of(obj).map(|i| self.pdbs[i].as_slice()).unwrap_or_default().iter().map(|&s| &self.objects[s])
+    }
+
+    /// Custom resources in a Service's namespace that may create the pods it selects.
+    pub fn pod_creating_resources(&self, svc: &Object) -> impl Iterator<Item = &'a Object> + '_ {
+        self.index_of(svc).map(|i| self.pod_creating_crs[i].as_slice()).unwrap_or_default().iter().map(|&s| &self.objects[s])
+    }
+
+    /// `file:line` of an object, for messages that name another object.
+    pub fn place(&self, obj: &Object) -> String {
+        format!("{}:{}", self.files.get(obj.file).copied().unwrap_or("?"), obj.root.span.start.line)
     }
 
     fn index_of(&self, obj: &Object) -> Option<usize> {
@@ -158,6 +222,143 @@ impl<'a> Context<'a> {
     pub fn overlapping(&self, obj: &Object) -> impl Iterator<Item = &'a Object> + '_ {
         self.index_of(obj).map(|i| self.overlaps[i].as_slice()).unwrap_or_default().iter().map(|&s| &self.objects[s])
     }
+}
+
+/// Labels the controllers add to the pods they create: a Service may select them.
+/// Returns whether the pair holds for (some) pod of the workload.
+fn controller_label(obj: &Object, w: &crate::manifest::Workload, key: &str, value: &str) -> Option<bool> {
+    use crate::manifest::WorkloadKind as K;
+    let name = obj.name.as_deref().unwrap_or_default();
+    let ordinal = |v: &str| v.parse::<u32>().is_ok();
+    Some(match (key, w.kind) {
+        ("job-name" | "batch.kubernetes.io/job-name", K::Job) => value == name,
+        ("job-name" | "batch.kubernetes.io/job-name", K::CronJob) => value.starts_with(&format!("{name}-")),
+        ("controller-uid" | "batch.kubernetes.io/controller-uid", K::Job | K::CronJob) => true,
+        ("statefulset.kubernetes.io/pod-name", K::StatefulSet) => value.strip_prefix(&format!("{name}-")).is_some_and(ordinal),
+        ("apps.kubernetes.io/pod-index", K::StatefulSet) => ordinal(value),
+        ("pod-template-hash", K::Deployment | K::Rollout) => true,
+        ("rollouts-pod-template-hash", K::Rollout) => true,
+        _ => return None,
+    })
+}
+
+/// Services whose selectors name labels that controllers add (`job-name`,
+/// `statefulset.kubernetes.io/pod-name`, …) select the pods of the workload
+/// whose template has the rest of the selector.
+fn controller_selected(objects: &[Object], selected_by: &mut [Vec<usize>]) {
+    let unmatched: Vec<usize> = (0..objects.len())
+        .filter(|&s| matches!(&objects[s].typed, Typed::Service(spec) if spec.selector.as_ref().is_some_and(|m| !m.is_empty())))
+        .filter(|&s| !selected_by.iter().any(|v| v.contains(&s)))
+        .collect();
+    for s in unmatched {
+        let Typed::Service(spec) = &objects[s].typed else { continue };
+        let sel = spec.selector.as_ref().expect("filtered");
+        for (i, o) in objects.iter().enumerate() {
+            let Some(w) = o.workload() else { continue };
+            if !same_namespace(objects[s].namespace.as_deref(), o.namespace.as_deref()) {
+                continue;
+            }
+            let labels = w.template_labels();
+            let mut by_controller = false;
+            let ok = sel.iter().all(|(k, v)| {
+                labels.get(k) == Some(v) || controller_label(o, w, k, v).inspect(|hit| by_controller |= *hit).unwrap_or(false)
+            });
+            if ok && by_controller {
+                selected_by[i].push(s);
+            }
+        }
+    }
+}
+
+/// Built-in API groups: everything else is a custom resource.
+fn builtin_group(group: &str) -> bool {
+    matches!(group, "" | "apps" | "batch" | "extensions" | "policy" | "autoscaling")
+        || (group.ends_with(".k8s.io") && !group.ends_with(".x-k8s.io"))
+}
+
+/// Keys that mark a custom resource as one that runs pods (an operator's
+/// database, a LeaderWorkerSet, a Prometheus).
+fn runs_pods(node: &crate::manifest::tree::Node, depth: usize) -> bool {
+    const KEYS: &[&str] = &["containers", "image", "replicas", "podTemplate", "template", "instances", "size", "nodeSets"];
+    depth < 8
+        && match &node.value {
+            crate::manifest::tree::Value::Map(entries) => {
+                entries.iter().any(|e| e.key_str().is_some_and(|k| KEYS.contains(&k)) || runs_pods(&e.value, depth + 1))
+            }
+            crate::manifest::tree::Value::Seq(items) => items.iter().any(|n| runs_pods(n, depth + 1)),
+            _ => false,
+        }
+}
+
+/// For each Service that matches no pod template, the custom resources in
+/// its namespace that may create the pods it selects.
+fn pod_creating_crs(objects: &[Object], dirs: &[&str], service_matches: &[bool]) -> Vec<Vec<usize>> {
+    let crs: Vec<usize> = (0..objects.len())
+        .filter(|&i| {
+            let o = &objects[i];
+            !builtin_group(o.group()) && matches!(o.typed, Typed::Other) && o.root.get("spec").is_some_and(|s| runs_pods(s, 0))
+        })
+        .collect();
+    let mut out = vec![Vec::new(); objects.len()];
+    if crs.is_empty() {
+        return out;
+    }
+    for (s, svc) in objects.iter().enumerate() {
+        if matches!(svc.typed, Typed::Service(_)) && !service_matches[s] {
+            out[s] = crs.iter().copied().filter(|&c| applied_together(svc, &objects[c], dirs)).collect();
+        }
+    }
+    out
+}
+
+/// Two objects reach one namespace of a cluster: their namespaces are set
+/// and equal, or they are applied together (one folder) and neither names
+/// another namespace.
+fn applied_together(a: &Object, b: &Object, dirs: &[&str]) -> bool {
+    match (a.namespace.as_deref(), b.namespace.as_deref()) {
+        (Some(x), Some(y)) if x == y => true,
+        (x, y) => dirs.get(a.file) == dirs.get(b.file) && same_namespace(x, y),
+    }
+}
+
+/// For each workload, the HorizontalPodAutoscaler that targets it.
+fn hpas(objects: &[Object], dirs: &[&str]) -> Vec<Option<usize>> {
+    let mut by_target: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, o) in objects.iter().enumerate() {
+        if let Typed::Hpa(h) = &o.typed {
+            by_target.entry((h.target_kind.as_str(), h.target_name.as_str())).or_default().push(i);
+        }
+    }
+    objects
+        .iter()
+        .map(|o| {
+            o.workload()?;
+            let name = o.name.as_deref()?;
+            by_target.get(&(o.kind.as_str(), name))?.iter().copied().find(|&h| applied_together(&objects[h], o, dirs))
+        })
+        .collect()
+}
+
+/// PodDisruptionBudgets and the workloads whose pods they select, both ways.
+fn pdbs(objects: &[Object], dirs: &[&str]) -> Vec<Vec<usize>> {
+    let budgets: Vec<usize> = (0..objects.len()).filter(|&i| matches!(objects[i].typed, Typed::Pdb(_))).collect();
+    let mut out = vec![Vec::new(); objects.len()];
+    for &b in &budgets {
+        let Typed::Pdb(p) = &objects[b].typed else { continue };
+        if crate::manifest::workload::selector_is_empty(&p.selector) {
+            continue;
+        }
+        for (i, o) in objects.iter().enumerate() {
+            if let Some(w) = o.workload()
+                && applied_together(&objects[b], o, dirs)
+                && selector_matches(&p.selector, w.template_labels())
+            {
+                out[i].push(b);
+                out[b].push(i);
+            }
+        }
+    }
+    out
 }
 
 /// Workloads that own pods through a selector.
@@ -194,19 +395,19 @@ fn overlaps(objects: &[Object], dirs: &[&str]) -> Vec<Vec<usize>> {
             let (oa, ob) = (&objects[a], &objects[b]);
             // The same object twice (kustomize bases and overlays) is not an overlap.
             let same_object = oa.kind == ob.kind && oa.name == ob.name && oa.namespace == ob.namespace;
-            // Without a namespace, a folder is applied as a unit: only compare within it.
-            let together = match (oa.namespace.as_deref(), ob.namespace.as_deref()) {
-                (Some(x), Some(y)) => x == y,
-                _ => dirs.get(oa.file) == dirs.get(ob.file),
-            };
+            // Workloads of different folders are different applications:
+            // they clash only when applied together (one folder) into one namespace.
+            let together = dirs.get(oa.file) == dirs.get(ob.file) && same_namespace(oa.namespace.as_deref(), ob.namespace.as_deref());
             if a == b || same_object || !together {
                 continue;
             }
             let (wb, _) = owns_by_selector(&objects[b]).expect("filtered");
             if selector_matches(sel, wb.template_labels()) {
                 // Report once per pair, on the later object.
+                // Copies of one object (several files) count once.
                 let (early, late) = if a < b { (a, b) } else { (b, a) };
-                if !out[late].contains(&early) {
+                let id = |o: &Object| (o.kind.clone(), o.namespace.clone(), o.name.clone());
+                if !out[late].iter().any(|&e| id(&objects[e]) == id(&objects[early])) {
                     out[late].push(early);
                 }
             }
@@ -218,77 +419,106 @@ fn overlaps(objects: &[Object], dirs: &[&str]) -> Vec<Vec<usize>> {
     out
 }
 
-/// Monitors indexed by the namespaces they watch, so lookups stay cheap
-/// in repositories with thousands of monitors.
-struct MonitorIndex<'a> {
-    /// Watch every namespace (`any: true`), or their own unset namespace.
-    everywhere: Vec<(&'a Object, &'a crate::manifest::workload::Monitor)>,
-    by_namespace: HashMap<&'a str, Vec<(&'a Object, &'a crate::manifest::workload::Monitor)>>,
-    all: Vec<(&'a Object, &'a crate::manifest::workload::Monitor)>,
+/// The ServiceMonitors or PodMonitors of the run.
+struct Monitors<'a> {
+    list: Vec<(&'a Object, &'a crate::manifest::workload::Monitor)>,
+    dirs: &'a [&'a str],
 }
 
-impl<'a> MonitorIndex<'a> {
-    fn new(objects: &'a [Object], pod_monitors: bool) -> Self {
-        let mut idx = MonitorIndex { everywhere: Vec::new(), by_namespace: HashMap::new(), all: Vec::new() };
-        for o in objects {
-            let Typed::Monitor(m) = &o.typed else { continue };
-            if m.pod_monitor != pod_monitors {
-                continue;
-            }
-            idx.all.push((o, m));
-            if m.any_namespace {
-                idx.everywhere.push((o, m));
-            } else if !m.match_names.is_empty() {
-                for n in &m.match_names {
-                    idx.by_namespace.entry(n.as_str()).or_default().push((o, m));
-                }
-            } else {
-                match o.namespace.as_deref() {
-                    Some(n) => idx.by_namespace.entry(n).or_default().push((o, m)),
-                    None => idx.everywhere.push((o, m)),
-                }
-            }
-        }
-        idx
+impl<'a> Monitors<'a> {
+    fn new(objects: &'a [Object], dirs: &'a [&'a str], pod_monitors: bool) -> Self {
+        let list = objects
+            .iter()
+            .filter_map(|o| match &o.typed {
+                Typed::Monitor(m) if m.pod_monitor == pod_monitors => Some((o, &**m)),
+                _ => None,
+            })
+            .collect();
+        Monitors { list, dirs }
     }
 
-    /// Does a monitor watching `ns` select these labels?
-    fn selects(&self, ns: Option<&str>, labels: &std::collections::BTreeMap<String, String>) -> bool {
-        let hit = |list: &[(&Object, &crate::manifest::workload::Monitor)]| list.iter().any(|(_, m)| selector_matches(&m.selector, labels));
-        match ns {
-            Some(n) => hit(&self.everywhere) || self.by_namespace.get(n).is_some_and(|l| hit(l)),
-            // Unknown namespace: any monitor might watch it.
-            None => hit(&self.all),
+    /// Does a monitor watch the namespace of an object (a pod's workload or
+    /// a Service)? Without a namespaceSelector a monitor watches its own
+    /// namespace; an unset namespace is decided when the folder is applied,
+    /// so it only counts within one folder.
+    fn watches(&self, mon: &Object, m: &crate::manifest::workload::Monitor, target: &Object) -> bool {
+        if m.any_namespace {
+            return true;
         }
+        if !m.match_names.is_empty() {
+            return target.namespace.as_ref().is_some_and(|n| m.match_names.contains(n));
+        }
+        match (mon.namespace.as_deref(), target.namespace.as_deref()) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.dirs.get(mon.file) == self.dirs.get(target.file),
+        }
+    }
+
+    /// Does a monitor watching `target`'s namespace select these labels (a
+    /// Service's for a ServiceMonitor) and keep some endpoint of the workload's pods?
+    fn selects(&self, target: &Object, labels: &std::collections::BTreeMap<String, String>, pod: &crate::manifest::Workload) -> bool {
+        self.list.iter().any(|(o, m)| {
+            self.watches(o, m, target) && selector_matches(&m.selector, labels) && keeps_pod(m, target.namespace.as_deref(), pod)
+        })
     }
 }
 
-fn monitored(objects: &[Object], selected_by: &[Vec<usize>]) -> Vec<bool> {
+/// Prometheus' name for a label or annotation key in `__meta_…_label_<name>`.
+fn sanitize(key: &str) -> String {
+    key.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+}
+
+/// Do the `keep` relabelings of some endpoint of the monitor pass for the
+/// workload's pods? Sources we cannot know (Service or node metadata) pass.
+fn keeps_pod(m: &crate::manifest::workload::Monitor, ns: Option<&str>, w: &crate::manifest::Workload) -> bool {
+    let values = |source: &str| -> Option<Vec<String>> {
+        let find = |map: &std::collections::BTreeMap<String, String>, name: &str, present: bool| {
+            let v = map.iter().find(|(k, _)| sanitize(k) == name).map(|(_, v)| v.clone());
+            vec![if present { v.map(|_| "true".to_string()).unwrap_or_default() } else { v.unwrap_or_default() }]
+        };
+        Some(if source == "__meta_kubernetes_pod_container_name" {
+            w.containers().map(|(_, c)| c.name.clone()).collect()
+        } else if source == "__meta_kubernetes_namespace" {
+            vec![ns?.to_string()]
+        } else if let Some(n) = source.strip_prefix("__meta_kubernetes_pod_labelpresent_") {
+            find(w.template_labels(), n, true)
+        } else if let Some(n) = source.strip_prefix("__meta_kubernetes_pod_label_") {
+            find(w.template_labels(), n, false)
+        } else if let Some(n) = source.strip_prefix("__meta_kubernetes_pod_annotationpresent_") {
+            find(w.template_annotations(), n, true)
+        } else if let Some(n) = source.strip_prefix("__meta_kubernetes_pod_annotation_") {
+            find(w.template_annotations(), n, false)
+        } else {
+            return None;
+        })
+    };
+    m.endpoints.is_empty()
+        || m.endpoints.iter().any(|keeps| keeps.iter().all(|k| values(&k.source).is_none_or(|vs| vs.iter().any(|v| k.regex.is_match(v)))))
+}
+
+fn monitored(objects: &[Object], dirs: &[&str], selected_by: &[Vec<usize>]) -> Vec<bool> {
     let mut out = vec![false; objects.len()];
     if !objects.iter().any(|o| matches!(o.typed, Typed::Monitor(_))) {
         return out;
     }
-    let pod_monitors = MonitorIndex::new(objects, true);
-    let service_monitors = MonitorIndex::new(objects, false);
+    let pod_monitors = Monitors::new(objects, dirs, true);
+    let service_monitors = Monitors::new(objects, dirs, false);
     let empty = std::collections::BTreeMap::new();
-    let mut service_watched: HashMap<usize, bool> = HashMap::new();
     for (i, o) in objects.iter().enumerate() {
         let Some(w) = o.workload() else { continue };
-        out[i] = pod_monitors.selects(o.namespace.as_deref(), w.template_labels())
+        out[i] = pod_monitors.selects(o, w.template_labels(), w)
             || selected_by[i].iter().any(|&s| {
-                *service_watched.entry(s).or_insert_with(|| {
-                    let svc = &objects[s];
-                    service_monitors.selects(svc.namespace.as_deref(), svc.meta.labels.as_ref().unwrap_or(&empty))
-                })
+                let svc = &objects[s];
+                service_monitors.selects(svc, svc.meta.labels.as_ref().unwrap_or(&empty), w)
             });
     }
     out
 }
 
 /// Run every enabled rule over every object (in parallel) and add the loader's findings.
-pub fn run(objects: &[Object], dirs: &[&str], config: &Config) -> Vec<Finding> {
+pub fn run(objects: &[Object], files: &[&str], config: &Config) -> Vec<Finding> {
     use rayon::prelude::*;
-    let ctx = Context::new(objects, dirs, config);
+    let ctx = Context::new(objects, files, config);
     objects
         .par_iter()
         .flat_map_iter(|obj| {

@@ -70,8 +70,9 @@ impl Rule for ProbesIdentical {
             let (Some(l), Some(r)) = (&c.liveness_probe, &c.readiness_probe) else {
                 continue;
             };
-            let (lf, rf) = (l.failure_threshold.unwrap_or(3), r.failure_threshold.unwrap_or(3));
-            if normalized(l) == normalized(r) && lf <= rf {
+            // The same check (handler and target), and liveness gives up no
+            // later than readiness: timing alone does not make them different.
+            if handler(l) == handler(r) && time_to_fail(l) <= time_to_fail(r) {
                 let mut f = obj.finding(
                     "probes-identical",
                     Severity::Warning,
@@ -91,20 +92,27 @@ impl Rule for ProbesIdentical {
     }
 }
 
-/// A probe with Kubernetes' defaults filled in and failureThreshold cleared,
-/// so that `periodSeconds: 10` equals an unset period.
-fn normalized(p: &k8s_openapi::api::core::v1::Probe) -> k8s_openapi::api::core::v1::Probe {
-    let mut p = p.clone();
-    p.failure_threshold = None;
-    p.period_seconds = Some(p.period_seconds.unwrap_or(10));
-    p.timeout_seconds = Some(p.timeout_seconds.unwrap_or(1));
-    p.success_threshold = Some(p.success_threshold.unwrap_or(1));
-    p.initial_delay_seconds = Some(p.initial_delay_seconds.unwrap_or(0));
-    if let Some(h) = &mut p.http_get {
-        h.path = Some(h.path.clone().unwrap_or_else(|| "/".into()));
-        h.scheme = Some(h.scheme.clone().unwrap_or_else(|| "HTTP".into()));
+/// What a probe checks: its handler with Kubernetes' defaults filled in,
+/// without any timing (delay, period, timeout, thresholds).
+fn handler(p: &k8s_openapi::api::core::v1::Probe) -> k8s_openapi::api::core::v1::Probe {
+    let mut h = k8s_openapi::api::core::v1::Probe {
+        exec: p.exec.clone(),
+        grpc: p.grpc.clone(),
+        http_get: p.http_get.clone(),
+        tcp_socket: p.tcp_socket.clone(),
+        ..Default::default()
+    };
+    if let Some(g) = &mut h.http_get {
+        g.path = Some(g.path.clone().unwrap_or_else(|| "/".into()));
+        g.scheme = Some(g.scheme.clone().unwrap_or_else(|| "HTTP".into()));
     }
-    p
+    h
+}
+
+/// Seconds of consecutive failures before a probe gives up
+/// (failureThreshold × periodSeconds, Kubernetes' defaults 3 × 10).
+fn time_to_fail(p: &k8s_openapi::api::core::v1::Probe) -> i64 {
+    i64::from(p.failure_threshold.unwrap_or(3)) * i64::from(p.period_seconds.unwrap_or(10))
 }
 
 pub struct ProbePortUndeclared;
@@ -152,14 +160,33 @@ impl Rule for ProbePortUndeclared {
                                 ),
                             ),
                         },
-                        IntOrString::Int(n) if !ports.is_empty() && !ports.iter().any(|p| tcp(p) && p.container_port == *n) => (
-                            Severity::Warning,
-                            format!(
-                                "{pname} of container \"{}\" uses port {n}, which is not among the container's TCP ports ({})",
-                                c.name,
-                                list_ports(ports)
-                            ),
-                        ),
+                        // A numeric port works whether declared or not; it is
+                        // wrong when another container of the pod owns it.
+                        IntOrString::Int(n) if !ports.iter().any(|p| tcp(p) && p.container_port == *n) => {
+                            match w
+                                .containers()
+                                .chain(w.init_containers())
+                                .find(|(p, o)| *p != ptr && o.ports.iter().flatten().any(|p| p.container_port == *n))
+                            {
+                                Some((_, other)) => (
+                                    Severity::Warning,
+                                    format!(
+                                        "{pname} of container \"{}\" checks port {n}, which container \"{}\" declares: \
+                                         the probe restarts or unreadies \"{}\" for the other container's health",
+                                        c.name, other.name, c.name
+                                    ),
+                                ),
+                                None if !ports.is_empty() => (
+                                    Severity::Info,
+                                    format!(
+                                        "{pname} of container \"{}\" uses port {n}, which is not among the container's TCP ports ({})",
+                                        c.name,
+                                        list_ports(ports)
+                                    ),
+                                ),
+                                None => continue,
+                            }
+                        }
                         IntOrString::Int(_) => continue,
                     };
                     let mut f = obj.finding("probe-port-undeclared", severity, &at, Target::Value, message);

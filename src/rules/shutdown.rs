@@ -30,11 +30,15 @@ impl Rule for PrestopHookMissing {
                     Severity::Warning,
                     &format!("{ptr}/name"),
                     Target::Entry,
-                    format!("serving container \"{}\" of {} has no preStop hook", c.name, obj.label()),
+                    format!(
+                        "serving container \"{}\" of {} has no preStop hook; add `lifecycle: {{preStop: {{sleep: {{seconds: 5}}}}}}` to it",
+                        c.name,
+                        obj.label()
+                    ),
                 );
                 f.help = Some(
-                    "add `lifecycle: {preStop: {sleep: {seconds: 5}}}` so endpoints and load balancers stop sending traffic \
-                     before the app receives SIGTERM"
+                    "the sleep keeps the pod serving while endpoints and load balancers stop sending it traffic, before the app \
+                     receives SIGTERM (the sleep action needs Kubernetes 1.30; older clusters: exec [\"sleep\", \"5\"] if the image has sleep)"
                         .into(),
                 );
                 f

@@ -74,7 +74,9 @@ impl Rule for RecreateWithRollingParams {
         let Some(b) = obj.root.pointer(block) else {
             return Vec::new();
         };
-        if b.get("type").and_then(Node::as_str) != Some(forbidden_type) || b.get("rollingUpdate").is_none() {
+        // `rollingUpdate: null` is the same as unset.
+        let rolling = b.get("rollingUpdate").filter(|n| !matches!(n.value, Value::Null));
+        if b.get("type").and_then(Node::as_str) != Some(forbidden_type) || rolling.is_none() {
             return Vec::new();
         }
         let mut f = obj.finding(
@@ -93,14 +95,17 @@ impl Rule for RecreateWithRollingParams {
 
 pub struct RollingUpdateDowntime;
 impl Rule for RollingUpdateDowntime {
-    fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
+    fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
         let Some(w) = obj.workload() else {
             return Vec::new();
         };
         if w.kind != WorkloadKind::Deployment {
             return Vec::new();
         }
-        let replicas = i64::from(w.replicas.unwrap_or(1));
+        // An HPA's minReplicas is the floor, not spec.replicas.
+        let Some(replicas) = ctx.min_replicas(obj) else {
+            return Vec::new();
+        };
         if replicas <= 0 || obj.root.pointer("/spec/strategy/type").and_then(Node::as_str) == Some("Recreate") {
             return Vec::new();
         }

@@ -128,7 +128,15 @@ pub struct Found {
     pub file: String,
     pub doc: usize,
     pub obj: std::sync::Arc<Object>,
+    /// The object's invalid fields, as `file:line:col: message`.
+    pub invalid: Vec<String>,
 }
+
+/// A document that does not parse, as `file:line:col: message`.
+pub type Unparsed = String;
+
+/// A file's text when loaded, its objects and its documents that do not parse.
+type LoadedFile = (String, Vec<Found>, Vec<Unparsed>);
 
 /// The manifests being planned over: file texts, edited in memory.
 #[derive(Clone, Debug)]
@@ -139,7 +147,7 @@ pub struct Workspace {
     namespace: Option<String>,
     /// Objects of each file, kept with the text they were loaded from:
     /// planning looks objects up many times, files change rarely.
-    loaded: std::cell::RefCell<BTreeMap<String, (String, Vec<Found>)>>,
+    loaded: std::cell::RefCell<BTreeMap<String, LoadedFile>>,
 }
 
 impl Workspace {
@@ -164,26 +172,48 @@ impl Workspace {
 
     /// Every Kubernetes object, located.
     pub fn objects(&self) -> Vec<Found> {
+        self.loaded_files().0
+    }
+
+    /// Documents that do not parse (they may hold the object a plan looks for).
+    pub fn unparsed(&self) -> Vec<Unparsed> {
+        self.loaded_files().1
+    }
+
+    fn loaded_files(&self) -> (Vec<Found>, Vec<Unparsed>) {
         let mut cache = self.loaded.borrow_mut();
-        let mut out = Vec::new();
+        let (mut out, mut unparsed) = (Vec::new(), Vec::new());
         for (name, e) in &self.files {
-            if let Some((text, found)) = cache.get(name)
+            if let Some((text, found, bad)) = cache.get(name)
                 && *text == e.text
             {
                 out.extend(found.iter().cloned());
+                unparsed.extend(bad.iter().cloned());
                 continue;
             }
             let sf = SourceFile::new(name.clone(), e.text.clone());
-            let found: Vec<Found> = manifest::load(0, &sf)
+            let loaded = manifest::load(0, &sf);
+            let at = |f: &crate::finding::Finding| format!("{name}:{}:{}: {}", f.span.start.line, f.span.start.col + 1, f.message);
+            let bad: Vec<Unparsed> = loaded.findings.iter().filter(|f| f.rule == "invalid-yaml").map(at).collect();
+            let found: Vec<Found> = loaded
                 .objects
                 .into_iter()
                 .filter(|o| o.base.is_empty())
-                .map(|o| Found { file: name.clone(), doc: o.doc, obj: std::sync::Arc::new(o) })
+                .map(|o| {
+                    let invalid = loaded
+                        .findings
+                        .iter()
+                        .filter(|f| f.rule == "invalid-manifest" && f.doc == Some(o.doc) && f.object.is_some())
+                        .map(at)
+                        .collect();
+                    Found { file: name.clone(), doc: o.doc, obj: std::sync::Arc::new(o), invalid }
+                })
                 .collect();
             out.extend(found.iter().cloned());
-            cache.insert(name.clone(), (e.text.clone(), found));
+            unparsed.extend(bad.iter().cloned());
+            cache.insert(name.clone(), (e.text.clone(), found, bad));
         }
-        out
+        (out, unparsed)
     }
 
     fn in_namespace(&self, o: &Object) -> bool {
@@ -211,7 +241,12 @@ impl Workspace {
                 .collect();
             return err(format!("{kind}/{name} is ambiguous; pick one with -n NAMESPACE or narrower paths:\n{}", list.join("\n")));
         }
-        Ok(all.into_iter().next())
+        match all.into_iter().next() {
+            Some(f) if !f.invalid.is_empty() => {
+                err(format!("{kind}/{name} has invalid fields that the API server rejects; fix them first:\n  {}", f.invalid.join("\n  ")))
+            }
+            found => Ok(found),
+        }
     }
 
     pub fn editor(&mut self, file: &str) -> &mut Editor {

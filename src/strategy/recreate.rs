@@ -31,9 +31,14 @@ pub fn missing(ws: &Workspace, target: &Target) -> String {
         .filter(|f| f.obj.kind == "Deployment")
         .map(|f| format!("  deployment/{} ({})", f.obj.name.as_deref().unwrap_or("?"), f.file))
         .collect();
-    if candidates.is_empty() {
+    let mut msg = if candidates.is_empty() {
         format!("deployment/{} not found: there are no Deployments in the given paths", target.name)
     } else {
         format!("deployment/{} not found; Deployments in the given paths:\n{}", target.name, candidates.join("\n"))
+    };
+    let unparsed = ws.unparsed();
+    if !unparsed.is_empty() {
+        msg.push_str(&format!("\nthese documents do not parse (one may hold it):\n  {}", unparsed.join("\n  ")));
     }
+    msg
 }

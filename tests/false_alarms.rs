@@ -1,0 +1,139 @@
+//! Regression tests for wrong answers found on real repositories: each one
+//! runs a small manifest of testdata/regressions through the JSON output.
+
+use crate::bin;
+use serde_json::Value;
+
+const DIR: &str = "testdata/regressions";
+
+fn run(args: &[&str]) -> (i32, String, String) {
+    let out = bin().args(args).output().unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+/// `lint -f json` on files of testdata/regressions.
+fn lint(files: &[&str]) -> Vec<Value> {
+    let paths: Vec<String> = files.iter().map(|f| format!("{DIR}/{f}")).collect();
+    let mut args = vec!["lint", "--isolated", "--format", "json", "--fail-on", "never"];
+    args.extend(paths.iter().map(String::as_str));
+    let (code, out, err) = run(&args);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    v["findings"].as_array().unwrap().clone()
+}
+
+/// (rule, line, severity) of every finding.
+fn brief(findings: &[Value]) -> Vec<(String, u64, String)> {
+    findings
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap(), f["severity"].as_str().unwrap().to_string()))
+        .collect()
+}
+
+fn rules(findings: &[Value]) -> Vec<&str> {
+    findings.iter().map(|f| f["rule"].as_str().unwrap()).collect()
+}
+
+#[test]
+fn a_wrong_field_does_not_hide_the_object() {
+    let f = lint(&["bad-field.yaml"]);
+    let r = rules(&f);
+    assert!(r.contains(&"invalid-manifest"), "{r:?}");
+    // The other rules still see the Deployment...
+    assert!(r.contains(&"image-tag-mutable"), "{r:?}");
+    assert!(r.contains(&"liveness-probe-missing"), "{r:?}");
+    // ...and so does the Service in front of it (an error: the Service sends it traffic).
+    assert!(!r.contains(&"service-selects-nothing"), "{r:?}");
+    let readiness = f.iter().find(|x| x["rule"] == "readiness-probe-missing").expect("readiness finding");
+    assert_eq!(readiness["severity"], "error");
+    // Every wrong field is reported; a quoted number is read as a number for the other rules.
+    let invalid: Vec<(Option<u64>, Option<&str>)> =
+        f.iter().filter(|x| x["rule"] == "invalid-manifest").map(|x| (x["line"].as_u64(), x["path"].as_str())).collect();
+    assert_eq!(
+        invalid,
+        vec![
+            (Some(24), Some("/spec/template/spec/containers/0/env/0/value")),
+            (Some(26), Some("/spec/template/spec/containers/0/ports/0/containerPort"))
+        ]
+    );
+    assert!(r.contains(&"prestop-hook-missing"), "the container still serves port 9090: {r:?}");
+}
+
+#[test]
+fn strategies_name_the_invalid_field_or_the_unparsable_document() {
+    let (code, _, err) = run(&["apply", "recreate", "deploy/vouch", &format!("{DIR}/bad-field.yaml")]);
+    assert_eq!(code, 2);
+    assert!(err.contains("bad-field.yaml:24:22") && err.contains("env/0/value"), "{err}");
+    assert!(!err.contains("pod template") && !err.contains("not found"), "{err}");
+    let (code, _, err) = run(&["apply", "canary", "deploy/api", &format!("{DIR}/duplicate-key.yaml"), "--weight", "25"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("duplicate-key.yaml:11:3") && err.contains("duplicate key `selector`"), "{err}");
+}
+
+/// (rule, line, severity) of one rule's findings.
+fn of(findings: &[Value], rule: &str) -> Vec<(u64, String)> {
+    brief(findings).into_iter().filter(|(r, _, _)| r == rule).map(|(_, l, s)| (l, s)).collect()
+}
+
+#[test]
+fn services_may_select_labels_that_controllers_add() {
+    let f = lint(&["controller-labels.yaml"]);
+    // Only the Service naming a pod of another StatefulSet selects nothing.
+    assert_eq!(of(&f, "service-selects-nothing"), vec![(58, "warning".into())]);
+}
+
+#[test]
+fn services_of_custom_resources_are_a_note_not_a_warning() {
+    let f = lint(&["cr-pods.yaml"]);
+    assert_eq!(of(&f, "service-selects-nothing"), vec![(16, "info".into())]);
+    let m = f.iter().find(|x| x["rule"] == "service-selects-nothing").unwrap()["message"].as_str().unwrap().to_string();
+    assert!(m.contains("Cluster/pg"), "{m}");
+}
+
+#[test]
+fn numeric_probe_ports_are_not_errors() {
+    let f = lint(&["probe-ports.yaml"]);
+    assert_eq!(of(&f, "probe-port-undeclared"), vec![(15, "info".into()), (20, "warning".into()), (25, "error".into())]);
+    let sibling = f.iter().find(|x| x["rule"] == "probe-port-undeclared" && x["line"] == 20).unwrap();
+    assert!(sibling["message"].as_str().unwrap().contains("container \"proxy\" declares"));
+}
+
+#[test]
+fn overlaps_only_within_a_folder_once_per_pair_naming_the_other() {
+    let f = lint(&["overlap/a/api.yaml", "overlap/b/workers.yaml"]);
+    assert_eq!(of(&f, "workload-selectors-overlap"), vec![(23, "warning".into())]);
+    let m = f.iter().find(|x| x["rule"] == "workload-selectors-overlap").unwrap()["message"].as_str().unwrap().to_string();
+    assert!(m.contains("Deployment/worker (testdata/regressions/overlap/b/workers.yaml:1)"), "{m}");
+}
+
+#[test]
+fn rolling_update_null_is_unset() {
+    assert!(of(&lint(&["recreate-null.yaml"]), "recreate-with-rolling-params").is_empty());
+}
+
+#[test]
+fn a_monitor_covers_only_the_pods_it_keeps() {
+    let f = lint(&["monitor-keep.yaml"]);
+    // `api` has no istio-proxy container: the PodMonitor drops its targets.
+    assert_eq!(of(&f, "prometheus-annotations-missing"), vec![(30, "warning".into())]);
+}
+
+#[test]
+fn probes_that_differ_only_in_timing_are_identical() {
+    let f = lint(&["probes-timing.yaml"]);
+    assert_eq!(of(&f, "probes-identical"), vec![(11, "warning".into())]);
+}
+
+#[test]
+fn an_hpa_sets_the_replica_floor() {
+    let f = lint(&["hpa-floor.yaml"]);
+    assert_eq!(of(&f, "rolling-update-downtime"), vec![(44, "warning".into())]);
+    assert_eq!(of(&f, "hpa-replicas-pinned").len(), 2);
+}
+
+#[test]
+fn an_hpa_of_another_folder_scales_another_application() {
+    let f = lint(&["hpa-elsewhere/a/web.yaml", "hpa-elsewhere/b/hpa.yaml"]);
+    assert!(of(&f, "hpa-replicas-pinned").is_empty());
+    assert_eq!(of(&f, "topology-spread-missing").len(), 1, "3 replicas, not the other HPA's minReplicas 1");
+}
