@@ -7,29 +7,28 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "kubectl-strategy", bin_name = "kubectl strategy", version, about, long_about = None)]
 pub struct Cli {
-    #[command(flatten)]
-    pub kube: KubeArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// kubectl's connection flags, accepted on every command.
+/// kubectl's connection flags, on the commands that talk to a cluster.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Cluster connection (as kubectl)")]
 pub struct KubeArgs {
     /// Path to the kubeconfig file (as kubectl)
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<String>,
     /// The kubeconfig context to use (as kubectl)
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
     /// Namespace (as kubectl)
-    #[arg(short = 'n', long, global = true, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS")]
     pub namespace: Option<String>,
     /// How long to wait for each answer of the API server, e.g. 30s or 2m; 0 waits forever (as kubectl)
-    #[arg(long, global = true, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION")]
     pub request_timeout: Option<String>,
     /// Log every API request (method, URL, status, time) to standard error; never bodies or credentials
-    #[arg(short = 'v', long = "v", global = true, value_name = "LEVEL", default_value_t = 0, hide_default_value = true)]
+    #[arg(short = 'v', long = "v", value_name = "LEVEL", default_value_t = 0, hide_default_value = true)]
     pub verbose: u8,
 }
 
@@ -53,6 +52,9 @@ pub enum Command {
     Explain {
         /// Rule ID, e.g. readiness-probe-missing
         rule: String,
+        /// Output format
+        #[arg(short = 'o', long = "output", alias = "format", value_enum, value_name = "FORMAT", default_value_t = ExplainFormat::Text)]
+        output: ExplainFormat,
     },
     /// Print a shell completion script
     Completions {
@@ -77,6 +79,22 @@ pub enum Format {
     Github,
     /// JUnit XML, one testcase per object
     Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// headed sections for a terminal
+    Text,
+    /// the rule's documentation as JSON (as `rules -o json`)
+    Json,
+}
+
+/// `-o/--output FORMAT`, with a hint for the `FORMAT=FILE` form, which is `--output-file`.
+fn parse_format(s: &str) -> Result<Format, String> {
+    if let Some((f, _)) = s.split_once('=') {
+        return Err(format!("-o/--output takes a format only; to write {f} to a file use --output-file {s}"));
+    }
+    Format::from_str(s, true).map_err(|_| format!("unknown format `{s}`; expected human, json, sarif, github or junit"))
 }
 
 /// `FORMAT=FILE`: an extra output written to a file.
@@ -104,14 +122,17 @@ pub enum Color {
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Files or directories to lint; - reads standard input
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Files or directories to lint; - reads standard input [default: .]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
-    /// Output format on standard output
-    #[arg(short = 'f', long, value_enum, default_value_t = Format::Human)]
+    /// A file or directory to lint, - for standard input, as kubectl -f (repeatable)
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filenames: Vec<String>,
+    /// Output format on standard output: human, json, sarif, github, junit
+    #[arg(short = 'o', long = "output", alias = "format", value_name = "FORMAT", value_parser = parse_format, default_value = "human")]
     pub format: Format,
-    /// Also write FORMAT to FILE (repeatable), e.g. --output sarif=results.sarif
-    #[arg(short = 'o', long = "output", value_name = "FORMAT=FILE", value_parser = parse_output)]
+    /// Also write FORMAT to FILE (repeatable), e.g. --output-file sarif=results.sarif
+    #[arg(long = "output-file", value_name = "FORMAT=FILE", value_parser = parse_output)]
     pub outputs: Vec<OutputTarget>,
     /// Exit 1 when a finding at or above this severity exists [default: warning, or the config's fail-on]
     #[arg(long, value_enum)]
@@ -135,11 +156,29 @@ pub struct LintArgs {
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
     /// Audit the live workloads of the cluster (the namespace of -n or the context) instead of files
-    #[arg(long, conflicts_with_all = ["isolated", "baseline", "write_baseline"])]
+    #[arg(long, conflicts_with_all = ["isolated", "baseline", "write_baseline", "paths", "filenames"])]
     pub cluster: bool,
     /// With --cluster: every namespace
     #[arg(short = 'A', long, requires = "cluster")]
     pub all_namespaces: bool,
+    #[command(flatten)]
+    pub kube: KubeArgs,
+}
+
+impl LintArgs {
+    /// The positional paths and the -f paths, in that order; `.` when there are none.
+    pub fn all_paths(&self) -> Vec<String> {
+        with_filenames(&self.paths, &self.filenames)
+    }
+}
+
+/// Positional paths followed by `-f/--filename` paths; `.` when both are empty.
+pub fn with_filenames(paths: &[String], filenames: &[String]) -> Vec<String> {
+    let mut all: Vec<String> = paths.iter().chain(filenames).cloned().collect();
+    if all.is_empty() {
+        all.push(".".into());
+    }
+    all
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -151,7 +190,8 @@ pub enum RulesFormat {
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
-    #[arg(short = 'f', long, value_enum, default_value_t = RulesFormat::Table)]
+    /// Output format
+    #[arg(short = 'o', long = "output", alias = "format", value_enum, value_name = "FORMAT", default_value_t = RulesFormat::Table)]
     pub format: RulesFormat,
 }
 
@@ -194,6 +234,11 @@ pub struct PlanOutput {
     /// With --live: how long to wait for each rollout, e.g. 90s or 10m
     #[arg(long, value_name = "DURATION", requires = "live", default_value = "5m")]
     pub timeout: String,
+    /// Also a manifest file or directory, as kubectl -f (repeatable)
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filenames: Vec<String>,
+    #[command(flatten)]
+    pub kube: KubeArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -208,8 +253,8 @@ pub struct ApplyArgs {
     pub strategy: StrategyKind,
     /// deployment/NAME (or deploy/NAME)
     pub target: String,
-    /// Manifest files or directories
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Manifest files or directories [default: .]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
     /// rolling: pods above the desired count during a rollout (integer or percentage)
     #[arg(long, value_name = "N|P%")]
@@ -255,8 +300,8 @@ pub struct ApplyArgs {
 pub struct FinishArgs {
     /// deployment/NAME: the application's original name
     pub target: String,
-    /// Manifest files or directories
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Manifest files or directories [default: .]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
     /// blue-green: the Service to switch (default: the Services that select the tracks)
     #[arg(long, value_name = "NAME")]
@@ -293,6 +338,8 @@ pub struct DiffArgs {
     pub force_conflicts: bool,
     #[arg(short = 'o', long = "output", value_enum, default_value_t = DiffFormat::Diff)]
     pub output: DiffFormat,
+    #[command(flatten)]
+    pub kube: KubeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -302,6 +349,8 @@ pub struct StatusArgs {
     /// Print the status as JSON
     #[arg(short = 'o', long = "output", value_enum, default_value_t = StatusFormat::Text)]
     pub output: StatusFormat,
+    #[command(flatten)]
+    pub kube: KubeArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -3,8 +3,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{CommandFactory, Parser};
 use kubectl_strategy::cli::{
-    ApplyArgs, Cli, Color, Command, DiffArgs, DiffFormat, DryRun, FinishArgs, Format, KubeArgs, LintArgs, PlanOutput, RulesFormat,
-    StatusArgs, StatusFormat, StrategyKind,
+    ApplyArgs, Cli, Color, Command, DiffArgs, DiffFormat, DryRun, ExplainFormat, FinishArgs, Format, LintArgs, PlanOutput, RulesFormat,
+    StatusArgs, StatusFormat, StrategyKind, with_filenames,
 };
 use kubectl_strategy::config::{self, Config, FailOn};
 use kubectl_strategy::lint::{self, Report};
@@ -35,12 +35,12 @@ fn write_stdout(s: &str) -> Result<(), String> {
 
 fn run(cli: Cli) -> Result<u8, String> {
     match cli.command {
-        Command::Lint(args) => lint(args, &cli.kube),
-        Command::Apply(args) => apply(args, &cli.kube),
-        Command::Promote(args) => finish(args, &cli.kube, true),
-        Command::Rollback(args) => finish(args, &cli.kube, false),
-        Command::Diff(args) => live_diff(args, &cli.kube),
-        Command::Status(args) => live_status(args, &cli.kube),
+        Command::Lint(args) => lint(args),
+        Command::Apply(args) => apply(args),
+        Command::Promote(args) => finish(args, true),
+        Command::Rollback(args) => finish(args, false),
+        Command::Diff(args) => live_diff(args),
+        Command::Status(args) => live_status(args),
         Command::Rules(args) => {
             let text = match args.format {
                 RulesFormat::Table => docs::text_table(),
@@ -50,9 +50,13 @@ fn run(cli: Cli) -> Result<u8, String> {
             write_stdout(&text)?;
             Ok(0)
         }
-        Command::Explain { rule } => match docs::get(&rule) {
+        Command::Explain { rule, output } => match docs::get(&rule) {
             Some(d) => {
-                write_stdout(&docs::explain(&d))?;
+                let text = match output {
+                    ExplainFormat::Text => docs::explain(&d),
+                    ExplainFormat::Json => serde_json::to_string_pretty(&d).map_err(|e| e.to_string())? + "\n",
+                };
+                write_stdout(&text)?;
                 Ok(0)
             }
             None => Err(format!("unknown rule `{rule}`; `kubectl strategy rules` lists them")),
@@ -110,13 +114,14 @@ fn render(report: &Report, format: Format, color: bool) -> String {
     }
 }
 
-fn lint(args: LintArgs, kube: &KubeArgs) -> Result<u8, String> {
+fn lint(args: LintArgs) -> Result<u8, String> {
+    let kube = &args.kube;
     let config = load_config(&args).map_err(|e| e.trim_end().to_string())?;
     let mut report = if args.cluster {
         let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
         live::audit::run(&conn, args.all_namespaces, &config).map_err(|e| e.to_string())?
     } else {
-        lint::lint_paths(&args.paths, &config, lint::Options { isolated: args.isolated })
+        lint::lint_paths(&args.all_paths(), &config, lint::Options { isolated: args.isolated })
     };
     if let Some(path) = &args.write_baseline {
         baseline::write(&report, path)?;
@@ -158,7 +163,8 @@ fn plan_config() -> Result<Config, String> {
     }
 }
 
-fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput, kube: &KubeArgs) -> Result<u8, String> {
+fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput) -> Result<u8, String> {
+    let kube = &out.kube;
     let config = plan_config()?;
     if out.live {
         for w in &plan.warnings {
@@ -192,10 +198,10 @@ fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput, kube: &Kub
     Ok(u8::from(out.exit_code && outcome.changed && !out.write))
 }
 
-fn apply(args: ApplyArgs, kube: &KubeArgs) -> Result<u8, String> {
-    let namespace = kube.namespace.clone();
+fn apply(args: ApplyArgs) -> Result<u8, String> {
+    let namespace = args.out.kube.namespace.clone();
     let target = Target::parse(&args.target, namespace.clone()).map_err(|e| e.to_string())?;
-    let ws = Workspace::load(&args.paths, namespace).map_err(|e| e.to_string())?;
+    let ws = Workspace::load(&with_filenames(&args.paths, &args.out.filenames), namespace).map_err(|e| e.to_string())?;
     let plan = match args.strategy {
         StrategyKind::Recreate => recreate::plan(ws.clone(), &target),
         StrategyKind::Rolling => rolling::plan(
@@ -226,13 +232,13 @@ fn apply(args: ApplyArgs, kube: &KubeArgs) -> Result<u8, String> {
         ),
     }
     .map_err(|e| e.to_string())?;
-    carry_out(&ws, &plan, &args.out, kube)
+    carry_out(&ws, &plan, &args.out)
 }
 
-fn finish(args: FinishArgs, kube: &KubeArgs, promote: bool) -> Result<u8, String> {
-    let namespace = kube.namespace.clone();
+fn finish(args: FinishArgs, promote: bool) -> Result<u8, String> {
+    let namespace = args.out.kube.namespace.clone();
     let target = Target::parse(&args.target, namespace.clone()).map_err(|e| e.to_string())?;
-    let ws = Workspace::load(&args.paths, namespace).map_err(|e| e.to_string())?;
+    let ws = Workspace::load(&with_filenames(&args.paths, &args.out.filenames), namespace).map_err(|e| e.to_string())?;
     let name = &target.name;
     let has = |n: String| ws.find("Deployment", &n).map(|f| f.is_some()).map_err(|e| e.to_string());
     let plan = if has(format!("{name}-canary"))? {
@@ -247,17 +253,13 @@ fn finish(args: FinishArgs, kube: &KubeArgs, promote: bool) -> Result<u8, String
         ));
     }
     .map_err(|e| e.to_string())?;
-    carry_out(&ws, &plan, &args.out, kube)
+    carry_out(&ws, &plan, &args.out)
 }
 
-fn live_diff(args: DiffArgs, kube: &KubeArgs) -> Result<u8, String> {
-    let mut paths = args.paths.clone();
-    paths.extend(args.filenames.iter().cloned());
-    if paths.is_empty() {
-        paths.push(".".into());
-    }
+fn live_diff(args: DiffArgs) -> Result<u8, String> {
+    let paths = with_filenames(&args.paths, &args.filenames);
     let (objects, errors) = live::read_objects(&paths);
-    let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
+    let conn = live::Conn::connect(&args.kube).map_err(|e| e.to_string())?;
     let run = live::diff::run(&conn, &objects, errors, args.force_conflicts);
     let text = match args.output {
         DiffFormat::Diff => run.render_text(),
@@ -273,7 +275,8 @@ fn live_diff(args: DiffArgs, kube: &KubeArgs) -> Result<u8, String> {
     Ok(run.exit_code())
 }
 
-fn live_status(args: StatusArgs, kube: &KubeArgs) -> Result<u8, String> {
+fn live_status(args: StatusArgs) -> Result<u8, String> {
+    let kube = &args.kube;
     let target = Target::parse(&args.target, kube.namespace.clone()).map_err(|e| e.to_string())?;
     let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
     let status = live::status::read(&conn, &target.name).map_err(|e| e.to_string())?;

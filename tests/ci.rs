@@ -282,9 +282,9 @@ fn several_outputs_in_one_run() {
         &[
             "lint",
             "testdata/examples/shop.yaml",
-            "--output",
+            "--output-file",
             &format!("sarif={}", sarif.display()),
-            "-o",
+            "--output-file",
             &format!("junit={}", junit.display()),
         ],
     );
@@ -293,9 +293,13 @@ fn several_outputs_in_one_run() {
     let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), 4);
     assert!(std::fs::read_to_string(&junit).unwrap().contains("<testsuites"));
-    let (code, _, err) = run_in(&repo_root(), &["lint", "testdata/examples/shop.yaml", "--output", "yaml=x"]);
+    let (code, _, err) = run_in(&repo_root(), &["lint", "testdata/examples/shop.yaml", "--output-file", "yaml=x"]);
     assert_eq!(code, 2);
     assert!(err.contains("unknown format"), "{err}");
+    // -o is kubectl's output format; the old FORMAT=FILE form says where it went
+    let (code, _, err) = run_in(&repo_root(), &["lint", "testdata/examples/shop.yaml", "-o", "sarif=x.sarif"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("use --output-file sarif=x.sarif"), "{err}");
 }
 
 #[test]
@@ -372,6 +376,18 @@ fn kubectl_runs_the_plugin() {
     let (code, _, err) = kubectl(&["strategy", "lint", "--bogus"]);
     assert_eq!(code, 2);
     assert!(err.contains("Usage: kubectl strategy lint"), "{err}");
+    // kubectl's habits: -f names files (repeatable, - is stdin), -o the output format
+    let (code, out, err) = kubectl(&["strategy", "lint", "-f", "testdata/examples/shop.yaml", "-o", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(v["summary"]["objects"], 3);
+    let (code, out, err) =
+        kubectl(&["strategy", "lint", "-f", "testdata/examples/clean.yaml", "--filename=testdata/examples/shop.yaml", "-o", "github"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.starts_with("::error file=testdata/examples/shop.yaml"), "{out}");
+    let (code, out, _) = kubectl(&["strategy", "rules", "-o", "json"]);
+    assert_eq!(code, 0);
+    assert!(out.trim_start().starts_with('['), "{out}");
     for flags in [&["--kubeconfig", "/dev/null"][..], &["--context", "prod"], &["-n", "shop"], &["--namespace=shop"]] {
         let mut a = vec!["strategy", "lint", "testdata/examples/clean.yaml"];
         a.extend_from_slice(flags);

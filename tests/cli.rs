@@ -169,6 +169,53 @@ fn help_says_kubectl_strategy_and_accepts_kubectl_flags() {
     assert!(out.contains("Usage: kubectl strategy"), "{out}");
     let (code, _, err) = run(&["lint", "--kubeconfig", "/dev/null", "--context", "x", "-n", "ns", "testdata/examples/clean.yaml"]);
     assert_eq!(code, 0, "{err}");
+    // connection flags only where a cluster can be contacted
+    for cmd in ["lint", "apply", "promote", "rollback", "diff", "status"] {
+        let (_, out, _) = run(&[cmd, "--help"]);
+        assert!(out.contains("--kubeconfig") && out.contains("--context") && out.contains("-n, --namespace"), "{cmd:?}: {out}");
+    }
+    for cmd in [&["rules"][..], &["explain", "image-tag-mutable"], &["man"], &["config-schema"], &["completions", "bash"]] {
+        let mut a = cmd.to_vec();
+        a.extend(["--kubeconfig", "/dev/null"]);
+        let (code, _, err) = run(&a);
+        assert_eq!(code, 2, "{cmd:?} does not talk to a cluster: {err}");
+        assert!(err.contains("unexpected argument '--kubeconfig'"), "{err}");
+    }
+}
+
+#[test]
+fn kubectl_style_filename_and_output_flags() {
+    // -f is repeatable and takes files, directories and -
+    let v = json(&["lint", "-f", "testdata/examples/clean.yaml", "-f", "testdata/examples/shop.yaml"]);
+    assert_eq!(v["summary"]["objects"], 5);
+    let mut child = bin()
+        .args(["lint", "-f", "-", "--filename", "testdata/examples", "-o", "json", "--fail-on", "never"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&std::fs::read("testdata/examples/clean.yaml").unwrap()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["objects"], 7, "stdin (2) and the directory (5): {v}");
+    // -o on every command that prints something
+    for args in [
+        &["lint", "testdata/examples/shop.yaml", "-o", "json"][..],
+        &["rules", "-o", "json"],
+        &["explain", "image-tag-mutable", "-o", "json"],
+    ] {
+        let (code, out, err) = run(args);
+        assert!(code <= 1, "{args:?}: {err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"));
+    }
+    let (_, out, _) = run(&["explain", "image-tag-mutable", "--output=json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["id"], "image-tag-mutable");
+    // the long name of the old flag still works
+    assert_eq!(
+        run(&["lint", "testdata/examples/shop.yaml", "--format", "sarif"]).1,
+        run(&["lint", "testdata/examples/shop.yaml", "-o", "sarif"]).1
+    );
 }
 
 #[test]

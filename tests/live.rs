@@ -412,7 +412,7 @@ fn lint_cluster_locates_findings_by_object() {
     c.api.insert(json!({"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "elsewhere", "namespace": "other"},
         "spec": {"selector": {"matchLabels": {"app": "e"}}, "template": {"metadata": {"labels": {"app": "e"}},
         "spec": {"containers": [{"name": "web", "image": "nginx:1.27"}]}}}}));
-    let (code, out, err) = c.run(&["lint", "--cluster", "-f", "json"]);
+    let (code, out, err) = c.run(&["lint", "--cluster", "-o", "json"]);
     assert_eq!(code, 1, "{err}");
     let v: J = serde_json::from_str(&out).unwrap();
     let findings = v["findings"].as_array().unwrap();
@@ -424,10 +424,10 @@ fn lint_cluster_locates_findings_by_object() {
     assert!(findings.iter().all(|f| f["object"]["namespace"] == "shop"), "only the context's namespace");
     // The Pods the stand-in runs for the Deployment are checked through it, not one by one.
     assert!(findings.iter().all(|f| f["object"]["kind"] != "Pod"), "{out}");
-    let (_, out, _) = c.run(&["lint", "--cluster", "-A", "-f", "json"]);
+    let (_, out, _) = c.run(&["lint", "--cluster", "-A", "-o", "json"]);
     let v: J = serde_json::from_str(&out).unwrap();
     assert!(v["findings"].as_array().unwrap().iter().any(|f| f["object"]["namespace"] == "other"));
-    let (_, out, _) = c.run(&["lint", "--cluster", "-f", "sarif"]);
+    let (_, out, _) = c.run(&["lint", "--cluster", "-o", "sarif"]);
     let sarif: J = serde_json::from_str(&out).unwrap();
     let loc = &sarif["runs"][0]["results"][0]["locations"][0];
     assert!(loc["logicalLocations"][0]["fullyQualifiedName"].as_str().unwrap().starts_with("shop/apps/v1/Deployment/bare/"), "{loc}");
