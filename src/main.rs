@@ -121,7 +121,13 @@ fn lint(args: LintArgs) -> Result<u8, String> {
         let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
         live::audit::run(&conn, args.all_namespaces, &config).map_err(|e| e.to_string())?
     } else {
-        lint::lint_paths(&args.all_paths(), &config, lint::Options { isolated: args.isolated })
+        let paths = args.all_paths();
+        kubectl_strategy::input::check_paths(&paths).map_err(|e| e.to_string())?;
+        let report = lint::lint_paths(&paths, &config, lint::Options { isolated: args.isolated });
+        if report.objects() == 0 && report.findings.is_empty() {
+            eprintln!("warning: no Kubernetes manifests in {}", paths.join(", "));
+        }
+        report
     };
     if let Some(path) = &args.write_baseline {
         baseline::write(&report, path)?;
@@ -258,6 +264,7 @@ fn finish(args: FinishArgs, promote: bool) -> Result<u8, String> {
 
 fn live_diff(args: DiffArgs) -> Result<u8, String> {
     let paths = with_filenames(&args.paths, &args.filenames);
+    kubectl_strategy::input::check_paths(&paths).map_err(|e| e.to_string())?;
     let (objects, errors) = live::read_objects(&paths);
     let conn = live::Conn::connect(&args.kube).map_err(|e| e.to_string())?;
     let run = live::diff::run(&conn, &objects, errors, args.force_conflicts);

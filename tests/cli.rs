@@ -31,7 +31,28 @@ fn exit_codes() {
     assert_eq!(run(&["lint", "testdata/rules/image-tag-mutable/bad.yaml", "--fail-on", "warning"]).0, 1);
     assert_eq!(run(&["lint", "--fail-on", "bogus"]).0, 2);
     assert_eq!(run(&["explain", "no-such-rule"]).0, 2);
-    assert_eq!(run(&["lint", "does/not/exist.yaml"]).0, 1, "a missing file is a finding");
+}
+
+#[test]
+fn missing_paths_are_usage_errors_and_empty_paths_say_so() {
+    for args in [&["lint", "deploy/x.yaml"][..], &["lint", "testdata/examples", "-f", "deploy/x.yaml", "-o", "json"]] {
+        let (code, out, err) = run(args);
+        assert_eq!((code, out.as_str(), err.as_str()), (2, "", "error: no such file: deploy/x.yaml\n"), "{args:?}");
+    }
+    // not even with the rule that would report it turned off
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".kubectl-strategy.yaml"), "rules:\n  invalid-yaml: off\n").unwrap();
+    let out = bin().current_dir(dir.path()).args(["lint", "deploy/x.yaml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // a directory without manifests is not an error, but it is not silent either
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    std::fs::write(dir.path().join("empty/notes.txt"), "hello").unwrap();
+    let out = bin().current_dir(dir.path()).args(["lint", "empty", "-o", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "warning: no Kubernetes manifests in empty\n");
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("stdout stays machine-readable");
+    let (_, _, err) = run(&["lint", "testdata/examples/clean.yaml"]);
+    assert_eq!(err, "");
 }
 
 #[test]

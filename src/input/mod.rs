@@ -126,6 +126,31 @@ pub fn is_manifest_name(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("yaml" | "yml" | "json"))
 }
 
+/// A command-line path that cannot be linted: a usage error, not a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathError {
+    NotFound(String),
+}
+
+impl std::fmt::Display for PathError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PathError::NotFound(p) => write!(f, "no such file: {p}"),
+        }
+    }
+}
+
+impl std::error::Error for PathError {}
+
+/// Every named path exists (`-` is standard input). Other read errors
+/// (permissions) are left to `read`, which reports them as findings.
+pub fn check_paths(paths: &[String]) -> Result<(), PathError> {
+    match paths.iter().find(|p| *p != "-" && std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)) {
+        Some(p) => Err(PathError::NotFound(p.clone())),
+        None => Ok(()),
+    }
+}
+
 /// Expand the command-line paths into input files, in a stable order.
 /// Walk errors (unreadable directories, symlink loops) are returned as notices.
 pub fn discover(paths: &[String]) -> (Vec<InputSpec>, Vec<String>) {
