@@ -130,14 +130,28 @@ fn lint(args: LintArgs) -> Result<u8, String> {
         report
     };
     if let Some(path) = &args.write_baseline {
-        baseline::write(&report, path)?;
+        baseline::write(&report, path).map_err(|e| e.to_string())?;
         eprintln!("wrote {} findings to {}", report.findings.len(), path.display());
         return Ok(0);
     }
     if let Some(path) = &args.baseline {
-        let known = baseline::filter(&mut report, path)?;
-        if known > 0 && args.format == Format::Human {
-            report.notices.push(format!("{known} findings already in the baseline {} are not shown", path.display()));
+        let outcome = baseline::filter(&mut report, path).map_err(|e| e.to_string())?;
+        if outcome.known > 0 && args.format == Format::Human {
+            report.notices.push(format!("{} findings already in the baseline {} are not shown", outcome.known, path.display()));
+        }
+        if !outcome.stale.is_empty() {
+            eprintln!(
+                "note: {} entries of the baseline {} match no finding any more (fixed, or not linted in this run); --write-baseline drops them:",
+                outcome.stale.len(),
+                path.display()
+            );
+            for e in &outcome.stale {
+                match &e.object {
+                    _ if e.rule.is_empty() => eprintln!("  fingerprint {}", e.fingerprint),
+                    Some(o) => eprintln!("  {}: {} ({o}): {}", e.file, e.rule, e.message),
+                    None => eprintln!("  {}: {}: {}", e.file, e.rule, e.message),
+                }
+            }
         }
     }
     let color = match args.color {

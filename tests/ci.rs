@@ -316,6 +316,58 @@ fn baseline_reports_only_new_findings() {
 }
 
 #[test]
+fn baselines_are_relative_to_the_repository_readable_and_report_stale_entries() {
+    let dir = project(&[
+        (".git/HEAD", "ref: refs/heads/main\n"),
+        ("k8s/app.yaml", &fixture("image-tag-mutable", "bad")),
+        ("k8s/other.yaml", &fixture("rolling-update-blocked", "bad")),
+    ]);
+    // written in a subdirectory, used from the root
+    let (code, _, err) = run_in(&dir.path().join("k8s"), &["lint", ".", "--write-baseline", "../baseline.json"]);
+    assert_eq!(code, 0, "{err}");
+    let b: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("baseline.json")).unwrap()).unwrap();
+    assert_eq!(b["version"], 2);
+    let entry = b["findings"].as_array().unwrap().iter().find(|e| e["rule"] == "image-tag-mutable").expect("readable entries");
+    assert_eq!(entry["file"], "k8s/app.yaml", "{b}");
+    assert!(entry["object"].as_str().unwrap().contains('/') && entry["message"].as_str().unwrap().contains("image"), "{entry}");
+    assert_eq!(entry["fingerprint"].as_str().unwrap().len(), 16);
+    let (code, out, err) = run_in(dir.path(), &["lint", "k8s", "--baseline", "baseline.json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.is_empty(), "nothing stale: {err}");
+    // the SARIF fingerprint is the baseline's, from any directory
+    let (_, sarif, _) = run_in(&dir.path().join("k8s"), &["lint", "app.yaml", "-o", "sarif", "--isolated"]);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let fps: Vec<&serde_json::Value> =
+        sarif["runs"][0]["results"].as_array().unwrap().iter().map(|r| &r["partialFingerprints"]["kubectlStrategy/v1"]).collect();
+    assert!(fps.contains(&&entry["fingerprint"]), "{fps:?}");
+    // a fixed finding: its entry is reported as stale, on stderr
+    std::fs::write(dir.path().join("k8s/other.yaml"), fixture("rolling-update-blocked", "good")).unwrap();
+    let (code, out, err) = run_in(dir.path(), &["lint", "k8s", "--baseline", "baseline.json", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str::<serde_json::Value>(&out).unwrap();
+    assert!(err.contains("match no finding any more") && err.contains("k8s/other.yaml: rolling-update-blocked"), "{err}");
+    assert!(!err.contains("k8s/app.yaml"), "{err}");
+}
+
+#[test]
+fn version_1_baselines_are_still_read() {
+    let dir = project(&[("app.yaml", &fixture("image-tag-mutable", "bad"))]);
+    let (_, sarif, _) = run_in(dir.path(), &["lint", "app.yaml", "-o", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let mut fps = serde_json::Map::new();
+    for r in sarif["runs"][0]["results"].as_array().unwrap() {
+        let fp = r["partialFingerprints"]["kubectlStrategy/v1"].as_str().unwrap().to_string();
+        let n = fps.get(&fp).and_then(|v| v.as_u64()).unwrap_or(0);
+        fps.insert(fp, (n + 1).into());
+    }
+    assert!(!fps.is_empty());
+    let v1 = serde_json::json!({"version": 1, "fingerprints": fps});
+    std::fs::write(dir.path().join("old.json"), v1.to_string()).unwrap();
+    let (code, out, err) = run_in(dir.path(), &["lint", "app.yaml", "--baseline", "old.json"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
 fn named_files_see_their_neighbours_as_context() {
     // pre-commit passes only the changed Service; its Deployment is beside it.
     let dir = project(&[
