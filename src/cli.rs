@@ -65,6 +65,12 @@ pub enum Command {
     Man,
     /// Print the JSON Schema of .kubectl-strategy.yaml
     ConfigSchema,
+    /// Completion candidates in kubectl's plugin protocol (run by kubectl_complete-strategy)
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -90,11 +96,22 @@ pub enum ExplainFormat {
 }
 
 /// `-o/--output FORMAT`, with a hint for the `FORMAT=FILE` form, which is `--output-file`.
-fn parse_format(s: &str) -> Result<Format, String> {
-    if let Some((f, _)) = s.split_once('=') {
-        return Err(format!("-o/--output takes a format only; to write {f} to a file use --output-file {s}"));
+#[derive(Clone)]
+struct FormatParser;
+
+impl clap::builder::TypedValueParser for FormatParser {
+    type Value = Format;
+    fn parse_ref(&self, cmd: &clap::Command, arg: Option<&clap::Arg>, value: &std::ffi::OsStr) -> Result<Format, clap::Error> {
+        let s = value.to_string_lossy();
+        if let Some((f, _)) = s.split_once('=') {
+            let msg = format!("-o/--output takes a format only; to write {f} to a file use --output-file {s}\n");
+            return Err(clap::Error::raw(clap::error::ErrorKind::InvalidValue, msg).with_cmd(cmd));
+        }
+        clap::builder::EnumValueParser::<Format>::new().parse_ref(cmd, arg, value)
     }
-    Format::from_str(s, true).map_err(|_| format!("unknown format `{s}`; expected human, json, sarif, github or junit"))
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(Format::value_variants().iter().filter_map(ValueEnum::to_possible_value)))
+    }
 }
 
 /// `FORMAT=FILE`: an extra output written to a file.
@@ -128,8 +145,8 @@ pub struct LintArgs {
     /// A file or directory to lint, - for standard input, as kubectl -f (repeatable)
     #[arg(short = 'f', long = "filename", value_name = "PATH")]
     pub filenames: Vec<String>,
-    /// Output format on standard output: human, json, sarif, github, junit
-    #[arg(short = 'o', long = "output", alias = "format", value_name = "FORMAT", value_parser = parse_format, default_value = "human")]
+    /// Output format on standard output
+    #[arg(short = 'o', long = "output", alias = "format", value_name = "FORMAT", value_parser = FormatParser, default_value = "human")]
     pub format: Format,
     /// Also write FORMAT to FILE (repeatable), e.g. --output-file sarif=results.sarif
     #[arg(long = "output-file", value_name = "FORMAT=FILE", value_parser = parse_output)]

@@ -3,6 +3,7 @@
 
 pub mod baseline;
 pub mod cli;
+pub mod complete;
 pub mod config;
 pub mod docs;
 pub mod edit;

@@ -64,13 +64,23 @@ fn run(cli: Cli) -> Result<u8, String> {
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "kubectl-strategy", &mut buf);
-            write_stdout(&String::from_utf8_lossy(&buf))?;
+            let mut script = String::from_utf8_lossy(&buf).into_owned();
+            if shell == clap_complete::Shell::Bash {
+                script = kubectl_strategy::complete::fix_bash(&script, "kubectl-strategy");
+            }
+            write_stdout(&script)?;
             Ok(0)
         }
         Command::Man => {
             let mut buf = Vec::new();
             clap_mangen::Man::new(Cli::command().name("kubectl-strategy")).render(&mut buf).map_err(|e| e.to_string())?;
             write_stdout(&String::from_utf8_lossy(&buf))?;
+            Ok(0)
+        }
+        Command::Complete { words } => {
+            let mut cmd = Cli::command();
+            cmd.build();
+            write_stdout(&kubectl_strategy::complete::complete(&cmd, &words))?;
             Ok(0)
         }
         Command::ConfigSchema => {

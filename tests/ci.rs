@@ -399,6 +399,132 @@ fn completions_and_man_page() {
     assert!(out.contains(".TH"), "{out}");
 }
 
+/// Runs `script` in a real bash (stderr of compopt outside a key press is expected) and returns COMPREPLY.
+fn bash_complete(script: &str, path: &str, words: &[&str]) -> Vec<String> {
+    let out = Command::new("bash")
+        .args(["-c", &format!("{script}\nprintf '%s\\n' \"${{COMPREPLY[@]}}\""), "bash"])
+        .args(words)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+#[test]
+fn bash_completes_subcommands_flags_and_values() {
+    if !tool("bash") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("kubectl-strategy.bash");
+    let (code, text, _) = run_in(&repo_root(), &["completions", "bash"]);
+    assert_eq!(code, 0);
+    std::fs::write(&script, text).unwrap();
+    // the words as bash hands them to the function registered by `complete -F`
+    let drive = format!(
+        "source {}\ncomplete -p kubectl-strategy >/dev/null || exit 9\nCOMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); COMP_LINE=\"$*\"; COMP_POINT=${{#COMP_LINE}}\n\
+         _kubectl__strategy kubectl-strategy \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"",
+        script.display()
+    );
+    let path = std::env::var("PATH").unwrap_or_default();
+    let c = |words: &[&str]| bash_complete(&drive, &path, words);
+    assert_eq!(c(&["kubectl-strategy", "li"]), ["lint"]);
+    assert_eq!(c(&["kubectl-strategy", "lint", "--output"]), ["--output", "--output-file"]);
+    assert_eq!(c(&["kubectl-strategy", "lint", "--output", "s"]), ["sarif"]);
+    assert_eq!(c(&["kubectl-strategy", "rules", "-o", ""]), ["table", "json", "markdown"]);
+    assert_eq!(c(&["kubectl-strategy", "apply", "--max-s"]), ["--max-surge"]);
+}
+
+#[test]
+fn kubectl_completes_the_plugin_through_kubectl_complete_strategy() {
+    const BASH_COMPLETION: &str = "/usr/share/bash-completion/bash_completion";
+    if !tool("bash") || !tool("kubectl") || !crate::need_file(BASH_COMPLETION, "bash-completion") {
+        return;
+    }
+    // kubectl finds kubectl_complete-strategy on PATH, beside kubectl-strategy
+    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_kubectl_complete-strategy")).parent().unwrap().to_path_buf();
+    assert!(bin_dir.join("kubectl-strategy").is_file());
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let drive = format!(
+        "source {BASH_COMPLETION}\nsource <(kubectl completion bash)\nCOMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); COMP_LINE=\"$*\"; COMP_POINT=${{#COMP_LINE}}\n\
+         __start_kubectl kubectl \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\" 2>/dev/null"
+    );
+    let c = |words: &[&str]| bash_complete(&drive, &path, words);
+    assert_eq!(c(&["kubectl", "strategy", "li"]), ["lint"]);
+    let top = c(&["kubectl", "strategy", ""]);
+    for sub in ["lint", "rules", "explain", "apply", "diff", "status"] {
+        assert!(top.contains(&sub.to_string()), "{top:?}");
+    }
+    assert_eq!(c(&["kubectl", "strategy", "lint", "-o", ""]), ["human", "json", "sarif", "github", "junit"]);
+    assert_eq!(c(&["kubectl", "strategy", "apply", "ca"]), ["canary"]);
+}
+
+/// The shell step of action.yml, against the built binary: once given as KS_BIN,
+/// once installed from a release directory (file://) with its checksum checked.
+#[test]
+fn github_action_installs_checks_and_lints() {
+    if !tool("bash") || !tool("curl") || !tool("tar") {
+        return;
+    }
+    let script = repo_root().join(".github/action/kubectl-strategy.sh");
+    let action: serde_json::Value = {
+        let text = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
+        let doc = kubectl_strategy::manifest::parse::parse_stream(&text).remove(0).result.unwrap();
+        kubectl_strategy::manifest::json::to_json(&doc)
+    };
+    assert_eq!(action["runs"]["using"], "composite");
+    assert!(action["runs"]["steps"][0]["run"].as_str().unwrap().contains(".github/action/kubectl-strategy.sh"));
+    let work = tempfile::tempdir().unwrap();
+    let run = |env: &[(&str, &str)]| {
+        let output = work.path().join("github-output");
+        let _ = std::fs::remove_file(&output);
+        let mut c = Command::new("bash");
+        c.arg(&script).current_dir(repo_root()).env("GITHUB_OUTPUT", &output).env_remove("GITHUB_PATH");
+        c.env("KS_PATHS", "testdata/examples/shop.yaml").env("KS_SARIF", work.path().join("out.sarif"));
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            std::fs::read_to_string(&output).unwrap_or_default(),
+        )
+    };
+    let check = |(code, out, err, output): (i32, String, String, String)| {
+        assert_eq!(code, 1, "{out}{err}");
+        assert_eq!(out.lines().filter(|l| l.starts_with("::error file=testdata/examples/shop.yaml,line=")).count(), 3, "{out}");
+        let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(work.path().join("out.sarif")).unwrap()).unwrap();
+        assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 4);
+        assert_eq!(output, format!("sarif-file={}\n", work.path().join("out.sarif").display()));
+    };
+    let bin = env!("CARGO_BIN_EXE_kubectl-strategy");
+    check(run(&[("KS_BIN", bin)]));
+    // a release directory as the release workflow lays it out
+    let release = work.path().join("release");
+    std::fs::create_dir(&release).unwrap();
+    let target = Command::new("bash").arg("-c").arg(format!("source {} && ks_target", script.display())).output().unwrap();
+    let target = String::from_utf8_lossy(&target.stdout).trim().to_string();
+    assert!(target.ends_with("-linux-musl") || target.ends_with("-apple-darwin"), "{target}");
+    let asset = format!("kubectl-strategy-{target}.tar.gz");
+    let stage = work.path().join("stage");
+    std::fs::create_dir(&stage).unwrap();
+    std::fs::copy(bin, stage.join("kubectl-strategy")).unwrap();
+    let sh = |cmd: &str| {
+        let o = Command::new("bash").arg("-c").arg(cmd).current_dir(&release).output().unwrap();
+        assert!(o.status.success(), "{cmd}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    sh(&format!("tar -C {} -czf {asset} kubectl-strategy && sha256sum {asset} > {asset}.sha256", stage.display()));
+    let base = format!("file://{}", release.display());
+    check(run(&[("KS_DOWNLOAD_BASE", &base)]));
+    // a tampered archive is refused before anything runs
+    sh(&format!("echo x >> {asset}"));
+    let (code, out, err, _) = run(&[("KS_DOWNLOAD_BASE", &base)]);
+    assert_ne!(code, 0);
+    assert!(out.is_empty() && err.contains("FAILED"), "{out}{err}");
+}
+
 #[test]
 fn kubectl_runs_the_plugin() {
     if !tool("kubectl") {

@@ -31,3 +31,15 @@ pub fn bin() -> std::process::Command {
     c.env_remove("NO_COLOR").env("COLUMNS", "100");
     c
 }
+
+/// A file from an outside package the tests need (e.g. bash-completion): with
+/// KUBECTL_STRATEGY_REQUIRE_TOOLS set (as .ci/run does) a missing one fails the
+/// test; otherwise the test prints one line and skips.
+pub fn need_file(path: &str, package: &str) -> bool {
+    let found = std::path::Path::new(path).exists();
+    if !found {
+        assert!(std::env::var_os("KUBECTL_STRATEGY_REQUIRE_TOOLS").is_none(), "{path} ({package}) is required but not installed");
+        eprintln!("SKIPPED: {path} is not there (install {package}; .ci/run does)");
+    }
+    found
+}
