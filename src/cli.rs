@@ -169,6 +169,9 @@ pub struct LintArgs {
     /// Lint only the named files: do not read the manifests beside them as context for cross-object rules
     #[arg(long)]
     pub isolated: bool,
+    /// The file name to report findings in standard input (-) under, e.g. the path an editor holds
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
     /// Colour for human output (auto: on a terminal, unless NO_COLOR is set)
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,

@@ -11,6 +11,7 @@ pub mod finding;
 pub mod input;
 pub mod lint;
 pub mod live;
+pub mod man;
 pub mod manifest;
 pub mod report;
 pub mod rules;

@@ -59,7 +59,10 @@ fn run(cli: Cli) -> Result<u8, String> {
                 write_stdout(&text)?;
                 Ok(0)
             }
-            None => Err(format!("unknown rule `{rule}`; `kubectl strategy rules` lists them")),
+            None => {
+                let hint = config::closest_rule(&rule).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+                Err(format!("unknown rule `{rule}`; {hint}`kubectl strategy rules` lists them"))
+            }
         },
         Command::Completions { shell } => {
             let mut buf = Vec::new();
@@ -72,9 +75,7 @@ fn run(cli: Cli) -> Result<u8, String> {
             Ok(0)
         }
         Command::Man => {
-            let mut buf = Vec::new();
-            clap_mangen::Man::new(Cli::command().name("kubectl-strategy")).render(&mut buf).map_err(|e| e.to_string())?;
-            write_stdout(&String::from_utf8_lossy(&buf))?;
+            write_stdout(&kubectl_strategy::man::render(Cli::command()).map_err(|e| e.to_string())?)?;
             Ok(0)
         }
         Command::Complete { words } => {
@@ -133,7 +134,12 @@ fn lint(args: LintArgs) -> Result<u8, String> {
     } else {
         let paths = args.all_paths();
         kubectl_strategy::input::check_paths(&paths).map_err(|e| e.to_string())?;
-        let report = lint::lint_paths(&paths, &config, lint::Options { isolated: args.isolated });
+        let mut report = lint::lint_paths(&paths, &config, lint::Options { isolated: args.isolated });
+        if let Some(name) = &args.stdin_filename {
+            for f in report.files.iter_mut().filter(|f| f.name == "<stdin>") {
+                f.name = name.clone();
+            }
+        }
         if report.objects() == 0 && report.findings.is_empty() {
             eprintln!("warning: no Kubernetes manifests in {}", paths.join(", "));
         }

@@ -253,7 +253,7 @@ fn github_annotations_parse() {
 }
 
 #[test]
-fn junit_parses_with_a_testcase_per_object() {
+fn junit_parses_with_a_testcase_per_finding() {
     let (_, out, _) = run_in(&repo_root(), &["lint", "testdata/examples", "--format", "junit"]);
     let mut reader = quick_xml::Reader::from_str(&out);
     let (mut cases, mut failures) = (0, 0);
@@ -268,8 +268,10 @@ fn junit_parses_with_a_testcase_per_object() {
             _ => {}
         }
     }
-    assert_eq!(cases, 5, "shop.yaml has 3 objects and clean.yaml 2: {out}");
     assert_eq!(failures, 4, "{out}");
+    assert_eq!(cases, 4 + 2 + 2, "a testcase per finding, and one per object without findings (2 in shop.yaml, 2 in clean.yaml): {out}");
+    assert!(out.contains("tests=\"8\" failures=\"4\""), "{out}");
+    assert!(out.contains("name=\"readiness-probe-missing Deployment/api-status (testdata/examples/shop.yaml:42:11)\""), "{out}");
 }
 
 #[test]

@@ -94,6 +94,17 @@ fn stdin_is_linted() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["findings"][0]["file"], "<stdin>");
     assert!(rules_of(&v).contains(&"readiness-probe-missing".to_string()));
+    // an editor or a pipeline names what it pipes in
+    let mut child = bin()
+        .args(["lint", "-", "--stdin-filename", "k8s/shop.yaml", "-o", "github"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&std::fs::read("testdata/examples/shop.yaml").unwrap()).unwrap();
+    let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(out.lines().count(), 4, "{out}");
+    assert!(out.lines().all(|l| l.contains(" file=k8s/shop.yaml,")), "{out}");
 }
 
 #[test]
@@ -175,6 +186,9 @@ fn rules_and_explain() {
     let (code, out, _) = run(&["rules", "--format", "markdown"]);
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), 2 + kubectl_strategy::rules::REGISTRY.len());
+    let (code, _, err) = run(&["explain", "image-tag-mutabel"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `image-tag-mutable`?"), "{err}");
     let (code, out, _) = run(&["explain", "termination-grace-period-too-short"]);
     assert_eq!(code, 0);
     for heading in ["Why", "Bad", "Good", "How to fix", "margin-seconds"] {

@@ -394,7 +394,7 @@ fn blue_green_live_switches_the_service_and_back() {
     assert_eq!(image(&c.deployment("api-status-green").unwrap()), "ghcr.io/example/api-status:2.0.0");
     let (code, out, _) = c.run(&["status", "deployment/api-status"]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("routes to api-status-blue (4 of 4 pods ready)"), "{out}");
+    assert!(out.contains("routes to api-status-blue (4 of 4 pods ready)\n"), "said once: {out}");
     let (code, out, err) = c.run(&["promote", "deployment/api-status", "deploy", "--live", "--write"]);
     assert_eq!(code, 0, "{out}{err}");
     assert_eq!(svc()["slot"], "green");
