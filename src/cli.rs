@@ -166,6 +166,9 @@ pub struct LintArgs {
     /// Record the current findings as a baseline in FILE, and exit 0
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<std::path::PathBuf>,
+    /// Report only findings on lines changed since the git revision REV (and cross-object findings in changed files)
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
     /// Lint only the named files: do not read the manifests beside them as context for cross-object rules
     #[arg(long)]
     pub isolated: bool,
@@ -176,7 +179,7 @@ pub struct LintArgs {
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
     /// Audit the live workloads of the cluster (the namespace of -n or the context) instead of files
-    #[arg(long, conflicts_with_all = ["isolated", "baseline", "write_baseline", "paths", "filenames"])]
+    #[arg(long, conflicts_with_all = ["isolated", "baseline", "write_baseline", "paths", "filenames", "changed_since"])]
     pub cluster: bool,
     /// With --cluster: every namespace
     #[arg(short = 'A', long, requires = "cluster")]

@@ -2,6 +2,7 @@
 //! file:line:column findings.
 
 pub mod baseline;
+pub mod changed;
 pub mod cli;
 pub mod complete;
 pub mod config;

@@ -134,10 +134,21 @@ fn lint(args: LintArgs) -> Result<u8, String> {
     } else {
         let paths = args.all_paths();
         kubectl_strategy::input::check_paths(&paths).map_err(|e| e.to_string())?;
+        let changed =
+            args.changed_since.as_deref().map(kubectl_strategy::changed::Changed::since).transpose().map_err(|e| e.to_string())?;
         let mut report = lint::lint_paths(&paths, &config, lint::Options { isolated: args.isolated });
         if let Some(name) = &args.stdin_filename {
             for f in report.files.iter_mut().filter(|f| f.name == "<stdin>") {
                 f.name = name.clone();
+            }
+        }
+        if let Some(changed) = &changed {
+            let dropped = changed.filter(&mut report);
+            if dropped > 0 && args.format == Format::Human {
+                report.notices.push(format!(
+                    "{dropped} findings on lines unchanged since {} are not shown",
+                    args.changed_since.as_deref().unwrap_or_default()
+                ));
             }
         }
         if report.objects() == 0 && report.findings.is_empty() {

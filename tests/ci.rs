@@ -352,6 +352,56 @@ fn baselines_are_relative_to_the_repository_readable_and_report_stale_entries() 
 }
 
 #[test]
+fn changed_since_reports_only_what_changed() {
+    if !tool("git") {
+        return;
+    }
+    let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, labels: {app: web}}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: nginx:1.27.3}]\n";
+    let image = fixture("image-tag-mutable", "bad");
+    let dir = project(&[("k8s/a.yaml", &image), ("k8s/svc.yaml", svc), ("k8s/untouched.yaml", &fixture("rolling-update-blocked", "bad"))]);
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(ok.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&ok.stderr));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "base"]);
+    // the PR: a new untagged image on line 37, and the Deployment's labels renamed
+    std::fs::write(
+        dir.path().join("k8s/a.yaml"),
+        image.replace("registry.example.com:5000/shop/loyalty", "registry.example.com:5000/shop/loyalty2"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("k8s/svc.yaml"), svc.replace("app: web}}", "app: web2}}")).unwrap();
+    git(&["commit", "-q", "-am", "pr"]);
+    let all = json_of(dir.path(), &["lint", "k8s"]);
+    let v = json_of(&dir.path().join("k8s"), &["lint", ".", "--changed-since", "HEAD~1"]);
+    let found: Vec<(String, String, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["file"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap()))
+        .collect();
+    assert!(found.contains(&("image-tag-mutable".into(), "a.yaml".into(), 37)), "{found:?}");
+    assert!(!found.iter().any(|(r, _, l)| r == "image-tag-mutable" && *l == 26), "busybox:latest was there before: {found:?}");
+    assert!(found.iter().any(|(r, f, _)| r == "service-selects-nothing" && f == "svc.yaml"), "cross-object, in a changed file: {found:?}");
+    assert!(!found.iter().any(|(_, f, _)| f == "untouched.yaml"), "{found:?}");
+    assert!(!found.iter().any(|(r, _, _)| r == "liveness-probe-missing"), "on unchanged lines: {found:?}");
+    assert!(all["findings"].as_array().unwrap().len() > found.len() + 3);
+    // nothing changed since HEAD: a clean run
+    let (code, _, err) = run_in(dir.path(), &["lint", "k8s", "--changed-since", "HEAD"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run_in(dir.path(), &["lint", "k8s", "--changed-since", "no-such-rev"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--changed-since: git diff failed"), "{err}");
+}
+
+#[test]
 fn version_1_baselines_are_still_read() {
     let dir = project(&[("app.yaml", &fixture("image-tag-mutable", "bad"))]);
     let (_, sarif, _) = run_in(dir.path(), &["lint", "app.yaml", "-o", "sarif"]);
