@@ -45,11 +45,7 @@ fn rules_of(v: &serde_json::Value) -> Vec<String> {
 pub(crate) fn tool(name: &str) -> bool {
     let probe: &[&str] = if name == "kubectl" { &["version", "--client"] } else { &["--version"] };
     let found = Command::new(name).args(probe).output().is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(std::env::var_os("KUBECTL_STRATEGY_REQUIRE_TOOLS").is_none(), "{name} is required but not installed");
-        eprintln!("SKIPPED: {name} is not installed (.ci/run installs it)");
-    }
-    found
+    crate::require(found, name, ".ci/run installs it")
 }
 
 #[test]
@@ -160,14 +156,8 @@ fn suppression_by_annotation_and_comment() {
 }
 
 pub(crate) fn sarif_schema() -> Option<serde_json::Value> {
-    let p = repo_root().join("../shared/schemas/sarif-schema-2.1.0.json");
-    match std::fs::read_to_string(&p) {
-        Ok(t) => Some(serde_json::from_str(&t).unwrap()),
-        Err(_) => {
-            eprintln!("SKIPPED: {} is not there", p.display());
-            None
-        }
-    }
+    let p = crate::shared("schemas/sarif-schema-2.1.0.json")?;
+    Some(serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
 }
 
 #[test]

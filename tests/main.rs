@@ -32,14 +32,27 @@ pub fn bin() -> std::process::Command {
     c
 }
 
-/// A file from an outside package the tests need (e.g. bash-completion): with
-/// KUBECTL_STRATEGY_REQUIRE_TOOLS set (as .ci/run does) a missing one fails the
-/// test; otherwise the test prints one line and skips.
-pub fn need_file(path: &str, package: &str) -> bool {
-    let found = std::path::Path::new(path).exists();
+/// Something from outside the repository that a test needs (a tool, a
+/// package's file, ../shared). With KUBECTL_STRATEGY_REQUIRE_TOOLS set (as
+/// .ci/run sets it) a missing one fails the test; otherwise the test prints
+/// one `SKIPPED:` line on stderr (`cargo test -- --nocapture` shows it) and
+/// returns early.
+pub fn require(found: bool, what: &str, how: &str) -> bool {
     if !found {
-        assert!(std::env::var_os("KUBECTL_STRATEGY_REQUIRE_TOOLS").is_none(), "{path} ({package}) is required but not installed");
-        eprintln!("SKIPPED: {path} is not there (install {package}; .ci/run does)");
+        assert!(std::env::var_os("KUBECTL_STRATEGY_REQUIRE_TOOLS").is_none(), "{what} is required but missing ({how})");
+        eprintln!("SKIPPED: {what} is missing ({how})");
     }
     found
+}
+
+/// A file from an outside package the tests need (e.g. bash-completion).
+pub fn need_file(path: &str, package: &str) -> bool {
+    require(std::path::Path::new(path).exists(), path, &format!("install {package}; .ci/run does"))
+}
+
+/// A path under ../shared (the real-world corpus, the peer corpus, the SARIF
+/// schema), which is checked out beside the repository.
+pub fn shared(rel: &str) -> Option<std::path::PathBuf> {
+    let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(rel);
+    require(p.exists(), &p.display().to_string(), "check out the shared corpus beside the repository").then_some(p)
 }
