@@ -24,8 +24,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The peers' fixtures, relative to `CARGO_MANIFEST_DIR`.
-
 const LIVENESS: &[&str] = &["liveness-probe-missing"];
 const READINESS: &[&str] = &["readiness-probe-missing"];
 const IDENTICAL: &[&str] = &["probes-identical"];
