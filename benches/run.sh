@@ -3,7 +3,7 @@
 # to a parse-only pass with the same YAML parser. Uses only cargo, python3
 # and GNU time; hyperfine is used for the small-file case when installed.
 #
-#   benches/run.sh            # 10k and 100k generated objects, the real-world corpus, one small file
+#   benches/run.sh            # 10k and 100k generated objects, the real-world corpus, one big file (human vs json), one small file
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release --locked --quiet --bin kubectl-strategy --example gen_corpus --example parse_only
@@ -30,7 +30,7 @@ PY
 }
 
 report() { # name, lint-dir
-  read -r lint_s lint_mb < <(measure "$BIN" lint "$2" --format json --fail-on never)
+  read -r lint_s lint_mb < <(measure "$BIN" lint "$2" -o json --fail-on never)
   read -r parse_s parse_mb < <(measure target/release/examples/parse_only "$2")
   ratio=$(python3 -c "print(f'{$lint_s/$parse_s:.2f}')")
   printf '%-28s lint %6.3f s %5.0f MB | parse-only %6.3f s | ratio %s\n' "$1" "$lint_s" "$lint_mb" "$parse_s" "$ratio"
@@ -41,6 +41,20 @@ report "100,000 objects ($(du -sh "$WORK/c100k" | cut -f1))" "$WORK/c100k"
 if [ -d ../shared/corpus/real-world ]; then
   report "real-world corpus" ../shared/corpus/real-world
 fi
+# One big file full of findings (the example, 13,334 times, renamed): human
+# output renders a window around each finding, so it must stay close to JSON
+# (it was quadratic: each finding handed the whole file to the renderer).
+python3 - "$WORK/one-big.yaml" 13334 <<'PY'
+import sys
+src = open("testdata/examples/shop.yaml").read()
+with open(sys.argv[1], "w") as f:
+    for i in range(int(sys.argv[2])):
+        f.write(src.replace("api-status", f"api-status-{i}") + "---\n")
+PY
+read -r json_s json_mb < <(measure "$BIN" lint "$WORK/one-big.yaml" -o json --fail-on never)
+read -r human_s human_mb < <(measure "$BIN" lint "$WORK/one-big.yaml" -o human --fail-on never)
+printf '%-28s json %6.3f s %5.0f MB | human %6.3f s %5.0f MB | ratio %s\n' "one file, 40,002 objects" \
+  "$json_s" "$json_mb" "$human_s" "$human_mb" "$(python3 -c "print(f'{$human_s/$json_s:.2f}')")"
 read -r small_s small_mb < <(RUNS=20 measure "$BIN" lint testdata/examples/clean.yaml)
 printf '%-28s lint %6.3f s %5.0f MB\n' "one small file" "$small_s" "$small_mb"
 if command -v hyperfine >/dev/null; then

@@ -7,32 +7,31 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 #[derive(Debug, Parser)]
 #[command(name = "kubectl-strategy", bin_name = "kubectl strategy", version, about, long_about = None)]
 pub struct Cli {
-    #[command(flatten)]
-    pub kube: KubeArgs,
     #[command(subcommand)]
     pub command: Command,
 }
 
-/// kubectl's connection flags, accepted on every command.
+/// kubectl's connection flags, on the commands that talk to a cluster.
 #[derive(Debug, Args, Clone, Default)]
+#[command(next_help_heading = "Cluster connection (as kubectl)")]
 pub struct KubeArgs {
     /// Path to the kubeconfig file (as kubectl)
-    #[arg(long, global = true, value_name = "FILE")]
+    #[arg(long, value_name = "FILE")]
     pub kubeconfig: Option<String>,
     /// The kubeconfig context to use (as kubectl)
-    #[arg(long, global = true, value_name = "NAME")]
+    #[arg(long, value_name = "NAME")]
     pub context: Option<String>,
     /// Namespace (as kubectl)
-    #[arg(short = 'n', long, global = true, value_name = "NS")]
+    #[arg(short = 'n', long, value_name = "NS")]
     pub namespace: Option<String>,
     /// How long to wait for each answer of the API server, e.g. 30s or 2m; 0 waits forever (as kubectl)
-    #[arg(long, global = true, value_name = "DURATION")]
+    #[arg(long, value_name = "DURATION")]
     pub request_timeout: Option<String>,
     /// Read large lists in pages of this many objects; 0 reads them at once (as kubectl)
-    #[arg(long, global = true, value_name = "N", default_value_t = 500, hide_default_value = true)]
+    #[arg(long, value_name = "N", default_value_t = 500, hide_default_value = true)]
     pub chunk_size: usize,
     /// Log every API request (method, URL, status, time) to standard error; never bodies or credentials
-    #[arg(short = 'v', long = "v", global = true, value_name = "LEVEL", default_value_t = 0, hide_default_value = true)]
+    #[arg(short = 'v', long = "v", value_name = "LEVEL", default_value_t = 0, hide_default_value = true)]
     pub verbose: u8,
 }
 
@@ -56,6 +55,9 @@ pub enum Command {
     Explain {
         /// Rule ID, e.g. readiness-probe-missing
         rule: String,
+        /// Output format
+        #[arg(short = 'o', long = "output", alias = "format", value_enum, value_name = "FORMAT", default_value_t = ExplainFormat::Text)]
+        output: ExplainFormat,
     },
     /// Print a shell completion script
     Completions {
@@ -66,6 +68,12 @@ pub enum Command {
     Man,
     /// Print the JSON Schema of .kubectl-strategy.yaml
     ConfigSchema,
+    /// Completion candidates in kubectl's plugin protocol (run by kubectl_complete-strategy)
+    #[command(name = "__complete", hide = true)]
+    Complete {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        words: Vec<String>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -80,6 +88,33 @@ pub enum Format {
     Github,
     /// JUnit XML, one testcase per object
     Junit,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ExplainFormat {
+    /// headed sections for a terminal
+    Text,
+    /// the rule's documentation as JSON (as `rules -o json`)
+    Json,
+}
+
+/// `-o/--output FORMAT`, with a hint for the `FORMAT=FILE` form, which is `--output-file`.
+#[derive(Clone)]
+struct FormatParser;
+
+impl clap::builder::TypedValueParser for FormatParser {
+    type Value = Format;
+    fn parse_ref(&self, cmd: &clap::Command, arg: Option<&clap::Arg>, value: &std::ffi::OsStr) -> Result<Format, clap::Error> {
+        let s = value.to_string_lossy();
+        if let Some((f, _)) = s.split_once('=') {
+            let msg = format!("-o/--output takes a format only; to write {f} to a file use --output-file {s}\n");
+            return Err(clap::Error::raw(clap::error::ErrorKind::InvalidValue, msg).with_cmd(cmd));
+        }
+        clap::builder::EnumValueParser::<Format>::new().parse_ref(cmd, arg, value)
+    }
+    fn possible_values(&self) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(Format::value_variants().iter().filter_map(ValueEnum::to_possible_value)))
+    }
 }
 
 /// `FORMAT=FILE`: an extra output written to a file.
@@ -107,14 +142,17 @@ pub enum Color {
 
 #[derive(Debug, Args)]
 pub struct LintArgs {
-    /// Files or directories to lint; - reads standard input
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Files or directories to lint; - reads standard input [default: .]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
+    /// A file or directory to lint, - for standard input, as kubectl -f (repeatable)
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filenames: Vec<String>,
     /// Output format on standard output
-    #[arg(short = 'f', long, value_enum, default_value_t = Format::Human)]
+    #[arg(short = 'o', long = "output", alias = "format", value_name = "FORMAT", value_parser = FormatParser, default_value = "human")]
     pub format: Format,
-    /// Also write FORMAT to FILE (repeatable), e.g. --output sarif=results.sarif
-    #[arg(short = 'o', long = "output", value_name = "FORMAT=FILE", value_parser = parse_output)]
+    /// Also write FORMAT to FILE (repeatable), e.g. --output-file sarif=results.sarif
+    #[arg(long = "output-file", value_name = "FORMAT=FILE", value_parser = parse_output)]
     pub outputs: Vec<OutputTarget>,
     /// Exit 1 when a finding at or above this severity exists [default: warning, or the config's fail-on]
     #[arg(long, value_enum)]
@@ -131,20 +169,44 @@ pub struct LintArgs {
     /// Record the current findings as a baseline in FILE, and exit 0
     #[arg(long, value_name = "FILE")]
     pub write_baseline: Option<std::path::PathBuf>,
+    /// Report only findings on lines changed since the git revision REV (and cross-object findings in changed files)
+    #[arg(long, value_name = "REV")]
+    pub changed_since: Option<String>,
     /// Lint only the named files: do not read the manifests beside them as context for cross-object rules
     #[arg(long)]
     pub isolated: bool,
+    /// The file name to report findings in standard input (-) under, e.g. the path an editor holds
+    #[arg(long, value_name = "NAME")]
+    pub stdin_filename: Option<String>,
     /// Colour for human output (auto: on a terminal, unless NO_COLOR is set)
     #[arg(long, value_enum, default_value_t = Color::Auto)]
     pub color: Color,
     /// Audit the live workloads of the cluster (the namespace of -n or the context) instead of files
-    #[arg(long, conflicts_with_all = ["isolated", "baseline", "write_baseline"])]
+    #[arg(long, conflicts_with_all = ["isolated", "baseline", "write_baseline", "paths", "filenames", "changed_since"])]
     pub cluster: bool,
     /// With --cluster: every namespace
     #[arg(short = 'A', long, requires = "cluster")]
     pub all_namespaces: bool,
     #[command(flatten)]
     pub render: RenderArgs,
+    #[command(flatten)]
+    pub kube: KubeArgs,
+}
+
+impl LintArgs {
+    /// The positional paths and the -f paths, in that order; `.` when there are none.
+    pub fn all_paths(&self) -> Vec<String> {
+        with_filenames(&self.paths, &self.filenames)
+    }
+}
+
+/// Positional paths followed by `-f/--filename` paths; `.` when both are empty.
+pub fn with_filenames(paths: &[String], filenames: &[String]) -> Vec<String> {
+    let mut all: Vec<String> = paths.iter().chain(filenames).cloned().collect();
+    if all.is_empty() {
+        all.push(".".into());
+    }
+    all
 }
 
 /// How Kustomize roots and Helm charts are rendered before they are linted.
@@ -200,7 +262,8 @@ pub enum RulesFormat {
 
 #[derive(Debug, Args)]
 pub struct RulesArgs {
-    #[arg(short = 'f', long, value_enum, default_value_t = RulesFormat::Table)]
+    /// Output format
+    #[arg(short = 'o', long = "output", alias = "format", value_enum, value_name = "FORMAT", default_value_t = RulesFormat::Table)]
     pub format: RulesFormat,
 }
 
@@ -246,6 +309,11 @@ pub struct PlanOutput {
     /// With --live: how long to wait for each rollout, e.g. 90s or 10m
     #[arg(long, value_name = "DURATION", requires = "live", default_value = "5m")]
     pub timeout: String,
+    /// Also a manifest file or directory, as kubectl -f (repeatable)
+    #[arg(short = 'f', long = "filename", value_name = "PATH")]
+    pub filenames: Vec<String>,
+    #[command(flatten)]
+    pub kube: KubeArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -260,8 +328,8 @@ pub struct ApplyArgs {
     pub strategy: StrategyKind,
     /// deployment/NAME (or deploy/NAME)
     pub target: String,
-    /// Manifest files or directories
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Manifest files or directories [default: .]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
     /// rolling: pods above the desired count during a rollout (integer or percentage)
     #[arg(long, value_name = "N|P%")]
@@ -307,8 +375,8 @@ pub struct ApplyArgs {
 pub struct FinishArgs {
     /// deployment/NAME: the application's original name
     pub target: String,
-    /// Manifest files or directories
-    #[arg(value_name = "PATH", default_value = ".")]
+    /// Manifest files or directories [default: .]
+    #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
     /// blue-green: the Service to switch (default: the Services that select the tracks)
     #[arg(long, value_name = "NAME")]
@@ -348,6 +416,8 @@ pub struct DiffArgs {
     pub field_manager: String,
     #[arg(short = 'o', long = "output", value_enum, default_value_t = DiffFormat::Diff)]
     pub output: DiffFormat,
+    #[command(flatten)]
+    pub kube: KubeArgs,
 }
 
 #[derive(Debug, Args)]
@@ -357,6 +427,8 @@ pub struct StatusArgs {
     /// Print the status as JSON
     #[arg(short = 'o', long = "output", value_enum, default_value_t = StatusFormat::Text)]
     pub output: StatusFormat,
+    #[command(flatten)]
+    pub kube: KubeArgs,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -351,7 +351,8 @@ fn rules(n: &Node) -> Result<HashMap<String, RuleSetting>, (Span, String)> {
     Ok(out)
 }
 
-fn closest_rule(id: &str) -> Option<&'static str> {
+/// The rule ID nearest to a misspelt one (for did-you-mean hints).
+pub fn closest_rule(id: &str) -> Option<&'static str> {
     crate::rules::REGISTRY.iter().map(|r| (strsim_distance(id, r.id), r.id)).filter(|(d, _)| *d <= 3).min().map(|(_, r)| r)
 }
 

@@ -2,7 +2,9 @@
 //! file:line:column findings.
 
 pub mod baseline;
+pub mod changed;
 pub mod cli;
+pub mod complete;
 pub mod config;
 pub mod docs;
 pub mod edit;
@@ -10,6 +12,7 @@ pub mod finding;
 pub mod input;
 pub mod lint;
 pub mod live;
+pub mod man;
 pub mod manifest;
 pub mod render;
 pub mod report;

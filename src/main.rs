@@ -3,8 +3,8 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{CommandFactory, Parser};
 use kubectl_strategy::cli::{
-    ApplyArgs, Cli, Color, Command, DiffArgs, DiffFormat, DryRun, FinishArgs, Format, KubeArgs, LintArgs, PlanOutput, RulesFormat,
-    StatusArgs, StatusFormat, StrategyKind,
+    ApplyArgs, Cli, Color, Command, DiffArgs, DiffFormat, DryRun, ExplainFormat, FinishArgs, Format, LintArgs, PlanOutput, RulesFormat,
+    StatusArgs, StatusFormat, StrategyKind, with_filenames,
 };
 use kubectl_strategy::config::{self, Config, FailOn};
 use kubectl_strategy::lint::{self, Report};
@@ -35,12 +35,12 @@ fn write_stdout(s: &str) -> Result<(), String> {
 
 fn run(cli: Cli) -> Result<u8, String> {
     match cli.command {
-        Command::Lint(args) => lint(args, &cli.kube),
-        Command::Apply(args) => apply(args, &cli.kube),
-        Command::Promote(args) => finish(args, &cli.kube, true),
-        Command::Rollback(args) => finish(args, &cli.kube, false),
-        Command::Diff(args) => live_diff(args, &cli.kube),
-        Command::Status(args) => live_status(args, &cli.kube),
+        Command::Lint(args) => lint(args),
+        Command::Apply(args) => apply(args),
+        Command::Promote(args) => finish(args, true),
+        Command::Rollback(args) => finish(args, false),
+        Command::Diff(args) => live_diff(args),
+        Command::Status(args) => live_status(args),
         Command::Rules(args) => {
             let text = match args.format {
                 RulesFormat::Table => docs::text_table(),
@@ -50,23 +50,38 @@ fn run(cli: Cli) -> Result<u8, String> {
             write_stdout(&text)?;
             Ok(0)
         }
-        Command::Explain { rule } => match docs::get(&rule) {
+        Command::Explain { rule, output } => match docs::get(&rule) {
             Some(d) => {
-                write_stdout(&docs::explain(&d))?;
+                let text = match output {
+                    ExplainFormat::Text => docs::explain(&d),
+                    ExplainFormat::Json => serde_json::to_string_pretty(&d).map_err(|e| e.to_string())? + "\n",
+                };
+                write_stdout(&text)?;
                 Ok(0)
             }
-            None => Err(format!("unknown rule `{rule}`; `kubectl strategy rules` lists them")),
+            None => {
+                let hint = config::closest_rule(&rule).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+                Err(format!("unknown rule `{rule}`; {hint}`kubectl strategy rules` lists them"))
+            }
         },
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(shell, &mut Cli::command(), "kubectl-strategy", &mut buf);
-            write_stdout(&String::from_utf8_lossy(&buf))?;
+            let mut script = String::from_utf8_lossy(&buf).into_owned();
+            if shell == clap_complete::Shell::Bash {
+                script = kubectl_strategy::complete::fix_bash(&script, "kubectl-strategy");
+            }
+            write_stdout(&script)?;
             Ok(0)
         }
         Command::Man => {
-            let mut buf = Vec::new();
-            clap_mangen::Man::new(Cli::command().name("kubectl-strategy")).render(&mut buf).map_err(|e| e.to_string())?;
-            write_stdout(&String::from_utf8_lossy(&buf))?;
+            write_stdout(&kubectl_strategy::man::render(Cli::command()).map_err(|e| e.to_string())?)?;
+            Ok(0)
+        }
+        Command::Complete { words } => {
+            let mut cmd = Cli::command();
+            cmd.build();
+            write_stdout(&kubectl_strategy::complete::complete(&cmd, &words))?;
             Ok(0)
         }
         Command::ConfigSchema => {
@@ -110,27 +125,68 @@ fn render(report: &Report, format: Format, color: bool) -> String {
     }
 }
 
-fn lint(args: LintArgs, kube: &KubeArgs) -> Result<u8, String> {
+fn lint(args: LintArgs) -> Result<u8, String> {
+    let kube = &args.kube;
     let config = load_config(&args).map_err(|e| e.trim_end().to_string())?;
     let mut report = if args.cluster {
         let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
         live::audit::run(&conn, args.all_namespaces, &config).map_err(|e| e.to_string())?
     } else {
-        let options = lint::Options { isolated: args.isolated, render: args.render.options(), require_render: args.render.require_render };
-        lint::lint_paths(&args.paths, &config, options)
+        let paths = args.all_paths();
+        kubectl_strategy::input::check_paths(&paths).map_err(|e| e.to_string())?;
+        let changed =
+            args.changed_since.as_deref().map(kubectl_strategy::changed::Changed::since).transpose().map_err(|e| e.to_string())?;
+        let mut report = lint::lint_paths(
+            &paths,
+            &config,
+            lint::Options { isolated: args.isolated, render: args.render.options(), require_render: args.render.require_render },
+        );
+        if let Some(name) = &args.stdin_filename {
+            for f in report.files.iter_mut().filter(|f| f.name == "<stdin>") {
+                f.name = name.clone();
+            }
+        }
+        if let Some(changed) = &changed {
+            let dropped = changed.filter(&mut report);
+            if dropped > 0 && args.format == Format::Human {
+                report.notices.push(kubectl_strategy::finding::Notice::new(format!(
+                    "{dropped} findings on lines unchanged since {} are not shown",
+                    args.changed_since.as_deref().unwrap_or_default()
+                )));
+            }
+        }
+        if report.objects() == 0 && report.findings.is_empty() {
+            eprintln!("warning: no Kubernetes manifests in {}", paths.join(", "));
+        }
+        report
     };
     if let Some(path) = &args.write_baseline {
-        baseline::write(&report, path)?;
+        baseline::write(&report, path).map_err(|e| e.to_string())?;
         eprintln!("wrote {} findings to {}", report.findings.len(), path.display());
         return Ok(0);
     }
     if let Some(path) = &args.baseline {
-        let known = baseline::filter(&mut report, path)?;
-        if known > 0 && args.format == Format::Human {
+        let outcome = baseline::filter(&mut report, path).map_err(|e| e.to_string())?;
+        if outcome.known > 0 && args.format == Format::Human {
             report.notices.push(kubectl_strategy::finding::Notice::new(format!(
-                "{known} findings already in the baseline {} are not shown",
+                "{} findings already in the baseline {} are not shown",
+                outcome.known,
                 path.display()
             )));
+        }
+        if !outcome.stale.is_empty() {
+            eprintln!(
+                "note: {} entries of the baseline {} match no finding any more (fixed, or not linted in this run); --write-baseline drops them:",
+                outcome.stale.len(),
+                path.display()
+            );
+            for e in &outcome.stale {
+                match &e.object {
+                    _ if e.rule.is_empty() => eprintln!("  fingerprint {}", e.fingerprint),
+                    Some(o) => eprintln!("  {}: {} ({o}): {}", e.file, e.rule, e.message),
+                    None => eprintln!("  {}: {}: {}", e.file, e.rule, e.message),
+                }
+            }
         }
     }
     let color = match args.color {
@@ -162,7 +218,8 @@ fn plan_config() -> Result<Config, String> {
     }
 }
 
-fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput, kube: &KubeArgs) -> Result<u8, String> {
+fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput) -> Result<u8, String> {
+    let kube = &out.kube;
     let config = plan_config()?;
     if out.live {
         for w in &plan.warnings {
@@ -217,11 +274,12 @@ fn refuse_rendered(ws: &Workspace, target: &Target, paths: &[String]) -> Result<
     }
 }
 
-fn apply(args: ApplyArgs, kube: &KubeArgs) -> Result<u8, String> {
-    let namespace = kube.namespace.clone();
+fn apply(args: ApplyArgs) -> Result<u8, String> {
+    let namespace = args.out.kube.namespace.clone();
     let target = Target::parse(&args.target, namespace.clone()).map_err(|e| e.to_string())?;
-    let ws = Workspace::load(&args.paths, namespace).map_err(|e| e.to_string())?;
-    refuse_rendered(&ws, &target, &args.paths)?;
+    let paths = with_filenames(&args.paths, &args.out.filenames);
+    let ws = Workspace::load(&paths, namespace).map_err(|e| e.to_string())?;
+    refuse_rendered(&ws, &target, &paths)?;
     let plan = match args.strategy {
         StrategyKind::Recreate => recreate::plan(ws.clone(), &target),
         StrategyKind::Rolling => rolling::plan(
@@ -252,14 +310,15 @@ fn apply(args: ApplyArgs, kube: &KubeArgs) -> Result<u8, String> {
         ),
     }
     .map_err(|e| e.to_string())?;
-    carry_out(&ws, &plan, &args.out, kube)
+    carry_out(&ws, &plan, &args.out)
 }
 
-fn finish(args: FinishArgs, kube: &KubeArgs, promote: bool) -> Result<u8, String> {
-    let namespace = kube.namespace.clone();
+fn finish(args: FinishArgs, promote: bool) -> Result<u8, String> {
+    let namespace = args.out.kube.namespace.clone();
     let target = Target::parse(&args.target, namespace.clone()).map_err(|e| e.to_string())?;
-    let ws = Workspace::load(&args.paths, namespace).map_err(|e| e.to_string())?;
-    refuse_rendered(&ws, &target, &args.paths)?;
+    let paths = with_filenames(&args.paths, &args.out.filenames);
+    let ws = Workspace::load(&paths, namespace).map_err(|e| e.to_string())?;
+    refuse_rendered(&ws, &target, &paths)?;
     let name = &target.name;
     let has = |n: String| ws.find("Deployment", &n).map(|f| f.is_some()).map_err(|e| e.to_string());
     let plan = if has(format!("{name}-canary"))? {
@@ -274,17 +333,14 @@ fn finish(args: FinishArgs, kube: &KubeArgs, promote: bool) -> Result<u8, String
         ));
     }
     .map_err(|e| e.to_string())?;
-    carry_out(&ws, &plan, &args.out, kube)
+    carry_out(&ws, &plan, &args.out)
 }
 
-fn live_diff(args: DiffArgs, kube: &KubeArgs) -> Result<u8, String> {
-    let mut paths = args.paths.clone();
-    paths.extend(args.filenames.iter().cloned());
-    if paths.is_empty() {
-        paths.push(".".into());
-    }
+fn live_diff(args: DiffArgs) -> Result<u8, String> {
+    let paths = with_filenames(&args.paths, &args.filenames);
+    kubectl_strategy::input::check_paths(&paths).map_err(|e| e.to_string())?;
     let (objects, errors) = live::read_objects(&paths);
-    let mut conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
+    let mut conn = live::Conn::connect(&args.kube).map_err(|e| e.to_string())?;
     conn.field_manager = args.field_manager.clone();
     let run = live::diff::run(&conn, &objects, errors, args.force_conflicts);
     let text = match args.output {
@@ -301,7 +357,8 @@ fn live_diff(args: DiffArgs, kube: &KubeArgs) -> Result<u8, String> {
     Ok(run.exit_code())
 }
 
-fn live_status(args: StatusArgs, kube: &KubeArgs) -> Result<u8, String> {
+fn live_status(args: StatusArgs) -> Result<u8, String> {
+    let kube = &args.kube;
     let target = Target::parse(&args.target, kube.namespace.clone()).map_err(|e| e.to_string())?;
     let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
     let status = live::status::read(&conn, &target.name).map_err(|e| e.to_string())?;

@@ -49,11 +49,7 @@ pub(crate) fn tool(name: &str) -> bool {
         _ => &["--version"],
     };
     let found = Command::new(name).args(probe).output().is_ok_and(|o| o.status.success());
-    if !found {
-        assert!(std::env::var_os("KUBECTL_STRATEGY_REQUIRE_TOOLS").is_none(), "{name} is required but not installed");
-        eprintln!("SKIPPED: {name} is not installed (.ci/run installs it)");
-    }
-    found
+    crate::require(found, name, ".ci/run installs it")
 }
 
 #[test]
@@ -164,14 +160,8 @@ fn suppression_by_annotation_and_comment() {
 }
 
 pub(crate) fn sarif_schema() -> Option<serde_json::Value> {
-    let p = repo_root().join("../shared/schemas/sarif-schema-2.1.0.json");
-    match std::fs::read_to_string(&p) {
-        Ok(t) => Some(serde_json::from_str(&t).unwrap()),
-        Err(_) => {
-            eprintln!("SKIPPED: {} is not there", p.display());
-            None
-        }
-    }
+    let p = crate::shared("schemas/sarif-schema-2.1.0.json")?;
+    Some(serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
 }
 
 #[test]
@@ -257,7 +247,7 @@ fn github_annotations_parse() {
 }
 
 #[test]
-fn junit_parses_with_a_testcase_per_object() {
+fn junit_parses_with_a_testcase_per_finding() {
     let (_, out, _) = run_in(&repo_root(), &["lint", "testdata/examples", "--format", "junit"]);
     let mut reader = quick_xml::Reader::from_str(&out);
     let (mut cases, mut failures) = (0, 0);
@@ -272,8 +262,10 @@ fn junit_parses_with_a_testcase_per_object() {
             _ => {}
         }
     }
-    assert_eq!(cases, 6, "shop.yaml and clean.yaml have 3 objects each: {out}");
     assert_eq!(failures, 6, "{out}");
+    assert_eq!(cases, 6 + 2 + 3, "a testcase per finding, and one per object without findings (2 in shop.yaml, 3 in clean.yaml): {out}");
+    assert!(out.contains("tests=\"11\" failures=\"6\""), "{out}");
+    assert!(out.contains("name=\"readiness-probe-missing Deployment/api-status (testdata/examples/shop.yaml:42:11)\""), "{out}");
 }
 
 #[test]
@@ -286,9 +278,9 @@ fn several_outputs_in_one_run() {
         &[
             "lint",
             "testdata/examples/shop.yaml",
-            "--output",
+            "--output-file",
             &format!("sarif={}", sarif.display()),
-            "-o",
+            "--output-file",
             &format!("junit={}", junit.display()),
         ],
     );
@@ -297,9 +289,13 @@ fn several_outputs_in_one_run() {
     let s: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&sarif).unwrap()).unwrap();
     assert_eq!(s["runs"][0]["results"].as_array().unwrap().len(), 6);
     assert!(std::fs::read_to_string(&junit).unwrap().contains("<testsuites"));
-    let (code, _, err) = run_in(&repo_root(), &["lint", "testdata/examples/shop.yaml", "--output", "yaml=x"]);
+    let (code, _, err) = run_in(&repo_root(), &["lint", "testdata/examples/shop.yaml", "--output-file", "yaml=x"]);
     assert_eq!(code, 2);
     assert!(err.contains("unknown format"), "{err}");
+    // -o is kubectl's output format; the old FORMAT=FILE form says where it went
+    let (code, _, err) = run_in(&repo_root(), &["lint", "testdata/examples/shop.yaml", "-o", "sarif=x.sarif"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("use --output-file sarif=x.sarif"), "{err}");
 }
 
 #[test]
@@ -313,6 +309,108 @@ fn baseline_reports_only_new_findings() {
     let v = json_of(dir.path(), &["lint", ".", "--baseline", "baseline.json"]);
     let files: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
     assert!(!files.is_empty() && files.iter().all(|f| f.ends_with("new.yaml")), "{files:?}");
+}
+
+#[test]
+fn baselines_are_relative_to_the_repository_readable_and_report_stale_entries() {
+    let dir = project(&[
+        (".git/HEAD", "ref: refs/heads/main\n"),
+        ("k8s/app.yaml", &fixture("image-tag-mutable", "bad")),
+        ("k8s/other.yaml", &fixture("rolling-update-blocked", "bad")),
+    ]);
+    // written in a subdirectory, used from the root
+    let (code, _, err) = run_in(&dir.path().join("k8s"), &["lint", ".", "--write-baseline", "../baseline.json"]);
+    assert_eq!(code, 0, "{err}");
+    let b: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.path().join("baseline.json")).unwrap()).unwrap();
+    assert_eq!(b["version"], 2);
+    let entry = b["findings"].as_array().unwrap().iter().find(|e| e["rule"] == "image-tag-mutable").expect("readable entries");
+    assert_eq!(entry["file"], "k8s/app.yaml", "{b}");
+    assert!(entry["object"].as_str().unwrap().contains('/') && entry["message"].as_str().unwrap().contains("image"), "{entry}");
+    assert_eq!(entry["fingerprint"].as_str().unwrap().len(), 16);
+    let (code, out, err) = run_in(dir.path(), &["lint", "k8s", "--baseline", "baseline.json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.is_empty(), "nothing stale: {err}");
+    // the SARIF fingerprint is the baseline's, from any directory
+    let (_, sarif, _) = run_in(&dir.path().join("k8s"), &["lint", "app.yaml", "-o", "sarif", "--isolated"]);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let fps: Vec<&serde_json::Value> =
+        sarif["runs"][0]["results"].as_array().unwrap().iter().map(|r| &r["partialFingerprints"]["kubectlStrategy/v1"]).collect();
+    assert!(fps.contains(&&entry["fingerprint"]), "{fps:?}");
+    // a fixed finding: its entry is reported as stale, on stderr
+    std::fs::write(dir.path().join("k8s/other.yaml"), fixture("rolling-update-blocked", "good")).unwrap();
+    let (code, out, err) = run_in(dir.path(), &["lint", "k8s", "--baseline", "baseline.json", "-o", "json"]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str::<serde_json::Value>(&out).unwrap();
+    assert!(err.contains("match no finding any more") && err.contains("k8s/other.yaml: rolling-update-blocked"), "{err}");
+    assert!(!err.contains("k8s/app.yaml"), "{err}");
+}
+
+#[test]
+fn changed_since_reports_only_what_changed() {
+    if !tool("git") {
+        return;
+    }
+    let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, labels: {app: web}}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: nginx:1.27.3}]\n";
+    let image = fixture("image-tag-mutable", "bad");
+    let dir = project(&[("k8s/a.yaml", &image), ("k8s/svc.yaml", svc), ("k8s/untouched.yaml", &fixture("rolling-update-blocked", "bad"))]);
+    let git = |args: &[&str]| {
+        let ok = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(dir.path())
+            .output()
+            .unwrap();
+        assert!(ok.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&ok.stderr));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "base"]);
+    // the PR: a new untagged image on line 37, and the Deployment's labels renamed
+    std::fs::write(
+        dir.path().join("k8s/a.yaml"),
+        image.replace("registry.example.com:5000/shop/loyalty", "registry.example.com:5000/shop/loyalty2"),
+    )
+    .unwrap();
+    std::fs::write(dir.path().join("k8s/svc.yaml"), svc.replace("app: web}}", "app: web2}}")).unwrap();
+    git(&["commit", "-q", "-am", "pr"]);
+    let all = json_of(dir.path(), &["lint", "k8s"]);
+    let v = json_of(&dir.path().join("k8s"), &["lint", ".", "--changed-since", "HEAD~1"]);
+    let found: Vec<(String, String, u64)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| (f["rule"].as_str().unwrap().to_string(), f["file"].as_str().unwrap().to_string(), f["line"].as_u64().unwrap()))
+        .collect();
+    assert!(found.contains(&("image-tag-mutable".into(), "a.yaml".into(), 37)), "{found:?}");
+    assert!(!found.iter().any(|(r, _, l)| r == "image-tag-mutable" && *l == 26), "busybox:latest was there before: {found:?}");
+    assert!(found.iter().any(|(r, f, _)| r == "service-selects-nothing" && f == "svc.yaml"), "cross-object, in a changed file: {found:?}");
+    assert!(!found.iter().any(|(_, f, _)| f == "untouched.yaml"), "{found:?}");
+    assert!(!found.iter().any(|(r, _, _)| r == "liveness-probe-missing"), "on unchanged lines: {found:?}");
+    assert!(all["findings"].as_array().unwrap().len() > found.len() + 3);
+    // nothing changed since HEAD: a clean run
+    let (code, _, err) = run_in(dir.path(), &["lint", "k8s", "--changed-since", "HEAD"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = run_in(dir.path(), &["lint", "k8s", "--changed-since", "no-such-rev"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("--changed-since: git diff failed"), "{err}");
+}
+
+#[test]
+fn version_1_baselines_are_still_read() {
+    let dir = project(&[("app.yaml", &fixture("image-tag-mutable", "bad"))]);
+    let (_, sarif, _) = run_in(dir.path(), &["lint", "app.yaml", "-o", "sarif"]);
+    let sarif: serde_json::Value = serde_json::from_str(&sarif).unwrap();
+    let mut fps = serde_json::Map::new();
+    for r in sarif["runs"][0]["results"].as_array().unwrap() {
+        let fp = r["partialFingerprints"]["kubectlStrategy/v1"].as_str().unwrap().to_string();
+        let n = fps.get(&fp).and_then(|v| v.as_u64()).unwrap_or(0);
+        fps.insert(fp, (n + 1).into());
+    }
+    assert!(!fps.is_empty());
+    let v1 = serde_json::json!({"version": 1, "fingerprints": fps});
+    std::fs::write(dir.path().join("old.json"), v1.to_string()).unwrap();
+    let (code, out, err) = run_in(dir.path(), &["lint", "app.yaml", "--baseline", "old.json"]);
+    assert_eq!(code, 0, "{out}{err}");
 }
 
 #[test]
@@ -347,6 +445,132 @@ fn completions_and_man_page() {
     assert!(out.contains(".TH"), "{out}");
 }
 
+/// Runs `script` in a real bash (stderr of compopt outside a key press is expected) and returns COMPREPLY.
+fn bash_complete(script: &str, path: &str, words: &[&str]) -> Vec<String> {
+    let out = Command::new("bash")
+        .args(["-c", &format!("{script}\nprintf '%s\\n' \"${{COMPREPLY[@]}}\""), "bash"])
+        .args(words)
+        .env("PATH", path)
+        .output()
+        .unwrap();
+    String::from_utf8_lossy(&out.stdout).lines().filter(|l| !l.is_empty()).map(str::to_string).collect()
+}
+
+#[test]
+fn bash_completes_subcommands_flags_and_values() {
+    if !tool("bash") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("kubectl-strategy.bash");
+    let (code, text, _) = run_in(&repo_root(), &["completions", "bash"]);
+    assert_eq!(code, 0);
+    std::fs::write(&script, text).unwrap();
+    // the words as bash hands them to the function registered by `complete -F`
+    let drive = format!(
+        "source {}\ncomplete -p kubectl-strategy >/dev/null || exit 9\nCOMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); COMP_LINE=\"$*\"; COMP_POINT=${{#COMP_LINE}}\n\
+         _kubectl__strategy kubectl-strategy \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\"",
+        script.display()
+    );
+    let path = std::env::var("PATH").unwrap_or_default();
+    let c = |words: &[&str]| bash_complete(&drive, &path, words);
+    assert_eq!(c(&["kubectl-strategy", "li"]), ["lint"]);
+    assert_eq!(c(&["kubectl-strategy", "lint", "--output"]), ["--output", "--output-file"]);
+    assert_eq!(c(&["kubectl-strategy", "lint", "--output", "s"]), ["sarif"]);
+    assert_eq!(c(&["kubectl-strategy", "rules", "-o", ""]), ["table", "json", "markdown"]);
+    assert_eq!(c(&["kubectl-strategy", "apply", "--max-s"]), ["--max-surge"]);
+}
+
+#[test]
+fn kubectl_completes_the_plugin_through_kubectl_complete_strategy() {
+    const BASH_COMPLETION: &str = "/usr/share/bash-completion/bash_completion";
+    if !tool("bash") || !tool("kubectl") || !crate::need_file(BASH_COMPLETION, "bash-completion") {
+        return;
+    }
+    // kubectl finds kubectl_complete-strategy on PATH, beside kubectl-strategy
+    let bin_dir = PathBuf::from(env!("CARGO_BIN_EXE_kubectl_complete-strategy")).parent().unwrap().to_path_buf();
+    assert!(bin_dir.join("kubectl-strategy").is_file());
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let drive = format!(
+        "source {BASH_COMPLETION}\nsource <(kubectl completion bash)\nCOMP_WORDS=(\"$@\"); COMP_CWORD=$(($# - 1)); COMP_LINE=\"$*\"; COMP_POINT=${{#COMP_LINE}}\n\
+         __start_kubectl kubectl \"${{COMP_WORDS[COMP_CWORD]}}\" \"${{COMP_WORDS[COMP_CWORD-1]}}\" 2>/dev/null"
+    );
+    let c = |words: &[&str]| bash_complete(&drive, &path, words);
+    assert_eq!(c(&["kubectl", "strategy", "li"]), ["lint"]);
+    let top = c(&["kubectl", "strategy", ""]);
+    for sub in ["lint", "rules", "explain", "apply", "diff", "status"] {
+        assert!(top.contains(&sub.to_string()), "{top:?}");
+    }
+    assert_eq!(c(&["kubectl", "strategy", "lint", "-o", ""]), ["human", "json", "sarif", "github", "junit"]);
+    assert_eq!(c(&["kubectl", "strategy", "apply", "ca"]), ["canary"]);
+}
+
+/// The shell step of action.yml, against the built binary: once given as KS_BIN,
+/// once installed from a release directory (file://) with its checksum checked.
+#[test]
+fn github_action_installs_checks_and_lints() {
+    if !tool("bash") || !tool("curl") || !tool("tar") {
+        return;
+    }
+    let script = repo_root().join(".github/action/kubectl-strategy.sh");
+    let action: serde_json::Value = {
+        let text = std::fs::read_to_string(repo_root().join("action.yml")).unwrap();
+        let doc = kubectl_strategy::manifest::parse::parse_stream(&text).remove(0).result.unwrap();
+        kubectl_strategy::manifest::json::to_json(&doc)
+    };
+    assert_eq!(action["runs"]["using"], "composite");
+    assert!(action["runs"]["steps"][0]["run"].as_str().unwrap().contains(".github/action/kubectl-strategy.sh"));
+    let work = tempfile::tempdir().unwrap();
+    let run = |env: &[(&str, &str)]| {
+        let output = work.path().join("github-output");
+        let _ = std::fs::remove_file(&output);
+        let mut c = Command::new("bash");
+        c.arg(&script).current_dir(repo_root()).env("GITHUB_OUTPUT", &output).env_remove("GITHUB_PATH");
+        c.env("KS_PATHS", "testdata/examples/shop.yaml").env("KS_SARIF", work.path().join("out.sarif"));
+        for (k, v) in env {
+            c.env(k, v);
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            std::fs::read_to_string(&output).unwrap_or_default(),
+        )
+    };
+    let check = |(code, out, err, output): (i32, String, String, String)| {
+        assert_eq!(code, 1, "{out}{err}");
+        assert_eq!(out.lines().filter(|l| l.starts_with("::error file=testdata/examples/shop.yaml,line=")).count(), 3, "{out}");
+        let sarif: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(work.path().join("out.sarif")).unwrap()).unwrap();
+        assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), 6);
+        assert_eq!(output, format!("sarif-file={}\n", work.path().join("out.sarif").display()));
+    };
+    let bin = env!("CARGO_BIN_EXE_kubectl-strategy");
+    check(run(&[("KS_BIN", bin)]));
+    // a release directory as the release workflow lays it out
+    let release = work.path().join("release");
+    std::fs::create_dir(&release).unwrap();
+    let target = Command::new("bash").arg("-c").arg(format!("source {} && ks_target", script.display())).output().unwrap();
+    let target = String::from_utf8_lossy(&target.stdout).trim().to_string();
+    assert!(target.ends_with("-linux-musl") || target.ends_with("-apple-darwin"), "{target}");
+    let asset = format!("kubectl-strategy-{target}.tar.gz");
+    let stage = work.path().join("stage");
+    std::fs::create_dir(&stage).unwrap();
+    std::fs::copy(bin, stage.join("kubectl-strategy")).unwrap();
+    let sh = |cmd: &str| {
+        let o = Command::new("bash").arg("-c").arg(cmd).current_dir(&release).output().unwrap();
+        assert!(o.status.success(), "{cmd}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    sh(&format!("tar -C {} -czf {asset} kubectl-strategy && sha256sum {asset} > {asset}.sha256", stage.display()));
+    let base = format!("file://{}", release.display());
+    check(run(&[("KS_DOWNLOAD_BASE", &base)]));
+    // a tampered archive is refused before anything runs
+    sh(&format!("echo x >> {asset}"));
+    let (code, out, err, _) = run(&[("KS_DOWNLOAD_BASE", &base)]);
+    assert_ne!(code, 0);
+    assert!(out.is_empty() && err.contains("FAILED"), "{out}{err}");
+}
+
 #[test]
 fn kubectl_runs_the_plugin() {
     if !tool("kubectl") {
@@ -376,6 +600,18 @@ fn kubectl_runs_the_plugin() {
     let (code, _, err) = kubectl(&["strategy", "lint", "--bogus"]);
     assert_eq!(code, 2);
     assert!(err.contains("Usage: kubectl strategy lint"), "{err}");
+    // kubectl's habits: -f names files (repeatable, - is stdin), -o the output format
+    let (code, out, err) = kubectl(&["strategy", "lint", "-f", "testdata/examples/shop.yaml", "-o", "json"]);
+    assert_eq!(code, 1, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(v["summary"]["objects"], 3);
+    let (code, out, err) =
+        kubectl(&["strategy", "lint", "-f", "testdata/examples/clean.yaml", "--filename=testdata/examples/shop.yaml", "-o", "github"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.lines().any(|l| l.starts_with("::error file=testdata/examples/shop.yaml")), "{out}");
+    let (code, out, _) = kubectl(&["strategy", "rules", "-o", "json"]);
+    assert_eq!(code, 0);
+    assert!(out.trim_start().starts_with('['), "{out}");
     for flags in [&["--kubeconfig", "/dev/null"][..], &["--context", "prod"], &["-n", "shop"], &["--namespace=shop"]] {
         let mut a = vec!["strategy", "lint", "testdata/examples/clean.yaml"];
         a.extend_from_slice(flags);

@@ -31,7 +31,28 @@ fn exit_codes() {
     assert_eq!(run(&["lint", "testdata/rules/image-tag-mutable/bad.yaml", "--fail-on", "warning"]).0, 1);
     assert_eq!(run(&["lint", "--fail-on", "bogus"]).0, 2);
     assert_eq!(run(&["explain", "no-such-rule"]).0, 2);
-    assert_eq!(run(&["lint", "does/not/exist.yaml"]).0, 1, "a missing file is a finding");
+}
+
+#[test]
+fn missing_paths_are_usage_errors_and_empty_paths_say_so() {
+    for args in [&["lint", "deploy/x.yaml"][..], &["lint", "testdata/examples", "-f", "deploy/x.yaml", "-o", "json"]] {
+        let (code, out, err) = run(args);
+        assert_eq!((code, out.as_str(), err.as_str()), (2, "", "error: no such file: deploy/x.yaml\n"), "{args:?}");
+    }
+    // not even with the rule that would report it turned off
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join(".kubectl-strategy.yaml"), "rules:\n  invalid-yaml: off\n").unwrap();
+    let out = bin().current_dir(dir.path()).args(["lint", "deploy/x.yaml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    // a directory without manifests is not an error, but it is not silent either
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    std::fs::write(dir.path().join("empty/notes.txt"), "hello").unwrap();
+    let out = bin().current_dir(dir.path()).args(["lint", "empty", "-o", "json"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "warning: no Kubernetes manifests in empty\n");
+    serde_json::from_slice::<serde_json::Value>(&out.stdout).expect("stdout stays machine-readable");
+    let (_, _, err) = run(&["lint", "testdata/examples/clean.yaml"]);
+    assert_eq!(err, "");
 }
 
 #[test]
@@ -73,6 +94,17 @@ fn stdin_is_linted() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["findings"][0]["file"], "<stdin>");
     assert!(rules_of(&v).contains(&"readiness-probe-missing".to_string()));
+    // an editor or a pipeline names what it pipes in
+    let mut child = bin()
+        .args(["lint", "-", "--stdin-filename", "k8s/shop.yaml", "-o", "github"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&std::fs::read("testdata/examples/shop.yaml").unwrap()).unwrap();
+    let out = String::from_utf8(child.wait_with_output().unwrap().stdout).unwrap();
+    assert_eq!(out.lines().count(), 6, "{out}");
+    assert!(out.lines().all(|l| l.contains(" file=k8s/shop.yaml,")), "{out}");
 }
 
 #[test]
@@ -156,6 +188,9 @@ fn rules_and_explain() {
     let (code, out, _) = run(&["rules", "--format", "markdown"]);
     assert_eq!(code, 0);
     assert_eq!(out.lines().count(), 2 + kubectl_strategy::rules::REGISTRY.len());
+    let (code, _, err) = run(&["explain", "image-tag-mutabel"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("did you mean `image-tag-mutable`?"), "{err}");
     let (code, out, _) = run(&["explain", "termination-grace-period-too-short"]);
     assert_eq!(code, 0);
     for heading in ["Why", "Bad", "Good", "How to fix", "margin-seconds"] {
@@ -171,6 +206,53 @@ fn help_says_kubectl_strategy_and_accepts_kubectl_flags() {
     assert!(out.contains("Usage: kubectl strategy"), "{out}");
     let (code, _, err) = run(&["lint", "--kubeconfig", "/dev/null", "--context", "x", "-n", "ns", "testdata/examples/clean.yaml"]);
     assert_eq!(code, 0, "{err}");
+    // connection flags only where a cluster can be contacted
+    for cmd in ["lint", "apply", "promote", "rollback", "diff", "status"] {
+        let (_, out, _) = run(&[cmd, "--help"]);
+        assert!(out.contains("--kubeconfig") && out.contains("--context") && out.contains("-n, --namespace"), "{cmd:?}: {out}");
+    }
+    for cmd in [&["rules"][..], &["explain", "image-tag-mutable"], &["man"], &["config-schema"], &["completions", "bash"]] {
+        let mut a = cmd.to_vec();
+        a.extend(["--kubeconfig", "/dev/null"]);
+        let (code, _, err) = run(&a);
+        assert_eq!(code, 2, "{cmd:?} does not talk to a cluster: {err}");
+        assert!(err.contains("unexpected argument '--kubeconfig'"), "{err}");
+    }
+}
+
+#[test]
+fn kubectl_style_filename_and_output_flags() {
+    // -f is repeatable and takes files, directories and -
+    let v = json(&["lint", "-f", "testdata/examples/clean.yaml", "-f", "testdata/examples/shop.yaml"]);
+    assert_eq!(v["summary"]["objects"], 6);
+    let mut child = bin()
+        .args(["lint", "-f", "-", "--filename", "testdata/examples", "-o", "json", "--fail-on", "never"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(&std::fs::read("testdata/examples/clean.yaml").unwrap()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["summary"]["objects"], 9, "stdin (3) and the directory (6): {v}");
+    // -o on every command that prints something
+    for args in [
+        &["lint", "testdata/examples/shop.yaml", "-o", "json"][..],
+        &["rules", "-o", "json"],
+        &["explain", "image-tag-mutable", "-o", "json"],
+    ] {
+        let (code, out, err) = run(args);
+        assert!(code <= 1, "{args:?}: {err}");
+        serde_json::from_str::<serde_json::Value>(&out).unwrap_or_else(|e| panic!("{args:?}: {e}: {out}"));
+    }
+    let (_, out, _) = run(&["explain", "image-tag-mutable", "--output=json"]);
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(v["id"], "image-tag-mutable");
+    // the long name of the old flag still works
+    assert_eq!(
+        run(&["lint", "testdata/examples/shop.yaml", "--format", "sarif"]).1,
+        run(&["lint", "testdata/examples/shop.yaml", "-o", "sarif"]).1
+    );
 }
 
 #[test]

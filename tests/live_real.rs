@@ -473,7 +473,7 @@ fn blue_green_live_switches_the_service_and_back() {
     assert!(c.deployment("api-status").is_none(), "the original Deployment is retired");
     assert_eq!(image(&c.deployment("api-status-green").unwrap()), "ghcr.io/example/api-status:2.0.0");
     c.eventually("the Service's endpoints", || {
-        c.run(&["status", "deployment/api-status"]).1.contains("routes to api-status-blue (4 of 4 pods ready)")
+        c.run(&["status", "deployment/api-status"]).1.contains("routes to api-status-blue (4 of 4 pods ready)\n")
     });
     let (code, out, err) = c.run(&["promote", "deployment/api-status", "deploy", "--live", "--write"]);
     assert_eq!(code, 0, "{out}{err}");
@@ -616,7 +616,7 @@ fn lint_cluster_pages_through_long_lists_and_sees_crds() {
     // diff pages nothing (one GET per object), but sees the CRD kind; unchanged objects differ in nothing.
     let (code, out, err) = c.run(&["diff", "many.yaml", "--field-manager", "kubectl"]);
     assert_eq!((code, out.as_str()), (0, ""), "{err}");
-    let (code, out, err) = c.run(&["lint", "--cluster", "-A", "--chunk-size", "10", "-f", "json", "-v", "6"]);
+    let (code, out, err) = c.run(&["lint", "--cluster", "-A", "--chunk-size", "10", "-o", "json", "-v", "6"]);
     assert_eq!(code, 1, "{err}");
     assert!(err.contains(&"limit=10&continue=".to_string()), "a second page was asked for: {err}");
     let v: J = serde_json::from_str(&out).unwrap();
@@ -688,7 +688,7 @@ fn lint_cluster_locates_findings_by_object() {
     let (code, _, err) = c.kubectl(&["apply", "-f", "bare.yaml"], &[]);
     assert_eq!(code, 0, "{err}");
     c.eventually("the Deployment's pods", || c.kubectl(&["get", "pods", "-o", "name"], &[]).1.lines().count() == 2);
-    let (code, out, err) = c.run(&["lint", "--cluster", "-f", "json"]);
+    let (code, out, err) = c.run(&["lint", "--cluster", "-o", "json"]);
     assert_eq!(code, 1, "{err}");
     let v: J = serde_json::from_str(&out).unwrap();
     let findings = v["findings"].as_array().unwrap();
@@ -699,7 +699,7 @@ fn lint_cluster_locates_findings_by_object() {
     assert!(findings.iter().all(|f| f["object"]["namespace"] == c.ns.as_str()), "only the context's namespace");
     // The Pods and the ReplicaSet the controllers made are checked through the Deployment, not one by one.
     assert!(findings.iter().all(|f| f["object"]["kind"] == "Deployment"), "{out}");
-    let (_, out, _) = c.run(&["lint", "--cluster", "-f", "sarif"]);
+    let (_, out, _) = c.run(&["lint", "--cluster", "-o", "sarif"]);
     let sarif: J = serde_json::from_str(&out).unwrap();
     let loc = &sarif["runs"][0]["results"][0]["locations"][0];
     let fqn = format!("{}/apps/v1/Deployment/bare/", c.ns);

@@ -124,3 +124,70 @@ fn readme_quickstart_output_is_current() {
     }
     assert!(readme.contains(&block), "README quickstart output is stale; run UPDATE_README=1 cargo test");
 }
+
+/// One version scheme: every release tag the repository names is v<version of
+/// Cargo.toml>, and every archive that krew, cargo-binstall and the GitHub
+/// Action download is one the release workflow builds.
+#[test]
+fn one_version_scheme_and_existing_release_assets() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let read = |p: &str| std::fs::read_to_string(root.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
+    let tag = format!("v{}", env!("CARGO_PKG_VERSION"));
+    let version = regex::Regex::new(r"v\d+\.\d+\.\d+").unwrap();
+    let files = [
+        "README.md",
+        "action.yml",
+        ".krew.yaml",
+        "plugins/strategy.yaml",
+        ".github/workflows/release.yml",
+        "examples/github-actions.yml",
+        "examples/gitlab-ci.yml",
+        "examples/pre-commit-config.yaml",
+    ];
+    let mut ours = 0;
+    for file in files {
+        let text = read(file);
+        for m in version.find_iter(&text) {
+            let before = &text[..m.start()];
+            // third-party versions: owner/action@vX, image:vX
+            // and the Kubernetes components the live tests build (kube-apiserver v1.36.2, kube-v1.36.2/)
+            let line = &before[before.rfind('\n').map_or(0, |i| i + 1)..];
+            let third_party = (before.ends_with('@') && !before.ends_with("kubectl-strategy@"))
+                || before.ends_with(':')
+                || before.ends_with("kube-")
+                || line.contains("kube-apiserver")
+                || line.contains("kube-controller-manager");
+            if !third_party {
+                ours += 1;
+                assert_eq!(m.as_str(), tag, "{file}: {} is not the crate's version", &text[m.start().saturating_sub(40)..m.end()]);
+            }
+        }
+    }
+    assert!(ours >= 6, "the files name the release tag");
+    // the minimum Rust is declared and documented
+    let cargo = read("Cargo.toml");
+    let rust = regex::Regex::new(r#"(?m)^rust-version = "([\d.]+)""#).unwrap().captures(&cargo).expect("rust-version in Cargo.toml")[1]
+        .to_string();
+    assert!(read("README.md").contains(&format!("Rust {rust} or newer")), "README states the minimum Rust {rust}");
+    // every downloaded archive is built by the release workflow
+    let release = read(".github/workflows/release.yml");
+    let built: Vec<String> =
+        regex::Regex::new(r"(?m)^\s*- target: (\S+)$").unwrap().captures_iter(&release).map(|c| c[1].to_string()).collect();
+    assert!(built.iter().any(|t| t == "x86_64-unknown-linux-musl") && built.iter().any(|t| t == "aarch64-unknown-linux-musl"), "{built:?}");
+    let asset = regex::Regex::new(r"kubectl-strategy-([a-z0-9_]+-[a-z0-9_-]+?)\.tar\.gz").unwrap();
+    for file in [".krew.yaml", "Cargo.toml", ".github/action/kubectl-strategy.sh"] {
+        let text = read(file);
+        for c in asset.captures_iter(&text) {
+            let target = &c[1];
+            assert!(target.contains('{') || built.iter().any(|t| t == target), "{file}: {target} is not built by the release");
+        }
+    }
+    for target in regex::Regex::new(r"echo ([a-z0-9_]+-[a-z0-9_-]+) ;;").unwrap().captures_iter(&read(".github/action/kubectl-strategy.sh"))
+    {
+        assert!(built.iter().any(|t| *t == target[1]), "the action downloads {}, which is not built", &target[1]);
+    }
+    assert!(
+        cargo.contains("[package.metadata.binstall]")
+            && cargo.contains("/releases/download/v{ version }/kubectl-strategy-{ target }.tar.gz")
+    );
+}

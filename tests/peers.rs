@@ -24,9 +24,6 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The peers' fixtures, relative to `CARGO_MANIFEST_DIR`.
-const PEERS: &str = "../shared/corpus/peers";
-
 const LIVENESS: &[&str] = &["liveness-probe-missing"];
 const READINESS: &[&str] = &["readiness-probe-missing"];
 const IDENTICAL: &[&str] = &["probes-identical"];
@@ -484,11 +481,7 @@ fn check_table(cases: &[Case]) {
 
 #[test]
 fn agrees_with_peer_linters() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join(PEERS);
-    if !root.is_dir() {
-        eprintln!("skipped: {} is not there", root.display());
-        return;
-    }
+    let Some(root) = crate::shared("corpus/peers") else { return };
     let cases = cases();
     check_table(&cases);
 

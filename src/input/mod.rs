@@ -126,6 +126,63 @@ pub fn is_manifest_name(path: &Path) -> bool {
     matches!(path.extension().and_then(|e| e.to_str()).map(|e| e.to_ascii_lowercase()).as_deref(), Some("yaml" | "yml" | "json"))
 }
 
+/// The repository the current directory is in (the nearest ancestor with a
+/// `.git` entry, as `git rev-parse --show-toplevel` finds it), else the
+/// current directory.
+pub fn repo_root() -> PathBuf {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    cwd.ancestors().find(|d| d.join(".git").exists()).map_or_else(|| cwd.clone(), Path::to_path_buf)
+}
+
+/// A file name as shown to users, relative to the repository root with `/`
+/// separators (`<stdin>` and names outside the repository stay as they are):
+/// the same finding has the same name from any working directory.
+pub fn repo_relative(name: &str) -> String {
+    if name.starts_with('<') {
+        return name.to_string();
+    }
+    let Ok(abs) = std::path::absolute(name) else { return name.to_string() };
+    let mut clean = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                clean.pop();
+            }
+            std::path::Component::CurDir => {}
+            c => clean.push(c),
+        }
+    }
+    match clean.strip_prefix(repo_root()) {
+        Ok(rel) => rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/"),
+        Err(_) => name.to_string(),
+    }
+}
+
+/// A command-line path that cannot be linted: a usage error, not a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PathError {
+    NotFound(String),
+}
+
+impl std::fmt::Display for PathError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PathError::NotFound(p) => write!(f, "no such file: {p}"),
+        }
+    }
+}
+
+impl std::error::Error for PathError {}
+
+/// Every named path exists (`-` is standard input). Other read errors
+/// (permissions) are left to `read`, which reports them as findings.
+pub fn check_paths(paths: &[String]) -> Result<(), PathError> {
+    match paths.iter().find(|p| *p != "-" && std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)) {
+        Some(p) => Err(PathError::NotFound(p.clone())),
+        None => Ok(()),
+    }
+}
+
 /// Expand the command-line paths into input files, in a stable order.
 /// Walk errors (unreadable directories, symlink loops) are returned as notices.
 pub fn discover(paths: &[String]) -> (Vec<InputSpec>, Vec<String>) {

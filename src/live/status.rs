@@ -119,13 +119,14 @@ impl Status {
                 .iter()
                 .map(|(t, (ready, total))| format!("{t} ({ready} of {total} pods ready{})", share(*ready, svc.ready)))
                 .collect();
+            // one track holding every pod: its count is the Service's, said once
+            let once = svc.tracks.len() == 1 && svc.tracks.values().all(|&t| t == (svc.ready, svc.total));
+            let total = if once { String::new() } else { format!(": {} of {} pods ready", svc.ready, svc.total) };
             s.push_str(&format!(
-                "service/{} ({}) routes to {}: {} of {} pods ready\n",
+                "service/{} ({}) routes to {}{total}\n",
                 svc.name,
                 svc.selector,
                 if routes.is_empty() { "no pods of these tracks".to_string() } else { routes.join(", ") },
-                svc.ready,
-                svc.total
             ));
         }
         if self.services.is_empty() {

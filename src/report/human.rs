@@ -4,7 +4,6 @@ use crate::finding::{Finding, Severity};
 use crate::lint::Report;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use std::fmt;
-use std::sync::Arc;
 
 /// How to render.
 #[derive(Clone, Copy, Debug)]
@@ -16,8 +15,58 @@ pub struct Style {
 struct Diag<'a> {
     finding: &'a Finding,
     header: String,
-    source: &'a NamedSource<Arc<str>>,
+    source: Window,
     span: SourceSpan,
+}
+
+/// The lines around one finding, cut out of its file: miette scans a source
+/// from its start to number the lines, so handing it the whole file makes
+/// each finding cost the size of the file (and a big file quadratic). The
+/// window is numbered from `first_line`; spans are relative to its start.
+/// Control characters are shown as `?` (same byte length, so offsets hold):
+/// a snippet never writes raw terminal bytes.
+struct Window {
+    name: String,
+    text: String,
+    /// 0-based line number of the window's first line in the file.
+    first_line: usize,
+}
+
+impl Window {
+    /// The lines `span` covers plus `context` lines on each side; returns the window and the span within it.
+    fn around(file: &crate::input::SourceFile, span: crate::manifest::tree::Span, context: u32) -> (Window, SourceSpan) {
+        use crate::manifest::tree::Pos;
+        let start = file.offset(span.start);
+        let end = file.offset(span.end).max(start);
+        let first = span.start.line.max(1).saturating_sub(context).max(1);
+        let from = file.offset(Pos { line: first, col: 0 }).min(start);
+        let last = span.end.line.max(span.start.line) + context + 1;
+        let to = if last as usize > file.line_count() { file.text.len() } else { file.offset(Pos { line: last, col: 0 }) }.max(end);
+        let text: String = file.text[from..to]
+            .chars()
+            .map(|c| if c.is_control() && !matches!(c, '\n' | '\r' | '\t') { "?".repeat(c.len_utf8()) } else { c.to_string() })
+            .collect();
+        (Window { name: file.name.clone(), text, first_line: first as usize - 1 }, SourceSpan::new((start - from).into(), end - start))
+    }
+}
+
+impl miette::SourceCode for Window {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let inner = self.text.as_str().read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            self.name.clone(),
+            inner.data(),
+            *inner.span(),
+            inner.line() + self.first_line,
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
 }
 
 impl fmt::Debug for Diag<'_> {
@@ -44,7 +93,7 @@ impl Diagnostic for Diag<'_> {
         self.finding.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(self.source)
+        Some(&self.source)
     }
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
         let label = self.finding.object.as_ref().map(|o| o.to_string());
@@ -61,19 +110,22 @@ fn theme(color: bool) -> GraphicalTheme {
     t
 }
 
+/// Lines of source shown before and after a finding's span.
+const CONTEXT_LINES: u32 = 1;
+
 pub fn render(report: &Report, style: Style) -> String {
-    let handler = GraphicalReportHandler::new_themed(theme(style.color)).with_links(false).with_width(style.width).with_context_lines(1);
+    let handler = GraphicalReportHandler::new_themed(theme(style.color))
+        .with_links(false)
+        .with_width(style.width)
+        .with_context_lines(CONTEXT_LINES as usize);
     let mut out = String::new();
-    let mut sources: Vec<Option<NamedSource<Arc<str>>>> = (0..report.files.len()).map(|_| None).collect();
     for f in &report.findings {
         let file = &report.files[f.file];
         if let Some(cluster) = &report.cluster {
             out.push_str(&live_finding(f, cluster, style.color));
             continue;
         }
-        let src = sources[f.file].get_or_insert_with(|| NamedSource::new(&file.name, Arc::from(file.text.as_str())));
-        let start = file.offset(f.span.start);
-        let end = file.offset(f.span.end).max(start);
+        let (source, span) = Window::around(file, f.span, CONTEXT_LINES + 1);
         let header = if style.color {
             let code = match f.severity {
                 Severity::Error => "\x1b[1;31m",
@@ -84,7 +136,7 @@ pub fn render(report: &Report, style: Style) -> String {
         } else {
             format!("{}[{}]: {}", f.severity, f.rule, f.message)
         };
-        let diag = Diag { finding: f, header, source: src, span: SourceSpan::new(start.into(), end - start) };
+        let diag = Diag { finding: f, header, source, span };
         let mut buf = String::new();
         if handler.render_report(&mut buf, &diag).is_err() {
             buf = format!("{}\n", diag.header);
@@ -176,4 +228,59 @@ pub fn render_config_error(e: &crate::config::ConfigError, color: bool, width: u
         buf = e.to_string();
     }
     buf
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::SourceFile;
+    use crate::manifest::tree::{Pos, Span};
+
+    fn render_one(file: SourceFile, span: Span) -> String {
+        let finding = Finding {
+            rule: "image-tag-mutable",
+            severity: Severity::Warning,
+            message: "m".into(),
+            file: 0,
+            span,
+            path: String::new(),
+            object: None,
+            help: None,
+            doc: None,
+            rendered: None,
+        };
+        let report = Report {
+            files: vec![file],
+            primary_files: 1,
+            findings: vec![finding],
+            checked: Vec::new(),
+            files_with_objects: 1,
+            skipped_documents: 0,
+            notices: Vec::new(),
+            cluster: None,
+        };
+        render(&report, Style { color: false, width: 100 })
+    }
+
+    #[test]
+    fn a_window_is_numbered_as_the_file_and_shows_no_control_bytes() {
+        let mut text: String = (1..=5000).map(|i| format!("k{i}: v{i}\n")).collect();
+        text.push_str("bad: \"a\x1b[31m\x07b\"\nlast: x");
+        let out = render_one(SourceFile::new("f.yaml", text), Span { start: Pos { line: 5001, col: 5 }, end: Pos { line: 5001, col: 16 } });
+        assert!(out.contains("[f.yaml:5001:6]"), "{out}");
+        assert!(out.contains("5000 │ k5000: v5000\n"), "{out}");
+        assert!(out.contains("5001 │ bad: \"a?[31m?b\"\n"), "{out}");
+        assert!(out.contains("5002 │ last: x\n"), "{out}");
+        assert!(!out.contains("4999 │"), "one line of context: {out}");
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+        // the first line, and the end of a file without a final line break
+        let out = render_one(
+            SourceFile::new("g.yaml", "a: 1\nb: 2".into()),
+            Span { start: Pos { line: 2, col: 3 }, end: Pos { line: 2, col: 4 } },
+        );
+        assert!(out.contains("[g.yaml:2:4]") && out.contains("1 │ a: 1") && out.contains("2 │ b: 2"), "{out}");
+        let out =
+            render_one(SourceFile::new("h.yaml", "a: 1\n".into()), Span { start: Pos { line: 1, col: 0 }, end: Pos { line: 1, col: 1 } });
+        assert!(out.contains("[h.yaml:1:1]") && out.contains("1 │ a: 1"), "{out}");
+    }
 }

@@ -1,9 +1,9 @@
-//! `--format junit`: one testcase per object, a failure per finding.
+//! `-o junit`: a failing testcase per finding, a passing one per object without findings.
 
 use super::Region;
 use crate::finding::Finding;
 use crate::lint::Report;
-use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
 fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
@@ -23,50 +23,54 @@ fn xml(s: &str) -> String {
 }
 
 pub fn render(report: &Report) -> String {
-    // Group findings per (file, object); objects without findings pass.
-    let mut cases: BTreeMap<(usize, String), Vec<&Finding>> = BTreeMap::new();
-    for (file, name) in &report.checked {
-        cases.entry((*file, name.clone())).or_default();
-    }
+    // One failing testcase per finding, so CI dashboards count and list each one;
+    // one passing testcase per object without findings.
+    let mut with_findings: BTreeSet<(usize, String)> = BTreeSet::new();
     for f in &report.findings {
-        let name = f.object.as_ref().map_or_else(|| "(file)".to_string(), |o| o.to_string());
-        cases.entry((f.file, name)).or_default().push(f);
+        with_findings.insert((f.file, object_name(f)));
     }
-    let failures: usize = cases.values().filter(|v| !v.is_empty()).count();
+    let passing: Vec<&(usize, String)> = report.checked.iter().filter(|c| !with_findings.contains(c)).collect();
+    let tests = report.findings.len() + passing.len();
+    let failures = report.findings.len();
     let mut out = String::from("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     out.push_str(&format!(
-        "<testsuites name=\"kubectl-strategy\" tests=\"{}\" failures=\"{failures}\">\n  <testsuite name=\"kubectl-strategy lint\" tests=\"{}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n",
-        cases.len(),
-        cases.len()
+        "<testsuites name=\"kubectl-strategy\" tests=\"{tests}\" failures=\"{failures}\">\n  <testsuite name=\"kubectl-strategy lint\" tests=\"{tests}\" failures=\"{failures}\" errors=\"0\" skipped=\"0\">\n",
     ));
-    for ((file, name), findings) in &cases {
+    for f in &report.findings {
+        let file_name = &report.files[f.file].name;
+        let name = object_name(f);
+        let r = Region::of(f);
+        // Live objects (lint --cluster) have no lines: the field path locates the finding.
+        let at = match &report.cluster {
+            Some(_) => format!("{name} at {}", f.path),
+            None => format!("{file_name}:{}:{}", r.line, r.column),
+        };
+        out.push_str(&format!(
+            "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\"{}>\n",
+            xml(file_name),
+            xml(&format!("{} {name} ({at})", f.rule)),
+            xml(file_name),
+            if report.cluster.is_none() { format!(" line=\"{}\"", r.line) } else { String::new() },
+        ));
+        out.push_str(&format!(
+            "      <failure type=\"{}\" message=\"{}\">{}: {}[{}] {}{}</failure>\n    </testcase>\n",
+            xml(f.rule),
+            xml(&f.message),
+            xml(&at),
+            f.severity,
+            xml(f.rule),
+            xml(&f.message),
+            f.help.as_deref().map(|h| format!("\nhelp: {}", xml(h))).unwrap_or_default()
+        ));
+    }
+    for (file, name) in passing {
         let file_name = &report.files[*file].name;
-        out.push_str(&format!("    <testcase classname=\"{}\" name=\"{}\" file=\"{}\"", xml(file_name), xml(name), xml(file_name)));
-        if findings.is_empty() {
-            out.push_str("/>\n");
-            continue;
-        }
-        out.push_str(">\n");
-        for f in findings {
-            let r = Region::of(f);
-            // Live objects (lint --cluster) have no lines: the field path locates the finding.
-            let at = match &report.cluster {
-                Some(_) => format!("{} at {}", name, f.path),
-                None => format!("{file_name}:{}:{}", r.line, r.column),
-            };
-            out.push_str(&format!(
-                "      <failure type=\"{}\" message=\"{}\">{}: {}[{}] {}{}</failure>\n",
-                xml(f.rule),
-                xml(&f.message),
-                xml(&at),
-                f.severity,
-                xml(f.rule),
-                xml(&f.message),
-                f.help.as_deref().map(|h| format!("\nhelp: {}", xml(h))).unwrap_or_default()
-            ));
-        }
-        out.push_str("    </testcase>\n");
+        out.push_str(&format!("    <testcase classname=\"{}\" name=\"{}\" file=\"{}\"/>\n", xml(file_name), xml(name), xml(file_name)));
     }
     out.push_str("  </testsuite>\n</testsuites>\n");
     out
+}
+
+fn object_name(f: &Finding) -> String {
+    f.object.as_ref().map_or_else(|| "(file)".to_string(), |o| o.to_string())
 }

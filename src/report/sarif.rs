@@ -98,7 +98,7 @@ pub fn render(report: &Report) -> String {
                 "level": level(f.severity),
                 "message": {"text": message},
                 "locations": [location],
-                "partialFingerprints": {"kubectlStrategy/v1": f.fingerprint(&file.name)},
+                "partialFingerprints": {"kubectlStrategy/v1": f.fingerprint(&crate::input::repo_relative(&file.name))},
             });
             if let Some(o) = &f.object {
                 result["properties"] = json!({"object": o, "path": f.path});

@@ -1,0 +1,107 @@
+//! `lint --changed-since REV`: keep the findings on lines changed since REV
+//! (as `git diff --unified=0 REV` shows them), like golangci-lint's
+//! `--new-from-rev`. Cross-object findings (a Service that selects nothing
+//! after its Deployment's labels changed) are kept for every object in a
+//! changed file, since the line that caused them may be elsewhere.
+
+use crate::lint::Report;
+use std::collections::HashMap;
+use std::process::Command;
+
+/// Rules whose findings depend on other objects than the one they are on.
+pub const CROSS_OBJECT: &[&str] = &[
+    "readiness-probe-missing",
+    "prestop-hook-missing",
+    "service-selects-nothing",
+    "workload-selectors-overlap",
+    "prometheus-annotations-missing",
+];
+
+/// Why the changed lines are unknown.
+#[derive(Debug)]
+pub enum ChangedError {
+    /// git could not be run.
+    Spawn(std::io::Error),
+    /// git ran and failed (not a repository, unknown revision).
+    Git(String),
+}
+
+impl std::fmt::Display for ChangedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ChangedError::Spawn(e) => write!(f, "--changed-since needs git: {e}"),
+            ChangedError::Git(e) => write!(f, "--changed-since: git diff failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for ChangedError {}
+
+/// Changed line ranges (new side, 1-based, inclusive) per file relative to the repository root.
+#[derive(Debug, Default)]
+pub struct Changed {
+    files: HashMap<String, Vec<(u32, u32)>>,
+}
+
+impl Changed {
+    /// The lines changed between `rev` and the working tree.
+    pub fn since(rev: &str) -> Result<Changed, ChangedError> {
+        let out = Command::new("git")
+            .args(["-c", "core.quotepath=off", "diff", "--unified=0", "--no-color", "--no-ext-diff", rev, "--"])
+            .output()
+            .map_err(ChangedError::Spawn)?;
+        if !out.status.success() {
+            return Err(ChangedError::Git(String::from_utf8_lossy(&out.stderr).trim().to_string()));
+        }
+        Ok(Changed::parse(&String::from_utf8_lossy(&out.stdout)))
+    }
+
+    /// Read a `--unified=0` diff.
+    pub fn parse(diff: &str) -> Changed {
+        let mut files: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
+        let mut current: Option<String> = None;
+        for line in diff.lines() {
+            if let Some(path) = line.strip_prefix("+++ ") {
+                current = path.strip_prefix("b/").map(str::to_string);
+                if let Some(p) = &current {
+                    files.entry(p.clone()).or_default();
+                }
+            } else if let (Some(hunk), Some(file)) = (line.strip_prefix("@@ "), &current) {
+                // @@ -a,b +c,d @@: d lines from c; d = 0 is a deletion after line c
+                let Some(new) = hunk.split(' ').find_map(|w| w.strip_prefix('+')) else { continue };
+                let (start, count) = match new.split_once(',') {
+                    Some((s, n)) => (s.parse().unwrap_or(0), n.parse().unwrap_or(1)),
+                    None => (new.parse().unwrap_or(0), 1),
+                };
+                let range = if count == 0 { (start.max(1), start + 1) } else { (start, start + count - 1) };
+                files.get_mut(file).expect("entry made at +++").push(range);
+            }
+        }
+        Changed { files }
+    }
+
+    /// Drop the findings on lines that did not change; returns how many were dropped.
+    pub fn filter(&self, report: &mut Report) -> usize {
+        let names: Vec<String> = report.files.iter().map(|f| crate::input::repo_relative(&f.name)).collect();
+        let before = report.findings.len();
+        report.findings.retain(|f| {
+            let Some(ranges) = self.files.get(&names[f.file]) else { return false };
+            let (start, end) = (f.span.start.line.max(1), f.span.end.line.max(f.span.start.line).max(1));
+            CROSS_OBJECT.contains(&f.rule) || ranges.iter().any(|&(a, b)| start <= b && a <= end)
+        });
+        before - report.findings.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hunks_become_line_ranges() {
+        let diff = "diff --git a/k8s/a.yaml b/k8s/a.yaml\n--- a/k8s/a.yaml\n+++ b/k8s/a.yaml\n@@ -3 +3 @@ x\n-a\n+b\n@@ -10,0 +11,2 @@\n+c\n+d\n@@ -20,2 +21,0 @@\n-e\n-f\n--- a/gone.yaml\n+++ /dev/null\n@@ -1 +0,0 @@\n-x\n";
+        let c = Changed::parse(diff);
+        assert_eq!(c.files["k8s/a.yaml"], [(3, 3), (11, 12), (21, 22)]);
+        assert_eq!(c.files.len(), 1);
+    }
+}
