@@ -90,9 +90,9 @@ fn lints_the_real_world_corpus() {
     }
 }
 
-/// The README's per-rule noise table (findings and objects on the real-world corpus).
+/// docs/noise.md's per-rule table (findings and objects on the real-world corpus).
 #[test]
-fn readme_noise_table_is_current() {
+fn noise_table_is_current() {
     if crate::shared("corpus/real-world").is_none() {
         return;
     }
@@ -117,17 +117,7 @@ fn readme_noise_table_is_current() {
         let severity = kubectl_strategy::docs::parse(rule.doc).unwrap().severity;
         table.push_str(&format!("| `{}` | {severity} | {n} | {objs} | {}% |\n", rule.id, objs * 100 / workloads.max(1)));
     }
-    let block = format!("<!-- noise -->\n{table}<!-- /noise -->");
-    let readme = std::fs::read_to_string("README.md").unwrap();
-    if !readme.contains(&block) && std::env::var_os("UPDATE_README").is_some() {
-        let start = readme.find("<!-- noise -->").expect("marker");
-        let end = readme.find("<!-- /noise -->").expect("marker") + "<!-- /noise -->".len();
-        let mut r = readme.clone();
-        r.replace_range(start..end, &block);
-        std::fs::write("README.md", r).unwrap();
-        return;
-    }
-    assert!(readme.contains(&block), "README noise table is stale; run UPDATE_README=1 cargo test:\n{block}");
+    crate::doc_block("docs/noise.md", "noise", &table);
 }
 
 /// Kinds with a pod template, as findings name their objects.

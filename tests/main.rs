@@ -28,6 +28,24 @@ pub fn human(report: &Report) -> String {
     human::render(report, Style { color: false, width: 100 })
 }
 
+/// A generated part of a document (README.md, docs/*.md): the text between
+/// `<!-- name -->` and `<!-- /name -->` must be `body`. `UPDATE_README=1 cargo
+/// test` writes it instead of failing.
+pub fn doc_block(file: &str, name: &str, body: &str) {
+    let (open, close) = (format!("<!-- {name} -->"), format!("<!-- /{name} -->"));
+    let block = format!("{open}\n{body}{close}");
+    let text = std::fs::read_to_string(file).unwrap_or_else(|e| panic!("{file}: {e}"));
+    let start = text.find(&open).unwrap_or_else(|| panic!("{file} has no {open} marker"));
+    let end = text.find(&close).unwrap_or_else(|| panic!("{file} has no {close} marker")) + close.len();
+    if text[start..end] == block {
+        return;
+    }
+    assert!(std::env::var_os("UPDATE_README").is_some(), "{file}: the {name} block is stale; run UPDATE_README=1 cargo test");
+    let mut t = text.clone();
+    t.replace_range(start..end, &block);
+    std::fs::write(file, t).unwrap();
+}
+
 /// The built binary.
 pub fn bin() -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-strategy"));

@@ -111,18 +111,7 @@ fn rule_params_are_documented() {
 fn readme_quickstart_output_is_current() {
     let report = crate::lint(&["testdata/examples/shop.yaml"]);
     let text = crate::human(&report);
-    let block =
-        format!("<!-- quickstart -->\n```text\n$ kubectl-strategy lint testdata/examples/shop.yaml\n{text}```\n<!-- /quickstart -->");
-    let readme = std::fs::read_to_string("README.md").unwrap();
-    if !readme.contains(&block) && std::env::var_os("UPDATE_README").is_some() {
-        let start = readme.find("<!-- quickstart -->").expect("marker");
-        let end = readme.find("<!-- /quickstart -->").expect("marker") + "<!-- /quickstart -->".len();
-        let mut r = readme.clone();
-        r.replace_range(start..end, &block);
-        std::fs::write("README.md", r).unwrap();
-        return;
-    }
-    assert!(readme.contains(&block), "README quickstart output is stale; run UPDATE_README=1 cargo test");
+    crate::doc_block("README.md", "quickstart", &format!("```text\n$ kubectl-strategy lint testdata/examples/shop.yaml\n{text}```\n"));
 }
 
 /// One version scheme: every release tag the repository names is v<version of

@@ -238,31 +238,10 @@ fn plans_and_diffs_on_the_talks_example() {
             insta::assert_snapshot!(*name, text);
         }
     });
-    // The README shows the same transcripts.
-    let readme = std::fs::read_to_string("README.md").unwrap();
-    let mut stale = Vec::new();
+    // docs/strategies.md shows the same transcripts.
     for (name, text) in &transcripts {
-        let block = format!("<!-- strategy:{name} -->\n```diff\n{text}```\n<!-- /strategy:{name} -->");
-        if !readme.contains(&block) {
-            stale.push((name, block));
-        }
+        crate::doc_block("docs/strategies.md", &format!("strategy:{name}"), &format!("```diff\n{text}```\n"));
     }
-    if !stale.is_empty() && std::env::var_os("UPDATE_README").is_some() {
-        let mut r = readme.clone();
-        for (name, block) in &stale {
-            let start = r.find(&format!("<!-- strategy:{name} -->")).expect("README marker");
-            let end_marker = format!("<!-- /strategy:{name} -->");
-            let end = r.find(&end_marker).expect("README end marker") + end_marker.len();
-            r.replace_range(start..end, block);
-        }
-        std::fs::write("README.md", r).unwrap();
-        return;
-    }
-    assert!(
-        stale.is_empty(),
-        "README strategy sections are stale ({:?}); run UPDATE_README=1 cargo test",
-        stale.iter().map(|s| s.0).collect::<Vec<_>>()
-    );
 }
 
 #[test]
