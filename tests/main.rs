@@ -9,6 +9,7 @@ mod meta;
 mod peers;
 mod rules;
 mod strategies;
+mod strategy_corpus;
 
 use kubectl_strategy::config::Config;
 use kubectl_strategy::lint::{self, Report};

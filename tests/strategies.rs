@@ -107,7 +107,7 @@ fn comments(t: &str) -> Vec<String> {
 }
 
 /// DESIGN.md §6 invariants between two states of the files.
-fn check_invariants(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) {
+pub(crate) fn check_invariants(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) {
     let old = objects(before);
     let new = objects(after);
     let key = |o: &Object| (o.kind.clone(), o.name.clone(), o.namespace.clone());
