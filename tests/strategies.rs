@@ -644,3 +644,19 @@ fn objects_that_select_the_app_are_warned_about() {
     assert!(err.contains("HorizontalPodAutoscaler/web scales deployment/web"), "{err}");
     assert!(err.contains("PodDisruptionBudget/web selects deployment/web's pods"), "{err}");
 }
+
+#[test]
+fn each_strategy_takes_only_its_own_flags() {
+    let s = Scratch::talk();
+    for args in [
+        &["apply", "rolling", "deploy/api-status", "--image", "x:1"][..],
+        &["apply", "recreate", "deploy/api-status", "--traffic", "istio"],
+        &["apply", "blue-green", "deploy/api-status", "--weight", "25"],
+        &["apply", "canary", "deploy/api-status", "--max-surge", "1"],
+    ] {
+        let (code, _, err) = s.run(args);
+        assert_eq!(code, 2, "{args:?} must be refused: {err}");
+        assert!(err.contains("unexpected argument"), "{args:?}: {err}");
+    }
+    assert_eq!(s.read("api-status.yaml"), std::fs::read_to_string(TALK).unwrap());
+}

@@ -2,23 +2,26 @@
 //! the new version goes to the idle track; promote switches the Service's slot.
 
 use super::{Found, ImageSpec, Planner, R, Target, Workspace, derive_workload, err, identity_label, match_labels, template_labels};
+use super::{Then, Track, Wait};
 use crate::edit::Yaml;
 use crate::manifest::tree::escape;
 use std::collections::BTreeMap;
 
-pub struct Options {
+/// Two tracks; the Services select one slot.
+#[derive(Clone, Debug)]
+pub struct BlueGreen {
     pub service: Option<String>,
     pub images: Vec<ImageSpec>,
     pub slot_label: String,
 }
 
-const SLOTS: [&str; 2] = ["blue", "green"];
+const SLOTS: [&str; 2] = [Track::Blue.suffix(), Track::Green.suffix()];
 
 /// The application's Services: the one named, or those selecting any of its
 /// pods (in its namespace, and not shared with other workloads).
 fn services(
     ws: &Workspace,
-    o: &Options,
+    o: &BlueGreen,
     pods: &[BTreeMap<String, String>],
     ns: Option<&str>,
     app: &[String],
@@ -74,7 +77,19 @@ fn track_identity(track: &Found, slot_label: &str) -> Option<(String, String)> {
     match_labels(&track.obj).into_iter().find(|(k, _)| k != slot_label)
 }
 
-pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
+impl super::Strategy for BlueGreen {
+    fn plan(&self, ws: Workspace, target: &Target) -> R<super::Plan> {
+        plan(ws, target, self)
+    }
+    fn tracks(&self, target: &Target) -> Vec<String> {
+        [Track::Blue, Track::Green].iter().map(|t| t.of(&target.name)).collect()
+    }
+    fn finish(&self, ws: Workspace, target: &Target, how: super::Finish) -> R<super::Plan> {
+        switch(ws, target, self, how == super::Finish::Promote)
+    }
+}
+
+fn plan(ws: Workspace, target: &Target, o: &BlueGreen) -> R<super::Plan> {
     let name = &target.name;
     let base = ws.find("Deployment", name)?;
     let tracks: Vec<Option<Found>> = SLOTS.iter().map(|s| track(&ws, name, s, &o.slot_label)).collect::<R<_>>()?;
@@ -124,7 +139,7 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
                 o.slot_label,
                 keys.iter().map(|k| format!("{k}={}", s[k])).collect::<Vec<_>>().join(",")
             ),
-            format!("both are available: kubectl rollout status deployment/{name}-blue and deployment/{name}-green"),
+            Wait::RolledOut(vec![Track::Blue.of(name), Track::Green.of(name)]),
             |ws| {
                 for (i, slot) in SLOTS.iter().enumerate() {
                     let track = format!("{name}-{slot}");
@@ -157,7 +172,7 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
         let names: Vec<String> = svcs.iter().filter_map(|s| s.obj.name.clone()).collect();
         p.step(
             format!("point Service/{} at slot blue ({}={}, {}=blue)", names.join(", Service/"), identity.0, identity.1, o.slot_label),
-            format!("the endpoints list only {name}-blue pods: kubectl get endpointslices -l kubernetes.io/service-name={}", names[0]),
+            Wait::Endpoints { workload: Track::Blue.of(name), service: names[0].clone(), then: None },
             |ws| {
                 for svc in &svcs {
                     let sel = service_selector(svc);
@@ -171,7 +186,7 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
         )?;
         p.step(
             format!("retire Deployment/{name}: no Service sends it traffic any more"),
-            format!("nothing; deploy new versions to the idle track with `kubectl strategy apply blue-green deployment/{name} --image …`"),
+            Wait::Nothing(Then::DeployToIdle { app: name.clone() }),
             |ws| ws.remove_object("Deployment", name),
         )?;
         return Ok(p.plan);
@@ -189,13 +204,12 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
     let idle_name = format!("{name}-{idle}");
     p.step(
         format!("deploy {} to the idle track Deployment/{idle_name} (the Service keeps selecting slot {active})", describe(&o.images)),
-        format!("{idle_name} is available; then `kubectl strategy promote deployment/{name}` switches traffic to it"),
+        Wait::Healthy { workload: idle_name.clone(), then: Then::Promote { app: name.clone() } },
         |ws| {
             super::set_workload_images(ws, &idle_name, &o.images)?;
             mark_pending(ws, &idle_name)
         },
     )?;
-    p.gate();
     Ok(p.plan)
 }
 
@@ -211,7 +225,7 @@ fn describe(images: &[ImageSpec]) -> String {
 }
 
 /// Which slot the Services select, and the idle one.
-fn active_slot(ws: &Workspace, name: &str, o: &Options, tracks: &[Option<Found>]) -> R<(&'static str, &'static str)> {
+fn active_slot(ws: &Workspace, name: &str, o: &BlueGreen, tracks: &[Option<Found>]) -> R<(&'static str, &'static str)> {
     let pods: Vec<BTreeMap<String, String>> = tracks.iter().flatten().map(|t| template_labels(&t.obj)).collect();
     let ns = tracks.iter().flatten().next().and_then(|t| t.obj.namespace.clone());
     let svcs = services(ws, o, &pods, ns.as_deref(), &app_names(name), &mut Vec::new())?;
@@ -245,7 +259,7 @@ pub fn mark_pending(ws: &mut Workspace, track: &str) -> R<()> {
 
 /// promote: switch the Services to the idle track that holds a new version.
 /// rollback: switch back to the track that served before the last promote.
-pub fn switch(ws: Workspace, target: &Target, o: &Options, promote: bool) -> R<super::Plan> {
+fn switch(ws: Workspace, target: &Target, o: &BlueGreen, promote: bool) -> R<super::Plan> {
     let name = &target.name;
     let verb = if promote { "promote" } else { "roll back" };
     let tracks: Vec<Option<Found>> = SLOTS.iter().map(|s| track(&ws, name, s, &o.slot_label)).collect::<R<_>>()?;
@@ -285,12 +299,20 @@ pub fn switch(ws: Workspace, target: &Target, o: &Options, promote: bool) -> R<s
                 "point Service/{} at slot {idle} ({name}-{idle}); {name}-{active} keeps running as the rollback target",
                 names.join(", Service/")
             ),
-            format!("the endpoints list only {name}-{idle} pods; `kubectl strategy rollback deployment/{name}` switches back"),
+            Wait::Endpoints {
+                workload: format!("{name}-{idle}"),
+                service: names[0].clone(),
+                then: Some(Then::Rollback { app: name.clone() }),
+            },
         )
     } else {
         (
             format!("point Service/{} back at slot {idle} ({name}-{idle})", names.join(", Service/")),
-            format!("the endpoints list only {name}-{idle} pods; `kubectl strategy promote deployment/{name}` switches forward again"),
+            Wait::Endpoints {
+                workload: format!("{name}-{idle}"),
+                service: names[0].clone(),
+                then: Some(Then::PromoteAgain { app: name.clone() }),
+            },
         )
     };
     let (idle_name, active_name) = (format!("{name}-{idle}"), format!("{name}-{active}"));

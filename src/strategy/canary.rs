@@ -5,11 +5,14 @@ use super::traffic::{self, Traffic};
 use super::{
     Found, ImageSpec, Planner, R, Target, Workspace, derive_workload, err, identity_label, images_of, match_labels, template_labels,
 };
+use super::{Then, Track, Wait};
 use crate::edit::Yaml;
 use crate::manifest::tree::escape;
 use std::collections::BTreeMap;
 
-pub struct Options {
+/// A canary workload beside the stable one.
+#[derive(Clone, Debug)]
+pub struct Canary {
     pub images: Vec<ImageSpec>,
     /// Weights in percent, one step each (`--weight W` is one step; `--steps 25,50,100`).
     pub weights: Vec<u32>,
@@ -96,7 +99,26 @@ impl App {
     }
 }
 
-pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
+impl super::Strategy for Canary {
+    fn plan(&self, ws: Workspace, target: &Target) -> R<super::Plan> {
+        plan(ws, target, self)
+    }
+    fn tracks(&self, target: &Target) -> Vec<String> {
+        vec![Track::Canary.of(&target.name)]
+    }
+    fn finish(&self, ws: Workspace, target: &Target, how: super::Finish) -> R<super::Plan> {
+        finish(ws, target, &self.track_label, how == super::Finish::Promote)
+    }
+}
+
+impl Canary {
+    /// A canary with default options (what promote and rollback need).
+    pub fn with_track_label(track_label: String) -> Canary {
+        Canary { images: Vec::new(), weights: Vec::new(), replicas: None, traffic: Traffic::Replicas, track_label, gateway: None }
+    }
+}
+
+fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
     for w in &o.weights {
         if !(1..=100).contains(w) {
             return err(format!("weight {w} is out of range: give 1 to 100 (percent of traffic to the canary)"));
@@ -160,7 +182,7 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
                 "label the pods of Deployment/{name} with {} (its selector stays as it is; the pods restart once with the same images)",
                 what.join(" and ")
             ),
-            format!("kubectl rollout status deployment/{name}"),
+            Wait::RolledOut(vec![name.clone()]),
             |ws| {
                 if needs_identity {
                     ws.set("Deployment", &name, &format!("/spec/template/metadata/labels/{}", escape(&ik)), Yaml::str(&iv))?;
@@ -192,7 +214,7 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
         } else {
             format!("canary at {w}%: {stable_n} stable + {canary_n} canary replicas of {total}; the Service selects both by {ik}={iv}")
         };
-        p.step(title, format!("{name}-canary is available and its error rate and latency are healthy; then run the next step"), |ws| {
+        p.step(title, Wait::Healthy { workload: Track::Canary.of(&name), then: Then::NextStep }, |ws| {
             if passed {
                 return Ok(());
             }
@@ -216,12 +238,11 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
             }
             Ok(())
         })?;
-        p.gate();
     }
     Ok(p.plan)
 }
 
-fn ensure_canary(ws: &mut Workspace, app: &App, o: &Options, replicas: i32, total: i32) -> R<()> {
+fn ensure_canary(ws: &mut Workspace, app: &App, o: &Canary, replicas: i32, total: i32) -> R<()> {
     let cname = format!("{}-canary", app.name);
     let total_ptr = format!("/metadata/annotations/{}", escape(TOTAL));
     if ws.find("Deployment", &cname)?.is_some() {
@@ -245,7 +266,7 @@ fn ensure_canary(ws: &mut Workspace, app: &App, o: &Options, replicas: i32, tota
 
 /// promote: stable takes the canary's images and all replicas, then the canary goes.
 /// rollback (abort): stable takes all replicas back, then the canary goes.
-pub fn finish(ws: Workspace, target: &Target, track_label: &str, promote: bool) -> R<super::Plan> {
+fn finish(ws: Workspace, target: &Target, track_label: &str, promote: bool) -> R<super::Plan> {
     let mut warnings = Vec::new();
     let app = App::load(&ws, &target.name, track_label, &mut warnings)?;
     let name = app.name.clone();
@@ -261,7 +282,7 @@ pub fn finish(ws: Workspace, target: &Target, track_label: &str, promote: bool) 
         let shown: Vec<String> = images.iter().map(|i| format!("{}={}", i.container.as_deref().unwrap_or("?"), i.image)).collect();
         p.step(
             format!("give Deployment/{name} the canary's images ({}) and all {total} replicas", shown.join(", ")),
-            format!("kubectl rollout status deployment/{name}"),
+            Wait::RolledOut(vec![name.clone()]),
             |ws| {
                 super::set_workload_images(ws, &name, &images)?;
                 ws.set("Deployment", &name, "/spec/replicas", Yaml::Int(total.into()))
@@ -270,11 +291,11 @@ pub fn finish(ws: Workspace, target: &Target, track_label: &str, promote: bool) 
     } else {
         p.step(
             format!("give Deployment/{name} all {total} replicas back (its images are unchanged)"),
-            format!("kubectl rollout status deployment/{name}"),
+            Wait::RolledOut(vec![name.clone()]),
             |ws| ws.set("Deployment", &name, "/spec/replicas", Yaml::Int(total.into())),
         )?;
     }
-    p.step(format!("remove Deployment/{name}-canary and its routes"), "nothing: the stable Deployment serves all traffic", |ws| {
+    p.step(format!("remove Deployment/{name}-canary and its routes"), Wait::Nothing(Then::StableServes), |ws| {
         traffic::remove(ws, &app)?;
         ws.remove_object("Deployment", &format!("{name}-canary"))
     })?;
