@@ -503,7 +503,7 @@ fn invariants_hold_over_generated_manifests() {
         }
 
         let c = Scratch::new(&refs);
-        let a = with(&["apply", "canary", &target, "--image", &image, "--steps", "25,50,100"]);
+        let a = with(&["apply", "canary", &target, "--image", &image, "--steps", "25,50,100", "--replicas", "4"]);
         c.drive(&a.iter().map(String::as_str).collect::<Vec<_>>());
         c.drive(&with(&["promote", &target]).iter().map(String::as_str).collect::<Vec<_>>());
         let objs = objects(&c.texts());
@@ -538,7 +538,7 @@ fn edge_cases_keep_invariants_or_are_refused() {
     let web = deployment("web", "{app: web}", "{app: web}", "");
     // aliases: an edit would change every place that shares the anchor
     let aliased = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: &l {app: web}\n  template:\n    metadata:\n      labels: *l\n    spec:\n      containers: [{name: main, image: x:1}]\n";
-    refused(&[("a.yaml", aliased)], &["apply", "canary", "deploy/web", "--image", "x:2"], "aliases");
+    refused(&[("a.yaml", aliased)], &["apply", "canary", "deploy/web", "--image", "x:2", "--replicas", "4"], "aliases");
     // matchExpressions selectors
     let expr = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchExpressions: [{key: app, operator: In, values: [web]}]\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers: [{name: main, image: x:1}]\n";
     refused(&[("a.yaml", expr), ("s.yaml", &service("web", "{app: web}", ""))], &["apply", "blue-green", "deploy/web"], "matchExpressions");
@@ -587,9 +587,9 @@ fn edge_cases_keep_invariants_or_are_refused() {
         "a.yaml",
         &format!("{web_fe}---\n{admin}---\n{}---\n{}", service("web", "{app: web}", ""), service("frontend", "{tier: frontend}", "")),
     )]);
-    let (_, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2"]);
+    let (_, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2", "--replicas", "4"]);
     assert!(err.contains("Service/frontend also selects other workloads"), "{err}");
-    s.drive(&["apply", "canary", "deploy/web", "--image", "x:2"]);
+    s.drive(&["apply", "canary", "deploy/web", "--image", "x:2", "--replicas", "4"]);
     assert!(s.read("a.yaml").contains("selector: {tier: frontend}"));
 
     // Services in other namespaces are not the app's
@@ -640,7 +640,7 @@ fn objects_that_select_the_app_are_warned_about() {
     let pdb = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels: {app: web}\n";
     let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 2\n  maxReplicas: 5\n";
     let s = Scratch::new(&[("a.yaml", &format!("{web}---\n{}---\n{pdb}---\n{hpa}", service("web", "{app: web}", "")))]);
-    let (_, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2"]);
+    let (_, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2", "--replicas", "4"]);
     assert!(err.contains("HorizontalPodAutoscaler/web scales deployment/web"), "{err}");
     assert!(err.contains("PodDisruptionBudget/web selects deployment/web's pods"), "{err}");
 }
@@ -659,4 +659,34 @@ fn each_strategy_takes_only_its_own_flags() {
         assert!(err.contains("unexpected argument"), "{args:?}: {err}");
     }
     assert_eq!(s.read("api-status.yaml"), std::fs::read_to_string(TALK).unwrap());
+}
+
+#[test]
+fn a_replica_split_that_is_not_a_canary_is_refused_with_the_arithmetic() {
+    let one = deployment("web", "{app: web}", "{app: web}", "").replace("replicas: 2", "replicas: 1");
+    let s = Scratch::new(&[("a.yaml", &one), ("s.yaml", &service("web", "{app: web}", ""))]);
+    let (code, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2", "--weight", "25"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("1 replica at 25 %: stable 0 + canary 1 = 100 % canary"), "{err}");
+    assert!(err.contains("use --replicas 3 or --traffic"), "{err}");
+    // with --replicas the split is the user's choice
+    let (code, out, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2", "--weight", "25", "--replicas", "4"]);
+    assert!(code == 0 || code == 1, "{err}");
+    assert!(out.contains("3 stable + 1 canary"), "{out}");
+    // replicas: 0 in the file is named as the cause, not a flag that was never given
+    let zero = deployment("web", "{app: web}", "{app: web}", "").replace("replicas: 2", "replicas: 0");
+    let s = Scratch::new(&[("a.yaml", &zero)]);
+    let (code, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("deployment/web has replicas: 0") && !err.contains("--replicas must"), "{err}");
+    // blue/green on a Service shared with another workload names that cause
+    let shared = format!(
+        "{}---\n{}",
+        deployment("web", "{app: web, tier: fe}", "{app: web}", ""),
+        deployment("admin", "{app: admin, tier: fe}", "{app: admin}", "")
+    );
+    let s = Scratch::new(&[("a.yaml", &shared), ("s.yaml", &service("fe", "{tier: fe}", ""))]);
+    let (code, _, err) = s.run(&["apply", "blue-green", "deploy/web", "--image", "x:2"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("Service/fe also selects other workloads' pods"), "{err}");
 }

@@ -117,7 +117,22 @@ fn plan(ws: Workspace, target: &Target, o: &BlueGreen) -> R<super::Plan> {
             p.warn(w);
         }
         if svcs.is_empty() {
-            return err(format!("no Service selects the pods of deployment/{name}; name the one to switch with --service"));
+            let shared: Vec<String> =
+                p.ws.services_selecting(&l, ns.as_deref())
+                    .iter()
+                    .map(|s| format!("Service/{}", s.obj.name.as_deref().unwrap_or("?")))
+                    .collect();
+            return err(if shared.is_empty() {
+                format!("no Service selects the pods of deployment/{name}; name the one to switch with --service")
+            } else {
+                format!(
+                    "{} also select{} other workloads' pods: switching {} to one slot would cut them off; \
+                     give deployment/{name} a Service of its own and name it with --service",
+                    shared.join(", "),
+                    if shared.len() == 1 { "s" } else { "" },
+                    if shared.len() == 1 { "it" } else { "them" }
+                )
+            });
         }
         let replicas = base.obj.workload().and_then(|w| w.replicas).unwrap_or(1);
         let mut track_labels: BTreeMap<String, String> =

@@ -33,6 +33,13 @@ pub fn split(total: i32, weight: u32) -> (i32, i32) {
     (total - canary, canary)
 }
 
+/// A replica split is a canary when the stable keeps a replica and the
+/// canary's share exceeds the weight asked for by no more than half.
+pub fn is_a_canary(total: i32, weight: u32) -> bool {
+    let (stable, canary) = split(total, weight);
+    stable >= 1 && i64::from(canary) * 100 * 2 <= i64::from(weight) * 3 * i64::from(total)
+}
+
 /// The application as it stands: stable, canary, Services, identity label.
 pub struct App {
     pub name: String,
@@ -135,9 +142,26 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
     }
     let total = o.replicas.unwrap_or_else(|| app.total());
     if total < 1 {
-        return err("--replicas must be at least 1");
+        return err(match o.replicas {
+            Some(_) => "--replicas must be at least 1".to_string(),
+            None => format!(
+                "deployment/{name} has replicas: 0 (scaled to zero): a canary needs running pods; give --replicas N for stable + canary"
+            ),
+        });
     }
     let weighted = o.traffic != Traffic::Replicas;
+    if !weighted && o.replicas.is_none() {
+        let weights = if o.weights.is_empty() { vec![25] } else { o.weights.clone() };
+        if let Some(&w) = weights.iter().find(|&&w| w < 100 && !is_a_canary(total, w)) {
+            let (s, c) = split(total, w);
+            let advice = (total + 1..=100).find(|&n| is_a_canary(n, w)).map(|n| format!("use --replicas {n} or ")).unwrap_or_default();
+            return err(format!(
+                "{total} replica{} at {w} %: stable {s} + canary {c} = {} % canary, not a canary; {advice}--traffic gateway-api|istio|… for exact weights",
+                if total == 1 { "" } else { "s" },
+                c * 100 / total
+            ));
+        }
+    }
     let mut p = Planner::new(
         ws,
         format!("Plan: canary for Deployment/{name}, {total} replicas in all, traffic by {} ({})", o.traffic.describe(), app.stable.file),
@@ -314,5 +338,14 @@ mod tests {
         assert_eq!(split(10, 1), (9, 1));
         assert_eq!(split(3, 50), (1, 2));
         assert_eq!(split(1, 10), (0, 1));
+    }
+
+    #[test]
+    fn a_split_that_is_not_a_canary() {
+        use super::is_a_canary;
+        assert!(is_a_canary(4, 25) && is_a_canary(4, 50));
+        assert!(!is_a_canary(1, 25), "stable 0 + canary 1");
+        assert!(!is_a_canary(2, 25), "1 of 2 is 50 %, twice the weight");
+        assert!(!is_a_canary(3, 10) && is_a_canary(10, 10));
     }
 }
