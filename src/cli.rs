@@ -280,9 +280,9 @@ pub struct CanaryArgs {
     /// How traffic is split
     #[arg(long, value_enum, default_value = "replicas")]
     pub traffic: crate::strategy::traffic::Traffic,
-    /// The label that tells stable and canary pods apart
-    #[arg(long, default_value = "track")]
-    pub track_label: String,
+    /// The selector label whose value tells canary pods apart (default: the one that does the least harm)
+    #[arg(long, value_name = "KEY")]
+    pub track_label: Option<String>,
     /// With --traffic gateway-api: the Gateway the HTTPRoute attaches to, NAME[/NAMESPACE]
     #[arg(long, value_name = "NAME[/NS]")]
     pub gateway: Option<String>,
@@ -302,8 +302,9 @@ pub struct FinishArgs {
     pub service: Option<String>,
     #[arg(long, default_value = "slot")]
     pub slot_label: String,
-    #[arg(long, default_value = "track")]
-    pub track_label: String,
+    /// canary: the selector label whose value tells canary pods apart
+    #[arg(long, value_name = "KEY")]
+    pub track_label: Option<String>,
     #[command(flatten)]
     pub out: PlanOutput,
 }

@@ -153,9 +153,6 @@ fn drive(s: &Scratch, args: &[String]) -> End {
         match code {
             0 => return End::Converged,
             1 => {}
-            2 if steps > 0 && (err.contains("nothing to promote") || err.contains("nothing to roll back")) => {
-                return End::Converged;
-            }
             2 => return End::Refused(reason(&err)),
             c => return End::Wrong(format!("exit {c}: {}", err.lines().next().unwrap_or(""))),
         }

@@ -285,14 +285,16 @@ fn switch(ws: Workspace, target: &Target, o: &BlueGreen, promote: bool) -> R<sup
     let idle_track = tracks[SLOTS.iter().position(|s| *s == idle).expect("slot")].clone();
     let marker = if promote { PENDING } else { PREVIOUS };
     let Some(idle_track) = idle_track.filter(|t| has_annotation(t, marker)) else {
-        return err(if promote {
+        // Already switched: nothing to do, as `apply` once its steps are done.
+        let summary = if promote {
             format!(
-                "nothing to promote: {name}-{idle} (the idle track) holds no new version; deploy one with \
-                 `kubectl strategy apply blue-green deployment/{name} --image …`"
+                "Plan: promote Deployment/{name}: nothing to do, the Services select slot {active} and {name}-{idle} holds no new version \
+                 (deploy one with `kubectl strategy apply blue-green deployment/{name} --image …`)"
             )
         } else {
-            format!("nothing to roll back: no promote of deployment/{name} to undo (the Services select {name}-{active})")
-        });
+            format!("Plan: roll back Deployment/{name}: nothing to do, no promote to undo (the Services select {name}-{active})")
+        };
+        return Ok(super::Plan { summary, app: Vec::new(), steps: Vec::new(), warnings: Vec::new() });
     };
     let identity =
         track_identity(&idle_track, &o.slot_label).ok_or_else(|| super::PlanError("the tracks have no identity label".into()))?;
@@ -336,7 +338,7 @@ fn switch(ws: Workspace, target: &Target, o: &BlueGreen, promote: bool) -> R<sup
             let svc_name = svc.obj.name.as_deref().unwrap_or_default();
             point(ws, svc_name, &[], &identity, &o.slot_label, idle)?;
         }
-        ws.remove("Deployment", &idle_name, &annotation_ptr(marker))?;
+        ws.remove_pruned("Deployment", &idle_name, &annotation_ptr(marker))?;
         if ws.find("Deployment", &active_name)?.is_some() {
             let other = if promote { PREVIOUS } else { PENDING };
             ws.set("Deployment", &active_name, &annotation_ptr(other), Yaml::str("true"))?;

@@ -90,8 +90,18 @@ pub fn finish(ws: Workspace, target: &Target, candidates: &[&dyn Strategy], how:
     if ws.find("Deployment", &target.name)?.is_none() {
         return err(recreate::missing(&ws, target));
     }
+    // promote and rollback leave the user's own shape, without a trace: once
+    // done, there is nothing to do (exit 0, also with --exit-code).
     let tracks: Vec<String> = candidates.iter().flat_map(|s| s.tracks(target)).collect();
-    err(format!("nothing to {}: deployment/{} has no tracks ({})", how.verb(), target.name, tracks.join(", ")))
+    Ok(Plan {
+        summary: format!(
+            "Plan: {} deployment/{}: it has no tracks ({}): already done, or never begun",
+            how.verb(),
+            target.name,
+            tracks.join(", ")
+        ),
+        ..Plan::default()
+    })
 }
 
 /// `deployment/NAME` (kubectl's syntax).

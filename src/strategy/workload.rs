@@ -62,6 +62,67 @@ pub fn images_of(obj: &Object) -> Vec<ImageSpec> {
         .unwrap_or_default()
 }
 
+/// Label keys that name a version: a new image makes their old value stale.
+pub const VERSION_KEYS: [&str; 2] = ["app.kubernetes.io/version", "version"];
+
+/// The selector key whose value tells a new track's pods from the original's:
+/// the one that does the least harm. `chosen` (a flag) must be a selector key.
+/// Otherwise keys no Service selects on come first (then nothing that routes
+/// traffic needs to change), and among them names that mean a variant
+/// (`track`, `version`, `instance`, …); `app`/`name` keys come last, as
+/// dashboards and meshes group by them.
+pub fn track_key(obj: &Object, service_keys: &BTreeSet<String>, chosen: Option<&str>, flag: &str) -> R<String> {
+    let s = match_labels(obj);
+    if let Some(c) = chosen {
+        if s.contains_key(c) {
+            return Ok(c.to_string());
+        }
+        let keys: Vec<&str> = s.keys().map(String::as_str).collect();
+        return err(format!(
+            "{flag} {c}: not a key of {}'s selector ({}); a new track's pods must differ from the original's in a selector label",
+            obj.label(),
+            keys.join(", ")
+        ));
+    }
+    let rank = |k: &str| -> (bool, u8, String) {
+        let short = k.rsplit('/').next().unwrap_or(k);
+        let kind = match short {
+            "track" | "slot" | "version" | "instance" | "release" | "variant" | "revision" | "stage" | "color" | "flavor" => 0,
+            "app" | "name" | "k8s-app" | "app-name" => 3,
+            "part-of" | "component" => 2,
+            _ => 1,
+        };
+        (service_keys.contains(k), kind, k.to_string())
+    };
+    s.keys()
+        .min_by_key(|k| rank(k))
+        .cloned()
+        .ok_or_else(|| PlanError(format!("{} has no matchLabels selector: there is no label to tell its tracks apart", obj.label())))
+}
+
+/// A track's value of the track key: the original's with the track's suffix.
+pub fn track_value(original: &str, track: super::Track) -> String {
+    format!("{original}-{}", track.suffix())
+}
+
+/// The tag of an image (`repo:tag`, `repo:tag@sha256:…`), if it has one.
+pub fn image_tag(image: &str) -> Option<&str> {
+    let image = image.split('@').next().unwrap_or(image);
+    let (_, tag) = image.rsplit_once(':')?;
+    (!tag.contains('/')).then_some(tag)
+}
+
+/// A version label the new images make stale: (key, the new tag).
+pub fn stale_version_label(obj: &Object, images: &[ImageSpec]) -> Option<(String, String)> {
+    let labels = template_labels(obj);
+    let selector = match_labels(obj);
+    let tag = images.iter().find_map(|i| image_tag(&i.image))?;
+    VERSION_KEYS
+        .iter()
+        .find(|k| labels.get(**k).is_some_and(|v| v != tag) && !selector.contains_key(**k))
+        .map(|k| (k.to_string(), tag.to_string()))
+}
+
 /// Labels that identify the application on every track's pods, chosen so that
 /// the original workload's selector does not match the tracks' pods (its
 /// selector cannot change): the first of app.kubernetes.io/name, app,

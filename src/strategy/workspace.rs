@@ -115,6 +115,11 @@ impl Workspace {
         self.edit(kind, name, |e, d| e.set(d, ptr, &v))
     }
 
+    /// Remove a generated key and any mapping it leaves empty.
+    pub fn remove_pruned(&mut self, kind: &str, name: &str, ptr: &str) -> R<()> {
+        self.edit(kind, name, |e, d| e.remove_pruned(d, ptr))
+    }
+
     pub fn remove(&mut self, kind: &str, name: &str, ptr: &str) -> R<()> {
         self.edit(kind, name, |e, d| e.remove(d, ptr))
     }
@@ -185,6 +190,16 @@ impl Workspace {
             }
         }
         out
+    }
+
+    /// Pod labels of every workload but the app's (in the namespace).
+    pub fn other_pod_labels(&self, app: &[String], namespace: Option<&str>) -> Vec<BTreeMap<String, String>> {
+        self.objects()
+            .into_iter()
+            .filter(|f| !app.iter().any(|n| f.obj.name.as_deref() == Some(n.as_str())))
+            .filter(|f| crate::manifest::workload::same_namespace(f.obj.namespace.as_deref(), namespace))
+            .filter_map(|f| f.obj.workload().map(|w| w.template_labels().clone()))
+            .collect()
     }
 
     /// Label pairs other workloads' pods carry (to keep identity labels unique).
