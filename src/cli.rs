@@ -254,9 +254,9 @@ pub struct BlueGreenArgs {
     /// The new version, [CONTAINER=]IMAGE (repeatable)
     #[arg(long, value_name = "[CONTAINER=]IMAGE")]
     pub image: Vec<crate::strategy::ImageSpec>,
-    /// The label that tells the tracks apart
-    #[arg(long, default_value = "slot")]
-    pub slot_label: String,
+    /// The selector label whose value tells the tracks apart (default: the one that does the least harm)
+    #[arg(long, value_name = "KEY")]
+    pub slot_label: Option<String>,
     #[command(flatten)]
     pub out: PlanOutput,
 }
@@ -300,11 +300,6 @@ pub struct FinishArgs {
     /// blue-green: the Service to switch (default: the Services that select the tracks)
     #[arg(long, value_name = "NAME")]
     pub service: Option<String>,
-    #[arg(long, default_value = "slot")]
-    pub slot_label: String,
-    /// canary: the selector label whose value tells canary pods apart
-    #[arg(long, value_name = "KEY")]
-    pub track_label: Option<String>,
     #[command(flatten)]
     pub out: PlanOutput,
 }

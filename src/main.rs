@@ -229,8 +229,8 @@ fn finish(args: FinishArgs, kube: &KubeArgs, how: Finish) -> Result<u8, String> 
     let namespace = kube.namespace.clone();
     let target = Target::parse(&args.target, namespace.clone()).map_err(|e| e.to_string())?;
     let ws = Workspace::load(&args.paths, namespace).map_err(|e| e.to_string())?;
-    let canary = Canary::with_track_label(args.track_label);
-    let bluegreen = BlueGreen { service: args.service, images: Vec::new(), slot_label: args.slot_label };
+    let canary = Canary::with_track_label(None);
+    let bluegreen = BlueGreen { service: args.service, images: Vec::new(), slot_label: None };
     let plan = strategy::finish(ws.clone(), &target, &[&canary, &bluegreen], how).map_err(|e| e.to_string())?;
     carry_out(&ws, &plan, &args.out, kube)
 }

@@ -275,11 +275,11 @@ fn talk_example_flows_keep_the_invariants_and_converge() {
     let bg = Scratch::talk();
     assert_eq!(bg.drive(&["apply", "blue-green", "deploy/api-status", "--image", "api=ghcr.io/example/api-status:1.1.0"]), 3);
     assert_eq!(bg.drive(&["promote", "deploy/api-status"]), 1);
-    assert!(bg.read("api-status.yaml").contains("slot: green"));
+    assert!(bg.read("api-status.yaml").contains("    app: api-status-green   # the talk switches"));
     let (code, _, err) = bg.run(&["promote", "deploy/api-status", "--exit-code"]);
     assert_eq!(code, 0, "a second promote has nothing to do: {err}");
     assert_eq!(bg.drive(&["rollback", "deploy/api-status"]), 1);
-    assert!(bg.read("api-status.yaml").contains("slot: blue}") || bg.read("api-status.yaml").contains("slot: blue\n"));
+    assert!(bg.read("api-status.yaml").contains("    app: api-status-blue   # the talk switches"));
     let (code, _, _) = bg.run(&["rollback", "deploy/api-status", "--exit-code"]);
     assert_eq!(code, 0, "nothing left to roll back");
     // deploy a new version to the idle track, then promote it
@@ -395,7 +395,7 @@ fn output_objects_and_exit_code() {
     let names: Vec<&str> = v.as_array().unwrap().iter().map(|o| o["metadata"]["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["api-status-blue", "api-status-green"]);
     let (_, out, _) = s.run(&["apply", "blue-green", "deploy/api-status", "-o", "yaml", "--step", "2"]);
-    assert!(out.contains("kind: Service") && out.contains("slot: blue"), "{out}");
+    assert!(out.contains("kind: Service") && out.contains("app: api-status-blue"), "{out}");
     let (code, _, _) = s.run(&["apply", "recreate", "deploy/api-status", "--exit-code"]);
     assert_eq!(code, 1);
     let (code, _, err) = s.run(&["apply", "blue-green", "deploy/api-status", "--step", "2", "--write"]);
@@ -559,11 +559,11 @@ fn edge_cases_keep_invariants_or_are_refused() {
     let (code, _, err) = s.run(&["apply", "blue-green", "deploy/web", "--service", "web", "--write"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("web-internal") && err.contains("no pods"), "{err}");
-    // the slot label may not be the identity label or a selector key
+    // the slot label must be a selector key: the tracks differ from the original in its value
     refused(
         &[("a.yaml", &web), ("s.yaml", &service("web", "{app: web}", ""))],
-        &["apply", "blue-green", "deploy/web", "--slot-label", "app"],
-        "already used",
+        &["apply", "blue-green", "deploy/web", "--slot-label", "slot"],
+        "--slot-label slot: not a key of Deployment/web's selector (app)",
     );
     refused(&[("a.yaml", &web)], &["apply", "canary", "deploy/web", "--image", "x:2", "--steps", "50,25"], "must increase");
 
