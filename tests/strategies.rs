@@ -764,3 +764,27 @@ fn a_canary_changes_one_selector_label_and_the_service_only_when_it_must() {
     s.drive(&["apply", "canary", "deploy/web", "--image", "example/web:2", "--weight", "25", "--track-label", "env"]);
     assert!(s.read("s.yaml").contains("selector: {app: web, tier: fe}"), "{}", s.read("s.yaml"));
 }
+
+#[test]
+fn a_step_over_two_files_is_written_whole_or_not_at_all() {
+    let dep = deployment("web", "{app: web}", "{app: web}", "").replace("replicas: 2", "replicas: 4");
+    let s = Scratch::new(&[("a.yaml", &dep), ("s.yaml", &service("web", "{app: web}", ""))]);
+    let args = ["apply", "canary", "deploy/web", "--image", "x:2", "--weight", "25"];
+    s.drive(&args[..]);
+    let s = Scratch::new(&[("a.yaml", &dep), ("s.yaml", &service("web", "{app: web}", ""))]);
+    s.ok(&[&args[..], &["--write"]].concat()); // step 1: a.yaml only
+    let before = s.texts();
+    // step 2 changes a.yaml and s.yaml: a failure on s.yaml puts a.yaml back
+    let out = bin()
+        .current_dir(s.0.path())
+        .env("KUBECTL_STRATEGY_FAIL_BEFORE_RENAME", "s.yaml")
+        .args([&args[..], &["--write"]].concat())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("put back"));
+    assert_eq!(s.texts(), before, "neither file half-written");
+    s.ok(&[&args[..], &["--write"]].concat());
+    assert_ne!(s.read("s.yaml"), before["s.yaml"]);
+    assert_ne!(s.read("a.yaml"), before["a.yaml"]);
+}

@@ -1,6 +1,6 @@
 //! Showing a plan, validating a step, and writing it.
 
-use super::{Plan, PlanError, R, Step, Workspace, err, traffic};
+use super::{Plan, R, Step, Workspace, err, traffic};
 use crate::config::Config;
 use crate::edit::Editor;
 use crate::input::SourceFile;
@@ -153,10 +153,32 @@ pub fn execute(before: &Workspace, plan: &Plan, out: &Output, config: &Config) -
         }
     }
     if out.write && !step.is_done() {
+        // A step that changes several files checks every one of them before
+        // writing any, and puts back those written if a later write fails.
+        let expected = |name: &String, before_text: &Option<String>| -> Option<String> {
+            before.original.get(name).cloned().or_else(|| before_text.clone())
+        };
+        for (name, (before_text, _)) in &step.changes {
+            if let Some(exp) = expected(name, before_text)
+                && std::fs::read_to_string(name).ok().as_deref() != Some(exp.as_str())
+            {
+                return err(format!("{name} changed since it was read; nothing was written"));
+            }
+        }
+        let mut written: Vec<(&String, Option<String>)> = Vec::new();
         for (name, (before_text, after)) in &step.changes {
-            let expected = before.original.get(name).map(String::as_str).or(before_text.as_deref());
-            crate::edit::diff::write_atomic(std::path::Path::new(name), after, expected)
-                .map_err(|e| PlanError(format!("{name}: {e}; nothing more was written")))?;
+            let exp = expected(name, before_text);
+            if let Err(e) = crate::edit::diff::write_atomic(std::path::Path::new(name), after, exp.as_deref()) {
+                for (n, old) in written.iter().rev() {
+                    let path = std::path::Path::new(n.as_str());
+                    let _ = match old {
+                        Some(t) => crate::edit::diff::write_atomic(path, t, None),
+                        None => std::fs::remove_file(path),
+                    };
+                }
+                return err(format!("{name}: {e}; nothing was written (files written before it were put back)"));
+            }
+            written.push((name, exp));
         }
         let files: Vec<&str> = step.changes.keys().map(String::as_str).collect();
         stderr.push_str(&format!("wrote step {} to {}\n", i + 1, files.join(", ")));
