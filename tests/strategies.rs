@@ -634,14 +634,16 @@ fn writes_go_through_symlinks() {
 }
 
 #[test]
-fn objects_that_select_the_app_are_warned_about() {
+fn objects_that_select_the_app_refuse_the_plan() {
     let web = deployment("web", "{app: web}", "{app: web}", "");
     let pdb = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels: {app: web}\n";
     let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 2\n  maxReplicas: 5\n";
     let s = Scratch::new(&[("a.yaml", &format!("{web}---\n{}---\n{pdb}---\n{hpa}", service("web", "{app: web}", "")))]);
-    let (_, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2", "--replicas", "4"]);
+    let (code, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2", "--replicas", "4", "--write"]);
+    assert_eq!(code, 2, "refused, not only warned: {err}");
     assert!(err.contains("HorizontalPodAutoscaler/web scales deployment/web"), "{err}");
     assert!(err.contains("PodDisruptionBudget/web selects deployment/web's pods"), "{err}");
+    assert!(!s.read("a.yaml").contains("web-canary"), "nothing written");
 }
 
 #[test]

@@ -170,7 +170,11 @@ fn plan(ws: Workspace, target: &Target, o: &BlueGreen) -> R<super::Plan> {
         let replicas = base.obj.workload().and_then(|w| w.replicas).unwrap_or(1);
         let mut blue_labels = l.clone();
         blue_labels.insert(slot.key.clone(), slot.value(Track::Blue));
-        for w in super::label_consumers(&p.ws, name, ns.as_deref(), &l, &blue_labels) {
+        let blockers = super::label_consumers(&p.ws, name, ns.as_deref(), &l, &blue_labels);
+        if tracks.iter().all(Option::is_none) && !blockers.is_empty() {
+            return err(format!("blue/green for deployment/{name} is refused; nothing was written:\n  {}", blockers.join("\n  ")));
+        }
+        for w in blockers {
             p.warn(w);
         }
         let new_images = o.images.clone();

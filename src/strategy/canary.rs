@@ -276,7 +276,13 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
         let l = template_labels(&app.stable.obj);
         let mut canary_labels = l.clone();
         canary_labels.insert(app.key.clone(), app.canary_selector[&app.key].clone());
-        for w in super::label_consumers(&p.ws, &name, app.stable.obj.namespace.as_deref(), &l, &canary_labels) {
+        // An HPA, PDB or NetworkPolicy the plan does not move would fight it or
+        // stop covering the canary: refused before the canary exists, never only warned.
+        let blockers = super::label_consumers(&p.ws, &name, app.stable.obj.namespace.as_deref(), &l, &canary_labels);
+        if app.canary.is_none() && !blockers.is_empty() {
+            return err(format!("a canary of deployment/{name} is refused; nothing was written:\n  {}", blockers.join("\n  ")));
+        }
+        for w in blockers {
             p.warn(w);
         }
     }

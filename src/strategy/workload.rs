@@ -274,7 +274,7 @@ pub fn label_consumers(
             (crate::manifest::workload::selector_matches(&sel, old_pods), crate::manifest::workload::selector_matches(&sel, new_pods));
         if matches_old && !matches_new {
             out.push(format!(
-                "{} selects deployment/{name}'s pods by labels the new pods do not carry; it will not cover them: select them by the identity label ({})",
+                "{} selects deployment/{name}'s pods by labels the new pods do not carry; it will not cover them: select the pods by labels every track keeps ({})",
                 o.label(),
                 f.file
             ));
