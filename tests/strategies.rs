@@ -790,3 +790,57 @@ fn a_step_over_two_files_is_written_whole_or_not_at_all() {
     assert_ne!(s.read("s.yaml"), before["s.yaml"]);
     assert_ne!(s.read("a.yaml"), before["a.yaml"]);
 }
+
+#[test]
+fn argo_rollout_targets_get_a_declared_strategy() {
+    let rollout = std::fs::read_to_string("testdata/strategies/rollout/api-status.yaml").unwrap();
+    let s = Scratch::new(&[("api-status.yaml", &rollout)]);
+    let args = ["apply", "canary", "rollout/api-status", "--steps", "25,50", "--image", "ghcr.io/example/api-status:1.1.0"];
+    assert_eq!(s.drive(&args), 2);
+    let t = s.read("api-status.yaml");
+    assert!(
+        t.contains("    canary:\n      maxSurge: 25%   # kept: only the steps are declared\n      steps:\n        - {setWeight: 25}\n        - {pause: {}}\n        - {setWeight: 50}\n        - {pause: {}}\n"),
+        "{t}"
+    );
+    assert!(t.contains("image: ghcr.io/example/api-status:1.1.0"));
+    // the lint rules that read Rollouts still see its pods selected by the Service
+    let report = kubectl_strategy::lint::lint_sources(vec![SourceFile::new("api-status.yaml", t.clone())], &Config::default());
+    assert!(
+        !report.findings.iter().any(|f| f.rule == "service-selects-nothing" || f.rule.starts_with("invalid-")),
+        "{:?}",
+        report.findings
+    );
+    let (code, out, _) = s.run(&["promote", "rollout/api-status", "--exit-code"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("`kubectl argo rollouts promote api-status`"), "{out}");
+    let (_, out, _) = s.run(&["rollback", "rollout/api-status"]);
+    assert!(out.contains("`kubectl argo rollouts undo api-status`"), "{out}");
+
+    // weighted: trafficRouting and the canary/stable Services
+    let s = Scratch::new(&[("api-status.yaml", &rollout)]);
+    s.drive(&["apply", "canary", "rollout/api-status", "--steps", "10,50", "--traffic", "gateway-api"]);
+    let t = s.read("api-status.yaml");
+    assert!(t.contains("      canaryService: api-status-canary\n      stableService: api-status-stable\n"), "{t}");
+    assert!(
+        t.contains("trafficRouting:\n        plugins:\n          argoproj-labs/gatewayAPI:\n            httpRoute: api-status\n"),
+        "{t}"
+    );
+    assert!(t.contains("kind: Service\nmetadata:\n  name: api-status-canary\n"), "{t}");
+
+    // blue/green: active and preview Services
+    let s = Scratch::new(&[("api-status.yaml", &rollout)]);
+    s.drive(&["apply", "blue-green", "rollout/api-status"]);
+    let t = s.read("api-status.yaml");
+    assert!(!t.contains("    canary:"), "{t}");
+    assert!(
+        t.contains(
+            "blueGreen:\n      activeService: api-status\n      previewService: api-status-preview\n      autoPromotionEnabled: false\n"
+        ),
+        "{t}"
+    );
+    assert!(t.contains("  name: api-status-preview\n"), "{t}");
+    // Deployment strategies are refused with the reason
+    let (code, _, err) = s.run(&["apply", "recreate", "rollout/api-status"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("canary or blueGreen"), "{err}");
+}

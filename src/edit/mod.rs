@@ -16,11 +16,23 @@ pub enum Yaml {
     Str(String),
     Int(i64),
     Map(Vec<(String, Yaml)>),
+    Seq(Vec<Yaml>),
+    Bool(bool),
 }
 
 impl Yaml {
     pub fn str(s: impl Into<String>) -> Yaml {
         Yaml::Str(s.into())
+    }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Yaml::Str(s) => s.clone().into(),
+            Yaml::Int(i) => (*i).into(),
+            Yaml::Bool(b) => (*b).into(),
+            Yaml::Seq(items) => items.iter().map(Yaml::to_json).collect(),
+            Yaml::Map(entries) => entries.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>().into(),
+        }
     }
 }
 
@@ -63,6 +75,8 @@ fn render_inline(v: &Yaml) -> String {
     match v {
         Yaml::Str(s) => scalar(s),
         Yaml::Int(i) => i.to_string(),
+        Yaml::Bool(b) => b.to_string(),
+        Yaml::Seq(items) => format!("[{}]", items.iter().map(render_inline).collect::<Vec<_>>().join(", ")),
         Yaml::Map(entries) => {
             format!("{{{}}}", entries.iter().map(|(k, v)| format!("{}: {}", scalar(k), render_inline(v))).collect::<Vec<_>>().join(", "))
         }
@@ -77,6 +91,13 @@ fn render_block(key: &str, v: &Yaml, indent: usize, step: usize, nl: &str) -> St
             let mut s = format!("{pad}{}:{nl}", scalar(key));
             for (k, v) in entries {
                 s.push_str(&render_block(k, v, indent + step, step, nl));
+            }
+            s
+        }
+        Yaml::Seq(items) if !items.is_empty() => {
+            let mut s = format!("{pad}{}:{nl}", scalar(key));
+            for item in items {
+                s.push_str(&format!("{pad}{}- {}{nl}", " ".repeat(step), render_inline(item)));
             }
             s
         }
@@ -208,6 +229,14 @@ impl Editor {
                         self.remove(doc, &format!("{ptr}/{}", escape(k)))?;
                     }
                     return Ok(());
+                }
+                (Value::Seq(_), Yaml::Seq(_)) => {
+                    // A list is replaced whole, unless it already holds these values.
+                    if crate::manifest::json::to_json(node) == value.to_json() {
+                        return Ok(());
+                    }
+                    self.remove(doc, ptr)?;
+                    return self.set(doc, ptr, value);
                 }
                 (Value::Seq(_) | Value::Map(_), _) => {
                     return Err(EditError(format!("{}: cannot replace the collection at {ptr} with a scalar", self.name)));

@@ -107,6 +107,9 @@ fn point(ws: &mut Workspace, svc: &str, slot: &Slot, t: Track) -> R<()> {
 
 impl super::Strategy for BlueGreen {
     fn plan(&self, ws: Workspace, target: &Target) -> R<super::Plan> {
+        if target.kind == super::TargetKind::Rollout {
+            return super::rollout::blue_green(ws, target, self);
+        }
         plan(ws, target, self)
     }
     fn tracks(&self, target: &Target) -> Vec<String> {

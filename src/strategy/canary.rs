@@ -94,7 +94,7 @@ pub struct App {
 impl App {
     pub fn load(ws: &Workspace, name: &str, track_label: Option<&str>, warnings: &mut Vec<String>) -> R<App> {
         let Some(stable) = ws.find("Deployment", name)? else {
-            return err(super::recreate::missing(ws, &Target { name: name.into(), namespace: None }));
+            return err(super::recreate::missing(ws, &Target { name: name.into(), namespace: None, kind: super::TargetKind::Deployment }));
         };
         super::check_migratable(&stable.obj, &[], &(String::new(), String::new()))?;
         let s = match_labels(&stable.obj);
@@ -185,6 +185,9 @@ impl App {
 
 impl super::Strategy for Canary {
     fn plan(&self, ws: Workspace, target: &Target) -> R<super::Plan> {
+        if target.kind == super::TargetKind::Rollout {
+            return super::rollout::canary(ws, target, self);
+        }
         plan(ws, target, self)
     }
     fn tracks(&self, target: &Target) -> Vec<String> {

@@ -9,6 +9,7 @@ pub mod bluegreen;
 pub mod canary;
 pub mod recreate;
 pub mod rolling;
+pub mod rollout;
 pub mod traffic;
 
 mod execute;
@@ -82,6 +83,9 @@ pub trait Strategy {
 
 /// promote/rollback with whichever strategy the manifests show for the target.
 pub fn finish(ws: Workspace, target: &Target, candidates: &[&dyn Strategy], how: Finish) -> R<Plan> {
+    if target.kind == TargetKind::Rollout {
+        return rollout::finish(&ws, target, how);
+    }
     for s in candidates {
         if s.detect(&ws, target)? {
             return s.finish(ws, target, how);
@@ -110,18 +114,28 @@ pub struct Target {
     pub name: String,
     /// `-n`: objects without a namespace count as `default`.
     pub namespace: Option<String>,
+    pub kind: TargetKind,
+}
+
+/// What the target names: a Deployment, or an Argo Rollout whose controller
+/// carries out a strategy declared in its `spec.strategy`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TargetKind {
+    Deployment,
+    Rollout,
 }
 
 impl Target {
     pub fn parse(s: &str, namespace: Option<String>) -> R<Target> {
         let (kind, name) = s.split_once('/').ok_or_else(|| PlanError(format!("target `{s}` must look like deployment/NAME")))?;
-        match kind.to_ascii_lowercase().as_str() {
-            "deployment" | "deployments" | "deploy" | "deployment.apps" | "deployments.apps" => {}
-            other => return err(format!("unsupported target kind `{other}`; use deployment/NAME (or deploy/NAME)")),
-        }
+        let kind = match kind.to_ascii_lowercase().as_str() {
+            "deployment" | "deployments" | "deploy" | "deployment.apps" | "deployments.apps" => TargetKind::Deployment,
+            "rollout" | "rollouts" | "ro" | "rollout.argoproj.io" | "rollouts.argoproj.io" => TargetKind::Rollout,
+            other => return err(format!("unsupported target kind `{other}`; use deployment/NAME (or deploy/NAME) or rollout/NAME")),
+        };
         if name.is_empty() {
             return err("the target has no name");
         }
-        Ok(Target { name: name.to_string(), namespace })
+        Ok(Target { name: name.to_string(), namespace, kind })
     }
 }

@@ -35,6 +35,8 @@ pub enum Then {
     DeployToIdle { app: String },
     /// The plan is over: the stable workload serves all traffic.
     StableServes,
+    /// A `kubectl argo rollouts` command moves the controller on.
+    Argo { command: String },
 }
 
 impl Wait {
@@ -90,6 +92,7 @@ impl std::fmt::Display for Then {
                 write!(f, "deploy new versions to the idle track with `kubectl strategy apply blue-green deployment/{app} --image …`")
             }
             Then::StableServes => f.write_str("the stable Deployment serves all traffic"),
+            Then::Argo { command } => write!(f, "`{command}` moves it past each pause"),
         }
     }
 }

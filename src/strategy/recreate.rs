@@ -8,6 +8,12 @@ pub struct Recreate;
 
 impl super::Strategy for Recreate {
     fn plan(&self, ws: Workspace, target: &Target) -> R<super::Plan> {
+        if target.kind == super::TargetKind::Rollout {
+            return err(format!(
+                "rollout/{}: an Argo Rollout's spec.strategy is canary or blueGreen; Recreate is a Deployment strategy",
+                target.name
+            ));
+        }
         plan(ws, target)
     }
     fn tracks(&self, _: &Target) -> Vec<String> {

@@ -50,6 +50,12 @@ pub struct Rolling {
 
 impl super::Strategy for Rolling {
     fn plan(&self, ws: Workspace, target: &Target) -> R<super::Plan> {
+        if target.kind == super::TargetKind::Rollout {
+            return err(format!(
+                "rollout/{}: an Argo Rollout's spec.strategy is canary or blueGreen; RollingUpdate is a Deployment strategy",
+                target.name
+            ));
+        }
         plan(ws, target, self)
     }
     fn tracks(&self, _: &Target) -> Vec<String> {
