@@ -262,6 +262,10 @@ impl Tally {
 struct Shape {
     /// Label keys changed on a new track's pods, per track: histogram.
     track_label_changes: BTreeMap<usize, usize>,
+    /// Selector keys whose value differs from the original's, per track: histogram.
+    track_selector_changes: BTreeMap<usize, usize>,
+    /// Where a promote/rollback did not end in the user's shape: run and first differing line.
+    leftover_examples: Vec<String>,
     /// Tracks whose version label still names the old version next to the new image.
     stale_version: usize,
     /// Service selector keys changed per run: histogram.
@@ -286,6 +290,7 @@ impl Shape {
         let hist = |h: &BTreeMap<usize, usize>| h.iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ");
         format!(
             "label keys changed per new track (changed: tracks): {}\n\
+             selector label values changed per new track (changed: tracks): {}\n\
              tracks with a stale version label: {}\n\
              Service selector keys changed per run (changed: runs): {}\n\
              Service selectors narrowed to fewer keys: {}\n\
@@ -294,6 +299,7 @@ impl Shape {
              canaries written with no stable replica: {}\n\
              canary/blue-green written while an HPA scales the target: {}\n",
             hist(&self.track_label_changes),
+            hist(&self.track_selector_changes),
             self.stale_version,
             hist(&self.service_key_changes),
             self.services_narrowed,
@@ -314,6 +320,8 @@ impl Shape {
             let Some(t) = find(after, "Deployment", n) else { continue };
             let tl = template_labels(t);
             *self.track_label_changes.entry(changed_keys(&ol, &tl)).or_default() += 1;
+            let sel = |o: &Object| o.workload().and_then(|w| w.selector.as_ref()?.match_labels.clone()).unwrap_or_default();
+            *self.track_selector_changes.entry(changed_keys(&sel(original), &sel(t))).or_default() += 1;
             let new = t.workload().is_some_and(|w| w.containers().any(|(_, c)| c.image.as_deref() == Some(new_image)));
             if new && VERSION_KEYS.iter().any(|k| ol.get(*k).is_some_and(|v| tl.get(*k) == Some(v))) {
                 self.stale_version += 1;
@@ -336,8 +344,9 @@ impl Shape {
     }
 
     /// Compare the end of a promote/rollback with the shape it should have.
-    fn leftovers(&mut self, expected: &Texts, end: &Texts, ignore: &[&str]) {
+    fn leftovers(&mut self, id: &str, expected: &Texts, end: &Texts, ignore: &[&str]) {
         let mut lines = 0;
+        let mut first = None;
         for (name, want) in expected {
             let got = end.get(name).map(String::as_str).unwrap_or("");
             let diff = similar::TextDiff::from_lines(want.as_str(), got);
@@ -347,6 +356,7 @@ impl Shape {
                 }
                 lines += 1;
                 let v = c.value();
+                first.get_or_insert_with(|| format!("{}{}", if c.tag() == similar::ChangeTag::Insert { "+" } else { "-" }, v.trim_end()));
                 if c.tag() == similar::ChangeTag::Insert {
                     if v.trim_end().ends_with("annotations: {}") {
                         self.empty_annotations += 1;
@@ -366,6 +376,7 @@ impl Shape {
         if lines > 0 {
             self.leftover_runs += 1;
             self.leftover_lines += lines;
+            self.leftover_examples.push(format!("{id}: {}", first.unwrap_or_default()));
         }
     }
 }
@@ -386,6 +397,7 @@ pub fn measure(limit: usize) -> String {
         (Tally::default(), Tally::default(), Tally::default(), Tally::default(), Tally::default(), Tally::default(), Tally::default());
     let mut shape = Shape::default();
     let mut skipped = 0;
+    let mut canary4 = Tally::default();
     // Spread over the corpus, not the first repositories only.
     let n = limit.min(total).max(1);
     let cases: Vec<&Case> = (0..n).map(|i| &all[i * total / n]).collect();
@@ -420,9 +432,16 @@ pub fn measure(limit: usize) -> String {
         let s = Scratch::new(&original);
         rolling.add(&id, &drive(&s, &args(&["apply", "rolling"])));
 
-        let s = Scratch::new(&original);
-        let canary_end = drive(&s, &args(&["apply", "canary", "--image", &image, "--steps", "25,50"]));
-        if canary.add(&id, &canary_end) {
+        let mut s = Scratch::new(&original);
+        let mut canary_end = drive(&s, &args(&["apply", "canary", "--image", &image, "--steps", "25,50"]));
+        canary.add(&id, &canary_end);
+        if matches!(&canary_end, End::Refused(r) if r.contains("not a canary")) {
+            // What the refusal advises: a canary over more replicas.
+            s = Scratch::new(&original);
+            canary_end = drive(&s, &args(&["apply", "canary", "--image", &image, "--steps", "25,50", "--replicas", "4"]));
+            canary4.add(&id, &canary_end);
+        }
+        if matches!(canary_end, End::Converged) {
             let mid = objects(&s.texts());
             shape.tracks(orig, &mid, &[format!("{}-canary", c.name)], &c.image);
             shape.services(&objs, &mid);
@@ -433,7 +452,7 @@ pub fn measure(limit: usize) -> String {
                 shape.under_hpa += 1;
             }
             if promote.add(&id, &drive(&s, &args(&["promote"]))) {
-                shape.leftovers(&with_image(&original, &old_image, &c.image), &s.texts(), &[&c.image]);
+                shape.leftovers(&format!("canary {id}"), &with_image(&original, &old_image, &c.image), &s.texts(), &[&c.image]);
             }
         }
 
@@ -449,7 +468,7 @@ pub fn measure(limit: usize) -> String {
             }
             if bg_promote.add(&id, &drive(&s, &args(&["promote"]))) && bg_rollback.add(&id, &drive(&s, &args(&["rollback"]))) {
                 // Back where the migration left it, less the promote marker.
-                shape.leftovers(&migrated, &s.texts(), &["promote-pending"]);
+                shape.leftovers(&format!("blue-green {id}"), &migrated, &s.texts(), &["promote-pending"]);
             }
         }
     }
@@ -461,6 +480,7 @@ pub fn measure(limit: usize) -> String {
         ("recreate", &recreate),
         ("rolling", &rolling),
         ("canary 25,50", &canary),
+        ("canary 25,50 --replicas 4 (where refused as not a canary)", &canary4),
         ("canary promote", &promote),
         ("blue-green", &bg),
         ("blue-green promote", &bg_promote),
@@ -470,6 +490,9 @@ pub fn measure(limit: usize) -> String {
     }
     out.push('\n');
     out.push_str(&shape.render());
+    for e in &shape.leftover_examples {
+        out.push_str(&format!("    not back: {e}\n"));
+    }
     out
 }
 
