@@ -267,18 +267,6 @@ pub struct RulesArgs {
     pub format: RulesFormat,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum StrategyKind {
-    /// spec.strategy.type Recreate (downtime)
-    Recreate,
-    /// RollingUpdate with maxSurge/maxUnavailable
-    Rolling,
-    /// two tracks, the Service selects one slot
-    BlueGreen,
-    /// a canary beside the stable workload
-    Canary,
-}
-
 /// How a plan is shown or carried out.
 #[derive(Debug, Args, Clone)]
 pub struct PlanOutput {
@@ -322,49 +310,100 @@ pub enum DryRun {
     Server,
 }
 
+/// `apply STRATEGY …`: each strategy takes only its own flags.
 #[derive(Debug, Args)]
 pub struct ApplyArgs {
-    #[arg(value_enum)]
-    pub strategy: StrategyKind,
+    #[command(subcommand)]
+    pub strategy: ApplyStrategy,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ApplyStrategy {
+    /// spec.strategy.type Recreate (downtime)
+    Recreate(RecreateArgs),
+    /// RollingUpdate with maxSurge/maxUnavailable
+    Rolling(RollingArgs),
+    /// two tracks, the Service selects one slot
+    BlueGreen(BlueGreenArgs),
+    /// a canary beside the stable workload
+    Canary(CanaryArgs),
+}
+
+/// The target and its manifests.
+#[derive(Debug, Args)]
+pub struct TargetArgs {
     /// deployment/NAME (or deploy/NAME)
     pub target: String,
     /// Manifest files or directories [default: .]
     #[arg(value_name = "PATH")]
     pub paths: Vec<String>,
-    /// rolling: pods above the desired count during a rollout (integer or percentage)
+}
+
+#[derive(Debug, Args)]
+pub struct RecreateArgs {
+    #[command(flatten)]
+    pub on: TargetArgs,
+    #[command(flatten)]
+    pub out: PlanOutput,
+}
+
+#[derive(Debug, Args)]
+pub struct RollingArgs {
+    #[command(flatten)]
+    pub on: TargetArgs,
+    /// Pods above the desired count during a rollout (integer or percentage)
     #[arg(long, value_name = "N|P%")]
     pub max_surge: Option<crate::strategy::rolling::IntOrPercent>,
-    /// rolling: pods that may be unavailable during a rollout (integer or percentage)
+    /// Pods that may be unavailable during a rollout (integer or percentage)
     #[arg(long, value_name = "N|P%")]
     pub max_unavailable: Option<crate::strategy::rolling::IntOrPercent>,
-    /// rolling: seconds a new pod must be ready before it counts as available
+    /// Seconds a new pod must be ready before it counts as available
     #[arg(long, value_name = "SECONDS")]
     pub min_ready_seconds: Option<u32>,
-    /// blue-green: the Service to switch (default: the Services that select the target)
+    #[command(flatten)]
+    pub out: PlanOutput,
+}
+
+#[derive(Debug, Args)]
+pub struct BlueGreenArgs {
+    #[command(flatten)]
+    pub on: TargetArgs,
+    /// The Service to switch (default: the Services that select the target)
     #[arg(long, value_name = "NAME")]
     pub service: Option<String>,
-    /// blue-green, canary: the new version, [CONTAINER=]IMAGE (repeatable)
+    /// The new version, [CONTAINER=]IMAGE (repeatable)
     #[arg(long, value_name = "[CONTAINER=]IMAGE")]
     pub image: Vec<crate::strategy::ImageSpec>,
-    /// blue-green: the label that tells the tracks apart
-    #[arg(long, default_value = "slot")]
-    pub slot_label: String,
-    /// canary: percent of traffic to the canary (1-100)
+    /// The selector label whose value tells the tracks apart (default: the one that does the least harm)
+    #[arg(long, value_name = "KEY")]
+    pub slot_label: Option<String>,
+    #[command(flatten)]
+    pub out: PlanOutput,
+}
+
+#[derive(Debug, Args)]
+pub struct CanaryArgs {
+    #[command(flatten)]
+    pub on: TargetArgs,
+    /// The new version, [CONTAINER=]IMAGE (repeatable)
+    #[arg(long, value_name = "[CONTAINER=]IMAGE")]
+    pub image: Vec<crate::strategy::ImageSpec>,
+    /// Percent of traffic to the canary (1-100)
     #[arg(long, value_name = "W", conflicts_with = "steps")]
     pub weight: Option<u32>,
-    /// canary: several weights, one step each, e.g. 25,50,100
+    /// Several weights, one step each, e.g. 25,50,100
     #[arg(long, value_name = "W,W,...", value_delimiter = ',')]
     pub steps: Vec<u32>,
-    /// canary: total replicas of stable + canary (default: the current count)
+    /// Total replicas of stable + canary (default: the current count)
     #[arg(long, value_name = "N")]
     pub replicas: Option<i32>,
-    /// canary: how traffic is split
+    /// How traffic is split
     #[arg(long, value_enum, default_value = "replicas")]
     pub traffic: crate::strategy::traffic::Traffic,
-    /// canary: the label that tells stable and canary pods apart
-    #[arg(long, default_value = "track")]
-    pub track_label: String,
-    /// canary with --traffic gateway-api: the Gateway the HTTPRoute attaches to, NAME[/NAMESPACE]
+    /// The selector label whose value tells canary pods apart (default: the one that does the least harm)
+    #[arg(long, value_name = "KEY")]
+    pub track_label: Option<String>,
+    /// With --traffic gateway-api: the Gateway the HTTPRoute attaches to, NAME[/NAMESPACE]
     #[arg(long, value_name = "NAME[/NS]")]
     pub gateway: Option<String>,
     #[command(flatten)]
@@ -381,10 +420,6 @@ pub struct FinishArgs {
     /// blue-green: the Service to switch (default: the Services that select the tracks)
     #[arg(long, value_name = "NAME")]
     pub service: Option<String>,
-    #[arg(long, default_value = "slot")]
-    pub slot_label: String,
-    #[arg(long, default_value = "track")]
-    pub track_label: String,
     #[command(flatten)]
     pub out: PlanOutput,
 }

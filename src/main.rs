@@ -3,12 +3,16 @@ static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use clap::{CommandFactory, Parser};
 use kubectl_strategy::cli::{
-    ApplyArgs, Cli, Color, Command, DiffArgs, DiffFormat, DryRun, ExplainFormat, FinishArgs, Format, LintArgs, PlanOutput, RulesFormat,
-    StatusArgs, StatusFormat, StrategyKind, with_filenames,
+    ApplyArgs, ApplyStrategy, Cli, Color, Command, DiffArgs, DiffFormat, DryRun, ExplainFormat, FinishArgs, Format, LintArgs, PlanOutput,
+    RulesFormat, StatusArgs, StatusFormat, TargetArgs, with_filenames,
 };
 use kubectl_strategy::config::{self, Config, FailOn};
 use kubectl_strategy::lint::{self, Report};
-use kubectl_strategy::strategy::{self, Target, Workspace, bluegreen, canary, recreate, rolling};
+use kubectl_strategy::strategy::bluegreen::BlueGreen;
+use kubectl_strategy::strategy::canary::Canary;
+use kubectl_strategy::strategy::recreate::Recreate;
+use kubectl_strategy::strategy::rolling::Rolling;
+use kubectl_strategy::strategy::{self, Finish, Strategy, Target, Workspace};
 use kubectl_strategy::{baseline, docs, live, report};
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -37,8 +41,8 @@ fn run(cli: Cli) -> Result<u8, String> {
     match cli.command {
         Command::Lint(args) => lint(args),
         Command::Apply(args) => apply(args),
-        Command::Promote(args) => finish(args, true),
-        Command::Rollback(args) => finish(args, false),
+        Command::Promote(args) => finish(args, Finish::Promote),
+        Command::Rollback(args) => finish(args, Finish::Rollback),
         Command::Diff(args) => live_diff(args),
         Command::Status(args) => live_status(args),
         Command::Rules(args) => {
@@ -257,82 +261,69 @@ fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput) -> Result<
 /// A target that exists only in what a kustomization or chart renders cannot
 /// be rewritten (the next render would undo it): name the root instead.
 fn refuse_rendered(ws: &Workspace, target: &Target, paths: &[String]) -> Result<(), String> {
-    if ws.find("Deployment", &target.name).map_err(|e| e.to_string())?.is_some() {
+    let kind = match target.kind {
+        strategy::TargetKind::Deployment => "Deployment",
+        strategy::TargetKind::Rollout => "Rollout",
+    };
+    if ws.find(kind, &target.name).map_err(|e| e.to_string())?.is_some() {
         return Ok(());
     }
     let options = kubectl_strategy::render::Options::default();
-    match kubectl_strategy::render::who_renders(paths, "Deployment", &target.name, &options) {
+    let helm = |root: &kubectl_strategy::render::Root| root.by == kubectl_strategy::render::By::Helm;
+    match kubectl_strategy::render::who_renders(paths, kind, &target.name, &options) {
         Some(root) => Err(format!(
-            "deployment/{} exists only in what {} renders from {} {}; change the {} instead (edits to rendered output are lost on the next render)",
+            "{}/{} exists only in what {} renders from {} {}; change the {} instead (edits to rendered output are lost on the next render)",
+            kind.to_ascii_lowercase(),
             target.name,
             root.by.as_str(),
-            if root.by == kubectl_strategy::render::By::Helm { "the chart" } else { "the kustomization" },
+            if helm(&root) { "the chart" } else { "the kustomization" },
             root.display,
-            if root.by == kubectl_strategy::render::By::Helm { "chart's templates or values" } else { "kustomization (a patch)" },
+            if helm(&root) { "chart's templates or values" } else { "kustomization (a patch)" },
         )),
         None => Ok(()),
     }
 }
 
 fn apply(args: ApplyArgs) -> Result<u8, String> {
-    let namespace = args.out.kube.namespace.clone();
-    let target = Target::parse(&args.target, namespace.clone()).map_err(|e| e.to_string())?;
-    let paths = with_filenames(&args.paths, &args.out.filenames);
+    let (strategy, on, out): (Box<dyn Strategy>, TargetArgs, PlanOutput) = match args.strategy {
+        ApplyStrategy::Recreate(a) => (Box::new(Recreate), a.on, a.out),
+        ApplyStrategy::Rolling(a) => (
+            Box::new(Rolling { max_surge: a.max_surge, max_unavailable: a.max_unavailable, min_ready_seconds: a.min_ready_seconds }),
+            a.on,
+            a.out,
+        ),
+        ApplyStrategy::BlueGreen(a) => (Box::new(BlueGreen { service: a.service, images: a.image, slot_label: a.slot_label }), a.on, a.out),
+        ApplyStrategy::Canary(a) => (
+            Box::new(Canary {
+                images: a.image,
+                weights: if a.steps.is_empty() { a.weight.into_iter().collect() } else { a.steps },
+                replicas: a.replicas,
+                traffic: a.traffic,
+                track_label: a.track_label,
+                gateway: a.gateway,
+            }),
+            a.on,
+            a.out,
+        ),
+    };
+    let namespace = out.kube.namespace.clone();
+    let target = Target::parse(&on.target, namespace.clone()).map_err(|e| e.to_string())?;
+    let paths = with_filenames(&on.paths, &out.filenames);
     let ws = Workspace::load(&paths, namespace).map_err(|e| e.to_string())?;
     refuse_rendered(&ws, &target, &paths)?;
-    let plan = match args.strategy {
-        StrategyKind::Recreate => recreate::plan(ws.clone(), &target),
-        StrategyKind::Rolling => rolling::plan(
-            ws.clone(),
-            &target,
-            &rolling::Options {
-                max_surge: args.max_surge,
-                max_unavailable: args.max_unavailable,
-                min_ready_seconds: args.min_ready_seconds,
-            },
-        ),
-        StrategyKind::BlueGreen => bluegreen::plan(
-            ws.clone(),
-            &target,
-            &bluegreen::Options { service: args.service, images: args.image, slot_label: args.slot_label },
-        ),
-        StrategyKind::Canary => canary::plan(
-            ws.clone(),
-            &target,
-            &canary::Options {
-                images: args.image,
-                weights: if args.steps.is_empty() { args.weight.into_iter().collect() } else { args.steps },
-                replicas: args.replicas,
-                traffic: args.traffic,
-                track_label: args.track_label,
-                gateway: args.gateway,
-            },
-        ),
-    }
-    .map_err(|e| e.to_string())?;
-    carry_out(&ws, &plan, &args.out)
+    let plan = strategy.plan(ws.clone(), &target).map_err(|e| e.to_string())?;
+    carry_out(&ws, &plan, &out)
 }
 
-fn finish(args: FinishArgs, promote: bool) -> Result<u8, String> {
+fn finish(args: FinishArgs, how: Finish) -> Result<u8, String> {
     let namespace = args.out.kube.namespace.clone();
     let target = Target::parse(&args.target, namespace.clone()).map_err(|e| e.to_string())?;
     let paths = with_filenames(&args.paths, &args.out.filenames);
     let ws = Workspace::load(&paths, namespace).map_err(|e| e.to_string())?;
     refuse_rendered(&ws, &target, &paths)?;
-    let name = &target.name;
-    let has = |n: String| ws.find("Deployment", &n).map(|f| f.is_some()).map_err(|e| e.to_string());
-    let plan = if has(format!("{name}-canary"))? {
-        canary::finish(ws.clone(), &target, &args.track_label, promote)
-    } else if has(format!("{name}-blue"))? || has(format!("{name}-green"))? {
-        let o = bluegreen::Options { service: args.service, images: Vec::new(), slot_label: args.slot_label };
-        bluegreen::switch(ws.clone(), &target, &o, promote)
-    } else {
-        return Err(format!(
-            "nothing to {}: deployment/{name} has no canary ({name}-canary) and no blue/green tracks ({name}-blue, {name}-green)",
-            if promote { "promote" } else { "roll back" }
-        ));
-    }
-    .map_err(|e| e.to_string())?;
+    let canary = Canary::with_track_label(None);
+    let bluegreen = BlueGreen { service: args.service, images: Vec::new(), slot_label: None };
+    let plan = strategy::finish(ws.clone(), &target, &[&canary, &bluegreen], how).map_err(|e| e.to_string())?;
     carry_out(&ws, &plan, &args.out)
 }
 

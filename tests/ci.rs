@@ -478,7 +478,8 @@ fn bash_completes_subcommands_flags_and_values() {
     assert_eq!(c(&["kubectl-strategy", "lint", "--output"]), ["--output", "--output-file"]);
     assert_eq!(c(&["kubectl-strategy", "lint", "--output", "s"]), ["sarif"]);
     assert_eq!(c(&["kubectl-strategy", "rules", "-o", ""]), ["table", "json", "markdown"]);
-    assert_eq!(c(&["kubectl-strategy", "apply", "--max-s"]), ["--max-surge"]);
+    assert_eq!(c(&["kubectl-strategy", "apply", "ro"]), ["rolling"]);
+    assert_eq!(c(&["kubectl-strategy", "apply", "rolling", "--max-s"]), ["--max-surge"]);
 }
 
 #[test]

@@ -207,8 +207,10 @@ fn help_says_kubectl_strategy_and_accepts_kubectl_flags() {
     let (code, _, err) = run(&["lint", "--kubeconfig", "/dev/null", "--context", "x", "-n", "ns", "testdata/examples/clean.yaml"]);
     assert_eq!(code, 0, "{err}");
     // connection flags only where a cluster can be contacted
-    for cmd in ["lint", "apply", "promote", "rollback", "diff", "status"] {
-        let (_, out, _) = run(&[cmd, "--help"]);
+    for cmd in [&["lint"][..], &["apply", "rolling"], &["apply", "canary"], &["promote"], &["rollback"], &["diff"], &["status"]] {
+        let mut a = cmd.to_vec();
+        a.push("--help");
+        let (_, out, _) = run(&a);
         assert!(out.contains("--kubeconfig") && out.contains("--context") && out.contains("-n, --namespace"), "{cmd:?}: {out}");
     }
     for cmd in [&["rules"][..], &["explain", "image-tag-mutable"], &["man"], &["config-schema"], &["completions", "bash"]] {

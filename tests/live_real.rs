@@ -469,7 +469,7 @@ fn blue_green_live_switches_the_service_and_back() {
     let (code, out, err) = c.run(&bg);
     assert_eq!(code, 0, "{out}{err}");
     let svc = || c.get("service", "api-status").unwrap()["spec"]["selector"].clone();
-    assert_eq!(svc()["slot"], "blue");
+    assert_eq!(svc()["app"], "api-status-blue");
     assert!(c.deployment("api-status").is_none(), "the original Deployment is retired");
     assert_eq!(image(&c.deployment("api-status-green").unwrap()), "ghcr.io/example/api-status:2.0.0");
     c.eventually("the Service's endpoints", || {
@@ -477,10 +477,10 @@ fn blue_green_live_switches_the_service_and_back() {
     });
     let (code, out, err) = c.run(&["promote", "deployment/api-status", "deploy", "--live", "--write"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(svc()["slot"], "green");
+    assert_eq!(svc()["app"], "api-status-green");
     let (code, out, err) = c.run(&["rollback", "deployment/api-status", "deploy", "--live", "--write"]);
     assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(svc()["slot"], "blue");
+    assert_eq!(svc()["app"], "api-status-blue");
 }
 
 #[test]

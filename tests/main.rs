@@ -12,6 +12,7 @@ mod pyyaml;
 mod render;
 mod rules;
 mod strategies;
+mod strategy_corpus;
 
 use kubectl_strategy::config::Config;
 use kubectl_strategy::lint::{self, Report};

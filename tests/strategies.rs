@@ -68,9 +68,8 @@ impl Scratch {
             a.extend(["--exit-code"]);
             let (code, _, err) = self.run(&a);
             // promote/rollback refuse (exit 2) once there is nothing left to do
-            let finished = code == 2 && steps > 0 && (err.contains("nothing to promote") || err.contains("nothing to roll back"));
-            assert!(code == 0 || code == 1 || finished, "{args:?}: {err}");
-            if code == 0 || finished {
+            assert!(code == 0 || code == 1, "{args:?}: {err}");
+            if code == 0 {
                 return steps;
             }
             let mut w = args.to_vec();
@@ -107,7 +106,7 @@ fn comments(t: &str) -> Vec<String> {
 }
 
 /// DESIGN.md §6 invariants between two states of the files.
-fn check_invariants(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) {
+pub(crate) fn check_invariants(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) {
     let old = objects(before);
     let new = objects(after);
     let key = |o: &Object| (o.kind.clone(), o.name.clone(), o.namespace.clone());
@@ -255,13 +254,13 @@ fn talk_example_flows_keep_the_invariants_and_converge() {
     let bg = Scratch::talk();
     assert_eq!(bg.drive(&["apply", "blue-green", "deploy/api-status", "--image", "api=ghcr.io/example/api-status:1.1.0"]), 3);
     assert_eq!(bg.drive(&["promote", "deploy/api-status"]), 1);
-    assert!(bg.read("api-status.yaml").contains("slot: green"));
-    let (code, _, err) = bg.run(&["promote", "deploy/api-status"]);
-    assert_eq!(code, 2, "a second promote has nothing to promote: {err}");
+    assert!(bg.read("api-status.yaml").contains("    app: api-status-green   # the talk switches"));
+    let (code, _, err) = bg.run(&["promote", "deploy/api-status", "--exit-code"]);
+    assert_eq!(code, 0, "a second promote has nothing to do: {err}");
     assert_eq!(bg.drive(&["rollback", "deploy/api-status"]), 1);
-    assert!(bg.read("api-status.yaml").contains("slot: blue}") || bg.read("api-status.yaml").contains("slot: blue\n"));
-    let (code, _, _) = bg.run(&["rollback", "deploy/api-status"]);
-    assert_eq!(code, 2, "nothing left to roll back");
+    assert!(bg.read("api-status.yaml").contains("    app: api-status-blue   # the talk switches"));
+    let (code, _, _) = bg.run(&["rollback", "deploy/api-status", "--exit-code"]);
+    assert_eq!(code, 0, "nothing left to roll back");
     // deploy a new version to the idle track, then promote it
     assert_eq!(bg.drive(&["apply", "blue-green", "deploy/api-status", "--image", "ghcr.io/example/api-status:1.2.0"]), 1);
     assert_eq!(bg.drive(&["promote", "deploy/api-status"]), 1);
@@ -339,7 +338,7 @@ fn refused_inputs_exit_2_and_change_nothing() {
         (&["apply", "canary", "deploy/api-status", "--image", "nope=x:1", "--write"], "has no container `nope`"),
         (&["apply", "blue-green", "deploy/api-status", "--image", "nope=x:1", "--write"], "has no container `nope`"),
         (&["apply", "canary", "deploy/api-status", "--write"], "needs a new version"),
-        (&["promote", "deploy/api-status", "--write"], "nothing to promote"),
+        (&["promote", "deploy/nope", "--write"], "deployment/api-status (api-status.yaml)"),
         (&["apply", "recreate", "deploy/nope", "--write"], "deployment/api-status (api-status.yaml)"),
         (&["apply", "recreate", "statefulset/api-status"], "unsupported target kind"),
     ];
@@ -375,7 +374,7 @@ fn output_objects_and_exit_code() {
     let names: Vec<&str> = v.as_array().unwrap().iter().map(|o| o["metadata"]["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["api-status-blue", "api-status-green"]);
     let (_, out, _) = s.run(&["apply", "blue-green", "deploy/api-status", "-o", "yaml", "--step", "2"]);
-    assert!(out.contains("kind: Service") && out.contains("slot: blue"), "{out}");
+    assert!(out.contains("kind: Service") && out.contains("app: api-status-blue"), "{out}");
     let (code, _, _) = s.run(&["apply", "recreate", "deploy/api-status", "--exit-code"]);
     assert_eq!(code, 1);
     let (code, _, err) = s.run(&["apply", "blue-green", "deploy/api-status", "--step", "2", "--write"]);
@@ -482,7 +481,7 @@ fn invariants_hold_over_generated_manifests() {
         }
 
         let c = Scratch::new(&refs);
-        let a = with(&["apply", "canary", &target, "--image", &image, "--steps", "25,50,100"]);
+        let a = with(&["apply", "canary", &target, "--image", &image, "--steps", "25,50,100", "--replicas", "4"]);
         c.drive(&a.iter().map(String::as_str).collect::<Vec<_>>());
         c.drive(&with(&["promote", &target]).iter().map(String::as_str).collect::<Vec<_>>());
         let objs = objects(&c.texts());
@@ -517,7 +516,7 @@ fn edge_cases_keep_invariants_or_are_refused() {
     let web = deployment("web", "{app: web}", "{app: web}", "");
     // aliases: an edit would change every place that shares the anchor
     let aliased = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchLabels: &l {app: web}\n  template:\n    metadata:\n      labels: *l\n    spec:\n      containers: [{name: main, image: x:1}]\n";
-    refused(&[("a.yaml", aliased)], &["apply", "canary", "deploy/web", "--image", "x:2"], "aliases");
+    refused(&[("a.yaml", aliased)], &["apply", "canary", "deploy/web", "--image", "x:2", "--replicas", "4"], "aliases");
     // matchExpressions selectors
     let expr = "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web\nspec:\n  selector:\n    matchExpressions: [{key: app, operator: In, values: [web]}]\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers: [{name: main, image: x:1}]\n";
     refused(&[("a.yaml", expr), ("s.yaml", &service("web", "{app: web}", ""))], &["apply", "blue-green", "deploy/web"], "matchExpressions");
@@ -539,11 +538,11 @@ fn edge_cases_keep_invariants_or_are_refused() {
     let (code, _, err) = s.run(&["apply", "blue-green", "deploy/web", "--service", "web", "--write"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("web-internal") && err.contains("no pods"), "{err}");
-    // the slot label may not be the identity label or a selector key
+    // the slot label must be a selector key: the tracks differ from the original in its value
     refused(
         &[("a.yaml", &web), ("s.yaml", &service("web", "{app: web}", ""))],
-        &["apply", "blue-green", "deploy/web", "--slot-label", "app"],
-        "already used",
+        &["apply", "blue-green", "deploy/web", "--slot-label", "slot"],
+        "--slot-label slot: not a key of Deployment/web's selector (app)",
     );
     refused(&[("a.yaml", &web)], &["apply", "canary", "deploy/web", "--image", "x:2", "--steps", "50,25"], "must increase");
 
@@ -566,9 +565,9 @@ fn edge_cases_keep_invariants_or_are_refused() {
         "a.yaml",
         &format!("{web_fe}---\n{admin}---\n{}---\n{}", service("web", "{app: web}", ""), service("frontend", "{tier: frontend}", "")),
     )]);
-    let (_, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2"]);
+    let (_, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2", "--replicas", "4"]);
     assert!(err.contains("Service/frontend also selects other workloads"), "{err}");
-    s.drive(&["apply", "canary", "deploy/web", "--image", "x:2"]);
+    s.drive(&["apply", "canary", "deploy/web", "--image", "x:2", "--replicas", "4"]);
     assert!(s.read("a.yaml").contains("selector: {tier: frontend}"));
 
     // Services in other namespaces are not the app's
@@ -614,12 +613,213 @@ fn writes_go_through_symlinks() {
 }
 
 #[test]
-fn objects_that_select_the_app_are_warned_about() {
+fn objects_that_select_the_app_refuse_the_plan() {
     let web = deployment("web", "{app: web}", "{app: web}", "");
     let pdb = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata:\n  name: web\nspec:\n  minAvailable: 1\n  selector:\n    matchLabels: {app: web}\n";
     let hpa = "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata:\n  name: web\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 2\n  maxReplicas: 5\n";
     let s = Scratch::new(&[("a.yaml", &format!("{web}---\n{}---\n{pdb}---\n{hpa}", service("web", "{app: web}", "")))]);
-    let (_, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2"]);
+    let (code, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2", "--replicas", "4", "--write"]);
+    assert_eq!(code, 2, "refused, not only warned: {err}");
     assert!(err.contains("HorizontalPodAutoscaler/web scales deployment/web"), "{err}");
     assert!(err.contains("PodDisruptionBudget/web selects deployment/web's pods"), "{err}");
+    assert!(!s.read("a.yaml").contains("web-canary"), "nothing written");
+}
+
+#[test]
+fn each_strategy_takes_only_its_own_flags() {
+    let s = Scratch::talk();
+    for args in [
+        &["apply", "rolling", "deploy/api-status", "--image", "x:1"][..],
+        &["apply", "recreate", "deploy/api-status", "--traffic", "istio"],
+        &["apply", "blue-green", "deploy/api-status", "--weight", "25"],
+        &["apply", "canary", "deploy/api-status", "--max-surge", "1"],
+    ] {
+        let (code, _, err) = s.run(args);
+        assert_eq!(code, 2, "{args:?} must be refused: {err}");
+        assert!(err.contains("unexpected argument"), "{args:?}: {err}");
+    }
+    assert_eq!(s.read("api-status.yaml"), std::fs::read_to_string(TALK).unwrap());
+}
+
+#[test]
+fn a_replica_split_that_is_not_a_canary_is_refused_with_the_arithmetic() {
+    let one = deployment("web", "{app: web}", "{app: web}", "").replace("replicas: 2", "replicas: 1");
+    let s = Scratch::new(&[("a.yaml", &one), ("s.yaml", &service("web", "{app: web}", ""))]);
+    let (code, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2", "--weight", "25"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("1 replica at 25 %: stable 0 + canary 1 = 100 % canary"), "{err}");
+    assert!(err.contains("use --replicas 3 or --traffic"), "{err}");
+    // with --replicas the split is the user's choice
+    let (code, out, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2", "--weight", "25", "--replicas", "4"]);
+    assert!(code == 0 || code == 1, "{err}");
+    assert!(out.contains("3 stable + 1 canary"), "{out}");
+    // replicas: 0 in the file is named as the cause, not a flag that was never given
+    let zero = deployment("web", "{app: web}", "{app: web}", "").replace("replicas: 2", "replicas: 0");
+    let s = Scratch::new(&[("a.yaml", &zero)]);
+    let (code, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("deployment/web has replicas: 0") && !err.contains("--replicas must"), "{err}");
+    // blue/green on a Service shared with another workload names that cause
+    let shared = format!(
+        "{}---\n{}",
+        deployment("web", "{app: web, tier: fe}", "{app: web}", ""),
+        deployment("admin", "{app: admin, tier: fe}", "{app: admin}", "")
+    );
+    let s = Scratch::new(&[("a.yaml", &shared), ("s.yaml", &service("fe", "{tier: fe}", ""))]);
+    let (code, _, err) = s.run(&["apply", "blue-green", "deploy/web", "--image", "x:2"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("Service/fe also selects other workloads' pods"), "{err}");
+}
+
+/// The objects of some files, by value (comments and layout aside).
+fn values(texts: &BTreeMap<String, String>) -> Vec<serde_json::Value> {
+    texts
+        .values()
+        .flat_map(|t| kubectl_strategy::manifest::parse::parse_stream(t))
+        .filter_map(|d| d.result.ok())
+        .map(|n| kubectl_strategy::manifest::json::to_json(&n))
+        .collect()
+}
+
+#[test]
+fn canary_promote_and_rollback_return_to_the_users_shape() {
+    let original = std::fs::read_to_string(TALK).unwrap();
+    let args = ["apply", "canary", "deploy/api-status", "--image", "ghcr.io/example/api-status:1.1.0", "--steps", "25,50"];
+    // promote: the user's objects with the new image, nothing generated left
+    let s = Scratch::talk();
+    s.drive(&args);
+    assert!(s.read("api-status.yaml").contains("kubectl-strategy.io/canary-weight: \"50\""), "the weight reached is recorded");
+    s.drive(&["promote", "deploy/api-status"]);
+    let want = BTreeMap::from([("a".to_string(), original.replace("api-status:1.0.0", "api-status:1.1.0"))]);
+    assert_eq!(values(&s.texts()), values(&want), "{}", s.read("api-status.yaml"));
+    let t = s.read("api-status.yaml");
+    assert!(!t.contains("kubectl-strategy.io") && !t.contains("annotations: {}"), "{t}");
+    // idempotent to the end: promote again has nothing to do
+    let (code, out, err) = s.run(&["promote", "deploy/api-status", "--exit-code"]);
+    assert_eq!(code, 0, "{out}{err}");
+    // rollback: the user's objects exactly
+    let s = Scratch::talk();
+    s.drive(&args);
+    s.drive(&["rollback", "deploy/api-status"]);
+    assert_eq!(values(&s.texts()), values(&BTreeMap::from([("a".to_string(), original.clone())])));
+    // replicas left unset (an HPA scales it) stay unset after promote
+    let unset = original.replace("  replicas: 4   # four pods, as in the talk\n", "");
+    let s = Scratch::new(&[("api-status.yaml", &unset)]);
+    s.drive(&["apply", "canary", "deploy/api-status", "--image", "x:2", "--weight", "25", "--replicas", "4"]);
+    s.drive(&["promote", "deploy/api-status"]);
+    let t = s.read("api-status.yaml");
+    assert!(!t.contains("replicas:"), "{t}");
+}
+
+#[test]
+fn a_weighted_canary_never_steps_back() {
+    let s = Scratch::talk();
+    let args =
+        ["apply", "canary", "deploy/api-status", "--image", "ghcr.io/example/api-status:1.1.0", "--traffic", "istio", "--steps", "10,20"];
+    assert_eq!(s.drive(&args), 3);
+    let (code, out, _) = s.run(&[&args[..], &["--exit-code"]].concat());
+    assert_eq!(code, 0, "after the last step nothing is pending: {out}");
+    assert!(s.read("api-status.yaml").contains("weight: 20"));
+}
+
+#[test]
+fn a_canary_changes_one_selector_label_and_the_service_only_when_it_must() {
+    // The Service selects on app and role; the canary differs in `track` only.
+    let dep = deployment("redis", "{app: redis, role: master, track: stable}", "{app: redis, role: master, track: stable}", "")
+        .replace("replicas: 2", "replicas: 4");
+    let svc = service("redis", "{app: redis, role: master}", "");
+    let s = Scratch::new(&[("a.yaml", &dep), ("s.yaml", &svc)]);
+    s.drive(&["apply", "canary", "deploy/redis", "--image", "example/redis:2", "--weight", "25"]);
+    assert_eq!(s.read("s.yaml"), svc, "the Service already selects both");
+    let objs = objects(&s.texts());
+    let canary = objs.iter().find(|o| o.name.as_deref() == Some("redis-canary")).unwrap();
+    let labels = canary.workload().unwrap().template_labels().clone();
+    let want: BTreeMap<String, String> =
+        [("app", "redis"), ("role", "master"), ("track", "stable-canary")].iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+    assert_eq!(labels, want);
+    // A three-key Service selector on the track key loses that key only.
+    let dep =
+        deployment("web", "{app: web, tier: fe, env: prod}", "{app: web, tier: fe, env: prod}", "").replace("replicas: 2", "replicas: 4");
+    let svc = service("web", "{app: web, tier: fe, env: prod}", "");
+    let s = Scratch::new(&[("a.yaml", &dep), ("s.yaml", &svc)]);
+    s.drive(&["apply", "canary", "deploy/web", "--image", "example/web:2", "--weight", "25", "--track-label", "env"]);
+    assert!(s.read("s.yaml").contains("selector: {app: web, tier: fe}"), "{}", s.read("s.yaml"));
+}
+
+#[test]
+fn a_step_over_two_files_is_written_whole_or_not_at_all() {
+    let dep = deployment("web", "{app: web}", "{app: web}", "").replace("replicas: 2", "replicas: 4");
+    let s = Scratch::new(&[("a.yaml", &dep), ("s.yaml", &service("web", "{app: web}", ""))]);
+    let args = ["apply", "canary", "deploy/web", "--image", "x:2", "--weight", "25"];
+    s.drive(&args[..]);
+    let s = Scratch::new(&[("a.yaml", &dep), ("s.yaml", &service("web", "{app: web}", ""))]);
+    s.ok(&[&args[..], &["--write"]].concat()); // step 1: a.yaml only
+    let before = s.texts();
+    // step 2 changes a.yaml and s.yaml: a failure on s.yaml puts a.yaml back
+    let out = bin()
+        .current_dir(s.0.path())
+        .env("KUBECTL_STRATEGY_FAIL_BEFORE_RENAME", "s.yaml")
+        .args([&args[..], &["--write"]].concat())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("put back"));
+    assert_eq!(s.texts(), before, "neither file half-written");
+    s.ok(&[&args[..], &["--write"]].concat());
+    assert_ne!(s.read("s.yaml"), before["s.yaml"]);
+    assert_ne!(s.read("a.yaml"), before["a.yaml"]);
+}
+
+#[test]
+fn argo_rollout_targets_get_a_declared_strategy() {
+    let rollout = std::fs::read_to_string("testdata/strategies/rollout/api-status.yaml").unwrap();
+    let s = Scratch::new(&[("api-status.yaml", &rollout)]);
+    let args = ["apply", "canary", "rollout/api-status", "--steps", "25,50", "--image", "ghcr.io/example/api-status:1.1.0"];
+    assert_eq!(s.drive(&args), 2);
+    let t = s.read("api-status.yaml");
+    assert!(
+        t.contains("    canary:\n      maxSurge: 25%   # kept: only the steps are declared\n      steps:\n        - {setWeight: 25}\n        - {pause: {}}\n        - {setWeight: 50}\n        - {pause: {}}\n"),
+        "{t}"
+    );
+    assert!(t.contains("image: ghcr.io/example/api-status:1.1.0"));
+    // the lint rules that read Rollouts still see its pods selected by the Service
+    let report = kubectl_strategy::lint::lint_sources(vec![SourceFile::new("api-status.yaml", t.clone())], &Config::default());
+    assert!(
+        !report.findings.iter().any(|f| f.rule == "service-selects-nothing" || f.rule.starts_with("invalid-")),
+        "{:?}",
+        report.findings
+    );
+    let (code, out, _) = s.run(&["promote", "rollout/api-status", "--exit-code"]);
+    assert_eq!(code, 0);
+    assert!(out.contains("`kubectl argo rollouts promote api-status`"), "{out}");
+    let (_, out, _) = s.run(&["rollback", "rollout/api-status"]);
+    assert!(out.contains("`kubectl argo rollouts undo api-status`"), "{out}");
+
+    // weighted: trafficRouting and the canary/stable Services
+    let s = Scratch::new(&[("api-status.yaml", &rollout)]);
+    s.drive(&["apply", "canary", "rollout/api-status", "--steps", "10,50", "--traffic", "gateway-api"]);
+    let t = s.read("api-status.yaml");
+    assert!(t.contains("      canaryService: api-status-canary\n      stableService: api-status-stable\n"), "{t}");
+    assert!(
+        t.contains("trafficRouting:\n        plugins:\n          argoproj-labs/gatewayAPI:\n            httpRoute: api-status\n"),
+        "{t}"
+    );
+    assert!(t.contains("kind: Service\nmetadata:\n  name: api-status-canary\n"), "{t}");
+
+    // blue/green: active and preview Services
+    let s = Scratch::new(&[("api-status.yaml", &rollout)]);
+    s.drive(&["apply", "blue-green", "rollout/api-status"]);
+    let t = s.read("api-status.yaml");
+    assert!(!t.contains("    canary:"), "{t}");
+    assert!(
+        t.contains(
+            "blueGreen:\n      activeService: api-status\n      previewService: api-status-preview\n      autoPromotionEnabled: false\n"
+        ),
+        "{t}"
+    );
+    assert!(t.contains("  name: api-status-preview\n"), "{t}");
+    // Deployment strategies are refused with the reason
+    let (code, _, err) = s.run(&["apply", "recreate", "rollout/api-status"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("canary or blueGreen"), "{err}");
 }

@@ -49,7 +49,7 @@ pub fn write_atomic(path: &Path, content: &str, expected: Option<&str>) -> std::
         if let Ok(meta) = std::fs::metadata(path) {
             std::fs::set_permissions(&tmp.0, meta.permissions())?;
         }
-        fail_point()?;
+        fail_point(path)?;
         std::fs::rename(&tmp.0, path)
     })();
     if result.is_err() {
@@ -71,8 +71,11 @@ fn tempfile_in(dir: &Path, name: &str) -> std::io::Result<(std::path::PathBuf, s
 }
 
 /// Tests inject a failure between writing the temporary file and the rename.
-fn fail_point() -> std::io::Result<()> {
-    if std::env::var_os("KUBECTL_STRATEGY_FAIL_BEFORE_RENAME").is_some() {
+/// Tests inject a failure before the rename: `1` for every file, else only
+/// for files whose path ends with the value.
+fn fail_point(path: &Path) -> std::io::Result<()> {
+    let hit = std::env::var("KUBECTL_STRATEGY_FAIL_BEFORE_RENAME").is_ok_and(|v| v == "1" || path.ends_with(&v));
+    if hit {
         return Err(std::io::Error::other("injected failure before rename"));
     }
     Ok(())

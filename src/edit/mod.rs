@@ -16,13 +16,43 @@ pub enum Yaml {
     Str(String),
     Int(i64),
     Map(Vec<(String, Yaml)>),
+    Seq(Vec<Yaml>),
+    Bool(bool),
 }
 
 impl Yaml {
     pub fn str(s: impl Into<String>) -> Yaml {
         Yaml::Str(s.into())
     }
+
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            Yaml::Str(s) => s.clone().into(),
+            Yaml::Int(i) => (*i).into(),
+            Yaml::Bool(b) => (*b).into(),
+            Yaml::Seq(items) => items.iter().map(Yaml::to_json).collect(),
+            Yaml::Map(entries) => entries.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>().into(),
+        }
+    }
 }
+
+/// Where people put the keys of a workload's `spec` and of `metadata`: a new
+/// key goes in its conventional place, not after the pod template.
+const CONVENTIONAL_ORDER: [&str; 13] = [
+    "name",
+    "namespace",
+    "labels",
+    "annotations",
+    "replicas",
+    "minReadySeconds",
+    "revisionHistoryLimit",
+    "progressDeadlineSeconds",
+    "paused",
+    "selector",
+    "strategy",
+    "template",
+    "spec",
+];
 
 /// Render a string as a YAML scalar that reads back as that string.
 pub fn scalar(s: &str) -> String {
@@ -31,13 +61,22 @@ pub fn scalar(s: &str) -> String {
         && s.chars().all(|c| c.is_alphanumeric() || "-_./:@%+=".contains(c))
         && !s.starts_with(['-', ':', '%', '@', '.'])
         && !s.ends_with(':');
-    if plain_ok { s.to_string() } else { serde_json::to_string(s).expect("string serializes") }
+    if plain_ok {
+        s.to_string()
+    } else if s.contains('"') && !s.contains(['\'', '\n', '\\', '\t']) && !s.chars().any(char::is_control) {
+        // JSON in an annotation reads best single-quoted.
+        format!("'{s}'")
+    } else {
+        serde_json::to_string(s).expect("string serializes")
+    }
 }
 
 fn render_inline(v: &Yaml) -> String {
     match v {
         Yaml::Str(s) => scalar(s),
         Yaml::Int(i) => i.to_string(),
+        Yaml::Bool(b) => b.to_string(),
+        Yaml::Seq(items) => format!("[{}]", items.iter().map(render_inline).collect::<Vec<_>>().join(", ")),
         Yaml::Map(entries) => {
             format!("{{{}}}", entries.iter().map(|(k, v)| format!("{}: {}", scalar(k), render_inline(v))).collect::<Vec<_>>().join(", "))
         }
@@ -52,6 +91,13 @@ fn render_block(key: &str, v: &Yaml, indent: usize, step: usize, nl: &str) -> St
             let mut s = format!("{pad}{}:{nl}", scalar(key));
             for (k, v) in entries {
                 s.push_str(&render_block(k, v, indent + step, step, nl));
+            }
+            s
+        }
+        Yaml::Seq(items) if !items.is_empty() => {
+            let mut s = format!("{pad}{}:{nl}", scalar(key));
+            for item in items {
+                s.push_str(&format!("{pad}{}- {}{nl}", " ".repeat(step), render_inline(item)));
             }
             s
         }
@@ -184,6 +230,14 @@ impl Editor {
                     }
                     return Ok(());
                 }
+                (Value::Seq(_), Yaml::Seq(_)) => {
+                    // A list is replaced whole, unless it already holds these values.
+                    if crate::manifest::json::to_json(node) == value.to_json() {
+                        return Ok(());
+                    }
+                    self.remove(doc, ptr)?;
+                    return self.set(doc, ptr, value);
+                }
                 (Value::Seq(_) | Value::Map(_), _) => {
                     return Err(EditError(format!("{}: cannot replace the collection at {ptr} with a scalar", self.name)));
                 }
@@ -249,7 +303,26 @@ impl Editor {
                 let step = self.indent_step(&root, indent);
                 let last = entries.last().expect("non-empty");
                 let end = last.value.span.end.max(last.key.span.end);
-                let at = self.next_line_start(end);
+                // A key with a conventional place goes before the first sibling that follows it there.
+                let rank = |k: &str| CONVENTIONAL_ORDER.iter().position(|x| *x == k);
+                let before =
+                    rank(&key).and_then(|r| entries.iter().find(|e| e.key.scalar_text().and_then(|k| rank(&k)).is_some_and(|o| o > r)));
+                let at = match before {
+                    Some(e) => {
+                        let start = self.offset(e.key.span.start);
+                        let mut at = self.text[..start].rfind('\n').map_or(0, |i| i + 1);
+                        // Comments just above the sibling stay with it.
+                        while at > 0 {
+                            let prev = self.text[..at - 1].rfind('\n').map_or(0, |i| i + 1);
+                            if !self.text[prev..at].trim_start().starts_with('#') {
+                                break;
+                            }
+                            at = prev;
+                        }
+                        at
+                    }
+                    None => self.next_line_start(end),
+                };
                 let mut block = render_block(&key, value, indent, step, self.nl);
                 if at == self.text.len() && !self.text.ends_with('\n') {
                     block.insert_str(0, self.nl);
@@ -347,6 +420,25 @@ impl Editor {
         Ok(())
     }
 
+    /// Remove the entry at `ptr` and every mapping above it that it leaves
+    /// empty (up to `metadata`/`spec` level): a generated key goes without a trace,
+    /// never as `annotations: {}`.
+    pub fn remove_pruned(&mut self, doc: usize, ptr: &str) -> R<()> {
+        let (_, root) = self.doc(doc)?;
+        let mut at = ptr.to_string();
+        while let Some((parent, _)) = at.rsplit_once('/') {
+            let only = root.pointer(parent).and_then(|p| p.as_map()).is_some_and(|m| m.len() == 1);
+            if !only || parent.matches('/').count() < 2 {
+                break;
+            }
+            at = parent.to_string();
+        }
+        if root.pointer(&at).is_none() {
+            return Ok(());
+        }
+        self.remove(doc, &at)
+    }
+
     /// Append a document (text without `---`) after document `after`, or at the end.
     pub fn insert_doc(&mut self, after: Option<usize>, text: &str) -> R<()> {
         let at = match after {
@@ -421,13 +513,34 @@ mod tests {
     }
 
     #[test]
+    fn new_keys_go_in_their_conventional_place() {
+        let mut e = Editor::new("t", "spec:\n  selector:\n    matchLabels: {app: a}\n  # the pods\n  template:\n    spec: {}\n");
+        e.set(0, "/spec/replicas", &Yaml::Int(3)).unwrap();
+        e.set(0, "/spec/strategy/type", &Yaml::str("Recreate")).unwrap();
+        assert_eq!(
+            e.text,
+            "spec:\n  replicas: 3\n  selector:\n    matchLabels: {app: a}\n  strategy:\n    type: Recreate\n  # the pods\n  template:\n    spec: {}\n"
+        );
+    }
+
+    #[test]
+    fn pruned_removal_leaves_no_empty_mapping() {
+        let mut e = Editor::new("t", "metadata:\n  name: a\n  annotations:\n    x.io/k: \"1\"\nspec: {}\n");
+        e.remove_pruned(0, "/metadata/annotations/x.io~1k").unwrap();
+        assert_eq!(e.text, "metadata:\n  name: a\nspec: {}\n");
+        let mut e = Editor::new("t", "metadata:\n  annotations:\n    a: b\n    x.io/k: \"1\"\n");
+        e.remove_pruned(0, "/metadata/annotations/x.io~1k").unwrap();
+        assert_eq!(e.text, "metadata:\n  annotations:\n    a: b\n");
+    }
+
+    #[test]
     fn inserts_and_removes_keys() {
         let mut e = Editor::new("x", DEPLOY);
         e.set(0, "/spec/strategy/type", &Yaml::str("Recreate")).unwrap();
         e.remove(0, "/spec/strategy/rollingUpdate").unwrap();
         assert!(e.text.contains("  strategy:\n    type: Recreate\n\n  # template comment"), "{}", e.text);
         e.set(0, "/spec/minReadySeconds", &Yaml::Int(10)).unwrap();
-        assert!(e.text.ends_with("      labels: {app: api}\n  minReadySeconds: 10\n"), "{}", e.text);
+        assert!(e.text.contains("  replicas: 4\n  minReadySeconds: 10\n  strategy:\n"), "{}", e.text);
         e.set(0, "/spec/template/metadata/labels/slot", &Yaml::str("blue")).unwrap();
         assert!(e.text.contains("labels: {app: api, slot: blue}"), "{}", e.text);
         e.remove(0, "/spec/template/metadata/labels/app").unwrap();

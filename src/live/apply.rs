@@ -112,9 +112,8 @@ fn files_plan(base: &BTreeMap<String, String>, plan: &Plan) -> Plan {
     let names: Vec<&str> = files.keys().map(String::as_str).collect();
     let step = crate::strategy::Step {
         title: format!("apply {} (the files already hold every step of the plan)", names.join(", ")),
-        wait: "the Deployments have rolled out".into(),
+        wait: crate::strategy::Wait::RolledOut(Vec::new()),
         changes: files,
-        gate: false,
     };
     Plan { app: plan.app.clone(), summary: plan.summary.clone(), steps: vec![step], warnings: Vec::new() }
 }
@@ -286,7 +285,7 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
             let mut v = Vec::new();
             for i in reached..n {
                 v.push(i);
-                if plan.steps[i].gate {
+                if plan.steps[i].gate() {
                     break;
                 }
             }
@@ -386,7 +385,7 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
         write_files(base, &texts[last + 1], last + 1)?;
     }
     if last + 1 < n && opts.step.is_none() {
-        let check = plan.steps[last].wait.trim_end_matches("; then run the next step");
+        let check = plan.steps[last].wait.condition();
         out.push_str(&format!(
             "\nStopped after step {} for a check: {check}.\nThen run the same command again for step {} ({}).\n",
             last + 1,
@@ -394,7 +393,7 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
             plan.steps[last + 1].title
         ));
     } else if last + 1 == n {
-        let next = plan.steps[last].wait.trim_end_matches("; then run the next step");
+        let next = plan.steps[last].wait.condition();
         out.push_str(&format!("\nDone: every step of the plan is live on {}.\nNext: {next}.\n", conn.cluster_label()));
     } else {
         out.push_str(&format!("\nStep {} is live.\n", last + 1));

@@ -1,24 +1,76 @@
-//! Blue/green: two tracks `<name>-blue` and `<name>-green`; the Service selects one slot;
-//! the new version goes to the idle track; promote switches the Service's slot.
+//! Blue/green: two tracks `<name>-blue` and `<name>-green`, copies of the
+//! original that differ from it in one selector label value (`app: web-blue`,
+//! `app: web-green`); the Service selects one of them by that label; the new
+//! version goes to the idle track; promote switches the Service's value.
 
-use super::{Found, ImageSpec, Planner, R, Target, Workspace, derive_workload, err, identity_label, match_labels, template_labels};
+use super::{
+    Found, ImageSpec, Planner, R, Target, Workspace, derive_workload, err, match_labels, stale_version_label, template_labels, track_key,
+    track_value,
+};
+use super::{Then, Track, Wait};
 use crate::edit::Yaml;
 use crate::manifest::tree::escape;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
-pub struct Options {
+/// Two tracks; the Services select one of them.
+#[derive(Clone, Debug)]
+pub struct BlueGreen {
     pub service: Option<String>,
     pub images: Vec<ImageSpec>,
-    pub slot_label: String,
+    /// The selector key whose value tells the tracks apart (default: the one that does the least harm).
+    pub slot_label: Option<String>,
 }
 
-const SLOTS: [&str; 2] = ["blue", "green"];
+const SLOTS: [Track; 2] = [Track::Blue, Track::Green];
+
+/// The label that tells the tracks apart: its key and the original's value.
+#[derive(Clone, Debug)]
+struct Slot {
+    key: String,
+    base: String,
+}
+
+impl Slot {
+    fn value(&self, t: Track) -> String {
+        track_value(&self.base, t)
+    }
+
+    /// The track a Service selector points at, if any.
+    fn selected(&self, selector: &BTreeMap<String, String>) -> Option<Track> {
+        let v = selector.get(&self.key)?;
+        SLOTS.into_iter().find(|t| *v == self.value(*t))
+    }
+
+    /// Read from existing tracks: the one key whose value ends in the track's suffix.
+    fn of_tracks(name: &str, tracks: &[Option<Found>]) -> R<Option<Slot>> {
+        let mut found: Option<Slot> = None;
+        for (t, f) in SLOTS.iter().zip(tracks) {
+            let Some(f) = f else { continue };
+            let suffix = format!("-{}", t.suffix());
+            let slot =
+                match_labels(&f.obj).into_iter().find_map(|(k, v)| v.strip_suffix(&suffix).map(|b| Slot { key: k, base: b.to_string() }));
+            match (slot, &found) {
+                (Some(s), Some(prev)) if s.key != prev.key || s.base != prev.base => {
+                    return err(format!("deployment/{name}-blue and deployment/{name}-green differ in more than one selector label"));
+                }
+                (Some(s), _) => found = Some(s),
+                (None, _) => {
+                    return err(format!(
+                        "deployment/{} exists but is not a blue/green track of deployment/{name} (no selector value ends in {suffix}); rename it",
+                        t.of(name)
+                    ));
+                }
+            }
+        }
+        Ok(found)
+    }
+}
 
 /// The application's Services: the one named, or those selecting any of its
 /// pods (in its namespace, and not shared with other workloads).
 fn services(
     ws: &Workspace,
-    o: &Options,
+    o: &BlueGreen,
     pods: &[BTreeMap<String, String>],
     ns: Option<&str>,
     app: &[String],
@@ -34,20 +86,11 @@ fn services(
 }
 
 fn app_names(name: &str) -> Vec<String> {
-    vec![name.to_string(), format!("{name}-blue"), format!("{name}-green")]
+    std::iter::once(name.to_string()).chain(SLOTS.iter().map(|t| t.of(name))).collect()
 }
 
-/// A Deployment named `<name>-<slot>` is a track only if its selector says so.
-fn track(ws: &Workspace, name: &str, slot: &str, slot_label: &str) -> R<Option<Found>> {
-    let t = format!("{name}-{slot}");
-    match ws.find("Deployment", &t)? {
-        Some(f) if match_labels(&f.obj).get(slot_label).map(String::as_str) == Some(slot) => Ok(Some(f)),
-        Some(_) => err(format!(
-            "deployment/{t} exists but is not a blue/green track of deployment/{name} (its selector has no {slot_label}={slot}); \
-             rename it or pick another --slot-label"
-        )),
-        None => Ok(None),
-    }
+fn tracks_of(ws: &Workspace, name: &str) -> R<Vec<Option<Found>>> {
+    SLOTS.iter().map(|t| ws.find("Deployment", &t.of(name))).collect()
 }
 
 fn service_selector(s: &Found) -> BTreeMap<String, String> {
@@ -57,43 +100,43 @@ fn service_selector(s: &Found) -> BTreeMap<String, String> {
     }
 }
 
-/// Point a Service at one slot: its selector keeps its other keys, drops the
-/// original workload's selector keys and selects identity + slot.
-fn point(ws: &mut Workspace, svc: &str, drop: &[String], identity: &(String, String), slot_label: &str, slot: &str) -> R<()> {
-    // Add first, then remove, so a block selector stays a block.
-    ws.set("Service", svc, &format!("/spec/selector/{}", escape(&identity.0)), Yaml::str(&identity.1))?;
-    ws.set("Service", svc, &format!("/spec/selector/{}", escape(slot_label)), Yaml::str(slot))?;
-    for k in drop.iter().filter(|k| **k != identity.0 && *k != slot_label) {
-        ws.remove("Service", svc, &format!("/spec/selector/{}", escape(k)))?;
+/// Point a Service at one track: one selector value changes (or one key is added).
+fn point(ws: &mut Workspace, svc: &str, slot: &Slot, t: Track) -> R<()> {
+    ws.set("Service", svc, &format!("/spec/selector/{}", escape(&slot.key)), Yaml::str(slot.value(t)))
+}
+
+impl super::Strategy for BlueGreen {
+    fn plan(&self, ws: Workspace, target: &Target) -> R<super::Plan> {
+        if target.kind == super::TargetKind::Rollout {
+            return super::rollout::blue_green(ws, target, self);
+        }
+        plan(ws, target, self)
     }
-    Ok(())
+    fn tracks(&self, target: &Target) -> Vec<String> {
+        SLOTS.iter().map(|t| t.of(&target.name)).collect()
+    }
+    fn finish(&self, ws: Workspace, target: &Target, how: super::Finish) -> R<super::Plan> {
+        switch(ws, target, self, how == super::Finish::Promote)
+    }
 }
 
-/// The identity label of existing tracks: their selector's key that is not the slot.
-fn track_identity(track: &Found, slot_label: &str) -> Option<(String, String)> {
-    match_labels(&track.obj).into_iter().find(|(k, _)| k != slot_label)
-}
-
-pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
+fn plan(ws: Workspace, target: &Target, o: &BlueGreen) -> R<super::Plan> {
     let name = &target.name;
     let base = ws.find("Deployment", name)?;
-    let tracks: Vec<Option<Found>> = SLOTS.iter().map(|s| track(&ws, name, s, &o.slot_label)).collect::<R<_>>()?;
+    let tracks = tracks_of(&ws, name)?;
+    let existing = Slot::of_tracks(name, &tracks)?;
     let Some(source) = base.clone().or_else(|| tracks.iter().flatten().next().cloned()) else {
         return err(super::recreate::missing(&ws, target));
     };
-    let mut p = Planner::new(ws, format!("Plan: Deployment/{name} to blue/green with slot label `{}` ({})", o.slot_label, source.file));
+    let mut p = Planner::new(ws, format!("Plan: Deployment/{name} to blue/green ({})", source.file));
     p.app(&target.name);
 
     if let Some(base) = base {
         // Migration: add both tracks, switch the Service, retire the original.
+        super::check_migratable(&base.obj, &[], &(String::new(), String::new()))?;
         let s = match_labels(&base.obj);
         let l = template_labels(&base.obj);
         let ns = base.obj.namespace.clone();
-        let identity = match tracks.iter().flatten().next() {
-            Some(t) => track_identity(t, &o.slot_label).unwrap_or_default(),
-            None => identity_label(&s, &l, name, &p.ws.taken_labels(&app_names(name), ns.as_deref())),
-        };
-        super::check_migratable(&base.obj, &[&o.slot_label], &identity)?;
         // The Services of the original pods, or of the tracks once they were switched.
         let track_pods: Vec<BTreeMap<String, String>> = tracks.iter().flatten().map(|t| template_labels(&t.obj)).collect();
         let mut warnings = Vec::new();
@@ -102,53 +145,82 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
             p.warn(w);
         }
         if svcs.is_empty() {
-            return err(format!("no Service selects the pods of deployment/{name}; name the one to switch with --service"));
+            let shared: Vec<String> =
+                p.ws.services_selecting(&l, ns.as_deref())
+                    .iter()
+                    .map(|s| format!("Service/{}", s.obj.name.as_deref().unwrap_or("?")))
+                    .collect();
+            return err(if shared.is_empty() {
+                format!("no Service selects the pods of deployment/{name}; name the one to switch with --service")
+            } else {
+                format!(
+                    "{} also select{} other workloads' pods: switching {} to one track would cut them off; \
+                     give deployment/{name} a Service of its own and name it with --service",
+                    shared.join(", "),
+                    if shared.len() == 1 { "s" } else { "" },
+                    if shared.len() == 1 { "it" } else { "them" }
+                )
+            });
         }
+        let slot = match existing {
+            Some(s) => s,
+            None => {
+                let keys: BTreeSet<String> = svcs.iter().flat_map(|f| service_selector(f).into_keys()).collect();
+                let key = track_key(&base.obj, &keys, o.slot_label.as_deref(), "--slot-label")?;
+                Slot { base: s[&key].clone(), key }
+            }
+        };
         let replicas = base.obj.workload().and_then(|w| w.replicas).unwrap_or(1);
-        let mut track_labels: BTreeMap<String, String> =
-            l.iter().map(|(k, v)| (k.clone(), if s.contains_key(k) { format!("{v}-blue") } else { v.clone() })).collect();
-        track_labels.insert(identity.0.clone(), identity.1.clone());
-        track_labels.insert(o.slot_label.clone(), "blue".into());
-        for w in super::label_consumers(&p.ws, name, ns.as_deref(), &l, &track_labels) {
+        let mut blue_labels = l.clone();
+        blue_labels.insert(slot.key.clone(), slot.value(Track::Blue));
+        let blockers = super::label_consumers(&p.ws, name, ns.as_deref(), &l, &blue_labels);
+        if tracks.iter().all(Option::is_none) && !blockers.is_empty() {
+            return err(format!("blue/green for deployment/{name} is refused; nothing was written:\n  {}", blockers.join("\n  ")));
+        }
+        for w in blockers {
             p.warn(w);
         }
-        let new_images = if o.images.is_empty() { Vec::new() } else { o.images.clone() };
-        let keys: Vec<String> = s.keys().cloned().collect();
+        let new_images = o.images.clone();
         p.step(
             format!(
                 "create Deployment/{name}-blue (the current images) and Deployment/{name}-green ({}), {replicas} replicas each; \
-                 their pods carry {}={} and {}=blue|green instead of {}, so Deployment/{name}'s selector cannot adopt them",
+                 copies of Deployment/{name} whose pods differ only in {}={}|{}, so Deployment/{name}'s selector cannot adopt them",
                 if new_images.is_empty() { "the current images".to_string() } else { describe(&new_images) },
-                identity.0,
-                identity.1,
-                o.slot_label,
-                keys.iter().map(|k| format!("{k}={}", s[k])).collect::<Vec<_>>().join(",")
+                slot.key,
+                slot.value(Track::Blue),
+                slot.value(Track::Green),
             ),
-            format!("both are available: kubectl rollout status deployment/{name}-blue and deployment/{name}-green"),
+            Wait::RolledOut(vec![Track::Blue.of(name), Track::Green.of(name)]),
             |ws| {
-                for (i, slot) in SLOTS.iter().enumerate() {
-                    let track = format!("{name}-{slot}");
+                for (i, t) in SLOTS.iter().enumerate() {
+                    let track = t.of(name);
                     if ws.find("Deployment", &track)?.is_some() {
                         // Already there: a re-run with another --image updates the new track.
                         if i == 1 && !new_images.is_empty() {
-                            super::set_workload_images(ws, &track, &new_images)?;
+                            update_images(ws, &track, &new_images)?;
                             mark_pending(ws, &track)?;
                         }
                         continue;
                     }
-                    let mut pod_labels: Vec<(String, Option<String>)> =
-                        keys.iter().map(|k| (k.clone(), Some(format!("{}-{slot}", s[k])))).collect();
-                    pod_labels.push((identity.0.clone(), Some(identity.1.clone())));
-                    pod_labels.push((o.slot_label.clone(), Some(slot.to_string())));
-                    let selector = vec![identity.clone(), (o.slot_label.clone(), slot.to_string())];
+                    let value = slot.value(*t);
+                    let mut pod_labels: Vec<(String, Option<String>)> = vec![(slot.key.clone(), Some(value.clone()))];
                     let images = if i == 1 { new_images.clone() } else { Vec::new() };
+                    if let Some((k, v)) = stale_version_label(&base.obj, &images) {
+                        pod_labels.push((k, Some(v)));
+                    }
+                    let mut selector: Vec<(String, String)> = s.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+                    for (k, v) in &mut selector {
+                        if *k == slot.key {
+                            *v = value.clone();
+                        }
+                    }
                     let mut text = derive_workload(ws, &base, &track, &selector, &pod_labels, None, &images)?;
                     if !images.is_empty() {
                         let mut e = crate::edit::Editor::new(&track, text);
                         e.set(0, &annotation_ptr(PENDING), &Yaml::str("true"))?;
                         text = e.text;
                     }
-                    let after = if i == 0 { name.clone() } else { format!("{name}-blue") };
+                    let after = if i == 0 { name.clone() } else { Track::Blue.of(name) };
                     ws.add_after("Deployment", &after, &text)?;
                 }
                 Ok(())
@@ -156,47 +228,63 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
         )?;
         let names: Vec<String> = svcs.iter().filter_map(|s| s.obj.name.clone()).collect();
         p.step(
-            format!("point Service/{} at slot blue ({}={}, {}=blue)", names.join(", Service/"), identity.0, identity.1, o.slot_label),
-            format!("the endpoints list only {name}-blue pods: kubectl get endpointslices -l kubernetes.io/service-name={}", names[0]),
+            format!("point Service/{} at Deployment/{name}-blue ({}={})", names.join(", Service/"), slot.key, slot.value(Track::Blue)),
+            Wait::Endpoints { workload: Track::Blue.of(name), service: names[0].clone(), then: None },
             |ws| {
                 for svc in &svcs {
-                    let sel = service_selector(svc);
-                    if sel.contains_key(&o.slot_label) {
-                        continue; // already pointed at a slot
+                    if slot.selected(&service_selector(svc)).is_some() {
+                        continue; // already pointed at a track
                     }
-                    point(ws, svc.obj.name.as_deref().unwrap_or_default(), &keys, &identity, &o.slot_label, "blue")?;
+                    point(ws, svc.obj.name.as_deref().unwrap_or_default(), &slot, Track::Blue)?;
                 }
                 Ok(())
             },
         )?;
         p.step(
             format!("retire Deployment/{name}: no Service sends it traffic any more"),
-            format!("nothing; deploy new versions to the idle track with `kubectl strategy apply blue-green deployment/{name} --image …`"),
+            Wait::Nothing(Then::DeployToIdle { app: name.clone() }),
             |ws| ws.remove_object("Deployment", name),
         )?;
         return Ok(p.plan);
     }
 
     // Migrated: deploy to the idle track.
-    let (active, idle) = active_slot(&p.ws, name, o, &tracks)?;
+    let slot = existing.ok_or_else(|| super::PlanError(format!("deployment/{name} has no blue/green tracks")))?;
+    let (active, idle) = active_slot(&p.ws, name, o, &tracks, &slot)?;
     if o.images.is_empty() {
         p.warn(format!(
-            "Deployment/{name} already runs as blue/green (the Service selects slot {active}); give --image to deploy to {name}-{idle}, \
-             or run `kubectl strategy promote deployment/{name}`"
+            "Deployment/{name} already runs as blue/green (the Service selects {}); give --image to deploy to {}, \
+             or run `kubectl strategy promote deployment/{name}`",
+            active.of(name),
+            idle.of(name)
         ));
         return Ok(p.plan);
     }
-    let idle_name = format!("{name}-{idle}");
+    let idle_name = idle.of(name);
     p.step(
-        format!("deploy {} to the idle track Deployment/{idle_name} (the Service keeps selecting slot {active})", describe(&o.images)),
-        format!("{idle_name} is available; then `kubectl strategy promote deployment/{name}` switches traffic to it"),
+        format!(
+            "deploy {} to the idle track Deployment/{idle_name} (the Service keeps selecting {})",
+            describe(&o.images),
+            active.of(name)
+        ),
+        Wait::Healthy { workload: idle_name.clone(), then: Then::Promote { app: name.clone() } },
         |ws| {
-            super::set_workload_images(ws, &idle_name, &o.images)?;
+            update_images(ws, &idle_name, &o.images)?;
             mark_pending(ws, &idle_name)
         },
     )?;
-    p.gate();
     Ok(p.plan)
+}
+
+/// New images on a track, and its version label if they make it stale.
+fn update_images(ws: &mut Workspace, track: &str, images: &[ImageSpec]) -> R<()> {
+    super::set_workload_images(ws, track, images)?;
+    if let Some(t) = ws.find("Deployment", track)?
+        && let Some((k, v)) = stale_version_label(&t.obj, images)
+    {
+        ws.set("Deployment", track, &format!("/spec/template/metadata/labels/{}", escape(&k)), Yaml::str(v))?;
+    }
+    Ok(())
 }
 
 fn describe(images: &[ImageSpec]) -> String {
@@ -210,17 +298,18 @@ fn describe(images: &[ImageSpec]) -> String {
         .join(", ")
 }
 
-/// Which slot the Services select, and the idle one.
-fn active_slot(ws: &Workspace, name: &str, o: &Options, tracks: &[Option<Found>]) -> R<(&'static str, &'static str)> {
+/// Which track the Services select, and the idle one.
+fn active_slot(ws: &Workspace, name: &str, o: &BlueGreen, tracks: &[Option<Found>], slot: &Slot) -> R<(Track, Track)> {
     let pods: Vec<BTreeMap<String, String>> = tracks.iter().flatten().map(|t| template_labels(&t.obj)).collect();
     let ns = tracks.iter().flatten().next().and_then(|t| t.obj.namespace.clone());
     let svcs = services(ws, o, &pods, ns.as_deref(), &app_names(name), &mut Vec::new())?;
-    let slots: Vec<String> = svcs.iter().filter_map(|s| service_selector(s).get(&o.slot_label).cloned()).collect();
-    match slots.first().map(String::as_str) {
-        Some("blue") => Ok(("blue", "green")),
-        Some("green") => Ok(("green", "blue")),
-        _ => err(format!(
-            "no Service selects a slot of deployment/{name}'s tracks ({name}-blue, {name}-green); run `kubectl strategy apply blue-green deployment/{name}` first"
+    match svcs.iter().find_map(|s| slot.selected(&service_selector(s))) {
+        Some(Track::Blue) => Ok((Track::Blue, Track::Green)),
+        Some(_) => Ok((Track::Green, Track::Blue)),
+        None => err(format!(
+            "no Service selects one of deployment/{name}'s tracks ({}, {}); run `kubectl strategy apply blue-green deployment/{name}` first",
+            Track::Blue.of(name),
+            Track::Green.of(name)
         )),
     }
 }
@@ -245,61 +334,68 @@ pub fn mark_pending(ws: &mut Workspace, track: &str) -> R<()> {
 
 /// promote: switch the Services to the idle track that holds a new version.
 /// rollback: switch back to the track that served before the last promote.
-pub fn switch(ws: Workspace, target: &Target, o: &Options, promote: bool) -> R<super::Plan> {
+fn switch(ws: Workspace, target: &Target, o: &BlueGreen, promote: bool) -> R<super::Plan> {
     let name = &target.name;
     let verb = if promote { "promote" } else { "roll back" };
-    let tracks: Vec<Option<Found>> = SLOTS.iter().map(|s| track(&ws, name, s, &o.slot_label)).collect::<R<_>>()?;
-    if tracks.iter().all(Option::is_none) {
+    let tracks = tracks_of(&ws, name)?;
+    let Some(slot) = Slot::of_tracks(name, &tracks)? else {
         return err(format!("nothing to {verb}: deployment/{name} has no blue/green tracks"));
-    }
-    let (active, idle) = active_slot(&ws, name, o, &tracks)?;
+    };
+    let (active, idle) = active_slot(&ws, name, o, &tracks, &slot)?;
     let idle_track = tracks[SLOTS.iter().position(|s| *s == idle).expect("slot")].clone();
     let marker = if promote { PENDING } else { PREVIOUS };
     let Some(idle_track) = idle_track.filter(|t| has_annotation(t, marker)) else {
-        return err(if promote {
+        // Already switched: nothing to do, as `apply` once its steps are done.
+        let summary = if promote {
             format!(
-                "nothing to promote: {name}-{idle} (the idle track) holds no new version; deploy one with \
-                 `kubectl strategy apply blue-green deployment/{name} --image …`"
+                "Plan: promote Deployment/{name}: nothing to do, the Services select {} and {} holds no new version \
+                 (deploy one with `kubectl strategy apply blue-green deployment/{name} --image …`)",
+                active.of(name),
+                idle.of(name)
             )
         } else {
-            format!("nothing to roll back: no promote of deployment/{name} to undo (the Services select {name}-{active})")
-        });
+            format!("Plan: roll back Deployment/{name}: nothing to do, no promote to undo (the Services select {})", active.of(name))
+        };
+        return Ok(super::Plan { summary, app: Vec::new(), steps: Vec::new(), warnings: Vec::new() });
     };
-    let identity =
-        track_identity(&idle_track, &o.slot_label).ok_or_else(|| super::PlanError("the tracks have no identity label".into()))?;
     if idle_track.obj.workload().and_then(|w| w.replicas) == Some(0) {
-        return err(format!("cannot {verb}: deployment/{name}-{idle} has 0 replicas, the Service would select no pods; scale it up first"));
+        return err(format!(
+            "cannot {verb}: deployment/{} has 0 replicas, the Service would select no pods; scale it up first",
+            idle.of(name)
+        ));
     }
     let pods: Vec<BTreeMap<String, String>> = tracks.iter().flatten().map(|t| template_labels(&t.obj)).collect();
     let mut warnings = Vec::new();
     let svcs = services(&ws, o, &pods, idle_track.obj.namespace.as_deref(), &app_names(name), &mut warnings)?;
-    let mut p = Planner::new(ws, format!("Plan: {verb} Deployment/{name} from slot {active} to slot {idle}"));
+    let (idle_name, active_name) = (idle.of(name), active.of(name));
+    let mut p = Planner::new(ws, format!("Plan: {verb} Deployment/{name} from {active_name} to {idle_name}"));
     p.app(&target.name);
     for w in warnings {
         p.warn(w);
     }
     let names: Vec<String> = svcs.iter().filter_map(|s| s.obj.name.clone()).collect();
-    let (title, wait) = if promote {
+    let (title, then) = if promote {
         (
             format!(
-                "point Service/{} at slot {idle} ({name}-{idle}); {name}-{active} keeps running as the rollback target",
-                names.join(", Service/")
+                "point Service/{} at {idle_name} ({}={}); {active_name} keeps running as the rollback target",
+                names.join(", Service/"),
+                slot.key,
+                slot.value(idle)
             ),
-            format!("the endpoints list only {name}-{idle} pods; `kubectl strategy rollback deployment/{name}` switches back"),
+            Then::Rollback { app: name.clone() },
         )
     } else {
         (
-            format!("point Service/{} back at slot {idle} ({name}-{idle})", names.join(", Service/")),
-            format!("the endpoints list only {name}-{idle} pods; `kubectl strategy promote deployment/{name}` switches forward again"),
+            format!("point Service/{} back at {idle_name} ({}={})", names.join(", Service/"), slot.key, slot.value(idle)),
+            Then::PromoteAgain { app: name.clone() },
         )
     };
-    let (idle_name, active_name) = (format!("{name}-{idle}"), format!("{name}-{active}"));
-    p.step(title, wait, |ws| {
+    let service = names.first().cloned().unwrap_or_default();
+    p.step(title, Wait::Endpoints { workload: idle_name.clone(), service, then: Some(then) }, |ws| {
         for svc in &svcs {
-            let svc_name = svc.obj.name.as_deref().unwrap_or_default();
-            point(ws, svc_name, &[], &identity, &o.slot_label, idle)?;
+            point(ws, svc.obj.name.as_deref().unwrap_or_default(), &slot, idle)?;
         }
-        ws.remove("Deployment", &idle_name, &annotation_ptr(marker))?;
+        ws.remove_pruned("Deployment", &idle_name, &annotation_ptr(marker))?;
         if ws.find("Deployment", &active_name)?.is_some() {
             let other = if promote { PREVIOUS } else { PENDING };
             ws.set("Deployment", &active_name, &annotation_ptr(other), Yaml::str("true"))?;

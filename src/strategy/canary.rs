@@ -3,19 +3,26 @@
 
 use super::traffic::{self, Traffic};
 use super::{
-    Found, ImageSpec, Planner, R, Target, Workspace, derive_workload, err, identity_label, images_of, match_labels, template_labels,
+    Found, ImageSpec, Planner, R, Target, VERSION_KEYS, Workspace, derive_workload, err, identity_label, images_of, match_labels,
+    stale_version_label, template_labels, track_key, track_value,
 };
+use super::{Then, Track, Wait};
 use crate::edit::Yaml;
 use crate::manifest::tree::escape;
+use crate::manifest::workload::map_selects;
 use std::collections::BTreeMap;
+use std::collections::BTreeSet;
 
-pub struct Options {
+/// A canary workload beside the stable one.
+#[derive(Clone, Debug)]
+pub struct Canary {
     pub images: Vec<ImageSpec>,
     /// Weights in percent, one step each (`--weight W` is one step; `--steps 25,50,100`).
     pub weights: Vec<u32>,
     pub replicas: Option<i32>,
     pub traffic: Traffic,
-    pub track_label: String,
+    /// The selector key whose value tells canary pods apart (default: the one that does the least harm).
+    pub track_label: Option<String>,
     pub gateway: Option<String>,
 }
 
@@ -30,59 +37,110 @@ pub fn split(total: i32, weight: u32) -> (i32, i32) {
     (total - canary, canary)
 }
 
-/// The application as it stands: stable, canary, Services, identity label.
+/// A replica split is a canary when the stable keeps a replica and the
+/// canary's share exceeds the weight asked for by no more than half.
+pub fn is_a_canary(total: i32, weight: u32) -> bool {
+    let (stable, canary) = split(total, weight);
+    stable >= 1 && i64::from(canary) * 100 * 2 <= i64::from(weight) * 3 * i64::from(total)
+}
+
+/// Annotation on the canary recording the weight it has reached: a re-run
+/// never offers to step back below it.
+pub const WEIGHT: &str = "kubectl-strategy.io/canary-weight";
+/// Annotation on the stable Deployment while a canary runs: what the plan
+/// changed (replicas, added labels, Service selectors), so that promote and
+/// rollback return to the user's own shape.
+pub const RESTORE: &str = "kubectl-strategy.io/restore";
+
+/// What promote/rollback restore (the value of `RESTORE`).
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct Restore {
+    /// `spec.replicas` of the stable as the user wrote it (`None`: unset).
+    pub replicas: Option<i32>,
+    /// Pod labels the plan added to the stable.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub labels: Vec<String>,
+    /// Service selectors as the user wrote them, for Services the plan changes.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub services: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// How a Service that selects the app's pods comes to select the canary's too.
+#[derive(Clone, Debug, PartialEq, Eq)]
+enum Reach {
+    /// It does not select on the track key: it selects both already.
+    Already,
+    /// Drop the track key: the keys left still select only the app's pods.
+    DropKey,
+    /// Select by the identity label (on stable and canary pods) instead of the track key.
+    ByIdentity,
+}
+
+/// The application as it stands: stable, canary, Services, and the one
+/// selector label whose value tells canary pods from stable ones.
 pub struct App {
     pub name: String,
     pub stable: Found,
     pub canary: Option<Found>,
-    pub identity: (String, String),
+    /// The selector key that differs between stable and canary.
+    pub key: String,
     pub stable_selector: BTreeMap<String, String>,
+    pub canary_selector: BTreeMap<String, String>,
+    /// A label both tracks carry, for Services that must select both by something else than `key`.
+    pub identity: (String, String),
     pub services: Vec<Found>,
 }
 
 impl App {
-    pub fn load(ws: &Workspace, name: &str, track_label: &str, warnings: &mut Vec<String>) -> R<App> {
+    pub fn load(ws: &Workspace, name: &str, track_label: Option<&str>, warnings: &mut Vec<String>) -> R<App> {
         let Some(stable) = ws.find("Deployment", name)? else {
-            return err(super::recreate::missing(ws, &Target { name: name.into(), namespace: None }));
+            return err(super::recreate::missing(ws, &Target { name: name.into(), namespace: None, kind: super::TargetKind::Deployment }));
         };
-        let cname = format!("{name}-canary");
-        let canary = match ws.find("Deployment", &cname)? {
-            Some(c) if match_labels(&c.obj).get(track_label).map(String::as_str) == Some("canary") => Some(c),
-            Some(_) => {
-                return err(format!(
-                    "deployment/{cname} exists but is not a canary of deployment/{name} (its selector has no {track_label}=canary); \
-                     rename it or pick another --track-label"
-                ));
-            }
-            None => None,
-        };
+        super::check_migratable(&stable.obj, &[], &(String::new(), String::new()))?;
         let s = match_labels(&stable.obj);
+        let cname = Track::Canary.of(name);
+        let canary = ws.find("Deployment", &cname)?;
         let ns = stable.obj.namespace.clone();
         let app_names = vec![name.to_string(), cname.clone()];
-        let identity = match &canary {
-            // An existing canary's selector names the identity label.
-            Some(c) => match_labels(&c.obj).into_iter().find(|(k, _)| k != track_label).unwrap_or_default(),
-            None => identity_label(&s, &template_labels(&stable.obj), name, &ws.taken_labels(&app_names, ns.as_deref())),
-        };
-        super::check_migratable(&stable.obj, &[track_label], &identity)?;
         let mut pods = vec![template_labels(&stable.obj)];
         if let Some(c) = &canary {
             pods.push(template_labels(&c.obj));
         }
-        let own = [format!("{name}-stable"), format!("{name}-canary")];
-        let services = ws
+        let own = [Track::Stable.of(name), cname.clone()];
+        let services: Vec<Found> = ws
             .app_services(&pods, ns.as_deref(), &app_names, warnings)
             .into_iter()
             .filter(|svc| !svc.obj.name.as_ref().is_some_and(|n| own.contains(n)))
             .collect();
-        Ok(App { name: name.into(), stable, canary, identity, stable_selector: s, services })
+        let key = match &canary {
+            Some(c) => {
+                let cs = match_labels(&c.obj);
+                let differ: Vec<&String> = s.keys().filter(|k| cs.get(*k) != s.get(*k)).collect();
+                match differ.as_slice() {
+                    [k] if cs.len() == s.len() && cs.get(*k) == Some(&track_value(&s[*k], Track::Canary)) => (*k).clone(),
+                    _ => {
+                        return err(format!(
+                            "deployment/{cname} exists but is not a canary of deployment/{name} (its selector is not deployment/{name}'s \
+                             with one value ending in -canary); rename it"
+                        ));
+                    }
+                }
+            }
+            None => {
+                let keys: BTreeSet<String> = services.iter().flat_map(|f| service_selector(f).into_keys()).collect();
+                track_key(&stable.obj, &keys, track_label, "--track-label")?
+            }
+        };
+        let mut canary_selector = s.clone();
+        canary_selector.insert(key.clone(), track_value(&s[&key], Track::Canary));
+        let identity = identity_label(&s, &template_labels(&stable.obj), name, &ws.taken_labels(&app_names, ns.as_deref()));
+        Ok(App { name: name.into(), stable, canary, key, stable_selector: s, canary_selector, identity, services })
     }
 
     fn replicas(f: &Found) -> i32 {
         f.obj.workload().and_then(|w| w.replicas).unwrap_or(1)
     }
 
-    /// Total replicas now (stable + canary).
     /// Total replicas: what the canary recorded when it was made (so that
     /// promote stays idempotent), else stable + canary now.
     pub fn total(&self) -> i32 {
@@ -90,13 +148,79 @@ impl App {
         recorded.unwrap_or_else(|| Self::replicas(&self.stable) + self.canary.as_ref().map_or(0, Self::replicas))
     }
 
-    /// Replicas the canary has now (0 without a canary).
-    pub fn canary_replicas(&self) -> i32 {
-        self.canary.as_ref().map_or(0, Self::replicas)
+    /// The weight the canary has reached (0 without a canary).
+    pub fn weight(&self) -> u32 {
+        self.canary.as_ref().and_then(|c| c.obj.meta.annotations.as_ref()?.get(WEIGHT)?.parse().ok()).unwrap_or(0)
+    }
+
+    /// What the stable recorded when the canary began.
+    pub fn restore(&self) -> Option<Restore> {
+        let text = self.stable.obj.meta.annotations.as_ref()?.get(RESTORE)?;
+        serde_json::from_str(text).ok()
+    }
+
+    /// How each Service of the app comes to select canary pods too, decided
+    /// on the selectors as the user wrote them (recorded once a plan began),
+    /// so that the plan reads the same on every run.
+    fn reach(&self, ws: &Workspace, restore: Option<&Restore>) -> Vec<(Found, Reach)> {
+        let ns = self.stable.obj.namespace.as_deref();
+        let others = ws.other_pod_labels(&[self.name.clone(), Track::Canary.of(&self.name)], ns);
+        self.services
+            .iter()
+            .map(|svc| {
+                let recorded = restore.and_then(|r| r.services.get(svc.obj.name.as_deref().unwrap_or_default()));
+                let sel = recorded.cloned().unwrap_or_else(|| service_selector(svc));
+                let reach = if !sel.contains_key(&self.key) || sel.get(&self.key) != self.stable_selector.get(&self.key) {
+                    Reach::Already
+                } else {
+                    let mut rest = sel.clone();
+                    rest.remove(&self.key);
+                    if !rest.is_empty() && !others.iter().any(|l| map_selects(&rest, l)) { Reach::DropKey } else { Reach::ByIdentity }
+                };
+                (svc.clone(), reach)
+            })
+            .collect()
     }
 }
 
-pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
+impl super::Strategy for Canary {
+    fn plan(&self, ws: Workspace, target: &Target) -> R<super::Plan> {
+        if target.kind == super::TargetKind::Rollout {
+            return super::rollout::canary(ws, target, self);
+        }
+        plan(ws, target, self)
+    }
+    fn tracks(&self, target: &Target) -> Vec<String> {
+        vec![Track::Canary.of(&target.name)]
+    }
+    fn finish(&self, ws: Workspace, target: &Target, how: super::Finish) -> R<super::Plan> {
+        finish(ws, target, self.track_label.as_deref(), how == super::Finish::Promote)
+    }
+}
+
+impl Canary {
+    /// A canary with default options (what promote and rollback need).
+    pub fn with_track_label(track_label: Option<String>) -> Canary {
+        Canary { images: Vec::new(), weights: Vec::new(), replicas: None, traffic: Traffic::Replicas, track_label, gateway: None }
+    }
+}
+
+fn service_selector(s: &Found) -> BTreeMap<String, String> {
+    match &s.obj.typed {
+        crate::manifest::Typed::Service(spec) => spec.selector.clone().unwrap_or_default(),
+        _ => BTreeMap::new(),
+    }
+}
+
+fn label_ptr(k: &str) -> String {
+    format!("/spec/template/metadata/labels/{}", escape(k))
+}
+
+fn annotation_ptr(k: &str) -> String {
+    format!("/metadata/annotations/{}", escape(k))
+}
+
+fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
     for w in &o.weights {
         if !(1..=100).contains(w) {
             return err(format!("weight {w} is out of range: give 1 to 100 (percent of traffic to the canary)"));
@@ -106,16 +230,34 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
         return err("--steps must increase, e.g. 25,50,100");
     }
     let mut warnings = Vec::new();
-    let app = App::load(&ws, &target.name, &o.track_label, &mut warnings)?;
+    let app = App::load(&ws, &target.name, o.track_label.as_deref(), &mut warnings)?;
     let name = app.name.clone();
     if app.canary.is_none() && o.images.is_empty() {
-        return err(format!("a canary needs a new version: give --image [CONTAINER=]IMAGE for deployment/{name}-canary"));
+        return err(format!("a canary needs a new version: give --image [CONTAINER=]IMAGE for deployment/{}", Track::Canary.of(&name)));
     }
     let total = o.replicas.unwrap_or_else(|| app.total());
     if total < 1 {
-        return err("--replicas must be at least 1");
+        return err(match o.replicas {
+            Some(_) => "--replicas must be at least 1".to_string(),
+            None => format!(
+                "deployment/{name} has replicas: 0 (scaled to zero): a canary needs running pods; give --replicas N for stable + canary"
+            ),
+        });
     }
     let weighted = o.traffic != Traffic::Replicas;
+    let weights = if o.weights.is_empty() { vec![25] } else { o.weights.clone() };
+    if !weighted
+        && o.replicas.is_none()
+        && let Some(&w) = weights.iter().find(|&&w| w < 100 && !is_a_canary(total, w))
+    {
+        let (s, c) = split(total, w);
+        let advice = (total + 1..=100).find(|&n| is_a_canary(n, w)).map(|n| format!("use --replicas {n} or ")).unwrap_or_default();
+        return err(format!(
+            "{total} replica{} at {w} %: stable {s} + canary {c} = {} % canary, not a canary; {advice}--traffic gateway-api|istio|… for exact weights",
+            if total == 1 { "" } else { "s" },
+            c * 100 / total
+        ));
+    }
     let mut p = Planner::new(
         ws,
         format!("Plan: canary for Deployment/{name}, {total} replicas in all, traffic by {} ({})", o.traffic.describe(), app.stable.file),
@@ -124,7 +266,7 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
     for w in warnings {
         p.warn(w);
     }
-    if let Some(&w) = o.weights.iter().find(|&&w| w < 100 && split(total, w).0 == 0) {
+    if let Some(&w) = weights.iter().find(|&&w| w < 100 && split(total, w).0 == 0) {
         p.warn(format!("with {total} replica(s), a {w}% canary takes every replica: all traffic goes to the canary; raise --replicas"));
     }
     if let Some(w) = o.traffic.retired_warning() {
@@ -133,56 +275,80 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
     if app.services.is_empty() {
         p.warn(format!("no Service selects deployment/{name}'s pods: the canary will get no traffic until one does"));
     }
-    let (ik, iv) = app.identity.clone();
     {
         let l = template_labels(&app.stable.obj);
-        let mut canary_labels: BTreeMap<String, String> = l
-            .iter()
-            .map(|(k, v)| (k.clone(), if app.stable_selector.contains_key(k) { format!("{v}-canary") } else { v.clone() }))
-            .collect();
-        canary_labels.insert(ik.clone(), iv.clone());
-        canary_labels.insert(o.track_label.clone(), "canary".into());
-        for w in super::label_consumers(&p.ws, &name, app.stable.obj.namespace.as_deref(), &l, &canary_labels) {
+        let mut canary_labels = l.clone();
+        canary_labels.insert(app.key.clone(), app.canary_selector[&app.key].clone());
+        // An HPA, PDB or NetworkPolicy the plan does not move would fight it or
+        // stop covering the canary: refused before the canary exists, never only warned.
+        let blockers = super::label_consumers(&p.ws, &name, app.stable.obj.namespace.as_deref(), &l, &canary_labels);
+        if app.canary.is_none() && !blockers.is_empty() {
+            return err(format!("a canary of deployment/{name} is refused; nothing was written:\n  {}", blockers.join("\n  ")));
+        }
+        for w in blockers {
             p.warn(w);
         }
     }
-    let stable_labels = template_labels(&app.stable.obj);
-    let needs_identity = stable_labels.get(&ik) != Some(&iv);
-    let needs_track = weighted && stable_labels.get(&o.track_label).map(String::as_str) != Some("stable");
-    // Always listed (done when the labels are there), so step numbers stay put between runs.
+    // With replica-split traffic (and Istio, whose subsets live on the user's
+    // Service) the user's Service must select stable and canary; other
+    // providers route through Services of their own.
+    let shares = matches!(o.traffic, Traffic::Replicas | Traffic::Istio);
+    let recorded = app.restore();
+    let reach: Vec<(Found, Reach)> = if shares { app.reach(&p.ws, recorded.as_ref()) } else { Vec::new() };
+    let (ik, iv) = app.identity.clone();
+    let by_identity = reach.iter().any(|(_, r)| *r == Reach::ByIdentity);
+    let needs_identity = match &recorded {
+        Some(r) => r.labels.contains(&ik),
+        None => by_identity && template_labels(&app.stable.obj).get(&ik) != Some(&iv),
+    };
+    let recorded = recorded.is_some();
+    // Always listed (done once recorded), so step numbers stay put between runs.
     {
-        let mut what = vec![format!("{ik}={iv}")];
-        if weighted {
-            what.push(format!("{}=stable", o.track_label));
-        }
-        p.step(
+        let restore = Restore {
+            replicas: app.stable.obj.workload().and_then(|w| w.replicas),
+            labels: if needs_identity { vec![ik.clone()] } else { Vec::new() },
+            services: reach
+                .iter()
+                .filter(|(_, r)| *r != Reach::Already)
+                .map(|(s, _)| (s.obj.name.clone().unwrap_or_default(), service_selector(s)))
+                .collect(),
+        };
+        let title = if needs_identity {
             format!(
-                "label the pods of Deployment/{name} with {} (its selector stays as it is; the pods restart once with the same images)",
-                what.join(" and ")
-            ),
-            format!("kubectl rollout status deployment/{name}"),
-            |ws| {
-                if needs_identity {
-                    ws.set("Deployment", &name, &format!("/spec/template/metadata/labels/{}", escape(&ik)), Yaml::str(&iv))?;
-                }
-                if needs_track {
-                    ws.set(
-                        "Deployment",
-                        &name,
-                        &format!("/spec/template/metadata/labels/{}", escape(&o.track_label)),
-                        Yaml::str("stable"),
-                    )?;
-                }
-                Ok(())
-            },
-        )?;
+                "label the pods of Deployment/{name} with {ik}={iv} (its selector stays as it is; the pods restart once with the same images)"
+            )
+        } else {
+            format!("record the shape of Deployment/{name} (replicas, Service selectors) for promote and rollback")
+        };
+        let wait = if needs_identity { Wait::RolledOut(vec![name.clone()]) } else { Wait::Nothing(Then::NextStep) };
+        p.step(title, wait, |ws| {
+            if recorded {
+                return Ok(());
+            }
+            let json = serde_json::to_string(&restore).expect("serializable");
+            ws.set("Deployment", &name, &annotation_ptr(RESTORE), Yaml::str(json))?;
+            if needs_identity {
+                ws.set("Deployment", &name, &label_ptr(&ik), Yaml::str(&iv))?;
+            }
+            Ok(())
+        })?;
     }
-    let weights = if o.weights.is_empty() { vec![25] } else { o.weights.clone() };
-    // Steps below the canary's current share are behind us: they stay done.
-    let reached = if o.replicas.is_some_and(|r| r != app.total()) { 0 } else { app.canary_replicas() };
+    // Steps below the weight the canary has reached are behind us: they stay done.
+    let reached = if o.replicas.is_some_and(|r| r != app.total()) { 0 } else { app.weight() };
+    let selects = |reach: &[(Found, Reach)]| -> String {
+        if reach.iter().any(|(_, r)| *r == Reach::ByIdentity) {
+            format!("; the Service selects both by {ik}={iv}")
+        } else if reach.iter().any(|(_, r)| *r == Reach::DropKey) {
+            format!("; the Service selects both without {}", app.key)
+        } else if reach.is_empty() {
+            String::new()
+        } else {
+            "; the Service selects both as it is".to_string()
+        }
+    };
     for w in weights {
         let (stable_n, canary_n) = split(total, w);
-        let passed = canary_n < reached;
+        let passed = w < reached;
         let title = if weighted {
             format!(
                 "canary at {w}%: route {w}% of requests to Deployment/{name}-canary ({canary_n} replicas) and {}% to {name} ({stable_n}) through {}",
@@ -190,93 +356,132 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
                 o.traffic.describe()
             )
         } else {
-            format!("canary at {w}%: {stable_n} stable + {canary_n} canary replicas of {total}; the Service selects both by {ik}={iv}")
+            format!("canary at {w}%: {stable_n} stable + {canary_n} canary replicas of {total}{}", selects(&reach))
         };
-        p.step(title, format!("{name}-canary is available and its error rate and latency are healthy; then run the next step"), |ws| {
+        p.step(title, Wait::Healthy { workload: Track::Canary.of(&name), then: Then::NextStep }, |ws| {
             if passed {
                 return Ok(());
             }
-            ensure_canary(ws, &app, o, canary_n, total)?;
+            ensure_canary(ws, &app, o, canary_n, total, w)?;
             ws.set("Deployment", &name, "/spec/replicas", Yaml::Int(stable_n.into()))?;
-            // With replica-split traffic (and Istio, whose subsets live on the
-            // user's Service) the user's Service must select stable and canary;
-            // other providers route through their own Services, and the user's
-            // Service keeps selecting the stable pods only.
-            let shares = matches!(o.traffic, Traffic::Replicas | Traffic::Istio);
-            for svc in app.services.iter().filter(|_| shares) {
+            for (svc, r) in &reach {
                 let n = svc.obj.name.clone().unwrap_or_default();
-                // Add first, then remove, so a block selector stays a block.
-                ws.set("Service", &n, &format!("/spec/selector/{}", escape(&ik)), Yaml::str(&iv))?;
-                for k in app.stable_selector.keys().filter(|k| **k != ik) {
-                    ws.remove("Service", &n, &format!("/spec/selector/{}", escape(k)))?;
+                match r {
+                    Reach::Already => {}
+                    Reach::DropKey => ws.remove("Service", &n, &format!("/spec/selector/{}", escape(&app.key)))?,
+                    Reach::ByIdentity => {
+                        // Add first, then remove, so a block selector stays a block.
+                        ws.set("Service", &n, &format!("/spec/selector/{}", escape(&ik)), Yaml::str(&iv))?;
+                        ws.remove("Service", &n, &format!("/spec/selector/{}", escape(&app.key)))?;
+                    }
                 }
             }
             if weighted {
-                traffic::ensure(ws, o.traffic, &app, &o.track_label, o.gateway.as_deref(), w)?;
+                traffic::ensure(ws, o.traffic, &app, o.gateway.as_deref(), w)?;
             }
             Ok(())
         })?;
-        p.gate();
     }
     Ok(p.plan)
 }
 
-fn ensure_canary(ws: &mut Workspace, app: &App, o: &Options, replicas: i32, total: i32) -> R<()> {
-    let cname = format!("{}-canary", app.name);
-    let total_ptr = format!("/metadata/annotations/{}", escape(TOTAL));
+fn ensure_canary(ws: &mut Workspace, app: &App, o: &Canary, replicas: i32, total: i32, weight: u32) -> R<()> {
+    let cname = Track::Canary.of(&app.name);
     if ws.find("Deployment", &cname)?.is_some() {
         ws.set("Deployment", &cname, "/spec/replicas", Yaml::Int(replicas.into()))?;
-        ws.set("Deployment", &cname, &total_ptr, Yaml::str(total.to_string()))?;
+        ws.set("Deployment", &cname, &annotation_ptr(TOTAL), Yaml::str(total.to_string()))?;
+        ws.set("Deployment", &cname, &annotation_ptr(WEIGHT), Yaml::str(weight.to_string()))?;
         if !o.images.is_empty() {
             super::set_workload_images(ws, &cname, &o.images)?;
+            if let Some(c) = ws.find("Deployment", &cname)?
+                && let Some((k, v)) = stale_version_label(&c.obj, &o.images)
+            {
+                ws.set("Deployment", &cname, &label_ptr(&k), Yaml::str(v))?;
+            }
         }
         return Ok(());
     }
-    let s = &app.stable_selector;
-    let mut pod_labels: Vec<(String, Option<String>)> = s.iter().map(|(k, v)| (k.clone(), Some(format!("{v}-canary")))).collect();
-    pod_labels.push((app.identity.0.clone(), Some(app.identity.1.clone())));
-    pod_labels.push((o.track_label.clone(), Some("canary".into())));
-    let selector = vec![app.identity.clone(), (o.track_label.clone(), "canary".into())];
-    let text = derive_workload(ws, &app.stable, &cname, &selector, &pod_labels, Some(replicas), &o.images)?;
+    let stable = ws.find("Deployment", &app.name)?.ok_or_else(|| super::PlanError(format!("deployment/{} not found", app.name)))?;
+    let mut pod_labels: Vec<(String, Option<String>)> = vec![(app.key.clone(), Some(app.canary_selector[&app.key].clone()))];
+    if let Some((k, v)) = stale_version_label(&stable.obj, &o.images) {
+        pod_labels.push((k, Some(v)));
+    }
+    let selector: Vec<(String, String)> = app.canary_selector.iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let text = derive_workload(ws, &stable, &cname, &selector, &pod_labels, Some(replicas), &o.images)?;
     let mut e = crate::edit::Editor::new(&cname, text);
-    e.set(0, &total_ptr, &Yaml::str(total.to_string()))?;
+    e.remove_pruned(0, &annotation_ptr(RESTORE))?;
+    e.set(0, &annotation_ptr(TOTAL), &Yaml::str(total.to_string()))?;
+    e.set(0, &annotation_ptr(WEIGHT), &Yaml::str(weight.to_string()))?;
     ws.add_after("Deployment", &app.name, &e.text)
 }
 
-/// promote: stable takes the canary's images and all replicas, then the canary goes.
-/// rollback (abort): stable takes all replicas back, then the canary goes.
-pub fn finish(ws: Workspace, target: &Target, track_label: &str, promote: bool) -> R<super::Plan> {
+/// promote: stable takes the canary's images, then the canary goes.
+/// rollback (abort): the canary goes. Both return the stable and its Services
+/// to the shape recorded when the canary began.
+fn finish(ws: Workspace, target: &Target, track_label: Option<&str>, promote: bool) -> R<super::Plan> {
     let mut warnings = Vec::new();
     let app = App::load(&ws, &target.name, track_label, &mut warnings)?;
     let name = app.name.clone();
+    let verb = if promote { "promote" } else { "roll back" };
     let Some(canary) = app.canary.clone() else {
-        return err(format!("nothing to {}: deployment/{name}-canary does not exist", if promote { "promote" } else { "roll back" }));
+        let mut p = Planner::new(ws, format!("Plan: {verb} the canary of Deployment/{name}: it has none (already done, or never begun)"));
+        p.app(&target.name);
+        return Ok(p.plan);
     };
     let total = app.total();
+    let restore = app.restore();
     let images = images_of(&canary.obj);
-    let verb = if promote { "promote" } else { "roll back" };
+    let version = VERSION_KEYS
+        .iter()
+        .find(|k| !app.stable_selector.contains_key(**k))
+        .and_then(|k| Some((k.to_string(), template_labels(&canary.obj).get(*k)?.clone())));
+    // Without a record, step 1 is done (it removes the record) once the
+    // stable runs the canary's images; a canary made without one gets all replicas.
+    let stable_has_images = images_of(&app.stable.obj).iter().map(|i| &i.image).eq(images.iter().map(|i| &i.image));
+    let replicas = match &restore {
+        Some(r) => r.replicas,
+        None if stable_has_images || !promote => app.stable.obj.workload().and_then(|w| w.replicas),
+        None => Some(total),
+    };
+    let shown_replicas = replicas.map_or("its replicas unset again (as written)".to_string(), |n| format!("{n} replicas"));
     let mut p = Planner::new(ws, format!("Plan: {verb} the canary of Deployment/{name} ({total} replicas in all)"));
     p.app(&target.name);
-    if promote {
+    let title = if promote {
         let shown: Vec<String> = images.iter().map(|i| format!("{}={}", i.container.as_deref().unwrap_or("?"), i.image)).collect();
-        p.step(
-            format!("give Deployment/{name} the canary's images ({}) and all {total} replicas", shown.join(", ")),
-            format!("kubectl rollout status deployment/{name}"),
-            |ws| {
-                super::set_workload_images(ws, &name, &images)?;
-                ws.set("Deployment", &name, "/spec/replicas", Yaml::Int(total.into()))
-            },
-        )?;
+        format!("give Deployment/{name} the canary's images ({}) and {shown_replicas}", shown.join(", "))
     } else {
-        p.step(
-            format!("give Deployment/{name} all {total} replicas back (its images are unchanged)"),
-            format!("kubectl rollout status deployment/{name}"),
-            |ws| ws.set("Deployment", &name, "/spec/replicas", Yaml::Int(total.into())),
-        )?;
-    }
-    p.step(format!("remove Deployment/{name}-canary and its routes"), "nothing: the stable Deployment serves all traffic", |ws| {
+        format!("give Deployment/{name} {shown_replicas} back (its images are unchanged)")
+    };
+    p.step(title, Wait::RolledOut(vec![name.clone()]), |ws| {
+        if promote {
+            super::set_workload_images(ws, &name, &images)?;
+            if let Some((k, v)) = &version
+                && template_labels(&app.stable.obj).contains_key(k)
+            {
+                ws.set("Deployment", &name, &label_ptr(k), Yaml::str(v))?;
+            }
+        }
+        match replicas {
+            Some(n) => ws.set("Deployment", &name, "/spec/replicas", Yaml::Int(n.into()))?,
+            None => ws.remove("Deployment", &name, "/spec/replicas")?,
+        }
+        if let Some(r) = &restore {
+            for l in &r.labels {
+                ws.remove("Deployment", &name, &label_ptr(l))?;
+            }
+            for (svc, sel) in &r.services {
+                if ws.find("Service", svc)?.is_some() {
+                    let m = Yaml::Map(sel.iter().map(|(k, v)| (k.clone(), Yaml::str(v))).collect());
+                    ws.set("Service", svc, "/spec/selector", m)?;
+                }
+            }
+            ws.remove_pruned("Deployment", &name, &annotation_ptr(RESTORE))?;
+        }
+        Ok(())
+    })?;
+    p.step(format!("remove Deployment/{name}-canary and its routes"), Wait::Nothing(Then::StableServes), |ws| {
         traffic::remove(ws, &app)?;
-        ws.remove_object("Deployment", &format!("{name}-canary"))
+        ws.remove_object("Deployment", &Track::Canary.of(&name))
     })?;
     Ok(p.plan)
 }
@@ -293,5 +498,14 @@ mod tests {
         assert_eq!(split(10, 1), (9, 1));
         assert_eq!(split(3, 50), (1, 2));
         assert_eq!(split(1, 10), (0, 1));
+    }
+
+    #[test]
+    fn a_split_that_is_not_a_canary() {
+        use super::is_a_canary;
+        assert!(is_a_canary(4, 25) && is_a_canary(4, 50));
+        assert!(!is_a_canary(1, 25), "stable 0 + canary 1");
+        assert!(!is_a_canary(2, 25), "1 of 2 is 50 %, twice the weight");
+        assert!(!is_a_canary(3, 10) && is_a_canary(10, 10));
     }
 }

@@ -1,9 +1,30 @@
 //! Recreate: stop every old pod, then start the new ones (downtime, but never two versions at once).
 
-use super::{Planner, R, Target, Workspace, err};
+use super::{Planner, R, Target, Wait, Workspace, err};
 use crate::edit::Yaml;
 
-pub fn plan(ws: Workspace, target: &Target) -> R<super::Plan> {
+/// `spec.strategy.type: Recreate`.
+pub struct Recreate;
+
+impl super::Strategy for Recreate {
+    fn plan(&self, ws: Workspace, target: &Target) -> R<super::Plan> {
+        if target.kind == super::TargetKind::Rollout {
+            return err(format!(
+                "rollout/{}: an Argo Rollout's spec.strategy is canary or blueGreen; Recreate is a Deployment strategy",
+                target.name
+            ));
+        }
+        plan(ws, target)
+    }
+    fn tracks(&self, _: &Target) -> Vec<String> {
+        Vec::new()
+    }
+    fn finish(&self, _: Workspace, target: &Target, how: super::Finish) -> R<super::Plan> {
+        err(format!("nothing to {}: a Recreate Deployment ({}) has no tracks", how.verb(), target.name))
+    }
+}
+
+fn plan(ws: Workspace, target: &Target) -> R<super::Plan> {
     let Some(d) = ws.find("Deployment", &target.name)? else {
         return err(missing(&ws, target));
     };
@@ -14,7 +35,7 @@ pub fn plan(ws: Workspace, target: &Target) -> R<super::Plan> {
             "set spec.strategy of Deployment/{} to {{type: Recreate}}: the next rollout stops all pods before starting new ones",
             target.name
         ),
-        "the next image change (expect downtime while the new pods start)",
+        Wait::NextImageChange { downtime: true },
         |ws| {
             ws.set("Deployment", &target.name, "/spec/strategy/type", Yaml::str("Recreate"))?;
             ws.remove("Deployment", &target.name, "/spec/strategy/rollingUpdate")

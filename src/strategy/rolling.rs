@@ -1,6 +1,6 @@
 //! RollingUpdate: replace pods a few at a time (maxSurge / maxUnavailable).
 
-use super::{Planner, R, Target, Workspace, err};
+use super::{Planner, R, Target, Wait, Workspace, err};
 use crate::edit::Yaml;
 
 /// An int or a percentage (`25%`).
@@ -41,13 +41,32 @@ impl IntOrPercent {
     }
 }
 
-pub struct Options {
+/// `spec.strategy.type: RollingUpdate` with its parameters.
+pub struct Rolling {
     pub max_surge: Option<IntOrPercent>,
     pub max_unavailable: Option<IntOrPercent>,
     pub min_ready_seconds: Option<u32>,
 }
 
-pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
+impl super::Strategy for Rolling {
+    fn plan(&self, ws: Workspace, target: &Target) -> R<super::Plan> {
+        if target.kind == super::TargetKind::Rollout {
+            return err(format!(
+                "rollout/{}: an Argo Rollout's spec.strategy is canary or blueGreen; RollingUpdate is a Deployment strategy",
+                target.name
+            ));
+        }
+        plan(ws, target, self)
+    }
+    fn tracks(&self, _: &Target) -> Vec<String> {
+        Vec::new()
+    }
+    fn finish(&self, _: Workspace, target: &Target, how: super::Finish) -> R<super::Plan> {
+        err(format!("nothing to {}: a RollingUpdate Deployment ({}) has no tracks", how.verb(), target.name))
+    }
+}
+
+fn plan(ws: Workspace, target: &Target, o: &Rolling) -> R<super::Plan> {
     let Some(d) = ws.find("Deployment", &target.name)? else {
         return err(super::recreate::missing(&ws, target));
     };
@@ -79,7 +98,7 @@ pub fn plan(ws: Workspace, target: &Target, o: &Options) -> R<super::Plan> {
         show(&unavailable),
         o.min_ready_seconds.map(|s| format!(", minReadySeconds {s}")).unwrap_or_default()
     );
-    p.step(title, "the next image change rolls pods over a few at a time", |ws| {
+    p.step(title, Wait::NextImageChange { downtime: false }, |ws| {
         let n = &target.name;
         ws.set("Deployment", n, "/spec/strategy/type", Yaml::str("RollingUpdate"))?;
         ws.set("Deployment", n, "/spec/strategy/rollingUpdate/maxSurge", surge.yaml())?;

@@ -3,6 +3,7 @@
 //! the user's Service keeps selecting both.
 
 use super::canary::App;
+use super::plan::Track;
 use super::{R, Workspace, err};
 use crate::edit::{Yaml, scalar};
 use serde_json::{Value as J, json};
@@ -122,7 +123,6 @@ pub const MANAGED: &str = "kubectl-strategy.io/canary-of";
 fn meta(name: &str, app: &App) -> J {
     let mut m = json!({
         "name": name,
-        "labels": {app.identity.0.clone(): app.identity.1.clone()},
         "annotations": {MANAGED: app.name.clone()},
     });
     if let Some(ns) = &app.stable.obj.namespace {
@@ -160,19 +160,21 @@ fn add(ws: &mut Workspace, app: &App, kind: &str, name: &str, doc: J) -> R<bool>
 }
 
 /// Create or update the provider's objects for `weight` percent to the canary.
-pub fn ensure(ws: &mut Workspace, mode: Traffic, app: &App, track: &str, gateway: Option<&str>, weight: u32) -> R<()> {
+pub fn ensure(ws: &mut Workspace, mode: Traffic, app: &App, gateway: Option<&str>, weight: u32) -> R<()> {
     let name = &app.name;
     let (ports, port) = first_port(app);
     let Some(user_svc) = app.services.first().and_then(|s| s.obj.name.clone()) else {
         return err(format!("--traffic {mode:?} needs a Service that selects deployment/{name}'s pods"));
     };
-    for t in ["stable", "canary"] {
+    // Each track's own Service selects exactly what its workload selects.
+    for (t, selector) in [(Track::Stable, &app.stable_selector), (Track::Canary, &app.canary_selector)] {
         let svc = json!({
-            "apiVersion": "v1", "kind": "Service", "metadata": meta(&format!("{name}-{t}"), app),
-            "spec": {"selector": {app.identity.0.clone(): app.identity.1.clone(), track: t}, "ports": ports.clone()},
+            "apiVersion": "v1", "kind": "Service", "metadata": meta(&t.of(name), app),
+            "spec": {"selector": selector, "ports": ports.clone()},
         });
-        add(ws, app, "Service", &format!("{name}-{t}"), svc)?;
+        add(ws, app, "Service", &t.of(name), svc)?;
     }
+    let key = app.key.clone();
     let (stable_w, canary_w) = (i64::from(100 - weight), i64::from(weight));
     // Generated routing objects are named after the canary, never after the
     // app, so they cannot collide with the user's own route of that name.
@@ -211,8 +213,8 @@ pub fn ensure(ws: &mut Workspace, mode: Traffic, app: &App, track: &str, gateway
             let dr = json!({
                 "apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": meta(&route, app),
                 "spec": {"host": host, "subsets": [
-                    {"name": "stable", "labels": {track: "stable"}},
-                    {"name": "canary", "labels": {track: "canary"}},
+                    {"name": "stable", "labels": {key.clone(): app.stable_selector[&key].clone()}},
+                    {"name": "canary", "labels": {key.clone(): app.canary_selector[&key].clone()}},
                 ]},
             });
             add(ws, app, "DestinationRule", &route, dr)?;
