@@ -187,6 +187,15 @@ pub struct LintArgs {
     /// With --cluster: every namespace
     #[arg(short = 'A', long, requires = "cluster")]
     pub all_namespaces: bool,
+    /// Apply the safe fixes to the files, then report what is left
+    #[arg(long, conflicts_with_all = ["cluster", "write_baseline"])]
+    pub fix: bool,
+    /// Also apply (with --fix), show (with --diff) and mark as fixable the unsafe fixes (they change behaviour)
+    #[arg(long)]
+    pub unsafe_fixes: bool,
+    /// Print the unified diff of what --fix would write, change nothing; exit 1 when there is something to fix
+    #[arg(long, conflicts_with_all = ["cluster", "write_baseline", "fix"])]
+    pub diff: bool,
     #[command(flatten)]
     pub render: RenderArgs,
     #[command(flatten)]

@@ -25,6 +25,24 @@ pub struct RuleDoc {
     pub good: String,
     pub fix: String,
     pub params: Vec<Param>,
+    /// What `lint --fix` does for this rule, or why it does nothing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub autofix: Option<AutoFix>,
+}
+
+/// The `autofix:` section of a rule doc.
+#[derive(Clone, Debug, Serialize)]
+pub struct AutoFix {
+    /// `safe`, `unsafe`, or `none` (the rule deliberately has no fix; `what` says why).
+    pub applicability: String,
+    pub what: String,
+}
+
+impl RuleDoc {
+    /// `safe` / `unsafe` when the rule has a fix.
+    pub fn fix_applicability(&self) -> Option<&str> {
+        self.autofix.as_ref().map(|a| a.applicability.as_str()).filter(|a| *a != "none")
+    }
 }
 
 fn text(n: &Node, key: &str) -> Result<String, String> {
@@ -75,6 +93,16 @@ pub fn parse(source: &str) -> Result<RuleDoc, String> {
         good: text(&root, "good")?,
         fix: text(&root, "fix")?,
         params,
+        autofix: match root.get("autofix") {
+            None => None,
+            Some(a) => {
+                let applicability = text(a, "applicability")?;
+                if !matches!(applicability.as_str(), "safe" | "unsafe" | "none") {
+                    return Err(format!("autofix applicability `{applicability}` is not safe, unsafe or none"));
+                }
+                Some(AutoFix { applicability, what: text(a, "what")? })
+            }
+        },
     })
 }
 
@@ -90,9 +118,10 @@ pub fn get(id: &str) -> Option<RuleDoc> {
 
 /// The README's rule table.
 pub fn markdown_table() -> String {
-    let mut s = String::from("| id | category | default | summary |\n|---|---|---|---|\n");
+    let mut s = String::from("| id | category | default | fix | summary |\n|---|---|---|---|---|\n");
     for d in all() {
-        s.push_str(&format!("| `{}` | {} | {} | {} |\n", d.id, d.category, d.severity, d.summary.replace('|', "\\|")));
+        let fix = d.fix_applicability().unwrap_or("");
+        s.push_str(&format!("| `{}` | {} | {} | {fix} | {} |\n", d.id, d.category, d.severity, d.summary.replace('|', "\\|")));
     }
     s
 }
@@ -113,6 +142,16 @@ pub fn text_table() -> String {
 pub fn explain(d: &RuleDoc) -> String {
     let mut s = format!("{} ({}, default {})\n\n{}\n\nWhy\n{}\n", d.id, d.category, d.severity, d.summary, indent(&d.why));
     s.push_str(&format!("\nBad\n{}\nGood\n{}\nHow to fix\n{}", indent(&d.bad), indent(&d.good), indent(&d.fix)));
+    if let Some(a) = &d.autofix {
+        match a.applicability.as_str() {
+            "none" => s.push_str(&format!("\nNo automatic fix\n{}", indent(&a.what))),
+            app => s.push_str(&format!(
+                "\nAutomatic fix ({app}: lint --fix{})\n{}",
+                if app == "unsafe" { " --unsafe-fixes" } else { "" },
+                indent(&a.what)
+            )),
+        }
+    }
     if !d.params.is_empty() {
         s.push_str("\nParameters (in .kubectl-strategy.yaml under rules.<id>)\n");
         for p in &d.params {

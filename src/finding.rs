@@ -74,6 +74,47 @@ pub struct Finding {
     /// Set when the object was rendered (Kustomize, Helm): the location above
     /// is then in the user's source file, and this says where in the render.
     pub rendered: Option<RenderedAt>,
+    /// How to fix it, when a rule knows (applied only by `crate::fix`).
+    pub fix: Option<Fix>,
+}
+
+/// Whether a fix may be applied without asking: could it change what the
+/// cluster runs in a way the user did not ask for? Then it is unsafe.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Applicability {
+    /// Keeps the meaning the user evidently had (`lint --fix`).
+    Safe,
+    /// Changes behaviour; applied only with `--unsafe-fixes`.
+    Unsafe,
+}
+
+impl Applicability {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Applicability::Safe => "safe",
+            Applicability::Unsafe => "unsafe",
+        }
+    }
+}
+
+/// A rule's fix: edits of the finding's document at JSON pointers from the
+/// document root.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Fix {
+    pub title: String,
+    pub applicability: Applicability,
+    pub edits: Vec<crate::edit::Op>,
+}
+
+impl Fix {
+    pub fn safe(title: impl Into<String>, edits: Vec<crate::edit::Op>) -> Fix {
+        Fix { title: title.into(), applicability: Applicability::Safe, edits }
+    }
+
+    pub fn unsafe_(title: impl Into<String>, edits: Vec<crate::edit::Op>) -> Fix {
+        Fix { title: title.into(), applicability: Applicability::Unsafe, edits }
+    }
 }
 
 /// Where a finding on a rendered object lies in the rendered stream.
@@ -91,6 +132,23 @@ pub struct RenderedAt {
 }
 
 impl Finding {
+    /// Builder: the help line.
+    pub fn help(mut self, help: impl Into<String>) -> Self {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// Builder: the fix.
+    pub fn fix(mut self, fix: Fix) -> Self {
+        self.fix = Some(fix);
+        self
+    }
+
+    /// Whether the fix is applied with these settings.
+    pub fn fixable(&self, unsafe_fixes: bool) -> bool {
+        self.fix.as_ref().is_some_and(|f| unsafe_fixes || f.applicability == Applicability::Safe)
+    }
+
     /// A fingerprint that survives edits elsewhere in the file (no line
     /// numbers unless the finding has no object): used by baselines and
     /// SARIF `partialFingerprints`.

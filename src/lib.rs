@@ -9,6 +9,7 @@ pub mod config;
 pub mod docs;
 pub mod edit;
 pub mod finding;
+pub mod fix;
 pub mod input;
 pub mod lint;
 pub mod live;

@@ -31,6 +31,8 @@ pub struct Report {
     /// cluster's name; findings are then located by object and field path,
     /// not by file and line.
     pub cluster: Option<String>,
+    /// Whether unsafe fixes count as fixable (`--unsafe-fixes`): reports mark and count them so.
+    pub unsafe_fixes: bool,
 }
 
 impl Report {
@@ -44,6 +46,12 @@ impl Report {
     }
 
     /// Files that have at least one finding.
+    /// Findings fixable with `--fix`, and those fixable only with `--unsafe-fixes` too.
+    pub fn fixable(&self) -> (usize, usize) {
+        let safe = self.findings.iter().filter(|f| f.fixable(false)).count();
+        (safe, self.findings.iter().filter(|f| f.fixable(true)).count() - safe)
+    }
+
     pub fn files_with_findings(&self) -> usize {
         let mut files: Vec<usize> = self.findings.iter().map(|f| f.file).collect();
         files.dedup();
@@ -155,6 +163,7 @@ fn load_inputs(specs: &[InputSpec]) -> Vec<(SourceFile, manifest::Loaded)> {
                     help: None,
                     doc: None,
                     rendered: None,
+                    fix: None,
                 });
                 (file, l)
             }
@@ -237,6 +246,10 @@ fn finish(loaded: Vec<(SourceFile, manifest::Loaded)>, primary: usize, config: &
         // Findings on rendered objects move into the user's files before
         // suppressions (comments there, annotations in bases) are read.
         findings = run.map(findings, &files, &objects);
+        // An edit of rendered output is lost on the next render: only the user's plain files are fixed.
+        for f in findings.iter_mut().filter(|f| f.rendered.is_some()) {
+            f.fix = None;
+        }
         findings.extend(run.findings.drain(..).filter(|f| config.enabled(f.rule)));
         notices.append(&mut run.notices);
         checked.extend(objects.iter().filter(|o| run.is_rendered(o.file)).map(|o| (run.object_file(o), o.reference().to_string())));
@@ -252,5 +265,15 @@ fn finish(loaded: Vec<(SourceFile, manifest::Loaded)>, primary: usize, config: &
         (a.file, a.span.start, a.span.end, a.rule, &a.message).cmp(&(b.file, b.span.start, b.span.end, b.rule, &b.message))
     });
     let files_with_objects = checked.iter().map(|c| c.0).collect::<std::collections::HashSet<_>>().len();
-    Report { files, primary_files: primary, findings, checked, files_with_objects, skipped_documents, notices, cluster: None }
+    Report {
+        files,
+        primary_files: primary,
+        findings,
+        checked,
+        files_with_objects,
+        skipped_documents,
+        notices,
+        cluster: None,
+        unsafe_fixes: false,
+    }
 }

@@ -164,6 +164,30 @@ fn lint(args: LintArgs) -> Result<u8, String> {
         }
         report
     };
+    report.unsafe_fixes = args.unsafe_fixes;
+    if args.fix || args.diff {
+        let outcome = kubectl_strategy::fix::plan(&report, &config, args.unsafe_fixes);
+        if args.diff {
+            write_stdout(&outcome.diff())?;
+            eprintln!("{}", fix_summary(&outcome, &report, "would fix"));
+            return Ok(u8::from(!outcome.files.is_empty()));
+        }
+        let errors = outcome.write();
+        for e in &errors {
+            eprintln!("error: {e}");
+        }
+        eprintln!("{}", fix_summary(&outcome, &report, "fixed"));
+        if !outcome.files.is_empty() {
+            let options =
+                lint::Options { isolated: args.isolated, render: args.render.options(), require_render: args.render.require_render };
+            report = lint::lint_paths(&args.paths, &config, options);
+            report.unsafe_fixes = args.unsafe_fixes;
+        }
+        if !errors.is_empty() {
+            write_stdout(&render(&report, args.format, false))?;
+            return Ok(2);
+        }
+    }
     if let Some(path) = &args.write_baseline {
         baseline::write(&report, path).map_err(|e| e.to_string())?;
         eprintln!("wrote {} findings to {}", report.findings.len(), path.display());
@@ -209,6 +233,26 @@ fn lint(args: LintArgs) -> Result<u8, String> {
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Warning);
     let failed = fail_on.threshold().is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
     Ok(u8::from(failed))
+}
+
+/// `fixed 3 findings in 2 files (1 more with --unsafe-fixes)`.
+fn fix_summary(outcome: &kubectl_strategy::fix::Outcome, report: &Report, verb: &str) -> String {
+    let mut s = format!("{verb} {} in {}", plural(outcome.fixed(), "finding"), plural(outcome.files.len(), "file"));
+    let (_, unsafe_only) = report.fixable();
+    if !report.unsafe_fixes && unsafe_only > 0 {
+        s.push_str(&format!(" ({unsafe_only} more fixable with --unsafe-fixes)"));
+    }
+    if outcome.dropped > 0 {
+        s.push_str(&format!(
+            "; {} not applied (it failed or would add a finding)",
+            if outcome.dropped == 1 { "1 fix".to_string() } else { format!("{} fixes", outcome.dropped) }
+        ));
+    }
+    s
+}
+
+fn plural(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
 }
 
 fn terminal_width() -> usize {

@@ -82,6 +82,7 @@ fn collect(files: &[SourceFile], objects: &[Object]) -> Vec<Suppression> {
                         help: None,
                         doc: None,
                         rendered: None,
+                        fix: None,
                     },
                     used: false,
                 });

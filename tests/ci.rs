@@ -5,17 +5,17 @@ use crate::bin;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
+pub(crate) fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = bin().current_dir(dir).args(args).output().unwrap();
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
 }
 
-fn repo_root() -> PathBuf {
+pub(crate) fn repo_root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
 /// A temporary project holding the given files.
-fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
+pub(crate) fn project(files: &[(&str, &str)]) -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     for (name, text) in files {
         let p = dir.path().join(name);
@@ -196,7 +196,21 @@ fn sarif_is_valid_and_regions_equal_json() {
         assert_eq!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], f["file"]);
         let idx = r["ruleIndex"].as_u64().unwrap() as usize;
         assert_eq!(sarif["runs"][0]["tool"]["driver"]["rules"][idx]["id"], f["rule"]);
+        // A fix is the same edit in both formats.
+        let edits = f["fix"]["edits"].as_array().cloned().unwrap_or_default();
+        let replacements = r["fixes"][0]["artifactChanges"][0]["replacements"].as_array().cloned().unwrap_or_default();
+        assert_eq!(edits.len(), replacements.len(), "{r}");
+        for (e, rep) in edits.iter().zip(&replacements) {
+            assert_eq!(rep["deletedRegion"]["startLine"], e["line"]);
+            assert_eq!(rep["deletedRegion"]["startColumn"], e["column"]);
+            assert_eq!(rep["deletedRegion"]["endLine"], e["endLine"]);
+            assert_eq!(rep["deletedRegion"]["endColumn"], e["endColumn"]);
+            assert_eq!(rep["insertedContent"]["text"], e["content"]);
+            assert_eq!(r["fixes"][0]["artifactChanges"][0]["artifactLocation"]["uri"], f["file"]);
+        }
     }
+    let with_fixes = results.iter().filter(|r| r["fixes"].is_array()).count();
+    assert!(with_fixes >= 10, "{with_fixes} results with fixes");
     let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
     assert_eq!(rules.len(), kubectl_strategy::rules::REGISTRY.len());
     assert!(rules.iter().all(|r| r["help"]["text"].as_str().unwrap().len() > 40));

@@ -4,6 +4,7 @@ mod ci;
 mod cli;
 mod corpus;
 mod false_alarms;
+mod fix;
 mod live;
 mod live_real;
 mod meta;

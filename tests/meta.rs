@@ -180,3 +180,35 @@ fn one_version_scheme_and_existing_release_assets() {
             && cargo.contains("/releases/download/v{ version }/kubectl-strategy-{ target }.tar.gz")
     );
 }
+
+#[test]
+fn readme_fix_diff_output_is_current() {
+    let out = crate::bin().args(["lint", "--diff", "--unsafe-fixes", "testdata/examples/shop.yaml"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1), "--diff exits 1 when there is something to fix");
+    let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    let block = format!(
+        "<!-- fix-diff -->\n```diff\n$ kubectl strategy lint --diff --unsafe-fixes testdata/examples/shop.yaml\n{text}```\n<!-- /fix-diff -->"
+    );
+    let readme = std::fs::read_to_string("README.md").unwrap();
+    if !readme.contains(&block) && std::env::var_os("UPDATE_README").is_some() {
+        let start = readme.find("<!-- fix-diff -->").expect("marker");
+        let end = readme.find("<!-- /fix-diff -->").expect("marker") + "<!-- /fix-diff -->".len();
+        let mut r = readme.clone();
+        r.replace_range(start..end, &block);
+        std::fs::write("README.md", r).unwrap();
+        return;
+    }
+    assert!(readme.contains(&block), "README fix diff output is stale; run UPDATE_README=1 cargo test");
+}
+
+/// A rule's doc declares its fix exactly when its findings carry one (tests/fix.rs checks the fixtures);
+/// readiness-probe-missing says why it has none.
+#[test]
+fn autofix_docs_are_complete() {
+    let doc = docs::get("readiness-probe-missing").unwrap();
+    let a = doc.autofix.expect("readiness-probe-missing explains why it has no fix");
+    assert_eq!(a.applicability, "none");
+    assert!(a.what.contains("SIGTERM"), "{}", a.what);
+    let fixable: Vec<String> = docs::all().into_iter().filter(|d| d.fix_applicability().is_some()).map(|d| d.id).collect();
+    assert!(fixable.len() >= 8, "{fixable:?}");
+}

@@ -15,9 +15,10 @@ use crate::manifest::tree::{Node, Pos, Value, escape, resolve_plain};
 pub enum Yaml {
     Str(String),
     Int(i64),
-    Map(Vec<(String, Yaml)>),
-    Seq(Vec<Yaml>),
     Bool(bool),
+    Map(Vec<(String, Yaml)>),
+    /// Written in flow style (`[a, b]`).
+    Seq(Vec<Yaml>),
 }
 
 impl Yaml {
@@ -32,6 +33,47 @@ impl Yaml {
             Yaml::Bool(b) => (*b).into(),
             Yaml::Seq(items) => items.iter().map(Yaml::to_json).collect(),
             Yaml::Map(entries) => entries.iter().map(|(k, v)| (k.clone(), v.to_json())).collect::<serde_json::Map<_, _>>().into(),
+        }
+    }
+
+    /// The value of a parsed node (its scalars as they read, not as written).
+    pub fn from_node(node: &Node) -> Yaml {
+        match &node.value {
+            Value::Map(entries) => {
+                Yaml::Map(entries.iter().map(|e| (e.key.scalar_text().unwrap_or_default(), Yaml::from_node(&e.value))).collect())
+            }
+            Value::Seq(items) => Yaml::Seq(items.iter().map(Yaml::from_node).collect()),
+            Value::Int(i) => Yaml::Int(*i),
+            Value::Bool(b) => Yaml::Bool(*b),
+            _ => Yaml::Str(node.scalar_text().unwrap_or_default()),
+        }
+    }
+}
+
+/// One edit of a document at a JSON pointer: what a rule's fix is made of.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Op {
+    /// Set the value at the pointer (creating missing mappings).
+    Set { ptr: String, value: Yaml },
+    /// Remove the mapping entry at the pointer.
+    Remove { ptr: String },
+    /// Make the scalar at the pointer a string of the text it is written
+    /// as (`1.0` -> `"1.0"`, `true` -> `"true"`; a null becomes `""`).
+    Quote { ptr: String },
+}
+
+impl Op {
+    pub fn set(ptr: impl Into<String>, value: Yaml) -> Op {
+        Op::Set { ptr: ptr.into(), value }
+    }
+
+    pub fn remove(ptr: impl Into<String>) -> Op {
+        Op::Remove { ptr: ptr.into() }
+    }
+
+    pub fn ptr(&self) -> &str {
+        match self {
+            Op::Set { ptr, .. } | Op::Remove { ptr } | Op::Quote { ptr } => ptr,
         }
     }
 }
@@ -367,6 +409,36 @@ impl Editor {
         match first {
             Some(e) if e.key.span.start.col > 0 => e.key.span.start.col as usize,
             _ => 2,
+        }
+    }
+
+    /// Perform one operation on document `doc`.
+    pub fn apply(&mut self, doc: usize, op: &Op) -> R<()> {
+        match op {
+            Op::Set { ptr, value } => self.set(doc, ptr, value),
+            Op::Remove { ptr } => self.remove(doc, ptr),
+            Op::Quote { ptr } => self.quote(doc, ptr),
+        }
+    }
+
+    /// Make the scalar at `ptr` a string of its own text (see `Op::Quote`).
+    pub fn quote(&mut self, doc: usize, ptr: &str) -> R<()> {
+        let (_, root) = self.doc(doc)?;
+        let loc = root.locate(ptr).ok_or_else(|| EditError(format!("{}: nothing at {ptr}", self.name)))?;
+        let node = loc.node;
+        match &node.value {
+            Value::Str(_) => Ok(()),
+            Value::Null => self.set(doc, ptr, &Yaml::str("")),
+            Value::Seq(_) | Value::Map(_) => Err(EditError(format!("{}: {ptr} is a collection, not a scalar", self.name))),
+            _ => {
+                let (start, end) = self.value_range(node, loc.entry)?;
+                let raw = self.text[start..end].trim().to_string();
+                if raw.contains(['\n', '\r']) {
+                    return self.set(doc, ptr, &Yaml::str(node.scalar_text().unwrap_or_default()));
+                }
+                self.splice(start..end, &serde_json::to_string(&raw).expect("string"));
+                Ok(())
+            }
         }
     }
 

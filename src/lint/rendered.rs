@@ -186,6 +186,7 @@ impl Run {
             }),
             doc: None,
             rendered: None,
+            fix: None,
         });
     }
 

@@ -60,6 +60,12 @@ impl Object {
         format!("{}/{}", self.kind, self.name.as_deref().unwrap_or("<unnamed>"))
     }
 
+    /// A pointer relative to the object as a pointer from its document's root
+    /// (what a fix's edits use; differs inside a `List`).
+    pub fn doc_ptr(&self, pointer: &str) -> String {
+        format!("{}{pointer}", self.base)
+    }
+
     /// Build a finding at `pointer` (relative to the object). When the pointer
     /// does not exist, the finding goes to the deepest existing parent.
     /// `Target` chooses the key, the `key: value` entry or the value.
@@ -79,6 +85,7 @@ impl Object {
             help: None,
             doc: Some(self.doc),
             rendered: None,
+            fix: None,
         }
     }
 }
@@ -146,6 +153,7 @@ pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
                     help: None,
                     doc: None,
                     rendered: None,
+                    fix: None,
                 });
                 continue;
             }
@@ -200,6 +208,7 @@ fn bad_list(file: usize, doc: usize, root: &Node, ptr: &str, message: &str) -> F
         help: None,
         doc: Some(doc),
         rendered: None,
+        fix: None,
     }
 }
 

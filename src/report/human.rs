@@ -126,15 +126,16 @@ pub fn render(report: &Report, style: Style) -> String {
             continue;
         }
         let (source, span) = Window::around(file, f.span, CONTEXT_LINES + 1);
+        let mark = if f.fixable(report.unsafe_fixes) { " [*]" } else { "" };
         let header = if style.color {
             let code = match f.severity {
                 Severity::Error => "\x1b[1;31m",
                 Severity::Warning => "\x1b[1;33m",
                 Severity::Info => "\x1b[1;36m",
             };
-            format!("{code}{}[{}]\x1b[0m\x1b[1m: {}\x1b[0m", f.severity, f.rule, f.message)
+            format!("{code}{}[{}]\x1b[0m{mark}\x1b[1m: {}\x1b[0m", f.severity, f.rule, f.message)
         } else {
-            format!("{}[{}]: {}", f.severity, f.rule, f.message)
+            format!("{}[{}]{mark}: {}", f.severity, f.rule, f.message)
         };
         let diag = Diag { finding: f, header, source, span };
         let mut buf = String::new();
@@ -149,7 +150,23 @@ pub fn render(report: &Report, style: Style) -> String {
         out.push_str(&format!("note: {n}\n"));
     }
     out.push_str(&summary_line(report));
+    out.push_str(&fixable_line(report));
     out
+}
+
+/// `[*] N fixable with --fix (M more with --unsafe-fixes)`, when any is.
+pub fn fixable_line(report: &Report) -> String {
+    let (safe, unsafe_only) = report.fixable();
+    match (report.unsafe_fixes, safe, unsafe_only) {
+        (_, 0, 0) => String::new(),
+        (true, s, u) => format!("[*] {} with --fix --unsafe-fixes\n", plural_fixable(s + u)),
+        (false, s, 0) => format!("[*] {} with --fix\n", plural_fixable(s)),
+        (false, s, u) => format!("[*] {} with --fix ({u} more with --unsafe-fixes)\n", plural_fixable(s)),
+    }
+}
+
+fn plural_fixable(n: usize) -> String {
+    format!("{n} fixable")
 }
 
 /// A finding about a live object: located by object and field path.
@@ -248,6 +265,7 @@ mod tests {
             help: None,
             doc: None,
             rendered: None,
+            fix: None,
         };
         let report = Report {
             files: vec![file],
@@ -258,6 +276,7 @@ mod tests {
             skipped_documents: 0,
             notices: Vec::new(),
             cluster: None,
+            unsafe_fixes: false,
         };
         render(&report, Style { color: false, width: 100 })
     }

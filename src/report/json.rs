@@ -45,6 +45,19 @@ pub fn render(report: &Report) -> String {
             if let Some(at) = &f.rendered {
                 v["rendered"] = json!(at);
             }
+            if let Some(fix) = &f.fix {
+                v["fix"] = json!({
+                    "title": fix.title,
+                    "applicability": fix.applicability,
+                    "edits": crate::fix::replacements(&file.text, f).iter().map(|r| json!({
+                        "line": r.line,
+                        "column": r.column,
+                        "endLine": r.end_line,
+                        "endColumn": r.end_column,
+                        "content": r.content,
+                    })).collect::<Vec<_>>(),
+                });
+            }
             v
         })
         .collect();
@@ -69,5 +82,7 @@ pub fn summary(report: &Report) -> serde_json::Value {
         "filesWithObjects": report.files_with_objects,
         "objects": report.objects(),
         "skippedDocuments": report.skipped_documents,
+        "fixable": report.fixable().0,
+        "fixableUnsafe": report.fixable().1,
     })
 }

@@ -106,6 +106,23 @@ pub fn render(report: &Report) -> String {
             if let Some(at) = &f.rendered {
                 result["properties"]["rendered"] = json!(at);
             }
+            if let Some(fix) = &f.fix {
+                let replacements: Vec<_> = crate::fix::replacements(&file.text, f)
+                    .iter()
+                    .map(|r| {
+                        json!({
+                            "deletedRegion": {"startLine": r.line, "startColumn": r.column, "endLine": r.end_line, "endColumn": r.end_column},
+                            "insertedContent": {"text": r.content},
+                        })
+                    })
+                    .collect();
+                if !replacements.is_empty() {
+                    result["fixes"] = json!([{
+                        "description": {"text": format!("{} ({})", fix.title, fix.applicability.as_str())},
+                        "artifactChanges": [{"artifactLocation": {"uri": uri(&file.name)}, "replacements": replacements}],
+                    }]);
+                }
+            }
             result
         })
         .collect();

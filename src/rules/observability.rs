@@ -2,7 +2,8 @@
 
 use super::{Context, Rule};
 use crate::config::PrometheusPolicy;
-use crate::finding::{Finding, Severity};
+use crate::edit::{Op, Yaml};
+use crate::finding::{Finding, Fix, Severity};
 use crate::manifest::tree::{Node, Value, escape};
 use crate::manifest::{Object, Target, WorkloadKind};
 
@@ -64,14 +65,18 @@ fn check_map(obj: &Object, map: &Node, ptr: &str, what: &str, out: &mut Vec<Find
         let key = e.key.scalar_text().unwrap_or_default();
         let text = e.value.scalar_text().unwrap_or_default();
         let shown = if matches!(e.value.value, Value::Null) { String::new() } else { text };
-        let mut f = obj.finding(
-            "metadata-value-not-string",
-            Severity::Error,
-            &format!("{ptr}/{}", escape(&key)),
-            Target::Value,
-            format!("{what} \"{key}\" has a {} value; Kubernetes requires a string", e.value.type_name()),
-        );
-        f.help = Some(format!("quote it: {key}: \"{shown}\""));
+        let at = format!("{ptr}/{}", escape(&key));
+        let f = obj
+            .finding(
+                "metadata-value-not-string",
+                Severity::Error,
+                &at,
+                Target::Value,
+                format!("{what} \"{key}\" has a {} value; Kubernetes requires a string", e.value.type_name()),
+            )
+            .help(format!("quote it: {key}: \"{shown}\""))
+            // The API server rejects the object as it is; the string is what was evidently meant.
+            .fix(Fix::safe("quote the value", vec![Op::Quote { ptr: obj.doc_ptr(&at) }]));
         out.push(f);
     }
 }
@@ -131,23 +136,58 @@ impl Rule for PrometheusAnnotationsOnWorkload {
         let Some(ann) = obj.root.pointer("/metadata/annotations") else {
             return Vec::new();
         };
+        let template = obj.root.pointer(&format!("{}/annotations", w.meta_ptr()));
         ann.as_map()
             .unwrap_or_default()
             .iter()
             .filter_map(|e| e.key.as_str().filter(|k| k.starts_with("prometheus.io/")))
             .map(|k| {
-                let mut f = obj.finding(
-                    "prometheus-annotations-on-workload",
-                    Severity::Warning,
-                    &format!("/metadata/annotations/{}", escape(k)),
-                    Target::Key,
-                    format!("annotation {k} is on the {} itself; Prometheus discovers pods, so it has no effect here", obj.kind),
-                );
-                f.help = Some(format!("move it to {}/annotations", w.meta_ptr().trim_start_matches('/').replace('/', ".")));
-                f
+                let at = format!("/metadata/annotations/{}", escape(k));
+                let f = obj
+                    .finding(
+                        "prometheus-annotations-on-workload",
+                        Severity::Warning,
+                        &at,
+                        Target::Key,
+                        format!("annotation {k} is on the {} itself; Prometheus discovers pods, so it has no effect here", obj.kind),
+                    )
+                    .help(format!("move it to {}/annotations", w.meta_ptr().trim_start_matches('/').replace('/', ".")));
+                match move_prometheus(obj, ann, template, &w.meta_ptr()) {
+                    Some(fix) => f.fix(fix),
+                    None => f,
+                }
             })
             .collect()
     }
+}
+
+/// Move every `prometheus.io/*` annotation of a workload to its pod template
+/// (removing the workload's `annotations` when nothing else is left). Safe:
+/// Prometheus never read them where they were; the pod template is where
+/// they were meant to go. `None` when the template already has one of them
+/// with another value (which one is meant is the user's call).
+fn move_prometheus(obj: &Object, ann: &Node, template: Option<&Node>, meta_ptr: &str) -> Option<Fix> {
+    let entries = ann.as_map().unwrap_or_default();
+    let prom: Vec<(&str, &Node)> =
+        entries.iter().filter_map(|e| e.key.as_str().filter(|k| k.starts_with("prometheus.io/")).map(|k| (k, &e.value))).collect();
+    let mut edits = Vec::new();
+    for (k, value) in &prom {
+        if !value.is_scalar() {
+            return None;
+        }
+        let text = if matches!(value.value, Value::Null) { String::new() } else { value.scalar_text().unwrap_or_default() };
+        match template.and_then(|t| t.get(k)) {
+            Some(there) if there.scalar_text().unwrap_or_default() != text => return None,
+            Some(_) => {}
+            None => edits.push(Op::set(obj.doc_ptr(&format!("{meta_ptr}/annotations/{}", escape(k))), Yaml::str(text))),
+        }
+    }
+    if prom.len() == entries.len() {
+        edits.push(Op::remove(obj.doc_ptr("/metadata/annotations")));
+    } else {
+        edits.extend(prom.iter().map(|(k, _)| Op::remove(obj.doc_ptr(&format!("/metadata/annotations/{}", escape(k))))));
+    }
+    Some(Fix::safe("move the prometheus.io annotations to the pod template", edits))
 }
 
 pub struct PrometheusPortUndeclared;
@@ -174,8 +214,23 @@ impl Rule for PrometheusPortUndeclared {
                 declared.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
             ),
         };
-        let mut f = obj.finding(ID, Severity::Warning, &at, Target::Value, message);
-        f.help = Some("point prometheus.io/port at the containerPort that serves /metrics".into());
-        vec![f]
+        let f = obj
+            .finding(ID, Severity::Warning, &at, Target::Value, message)
+            .help("point prometheus.io/port at the containerPort that serves /metrics");
+        // Exactly one port named for metrics: that is where the metrics are. Unsafe: Prometheus then scrapes another port.
+        let metrics: Vec<(i32, &str)> = w
+            .containers()
+            .flat_map(|(_, c)| c.ports.iter().flatten())
+            .filter_map(|p| {
+                p.name.as_deref().filter(|n| n.contains("metrics") || *n == "prom" || *n == "prometheus").map(|n| (p.container_port, n))
+            })
+            .collect();
+        match metrics.as_slice() {
+            [(port, name)] => vec![f.fix(Fix::unsafe_(
+                format!("point prometheus.io/port at port {port} (\"{name}\")"),
+                vec![Op::set(obj.doc_ptr(&at), Yaml::str(port.to_string()))],
+            ))],
+            _ => vec![f],
+        }
     }
 }

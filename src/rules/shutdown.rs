@@ -1,7 +1,8 @@
 //! Graceful shutdown: on SIGTERM a pod leaves the endpoints, drains and exits within its grace period.
 
 use super::{Context, Rule};
-use crate::finding::{Finding, Severity};
+use crate::edit::{Op, Yaml};
+use crate::finding::{Finding, Fix, Severity};
 use crate::manifest::{Object, Target};
 use k8s_openapi::api::core::v1::LifecycleHandler;
 use std::sync::OnceLock;
@@ -25,7 +26,7 @@ impl Rule for PrestopHookMissing {
                 serving && c.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()).is_none()
             })
             .map(|(ptr, c)| {
-                let mut f = obj.finding(
+                let f = obj.finding(
                     "prestop-hook-missing",
                     Severity::Warning,
                     &format!("{ptr}/name"),
@@ -36,16 +37,23 @@ impl Rule for PrestopHookMissing {
                         obj.label()
                     ),
                 );
-                f.help = Some(
+                let f = f.help(
                     "the sleep keeps the pod serving while endpoints and load balancers stop sending it traffic, before the app \
-                     receives SIGTERM (the sleep action needs Kubernetes 1.30; older clusters: exec [\"sleep\", \"5\"] if the image has sleep)"
-                        .into(),
+                     receives SIGTERM (the sleep action needs Kubernetes 1.30; older clusters: exec [\"sleep\", \"5\"] if the image has sleep)",
                 );
-                f
+                // Unsafe: every shutdown then takes 5 s longer.
+                let sleep = Yaml::Map(vec![("sleep".into(), Yaml::Map(vec![("seconds".into(), Yaml::Int(PRESTOP_SLEEP))]))]);
+                f.fix(Fix::unsafe_(
+                    format!("add a preStop sleep of {PRESTOP_SLEEP}s"),
+                    vec![Op::set(obj.doc_ptr(&format!("{ptr}/lifecycle/preStop")), sleep)],
+                ))
             })
             .collect()
     }
 }
+
+/// The preStop sleep the fix of `prestop-hook-missing` adds, in seconds.
+const PRESTOP_SLEEP: i64 = 5;
 
 /// Seconds a preStop hook sleeps, if it is a sleep.
 pub fn prestop_sleep(h: &LifecycleHandler) -> Option<(i64, &'static str)> {
@@ -103,11 +111,15 @@ impl Rule for TerminationGracePeriodTooShort {
                 ),
             ),
         };
-        let mut f = obj.finding(ID, Severity::Error, &ptr, Target::Value, message);
-        f.help = Some(format!(
+        let f = obj.finding(ID, Severity::Error, &ptr, Target::Value, message).help(format!(
             "set terminationGracePeriodSeconds above the preStop sleep plus the app's drain time (here at least {})",
             sleep + margin + 1
         ));
-        vec![f]
+        // The next multiple of 5 above the sleep plus the margin. Unsafe: a hung pod then takes longer to be killed.
+        let raised = (sleep + margin) / 5 * 5 + 5;
+        vec![f.fix(Fix::unsafe_(
+            format!("set terminationGracePeriodSeconds: {raised}"),
+            vec![Op::set(obj.doc_ptr(&format!("{}/terminationGracePeriodSeconds", w.spec_ptr())), Yaml::Int(raised))],
+        ))]
     }
 }

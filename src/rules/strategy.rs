@@ -1,7 +1,8 @@
 //! Rollout settings: how a new version replaces the old one.
 
 use super::{Context, Rule};
-use crate::finding::{Finding, Severity};
+use crate::edit::{Op, Yaml};
+use crate::finding::{Finding, Fix, Severity};
 use crate::manifest::tree::{Node, Value};
 use crate::manifest::{Object, Target, WorkloadKind};
 
@@ -48,15 +49,29 @@ impl Rule for RollingUpdateBlocked {
         if !(surge_zero && unavail_zero) {
             return Vec::new();
         }
-        let mut f = obj.finding(
-            "rolling-update-blocked",
-            Severity::Error,
-            ptr,
-            Target::Key,
-            format!("{} has maxSurge and maxUnavailable both 0: a rollout can neither add nor remove a pod", obj.label()),
-        );
-        f.help = Some("allow at least one: maxSurge: 1 with maxUnavailable: 0 keeps full capacity during the rollout".into());
-        vec![f]
+        let f = obj
+            .finding(
+                "rolling-update-blocked",
+                Severity::Error,
+                ptr,
+                Target::Key,
+                format!("{} has maxSurge and maxUnavailable both 0: a rollout can neither add nor remove a pod", obj.label()),
+            )
+            .help("allow at least one: maxSurge: 1 with maxUnavailable: 0 keeps full capacity during the rollout");
+        // Unsafe: the rollout then starts an extra pod (quota, scheduling), which the user did not ask for.
+        // A DaemonSet surges only without host ports: it takes down one node's pod at a time instead, its default.
+        let (title, surge, unavailable) = if surge_default_zero {
+            ("set maxUnavailable: 1, maxSurge: 0 (one node at a time)", 0, 1)
+        } else {
+            ("set maxUnavailable: 0, maxSurge: 1 (one extra pod at a time)", 1, 0)
+        };
+        vec![f.fix(Fix::unsafe_(
+            title,
+            vec![
+                Op::set(obj.doc_ptr(&format!("{ptr}/maxUnavailable")), Yaml::Int(unavailable)),
+                Op::set(obj.doc_ptr(&format!("{ptr}/maxSurge")), Yaml::Int(surge)),
+            ],
+        ))]
     }
 }
 
@@ -79,17 +94,20 @@ impl Rule for RecreateWithRollingParams {
         if b.get("type").and_then(Node::as_str) != Some(forbidden_type) || rolling.is_none() {
             return Vec::new();
         }
-        let mut f = obj.finding(
-            "recreate-with-rolling-params",
-            Severity::Error,
-            &format!("{block}/rollingUpdate"),
-            Target::Key,
-            format!("{} uses type {forbidden_type} together with rollingUpdate; the API server rejects this", obj.label()),
-        );
-        f.help = Some(format!(
-            "remove rollingUpdate, or change type to RollingUpdate if a rolling update was meant (type {forbidden_type} ignores it)"
-        ));
-        vec![f]
+        let at = format!("{block}/rollingUpdate");
+        let f = obj
+            .finding(
+                "recreate-with-rolling-params",
+                Severity::Error,
+                &at,
+                Target::Key,
+                format!("{} uses type {forbidden_type} together with rollingUpdate; the API server rejects this", obj.label()),
+            )
+            .help(format!(
+                "remove rollingUpdate, or change type to RollingUpdate if a rolling update was meant (type {forbidden_type} ignores it)"
+            ));
+        // Safe: the API server rejects the object as it is, and type wins: rollingUpdate never had an effect.
+        vec![f.fix(Fix::safe("remove rollingUpdate", vec![Op::remove(obj.doc_ptr(&at))]))]
     }
 }
 
