@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 cargo build --release --locked --quiet --bin kubectl-strategy --example gen_corpus --example parse_only
 BIN=target/release/kubectl-strategy
 WORK=${BENCH_DIR:-$(mktemp -d)}
-RUNS=${RUNS:-5}
+RUNS=${RUNS:-3}
 
 target/release/examples/gen_corpus "$WORK/c10k" 10000 5
 target/release/examples/gen_corpus "$WORK/c100k" 100000 5
@@ -57,6 +57,20 @@ printf '%-28s json %6.3f s %5.0f MB | human %6.3f s %5.0f MB | ratio %s\n' "one 
   "$json_s" "$json_mb" "$human_s" "$human_mb" "$(python3 -c "print(f'{$human_s/$json_s:.2f}')")"
 read -r small_s small_mb < <(RUNS=20 measure "$BIN" lint testdata/examples/clean.yaml)
 printf '%-28s lint %6.3f s %5.0f MB\n' "one small file" "$small_s" "$small_mb"
+# One named file beside the big one (as pre-commit names it): the neighbour
+# is context, read only for what the cross-object rules need, and bounded.
+mkdir -p "$WORK/beside" && cp "$WORK/one-big.yaml" "$WORK/beside/big.yaml" && cp testdata/examples/clean.yaml "$WORK/beside/api.yaml"
+read -r beside_s beside_mb < <(RUNS=20 measure "$BIN" lint "$WORK/beside/api.yaml")
+printf '%-28s lint %6.3f s %5.0f MB\n' "small file beside the big" "$beside_s" "$beside_mb"
+# Instructions (callgrind) for the 10k corpus on one thread: a number that a
+# busy machine does not blur.
+if command -v valgrind >/dev/null; then
+  RAYON_NUM_THREADS=1 valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.out" \
+    "$BIN" lint "$WORK/c10k" -o json --fail-on never >/dev/null 2>"$WORK/callgrind.log"
+  ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$WORK/callgrind.log")
+  printf '%-28s %s instructions (callgrind, 1 thread; profile: %s)\n' "10,000 objects" \
+    "$(python3 -c "print(f'{$ir:,}')")" "$WORK/callgrind.out"
+fi
 if command -v hyperfine >/dev/null; then
   hyperfine --warmup 3 -N "$BIN lint testdata/examples/clean.yaml"
 fi

@@ -97,21 +97,29 @@ pub fn lint_paths(paths: &[String], config: &Config, options: Options) -> Report
     let mut k = keep.iter();
     specs.retain(|_| *k.next().expect("one flag per spec"));
     let canonical: Vec<Option<PathBuf>> = canonical.into_iter().zip(&keep).filter(|(_, k)| **k).map(|(c, _)| c).collect();
-    let context = if options.isolated { Vec::new() } else { context_inputs(paths, &specs, config) };
+    let (context, context_notices) = if options.isolated { (Vec::new(), Vec::new()) } else { context_inputs(paths, &specs, config) };
     let context: Vec<InputSpec> =
         context.into_iter().filter(|s| !matches!(s, InputSpec::Path(p) if plan.consumed.contains(&render::canonical(p)))).collect();
     let primary = specs.len();
     specs.extend(context);
     // Rendering runs beside reading and parsing the plain files.
-    let (renders, loaded) = rayon::join(|| render::render_all(&plan, &render_options), || load_inputs(&specs));
+    // Rendered objects are unknown before rendering: with renders, context files are read whole.
+    let whole = !plan.roots.is_empty();
+    let (renders, loaded) = rayon::join(|| render::render_all(&plan, &render_options), || load_with_context(&specs, primary, whole));
     let rendered =
         Renders { plan: &plan, results: renders, canonical: &canonical, options: &render_options, require: options.require_render };
     let mut report = lint_loaded_with(loaded, primary, config, Some(rendered));
-    report.notices.splice(0..0, notices.into_iter().map(Notice::new));
+    report.notices.splice(0..0, notices.into_iter().map(Notice::new).chain(context_notices));
     report
 }
 
-fn context_inputs(paths: &[String], specs: &[InputSpec], config: &Config) -> Vec<InputSpec> {
+/// Neighbours bigger than this are not read as context (naming them lints them).
+pub const CONTEXT_MAX_BYTES: u64 = 4 << 20;
+
+/// The manifests beside explicitly named files, read as context, and notices
+/// for the neighbours too big to read.
+fn context_inputs(paths: &[String], specs: &[InputSpec], config: &Config) -> (Vec<InputSpec>, Vec<Notice>) {
+    let mut notices = Vec::new();
     let seen: HashSet<PathBuf> = specs
         .iter()
         .filter_map(|s| match s {
@@ -127,27 +135,116 @@ fn context_inputs(paths: &[String], specs: &[InputSpec], config: &Config) -> Vec
         let Ok(entries) = read else { continue };
         for e in entries.flatten() {
             let p = if dir.as_os_str().is_empty() { PathBuf::from(e.file_name()) } else { e.path() };
-            if p.is_file() && input::is_manifest_name(&p) && !seen.contains(&p) && !config.excludes(&p) {
-                out.push(p);
+            let wanted = p.is_file() && input::is_manifest_name(&p) && !seen.contains(&p) && !config.excludes(&p);
+            if !wanted {
+                continue;
+            }
+            match e.metadata() {
+                Ok(m) if m.len() > CONTEXT_MAX_BYTES => notices.push(Notice::at(
+                    p.display().to_string(),
+                    1,
+                    format!(
+                        "not read as context of the files named beside it ({} MB, more than {} MB); name it to lint it",
+                        m.len() >> 20,
+                        CONTEXT_MAX_BYTES >> 20
+                    ),
+                )),
+                _ => out.push(p),
             }
         }
     }
     out.sort();
-    out.into_iter().map(InputSpec::Path).collect()
+    (out.into_iter().map(InputSpec::Path).collect(), notices)
+}
+
+/// Kinds whose objects select or scale the pods of others: what cross-object
+/// rules need from context files whatever the named files hold.
+const SELECTING_KINDS: &[&str] = &["Service", "ServiceMonitor", "PodMonitor", "HorizontalPodAutoscaler", "PodDisruptionBudget"];
+
+/// Built-in kinds no cross-object rule reads.
+const UNUSED_KINDS: &[&str] = &[
+    "ConfigMap",
+    "Secret",
+    "ServiceAccount",
+    "Role",
+    "RoleBinding",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "Ingress",
+    "IngressClass",
+    "NetworkPolicy",
+    "Namespace",
+    "CustomResourceDefinition",
+    "PersistentVolumeClaim",
+    "PersistentVolume",
+    "StorageClass",
+    "LimitRange",
+    "ResourceQuota",
+    "PriorityClass",
+    "Endpoints",
+    "EndpointSlice",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+];
+
+/// Which documents of context files are loaded, from what the named files hold.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum ContextNeed {
+    /// Only objects that select the named workloads' pods (the named files hold no selecting object).
+    Selecting,
+    /// Also the pod owners (workloads, custom resources) the named Services, PDBs, HPAs and monitors select.
+    PodOwners,
+    /// Every document (renders are involved, whose objects are not known yet).
+    Whole,
+}
+
+impl ContextNeed {
+    fn of(primary: &[(SourceFile, manifest::Loaded)], whole: bool) -> Self {
+        if whole {
+            return ContextNeed::Whole;
+        }
+        let selecting = primary.iter().flat_map(|(_, l)| &l.objects).any(|o| SELECTING_KINDS.contains(&o.kind.as_str()));
+        if selecting { ContextNeed::PodOwners } else { ContextNeed::Selecting }
+    }
+
+    fn keeps(self, kind: &str) -> bool {
+        match self {
+            ContextNeed::Whole => true,
+            _ if kind.ends_with("List") || SELECTING_KINDS.contains(&kind) => true,
+            ContextNeed::PodOwners => !UNUSED_KINDS.contains(&kind),
+            ContextNeed::Selecting => false,
+        }
+    }
+}
+
+/// Load the first `primary` inputs whole, then the context inputs after them
+/// with only the documents the named files' cross-object rules can use.
+fn load_with_context(specs: &[InputSpec], primary: usize, whole: bool) -> Vec<(SourceFile, manifest::Loaded)> {
+    let mut loaded = load_inputs(&specs[..primary], 0, None);
+    if primary < specs.len() {
+        let need = ContextNeed::of(&loaded, whole);
+        loaded.extend(load_inputs(&specs[primary..], primary, Some(need)));
+    }
+    loaded
 }
 
 /// Lint already-discovered inputs; the first `primary` are reported on.
 pub fn lint_inputs(specs: &[InputSpec], primary: usize, config: &Config) -> Report {
-    lint_loaded(load_inputs(specs), primary, config)
+    lint_loaded(load_with_context(specs, primary, false), primary, config)
 }
 
-fn load_inputs(specs: &[InputSpec]) -> Vec<(SourceFile, manifest::Loaded)> {
+/// Read and load `specs`, numbered from `first`; `need` filters the documents of context files.
+fn load_inputs(specs: &[InputSpec], first: usize, need: Option<ContextNeed>) -> Vec<(SourceFile, manifest::Loaded)> {
     specs
         .par_iter()
         .enumerate()
+        .map(|(i, spec)| (first + i, spec))
         .map(|(i, spec)| match input::read(spec) {
             ReadOutcome::Text(file) => {
-                let l = manifest::load(i, &file);
+                let l = match need {
+                    None | Some(ContextNeed::Whole) => manifest::load(i, &file),
+                    Some(need) => manifest::load_kinds(i, &file, |kind| need.keeps(kind)),
+                };
                 (file, l)
             }
             ReadOutcome::Broken { file, pos, message } => {
@@ -275,5 +372,56 @@ fn finish(loaded: Vec<(SourceFile, manifest::Loaded)>, primary: usize, config: &
         notices,
         cluster: None,
         unsafe_fixes: false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A context file with a Deployment whose document does not parse and a Service.
+    fn context(dir: &Path) -> InputSpec {
+        let p = dir.join("neighbour.yaml");
+        std::fs::write(
+            &p,
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: x\n---\napiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}}\n",
+        )
+        .unwrap();
+        InputSpec::Path(p)
+    }
+
+    fn named(dir: &Path, text: &str) -> InputSpec {
+        let p = dir.join("named.yaml");
+        std::fs::write(&p, text).unwrap();
+        InputSpec::Path(p)
+    }
+
+    #[test]
+    fn context_files_load_only_the_kinds_the_named_files_need() {
+        let dir = tempfile::tempdir().unwrap();
+        let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n";
+        // A named Deployment needs the Services beside it, not the other workloads:
+        // the broken Deployment is never parsed.
+        let loaded = load_with_context(&[named(dir.path(), deploy), context(dir.path())], 1, false);
+        let (_, l) = &loaded[1];
+        assert_eq!(l.objects.iter().map(|o| o.kind.as_str()).collect::<Vec<_>>(), ["Service"]);
+        assert_eq!((l.findings.len(), l.skipped_documents), (0, 1));
+        assert_eq!(l.objects[0].doc, 1);
+        assert_eq!(l.objects[0].root.span.start.line, 5);
+        // A named Service needs the pod owners too: the Deployment is parsed (and fails).
+        let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n";
+        let loaded = load_with_context(&[named(dir.path(), svc), context(dir.path())], 1, false);
+        assert_eq!(loaded[1].1.findings.iter().map(|f| f.rule).collect::<Vec<_>>(), ["invalid-yaml"]);
+        // With renders, everything is read.
+        let loaded = load_with_context(&[named(dir.path(), deploy), context(dir.path())], 1, true);
+        assert_eq!(loaded[1].1.findings.len(), 1);
+    }
+
+    #[test]
+    fn top_level_kind_is_found_by_a_line_scan() {
+        use crate::manifest::parse::top_level_kind;
+        assert_eq!(top_level_kind("apiVersion: v1\nkind: \"Service\" # x\n"), Some("Service"));
+        assert_eq!(top_level_kind("spec:\n  kind: Service\n"), None);
+        assert_eq!(top_level_kind("{\"kind\": \"Service\"}"), None);
     }
 }

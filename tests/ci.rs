@@ -448,6 +448,44 @@ fn named_files_see_their_neighbours_as_context() {
 }
 
 #[test]
+fn a_named_file_reads_only_what_it_needs_of_its_neighbours() {
+    let web = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, labels: {app: web}}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: nginx:1.27.3}]\n";
+    let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n";
+    // A neighbour above the size bound (4 MB: a Deployment, comments, then
+    // the Service that selects `web`) is not read: a notice says so, and the
+    // Service in it does not count.
+    let other = web.replace("web", "other");
+    let mut big = format!("{other}---\n");
+    while big.len() <= 4 << 20 {
+        big.push_str("# the other half of a generated file, as comments to keep the test quick\n");
+    }
+    big.push_str(svc);
+    let dir = project(&[
+        ("k8s/web.yaml", web),
+        ("k8s/big.yaml", &big),
+        ("k8s/small.yaml", "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\n"),
+    ]);
+    let v = json_of(dir.path(), &["lint", "k8s/web.yaml"]);
+    let notices = v["notices"].to_string();
+    assert!(notices.contains("k8s/big.yaml") && notices.contains("not read as context"), "{notices}");
+    let readiness = |v: &serde_json::Value| {
+        v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "readiness-probe-missing").unwrap()["severity"].clone()
+    };
+    assert_eq!(readiness(&v), "warning", "{v}");
+    // Below the bound, the Service is read (the finding becomes an error, as
+    // when a Service selects the pods) and nothing is said.
+    std::fs::write(dir.path().join("k8s/big.yaml"), format!("{other}---\n{svc}")).unwrap();
+    let v = json_of(dir.path(), &["lint", "k8s/web.yaml"]);
+    assert_eq!(readiness(&v), "error", "{v}");
+    assert!(!v["notices"].to_string().contains("not read as context"), "{v}");
+    // Naming the big file lints it.
+    std::fs::write(dir.path().join("k8s/big.yaml"), &big).unwrap();
+    let v = json_of(dir.path(), &["lint", "k8s/web.yaml", "k8s/big.yaml"]);
+    assert_eq!(readiness(&v), "error", "{v}");
+    assert!(!v["notices"].to_string().contains("not read as context"), "{v}");
+}
+
+#[test]
 fn completions_and_man_page() {
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let (code, out, _) = run_in(&repo_root(), &["completions", shell]);

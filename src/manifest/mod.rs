@@ -121,8 +121,22 @@ pub struct Loaded {
 
 /// Load every document of a file.
 pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
+    load_documents(file_index, file, parse::parse_stream(&file.text))
+}
+
+/// Load only the documents whose top-level `kind` passes `keep` (documents
+/// whose kind a line scan cannot tell are loaded): for files read only as
+/// context of others, whose other documents no rule would look at. The
+/// documents left out are counted in `skipped_documents`.
+pub fn load_kinds(file_index: usize, file: &SourceFile, keep: impl Fn(&str) -> bool) -> Loaded {
+    let (docs, skipped) = parse::parse_stream_where(&file.text, |chunk| parse::top_level_kind(chunk).is_none_or(&keep));
+    let mut out = load_documents(file_index, file, docs);
+    out.skipped_documents += skipped;
+    out
+}
+
+fn load_documents(file_index: usize, file: &SourceFile, docs: Vec<parse::Document>) -> Loaded {
     let mut out = Loaded::default();
-    let docs = parse::parse_stream(&file.text);
     for doc in docs {
         out.documents += 1;
         if let Some(at) = template::action_outside_data(&file.text, &doc) {

@@ -78,6 +78,39 @@ pub fn parse_stream(text: &str) -> Vec<Document> {
     docs
 }
 
+/// Parse only the documents whose chunk `keep` accepts (it sees the chunk's
+/// text, see [`top_level_kind`]); the others are split off unparsed. Indexes
+/// and positions stay those of the whole stream. Also returns how many
+/// chunks were left unparsed.
+pub fn parse_stream_where(text: &str, keep: impl Fn(&str) -> bool) -> (Vec<Document>, usize) {
+    let mut docs = Vec::new();
+    let mut skipped = 0;
+    for chunk in split_chunks(text) {
+        if !keep(chunk.text) {
+            skipped += 1;
+            continue;
+        }
+        let n = docs.len();
+        parse_chunk(&chunk, &mut docs);
+        for d in &mut docs[n..] {
+            d.index += skipped;
+        }
+    }
+    (docs, skipped)
+}
+
+/// The value of a document's top-level `kind:` line, found by a scan of its
+/// lines without parsing (`None` when there is no such block-style line, as
+/// in JSON or flow style: the caller then has to parse to know).
+pub fn top_level_kind(chunk: &str) -> Option<&str> {
+    chunk.split('\n').find_map(|line| {
+        let rest = line.strip_prefix("kind:")?;
+        let value = rest.split(" #").next().unwrap_or(rest).trim();
+        let value = value.trim_matches(|c| c == '"' || c == '\'');
+        (!value.is_empty()).then_some(value)
+    })
+}
+
 /// What one pass of the parser over a chunk produced.
 struct Pass {
     docs: Vec<(Result<Node, ParseError>, bool)>,
