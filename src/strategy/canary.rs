@@ -292,7 +292,7 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
     // With replica-split traffic (and Istio, whose subsets live on the user's
     // Service) the user's Service must select stable and canary; other
     // providers route through Services of their own.
-    let shares = matches!(o.traffic, Traffic::Replicas | Traffic::Istio);
+    let shares = o.traffic.router().shares_user_service();
     let recorded = app.restore();
     let reach: Vec<(Found, Reach)> = if shares { app.reach(&p.ws, recorded.as_ref()) } else { Vec::new() };
     let (ik, iv) = app.identity.clone();
