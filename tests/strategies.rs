@@ -823,3 +823,42 @@ fn argo_rollout_targets_get_a_declared_strategy() {
     assert_eq!(code, 2);
     assert!(err.contains("canary or blueGreen"), "{err}");
 }
+
+/// A Service shared by two Deployments (istio's samples/grpc-echo): what the
+/// plan says about it is what the result does.
+#[test]
+fn a_shared_service_reaches_the_canary_as_the_plan_says() {
+    let echo = std::fs::read_to_string("testdata/strategies/shared-service/echo.yaml").unwrap();
+    let s = Scratch::new(&[("echo.yaml", &echo)]);
+    let args = ["apply", "canary", "deploy/echo-v1", "--image", "example/echo:1.1", "--replicas", "4", "--weight", "25"];
+    let (code, _, err) = s.run(&args);
+    assert_eq!(code, 0, "{err}");
+    assert!(err.contains("Service/echo selects the canary's pods too"), "{err}");
+    assert!(!err.contains("no Service selects"), "the Service does select them: {err}");
+    s.drive(&args);
+    let objs = objects(&s.texts());
+    let svc = objs.iter().find(|o| o.kind == "Service").unwrap();
+    let Typed::Service(spec) = &svc.typed else { unreachable!() };
+    assert_eq!(s.read("echo.yaml").matches("app: echo").count(), echo.matches("app: echo").count() + 2, "the canary keeps app: echo");
+    let replicas = |n: &str| {
+        let o = objs.iter().find(|o| o.name.as_deref() == Some(n)).unwrap();
+        let w = o.workload().unwrap();
+        (map_selects(spec.selector.as_ref().unwrap(), w.template_labels()), w.replicas)
+    };
+    assert_eq!(replicas("echo-v1-canary"), (true, Some(1)), "the Service reaches the canary, as the plan says");
+    assert_eq!(replicas("echo-v1"), (true, Some(3)));
+    assert_eq!(replicas("echo-v2"), (true, Some(2)), "the other Deployment is untouched");
+
+    // A shared Service that selects on the track key would miss the canary: refused, as the plan says.
+    let shared = format!(
+        "{}---\n{}---\n{}",
+        deployment("web", "{app: web, tier: fe}", "{app: web, tier: fe}", "").replace("replicas: 2", "replicas: 4"),
+        deployment("admin", "{app: admin, tier: fe}", "{app: admin, tier: fe}", ""),
+        service("fe", "{tier: fe}", "")
+    );
+    let s = Scratch::new(&[("a.yaml", &shared)]);
+    let (code, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2", "--track-label", "tier"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("Service/fe also selects other workloads' pods and selects on tier"), "{err}");
+    assert_eq!(s.read("a.yaml"), shared, "nothing was written");
+}

@@ -205,6 +205,21 @@ impl Canary {
     }
 }
 
+/// Services that select the stable pods and other workloads' pods too, each
+/// with whether it selects the canary's pods (its labels differ in the track key only).
+fn shared_services(ws: &Workspace, app: &App) -> Vec<(String, bool)> {
+    let stable = template_labels(&app.stable.obj);
+    let mut canary = stable.clone();
+    canary.insert(app.key.clone(), app.canary_selector[&app.key].clone());
+    let own = [Track::Stable.of(&app.name), Track::Canary.of(&app.name)];
+    ws.services_selecting(&stable, app.stable.obj.namespace.as_deref())
+        .into_iter()
+        .filter_map(|f| f.obj.name.clone().map(|n| (n, service_selector(&f))))
+        .filter(|(n, _)| !own.contains(n) && !app.services.iter().any(|s| s.obj.name.as_ref() == Some(n)))
+        .map(|(n, sel)| (n, map_selects(&sel, &canary)))
+        .collect()
+}
+
 fn service_selector(s: &Found) -> BTreeMap<String, String> {
     match &s.obj.typed {
         crate::manifest::Typed::Service(spec) => spec.selector.clone().unwrap_or_default(),
@@ -272,7 +287,24 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
     if let Some(w) = o.traffic.retired_warning() {
         p.warn(w);
     }
-    if app.services.is_empty() {
+    // A Service shared with other workloads is left as it is: it reaches the
+    // canary only if it does not select on the track key, else the plan is refused.
+    let shared = shared_services(&p.ws, &app);
+    if app.canary.is_none()
+        && let Some((svc, _)) = shared.iter().find(|(_, reaches)| !reaches)
+    {
+        return err(format!(
+            "a canary of deployment/{name} is refused; nothing was written: Service/{svc} also selects other workloads' pods and \
+             selects on {key}, which the canary's pods change ({key}: {value}); it would send the canary no traffic; give \
+             --track-label with a key Service/{svc} does not select on",
+            key = app.key,
+            value = app.canary_selector[&app.key]
+        ));
+    }
+    for (svc, _) in shared.iter().filter(|(_, reaches)| *reaches) {
+        p.warn(format!("Service/{svc} selects the canary's pods too: it keeps the labels Service/{svc} selects on"));
+    }
+    if app.services.is_empty() && shared.is_empty() {
         p.warn(format!("no Service selects deployment/{name}'s pods: the canary will get no traffic until one does"));
     }
     {
@@ -292,7 +324,7 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
     // With replica-split traffic (and Istio, whose subsets live on the user's
     // Service) the user's Service must select stable and canary; other
     // providers route through Services of their own.
-    let shares = matches!(o.traffic, Traffic::Replicas | Traffic::Istio);
+    let shares = o.traffic.router().shares_user_service();
     let recorded = app.restore();
     let reach: Vec<(Found, Reach)> = if shares { app.reach(&p.ws, recorded.as_ref()) } else { Vec::new() };
     let (ik, iv) = app.identity.clone();

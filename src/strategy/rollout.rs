@@ -55,27 +55,6 @@ fn ensure_services(ws: &mut Workspace, user: &Found, names: &[String], owner: &s
     Ok(())
 }
 
-/// `spec.strategy.canary.trafficRouting` for a provider.
-fn traffic_routing(mode: Traffic, name: &str, svc: &str, ws: &Workspace) -> Option<Yaml> {
-    let m = |k: &str, v: Yaml| Yaml::Map(vec![(k.to_string(), v)]);
-    Some(match mode {
-        Traffic::Replicas => return None,
-        Traffic::Istio => m("istio", m("virtualService", m("name", Yaml::str(name)))),
-        Traffic::GatewayApi => m("plugins", m("argoproj-labs/gatewayAPI", m("httpRoute", Yaml::str(name)))),
-        Traffic::Nginx => {
-            let ingress = ws
-                .objects()
-                .into_iter()
-                .find(|f| f.obj.kind == "Ingress" && f.obj.root.pointer("/spec").is_some_and(|s| format!("{s:?}").contains(svc)))
-                .and_then(|f| f.obj.name.clone())
-                .unwrap_or_else(|| svc.to_string());
-            m("nginx", m("stableIngress", Yaml::str(ingress)))
-        }
-        Traffic::Traefik => m("traefik", m("weightedTraefikServiceName", Yaml::str(name))),
-        Traffic::Smi => m("smi", Yaml::Map(Vec::new())),
-    })
-}
-
 pub fn canary(ws: Workspace, target: &Target, o: &Canary) -> R<Plan> {
     let ro = find(&ws, target)?;
     let name = target.name.clone();
@@ -101,7 +80,7 @@ pub fn canary(ws: Workspace, target: &Target, o: &Canary) -> R<Plan> {
     }
     let shown: Vec<String> = weights.iter().map(|w| format!("setWeight {w}, pause")).collect();
     let (canary_svc, stable_svc) = (Track::Canary.of(&name), Track::Stable.of(&name));
-    if let Some(route) = weighted.then(|| route_name(o.traffic, &name)).flatten() {
+    if let Some(route) = weighted.then(|| o.traffic.router().rollout_route(&name)).flatten() {
         p.warn(format!("Argo Rollouts routes through {route}, which must exist; it sets the weights in it"));
     }
     p.step(
@@ -123,7 +102,7 @@ pub fn canary(ws: Workspace, target: &Target, o: &Canary) -> R<Plan> {
                 ensure_services(ws, user, &[canary_svc.clone(), stable_svc.clone()], &name)?;
                 ws.set("Rollout", &name, "/spec/strategy/canary/canaryService", Yaml::str(&canary_svc))?;
                 ws.set("Rollout", &name, "/spec/strategy/canary/stableService", Yaml::str(&stable_svc))?;
-                if let Some(r) = traffic_routing(o.traffic, &name, &svc, ws) {
+                if let Some(r) = o.traffic.router().rollout_routing(&name, &svc, ws) {
                     ws.set("Rollout", &name, "/spec/strategy/canary/trafficRouting", r)?;
                 }
             }
@@ -132,15 +111,6 @@ pub fn canary(ws: Workspace, target: &Target, o: &Canary) -> R<Plan> {
     )?;
     new_version(&mut p, target, &ro, &o.images)?;
     Ok(p.plan)
-}
-
-fn route_name(mode: Traffic, name: &str) -> Option<String> {
-    match mode {
-        Traffic::Istio => Some(format!("VirtualService/{name}")),
-        Traffic::GatewayApi => Some(format!("HTTPRoute/{name}")),
-        Traffic::Traefik => Some(format!("TraefikService/{name}")),
-        _ => None,
-    }
 }
 
 /// The new image starts the controller's rollout.
