@@ -7,7 +7,7 @@ use std::process::Command;
 
 pub(crate) fn run_in(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = bin().current_dir(dir).args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    crate::outcome(&out)
 }
 
 pub(crate) fn repo_root() -> PathBuf {
@@ -633,11 +633,7 @@ fn kubectl_runs_the_plugin() {
     let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
     let kubectl = |args: &[&str]| {
         let out = Command::new("kubectl").args(args).current_dir(repo_root()).env("PATH", &path).env("COLUMNS", "100").output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        crate::outcome(&out)
     };
     let (code, out, err) = kubectl(&["plugin", "list"]);
     assert!(out.contains("kubectl-strategy") || err.contains("kubectl-strategy"), "{out}{err}");

@@ -6,7 +6,7 @@ use std::process::Stdio;
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = bin().args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    crate::outcome(&out)
 }
 
 fn json(args: &[&str]) -> serde_json::Value {

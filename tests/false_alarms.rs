@@ -8,7 +8,7 @@ const DIR: &str = "testdata/regressions";
 
 fn run(args: &[&str]) -> (i32, String, String) {
     let out = bin().args(args).output().unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    crate::outcome(&out)
 }
 
 /// `lint -f json` on files of testdata/regressions.

@@ -193,11 +193,7 @@ impl Cluster {
             cmd.arg("--kubeconfig").arg(&self.kubeconfig);
         }
         let out = cmd.env("KUBECTL_STRATEGY_POLL_MS", "100").env_remove("KUBECONFIG").output().unwrap();
-        let r = (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        );
+        let r = crate::outcome(&out);
         assert!(!r.1.contains("admin-") && !r.2.contains("admin-"), "the token leaked: {r:?}");
         r
     }
@@ -209,11 +205,7 @@ impl Cluster {
             c.env(k, v);
         }
         let out = c.output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        crate::outcome(&out)
     }
 
     /// `kubectl get KIND NAME -o json`; `None` when it does not exist.

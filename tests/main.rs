@@ -48,6 +48,11 @@ pub fn doc_block(file: &str, name: &str, body: &str) {
     std::fs::write(file, t).unwrap();
 }
 
+/// Exit code (-1 when killed by a signal), stdout and stderr of a finished process.
+pub fn outcome(out: &std::process::Output) -> (i32, String, String) {
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
 /// The built binary.
 pub fn bin() -> std::process::Command {
     let mut c = std::process::Command::new(env!("CARGO_BIN_EXE_kubectl-strategy"));

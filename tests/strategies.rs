@@ -32,11 +32,7 @@ impl Scratch {
 
     fn run(&self, args: &[&str]) -> (i32, String, String) {
         let out = bin().current_dir(self.0.path()).args(args).output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        crate::outcome(&out)
     }
 
     fn ok(&self, args: &[&str]) -> String {

@@ -126,11 +126,7 @@ impl Scratch {
             None => bin(),
         };
         let out = cmd.current_dir(self.dir.path()).args(args).output().unwrap();
-        (
-            out.status.code().unwrap_or(-1),
-            String::from_utf8_lossy(&out.stdout).into_owned(),
-            String::from_utf8_lossy(&out.stderr).into_owned(),
-        )
+        crate::outcome(&out)
     }
 }
 
