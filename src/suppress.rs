@@ -11,7 +11,7 @@ use crate::manifest::{Object, Target};
 use std::sync::OnceLock;
 
 pub const ANNOTATION_PREFIX: &str = "ignore-check.kubectl-strategy.io/";
-const UNUSED: &str = "unused-suppression";
+use crate::rules::unused_suppression::ID as UNUSED;
 
 struct Suppression {
     file: usize,

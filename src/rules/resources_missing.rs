@@ -1,8 +1,16 @@
-//! Resource requests: the scheduler and the rollout's surge capacity depend on them.
+//! `resources-missing`: Container has no cpu and memory requests
 
 use super::{Context, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::manifest::{Object, Target};
+
+declare_rule! {
+    id: "resources-missing",
+    severity: Warning,
+    fix: None,
+    params: [],
+    check: Some(&ResourcesMissing),
+}
 
 pub struct ResourcesMissing;
 impl Rule for ResourcesMissing {
@@ -25,8 +33,8 @@ impl Rule for ResourcesMissing {
             let (at, target) =
                 if res.is_some() { (format!("{ptr}/resources"), Target::Key) } else { (format!("{ptr}/name"), Target::Entry) };
             let mut f = obj.finding(
-                "resources-missing",
-                Severity::Warning,
+                ID,
+                SEVERITY,
                 &at,
                 target,
                 format!("container \"{}\" of {} has no {} request", c.name, obj.label(), missing.join(" and ")),
