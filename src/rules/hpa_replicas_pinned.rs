@@ -18,19 +18,17 @@ impl Rule for HpaReplicasPinned {
         let (Some(hpa), Some(_)) = (ctx.hpa(obj), obj.root.pointer("/spec/replicas")) else {
             return Vec::new();
         };
-        let mut f = obj.finding(
-            ID,
-            SEVERITY,
-            "/spec/replicas",
-            Target::Entry,
+        let f = finding(
+            obj,
             format!(
                 "{} sets spec.replicas although {} ({}) scales it: every apply resets the scale to this value",
                 obj.label(),
                 hpa.label(),
                 ctx.place(hpa)
             ),
-        );
-        f.help = Some("remove spec.replicas from the manifest and let the HorizontalPodAutoscaler own it".into());
+        )
+        .at("/spec/replicas", Target::Entry)
+        .help("remove spec.replicas from the manifest and let the HorizontalPodAutoscaler own it");
         vec![f]
     }
 }

@@ -24,15 +24,13 @@ impl Rule for ImageTagMutable {
                 let image = c.image.as_deref()?;
                 image_is_mutable(image).then(|| {
                     let why = if image.ends_with(":latest") { "uses the tag latest" } else { "has no tag (so it means latest)" };
-                    let mut f = obj.finding(
-                        ID,
-                        SEVERITY,
-                        &format!("{ptr}/image"),
-                        Target::Value,
+
+                    finding(
+                        obj,
                         format!("image \"{image}\" of container \"{}\" {why}: a rollout or rollback cannot tell versions apart", c.name),
-                    );
-                    f.help = Some("pin a version tag (app:1.4.2) or a digest (app@sha256:…)".into());
-                    f
+                    )
+                    .at(&format!("{ptr}/image"), Target::Value)
+                    .help("pin a version tag (app:1.4.2) or a digest (app@sha256:…)")
                 })
             })
             .collect()

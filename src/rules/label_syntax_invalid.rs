@@ -25,12 +25,12 @@ impl Rule for LabelSyntaxInvalid {
                 };
                 let at = format!("{ptr}/{}", escape(&key));
                 if let Some(why) = label_key_error(&key) {
-                    out.push(obj.finding(ID, SEVERITY, &at, Target::Key, format!("label key \"{key}\" is invalid: {why}")));
+                    out.push(finding(obj, format!("label key \"{key}\" is invalid: {why}")).at(&at, Target::Key));
                 }
                 if let Value::Str(v) = &e.value.value
                     && let Some(why) = label_value_error(v)
                 {
-                    out.push(obj.finding(ID, SEVERITY, &at, Target::Value, format!("value \"{v}\" of label \"{key}\" is invalid: {why}")));
+                    out.push(finding(obj, format!("value \"{v}\" of label \"{key}\" is invalid: {why}")).at(&at, Target::Value));
                 }
             }
         }

@@ -20,15 +20,9 @@ impl Rule for LivenessProbeMissing {
             .into_iter()
             .filter(|(_, c)| c.liveness_probe.is_none())
             .map(|(ptr, c)| {
-                let mut f = obj.finding(
-                    ID,
-                    SEVERITY,
-                    &format!("{ptr}/name"),
-                    Target::Entry,
-                    format!("container \"{}\" of {} has no livenessProbe", c.name, obj.label()),
-                );
-                f.help = Some("add a livenessProbe so the kubelet restarts the container when it hangs".into());
-                f
+                finding(obj, format!("container \"{}\" of {} has no livenessProbe", c.name, obj.label()))
+                    .at(&format!("{ptr}/name"), Target::Entry)
+                    .help("add a livenessProbe so the kubelet restarts the container when it hangs")
             })
             .collect()
     }

@@ -73,14 +73,8 @@ fn check_map(obj: &Object, map: &Node, ptr: &str, what: &str, out: &mut Vec<Find
         let text = e.value.scalar_text().unwrap_or_default();
         let shown = if matches!(e.value.value, Value::Null) { String::new() } else { text };
         let at = format!("{ptr}/{}", escape(&key));
-        let f = obj
-            .finding(
-                ID,
-                SEVERITY,
-                &at,
-                Target::Value,
-                format!("{what} \"{key}\" has a {} value; Kubernetes requires a string", e.value.type_name()),
-            )
+        let f = finding(obj, format!("{what} \"{key}\" has a {} value; Kubernetes requires a string", e.value.type_name()))
+            .at(&at, Target::Value)
             .help(format!("quote it: {key}: \"{shown}\""))
             // The API server rejects the object as it is; the string is what was evidently meant.
             .fix(Fix::safe("quote the value", vec![Op::Quote { ptr: obj.doc_ptr(&at) }]));

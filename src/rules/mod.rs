@@ -15,6 +15,11 @@ macro_rules! declare_rule {
         /// The rule's default severity (the config may override it).
         #[allow(dead_code)]
         pub const SEVERITY: $crate::finding::Severity = $crate::finding::Severity::$sev;
+        /// A finding of this rule on `obj`, at its default severity; `.at(…)` places it.
+        #[allow(dead_code)]
+        fn finding(obj: &$crate::manifest::Object, message: impl Into<String>) -> $crate::rules::Draft<'_> {
+            $crate::rules::Draft { obj, rule: ID, severity: SEVERITY, message: message.into() }
+        }
         /// The rule's registry entry.
         pub static RULE: $crate::rules::RuleEntry = $crate::rules::RuleEntry {
             id: ID,
@@ -90,6 +95,29 @@ pub struct RuleEntry {
     /// `rules/<id>.yaml`.
     pub doc: &'static str,
     pub check: Option<&'static dyn Rule>,
+}
+
+/// A finding on an object before it has a place: `finding(obj, message)`
+/// (generated in each rule's file by `declare_rule!`) `.at(pointer, target)`,
+/// then `.help(…)` and `.fix(…)` on the `Finding`.
+pub struct Draft<'o> {
+    pub obj: &'o Object,
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
+}
+
+impl Draft<'_> {
+    /// Another severity than the rule's default.
+    pub fn severity(self, severity: Severity) -> Self {
+        Draft { severity, ..self }
+    }
+
+    /// Place the finding at `pointer` (relative to the object; the deepest
+    /// existing parent when it does not exist), on its key, entry or value.
+    pub fn at(self, pointer: &str, target: crate::manifest::Target) -> Finding {
+        self.obj.finding(self.rule, self.severity, pointer, target, self.message)
+    }
 }
 
 /// A rule parameter of type `T`, declared next to the rule that reads it.

@@ -35,14 +35,12 @@ impl Rule for PdbBlocksEviction {
                 _ => return Vec::new(),
             }
         };
-        let mut f = obj.finding(
-            ID,
-            SEVERITY,
-            at,
-            Target::Value,
+        let f = finding(
+            obj,
             format!("{} allows no voluntary disruption ({why}): node drains and cluster upgrades stall on its pods", obj.label()),
-        );
-        f.help = Some("allow at least one pod to go: maxUnavailable: 1 (or minAvailable below the replica count)".into());
+        )
+        .at(at, Target::Value)
+        .help("allow at least one pod to go: maxUnavailable: 1 (or minAvailable below the replica count)");
         vec![f]
     }
 }

@@ -25,21 +25,19 @@ impl Rule for PdbMissing {
         if ctx.disruption_budgets(obj).next().is_some() {
             return Vec::new();
         }
-        let mut f = obj.finding(
-            ID,
-            SEVERITY,
-            "/metadata/name",
-            Target::Entry,
+        let labels = obj.workload().map(|w| w.selector.as_ref().and_then(|s| s.match_labels.clone()).unwrap_or_default());
+        let sel = labels.unwrap_or_default().iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ");
+        let f = finding(
+            obj,
             format!(
                 "{} runs {} replicas behind {} and no PodDisruptionBudget selects its pods: a node drain may evict them all at once",
                 obj.label(),
                 floor(obj, ctx, n),
                 svc.label()
             ),
-        );
-        let labels = obj.workload().map(|w| w.selector.as_ref().and_then(|s| s.match_labels.clone()).unwrap_or_default());
-        let sel = labels.unwrap_or_default().iter().map(|(k, v)| format!("{k}: {v}")).collect::<Vec<_>>().join(", ");
-        f.help = Some(format!(
+        )
+        .at("/metadata/name", Target::Entry)
+        .help(format!(
             "add a PodDisruptionBudget (policy/v1) with maxUnavailable: 1 and selector.matchLabels {{{sel}}} in the same namespace"
         ));
         vec![f]

@@ -32,17 +32,11 @@ impl Rule for PrestopHookMissing {
                 serving && c.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()).is_none()
             })
             .map(|(ptr, c)| {
-                let f = obj.finding(
-                    ID,
-                    SEVERITY,
-                    &format!("{ptr}/name"),
-                    Target::Entry,
-                    format!(
+                let f = finding(obj, format!(
                         "serving container \"{}\" of {} has no preStop hook; add `lifecycle: {{preStop: {{sleep: {{seconds: 5}}}}}}` to it",
                         c.name,
                         obj.label()
-                    ),
-                );
+                    )).at(&format!("{ptr}/name"), Target::Entry);
                 let f = f.help(
                     "the sleep keeps the pod serving while endpoints and load balancers stop sending it traffic, before the app \
                      receives SIGTERM (the sleep action needs Kubernetes 1.30; older clusters: exec [\"sleep\", \"5\"] if the image has sleep)",

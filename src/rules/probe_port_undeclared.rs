@@ -88,8 +88,10 @@ impl Rule for ProbePortUndeclared {
                         }
                         IntOrString::Int(_) => continue,
                     };
-                    let mut f = obj.finding(ID, severity, &at, Target::Value, message);
-                    f.help = Some("declare the port under the container's ports (with a name) and probe it by that name".into());
+                    let f = finding(obj, message)
+                        .severity(severity)
+                        .at(&at, Target::Value)
+                        .help("declare the port under the container's ports (with a name) and probe it by that name");
                     out.push(f);
                 }
             }

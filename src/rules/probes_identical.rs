@@ -24,18 +24,12 @@ impl Rule for ProbesIdentical {
             // The same check (handler and target), and liveness gives up no
             // later than readiness: timing alone does not make them different.
             if handler(l) == handler(r) && time_to_fail(l) <= time_to_fail(r) {
-                let mut f = obj.finding(
-                    ID,
-                    SEVERITY,
-                    &format!("{ptr}/livenessProbe"),
-                    Target::Key,
-                    format!("container \"{}\" of {} has identical liveness and readiness probes", c.name, obj.label()),
-                );
-                f.help = Some(
-                    "when the app is busy both fail together and the kubelet restarts pods that only needed a break from traffic; \
-                     check a cheaper liveness endpoint or give liveness a higher failureThreshold"
-                        .into(),
-                );
+                let f = finding(obj, format!("container \"{}\" of {} has identical liveness and readiness probes", c.name, obj.label()))
+                    .at(&format!("{ptr}/livenessProbe"), Target::Key)
+                    .help(
+                        "when the app is busy both fail together and the kubelet restarts pods that only needed a break from traffic; \
+                     check a cheaper liveness endpoint or give liveness a higher failureThreshold",
+                    );
                 out.push(f);
             }
         }

@@ -52,10 +52,8 @@ impl Rule for PrometheusAnnotationsMissing {
             PrometheusPolicy::Either => "has no prometheus.io/scrape annotation and no ServiceMonitor or PodMonitor selects it",
         };
         let what = if w.kind == WorkloadKind::Pod { obj.label() } else { format!("the pod template of {}", obj.label()) };
-        let mut f = obj.finding(ID, SEVERITY, &format!("{}/annotations", w.meta_ptr()), Target::Key, format!("{what} {how}"));
-        f.help = Some(
-            "add prometheus.io/scrape: \"true\" and prometheus.io/port to the pod template's annotations, or a ServiceMonitor/PodMonitor"
-                .into(),
+        let f = finding(obj, format!("{what} {how}")).at(&format!("{}/annotations", w.meta_ptr()), Target::Key).help(
+            "add prometheus.io/scrape: \"true\" and prometheus.io/port to the pod template's annotations, or a ServiceMonitor/PodMonitor",
         );
         vec![f]
     }

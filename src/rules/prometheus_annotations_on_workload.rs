@@ -33,15 +33,12 @@ impl Rule for PrometheusAnnotationsOnWorkload {
             .filter_map(|e| e.key.as_str().filter(|k| k.starts_with("prometheus.io/")))
             .map(|k| {
                 let at = format!("/metadata/annotations/{}", escape(k));
-                let f = obj
-                    .finding(
-                        ID,
-                        SEVERITY,
-                        &at,
-                        Target::Key,
-                        format!("annotation {k} is on the {} itself; Prometheus discovers pods, so it has no effect here", obj.kind),
-                    )
-                    .help(format!("move it to {}/annotations", w.meta_ptr().trim_start_matches('/').replace('/', ".")));
+                let f = finding(
+                    obj,
+                    format!("annotation {k} is on the {} itself; Prometheus discovers pods, so it has no effect here", obj.kind),
+                )
+                .at(&at, Target::Key)
+                .help(format!("move it to {}/annotations", w.meta_ptr().trim_start_matches('/').replace('/', ".")));
                 match move_prometheus(obj, ann, template, &w.meta_ptr()) {
                     Some(fix) => f.fix(fix),
                     None => f,

@@ -36,9 +36,7 @@ impl Rule for PrometheusPortUndeclared {
                 declared.iter().map(i32::to_string).collect::<Vec<_>>().join(", ")
             ),
         };
-        let f = obj
-            .finding(ID, SEVERITY, &at, Target::Value, message)
-            .help("point prometheus.io/port at the containerPort that serves /metrics");
+        let f = finding(obj, message).at(&at, Target::Value).help("point prometheus.io/port at the containerPort that serves /metrics");
         // Exactly one port named for metrics: that is where the metrics are. Unsafe: Prometheus then scrapes another port.
         let metrics: Vec<(i32, &str)> = w
             .containers()

@@ -27,15 +27,11 @@ impl Rule for ReadinessProbeMissing {
                     }
                     None => (SEVERITY, String::new()),
                 };
-                let mut f = obj.finding(
-                    ID,
-                    severity,
-                    &format!("{ptr}/name"),
-                    Target::Entry,
-                    format!("container \"{}\" of {} has no readinessProbe{why}", c.name, obj.label()),
-                );
-                f.help = Some("add a readinessProbe that fails while the app starts and after it receives SIGTERM".into());
-                f
+
+                finding(obj, format!("container \"{}\" of {} has no readinessProbe{why}", c.name, obj.label()))
+                    .severity(severity)
+                    .at(&format!("{ptr}/name"), Target::Entry)
+                    .help("add a readinessProbe that fails while the app starts and after it receives SIGTERM")
             })
             .collect()
     }

@@ -34,17 +34,12 @@ impl Rule for RecreateWithRollingParams {
             return Vec::new();
         }
         let at = format!("{block}/rollingUpdate");
-        let f = obj
-            .finding(
-                ID,
-                SEVERITY,
-                &at,
-                Target::Key,
-                format!("{} uses type {forbidden_type} together with rollingUpdate; the API server rejects this", obj.label()),
-            )
-            .help(format!(
-                "remove rollingUpdate, or change type to RollingUpdate if a rolling update was meant (type {forbidden_type} ignores it)"
-            ));
+        let f =
+            finding(obj, format!("{} uses type {forbidden_type} together with rollingUpdate; the API server rejects this", obj.label()))
+                .at(&at, Target::Key)
+                .help(format!(
+                    "remove rollingUpdate, or change type to RollingUpdate if a rolling update was meant (type {forbidden_type} ignores it)"
+                ));
         // Safe: the API server rejects the object as it is, and type wins: rollingUpdate never had an effect.
         vec![f.fix(Fix::safe("remove rollingUpdate", vec![Op::remove(obj.doc_ptr(&at))]))]
     }

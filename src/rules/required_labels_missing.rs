@@ -68,16 +68,9 @@ impl Rule for RequiredLabelsMissing {
                 .collect::<Vec<_>>()
                 .join(", ");
             let at = format!("{}.labels", meta_ptr.trim_start_matches('/').replace('/', "."));
-            let mut f = obj.finding(
-                ID,
-                SEVERITY,
-                &format!("{meta_ptr}/labels"),
-                Target::Key,
-                format!("{what} lacks the label {list}; add {add} to {at}"),
-            );
-            f.help = Some(
-                "label workloads and their pods with app.kubernetes.io/name so Services, dashboards and policies can find them".into(),
-            );
+            let f = finding(obj, format!("{what} lacks the label {list}; add {add} to {at}"))
+                .at(&format!("{meta_ptr}/labels"), Target::Key)
+                .help("label workloads and their pods with app.kubernetes.io/name so Services, dashboards and policies can find them");
             out.push(f);
         };
         check(obj.meta.labels.as_ref(), "/metadata".into(), obj.label());

@@ -32,14 +32,9 @@ impl Rule for ResourcesMissing {
             }
             let (at, target) =
                 if res.is_some() { (format!("{ptr}/resources"), Target::Key) } else { (format!("{ptr}/name"), Target::Entry) };
-            let mut f = obj.finding(
-                ID,
-                SEVERITY,
-                &at,
-                target,
-                format!("container \"{}\" of {} has no {} request", c.name, obj.label(), missing.join(" and ")),
-            );
-            f.help = Some("set resources.requests.cpu and resources.requests.memory to what the container needs at steady load".into());
+            let f = finding(obj, format!("container \"{}\" of {} has no {} request", c.name, obj.label(), missing.join(" and ")))
+                .at(&at, target)
+                .help("set resources.requests.cpu and resources.requests.memory to what the container needs at steady load");
             out.push(f);
         }
         out

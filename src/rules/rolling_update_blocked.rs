@@ -30,14 +30,8 @@ impl Rule for RollingUpdateBlocked {
         if !(surge_zero && unavail_zero) {
             return Vec::new();
         }
-        let f = obj
-            .finding(
-                ID,
-                SEVERITY,
-                ptr,
-                Target::Key,
-                format!("{} has maxSurge and maxUnavailable both 0: a rollout can neither add nor remove a pod", obj.label()),
-            )
+        let f = finding(obj, format!("{} has maxSurge and maxUnavailable both 0: a rollout can neither add nor remove a pod", obj.label()))
+            .at(ptr, Target::Key)
             .help("allow at least one: maxSurge: 1 with maxUnavailable: 0 keeps full capacity during the rollout");
         // Unsafe: the rollout then starts an extra pod (quota, scheduling), which the user did not ask for.
         // A DaemonSet surges only without host ports: it takes down one node's pod at a time instead, its default.

@@ -44,17 +44,10 @@ impl Rule for RollingUpdateDowntime {
         if unavailable < replicas {
             return Vec::new();
         }
-        let mut f = obj.finding(
-            ID,
-            SEVERITY,
-            ptr,
-            Target::Value,
-            format!(
+        let f = finding(obj, format!(
                 "maxUnavailable lets the rollout take down {unavailable} of {replicas} replica{} at once: the service is down until new pods are ready",
                 if replicas == 1 { "" } else { "s" }
-            ),
-        );
-        f.help = Some("use maxUnavailable: 0 with maxSurge: 1 (or more replicas) so old pods serve until new ones are ready".into());
+            )).at(ptr, Target::Value).help("use maxUnavailable: 0 with maxSurge: 1 (or more replicas) so old pods serve until new ones are ready");
         vec![f]
     }
 }

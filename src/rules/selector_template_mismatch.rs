@@ -52,8 +52,9 @@ impl Rule for SelectorTemplateMismatch {
         } else {
             return Vec::new();
         };
-        let mut f = obj.finding(ID, SEVERITY, ptr, Target::Key, message);
-        f.help = Some("make spec.selector a subset of spec.template.metadata.labels; the API server rejects a mismatch".into());
+        let f = finding(obj, message)
+            .at(ptr, Target::Key)
+            .help("make spec.selector a subset of spec.template.metadata.labels; the API server rejects a mismatch");
         vec![f]
     }
 }

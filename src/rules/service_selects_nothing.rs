@@ -40,10 +40,8 @@ impl Rule for ServiceSelectsNothing {
                 ),
             )
         };
-        let mut f = obj.finding(ID, severity, "/spec/selector", Target::Key, message);
-        f.help = Some(
-            "a Service whose selector matches no pods has no endpoints: check the selector against the workload's pod template labels"
-                .into(),
+        let f = finding(obj, message).severity(severity).at("/spec/selector", Target::Key).help(
+            "a Service whose selector matches no pods has no endpoints: check the selector against the workload's pod template labels",
         );
         vec![f]
     }

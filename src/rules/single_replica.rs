@@ -23,19 +23,17 @@ impl Rule for SingleReplica {
             return Vec::new();
         };
         let (at, target) = replicas_at(obj);
-        let mut f = obj.finding(
-            ID,
-            SEVERITY,
-            at,
-            target,
+        let f = finding(
+            obj,
             format!(
                 "{} runs {} replica behind {}: each rollout, node drain or eviction takes the service down",
                 obj.label(),
                 floor(obj, ctx, 1),
                 svc.label()
             ),
-        );
-        f.help = Some("set replicas: 2 or more (with a PodDisruptionBudget), or an HPA with minReplicas: 2".into());
+        )
+        .at(at, target)
+        .help("set replicas: 2 or more (with a PodDisruptionBudget), or an HPA with minReplicas: 2");
         vec![f]
     }
 }

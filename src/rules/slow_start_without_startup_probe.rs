@@ -27,18 +27,13 @@ impl Rule for SlowStartWithoutStartupProbe {
             };
             if delay >= min && c.startup_probe.is_none() {
                 let at = format!("{ptr}/livenessProbe/initialDelaySeconds");
-                let f = obj
-                    .finding(
-                        ID,
-                        SEVERITY,
-                        &at,
-                        Target::Value,
-                        format!("container \"{}\" delays its livenessProbe by {delay}s instead of using a startupProbe", c.name),
-                    )
-                    .help(
-                        "add a startupProbe (failureThreshold × periodSeconds ≥ the slowest start) and drop initialDelaySeconds: \
+                let f =
+                    finding(obj, format!("container \"{}\" delays its livenessProbe by {delay}s instead of using a startupProbe", c.name))
+                        .at(&at, Target::Value)
+                        .help(
+                            "add a startupProbe (failureThreshold × periodSeconds ≥ the slowest start) and drop initialDelaySeconds: \
                          a fixed delay is too long for fast starts and too short for slow ones",
-                    );
+                        );
                 out.push(match startup_from_liveness(obj, &ptr, delay) {
                     Some(fix) => f.fix(fix),
                     None => f,

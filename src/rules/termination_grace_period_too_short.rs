@@ -62,7 +62,7 @@ impl Rule for TerminationGracePeriodTooShort {
                 ),
             ),
         };
-        let f = obj.finding(ID, SEVERITY, &ptr, Target::Value, message).help(format!(
+        let f = finding(obj, message).at(&ptr, Target::Value).help(format!(
             "set terminationGracePeriodSeconds above the preStop sleep plus the app's drain time (here at least {})",
             sleep + margin + 1
         ));

@@ -27,21 +27,18 @@ impl Rule for TopologySpreadMissing {
         if spread || anti {
             return Vec::new();
         }
-        let mut f = obj.finding(
-            ID,
-            SEVERITY,
-            &w.spec_ptr(),
-            Target::Key,
+        let f = finding(
+            obj,
             format!(
                 "{} runs {} replicas with neither topologySpreadConstraints nor pod anti-affinity: they may all land on one node",
                 obj.label(),
                 floor(obj, ctx, n)
             ),
-        );
-        f.help = Some(
+        )
+        .at(&w.spec_ptr(), Target::Key)
+        .help(
             "add topologySpreadConstraints with topologyKey: kubernetes.io/hostname, maxSkew: 1, whenUnsatisfiable: ScheduleAnyway \
-             and a labelSelector matching the pod labels"
-                .into(),
+             and a labelSelector matching the pod labels",
         );
         vec![f]
     }

@@ -20,20 +20,17 @@ impl Rule for WorkloadSelectorsOverlap {
         };
         ctx.overlapping(obj)
             .map(|other| {
-                let mut f = obj.finding(
-                    ID,
-                    SEVERITY,
-                    ptr,
-                    Target::Key,
+                finding(
+                    obj,
                     format!(
                         "the selectors of {} and {} ({}) overlap: each controller may adopt or delete the other's pods",
                         obj.label(),
                         other.label(),
                         ctx.place(other)
                     ),
-                );
-                f.help = Some("give each workload a distinguishing label (e.g. track: canary) in its selector and pod template".into());
-                f
+                )
+                .at(ptr, Target::Key)
+                .help("give each workload a distinguishing label (e.g. track: canary) in its selector and pod template")
             })
             .collect()
     }
