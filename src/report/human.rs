@@ -221,7 +221,7 @@ pub fn render_config_error(e: &crate::config::ConfigError, color: bool, width: u
     struct D<'a>(&'a crate::config::ConfigError, NamedSource<String>, SourceSpan);
     impl fmt::Display for D<'_> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "invalid config: {}", self.0.message)
+            write!(f, "invalid config: {}", self.0.problem)
         }
     }
     impl std::error::Error for D<'_> {}
