@@ -192,35 +192,19 @@ pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
     let group = obj.group();
     let result = match (group, obj.kind.as_str()) {
         ("apps" | "extensions", "Deployment") => {
-            let mut json = json.clone();
-            if legacy(obj) {
-                default_selector(&mut json);
-            }
-            let s: DeploymentSpec = spec_of(&json)?;
+            let s: DeploymentSpec = spec_of(&with_default_selector(obj, json))?;
             Ok(workload(WorkloadKind::Deployment, "/spec/template", s.template, Some(s.selector), s.replicas))
         }
         ("apps", "StatefulSet") => {
-            let mut json = json.clone();
-            if legacy(obj) {
-                default_selector(&mut json);
-            }
-            let s: StatefulSetSpec = spec_of(&json)?;
+            let s: StatefulSetSpec = spec_of(&with_default_selector(obj, json))?;
             Ok(workload(WorkloadKind::StatefulSet, "/spec/template", s.template, Some(s.selector), s.replicas))
         }
         ("apps" | "extensions", "DaemonSet") => {
-            let mut json = json.clone();
-            if legacy(obj) {
-                default_selector(&mut json);
-            }
-            let s: DaemonSetSpec = spec_of(&json)?;
+            let s: DaemonSetSpec = spec_of(&with_default_selector(obj, json))?;
             Ok(workload(WorkloadKind::DaemonSet, "/spec/template", s.template, Some(s.selector), None))
         }
         ("apps" | "extensions", "ReplicaSet") => {
-            let mut json = json.clone();
-            if legacy(obj) {
-                default_selector(&mut json);
-            }
-            let s: ReplicaSetSpec = spec_of(&json)?;
+            let s: ReplicaSetSpec = spec_of(&with_default_selector(obj, json))?;
             Ok(workload(WorkloadKind::ReplicaSet, "/spec/template", s.template.unwrap_or_default(), Some(s.selector), s.replicas))
         }
         ("", "ReplicationController") => {
@@ -279,6 +263,17 @@ fn workload(
 }
 
 /// Legacy API versions defaulted the selector from the template labels.
+/// Legacy API versions default the selector to the template's labels (the
+/// JSON is copied only for them).
+fn with_default_selector<'a>(obj: &Object, json: &'a J) -> std::borrow::Cow<'a, J> {
+    if !legacy(obj) {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    let mut json = json.clone();
+    default_selector(&mut json);
+    std::borrow::Cow::Owned(json)
+}
+
 fn default_selector(json: &mut J) {
     if json.pointer("/spec/selector").is_none()
         && let Some(labels) = json.pointer("/spec/template/metadata/labels").cloned()
