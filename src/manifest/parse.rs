@@ -66,7 +66,7 @@ fn split_chunks(text: &str) -> Vec<Chunk<'_>> {
 }
 
 fn memchr_nl(b: &[u8], from: usize) -> usize {
-    b[from..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| from + p)
+    memchr::memchr(b'\n', &b[from..]).map_or(b.len(), |p| from + p)
 }
 
 /// Parse all documents of a stream. `text` must not start with a BOM.
