@@ -8,7 +8,6 @@ use crate::finding::Severity;
 use crate::manifest::json::to_json;
 use crate::manifest::parse::parse_stream;
 use crate::manifest::tree::{Node, Pos, Span, Value};
-use crate::rules::labels::LabelRequirement;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -44,18 +43,6 @@ impl FailOn {
             FailOn::Never => None,
         }
     }
-}
-
-/// How `prometheus-annotations-missing` accepts a pod as scraped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum PrometheusPolicy {
-    /// Only `prometheus.io/scrape` annotations count.
-    Annotations,
-    /// Only prometheus-operator ServiceMonitor/PodMonitor objects count.
-    Operator,
-    /// Either counts.
-    Either,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -107,59 +94,6 @@ impl Config {
         set.is_match(rel) || set.is_match(path)
     }
 }
-
-/// A parameter a rule accepts: its name and how to check a value.
-pub struct ParamSpec {
-    pub rule: &'static str,
-    pub name: &'static str,
-    check: fn(&serde_json::Value) -> Result<(), String>,
-    schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
-}
-
-fn check_as<T: DeserializeOwned>(v: &serde_json::Value) -> Result<(), String> {
-    serde_json::from_value::<T>(v.clone()).map(|_| ()).map_err(|e| e.to_string())
-}
-
-fn check_labels(v: &serde_json::Value) -> Result<(), String> {
-    let reqs: Vec<LabelRequirement> = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
-    for r in reqs {
-        if r.keys.is_empty() {
-            return Err("each requirement needs at least one key".into());
-        }
-        if let Some(re) = r.value {
-            regex::Regex::new(&re).map_err(|e| format!("bad value regex: {e}"))?;
-        }
-    }
-    Ok(())
-}
-
-/// Every rule parameter. `rules/<id>.yaml` documents them (a meta test keeps both in step).
-pub static PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        rule: "slow-start-without-startup-probe",
-        name: "min-initial-delay-seconds",
-        check: check_as::<u32>,
-        schema: |g| g.subschema_for::<u32>(),
-    },
-    ParamSpec {
-        rule: "termination-grace-period-too-short",
-        name: "margin-seconds",
-        check: check_as::<u32>,
-        schema: |g| g.subschema_for::<u32>(),
-    },
-    ParamSpec {
-        rule: "required-labels-missing",
-        name: "labels",
-        check: check_labels,
-        schema: |g| g.subschema_for::<Vec<LabelRequirement>>(),
-    },
-    ParamSpec {
-        rule: "prometheus-annotations-missing",
-        name: "policy",
-        check: check_as::<PrometheusPolicy>,
-        schema: |g| g.subschema_for::<PrometheusPolicy>(),
-    },
-];
 
 /// An error in the config file, with the file's text for a snippet.
 #[derive(Debug)]
@@ -321,10 +255,10 @@ fn rules(n: &Node) -> Result<HashMap<String, RuleSetting>, (Span, String)> {
     let mut out = HashMap::new();
     for e in entries {
         let id = e.key.scalar_text().unwrap_or_default();
-        if crate::rules::find(&id).is_none() {
+        let Some(rule) = crate::rules::find(&id) else {
             let hint = closest_rule(&id).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
             return Err((e.key.span, format!("unknown rule `{id}`{hint} (`kubectl strategy rules` lists them)")));
-        }
+        };
         let mut setting = RuleSetting::default();
         match e.value.as_map() {
             None => setting.level = Some(level(&e.value)?),
@@ -335,13 +269,13 @@ fn rules(n: &Node) -> Result<HashMap<String, RuleSetting>, (Span, String)> {
                         setting.level = Some(level(&item.value)?);
                         continue;
                     }
-                    let Some(spec) = PARAMS.iter().find(|p| p.rule == id && p.name == key) else {
-                        let known: Vec<&str> = PARAMS.iter().filter(|p| p.rule == id).map(|p| p.name).collect();
+                    let Some(spec) = rule.params.iter().find(|p| p.name() == key) else {
+                        let known: Vec<&str> = rule.params.iter().map(|p| p.name()).collect();
                         let expected = if known.is_empty() { "severity".to_string() } else { format!("severity, {}", known.join(", ")) };
                         return Err((item.key.span, format!("rule `{id}` has no parameter `{key}`; expected {expected}")));
                     };
                     let value = to_json(&item.value);
-                    (spec.check)(&value).map_err(|m| (item.value.span, format!("bad value for `{key}`: {m}")))?;
+                    spec.check(&value).map_err(|m| (item.value.span, format!("bad value for `{key}`: {m}")))?;
                     setting.params.insert(key, value);
                 }
             }
@@ -410,8 +344,8 @@ pub fn json_schema() -> serde_json::Value {
     for r in crate::rules::REGISTRY {
         let mut settings = serde_json::Map::new();
         settings.insert("severity".into(), level.clone());
-        for p in PARAMS.iter().filter(|p| p.rule == r.id) {
-            settings.insert(p.name.into(), serde_json::to_value((p.schema)(&mut g)).expect("schema serializes"));
+        for p in r.params {
+            settings.insert(p.name().into(), serde_json::to_value(p.schema(&mut g)).expect("schema serializes"));
         }
         let doc = crate::docs::parse(r.doc).map(|d| d.summary).unwrap_or_default();
         props.insert(

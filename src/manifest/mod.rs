@@ -75,19 +75,10 @@ impl Object {
             Some(l) => (l, pointer.to_string()),
             None => self.root.deepest(pointer),
         };
-        Finding {
-            rule,
-            severity,
-            message,
-            file: self.file,
-            span: target.span(&loc),
-            path: format!("{}{}", self.base, found_ptr),
-            object: Some(self.reference()),
-            help: None,
-            doc: Some(self.doc),
-            rendered: None,
-            fix: None,
-        }
+        Finding::new(rule, severity, self.file, target.span(&loc), message)
+            .path(format!("{}{}", self.base, found_ptr))
+            .object(self.reference())
+            .doc(self.doc)
     }
 }
 
@@ -157,19 +148,13 @@ fn load_documents(file_index: usize, file: &SourceFile, docs: Vec<parse::Documen
         let root = match doc.result {
             Ok(root) => root,
             Err(err) => {
-                out.findings.push(Finding {
-                    rule: "invalid-yaml",
-                    severity: Severity::Error,
-                    message: format!("document {} does not parse: {}", doc.index + 1, err.message),
-                    file: file_index,
-                    span: Span { start: err.pos, end: tree::Pos { line: err.pos.line, col: err.pos.col + 1 } },
-                    path: String::new(),
-                    object: None,
-                    help: None,
-                    doc: None,
-                    rendered: None,
-                    fix: None,
-                });
+                out.findings.push(Finding::new(
+                    "invalid-yaml",
+                    Severity::Error,
+                    file_index,
+                    Span { start: err.pos, end: tree::Pos { line: err.pos.line, col: err.pos.col + 1 } },
+                    format!("document {} does not parse: {}", doc.index + 1, err.message),
+                ));
                 continue;
             }
         };
@@ -212,19 +197,7 @@ fn load_documents(file_index: usize, file: &SourceFile, docs: Vec<parse::Documen
 
 fn bad_list(file: usize, doc: usize, root: &Node, ptr: &str, message: &str) -> Finding {
     let loc = root.locate(ptr).unwrap_or(Located { node: root, entry: None });
-    Finding {
-        rule: "invalid-manifest",
-        severity: Severity::Error,
-        message: message.to_string(),
-        file,
-        span: loc.node.span,
-        path: ptr.to_string(),
-        object: None,
-        help: None,
-        doc: Some(doc),
-        rendered: None,
-        fix: None,
-    }
+    Finding::new("invalid-manifest", Severity::Error, file, loc.node.span, message).path(ptr).doc(doc)
 }
 
 impl Loaded {

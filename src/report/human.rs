@@ -254,19 +254,7 @@ mod tests {
     use crate::manifest::tree::{Pos, Span};
 
     fn render_one(file: SourceFile, span: Span) -> String {
-        let finding = Finding {
-            rule: "image-tag-mutable",
-            severity: Severity::Warning,
-            message: "m".into(),
-            file: 0,
-            span,
-            path: String::new(),
-            object: None,
-            help: None,
-            doc: None,
-            rendered: None,
-            fix: None,
-        };
+        let finding = Finding::new("image-tag-mutable", Severity::Warning, 0, span, "m");
         let report = Report {
             files: vec![file],
             primary_files: 1,
