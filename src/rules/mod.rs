@@ -389,9 +389,13 @@ fn controller_label(obj: &Object, w: &crate::manifest::Workload, key: &str, valu
 /// `statefulset.kubernetes.io/pod-name`, …) select the pods of the workload
 /// whose template has the rest of the selector.
 fn controller_selected(objects: &[Object], selected_by: &mut [Vec<usize>]) {
+    let mut matched = vec![false; objects.len()];
+    for &s in selected_by.iter().flatten() {
+        matched[s] = true;
+    }
     let unmatched: Vec<usize> = (0..objects.len())
         .filter(|&s| matches!(&objects[s].typed, Typed::Service(spec) if spec.selector.as_ref().is_some_and(|m| !m.is_empty())))
-        .filter(|&s| !selected_by.iter().any(|v| v.contains(&s)))
+        .filter(|&s| !matched[s])
         .collect();
     for s in unmatched {
         let Typed::Service(spec) = &objects[s].typed else { continue };
@@ -566,6 +570,13 @@ fn overlaps(objects: &[Object], dirs: &[&str]) -> Vec<Vec<usize>> {
 struct Monitors<'a> {
     list: Vec<(&'a Object, &'a crate::manifest::workload::Monitor)>,
     dirs: &'a [&'a str],
+    /// Indexes into `list` of the monitors that may watch a namespace: by
+    /// their own namespace, by their folder (their namespace or the
+    /// target's may be unset), and those that name namespaces or watch any
+    /// (checked for every target). A superset of what `watches` accepts.
+    by_namespace: HashMap<&'a str, Vec<usize>>,
+    by_dir: HashMap<&'a str, Vec<usize>>,
+    wide: Vec<usize>,
 }
 
 impl<'a> Monitors<'a> {
@@ -576,8 +587,33 @@ impl<'a> Monitors<'a> {
                 Typed::Monitor(m) if m.pod_monitor == pod_monitors => Some((o, &**m)),
                 _ => None,
             })
-            .collect();
-        Monitors { list, dirs }
+            .collect::<Vec<_>>();
+        let (mut by_namespace, mut by_dir, mut wide) = (HashMap::new(), HashMap::<&str, Vec<usize>>::new(), Vec::new());
+        for (i, (o, m)) in list.iter().enumerate() {
+            if m.any_namespace || !m.match_names.is_empty() {
+                wide.push(i);
+                continue;
+            }
+            if let Some(ns) = o.namespace.as_deref() {
+                by_namespace.entry(ns).or_insert_with(Vec::new).push(i);
+            }
+            by_dir.entry(dirs.get(o.file).copied().unwrap_or("")).or_default().push(i);
+        }
+        Monitors { list, dirs, by_namespace, by_dir, wide }
+    }
+
+    /// The monitors that may watch `target`'s namespace (each at most once).
+    fn candidates(&self, target: &Object) -> impl Iterator<Item = &(&'a Object, &'a crate::manifest::workload::Monitor)> {
+        let dir = self.dirs.get(target.file).copied().unwrap_or("");
+        let by_ns = target.namespace.as_deref().and_then(|ns| self.by_namespace.get(ns));
+        let by_dir = self.by_dir.get(dir);
+        // A monitor in the target's namespace and folder is in both lists: take it once.
+        let in_ns = move |i: &usize| by_ns.is_some_and(|v| v.binary_search(i).is_ok());
+        self.wide
+            .iter()
+            .chain(by_ns.into_iter().flatten())
+            .chain(by_dir.into_iter().flatten().filter(move |i| !in_ns(i)))
+            .map(|&i| &self.list[i])
     }
 
     /// Does a monitor watch the namespace of an object (a pod's workload or
@@ -600,7 +636,7 @@ impl<'a> Monitors<'a> {
     /// Does a monitor watching `target`'s namespace select these labels (a
     /// Service's for a ServiceMonitor) and keep some endpoint of the workload's pods?
     fn selects(&self, target: &Object, labels: &std::collections::BTreeMap<String, String>, pod: &crate::manifest::Workload) -> bool {
-        self.list.iter().any(|(o, m)| {
+        self.candidates(target).any(|(o, m)| {
             self.watches(o, m, target) && selector_matches(&m.selector, labels) && keeps_pod(m, target.namespace.as_deref(), pod)
         })
     }
