@@ -289,17 +289,23 @@ fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput) -> Result<
         // Each step is validated like a written one before it goes to the cluster.
         for i in 0..plan.steps.len() {
             let o = strategy::Output { write: false, step: Some(i + 1), objects: Some(strategy::ObjectFormat::Json) };
-            strategy::execute(ws, plan, &o, &config).map_err(|e| format!("step {}: {e}", i + 1))?;
+            strategy::execute(ws, plan, &o, &config).map_err(|e| format!("step {}: {}", i + 1, refusal(e)))?;
         }
         let outcome = live::apply::carry_out(&conn, &ws.original, plan, &options).map_err(|e| e.to_string())?;
         write_stdout(&outcome.stdout)?;
         return Ok(outcome.code);
     }
     let o = strategy::Output { write: out.write, step: out.step, objects: out.output };
-    let outcome = strategy::execute(ws, plan, &o, &config).map_err(|e| e.to_string())?;
+    let outcome = strategy::execute(ws, plan, &o, &config).map_err(refusal)?;
     eprint!("{}", outcome.stderr);
     write_stdout(&outcome.stdout)?;
     Ok(u8::from(out.exit_code && outcome.changed && !out.write))
+}
+
+/// A refused plan: its cause's stable name in brackets, then the message
+/// (`error: [not-a-canary] 1 replica at 25 %: …`), so scripts need not read words.
+fn refusal(e: strategy::PlanError) -> String {
+    format!("[{}] {e}", e.kind())
 }
 
 /// A target that exists only in what a kustomization or chart renders cannot
@@ -351,23 +357,23 @@ fn apply(args: ApplyArgs) -> Result<u8, String> {
         ),
     };
     let namespace = out.kube.namespace.clone();
-    let target = Target::parse(&on.target, namespace.clone()).map_err(|e| e.to_string())?;
+    let target = Target::parse(&on.target, namespace.clone()).map_err(refusal)?;
     let paths = with_filenames(&on.paths, &out.filenames);
-    let ws = Workspace::load(&paths, namespace).map_err(|e| e.to_string())?;
+    let ws = Workspace::load(&paths, namespace).map_err(refusal)?;
     refuse_rendered(&ws, &target, &paths)?;
-    let plan = strategy.plan(ws.clone(), &target).map_err(|e| e.to_string())?;
+    let plan = strategy.plan(ws.clone(), &target).map_err(refusal)?;
     carry_out(&ws, &plan, &out)
 }
 
 fn finish(args: FinishArgs, how: Finish) -> Result<u8, String> {
     let namespace = args.out.kube.namespace.clone();
-    let target = Target::parse(&args.target, namespace.clone()).map_err(|e| e.to_string())?;
+    let target = Target::parse(&args.target, namespace.clone()).map_err(refusal)?;
     let paths = with_filenames(&args.paths, &args.out.filenames);
-    let ws = Workspace::load(&paths, namespace).map_err(|e| e.to_string())?;
+    let ws = Workspace::load(&paths, namespace).map_err(refusal)?;
     refuse_rendered(&ws, &target, &paths)?;
     let canary = Canary::with_track_label(None);
     let bluegreen = BlueGreen { service: args.service, images: Vec::new(), slot_label: None };
-    let plan = strategy::finish(ws.clone(), &target, &[&canary, &bluegreen], how).map_err(|e| e.to_string())?;
+    let plan = strategy::finish(ws.clone(), &target, &[&canary, &bluegreen], how).map_err(refusal)?;
     carry_out(&ws, &plan, &args.out)
 }
 

@@ -327,20 +327,26 @@ fn weighted_canaries_emit_exact_routes() {
 fn refused_inputs_exit_2_and_change_nothing() {
     let s = Scratch::talk();
     let before = s.texts();
-    let cases: [(&[&str], &str); 9] = [
-        (&["apply", "rolling", "deploy/api-status", "--max-surge", "0", "--max-unavailable", "0", "--write"], "cannot both be 0"),
-        (&["apply", "canary", "deploy/api-status", "--image", "x:1", "--weight", "0", "--write"], "out of range"),
-        (&["apply", "canary", "deploy/api-status", "--image", "x:1", "--weight", "101", "--write"], "out of range"),
-        (&["apply", "canary", "deploy/api-status", "--image", "nope=x:1", "--write"], "has no container `nope`"),
-        (&["apply", "blue-green", "deploy/api-status", "--image", "nope=x:1", "--write"], "has no container `nope`"),
-        (&["apply", "canary", "deploy/api-status", "--write"], "needs a new version"),
-        (&["promote", "deploy/nope", "--write"], "deployment/api-status (api-status.yaml)"),
-        (&["apply", "recreate", "deploy/nope", "--write"], "deployment/api-status (api-status.yaml)"),
-        (&["apply", "recreate", "statefulset/api-status"], "unsupported target kind"),
+    // Each refusal names its cause by a stable code in brackets, then in words.
+    let cases: [(&[&str], &str, &str); 9] = [
+        (
+            &["apply", "rolling", "deploy/api-status", "--max-surge", "0", "--max-unavailable", "0", "--write"],
+            "both-zero",
+            "cannot both be 0",
+        ),
+        (&["apply", "canary", "deploy/api-status", "--image", "x:1", "--weight", "0", "--write"], "weight-out-of-range", "weight 0"),
+        (&["apply", "canary", "deploy/api-status", "--image", "x:1", "--weight", "101", "--write"], "weight-out-of-range", "weight 101"),
+        (&["apply", "canary", "deploy/api-status", "--image", "nope=x:1", "--write"], "no-such-container", "has no container `nope`"),
+        (&["apply", "blue-green", "deploy/api-status", "--image", "nope=x:1", "--write"], "no-such-container", "has no container `nope`"),
+        (&["apply", "canary", "deploy/api-status", "--write"], "needs-image", "needs a new version"),
+        (&["promote", "deploy/nope", "--write"], "not-found", "deployment/api-status (api-status.yaml)"),
+        (&["apply", "recreate", "deploy/nope", "--write"], "not-found", "deployment/api-status (api-status.yaml)"),
+        (&["apply", "recreate", "statefulset/api-status"], "target-kind", "unsupported target kind"),
     ];
-    for (args, expect) in cases {
+    for (args, code_name, expect) in cases {
         let (code, _, err) = s.run(args);
         assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.starts_with(&format!("error: [{code_name}] ")), "{args:?}: {err}");
         assert!(err.contains(expect), "{args:?}: {err}");
         assert_eq!(s.texts(), before, "{args:?} changed files");
     }

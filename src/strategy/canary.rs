@@ -3,7 +3,7 @@
 
 use super::traffic::{self, Traffic};
 use super::{
-    Found, ImageSpec, Planner, R, Target, VERSION_KEYS, Workspace, derive_workload, err, identity_label, images_of, match_labels,
+    Found, ImageSpec, PlanError, Planner, R, Target, VERSION_KEYS, Workspace, derive_workload, identity_label, images_of, match_labels,
     stale_version_label, template_labels, track_key, track_value,
 };
 use super::{Then, Track, Wait};
@@ -94,7 +94,7 @@ pub struct App {
 impl App {
     pub fn load(ws: &Workspace, name: &str, track_label: Option<&str>, warnings: &mut Vec<String>) -> R<App> {
         let Some(stable) = ws.find("Deployment", name)? else {
-            return err(super::recreate::missing(ws, &Target { name: name.into(), namespace: None, kind: super::TargetKind::Deployment }));
+            return Err(super::recreate::missing(ws, &Target { name: name.into(), namespace: None, kind: super::TargetKind::Deployment }));
         };
         super::check_migratable(&stable.obj, &[], &(String::new(), String::new()))?;
         let s = match_labels(&stable.obj);
@@ -119,10 +119,12 @@ impl App {
                 match differ.as_slice() {
                     [k] if cs.len() == s.len() && cs.get(*k) == Some(&track_value(&s[*k], Track::Canary)) => (*k).clone(),
                     _ => {
-                        return err(format!(
-                            "deployment/{cname} exists but is not a canary of deployment/{name} (its selector is not deployment/{name}'s \
-                             with one value ending in -canary); rename it"
-                        ));
+                        return Err(PlanError::NotATrack {
+                            track: cname,
+                            target: name.to_string(),
+                            strategy: "canary",
+                            why: format!("its selector is not deployment/{name}'s with one value ending in -canary"),
+                        });
                     }
                 }
             }
@@ -238,25 +240,23 @@ fn annotation_ptr(k: &str) -> String {
 fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
     for w in &o.weights {
         if !(1..=100).contains(w) {
-            return err(format!("weight {w} is out of range: give 1 to 100 (percent of traffic to the canary)"));
+            return Err(PlanError::WeightOutOfRange { weight: *w });
         }
     }
     if o.weights.windows(2).any(|w| w[0] >= w[1]) {
-        return err("--steps must increase, e.g. 25,50,100");
+        return Err(PlanError::StepsNotIncreasing { rollout: false });
     }
     let mut warnings = Vec::new();
     let app = App::load(&ws, &target.name, o.track_label.as_deref(), &mut warnings)?;
     let name = app.name.clone();
     if app.canary.is_none() && o.images.is_empty() {
-        return err(format!("a canary needs a new version: give --image [CONTAINER=]IMAGE for deployment/{}", Track::Canary.of(&name)));
+        return Err(PlanError::NeedsImage { canary: Track::Canary.of(&name) });
     }
     let total = o.replicas.unwrap_or_else(|| app.total());
     if total < 1 {
-        return err(match o.replicas {
-            Some(_) => "--replicas must be at least 1".to_string(),
-            None => format!(
-                "deployment/{name} has replicas: 0 (scaled to zero): a canary needs running pods; give --replicas N for stable + canary"
-            ),
+        return Err(match o.replicas {
+            Some(_) => PlanError::ReplicasFlagZero,
+            None => PlanError::ScaledToZero { target: name },
         });
     }
     let weighted = o.traffic != Traffic::Replicas;
@@ -266,12 +266,8 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
         && let Some(&w) = weights.iter().find(|&&w| w < 100 && !is_a_canary(total, w))
     {
         let (s, c) = split(total, w);
-        let advice = (total + 1..=100).find(|&n| is_a_canary(n, w)).map(|n| format!("use --replicas {n} or ")).unwrap_or_default();
-        return err(format!(
-            "{total} replica{} at {w} %: stable {s} + canary {c} = {} % canary, not a canary; {advice}--traffic gateway-api|istio|… for exact weights",
-            if total == 1 { "" } else { "s" },
-            c * 100 / total
-        ));
+        let replicas_advice = (total + 1..=100).find(|&n| is_a_canary(n, w));
+        return Err(PlanError::NotACanary { total, weight: w, stable: s, canary: c, replicas_advice });
     }
     let mut p = Planner::new(
         ws,
@@ -293,13 +289,12 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
     if app.canary.is_none()
         && let Some((svc, _)) = shared.iter().find(|(_, reaches)| !reaches)
     {
-        return err(format!(
-            "a canary of deployment/{name} is refused; nothing was written: Service/{svc} also selects other workloads' pods and \
-             selects on {key}, which the canary's pods change ({key}: {value}); it would send the canary no traffic; give \
-             --track-label with a key Service/{svc} does not select on",
-            key = app.key,
-            value = app.canary_selector[&app.key]
-        ));
+        return Err(PlanError::SharedServiceTrackKey {
+            target: name,
+            service: svc.clone(),
+            key: app.key.clone(),
+            value: app.canary_selector[&app.key].clone(),
+        });
     }
     for (svc, _) in shared.iter().filter(|(_, reaches)| *reaches) {
         p.warn(format!("Service/{svc} selects the canary's pods too: it keeps the labels Service/{svc} selects on"));
@@ -315,10 +310,10 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
         // stop covering the canary: refused before the canary exists, never only warned.
         let blockers = super::label_consumers(&p.ws, &name, app.stable.obj.namespace.as_deref(), &l, &canary_labels);
         if app.canary.is_none() && !blockers.is_empty() {
-            return err(format!("a canary of deployment/{name} is refused; nothing was written:\n  {}", blockers.join("\n  ")));
+            return Err(PlanError::Blocked { target: name, strategy: "a canary", blockers });
         }
-        for w in blockers {
-            p.warn(w);
+        for b in blockers {
+            p.warn(b.describe(&name));
         }
     }
     // With replica-split traffic (and Istio, whose subsets live on the user's
@@ -433,7 +428,7 @@ fn ensure_canary(ws: &mut Workspace, app: &App, o: &Canary, replicas: i32, total
         }
         return Ok(());
     }
-    let stable = ws.find("Deployment", &app.name)?.ok_or_else(|| super::PlanError(format!("deployment/{} not found", app.name)))?;
+    let stable = ws.find("Deployment", &app.name)?.ok_or_else(|| PlanError::not_found("Deployment", &app.name))?;
     let mut pod_labels: Vec<(String, Option<String>)> = vec![(app.key.clone(), Some(app.canary_selector[&app.key].clone()))];
     if let Some((k, v)) = stale_version_label(&stable.obj, &o.images) {
         pod_labels.push((k, Some(v)));

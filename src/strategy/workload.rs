@@ -1,7 +1,7 @@
 //! Copying a workload into a new track: labels, selectors, images; and the
 //! objects that select or scale a workload.
 
-use super::{Found, PlanError, R, Workspace, err};
+use super::{Found, PlanError, R, Workspace};
 use crate::edit::{Editor, Yaml};
 use crate::manifest::Object;
 use crate::manifest::tree::escape;
@@ -30,7 +30,7 @@ impl std::str::FromStr for ImageSpec {
 
 /// Set images on a copied workload document (editor doc 0 or `doc`).
 pub fn set_images(e: &mut Editor, doc: usize, obj: &Object, images: &[ImageSpec]) -> R<()> {
-    let w = obj.workload().ok_or_else(|| PlanError(format!("{} has no pod template", obj.label())))?;
+    let w = obj.workload().ok_or_else(|| PlanError::NoPodTemplate { object: obj.label() })?;
     let containers: Vec<(String, String)> = w.containers().map(|(p, c)| (p, c.name.clone())).collect();
     for spec in images {
         let targets: Vec<&(String, String)> = match &spec.container {
@@ -38,14 +38,21 @@ pub fn set_images(e: &mut Editor, doc: usize, obj: &Object, images: &[ImageSpec]
                 let t: Vec<_> = containers.iter().filter(|(_, n)| n == c).collect();
                 if t.is_empty() {
                     let names: Vec<&str> = containers.iter().map(|(_, n)| n.as_str()).collect();
-                    return err(format!("{} has no container `{c}` (it has: {})", obj.label(), names.join(", ")));
+                    return Err(PlanError::NoSuchContainer {
+                        object: obj.label(),
+                        container: c.clone(),
+                        containers: names.iter().map(|n| n.to_string()).collect(),
+                    });
                 }
                 t
             }
             None if containers.len() == 1 => containers.iter().collect(),
             None => {
                 let names: Vec<&str> = containers.iter().map(|(_, n)| n.as_str()).collect();
-                return err(format!("{} has several containers ({}); name one: --image CONTAINER=IMAGE", obj.label(), names.join(", ")));
+                return Err(PlanError::SeveralContainers {
+                    object: obj.label(),
+                    containers: names.iter().map(|n| n.to_string()).collect(),
+                });
             }
         };
         for (ptr, _) in targets {
@@ -77,12 +84,12 @@ pub fn track_key(obj: &Object, service_keys: &BTreeSet<String>, chosen: Option<&
         if s.contains_key(c) {
             return Ok(c.to_string());
         }
-        let keys: Vec<&str> = s.keys().map(String::as_str).collect();
-        return err(format!(
-            "{flag} {c}: not a key of {}'s selector ({}); a new track's pods must differ from the original's in a selector label",
-            obj.label(),
-            keys.join(", ")
-        ));
+        return Err(PlanError::NotASelectorKey {
+            flag: flag.to_string(),
+            key: c.to_string(),
+            object: obj.label(),
+            keys: s.into_keys().collect(),
+        });
     }
     let rank = |k: &str| -> (bool, u8, String) {
         let short = k.rsplit('/').next().unwrap_or(k);
@@ -94,10 +101,7 @@ pub fn track_key(obj: &Object, service_keys: &BTreeSet<String>, chosen: Option<&
         };
         (service_keys.contains(k), kind, k.to_string())
     };
-    s.keys()
-        .min_by_key(|k| rank(k))
-        .cloned()
-        .ok_or_else(|| PlanError(format!("{} has no matchLabels selector: there is no label to tell its tracks apart", obj.label())))
+    s.keys().min_by_key(|k| rank(k)).cloned().ok_or_else(|| PlanError::NoMatchLabels { object: obj.label() })
 }
 
 /// A track's value of the track key: the original's with the track's suffix.
@@ -151,19 +155,12 @@ pub fn identity_label(
 pub fn check_migratable(obj: &Object, extra_labels: &[&str], identity: &(String, String)) -> R<()> {
     let sel = obj.workload().and_then(|w| w.selector.as_ref());
     if sel.and_then(|s| s.match_expressions.as_ref()).is_some_and(|e| !e.is_empty()) {
-        return err(format!(
-            "{} selects its pods with matchExpressions; kubectl-strategy only migrates matchLabels selectors, \
-             whose new tracks it can keep disjoint from the original",
-            obj.label()
-        ));
+        return Err(PlanError::MatchExpressions { object: obj.label() });
     }
     let s = match_labels(obj);
     for l in extra_labels {
         if *l == identity.0 || s.contains_key(*l) {
-            return err(format!(
-                "the label `{l}` is already used by {}'s selector or as its identity label; pick another with --slot-label/--track-label",
-                obj.label()
-            ));
+            return Err(PlanError::LabelInUse { label: l.to_string(), object: obj.label() });
         }
     }
     Ok(())
@@ -192,7 +189,7 @@ pub fn derive_workload(
 ) -> R<String> {
     let mut e = Editor::new(name, ws.files[&from.file].doc_body(from.doc)?);
     if ws.files[&from.file].documents().iter().any(|d| d.index == from.doc && d.anchors) {
-        return err(format!("{}: {} uses YAML aliases; expand them before copying it", from.file, from.obj.label()));
+        return Err(PlanError::Aliases { file: from.file.clone(), object: from.obj.label() });
     }
     e.set(0, "/metadata/name", &Yaml::str(name))?;
     for p in [
@@ -226,7 +223,7 @@ pub fn derive_workload(
 
 /// Set a workload's images (containers named in `images`).
 pub fn set_workload_images(ws: &mut Workspace, name: &str, images: &[ImageSpec]) -> R<()> {
-    let found = ws.find("Deployment", name)?.ok_or_else(|| PlanError(format!("Deployment/{name} not found")))?;
+    let found = ws.find("Deployment", name)?.ok_or_else(|| PlanError::not_found("Deployment", name))?;
     let obj = found.obj.clone();
     let e = ws.editor(&found.file);
     set_images(e, found.doc, &obj, images)
@@ -241,7 +238,8 @@ pub fn label_consumers(
     ns: Option<&str>,
     old_pods: &BTreeMap<String, String>,
     new_pods: &BTreeMap<String, String>,
-) -> Vec<String> {
+) -> Vec<super::Blocker> {
+    use super::{Blocker, BlockerCause};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
     let mut out = Vec::new();
     for f in ws.objects() {
@@ -255,11 +253,7 @@ pub fn label_consumers(
             "HorizontalPodAutoscaler" => {
                 let target = o.root.pointer("/spec/scaleTargetRef/name").and_then(|n| n.as_str());
                 if target == Some(name) {
-                    out.push(format!(
-                        "{} scales deployment/{name}; it will fight the plan's replica counts: point it at the new workloads or pause it ({})",
-                        o.label(),
-                        f.file
-                    ));
+                    out.push(Blocker { object: o.label(), file: f.file.clone(), cause: BlockerCause::Scales });
                 }
                 continue;
             }
@@ -273,11 +267,7 @@ pub fn label_consumers(
         let (matches_old, matches_new) =
             (crate::manifest::workload::selector_matches(&sel, old_pods), crate::manifest::workload::selector_matches(&sel, new_pods));
         if matches_old && !matches_new {
-            out.push(format!(
-                "{} selects deployment/{name}'s pods by labels the new pods do not carry; it will not cover them: select the pods by labels every track keeps ({})",
-                o.label(),
-                f.file
-            ));
+            out.push(Blocker { object: o.label(), file: f.file.clone(), cause: BlockerCause::Escapes });
         }
     }
     out
