@@ -14,6 +14,7 @@ const REAL_WORLD: &str = "../shared/corpus/real-world";
 /// Deployments per run; `KUBECTL_STRATEGY_MEASURE_LIMIT` changes it (the issue's run: 150).
 const LIMIT: usize = 40;
 const NEW_TAG: &str = "9.9.9-new";
+const FINISHED: &str = kubectl_strategy::strategy::canary::FINISHED;
 
 type Texts = BTreeMap<String, String>;
 
@@ -258,6 +259,8 @@ struct Shape {
     service_key_changes: BTreeMap<usize, usize>,
     /// Service selectors left with fewer keys than the user wrote.
     services_narrowed: usize,
+    /// Runs that end with the one record a finished canary leaves (by design).
+    finished_records: usize,
     /// Runs that end with lines differing from the user's own shape.
     leftover_runs: usize,
     leftover_lines: usize,
@@ -280,7 +283,8 @@ impl Shape {
              tracks with a stale version label: {}\n\
              Service selector keys changed per run (changed: runs): {}\n\
              Service selectors narrowed to fewer keys: {}\n\
-             promote/rollback not back in the user's shape: {} runs, {} lines\n\
+             canary promotes ending with the one `canary-finished` annotation (by design): {}\n\
+             promote/rollback not back in the user's shape (that annotation aside): {} runs, {} lines\n\
              \x20   `annotations: {{}}` left: {}, generated keys left: {}, replicas pinned: {}, block turned flow: {}\n\
              canaries written with no stable replica: {}\n\
              canary/blue-green written while an HPA scales the target: {}\n",
@@ -289,6 +293,7 @@ impl Shape {
             self.stale_version,
             hist(&self.service_key_changes),
             self.services_narrowed,
+            self.finished_records,
             self.leftover_runs,
             self.leftover_lines,
             self.empty_annotations,
@@ -331,6 +336,7 @@ impl Shape {
 
     /// Compare the end of a promote/rollback with the shape it should have.
     fn leftovers(&mut self, id: &str, expected: &Texts, end: &Texts, ignore: &[&str]) {
+        let end = &self.without_finished_record(end);
         let mut lines = 0;
         let mut first = None;
         for (name, want) in expected {
@@ -364,6 +370,30 @@ impl Shape {
             self.leftover_lines += lines;
             self.leftover_examples.push(format!("{id}: {}", first.unwrap_or_default()));
         }
+    }
+}
+
+impl Shape {
+    /// The texts without the `canary-finished` annotation (removed with the
+    /// editor, as the mapping it may have created), counted once per run.
+    fn without_finished_record(&mut self, texts: &Texts) -> Texts {
+        let ptr = format!("/metadata/annotations/{}", FINISHED.replace('/', "~1"));
+        let mut found = false;
+        let out = texts
+            .iter()
+            .map(|(name, text)| {
+                let mut e = kubectl_strategy::edit::Editor::new(name.clone(), text.clone());
+                let docs: Vec<usize> =
+                    e.documents().iter().filter(|d| d.result.as_ref().is_ok_and(|n| n.pointer(&ptr).is_some())).map(|d| d.index).collect();
+                for d in docs {
+                    found = true;
+                    e.remove_pruned(d, &ptr).unwrap();
+                }
+                (name.clone(), e.text)
+            })
+            .collect();
+        self.finished_records += usize::from(found);
+        out
     }
 }
 

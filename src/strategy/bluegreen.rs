@@ -169,18 +169,24 @@ fn plan(ws: Workspace, target: &Target, o: &BlueGreen) -> R<super::Plan> {
         let replicas = base.obj.workload().and_then(|w| w.replicas).unwrap_or(1);
         let mut blue_labels = l.clone();
         blue_labels.insert(slot.key.clone(), slot.value(Track::Blue));
-        let blockers = super::label_consumers(&p.ws, name, ns.as_deref(), &l, &blue_labels);
+        // PodMonitors on the slot key follow both tracks for good (the key goes
+        // from their matchLabels); what cannot follow refuses the plan.
+        let found = super::label_consumers(&p.ws, name, &app_names(name), ns.as_deref(), &l, &blue_labels);
+        let follow = found.follow;
+        let blockers = found.blockers;
         if tracks.iter().all(Option::is_none) && !blockers.is_empty() {
-            return Err(PlanError::Blocked { target: name.clone(), strategy: "blue/green", blockers });
+            return Err(PlanError::Blocked { target: format!("deployment/{name}"), strategy: "blue/green", blockers });
         }
         for b in blockers {
-            p.warn(b.describe(name));
+            p.warn(b.describe(&format!("deployment/{name}")));
         }
         let new_images = o.images.clone();
+        let monitors: String =
+            follow.iter().map(|m| format!("; {}/{} stops selecting on {} so that it scrapes both tracks", m.kind, m.name, m.key)).collect();
         p.step(
             format!(
                 "create Deployment/{name}-blue (the current images) and Deployment/{name}-green ({}), {replicas} replicas each; \
-                 copies of Deployment/{name} whose pods differ only in {}={}|{}, so Deployment/{name}'s selector cannot adopt them",
+                 copies of Deployment/{name} whose pods differ only in {}={}|{}, so Deployment/{name}'s selector cannot adopt them{monitors}",
                 if new_images.is_empty() { "the current images".to_string() } else { describe(&new_images) },
                 slot.key,
                 slot.value(Track::Blue),
@@ -188,6 +194,9 @@ fn plan(ws: Workspace, target: &Target, o: &BlueGreen) -> R<super::Plan> {
             ),
             Wait::RolledOut(vec![Track::Blue.of(name), Track::Green.of(name)]),
             |ws| {
+                for m in &follow {
+                    ws.remove(&m.kind, &m.name, &m.ptr())?;
+                }
                 for (i, t) in SLOTS.iter().enumerate() {
                     let track = t.of(name);
                     if ws.find("Deployment", &track)?.is_some() {
@@ -344,15 +353,21 @@ fn switch(ws: Workspace, target: &Target, o: &BlueGreen, promote: bool) -> R<sup
     let marker = if promote { PENDING } else { PREVIOUS };
     let Some(idle_track) = idle_track.filter(|t| has_annotation(t, marker)) else {
         // Already switched: nothing to do, as `apply` once its steps are done.
+        // The track that served before the last promote records it.
+        let promoted = tracks.iter().flatten().any(|t| has_annotation(t, PREVIOUS));
         let summary = if promote {
             format!(
-                "Plan: promote Deployment/{name}: nothing to do, the Services select {} and {} holds no new version \
-                 (deploy one with `kubectl strategy apply blue-green deployment/{name} --image …`)",
+                "Plan: promote Deployment/{name}: nothing to do: {} (the Services select {} and {} holds no new version; \
+                 deploy one with `kubectl strategy apply blue-green deployment/{name} --image …`)",
+                if promoted { "already promoted" } else { "no new version to promote" },
                 active.of(name),
                 idle.of(name)
             )
         } else {
-            format!("Plan: roll back Deployment/{name}: nothing to do, no promote to undo (the Services select {})", active.of(name))
+            format!(
+                "Plan: roll back Deployment/{name}: nothing to do: already rolled back, no promote to undo (the Services select {})",
+                active.of(name)
+            )
         };
         return Ok(super::Plan { summary, app: Vec::new(), steps: Vec::new(), warnings: Vec::new() });
     };

@@ -51,6 +51,33 @@ pub const WEIGHT: &str = "kubectl-strategy.io/canary-weight";
 /// changed (replicas, added labels, Service selectors), so that promote and
 /// rollback return to the user's own shape.
 pub const RESTORE: &str = "kubectl-strategy.io/restore";
+/// Annotation on the stable Deployment once its canary was promoted or
+/// rolled back (`promoted`, `rolled-back`): the one trace a finished canary
+/// leaves, so that a re-run knows it is done rather than never begun.
+pub const FINISHED: &str = "kubectl-strategy.io/canary-finished";
+
+/// promote/rollback of a target without a canary: done already when the
+/// stable records a finished canary, else an error (it never had one).
+pub fn finished(ws: Workspace, target: &Target, how: super::Finish) -> R<super::Plan> {
+    let name = &target.name;
+    let stable = ws.find("Deployment", name)?.ok_or_else(|| super::recreate::missing(&ws, target))?;
+    let record = stable.obj.meta.annotations.as_ref().and_then(|a| a.get(FINISHED)).cloned();
+    let Some(record) = record else {
+        return Err(PlanError::NoTracks {
+            target: name.clone(),
+            how,
+            strategy: "canary or blue/green tracks",
+            tracks: [Track::Canary, Track::Blue, Track::Green].iter().map(|t| format!("deployment/{}", t.of(name))).collect(),
+        });
+    };
+    let done = if record == "promoted" { "promoted" } else { "rolled back" };
+    let mut p = Planner::new(
+        ws,
+        format!("Plan: {} deployment/{name}: nothing to do: already {done} (its {FINISHED} annotation: {record})", how.verb()),
+    );
+    p.app(name);
+    Ok(p.plan)
+}
 
 /// What promote/rollback restore (the value of `RESTORE`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -63,6 +90,9 @@ pub struct Restore {
     /// Service selectors as the user wrote them, for Services the plan changes.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub services: BTreeMap<String, BTreeMap<String, String>>,
+    /// PodMonitors whose `matchLabels` the plan narrows: the keys it drops, with their values.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub monitors: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// How a Service that selects the app's pods comes to select the canary's too.
@@ -302,20 +332,29 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
     if app.services.is_empty() && shared.is_empty() {
         p.warn(format!("no Service selects deployment/{name}'s pods: the canary will get no traffic until one does"));
     }
-    {
+    let follow = {
         let l = template_labels(&app.stable.obj);
         let mut canary_labels = l.clone();
         canary_labels.insert(app.key.clone(), app.canary_selector[&app.key].clone());
-        // An HPA, PDB or NetworkPolicy the plan does not move would fight it or
-        // stop covering the canary: refused before the canary exists, never only warned.
-        let blockers = super::label_consumers(&p.ws, &name, app.stable.obj.namespace.as_deref(), &l, &canary_labels);
+        // An HPA, PDB, NetworkPolicy or PodMonitor the plan does not move would
+        // fight it or stop covering the canary: refused before the canary exists,
+        // never only warned. PodMonitors on the track key follow when they can.
+        let own = [name.clone(), Track::Canary.of(&name)];
+        let found = super::label_consumers(&p.ws, &name, &own, app.stable.obj.namespace.as_deref(), &l, &canary_labels);
+        // The track Services a traffic provider adds carry no labels: only a
+        // ServiceMonitor that selects every Service would scrape them too.
+        let added: Vec<(String, BTreeMap<String, String>)> =
+            o.traffic.router().services(&name).into_iter().map(|s| (s, BTreeMap::new())).collect();
+        let ns = app.stable.obj.namespace.as_deref();
+        let blockers = [found.blockers, super::double_scrapes(&p.ws, ns, &l, &added)].concat();
         if app.canary.is_none() && !blockers.is_empty() {
-            return Err(PlanError::Blocked { target: name, strategy: "a canary", blockers });
+            return Err(PlanError::Blocked { target: format!("deployment/{name}"), strategy: "a canary", blockers });
         }
         for b in blockers {
-            p.warn(b.describe(&name));
+            p.warn(b.describe(&format!("deployment/{name}")));
         }
-    }
+        found.follow
+    };
     // With replica-split traffic (and Istio, whose subsets live on the user's
     // Service) the user's Service must select stable and canary; other
     // providers route through Services of their own.
@@ -339,6 +378,7 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
                 .filter(|(_, r)| *r != Reach::Already)
                 .map(|(s, _)| (s.obj.name.clone().unwrap_or_default(), service_selector(s)))
                 .collect(),
+            monitors: follow.iter().map(|m| (m.name.clone(), BTreeMap::from([(m.key.clone(), m.match_labels[&m.key].clone())]))).collect(),
         };
         let title = if needs_identity {
             format!(
@@ -354,6 +394,8 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
             }
             let json = serde_json::to_string(&restore).expect("serializable");
             ws.set("Deployment", &name, &annotation_ptr(RESTORE), Yaml::str(json))?;
+            // A new canary: the last one's record goes (promote writes it again).
+            ws.remove("Deployment", &name, &annotation_ptr(FINISHED))?;
             if needs_identity {
                 ws.set("Deployment", &name, &label_ptr(&ik), Yaml::str(&iv))?;
             }
@@ -373,17 +415,24 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
             "; the Service selects both as it is".to_string()
         }
     };
-    for w in weights {
+    let monitors: String = follow
+        .iter()
+        .map(|m| {
+            format!("; {}/{} stops selecting on {} so that it scrapes the canary too (back on promote/rollback)", m.kind, m.name, m.key)
+        })
+        .collect();
+    for (i, w) in weights.into_iter().enumerate() {
         let (stable_n, canary_n) = split(total, w);
         let passed = w < reached;
+        let monitors = if i == 0 { monitors.as_str() } else { "" };
         let title = if weighted {
             format!(
-                "canary at {w}%: route {w}% of requests to Deployment/{name}-canary ({canary_n} replicas) and {}% to {name} ({stable_n}) through {}",
+                "canary at {w}%: route {w}% of requests to Deployment/{name}-canary ({canary_n} replicas) and {}% to {name} ({stable_n}) through {}{monitors}",
                 100 - w,
                 o.traffic.describe()
             )
         } else {
-            format!("canary at {w}%: {stable_n} stable + {canary_n} canary replicas of {total}{}", selects(&reach))
+            format!("canary at {w}%: {stable_n} stable + {canary_n} canary replicas of {total}{}{monitors}", selects(&reach))
         };
         p.step(title, Wait::Healthy { workload: Track::Canary.of(&name), then: Then::NextStep }, |ws| {
             if passed {
@@ -402,6 +451,9 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
                         ws.remove("Service", &n, &format!("/spec/selector/{}", escape(&app.key)))?;
                     }
                 }
+            }
+            for m in &follow {
+                ws.remove(&m.kind, &m.name, &m.ptr())?;
             }
             if weighted {
                 traffic::ensure(ws, o.traffic, &app, o.gateway.as_deref(), w)?;
@@ -437,6 +489,7 @@ fn ensure_canary(ws: &mut Workspace, app: &App, o: &Canary, replicas: i32, total
     let text = derive_workload(ws, &stable, &cname, &selector, &pod_labels, Some(replicas), &o.images)?;
     let mut e = crate::edit::Editor::new(&cname, text);
     e.remove_pruned(0, &annotation_ptr(RESTORE))?;
+    e.remove(0, &annotation_ptr(FINISHED))?;
     e.set(0, &annotation_ptr(TOTAL), &Yaml::str(total.to_string()))?;
     e.set(0, &annotation_ptr(WEIGHT), &Yaml::str(weight.to_string()))?;
     ws.add_after("Deployment", &app.name, &e.text)
@@ -451,9 +504,7 @@ fn finish(ws: Workspace, target: &Target, track_label: Option<&str>, promote: bo
     let name = app.name.clone();
     let verb = if promote { "promote" } else { "roll back" };
     let Some(canary) = app.canary.clone() else {
-        let mut p = Planner::new(ws, format!("Plan: {verb} the canary of Deployment/{name}: it has none (already done, or never begun)"));
-        p.app(&target.name);
-        return Ok(p.plan);
+        return finished(ws, target, if promote { super::Finish::Promote } else { super::Finish::Rollback });
     };
     let total = app.total();
     let restore = app.restore();
@@ -502,6 +553,17 @@ fn finish(ws: Workspace, target: &Target, track_label: Option<&str>, promote: bo
                     ws.set("Service", svc, "/spec/selector", m)?;
                 }
             }
+            for (monitor, keys) in &r.monitors {
+                if ws.find("PodMonitor", monitor)?.is_some() {
+                    for (k, v) in keys {
+                        ws.set("PodMonitor", monitor, &format!("/spec/selector/matchLabels/{}", escape(k)), Yaml::str(v))?;
+                    }
+                }
+            }
+        }
+        // Set before the record goes, so that the annotations never become `{}`.
+        ws.set("Deployment", &name, &annotation_ptr(FINISHED), Yaml::str(if promote { "promoted" } else { "rolled-back" }))?;
+        if restore.is_some() {
             ws.remove_pruned("Deployment", &name, &annotation_ptr(RESTORE))?;
         }
         Ok(())

@@ -61,7 +61,8 @@ pub enum PlanError {
     NeedsImage { canary: String },
     /// A replica split that is no canary: the arithmetic, and what would do.
     NotACanary { total: i32, weight: u32, stable: i32, canary: i32, replicas_advice: Option<i32> },
-    /// Objects the tracks would escape or fight (HPA, PDB, NetworkPolicy, monitors).
+    /// Objects the tracks would escape or fight (HPA, PDB, NetworkPolicy, monitors);
+    /// `target` as `deployment/NAME` or `rollout/NAME`.
     Blocked { target: String, strategy: &'static str, blockers: Vec<Blocker> },
     /// `--traffic` with no Service to route to.
     TrafficNeedsService { traffic: String, target: String },
@@ -191,14 +192,14 @@ impl Blocker {
     pub fn describe(&self, target: &str) -> String {
         let (o, f) = (&self.object, &self.file);
         match &self.cause {
-            BlockerCause::Scales => format!(
-                "{o} scales deployment/{target}; it will fight the plan's replica counts: point it at the new workloads or pause it ({f})"
-            ),
+            BlockerCause::Scales => {
+                format!("{o} scales {target}; it will fight the plan's replica counts: point it at the new workloads or pause it ({f})")
+            }
             BlockerCause::Escapes => format!(
-                "{o} selects deployment/{target}'s pods by labels the new pods do not carry; it will not cover them: select the pods by labels every track keeps ({f})"
+                "{o} selects {target}'s pods by labels the new pods do not carry; it will not cover them: select the pods by labels every track keeps ({f})"
             ),
             BlockerCause::MonitorCannotFollow { key } => format!(
-                "{o} selects deployment/{target}'s pods on {key}, which the new pods change, and without {key} its selector would select other workloads' pods (or nothing); select the pods by labels every track keeps ({f})"
+                "{o} selects {target}'s pods on {key}, which the new pods change, and without {key} its selector would select other workloads' pods (or every pod); select the pods by labels every track keeps ({f})"
             ),
             BlockerCause::DoubleScrape { service, via } => format!(
                 "{o} selects Service/{service} (the plan adds it, with the labels of Service/{via}) as well as Service/{via}: the same pods would be scraped twice; narrow its selector to Service/{via}'s labels that the plan's Services do not copy ({f})"
@@ -311,7 +312,7 @@ impl fmt::Display for PlanError {
                 replicas_advice.map(|n| format!("use --replicas {n} or ")).unwrap_or_default()
             ),
             Blocked { target, strategy, blockers } => {
-                write!(f, "{strategy} for deployment/{target} is refused; nothing was written:")?;
+                write!(f, "{strategy} for {target} is refused; nothing was written:")?;
                 for b in blockers {
                     write!(f, "\n  {}", b.describe(target))?;
                 }

@@ -72,21 +72,9 @@ pub fn finish(ws: Workspace, target: &Target, candidates: &[&dyn Strategy], how:
             return s.finish(ws, target, how);
         }
     }
-    if ws.find("Deployment", &target.name)?.is_none() {
-        return Err(recreate::missing(&ws, target));
-    }
-    // promote and rollback leave the user's own shape, without a trace: once
-    // done, there is nothing to do (exit 0, also with --exit-code).
-    let tracks: Vec<String> = candidates.iter().flat_map(|s| s.tracks(target)).collect();
-    Ok(Plan {
-        summary: format!(
-            "Plan: {} deployment/{}: it has no tracks ({}): already done, or never begun",
-            how.verb(),
-            target.name,
-            tracks.join(", ")
-        ),
-        ..Plan::default()
-    })
+    // No tracks: done (exit 0, also with --exit-code) when the Deployment
+    // records a finished canary, else it never had one (an error).
+    canary::finished(ws, target, how)
 }
 
 /// `deployment/NAME` (kubectl's syntax).

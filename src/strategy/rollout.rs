@@ -10,6 +10,7 @@ use super::traffic::{self, Traffic};
 use super::{Finish, Found, Plan, PlanError, Planner, R, Target, Then, Track, Wait, Workspace};
 use crate::edit::{Editor, Yaml};
 use crate::manifest::Typed;
+use std::collections::BTreeMap;
 
 fn find(ws: &Workspace, target: &Target) -> R<Found> {
     match ws.find("Rollout", &target.name)? {
@@ -80,6 +81,11 @@ pub fn canary(ws: Workspace, target: &Target, o: &Canary) -> R<Plan> {
     }
     let shown: Vec<String> = weights.iter().map(|w| format!("setWeight {w}, pause")).collect();
     let (canary_svc, stable_svc) = (Track::Canary.of(&name), Track::Stable.of(&name));
+    if let Some(user) = user_svc.as_ref().filter(|_| weighted) {
+        // The canary and stable Services are copies of the user's, labels and all.
+        let labels = user.obj.meta.labels.clone().unwrap_or_default();
+        refuse_double_scrapes(&p.ws, &ro, "a canary", &[(canary_svc.clone(), labels.clone()), (stable_svc.clone(), labels)])?;
+    }
     if let Some(route) = weighted.then(|| o.traffic.router().rollout_route(&name)).flatten() {
         p.warn(format!("Argo Rollouts routes through {route}, which must exist; it sets the weights in it"));
     }
@@ -144,6 +150,9 @@ pub fn blue_green(ws: Workspace, target: &Target, o: &BlueGreen) -> R<Plan> {
     }
     let active_name = active.obj.name.clone().unwrap_or_default();
     let preview = format!("{active_name}-preview");
+    // The preview Service is a copy of the active one, labels and all.
+    let labels = active.obj.meta.labels.clone().unwrap_or_default();
+    refuse_double_scrapes(&ws, &ro, "blue/green", &[(preview.clone(), labels)])?;
     let mut p = Planner::new(ws, format!("Plan: blue/green for Rollout/{name}, carried out by the Argo Rollouts controller ({})", ro.file));
     p.plan.app = vec![name.clone()];
     p.step(
@@ -163,6 +172,17 @@ pub fn blue_green(ws: Workspace, target: &Target, o: &BlueGreen) -> R<Plan> {
     )?;
     new_version(&mut p, target, &ro, &o.images)?;
     Ok(p.plan)
+}
+
+/// A ServiceMonitor that would scrape the pods twice, through the user's
+/// Service and a copy the plan adds, refuses the plan (never only a warning).
+fn refuse_double_scrapes(ws: &Workspace, ro: &Found, strategy: &'static str, added: &[(String, BTreeMap<String, String>)]) -> R<()> {
+    let name = ro.obj.name.clone().unwrap_or_default();
+    let blockers = super::double_scrapes(ws, ro.obj.namespace.as_deref(), &super::template_labels(&ro.obj), added);
+    if blockers.is_empty() {
+        return Ok(());
+    }
+    Err(PlanError::Blocked { target: format!("rollout/{name}"), strategy, blockers })
 }
 
 /// promote/rollback of a Rollout: the controller's job; the plan says which command does it.

@@ -229,19 +229,52 @@ pub fn set_workload_images(ws: &mut Workspace, name: &str, images: &[ImageSpec])
     set_images(e, found.doc, &obj, images)
 }
 
-/// Objects that select the app's pods by label or scale it by name, and that
-/// a plan does not rewrite: PodDisruptionBudgets and NetworkPolicies that
-/// would stop covering the new pods, HorizontalPodAutoscalers of the target.
+/// A PodMonitor that selects the app's pods on the track key: the plan drops
+/// that key from its `matchLabels` (the fewest keys), as the keys left select
+/// the app's pods only.
+#[derive(Clone, Debug)]
+pub struct Follow {
+    pub kind: String,
+    pub name: String,
+    /// The key to drop.
+    pub key: String,
+    /// `spec.selector.matchLabels` as the user wrote it (for promote/rollback).
+    pub match_labels: BTreeMap<String, String>,
+}
+
+impl Follow {
+    pub fn ptr(&self) -> String {
+        format!("/spec/selector/matchLabels/{}", crate::manifest::tree::escape(&self.key))
+    }
+}
+
+/// What selects or scales the app and what the plan does about it.
+#[derive(Default)]
+pub struct Consumers {
+    /// Objects the plan cannot bring along: it is refused.
+    pub blockers: Vec<super::Blocker>,
+    /// Monitors the plan changes so that they select the new pods too.
+    pub follow: Vec<Follow>,
+}
+
+/// Objects that select the app's pods by label or scale it by name:
+/// PodDisruptionBudgets and NetworkPolicies that would stop covering the new
+/// pods and HorizontalPodAutoscalers of the target (not rewritten: they block
+/// the plan); PodMonitors that would stop covering the new pods follow them
+/// when dropping the track key leaves a selector of the app's pods only
+/// (`app` names the app's workloads, tracks included), else they block too.
 pub fn label_consumers(
     ws: &Workspace,
     name: &str,
+    app: &[String],
     ns: Option<&str>,
     old_pods: &BTreeMap<String, String>,
     new_pods: &BTreeMap<String, String>,
-) -> Vec<super::Blocker> {
+) -> Consumers {
     use super::{Blocker, BlockerCause};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-    let mut out = Vec::new();
+    let mut out = Consumers::default();
+    let others = ws.other_pod_labels(app, ns);
     for f in ws.objects() {
         let o = &f.obj;
         if !crate::manifest::workload::same_namespace(o.namespace.as_deref(), ns) {
@@ -250,10 +283,11 @@ pub fn label_consumers(
         let ptr = match o.kind.as_str() {
             "PodDisruptionBudget" => "/spec/selector",
             "NetworkPolicy" => "/spec/podSelector",
+            "PodMonitor" if o.api_version.starts_with("monitoring.coreos.com/") => "/spec/selector",
             "HorizontalPodAutoscaler" => {
                 let target = o.root.pointer("/spec/scaleTargetRef/name").and_then(|n| n.as_str());
                 if target == Some(name) {
-                    out.push(Blocker { object: o.label(), file: f.file.clone(), cause: BlockerCause::Scales });
+                    out.blockers.push(Blocker { object: o.label(), file: f.file.clone(), cause: BlockerCause::Scales });
                 }
                 continue;
             }
@@ -266,8 +300,90 @@ pub fn label_consumers(
         };
         let (matches_old, matches_new) =
             (crate::manifest::workload::selector_matches(&sel, old_pods), crate::manifest::workload::selector_matches(&sel, new_pods));
-        if matches_old && !matches_new {
-            out.push(Blocker { object: o.label(), file: f.file.clone(), cause: BlockerCause::Escapes });
+        if !matches_old || matches_new {
+            continue;
+        }
+        if o.kind != "PodMonitor" {
+            out.blockers.push(Blocker { object: o.label(), file: f.file.clone(), cause: BlockerCause::Escapes });
+            continue;
+        }
+        // The key whose value the new pods change, if the monitor selects on it.
+        let labels = sel.match_labels.clone().unwrap_or_default();
+        let key = labels.iter().find(|(k, v)| old_pods.get(*k) == Some(*v) && new_pods.get(*k) != Some(*v)).map(|(k, _)| k.clone());
+        let Some(key) = key else {
+            out.blockers.push(Blocker { object: o.label(), file: f.file.clone(), cause: BlockerCause::Escapes });
+            continue;
+        };
+        let mut rest = sel.clone();
+        rest.match_labels.as_mut().expect("has the key").remove(&key);
+        let empty = rest.match_labels.as_ref().is_none_or(|m| m.is_empty()) && rest.match_expressions.as_ref().is_none_or(|e| e.is_empty());
+        let only_app = !empty
+            && crate::manifest::workload::selector_matches(&rest, new_pods)
+            && !others.iter().any(|l| crate::manifest::workload::selector_matches(&rest, l));
+        if only_app {
+            out.follow.push(Follow { kind: o.kind.clone(), name: o.name.clone().unwrap_or_default(), key, match_labels: labels });
+        } else {
+            out.blockers.push(Blocker { object: o.label(), file: f.file.clone(), cause: BlockerCause::MonitorCannotFollow { key } });
+        }
+    }
+    out
+}
+
+/// Whether a ServiceMonitor/PodMonitor looks into namespace `ns`: its
+/// `namespaceSelector` (`any`, `matchNames`), else its own namespace.
+fn monitor_sees(o: &Object, ns: Option<&str>) -> bool {
+    let ns_sel = o.root.pointer("/spec/namespaceSelector").map(crate::manifest::json::to_json).unwrap_or_default();
+    if ns_sel["any"].as_bool() == Some(true) {
+        return true;
+    }
+    match ns_sel["matchNames"].as_array() {
+        Some(names) => names.iter().any(|n| n.as_str() == Some(ns.unwrap_or("default"))),
+        None => crate::manifest::workload::same_namespace(o.namespace.as_deref(), ns),
+    }
+}
+
+/// ServiceMonitors that would scrape the same pods twice: they select a
+/// Service the plan adds (`added`: name and metadata labels) as well as a
+/// Service of the user's that already selects the target's `pods`.
+pub fn double_scrapes(
+    ws: &Workspace,
+    ns: Option<&str>,
+    pods: &BTreeMap<String, String>,
+    added: &[(String, BTreeMap<String, String>)],
+) -> Vec<super::Blocker> {
+    use crate::manifest::workload::selector_matches;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+    let objects = ws.objects();
+    let new: Vec<&(String, BTreeMap<String, String>)> =
+        added.iter().filter(|(n, _)| !objects.iter().any(|f| f.obj.kind == "Service" && f.obj.name.as_ref() == Some(n))).collect();
+    let mut out = Vec::new();
+    for f in objects.iter().filter(|f| f.obj.kind == "ServiceMonitor" && f.obj.api_version.starts_with("monitoring.coreos.com/")) {
+        if !monitor_sees(&f.obj, ns) {
+            continue;
+        }
+        // No selector selects every Service, as an empty one does.
+        let sel: LabelSelector = f
+            .obj
+            .root
+            .pointer("/spec/selector")
+            .map(crate::manifest::json::to_json)
+            .and_then(|j| serde_json::from_value(j).ok())
+            .unwrap_or_default();
+        let via = objects.iter().find(|s| {
+            matches!(&s.obj.typed, crate::manifest::Typed::Service(spec)
+                if spec.selector.as_ref().is_some_and(|m| !m.is_empty() && crate::manifest::workload::map_selects(m, pods)))
+                && crate::manifest::workload::same_namespace(s.obj.namespace.as_deref(), ns)
+                && selector_matches(&sel, &s.obj.meta.labels.clone().unwrap_or_default())
+        });
+        let Some(via) = via else { continue };
+        for (svc, labels) in &new {
+            if selector_matches(&sel, labels) {
+                out.push(super::Blocker {
+                    object: f.obj.label(),
+                    file: f.file.clone(),
+                    cause: super::BlockerCause::DoubleScrape { service: svc.clone(), via: via.obj.name.clone().unwrap_or_default() },
+                });
+            }
         }
     }
     out
