@@ -41,8 +41,8 @@ fn run(cli: Cli) -> Result<u8, String> {
     match cli.command {
         Command::Lint(args) => lint(args),
         Command::Apply(args) => apply(args),
-        Command::Promote(args) => finish(args, Finish::Promote),
-        Command::Rollback(args) => finish(args, Finish::Rollback),
+        Command::Promote(args) => finish(args.finish, Finish::Promote, args.full),
+        Command::Rollback(args) => finish(args, Finish::Rollback, false),
         Command::Diff(args) => live_diff(args),
         Command::Status(args) => live_status(args),
         Command::Rules(args) => {
@@ -365,7 +365,7 @@ fn apply(args: ApplyArgs) -> Result<u8, String> {
     carry_out(&ws, &plan, &out)
 }
 
-fn finish(args: FinishArgs, how: Finish) -> Result<u8, String> {
+fn finish(args: FinishArgs, how: Finish, full: bool) -> Result<u8, String> {
     let namespace = args.out.kube.namespace.clone();
     let target = Target::parse(&args.target, namespace.clone()).map_err(refusal)?;
     let paths = with_filenames(&args.paths, &args.out.filenames);
@@ -374,7 +374,27 @@ fn finish(args: FinishArgs, how: Finish) -> Result<u8, String> {
     let canary = Canary::with_track_label(None);
     let bluegreen = BlueGreen { service: args.service, images: Vec::new(), slot_label: None };
     let plan = strategy::finish(ws.clone(), &target, &[&canary, &bluegreen], how).map_err(refusal)?;
+    if target.kind == strategy::TargetKind::Rollout && args.out.live {
+        return argo_live(&ws, &target, &args.out, how, full);
+    }
+    if full {
+        return Err("--full promotes an Argo Rollout: use it with rollout/NAME".into());
+    }
     carry_out(&ws, &plan, &args.out)
+}
+
+/// promote/rollback of an Argo Rollout with --live: what `kubectl argo rollouts promote|abort` sends.
+fn argo_live(ws: &Workspace, target: &Target, out: &PlanOutput, how: Finish, full: bool) -> Result<u8, String> {
+    let ns = ws.find("Rollout", &target.name).map_err(refusal)?.and_then(|f| f.obj.namespace.clone());
+    let conn = live::Conn::connect(&out.kube).map_err(|e| e.to_string())?;
+    let action = match how {
+        Finish::Promote => live::argo::Action::Promote { full },
+        Finish::Rollback => live::argo::Action::Abort,
+    };
+    let dry_run = out.dry_run == DryRun::Server;
+    let sent = live::argo::run(&conn, &target.name, ns.as_deref(), action, dry_run).map_err(|e| e.to_string())?;
+    write_stdout(&sent.stdout)?;
+    Ok(u8::from(dry_run && out.exit_code && sent.changed))
 }
 
 fn live_diff(args: DiffArgs) -> Result<u8, String> {

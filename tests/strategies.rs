@@ -842,7 +842,7 @@ fn argo_rollout_targets_get_a_declared_strategy() {
     assert_eq!(code, 0);
     assert!(out.contains("`kubectl argo rollouts promote api-status`"), "{out}");
     let (_, out, _) = s.run(&["rollback", "rollout/api-status"]);
-    assert!(out.contains("`kubectl argo rollouts undo api-status`"), "{out}");
+    assert!(out.contains("`kubectl argo rollouts abort api-status`"), "{out}");
 
     // weighted: trafficRouting and the canary/stable Services
     let s = Scratch::new(&[("api-status.yaml", &rollout)]);

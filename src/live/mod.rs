@@ -8,6 +8,7 @@
 //! values cannot leak into logs.
 
 pub mod apply;
+pub mod argo;
 pub mod audit;
 pub mod diff;
 pub mod render;
@@ -380,6 +381,29 @@ impl Conn {
         }
         .expect("serializable");
         self.call(http::Method::PATCH, &path, Some("application/apply-patch+yaml"), body).map_err(|e| self.explain(&e, &Self::what(&call)))
+    }
+
+    /// A JSON merge patch of one object, or of its `subresource` (`status`).
+    pub fn merge_patch(
+        &self,
+        res: &Resource,
+        namespace: Option<&str>,
+        name: &str,
+        subresource: Option<&str>,
+        patch: &J,
+        dry_run: bool,
+    ) -> R<J> {
+        let call = Call { verb: "patch", resource: res, namespace, name: Some(name) };
+        let mut path = res.item(namespace, name);
+        if let Some(s) = subresource {
+            path.push('/');
+            path.push_str(s);
+        }
+        if dry_run {
+            path.push_str("?dryRun=All");
+        }
+        let body = serde_json::to_vec(patch).expect("serializable");
+        self.call(http::Method::PATCH, &path, Some("application/merge-patch+json"), body).map_err(|e| self.explain(&e, &Self::what(&call)))
     }
 
     /// DELETE one object; `false` when it was already gone.

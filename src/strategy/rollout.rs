@@ -190,7 +190,8 @@ pub fn finish(ws: &Workspace, target: &Target, how: Finish) -> R<Plan> {
     let ro = find(ws, target)?;
     let verb = match how {
         Finish::Promote => "promote",
-        Finish::Rollback => "undo",
+        // Back to the stable ReplicaSet; the file keeps the new version (revert it there to stay back).
+        Finish::Rollback => "abort",
     };
     Ok(Plan {
         summary: format!(
