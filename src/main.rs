@@ -315,7 +315,7 @@ fn refuse_rendered(ws: &Workspace, target: &Target, paths: &[String]) -> Result<
         strategy::TargetKind::Deployment => "Deployment",
         strategy::TargetKind::Rollout => "Rollout",
     };
-    if ws.find(kind, &target.name).map_err(|e| e.to_string())?.is_some() {
+    if ws.find(kind, &target.name).map_err(refusal)?.is_some() {
         return Ok(());
     }
     let options = kubectl_strategy::render::Options::default();
@@ -359,7 +359,7 @@ fn apply(args: ApplyArgs) -> Result<u8, String> {
     let namespace = out.kube.namespace.clone();
     let target = Target::parse(&on.target, namespace.clone()).map_err(refusal)?;
     let paths = with_filenames(&on.paths, &out.filenames);
-    let ws = Workspace::load(&paths, namespace).map_err(refusal)?;
+    let ws = Workspace::load(&paths, namespace).map_err(refusal)?.for_target(&target);
     refuse_rendered(&ws, &target, &paths)?;
     let plan = strategy.plan(ws.clone(), &target).map_err(refusal)?;
     carry_out(&ws, &plan, &out)
@@ -369,7 +369,7 @@ fn finish(args: FinishArgs, how: Finish, full: bool) -> Result<u8, String> {
     let namespace = args.out.kube.namespace.clone();
     let target = Target::parse(&args.target, namespace.clone()).map_err(refusal)?;
     let paths = with_filenames(&args.paths, &args.out.filenames);
-    let ws = Workspace::load(&paths, namespace).map_err(refusal)?;
+    let ws = Workspace::load(&paths, namespace).map_err(refusal)?.for_target(&target);
     refuse_rendered(&ws, &target, &paths)?;
     let canary = Canary::with_track_label(None);
     let bluegreen = BlueGreen { service: args.service, images: Vec::new(), slot_label: None };

@@ -13,6 +13,7 @@ pub mod rollout;
 pub mod traffic;
 
 mod execute;
+pub mod index;
 mod plan;
 mod workload;
 mod workspace;

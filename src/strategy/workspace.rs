@@ -55,6 +55,17 @@ impl Workspace {
         Ok(Workspace { files, original, namespace, loaded: Default::default() })
     }
 
+    /// Only the files a plan for `target` reads ([`super::index::relevant`]):
+    /// the others are neither parsed nor linted, and never written.
+    pub fn for_target(mut self, target: &super::Target) -> Workspace {
+        let texts = self.files.iter().map(|(k, e)| (k.as_str(), e.text.as_str()));
+        if let Some(keep) = super::index::relevant(texts, &target.name, target.namespace.as_deref()) {
+            self.files.retain(|k, _| keep.contains(k));
+            self.original.retain(|k, _| keep.contains(k));
+        }
+        self
+    }
+
     /// Every Kubernetes object, located.
     pub fn objects(&self) -> Vec<Found> {
         self.loaded_files().0
