@@ -124,11 +124,31 @@ pub struct OutputTarget {
     pub file: std::path::PathBuf,
 }
 
-fn parse_output(s: &str) -> Result<OutputTarget, String> {
-    let (f, file) = s.split_once('=').ok_or("expected FORMAT=FILE, e.g. sarif=results.sarif")?;
-    let format = Format::from_str(f, true).map_err(|_| format!("unknown format `{f}`; expected human, json, sarif, github or junit"))?;
+/// Why an `--output FORMAT=FILE` does not parse.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum OutputTargetError {
+    NoEquals,
+    UnknownFormat(String),
+    EmptyFile,
+}
+
+impl std::fmt::Display for OutputTargetError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            OutputTargetError::NoEquals => f.write_str("expected FORMAT=FILE, e.g. sarif=results.sarif"),
+            OutputTargetError::UnknownFormat(x) => write!(f, "unknown format `{x}`; expected human, json, sarif, github or junit"),
+            OutputTargetError::EmptyFile => f.write_str("the file name is empty"),
+        }
+    }
+}
+
+impl std::error::Error for OutputTargetError {}
+
+fn parse_output(s: &str) -> Result<OutputTarget, OutputTargetError> {
+    let (f, file) = s.split_once('=').ok_or(OutputTargetError::NoEquals)?;
+    let format = Format::from_str(f, true).map_err(|_| OutputTargetError::UnknownFormat(f.to_string()))?;
     if file.is_empty() {
-        return Err("the file name is empty".into());
+        return Err(OutputTargetError::EmptyFile);
     }
     Ok(OutputTarget { format, file: file.into() })
 }

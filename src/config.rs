@@ -8,7 +8,6 @@ use crate::finding::Severity;
 use crate::manifest::json::to_json;
 use crate::manifest::parse::parse_stream;
 use crate::manifest::tree::{Node, Pos, Span, Value};
-use crate::rules::labels::LabelRequirement;
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -44,18 +43,6 @@ impl FailOn {
             FailOn::Never => None,
         }
     }
-}
-
-/// How `prometheus-annotations-missing` accepts a pod as scraped.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
-#[serde(rename_all = "lowercase")]
-pub enum PrometheusPolicy {
-    /// Only `prometheus.io/scrape` annotations count.
-    Annotations,
-    /// Only prometheus-operator ServiceMonitor/PodMonitor objects count.
-    Operator,
-    /// Either counts.
-    Either,
 }
 
 #[derive(Clone, Debug, Default)]
@@ -108,75 +95,91 @@ impl Config {
     }
 }
 
-/// A parameter a rule accepts: its name and how to check a value.
-pub struct ParamSpec {
-    pub rule: &'static str,
-    pub name: &'static str,
-    check: fn(&serde_json::Value) -> Result<(), String>,
-    schema: fn(&mut schemars::SchemaGenerator) -> schemars::Schema,
-}
-
-fn check_as<T: DeserializeOwned>(v: &serde_json::Value) -> Result<(), String> {
-    serde_json::from_value::<T>(v.clone()).map(|_| ()).map_err(|e| e.to_string())
-}
-
-fn check_labels(v: &serde_json::Value) -> Result<(), String> {
-    let reqs: Vec<LabelRequirement> = serde_json::from_value(v.clone()).map_err(|e| e.to_string())?;
-    for r in reqs {
-        if r.keys.is_empty() {
-            return Err("each requirement needs at least one key".into());
-        }
-        if let Some(re) = r.value {
-            regex::Regex::new(&re).map_err(|e| format!("bad value regex: {e}"))?;
-        }
-    }
-    Ok(())
-}
-
-/// Every rule parameter. `rules/<id>.yaml` documents them (a meta test keeps both in step).
-pub static PARAMS: &[ParamSpec] = &[
-    ParamSpec {
-        rule: "slow-start-without-startup-probe",
-        name: "min-initial-delay-seconds",
-        check: check_as::<u32>,
-        schema: |g| g.subschema_for::<u32>(),
-    },
-    ParamSpec {
-        rule: "termination-grace-period-too-short",
-        name: "margin-seconds",
-        check: check_as::<u32>,
-        schema: |g| g.subschema_for::<u32>(),
-    },
-    ParamSpec {
-        rule: "required-labels-missing",
-        name: "labels",
-        check: check_labels,
-        schema: |g| g.subschema_for::<Vec<LabelRequirement>>(),
-    },
-    ParamSpec {
-        rule: "prometheus-annotations-missing",
-        name: "policy",
-        check: check_as::<PrometheusPolicy>,
-        schema: |g| g.subschema_for::<PrometheusPolicy>(),
-    },
-];
-
 /// An error in the config file, with the file's text for a snippet.
 #[derive(Debug)]
 pub struct ConfigError {
     pub file: String,
+    /// The file's text (empty when it could not be read).
     pub text: String,
     pub span: Span,
-    pub message: String,
+    pub problem: Problem,
+}
+
+/// What is wrong with a config file.
+#[derive(Debug)]
+pub enum Problem {
+    /// The file cannot be read.
+    Read(std::io::Error),
+    /// Not YAML (the parser's message).
+    NotYaml(String),
+    /// A value of the wrong shape: what was expected there.
+    Shape(String),
+    /// A top-level key the config does not know.
+    UnknownKey(String),
+    /// A key under `helm.<chart>` other than `values` and `set`.
+    UnknownHelmKey,
+    /// A glob that does not compile.
+    BadGlob(globset::Error),
+    /// The globs do not build into a set.
+    GlobSet(globset::Error),
+    /// A rule level other than off, info, warning or error.
+    UnknownLevel(String),
+    /// A rule ID the registry does not know, with the nearest known one.
+    UnknownRule { id: String, suggestion: Option<&'static str> },
+    /// A parameter the rule does not declare (the message lists those it does).
+    UnknownParam { rule: &'static str, param: String },
+    /// A parameter value of the wrong type or out of range.
+    BadParamValue { param: String, reason: String },
+}
+
+impl std::fmt::Display for Problem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Problem::Read(e) => write!(f, "cannot read config file: {e}"),
+            Problem::NotYaml(m) => write!(f, "not valid YAML: {m}"),
+            Problem::Shape(m) => f.write_str(m),
+            Problem::UnknownKey(key) => write!(f, "unknown key `{key}`; expected rules, exclude, fail-on or helm"),
+            Problem::UnknownHelmKey => f.write_str("unknown key; expected values or set"),
+            Problem::BadGlob(e) => write!(f, "bad glob: {e}"),
+            Problem::GlobSet(e) => write!(f, "{e}"),
+            Problem::UnknownLevel(s) => write!(f, "unknown level `{s}`; expected off, info, warning or error"),
+            Problem::UnknownRule { id, suggestion } => {
+                let hint = suggestion.map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
+                write!(f, "unknown rule `{id}`{hint} (`kubectl strategy rules` lists them)")
+            }
+            Problem::UnknownParam { rule, param } => {
+                let known: Vec<&str> = crate::rules::find(rule).map(|r| r.params.iter().map(|p| p.name()).collect()).unwrap_or_default();
+                let expected = if known.is_empty() { "severity".to_string() } else { format!("severity, {}", known.join(", ")) };
+                write!(f, "rule `{rule}` has no parameter `{param}`; expected {expected}")
+            }
+            Problem::BadParamValue { param, reason } => write!(f, "bad value for `{param}`: {reason}"),
+        }
+    }
 }
 
 impl std::fmt::Display for ConfigError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.span.start.line, self.span.start.col + 1, self.message)
+        write!(f, "{}:{}:{}: {}", self.file, self.span.start.line, self.span.start.col + 1, self.problem)
     }
 }
 
-impl std::error::Error for ConfigError {}
+impl std::error::Error for ConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match &self.problem {
+            Problem::Read(e) => Some(e),
+            Problem::BadGlob(e) | Problem::GlobSet(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A problem at a span, before the file is known.
+type At = (Span, Problem);
+
+/// A shape problem at a node.
+fn shape(n: &Node, m: impl Into<String>) -> At {
+    (n.span, Problem::Shape(m.into()))
+}
 
 /// Find the config: the current directory or its parents, up to the
 /// repository root (a directory holding `.git`).
@@ -201,7 +204,7 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
         file: name.clone(),
         text: String::new(),
         span: Span::default(),
-        message: format!("cannot read config file: {e}"),
+        problem: Problem::Read(e),
     })?;
     let mut config = parse(&name, &text)?;
     config.root = std::path::absolute(path).ok().and_then(|p| p.parent().map(Path::to_path_buf));
@@ -221,13 +224,13 @@ pub fn load(path: &Path) -> Result<Config, ConfigError> {
 
 /// Parse config text (`name` is used in errors).
 pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
-    let err = |span: Span, message: String| ConfigError { file: name.to_string(), text: text.to_string(), span, message };
+    let err = |(span, problem): At| ConfigError { file: name.to_string(), text: text.to_string(), span, problem };
     let mut docs = parse_stream(text.strip_prefix('\u{feff}').unwrap_or(text)).into_iter();
     let root = match docs.next().map(|d| d.result) {
         None => return Ok(Config::default()),
         Some(Err(e)) => {
             let span = Span { start: e.pos, end: Pos { line: e.pos.line, col: e.pos.col + 1 } };
-            return Err(err(span, format!("not valid YAML: {}", e.message)));
+            return Err(err((span, Problem::NotYaml(e.message))));
         }
         Some(Ok(root)) => root,
     };
@@ -235,31 +238,30 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
         return Ok(Config::default());
     }
     let Some(entries) = root.as_map() else {
-        return Err(err(root.span, "the config must be a mapping with `rules`, `exclude` and `fail-on`".into()));
+        return Err(err(shape(&root, "the config must be a mapping with `rules`, `exclude` and `fail-on`")));
     };
     let mut config = Config::default();
     for e in entries {
         match e.key_str() {
-            Some("rules") => config.rules = rules(&e.value).map_err(|(s, m)| err(s, m))?,
+            Some("rules") => config.rules = rules(&e.value).map_err(err)?,
             Some("exclude") => {
                 let mut b = globset::GlobSetBuilder::new();
-                let items = e.value.as_seq().ok_or_else(|| err(e.value.span, "`exclude` must be a list of globs".into()))?;
+                let items = e.value.as_seq().ok_or_else(|| err(shape(&e.value, "`exclude` must be a list of globs")))?;
                 for item in items {
-                    let glob = item.as_str().ok_or_else(|| err(item.span, "a glob must be a string".into()))?;
-                    b.add(globset::Glob::new(glob).map_err(|x| err(item.span, format!("bad glob: {x}")))?);
+                    let glob = item.as_str().ok_or_else(|| err(shape(item, "a glob must be a string")))?;
+                    b.add(globset::Glob::new(glob).map_err(|x| err((item.span, Problem::BadGlob(x))))?);
                 }
-                config.exclude = Some(b.build().map_err(|x| err(e.value.span, x.to_string()))?);
+                config.exclude = Some(b.build().map_err(|x| err((e.value.span, Problem::GlobSet(x))))?);
             }
-            Some("helm") => config.helm = helm(&e.value).map_err(|(s, m)| err(s, m))?,
+            Some("helm") => config.helm = helm(&e.value).map_err(err)?,
             Some("fail-on") => {
                 config.fail_on = Some(
                     serde_json::from_value(to_json(&e.value))
-                        .map_err(|_| err(e.value.span, "`fail-on` must be one of error, warning, info, never".into()))?,
+                        .map_err(|_| err(shape(&e.value, "`fail-on` must be one of error, warning, info, never")))?,
                 );
             }
             _ => {
-                let key = e.key.scalar_text().unwrap_or_default();
-                return Err(err(e.key.span, format!("unknown key `{key}`; expected rules, exclude, fail-on or helm")));
+                return Err(err((e.key.span, Problem::UnknownKey(e.key.scalar_text().unwrap_or_default()))));
             }
         }
     }
@@ -267,36 +269,36 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
 }
 
 /// `helm: {CHART_DIR: {values: [FILE…], set: {KEY: VALUE} | [KEY=VALUE…]}}`.
-fn helm(n: &Node) -> Result<BTreeMap<PathBuf, crate::render::HelmValues>, (Span, String)> {
-    let entries = n.as_map().ok_or((n.span, "`helm` must map chart folders to `values` and `set`".into()))?;
+fn helm(n: &Node) -> Result<BTreeMap<PathBuf, crate::render::HelmValues>, At> {
+    let entries = n.as_map().ok_or_else(|| shape(n, "`helm` must map chart folders to `values` and `set`"))?;
     let mut out = BTreeMap::new();
     for e in entries {
         let chart = e.key.scalar_text().unwrap_or_default();
-        let items = e.value.as_map().ok_or((e.value.span, format!("`helm.{chart}` must be a mapping with `values` and `set`")))?;
+        let items = e.value.as_map().ok_or_else(|| shape(&e.value, format!("`helm.{chart}` must be a mapping with `values` and `set`")))?;
         let mut v = crate::render::HelmValues::default();
         for item in items {
             match item.key_str() {
                 Some("values") => {
-                    for f in item.value.as_seq().ok_or((item.value.span, "`values` must be a list of files".into()))? {
-                        v.files.push(f.as_str().ok_or((f.span, "a values file must be a string".into()))?.into());
+                    for f in item.value.as_seq().ok_or_else(|| shape(&item.value, "`values` must be a list of files"))? {
+                        v.files.push(f.as_str().ok_or_else(|| shape(f, "a values file must be a string"))?.into());
                     }
                 }
                 Some("set") => match (&item.value.as_map(), &item.value.as_seq()) {
                     (Some(m), _) => {
                         for kv in *m {
-                            let value = kv.value.scalar_text().ok_or((kv.value.span, "a value to set must be a scalar".into()))?;
+                            let value = kv.value.scalar_text().ok_or_else(|| shape(&kv.value, "a value to set must be a scalar"))?;
                             v.set.push(format!("{}={value}", kv.key.scalar_text().unwrap_or_default()));
                         }
                     }
                     (_, Some(list)) => {
                         for s in *list {
-                            let s = s.as_str().filter(|s| s.contains('=')).ok_or((s.span, "expected KEY=VALUE".into()))?;
+                            let s = s.as_str().filter(|s| s.contains('=')).ok_or_else(|| shape(s, "expected KEY=VALUE"))?;
                             v.set.push(s.to_string());
                         }
                     }
-                    _ => return Err((item.value.span, "`set` must map keys to values or list KEY=VALUE".into())),
+                    _ => return Err(shape(&item.value, "`set` must map keys to values or list KEY=VALUE")),
                 },
-                _ => return Err((item.key.span, "unknown key; expected values or set".into())),
+                _ => return Err((item.key.span, Problem::UnknownHelmKey)),
             }
         }
         out.insert(PathBuf::from(chart), v);
@@ -304,27 +306,25 @@ fn helm(n: &Node) -> Result<BTreeMap<PathBuf, crate::render::HelmValues>, (Span,
     Ok(out)
 }
 
-fn level(n: &Node) -> Result<Level, (Span, String)> {
+fn level(n: &Node) -> Result<Level, At> {
     match &n.value {
         // `off` is a boolean in YAML 1.1.
         Value::Bool(false) => Ok(Level::Off),
         Value::Str(s) if &**s == "off" => Ok(Level::Off),
-        Value::Str(s) => {
-            Severity::parse(s).map(Level::On).ok_or_else(|| (n.span, format!("unknown level `{s}`; expected off, info, warning or error")))
-        }
-        _ => Err((n.span, "a rule's level must be off, info, warning or error".into())),
+        Value::Str(s) => Severity::parse(s).map(Level::On).ok_or_else(|| (n.span, Problem::UnknownLevel(s.to_string()))),
+        _ => Err(shape(n, "a rule's level must be off, info, warning or error")),
     }
 }
 
-fn rules(n: &Node) -> Result<HashMap<String, RuleSetting>, (Span, String)> {
-    let entries = n.as_map().ok_or((n.span, "`rules` must map rule IDs to a level or settings".into()))?;
+fn rules(n: &Node) -> Result<HashMap<String, RuleSetting>, At> {
+    let entries = n.as_map().ok_or_else(|| shape(n, "`rules` must map rule IDs to a level or settings"))?;
     let mut out = HashMap::new();
     for e in entries {
         let id = e.key.scalar_text().unwrap_or_default();
-        if crate::rules::find(&id).is_none() {
-            let hint = closest_rule(&id).map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
-            return Err((e.key.span, format!("unknown rule `{id}`{hint} (`kubectl strategy rules` lists them)")));
-        }
+        let Some(rule) = crate::rules::find(&id) else {
+            let suggestion = closest_rule(&id);
+            return Err((e.key.span, Problem::UnknownRule { id, suggestion }));
+        };
         let mut setting = RuleSetting::default();
         match e.value.as_map() {
             None => setting.level = Some(level(&e.value)?),
@@ -335,13 +335,11 @@ fn rules(n: &Node) -> Result<HashMap<String, RuleSetting>, (Span, String)> {
                         setting.level = Some(level(&item.value)?);
                         continue;
                     }
-                    let Some(spec) = PARAMS.iter().find(|p| p.rule == id && p.name == key) else {
-                        let known: Vec<&str> = PARAMS.iter().filter(|p| p.rule == id).map(|p| p.name).collect();
-                        let expected = if known.is_empty() { "severity".to_string() } else { format!("severity, {}", known.join(", ")) };
-                        return Err((item.key.span, format!("rule `{id}` has no parameter `{key}`; expected {expected}")));
+                    let Some(spec) = rule.params.iter().find(|p| p.name() == key) else {
+                        return Err((item.key.span, Problem::UnknownParam { rule: rule.id, param: key }));
                     };
                     let value = to_json(&item.value);
-                    (spec.check)(&value).map_err(|m| (item.value.span, format!("bad value for `{key}`: {m}")))?;
+                    spec.check(&value).map_err(|reason| (item.value.span, Problem::BadParamValue { param: key.clone(), reason }))?;
                     setting.params.insert(key, value);
                 }
             }
@@ -410,8 +408,8 @@ pub fn json_schema() -> serde_json::Value {
     for r in crate::rules::REGISTRY {
         let mut settings = serde_json::Map::new();
         settings.insert("severity".into(), level.clone());
-        for p in PARAMS.iter().filter(|p| p.rule == r.id) {
-            settings.insert(p.name.into(), serde_json::to_value((p.schema)(&mut g)).expect("schema serializes"));
+        for p in r.params {
+            settings.insert(p.name().into(), serde_json::to_value(p.schema(&mut g)).expect("schema serializes"));
         }
         let doc = crate::docs::parse(r.doc).map(|d| d.summary).unwrap_or_default();
         props.insert(

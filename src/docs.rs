@@ -45,8 +45,56 @@ impl RuleDoc {
     }
 }
 
-fn text(n: &Node, key: &str) -> Result<String, String> {
-    n.get(key).and_then(Node::scalar_text).ok_or_else(|| format!("missing `{key}`"))
+/// What is wrong with a rule document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DocError {
+    /// The file holds no document.
+    Empty,
+    /// Not YAML: the line and the parser's message.
+    NotYaml { line: u32, message: String },
+    /// A required key is missing (or not a scalar).
+    Missing(&'static str),
+    /// A parameter without a default.
+    ParamWithoutDefault,
+    /// A severity other than info, warning or error.
+    BadSeverity(String),
+    /// An autofix applicability other than safe, unsafe or none.
+    BadApplicability(String),
+}
+
+impl std::fmt::Display for DocError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DocError::Empty => f.write_str("empty document"),
+            DocError::NotYaml { line, message } => write!(f, "line {line}: {message}"),
+            DocError::Missing(key) => write!(f, "missing `{key}`"),
+            DocError::ParamWithoutDefault => f.write_str("param without default"),
+            DocError::BadSeverity(s) => write!(f, "bad severity {s}"),
+            DocError::BadApplicability(a) => write!(f, "autofix applicability `{a}` is not safe, unsafe or none"),
+        }
+    }
+}
+
+impl std::error::Error for DocError {}
+
+/// `explain` of a rule the registry does not know, with the nearest known ID.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownRule {
+    pub id: String,
+    pub suggestion: Option<&'static str>,
+}
+
+impl std::fmt::Display for UnknownRule {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let hint = self.suggestion.map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
+        write!(f, "unknown rule `{}`; {hint}`kubectl strategy rules` lists them", self.id)
+    }
+}
+
+impl std::error::Error for UnknownRule {}
+
+fn text(n: &Node, key: &'static str) -> Result<String, DocError> {
+    n.get(key).and_then(Node::scalar_text).ok_or(DocError::Missing(key))
 }
 
 fn yaml_text(n: &Node) -> String {
@@ -66,9 +114,10 @@ fn yaml_text(n: &Node) -> String {
 }
 
 /// Parse one rule document.
-pub fn parse(source: &str) -> Result<RuleDoc, String> {
+pub fn parse(source: &str) -> Result<RuleDoc, DocError> {
     let docs = parse_stream(source);
-    let root = docs.into_iter().next().ok_or("empty document")?.result.map_err(|e| format!("line {}: {}", e.pos.line, e.message))?;
+    let root =
+        docs.into_iter().next().ok_or(DocError::Empty)?.result.map_err(|e| DocError::NotYaml { line: e.pos.line, message: e.message })?;
     let severity = text(&root, "severity")?;
     let params = root
         .get("params")
@@ -78,15 +127,15 @@ pub fn parse(source: &str) -> Result<RuleDoc, String> {
         .map(|p| {
             Ok(Param {
                 name: text(p, "name")?,
-                default: p.get("default").map(yaml_text).ok_or("param without default")?,
+                default: p.get("default").map(yaml_text).ok_or(DocError::ParamWithoutDefault)?,
                 description: text(p, "description")?,
             })
         })
-        .collect::<Result<Vec<_>, String>>()?;
+        .collect::<Result<Vec<_>, DocError>>()?;
     Ok(RuleDoc {
         id: text(&root, "id")?,
         category: text(&root, "category")?,
-        severity: Severity::parse(&severity).ok_or_else(|| format!("bad severity {severity}"))?,
+        severity: Severity::parse(&severity).ok_or_else(|| DocError::BadSeverity(severity.clone()))?,
         summary: text(&root, "summary")?,
         why: text(&root, "why")?,
         bad: text(&root, "bad")?,
@@ -98,7 +147,7 @@ pub fn parse(source: &str) -> Result<RuleDoc, String> {
             Some(a) => {
                 let applicability = text(a, "applicability")?;
                 if !matches!(applicability.as_str(), "safe" | "unsafe" | "none") {
-                    return Err(format!("autofix applicability `{applicability}` is not safe, unsafe or none"));
+                    return Err(DocError::BadApplicability(applicability));
                 }
                 Some(AutoFix { applicability, what: text(a, "what")? })
             }
@@ -111,9 +160,11 @@ pub fn all() -> Vec<RuleDoc> {
     REGISTRY.iter().map(|r| parse(r.doc).unwrap_or_else(|e| panic!("rules/{}.yaml is invalid: {e}", r.id))).collect()
 }
 
-pub fn get(id: &str) -> Option<RuleDoc> {
-    let r = REGISTRY.iter().find(|r| r.id == id)?;
-    parse(r.doc).ok()
+/// The doc of a rule, or which rule was likely meant.
+pub fn get(id: &str) -> Result<RuleDoc, UnknownRule> {
+    let unknown = || UnknownRule { id: id.to_string(), suggestion: crate::config::closest_rule(id) };
+    let r = crate::rules::find(id).ok_or_else(unknown)?;
+    parse(r.doc).map_err(|_| unknown())
 }
 
 /// The README's rule table.

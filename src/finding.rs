@@ -132,6 +132,42 @@ pub struct RenderedAt {
 }
 
 impl Finding {
+    /// A finding at a span of a file, about no object in particular; the
+    /// builder methods below add the rest.
+    pub fn new(rule: &'static str, severity: Severity, file: usize, span: Span, message: impl Into<String>) -> Self {
+        Finding {
+            rule,
+            severity,
+            message: message.into(),
+            file,
+            span,
+            path: String::new(),
+            object: None,
+            help: None,
+            doc: None,
+            rendered: None,
+            fix: None,
+        }
+    }
+
+    /// Builder: the JSON pointer from the document root.
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = path.into();
+        self
+    }
+
+    /// Builder: the object the finding is about.
+    pub fn object(mut self, object: ObjectRef) -> Self {
+        self.object = Some(object);
+        self
+    }
+
+    /// Builder: the index of the document in the file.
+    pub fn doc(mut self, doc: usize) -> Self {
+        self.doc = Some(doc);
+        self
+    }
+
     /// Builder: the help line.
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());

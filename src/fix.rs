@@ -84,11 +84,14 @@ impl fmt::Display for FixError {
 
 impl std::error::Error for FixError {}
 
+/// Whether a finding's fix may be applied to its file's text.
+fn fixable_in_text(f: &Finding, unsafe_fixes: bool) -> bool {
+    f.fixable(unsafe_fixes) && f.rendered.is_none() && f.doc.is_some()
+}
+
 /// Whether a finding's fix may be applied in this run.
 fn applicable(f: &Finding, report: &Report, unsafe_fixes: bool) -> bool {
-    f.fixable(unsafe_fixes)
-        && f.rendered.is_none()
-        && f.doc.is_some()
+    fixable_in_text(f, unsafe_fixes)
         && f.file < report.primary_files
         && report.cluster.is_none()
         && report.files.get(f.file).is_some_and(|file| Path::new(&file.name).is_file())
@@ -128,6 +131,15 @@ pub fn plan(report: &Report, config: &Config, unsafe_fixes: bool) -> Outcome {
     }
     keep_cross_file_clean(report, config, &mut out, &changed);
     out
+}
+
+/// Fix one file's text in memory, as `lint --fix` fixes a file linted
+/// alone: the fixed text, the fixes applied (rule, title) and how many were
+/// dropped. Used by the fuzz test of fixes.
+pub fn fix_source(name: &str, text: &str, config: &Config, unsafe_fixes: bool) -> (String, Vec<(&'static str, String)>, usize) {
+    let report = crate::lint::lint_text(name, text.trim_start_matches('\u{feff}'), config);
+    let findings = report.findings.into_iter().filter(|f| fixable_in_text(f, unsafe_fixes)).collect();
+    fix_text(name, text, findings, config, unsafe_fixes)
 }
 
 /// Each file was checked alone; objects in other files of its folder (a
@@ -251,13 +263,39 @@ fn fix_text(
     (editor.text, fixed, dropped)
 }
 
-/// The editor after one fix, or `None` when an edit fails or changes nothing.
+/// The editor after one fix, or `None` when an edit fails, changes nothing
+/// or would lose a comment (removing a block takes the comment lines inside it).
 fn try_fix(editor: &Editor, doc: usize, fix: &Fix) -> Option<Editor> {
     let mut trial = editor.clone();
     for op in &fix.edits {
         trial.apply(doc, op).ok()?;
     }
-    (trial.text != editor.text).then_some(trial)
+    (trial.text != editor.text && keeps_comments(&editor.text, &trial.text)).then_some(trial)
+}
+
+/// The comments of a text, counted: from a `#` that starts a line or follows
+/// a space or tab, to the line's end. A `#` inside a quoted or block scalar
+/// counts too, which only makes the check stricter.
+fn comments(text: &str) -> HashMap<&str, usize> {
+    let mut out = HashMap::new();
+    for line in text.lines() {
+        let line = line.trim_end();
+        let at = if line.trim_start().starts_with('#') {
+            Some(line.len() - line.trim_start().len())
+        } else {
+            line.find(" #").or_else(|| line.find("\t#")).map(|i| i + 1)
+        };
+        if let Some(i) = at {
+            *out.entry(&line[i..]).or_default() += 1;
+        }
+    }
+    out
+}
+
+/// Does `after` keep every comment of `before` (as often)?
+fn keeps_comments(before: &str, after: &str) -> bool {
+    let now = comments(after);
+    comments(before).iter().all(|(c, n)| now.get(c).is_some_and(|m| m >= n))
 }
 
 /// The change one fix makes to a file's text (without BOM): the replaced
@@ -312,6 +350,14 @@ pub fn describe(op: &Op) -> (&'static str, &str) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_lost_comment_is_noticed() {
+        let before = "a: 1 # one\n# two\nb:\n  # three\n  c: 2\n";
+        assert!(keeps_comments(before, "a: \"1\" # one\n# two\nb:\n  # three\n  c: 2\n"));
+        assert!(!keeps_comments(before, "a: 1 # one\n# two\n"));
+        assert!(!keeps_comments("# x\n# x\n", "# x\n"));
+    }
 
     #[test]
     fn pointers_overlap_only_along_one_path() {

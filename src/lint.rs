@@ -249,19 +249,13 @@ fn load_inputs(specs: &[InputSpec], first: usize, need: Option<ContextNeed>) -> 
             }
             ReadOutcome::Broken { file, pos, message } => {
                 let mut l = manifest::Loaded::default();
-                l.findings.push(Finding {
-                    rule: "invalid-yaml",
-                    severity: crate::finding::Severity::Error,
-                    message: format!("{}: {message}", file.name),
-                    file: i,
-                    span: Span { start: pos, end: pos },
-                    path: String::new(),
-                    object: None,
-                    help: None,
-                    doc: None,
-                    rendered: None,
-                    fix: None,
-                });
+                l.findings.push(Finding::new(
+                    "invalid-yaml",
+                    crate::finding::Severity::Error,
+                    i,
+                    Span { start: pos, end: pos },
+                    format!("{}: {message}", file.name),
+                ));
                 (file, l)
             }
         })

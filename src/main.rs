@@ -28,16 +28,19 @@ fn main() -> ExitCode {
     }
 }
 
-fn write_stdout(s: &str) -> Result<(), String> {
+/// What `main` prints after `error:`: each layer's error type, boxed.
+type Error = Box<dyn std::error::Error>;
+
+fn write_stdout(s: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(s.as_bytes()).and_then(|_| out.flush()) {
         // A closed pipe (`| head`) is not an error worth a message.
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        r => r.map_err(|e| e.to_string()),
+        r => r,
     }
 }
 
-fn run(cli: Cli) -> Result<u8, String> {
+fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Lint(args) => lint(args),
         Command::Apply(args) => apply(args),
@@ -49,24 +52,21 @@ fn run(cli: Cli) -> Result<u8, String> {
             let text = match args.format {
                 RulesFormat::Table => docs::text_table(),
                 RulesFormat::Markdown => docs::markdown_table(),
-                RulesFormat::Json => serde_json::to_string_pretty(&docs::all()).map_err(|e| e.to_string())? + "\n",
+                RulesFormat::Json => serde_json::to_string_pretty(&docs::all())? + "\n",
             };
             write_stdout(&text)?;
             Ok(0)
         }
         Command::Explain { rule, output } => match docs::get(&rule) {
-            Some(d) => {
+            Ok(d) => {
                 let text = match output {
                     ExplainFormat::Text => docs::explain(&d),
-                    ExplainFormat::Json => serde_json::to_string_pretty(&d).map_err(|e| e.to_string())? + "\n",
+                    ExplainFormat::Json => serde_json::to_string_pretty(&d)? + "\n",
                 };
                 write_stdout(&text)?;
                 Ok(0)
             }
-            None => {
-                let hint = config::closest_rule(&rule).map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
-                Err(format!("unknown rule `{rule}`; {hint}`kubectl strategy rules` lists them"))
-            }
+            Err(unknown) => Err(unknown.into()),
         },
         Command::Completions { shell } => {
             let mut buf = Vec::new();
@@ -89,13 +89,13 @@ fn run(cli: Cli) -> Result<u8, String> {
             Ok(0)
         }
         Command::ConfigSchema => {
-            write_stdout(&(serde_json::to_string_pretty(&config::json_schema()).map_err(|e| e.to_string())? + "\n"))?;
+            write_stdout(&(serde_json::to_string_pretty(&config::json_schema())? + "\n"))?;
             Ok(0)
         }
     }
 }
 
-fn load_config(args: &LintArgs) -> Result<Config, String> {
+fn load_config(args: &LintArgs) -> Result<Config, config::ConfigError> {
     if args.no_config {
         return Ok(Config::default());
     }
@@ -105,9 +105,7 @@ fn load_config(args: &LintArgs) -> Result<Config, String> {
     };
     match path {
         None => Ok(Config::default()),
-        Some(p) => config::load(&p).map_err(|e| {
-            if e.text.is_empty() { e.to_string() } else { report::human::render_config_error(&e, stderr_color(), terminal_width()) }
-        }),
+        Some(p) => config::load(&p),
     }
 }
 
@@ -129,9 +127,13 @@ fn render(report: &Report, format: Format, color: bool) -> String {
     }
 }
 
-fn lint(args: LintArgs) -> Result<u8, String> {
+fn lint(args: LintArgs) -> Result<u8, Error> {
     let kube = &args.kube;
-    let config = load_config(&args).map_err(|e| e.trim_end().to_string())?;
+    // A config error is shown with a snippet of the file.
+    let config = load_config(&args).map_err(|e| match e.problem {
+        config::Problem::Read(_) => e.to_string(),
+        _ => report::human::render_config_error(&e, stderr_color(), terminal_width()).trim_end().to_string(),
+    })?;
     let mut report = if args.cluster {
         let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
         live::audit::run(&conn, args.all_namespaces, &config).map_err(|e| e.to_string())?
@@ -259,14 +261,14 @@ fn terminal_width() -> usize {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&w| w >= 40).unwrap_or(100)
 }
 
-fn plan_config() -> Result<Config, String> {
+fn plan_config() -> Result<Config, Error> {
     match config::discover(std::path::Path::new(".")) {
-        Some(p) => config::load(&p).map_err(|e| e.to_string()),
+        Some(p) => Ok(config::load(&p)?),
         None => Ok(Config::default()),
     }
 }
 
-fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput) -> Result<u8, String> {
+fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput) -> Result<u8, Error> {
     let kube = &out.kube;
     let config = plan_config()?;
     if out.live {
@@ -310,7 +312,7 @@ fn refusal(e: strategy::PlanError) -> String {
 
 /// A target that exists only in what a kustomization or chart renders cannot
 /// be rewritten (the next render would undo it): name the root instead.
-fn refuse_rendered(ws: &Workspace, target: &Target, paths: &[String]) -> Result<(), String> {
+fn refuse_rendered(ws: &Workspace, target: &Target, paths: &[String]) -> Result<(), Error> {
     let kind = match target.kind {
         strategy::TargetKind::Deployment => "Deployment",
         strategy::TargetKind::Rollout => "Rollout",
@@ -321,7 +323,7 @@ fn refuse_rendered(ws: &Workspace, target: &Target, paths: &[String]) -> Result<
     let options = kubectl_strategy::render::Options::default();
     let helm = |root: &kubectl_strategy::render::Root| root.by == kubectl_strategy::render::By::Helm;
     match kubectl_strategy::render::who_renders(paths, kind, &target.name, &options) {
-        Some(root) => Err(format!(
+        Some(root) => Err(Box::from(format!(
             "{}/{} exists only in what {} renders from {} {}; change the {} instead (edits to rendered output are lost on the next render)",
             kind.to_ascii_lowercase(),
             target.name,
@@ -329,12 +331,12 @@ fn refuse_rendered(ws: &Workspace, target: &Target, paths: &[String]) -> Result<
             if helm(&root) { "the chart" } else { "the kustomization" },
             root.display,
             if helm(&root) { "chart's templates or values" } else { "kustomization (a patch)" },
-        )),
+        ))),
         None => Ok(()),
     }
 }
 
-fn apply(args: ApplyArgs) -> Result<u8, String> {
+fn apply(args: ApplyArgs) -> Result<u8, Error> {
     let (strategy, on, out): (Box<dyn Strategy>, TargetArgs, PlanOutput) = match args.strategy {
         ApplyStrategy::Recreate(a) => (Box::new(Recreate), a.on, a.out),
         ApplyStrategy::Rolling(a) => (
@@ -365,7 +367,7 @@ fn apply(args: ApplyArgs) -> Result<u8, String> {
     carry_out(&ws, &plan, &out)
 }
 
-fn finish(args: FinishArgs, how: Finish, full: bool) -> Result<u8, String> {
+fn finish(args: FinishArgs, how: Finish, full: bool) -> Result<u8, Error> {
     let namespace = args.out.kube.namespace.clone();
     let target = Target::parse(&args.target, namespace.clone()).map_err(refusal)?;
     let paths = with_filenames(&args.paths, &args.out.filenames);
@@ -384,7 +386,7 @@ fn finish(args: FinishArgs, how: Finish, full: bool) -> Result<u8, String> {
 }
 
 /// promote/rollback of an Argo Rollout with --live: what `kubectl argo rollouts promote|abort` sends.
-fn argo_live(ws: &Workspace, target: &Target, out: &PlanOutput, how: Finish, full: bool) -> Result<u8, String> {
+fn argo_live(ws: &Workspace, target: &Target, out: &PlanOutput, how: Finish, full: bool) -> Result<u8, Error> {
     let ns = ws.find("Rollout", &target.name).map_err(refusal)?.and_then(|f| f.obj.namespace.clone());
     let conn = live::Conn::connect(&out.kube).map_err(|e| e.to_string())?;
     let action = match how {
@@ -392,12 +394,12 @@ fn argo_live(ws: &Workspace, target: &Target, out: &PlanOutput, how: Finish, ful
         Finish::Rollback => live::argo::Action::Abort,
     };
     let dry_run = out.dry_run == DryRun::Server;
-    let sent = live::argo::run(&conn, &target.name, ns.as_deref(), action, dry_run).map_err(|e| e.to_string())?;
+    let sent = live::argo::run(&conn, &target.name, ns.as_deref(), action, dry_run)?;
     write_stdout(&sent.stdout)?;
     Ok(u8::from(dry_run && out.exit_code && sent.changed))
 }
 
-fn live_diff(args: DiffArgs) -> Result<u8, String> {
+fn live_diff(args: DiffArgs) -> Result<u8, Error> {
     let paths = with_filenames(&args.paths, &args.filenames);
     kubectl_strategy::input::check_paths(&paths).map_err(|e| e.to_string())?;
     let (objects, errors) = live::read_objects(&paths);
@@ -418,7 +420,7 @@ fn live_diff(args: DiffArgs) -> Result<u8, String> {
     Ok(run.exit_code())
 }
 
-fn live_status(args: StatusArgs) -> Result<u8, String> {
+fn live_status(args: StatusArgs) -> Result<u8, Error> {
     let kube = &args.kube;
     let target = Target::parse(&args.target, kube.namespace.clone()).map_err(|e| e.to_string())?;
     let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;

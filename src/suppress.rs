@@ -4,14 +4,14 @@
 //! reported as `unused-suppression`.
 
 use crate::config::Config;
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::input::SourceFile;
 use crate::manifest::tree::{Pos, Span};
 use crate::manifest::{Object, Target};
 use std::sync::OnceLock;
 
 pub const ANNOTATION_PREFIX: &str = "ignore-check.kubectl-strategy.io/";
-const UNUSED: &str = "unused-suppression";
+use crate::rules::unused_suppression::{ID as UNUSED, SEVERITY};
 
 struct Suppression {
     file: usize,
@@ -44,7 +44,7 @@ fn collect(files: &[SourceFile], objects: &[Object]) -> Vec<Suppression> {
                 continue;
             };
             let ptr = format!("/metadata/annotations/{}", crate::manifest::tree::escape(e.key_str().unwrap_or_default()));
-            let at = obj.finding(UNUSED, Severity::Info, &ptr, Target::Key, String::new());
+            let at = obj.finding(UNUSED, SEVERITY, &ptr, Target::Key, String::new());
             out.push(Suppression {
                 file: obj.file,
                 rule: rule.to_string(),
@@ -71,19 +71,13 @@ fn collect(files: &[SourceFile], objects: &[Object]) -> Vec<Suppression> {
                     file: i,
                     rule: rule.to_string(),
                     scope: Scope::Line(line_no),
-                    at: Finding {
-                        rule: UNUSED,
-                        severity: Severity::Info,
-                        message: String::new(),
-                        file: i,
-                        span: Span { start: Pos { line: line_no, col }, end: Pos { line: line_no, col: col + width } },
-                        path: String::new(),
-                        object: None,
-                        help: None,
-                        doc: None,
-                        rendered: None,
-                        fix: None,
-                    },
+                    at: Finding::new(
+                        UNUSED,
+                        SEVERITY,
+                        i,
+                        Span { start: Pos { line: line_no, col }, end: Pos { line: line_no, col: col + width } },
+                        "",
+                    ),
                     used: false,
                 });
             }

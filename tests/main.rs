@@ -5,6 +5,7 @@ mod cli;
 mod corpus;
 mod false_alarms;
 mod fix;
+mod fix_fuzz;
 mod live;
 mod live_real;
 mod meta;

@@ -54,6 +54,8 @@ fn every_rule_has_docs_fixtures_and_a_snapshot() {
             let p = crate::rules::fixture(rule.id, kind);
             assert!(Path::new(&p).exists(), "{p} is missing");
         }
+        let code = format!("src/rules/{}.rs", rule.id.replace('-', "_"));
+        assert!(Path::new(&code).is_file(), "{code} is missing: one file per rule");
         let snap = format!("tests/snapshots/rules/{}.snap", rule.id);
         assert!(Path::new(&snap).is_file(), "{snap} is missing");
         assert_eq!(
@@ -96,14 +98,48 @@ fn readme_rule_table_is_current() {
     );
 }
 
+/// Each rule's declaration in `src/rules/<id>.rs` (`declare_rule!`) says
+/// what its `rules/<id>.yaml` says: id, default severity, parameters with
+/// their defaults, and whether and how it fixes; a rule that declares a fix
+/// offers it on its bad fixture, and one that declares none never does.
 #[test]
-fn rule_params_are_documented() {
+fn rule_declarations_match_their_docs() {
+    use kubectl_strategy::finding::Applicability;
+    let config = kubectl_strategy::config::Config::default();
     for rule in REGISTRY {
         let doc = docs::parse(rule.doc).unwrap();
-        let documented: Vec<String> = doc.params.iter().map(|p| p.name.clone()).collect();
-        let accepted: Vec<String> =
-            kubectl_strategy::config::PARAMS.iter().filter(|p| p.rule == rule.id).map(|p| p.name.to_string()).collect();
-        assert_eq!(documented, accepted, "rules/{}.yaml documents other parameters than the config accepts", rule.id);
+        assert_eq!(doc.id, rule.id, "src/rules/{}.rs declares another id than its doc", rule.id.replace('-', "_"));
+        assert_eq!(doc.severity, rule.severity, "rules/{}.yaml documents another default severity than the rule declares", rule.id);
+        let documented: Vec<&str> = doc.params.iter().map(|p| p.name.as_str()).collect();
+        let declared: Vec<&str> = rule.params.iter().map(|p| p.name()).collect();
+        assert_eq!(documented, declared, "rules/{}.yaml documents other parameters than the rule declares", rule.id);
+        for (p, d) in rule.params.iter().zip(&doc.params) {
+            let yaml = kubectl_strategy::manifest::parse::parse_stream(&d.default).remove(0).result.unwrap();
+            let as_typed = p
+                .check(&kubectl_strategy::manifest::json::to_json(&yaml))
+                .unwrap_or_else(|e| panic!("rules/{}.yaml: the default of {} is not a {}: {e}", rule.id, d.name, p.type_name()));
+            assert_eq!(
+                as_typed,
+                p.default_json(),
+                "rules/{}.yaml documents another default for {} than the rule declares",
+                rule.id,
+                d.name
+            );
+        }
+        let declared_fix = rule.fix.map(Applicability::as_str);
+        assert_eq!(doc.fix_applicability(), declared_fix, "rules/{}.yaml's autofix differs from the rule's declared fix", rule.id);
+        if rule.check.is_some() {
+            let bad = std::fs::read_to_string(crate::rules::fixture(rule.id, "bad")).unwrap();
+            let report = kubectl_strategy::lint::lint_text("bad.yaml", &bad, &config);
+            let fixes: Vec<Option<&str>> =
+                report.findings.iter().filter(|f| f.rule == rule.id).map(|f| f.fix.as_ref().map(|x| x.applicability.as_str())).collect();
+            match declared_fix {
+                Some(app) => {
+                    assert!(fixes.contains(&Some(app)), "{}: no finding on its bad fixture offers the declared {app} fix", rule.id)
+                }
+                None => assert!(fixes.iter().all(Option::is_none), "{}: offers a fix it does not declare", rule.id),
+            }
+        }
     }
 }
 

@@ -265,7 +265,7 @@ pub fn read(spec: &InputSpec) -> ReadOutcome {
 
 /// Decode bytes as UTF-8 text; binary data and invalid UTF-8 are reported with a position.
 pub fn decode(name: String, bytes: Vec<u8>) -> ReadOutcome {
-    if let Some(nul) = bytes.iter().take(8192).position(|&b| b == 0) {
+    if let Some(nul) = memchr::memchr(0, &bytes[..bytes.len().min(8192)]) {
         let prefix = String::from_utf8_lossy(&bytes[..nul]).into_owned();
         let pos = end_pos(&prefix);
         return ReadOutcome::Broken {

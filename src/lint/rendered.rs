@@ -172,22 +172,10 @@ impl Run {
         };
         let i = self.source(loaded, &file, false);
         let span = span.unwrap_or_else(|| first_content_line(&loaded[i].0));
-        self.findings.push(Finding {
-            rule,
-            severity: Severity::Error,
-            message,
-            file: i,
-            span,
-            path: String::new(),
-            object: None,
-            help: Some(match root.by {
-                By::Kustomize => "run `kubectl kustomize` on the folder to see the error; plugins, exec functions and remote resources are disabled when linting".into(),
-                By::Helm => "run `helm template` on the chart to see the error; chart dependencies must be in charts/ (`helm dependency build`)".into(),
-            }),
-            doc: None,
-            rendered: None,
-            fix: None,
-        });
+        self.findings.push(Finding::new(rule, Severity::Error, i, span, message).help(match root.by {
+            By::Kustomize => "run `kubectl kustomize` on the folder to see the error; plugins, exec functions and remote resources are disabled when linting",
+            By::Helm => "run `helm template` on the chart to see the error; chart dependencies must be in charts/ (`helm dependency build`)",
+        }));
     }
 
     pub fn is_rendered(&self, file: usize) -> bool {

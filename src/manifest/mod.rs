@@ -1,5 +1,6 @@
 //! The manifest model: documents, objects with positioned trees, typed views.
 
+pub mod de;
 pub mod json;
 pub mod parse;
 pub mod template;
@@ -74,19 +75,10 @@ impl Object {
             Some(l) => (l, pointer.to_string()),
             None => self.root.deepest(pointer),
         };
-        Finding {
-            rule,
-            severity,
-            message,
-            file: self.file,
-            span: target.span(&loc),
-            path: format!("{}{}", self.base, found_ptr),
-            object: Some(self.reference()),
-            help: None,
-            doc: Some(self.doc),
-            rendered: None,
-            fix: None,
-        }
+        Finding::new(rule, severity, self.file, target.span(&loc), message)
+            .path(format!("{}{}", self.base, found_ptr))
+            .object(self.reference())
+            .doc(self.doc)
     }
 }
 
@@ -156,19 +148,13 @@ fn load_documents(file_index: usize, file: &SourceFile, docs: Vec<parse::Documen
         let root = match doc.result {
             Ok(root) => root,
             Err(err) => {
-                out.findings.push(Finding {
-                    rule: "invalid-yaml",
-                    severity: Severity::Error,
-                    message: format!("document {} does not parse: {}", doc.index + 1, err.message),
-                    file: file_index,
-                    span: Span { start: err.pos, end: tree::Pos { line: err.pos.line, col: err.pos.col + 1 } },
-                    path: String::new(),
-                    object: None,
-                    help: None,
-                    doc: None,
-                    rendered: None,
-                    fix: None,
-                });
+                out.findings.push(Finding::new(
+                    "invalid-yaml",
+                    Severity::Error,
+                    file_index,
+                    Span { start: err.pos, end: tree::Pos { line: err.pos.line, col: err.pos.col + 1 } },
+                    format!("document {} does not parse: {}", doc.index + 1, err.message),
+                ));
                 continue;
             }
         };
@@ -211,19 +197,7 @@ fn load_documents(file_index: usize, file: &SourceFile, docs: Vec<parse::Documen
 
 fn bad_list(file: usize, doc: usize, root: &Node, ptr: &str, message: &str) -> Finding {
     let loc = root.locate(ptr).unwrap_or(Located { node: root, entry: None });
-    Finding {
-        rule: "invalid-manifest",
-        severity: Severity::Error,
-        message: message.to_string(),
-        file,
-        span: loc.node.span,
-        path: ptr.to_string(),
-        object: None,
-        help: None,
-        doc: Some(doc),
-        rendered: None,
-        fix: None,
-    }
+    Finding::new("invalid-manifest", Severity::Error, file, loc.node.span, message).path(ptr).doc(doc)
 }
 
 impl Loaded {
@@ -232,8 +206,24 @@ impl Loaded {
         let kind = root.get("kind").and_then(Node::as_str).unwrap_or_default().to_owned();
         let name = root.pointer("/metadata/name").and_then(Node::as_str).map(str::to_owned);
         let namespace = root.pointer("/metadata/namespace").and_then(Node::as_str).map(str::to_owned);
-        let mut json = json::to_json(&root);
-        if matches!(kind.as_str(), "Service" | "ReplicationController")
+        let mut obj =
+            Object { file, doc, base, root, api_version, kind, name, namespace, meta: ObjectMeta::default(), typed: Typed::Other };
+        // Most objects are read straight from their tree; the JSON path
+        // below decides (and explains) the rest.
+        let fast = match obj.root.get("metadata") {
+            Some(m) => de::typed::<ObjectMeta>(m),
+            None => Some(ObjectMeta::default()),
+        };
+        if let Some(meta) = fast {
+            obj.meta = meta;
+            if let Some(typed) = workload::build_node(&obj, &obj.root) {
+                obj.typed = typed;
+                self.check_typed(obj, Vec::new());
+                return;
+            }
+        }
+        let mut json = json::to_json(&obj.root);
+        if matches!(obj.kind.as_str(), "Service" | "ReplicationController")
             && let Some(J::Object(sel)) = json.pointer_mut("/spec/selector")
         {
             for v in sel.values_mut() {
@@ -243,8 +233,7 @@ impl Loaded {
                 }
             }
         }
-        let mut obj =
-            Object { file, doc, base, root, api_version, kind, name, namespace, meta: ObjectMeta::default(), typed: Typed::Other };
+        obj.meta = ObjectMeta::default();
         // A wrong field is reported, then dropped, so that the rest of the
         // object is still typed: one bad value must not hide the object from
         // the other rules or from the cross-object context.
@@ -255,6 +244,11 @@ impl Loaded {
                 typed_pruned(&mut json, &mut errors, &mut pruned, |j| typed::<ObjectMeta>(&j["metadata"], "/metadata")).unwrap_or_default();
         }
         obj.typed = typed_pruned(&mut json, &mut errors, &mut pruned, |j| workload::build(&obj, j)).unwrap_or(Typed::Other);
+        self.check_typed(obj, errors);
+    }
+
+    /// Report the type errors of an object (and unnamed containers), and keep it.
+    fn check_typed(&mut self, obj: Object, mut errors: Vec<(String, String)>) {
         if let Some(w) = obj.workload() {
             // k8s-openapi defaults a missing container name to ""; the API server requires one.
             for (ptr, c) in w.containers().chain(w.init_containers()) {
@@ -364,6 +358,11 @@ fn describe_ptr(ptr: &str) -> String {
 /// Deserialize a part of the object into a typed value; errors carry the
 /// pointer (prefixed with `base`) of the offending field.
 pub fn typed<T: DeserializeOwned>(value: &J, base: &str) -> Result<T, (String, String)> {
+    // Tracking the path costs a string per key visited: do it only to
+    // explain a failure (the same input fails the same way).
+    if let Ok(t) = T::deserialize(value) {
+        return Ok(t);
+    }
     serde_path_to_error::deserialize(value).map_err(|e| {
         let mut ptr = base.to_string();
         for seg in e.path().iter() {

@@ -66,7 +66,7 @@ fn split_chunks(text: &str) -> Vec<Chunk<'_>> {
 }
 
 fn memchr_nl(b: &[u8], from: usize) -> usize {
-    b[from..].iter().position(|&c| c == b'\n').map_or(b.len(), |p| from + p)
+    memchr::memchr(b'\n', &b[from..]).map_or(b.len(), |p| from + p)
 }
 
 /// Parse all documents of a stream. `text` must not start with a BOM.
@@ -270,9 +270,12 @@ fn unshift(node: &mut Node, shifts: &HashMap<u32, u32>) {
     }
 }
 
+/// An open collection. Its children wait on the builder's shared stacks
+/// (`items`, `entries`) from index `first`, and move into one exactly sized
+/// vector when it closes: no growing vector per collection.
 enum Frame {
-    Seq { start: Pos, anchor: usize, items: Vec<Node> },
-    Map { start: Pos, anchor: usize, entries: Vec<Entry>, key: Option<Node>, seen: Option<HashSet<String>> },
+    Seq { start: Pos, anchor: usize, first: usize },
+    Map { start: Pos, anchor: usize, first: usize, key: Option<Node>, seen: Option<HashSet<String>> },
 }
 
 struct Builder {
@@ -280,6 +283,10 @@ struct Builder {
     /// The input's length in characters, when it does not end with a line break.
     unterminated_end: Option<usize>,
     stack: Vec<Frame>,
+    /// Items of the open sequences, innermost last.
+    items: Vec<Node>,
+    /// Entries of the open mappings, innermost last.
+    entries: Vec<Entry>,
     anchors: HashMap<usize, (Node, usize)>,
     expanded: usize,
     root: Option<Node>,
@@ -292,6 +299,8 @@ impl Builder {
             line_offset,
             unterminated_end: None,
             stack: Vec::new(),
+            items: Vec::new(),
+            entries: Vec::new(),
             anchors: HashMap::new(),
             expanded: 0,
             root: None,
@@ -353,26 +362,26 @@ impl Builder {
             }
             Event::SequenceStart(anchor, _) => {
                 self.check_depth(start)?;
-                self.stack.push(Frame::Seq { start, anchor, items: Vec::new() });
+                self.stack.push(Frame::Seq { start, anchor, first: self.items.len() });
                 Ok(None)
             }
             Event::MappingStart(anchor, _) => {
                 self.check_depth(start)?;
-                self.stack.push(Frame::Map { start, anchor, entries: Vec::new(), key: None, seen: None });
+                self.stack.push(Frame::Map { start, anchor, first: self.entries.len(), key: None, seen: None });
                 Ok(None)
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let frame = self.stack.pop().expect("balanced events");
                 let (node, anchor) = match frame {
-                    Frame::Seq { start, anchor, mut items } => {
-                        items.shrink_to_fit();
+                    Frame::Seq { start, anchor, first } => {
+                        let items: Vec<Node> = self.items.drain(first..).collect();
                         // A flow sequence ends at its `]` (a non-empty end event).
                         let closing = if span.start != span.end { end } else { start };
                         let end = items.last().map_or(start, |n| n.span.end).max(closing);
                         (Node { span: Span { start, end }, value: Value::Seq(items) }, anchor)
                     }
-                    Frame::Map { start, anchor, mut entries, .. } => {
-                        entries.shrink_to_fit();
+                    Frame::Map { start, anchor, first, .. } => {
+                        let entries: Vec<Entry> = self.entries.drain(first..).collect();
                         let closing = if span.start != span.end { end } else { start };
                         let end = entries.last().map_or(start, |e| e.value.span.end.max(e.key.span.end)).max(closing);
                         (Node { span: Span { start, end }, value: Value::Map(entries) }, anchor)
@@ -400,26 +409,28 @@ impl Builder {
                 self.root = Some(node);
                 Ok(None)
             }
-            Some(Frame::Seq { items, .. }) => {
-                items.push(node);
+            Some(Frame::Seq { .. }) => {
+                self.items.push(node);
                 Ok(None)
             }
-            Some(Frame::Map { entries, key, seen, .. }) => {
+            Some(Frame::Map { first, key, seen, .. }) => {
+                let entries = &mut self.entries;
                 let Some(k) = key.take() else {
                     *key = Some(node);
                     return Ok(None);
                 };
                 if k.as_str() == Some("<<") && k.span.end.col - k.span.start.col == 2 {
-                    merge_into(entries, node);
+                    merge_into(entries, *first, node);
                     return Ok(None);
                 }
                 let name = key_text(&k);
+                let open = &entries[*first..];
                 let dup = match seen {
-                    Some(set) => !set.insert(name.clone()),
+                    Some(set) => !set.insert(name.to_string()),
                     None => {
-                        let dup = entries.iter().any(|e| key_text(&e.key) == name);
-                        if entries.len() >= 16 {
-                            *seen = Some(entries.iter().map(|e| key_text(&e.key)).chain([name.clone()]).collect());
+                        let dup = open.iter().any(|e| key_text(&e.key) == name);
+                        if open.len() >= 16 {
+                            *seen = Some(open.iter().map(|e| key_text(&e.key).into_owned()).chain([name.to_string()]).collect());
                         }
                         dup
                     }
@@ -434,12 +445,15 @@ impl Builder {
     }
 }
 
-fn key_text(k: &Node) -> String {
-    k.scalar_text().unwrap_or_else(|| format!("<{}>", k.type_name()))
+fn key_text(k: &Node) -> std::borrow::Cow<'_, str> {
+    match k.as_str() {
+        Some(s) => s.into(),
+        None => k.scalar_text().unwrap_or_else(|| format!("<{}>", k.type_name())).into(),
+    }
 }
 
 /// YAML merge key (`<<: *defaults`): copy entries the mapping does not have.
-fn merge_into(entries: &mut Vec<Entry>, src: Node) {
+fn merge_into(entries: &mut Vec<Entry>, first: usize, src: Node) {
     let maps: Vec<Node> = match src.value {
         Value::Map(_) => vec![src],
         Value::Seq(items) => items,
@@ -448,7 +462,7 @@ fn merge_into(entries: &mut Vec<Entry>, src: Node) {
     for m in maps {
         if let Value::Map(es) = m.value {
             for e in es {
-                if !entries.iter().any(|x| key_text(&x.key) == key_text(&e.key)) {
+                if !entries[first..].iter().any(|x| key_text(&x.key) == key_text(&e.key)) {
                     entries.push(e);
                 }
             }

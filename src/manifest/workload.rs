@@ -2,7 +2,8 @@
 //! workload kinds (Deployment, StatefulSet, DaemonSet, ReplicaSet,
 //! ReplicationController, Job, CronJob, Pod and Argo Rollout).
 
-use super::{Object, typed};
+use super::tree::Node;
+use super::{Object, de, typed};
 use k8s_openapi::api::apps::v1::{DaemonSetSpec, DeploymentSpec, ReplicaSetSpec, StatefulSetSpec};
 use k8s_openapi::api::batch::v1::{CronJobSpec, JobSpec};
 use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec, ReplicationControllerSpec, ServiceSpec};
@@ -187,40 +188,88 @@ fn spec_of<T: serde::de::DeserializeOwned>(json: &J) -> Result<T, Err> {
     }
 }
 
+/// The typed view read straight from the object's tree, for the kinds whose
+/// JSON needs no rewriting; `None` when [`build`] has to decide (other kinds,
+/// legacy versions, any error). Where it gives a view, it is [`build`]'s.
+pub fn build_node(obj: &Object, root: &Node) -> Option<Typed> {
+    if legacy(obj) {
+        return None;
+    }
+    let spec = || root.get("spec");
+    let typed = match (obj.group(), obj.kind.as_str()) {
+        ("apps" | "extensions", "Deployment") => {
+            let s: DeploymentSpec = de::typed(spec()?)?;
+            workload(WorkloadKind::Deployment, "/spec/template", s.template, Some(s.selector), s.replicas)
+        }
+        ("apps", "StatefulSet") => {
+            let s: StatefulSetSpec = de::typed(spec()?)?;
+            workload(WorkloadKind::StatefulSet, "/spec/template", s.template, Some(s.selector), s.replicas)
+        }
+        ("apps" | "extensions", "DaemonSet") => {
+            let s: DaemonSetSpec = de::typed(spec()?)?;
+            workload(WorkloadKind::DaemonSet, "/spec/template", s.template, Some(s.selector), None)
+        }
+        ("apps" | "extensions", "ReplicaSet") => {
+            let s: ReplicaSetSpec = de::typed(spec()?)?;
+            workload(WorkloadKind::ReplicaSet, "/spec/template", s.template.unwrap_or_default(), Some(s.selector), s.replicas)
+        }
+        ("batch", "Job") => {
+            let s: JobSpec = de::typed(spec()?)?;
+            let sel = if s.manual_selector == Some(true) { s.selector } else { None };
+            workload(WorkloadKind::Job, "/spec/template", s.template, sel, None)
+        }
+        ("batch", "CronJob") => {
+            let s: CronJobSpec = de::typed(spec()?)?;
+            let template = s.job_template.spec.map(|j| j.template).unwrap_or_default();
+            workload(WorkloadKind::CronJob, "/spec/jobTemplate/spec/template", template, None, None)
+        }
+        ("", "Pod") => {
+            let spec: PodSpec = de::typed(spec()?)?;
+            let metadata: Option<ObjectMeta> = Some(obj.meta.clone());
+            workload(WorkloadKind::Pod, "", PodTemplateSpec { metadata, spec: Some(spec) }, None, None)
+        }
+        // The JSON path turns non-string selector values into strings first.
+        ("", "Service") => {
+            let selector = root.pointer("/spec/selector").and_then(Node::as_map);
+            if selector.is_some_and(|m| m.iter().any(|e| e.value.as_str().is_none())) {
+                return None;
+            }
+            match spec() {
+                Some(s) => Typed::Service(Box::new(de::typed(s)?)),
+                None => Typed::Service(Box::default()),
+            }
+        }
+        ("", "ReplicationController")
+        | ("argoproj.io", "Rollout")
+        | ("monitoring.coreos.com", "ServiceMonitor" | "PodMonitor")
+        | ("policy", "PodDisruptionBudget")
+        | ("autoscaling", "HorizontalPodAutoscaler") => return None,
+        _ => {
+            validate_with(obj, &NodeCheck(root)).ok()?;
+            Typed::Other
+        }
+    };
+    Some(typed)
+}
+
 /// Build the typed view of an object. Errors name the offending field.
 pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
     let group = obj.group();
     let result = match (group, obj.kind.as_str()) {
         ("apps" | "extensions", "Deployment") => {
-            let mut json = json.clone();
-            if legacy(obj) {
-                default_selector(&mut json);
-            }
-            let s: DeploymentSpec = spec_of(&json)?;
+            let s: DeploymentSpec = spec_of(&with_default_selector(obj, json))?;
             Ok(workload(WorkloadKind::Deployment, "/spec/template", s.template, Some(s.selector), s.replicas))
         }
         ("apps", "StatefulSet") => {
-            let mut json = json.clone();
-            if legacy(obj) {
-                default_selector(&mut json);
-            }
-            let s: StatefulSetSpec = spec_of(&json)?;
+            let s: StatefulSetSpec = spec_of(&with_default_selector(obj, json))?;
             Ok(workload(WorkloadKind::StatefulSet, "/spec/template", s.template, Some(s.selector), s.replicas))
         }
         ("apps" | "extensions", "DaemonSet") => {
-            let mut json = json.clone();
-            if legacy(obj) {
-                default_selector(&mut json);
-            }
-            let s: DaemonSetSpec = spec_of(&json)?;
+            let s: DaemonSetSpec = spec_of(&with_default_selector(obj, json))?;
             Ok(workload(WorkloadKind::DaemonSet, "/spec/template", s.template, Some(s.selector), None))
         }
         ("apps" | "extensions", "ReplicaSet") => {
-            let mut json = json.clone();
-            if legacy(obj) {
-                default_selector(&mut json);
-            }
-            let s: ReplicaSetSpec = spec_of(&json)?;
+            let s: ReplicaSetSpec = spec_of(&with_default_selector(obj, json))?;
             Ok(workload(WorkloadKind::ReplicaSet, "/spec/template", s.template.unwrap_or_default(), Some(s.selector), s.replicas))
         }
         ("", "ReplicationController") => {
@@ -279,6 +328,17 @@ fn workload(
 }
 
 /// Legacy API versions defaulted the selector from the template labels.
+/// Legacy API versions default the selector to the template's labels (the
+/// JSON is copied only for them).
+fn with_default_selector<'a>(obj: &Object, json: &'a J) -> std::borrow::Cow<'a, J> {
+    if !legacy(obj) {
+        return std::borrow::Cow::Borrowed(json);
+    }
+    let mut json = json.clone();
+    default_selector(&mut json);
+    std::borrow::Cow::Owned(json)
+}
+
 fn default_selector(json: &mut J) {
     if json.pointer("/spec/selector").is_none()
         && let Some(labels) = json.pointer("/spec/template/metadata/labels").cloned()
@@ -364,22 +424,48 @@ fn hpa(json: &J) -> Typed {
 }
 
 macro_rules! validate_types {
-    ($obj:expr, $json:expr, $($t:ty),* $(,)?) => {
+    ($obj:expr, $check:expr, $($t:ty),* $(,)?) => {
         $(
             if $obj.api_version == <$t as k8s_openapi::Resource>::API_VERSION && $obj.kind == <$t as k8s_openapi::Resource>::KIND {
-                return typed::<$t>($json, "").map(|_| ());
+                return $check.check::<$t>();
             }
         )*
     };
 }
 
+/// Deserializes a whole object as a given type.
+trait Check {
+    fn check<T: serde::de::DeserializeOwned>(&self) -> Result<(), Err>;
+}
+
+struct JsonCheck<'a>(&'a J);
+
+impl Check for JsonCheck<'_> {
+    fn check<T: serde::de::DeserializeOwned>(&self) -> Result<(), Err> {
+        typed::<T>(self.0, "").map(|_| ())
+    }
+}
+
+/// Only says whether the tree deserializes (the JSON path explains why not).
+struct NodeCheck<'a>(&'a Node);
+
+impl Check for NodeCheck<'_> {
+    fn check<T: serde::de::DeserializeOwned>(&self) -> Result<(), Err> {
+        de::typed::<T>(self.0).map(|_| ()).ok_or_else(|| (String::new(), String::new()))
+    }
+}
+
 /// Deserialize other built-in kinds fully, to catch wrong field types.
 fn validate_builtin(obj: &Object, json: &J) -> Result<(), Err> {
+    validate_with(obj, &JsonCheck(json))
+}
+
+fn validate_with(obj: &Object, check: &impl Check) -> Result<(), Err> {
     use k8s_openapi::api::{autoscaling, core::v1 as core, networking::v1 as net, policy::v1 as policy, rbac::v1 as rbac};
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
     validate_types!(
         obj,
-        json,
+        check,
         core::ConfigMap,
         core::Secret,
         core::ServiceAccount,

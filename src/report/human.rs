@@ -221,7 +221,7 @@ pub fn render_config_error(e: &crate::config::ConfigError, color: bool, width: u
     struct D<'a>(&'a crate::config::ConfigError, NamedSource<String>, SourceSpan);
     impl fmt::Display for D<'_> {
         fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-            write!(f, "invalid config: {}", self.0.message)
+            write!(f, "invalid config: {}", self.0.problem)
         }
     }
     impl std::error::Error for D<'_> {}
@@ -254,19 +254,7 @@ mod tests {
     use crate::manifest::tree::{Pos, Span};
 
     fn render_one(file: SourceFile, span: Span) -> String {
-        let finding = Finding {
-            rule: "image-tag-mutable",
-            severity: Severity::Warning,
-            message: "m".into(),
-            file: 0,
-            span,
-            path: String::new(),
-            object: None,
-            help: None,
-            doc: None,
-            rendered: None,
-            fix: None,
-        };
+        let finding = Finding::new("image-tag-mutable", Severity::Warning, 0, span, "m");
         let report = Report {
             files: vec![file],
             primary_files: 1,

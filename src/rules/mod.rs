@@ -1,17 +1,78 @@
 //! The rule engine: the `Rule` trait, the registry and the cross-object context.
+//!
+//! One file per rule (`src/rules/<id>.rs`): it declares the rule's ID, default
+//! severity, fix applicability and parameters once with `declare_rule!`, next
+//! to its check. The registry below lists those declarations; a meta test
+//! (tests/meta.rs) holds each against `rules/<id>.yaml`.
 
-pub mod availability;
-pub mod labels;
-pub mod observability;
-pub mod probes;
-pub mod resources;
-pub mod shutdown;
-pub mod strategy;
+/// Declares a rule in its file: `ID` and `SEVERITY` constants for the code,
+/// and `RULE`, the registry entry (with its docs, `rules/<id>.yaml`).
+/// `fix` is `Safe`, `Unsafe` or `None`; `params` names `Param` statics of the file.
+macro_rules! declare_rule {
+    (id: $id:literal, severity: $sev:ident, fix: $fix:ident, params: [$($param:ident),* $(,)?], check: $check:expr $(,)?) => {
+        /// The rule's ID.
+        pub const ID: &str = $id;
+        /// The rule's default severity (the config may override it).
+        #[allow(dead_code)]
+        pub const SEVERITY: $crate::finding::Severity = $crate::finding::Severity::$sev;
+        /// A finding of this rule on `obj`, at its default severity; `.at(…)` places it.
+        #[allow(dead_code)]
+        fn finding(obj: &$crate::manifest::Object, message: impl Into<String>) -> $crate::rules::Draft<'_> {
+            $crate::rules::Draft { obj, rule: ID, severity: SEVERITY, message: message.into() }
+        }
+        /// The rule's registry entry.
+        pub static RULE: $crate::rules::RuleEntry = $crate::rules::RuleEntry {
+            id: ID,
+            severity: $crate::finding::Severity::$sev,
+            fix: declare_rule!(@fix $fix),
+            params: &[$(&$param),*],
+            doc: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $id, ".yaml")),
+            check: $check,
+        };
+    };
+    (@fix None) => { None };
+    (@fix $app:ident) => { Some($crate::finding::Applicability::$app) };
+}
+
+pub mod helm_render_failed;
+pub mod hpa_replicas_pinned;
+pub mod image_tag_mutable;
+pub mod invalid_manifest;
+pub mod invalid_yaml;
+pub mod kustomize_build_failed;
+pub mod label_syntax_invalid;
+pub mod liveness_probe_missing;
+pub mod metadata_value_not_string;
+pub mod pdb_blocks_eviction;
+pub mod pdb_missing;
+pub mod prestop_hook_missing;
+pub mod probe_port_undeclared;
+pub mod probes_identical;
+pub mod prometheus_annotations_missing;
+pub mod prometheus_annotations_on_workload;
+pub mod prometheus_port_undeclared;
+pub mod readiness_probe_missing;
+pub mod recreate_with_rolling_params;
+pub mod required_labels_missing;
+pub mod resources_missing;
+pub mod rolling_update_blocked;
+pub mod rolling_update_downtime;
+pub mod selector_template_mismatch;
+pub mod service_selects_nothing;
+mod shared;
+pub mod single_replica;
+pub mod slow_start_without_startup_probe;
+pub mod termination_grace_period_too_short;
+pub mod topology_spread_missing;
+pub mod unused_suppression;
+pub mod workload_selectors_overlap;
 
 use crate::config::Config;
-use crate::finding::Finding;
+use crate::finding::{Applicability, Finding, Severity};
 use crate::manifest::workload::{map_selects, same_namespace, selector_matches};
 use crate::manifest::{Object, Typed};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 
 /// A check over one object. Cross-object rules read the `Context`.
@@ -19,61 +80,143 @@ pub trait Rule: Sync {
     fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding>;
 }
 
-/// A registered rule: its ID, its documentation (rules/<id>.yaml) and its check.
+/// A registered rule, as its file declares it (`declare_rule!`).
 /// Input rules (`invalid-yaml`, `invalid-manifest`) have no check: the loader
 /// (src/manifest) reports them; `unused-suppression` comes from src/suppress.rs;
 /// `kustomize-build-failed` and `helm-render-failed` from rendering (src/lint/rendered.rs).
 pub struct RuleEntry {
     pub id: &'static str,
+    /// The default severity.
+    pub severity: Severity,
+    /// The applicability of the rule's fix, when it has one.
+    pub fix: Option<Applicability>,
+    /// The parameters `.kubectl-strategy.yaml` may set.
+    pub params: &'static [&'static dyn ParamDecl],
+    /// `rules/<id>.yaml`.
     pub doc: &'static str,
     pub check: Option<&'static dyn Rule>,
 }
 
-macro_rules! registry {
-    ($( $id:literal => $check:expr ),* $(,)?) => {
-        /// Every rule, in catalogue order.
-        pub static REGISTRY: &[RuleEntry] = &[
-            $( RuleEntry { id: $id, doc: include_str!(concat!("../../rules/", $id, ".yaml")), check: $check }, )*
-        ];
-    };
+/// A finding on an object before it has a place: `finding(obj, message)`
+/// (generated in each rule's file by `declare_rule!`) `.at(pointer, target)`,
+/// then `.help(…)` and `.fix(…)` on the `Finding`.
+pub struct Draft<'o> {
+    pub obj: &'o Object,
+    pub rule: &'static str,
+    pub severity: Severity,
+    pub message: String,
 }
 
-registry! {
-    "invalid-yaml" => None,
-    "invalid-manifest" => None,
-    "liveness-probe-missing" => Some(&probes::LivenessProbeMissing),
-    "readiness-probe-missing" => Some(&probes::ReadinessProbeMissing),
-    "probes-identical" => Some(&probes::ProbesIdentical),
-    "probe-port-undeclared" => Some(&probes::ProbePortUndeclared),
-    "slow-start-without-startup-probe" => Some(&probes::SlowStartWithoutStartupProbe),
-    "prestop-hook-missing" => Some(&shutdown::PrestopHookMissing),
-    "termination-grace-period-too-short" => Some(&shutdown::TerminationGracePeriodTooShort),
-    "required-labels-missing" => Some(&labels::RequiredLabelsMissing),
-    "selector-template-mismatch" => Some(&labels::SelectorTemplateMismatch),
-    "service-selects-nothing" => Some(&labels::ServiceSelectsNothing),
-    "workload-selectors-overlap" => Some(&labels::WorkloadSelectorsOverlap),
-    "label-syntax-invalid" => Some(&labels::LabelSyntaxInvalid),
-    "metadata-value-not-string" => Some(&observability::MetadataValueNotString),
-    "prometheus-annotations-missing" => Some(&observability::PrometheusAnnotationsMissing),
-    "prometheus-annotations-on-workload" => Some(&observability::PrometheusAnnotationsOnWorkload),
-    "prometheus-port-undeclared" => Some(&observability::PrometheusPortUndeclared),
-    "rolling-update-blocked" => Some(&strategy::RollingUpdateBlocked),
-    "recreate-with-rolling-params" => Some(&strategy::RecreateWithRollingParams),
-    "rolling-update-downtime" => Some(&strategy::RollingUpdateDowntime),
-    "image-tag-mutable" => Some(&strategy::ImageTagMutable),
-    "resources-missing" => Some(&resources::ResourcesMissing),
-    "pdb-missing" => Some(&availability::PdbMissing),
-    "pdb-blocks-eviction" => Some(&availability::PdbBlocksEviction),
-    "hpa-replicas-pinned" => Some(&availability::HpaReplicasPinned),
-    "single-replica" => Some(&availability::SingleReplica),
-    "topology-spread-missing" => Some(&availability::TopologySpreadMissing),
-    "unused-suppression" => None,
-    "kustomize-build-failed" => None,
-    "helm-render-failed" => None,
+impl Draft<'_> {
+    /// Another severity than the rule's default.
+    pub fn severity(self, severity: Severity) -> Self {
+        Draft { severity, ..self }
+    }
+
+    /// Place the finding at `pointer` (relative to the object; the deepest
+    /// existing parent when it does not exist), on its key, entry or value.
+    pub fn at(self, pointer: &str, target: crate::manifest::Target) -> Finding {
+        self.obj.finding(self.rule, self.severity, pointer, target, self.message)
+    }
 }
+
+/// A rule parameter of type `T`, declared next to the rule that reads it.
+pub struct Param<T: 'static> {
+    pub rule: &'static str,
+    pub name: &'static str,
+    pub default: fn() -> T,
+    /// Checks beyond the type, when the config is loaded.
+    pub validate: fn(&T) -> Result<(), String>,
+}
+
+fn no_validation<T>(_: &T) -> Result<(), String> {
+    Ok(())
+}
+
+impl<T: DeserializeOwned> Param<T> {
+    pub const fn new(rule: &'static str, name: &'static str, default: fn() -> T) -> Self {
+        Param { rule, name, default, validate: no_validation::<T> }
+    }
+
+    /// The configured value, or the default.
+    pub fn get(&self, config: &Config) -> T {
+        config.param(self.rule, self.name, (self.default)())
+    }
+}
+
+/// A parameter of any type, for the config loader, its schema and the docs.
+pub trait ParamDecl: Sync {
+    fn name(&self) -> &'static str;
+    /// The default, as JSON.
+    fn default_json(&self) -> serde_json::Value;
+    /// Check a configured value: `Ok` with it as the parameter's type sees it (serialized back).
+    fn check(&self, value: &serde_json::Value) -> Result<serde_json::Value, String>;
+    /// The Rust type, for messages and the meta test.
+    fn type_name(&self) -> &'static str;
+    fn schema(&self, g: &mut schemars::SchemaGenerator) -> schemars::Schema;
+}
+
+impl<T: DeserializeOwned + Serialize + schemars::JsonSchema + 'static> ParamDecl for Param<T> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+
+    fn default_json(&self) -> serde_json::Value {
+        serde_json::to_value((self.default)()).expect("a default serializes")
+    }
+
+    fn check(&self, value: &serde_json::Value) -> Result<serde_json::Value, String> {
+        let v: T = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+        (self.validate)(&v)?;
+        serde_json::to_value(v).map_err(|e| e.to_string())
+    }
+
+    fn type_name(&self) -> &'static str {
+        std::any::type_name::<T>()
+    }
+
+    fn schema(&self, g: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        g.subschema_for::<T>()
+    }
+}
+
+/// Every rule, in catalogue order.
+pub static REGISTRY: &[&RuleEntry] = &[
+    &invalid_yaml::RULE,
+    &invalid_manifest::RULE,
+    &liveness_probe_missing::RULE,
+    &readiness_probe_missing::RULE,
+    &probes_identical::RULE,
+    &probe_port_undeclared::RULE,
+    &slow_start_without_startup_probe::RULE,
+    &prestop_hook_missing::RULE,
+    &termination_grace_period_too_short::RULE,
+    &required_labels_missing::RULE,
+    &selector_template_mismatch::RULE,
+    &service_selects_nothing::RULE,
+    &workload_selectors_overlap::RULE,
+    &label_syntax_invalid::RULE,
+    &metadata_value_not_string::RULE,
+    &prometheus_annotations_missing::RULE,
+    &prometheus_annotations_on_workload::RULE,
+    &prometheus_port_undeclared::RULE,
+    &rolling_update_blocked::RULE,
+    &recreate_with_rolling_params::RULE,
+    &rolling_update_downtime::RULE,
+    &image_tag_mutable::RULE,
+    &resources_missing::RULE,
+    &pdb_missing::RULE,
+    &pdb_blocks_eviction::RULE,
+    &hpa_replicas_pinned::RULE,
+    &single_replica::RULE,
+    &topology_spread_missing::RULE,
+    &unused_suppression::RULE,
+    &kustomize_build_failed::RULE,
+    &helm_render_failed::RULE,
+];
 
 pub fn find(id: &str) -> Option<&'static RuleEntry> {
-    REGISTRY.iter().find(|r| r.id == id)
+    REGISTRY.iter().copied().find(|r| r.id == id)
 }
 
 /// Everything a rule may look at beyond its object.
@@ -246,9 +389,13 @@ fn controller_label(obj: &Object, w: &crate::manifest::Workload, key: &str, valu
 /// `statefulset.kubernetes.io/pod-name`, …) select the pods of the workload
 /// whose template has the rest of the selector.
 fn controller_selected(objects: &[Object], selected_by: &mut [Vec<usize>]) {
+    let mut matched = vec![false; objects.len()];
+    for &s in selected_by.iter().flatten() {
+        matched[s] = true;
+    }
     let unmatched: Vec<usize> = (0..objects.len())
         .filter(|&s| matches!(&objects[s].typed, Typed::Service(spec) if spec.selector.as_ref().is_some_and(|m| !m.is_empty())))
-        .filter(|&s| !selected_by.iter().any(|v| v.contains(&s)))
+        .filter(|&s| !matched[s])
         .collect();
     for s in unmatched {
         let Typed::Service(spec) = &objects[s].typed else { continue };
@@ -423,6 +570,13 @@ fn overlaps(objects: &[Object], dirs: &[&str]) -> Vec<Vec<usize>> {
 struct Monitors<'a> {
     list: Vec<(&'a Object, &'a crate::manifest::workload::Monitor)>,
     dirs: &'a [&'a str],
+    /// Indexes into `list` of the monitors that may watch a namespace: by
+    /// their own namespace, by their folder (their namespace or the
+    /// target's may be unset), and those that name namespaces or watch any
+    /// (checked for every target). A superset of what `watches` accepts.
+    by_namespace: HashMap<&'a str, Vec<usize>>,
+    by_dir: HashMap<&'a str, Vec<usize>>,
+    wide: Vec<usize>,
 }
 
 impl<'a> Monitors<'a> {
@@ -433,8 +587,33 @@ impl<'a> Monitors<'a> {
                 Typed::Monitor(m) if m.pod_monitor == pod_monitors => Some((o, &**m)),
                 _ => None,
             })
-            .collect();
-        Monitors { list, dirs }
+            .collect::<Vec<_>>();
+        let (mut by_namespace, mut by_dir, mut wide) = (HashMap::new(), HashMap::<&str, Vec<usize>>::new(), Vec::new());
+        for (i, (o, m)) in list.iter().enumerate() {
+            if m.any_namespace || !m.match_names.is_empty() {
+                wide.push(i);
+                continue;
+            }
+            if let Some(ns) = o.namespace.as_deref() {
+                by_namespace.entry(ns).or_insert_with(Vec::new).push(i);
+            }
+            by_dir.entry(dirs.get(o.file).copied().unwrap_or("")).or_default().push(i);
+        }
+        Monitors { list, dirs, by_namespace, by_dir, wide }
+    }
+
+    /// The monitors that may watch `target`'s namespace (each at most once).
+    fn candidates(&self, target: &Object) -> impl Iterator<Item = &(&'a Object, &'a crate::manifest::workload::Monitor)> {
+        let dir = self.dirs.get(target.file).copied().unwrap_or("");
+        let by_ns = target.namespace.as_deref().and_then(|ns| self.by_namespace.get(ns));
+        let by_dir = self.by_dir.get(dir);
+        // A monitor in the target's namespace and folder is in both lists: take it once.
+        let in_ns = move |i: &usize| by_ns.is_some_and(|v| v.binary_search(i).is_ok());
+        self.wide
+            .iter()
+            .chain(by_ns.into_iter().flatten())
+            .chain(by_dir.into_iter().flatten().filter(move |i| !in_ns(i)))
+            .map(|&i| &self.list[i])
     }
 
     /// Does a monitor watch the namespace of an object (a pod's workload or
@@ -457,7 +636,7 @@ impl<'a> Monitors<'a> {
     /// Does a monitor watching `target`'s namespace select these labels (a
     /// Service's for a ServiceMonitor) and keep some endpoint of the workload's pods?
     fn selects(&self, target: &Object, labels: &std::collections::BTreeMap<String, String>, pod: &crate::manifest::Workload) -> bool {
-        self.list.iter().any(|(o, m)| {
+        self.candidates(target).any(|(o, m)| {
             self.watches(o, m, target) && selector_matches(&m.selector, labels) && keeps_pod(m, target.namespace.as_deref(), pod)
         })
     }

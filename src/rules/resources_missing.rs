@@ -1,8 +1,16 @@
-//! Resource requests: the scheduler and the rollout's surge capacity depend on them.
+//! `resources-missing`: Container has no cpu and memory requests
 
 use super::{Context, Rule};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::manifest::{Object, Target};
+
+declare_rule! {
+    id: "resources-missing",
+    severity: Warning,
+    fix: None,
+    params: [],
+    check: Some(&ResourcesMissing),
+}
 
 pub struct ResourcesMissing;
 impl Rule for ResourcesMissing {
@@ -24,14 +32,9 @@ impl Rule for ResourcesMissing {
             }
             let (at, target) =
                 if res.is_some() { (format!("{ptr}/resources"), Target::Key) } else { (format!("{ptr}/name"), Target::Entry) };
-            let mut f = obj.finding(
-                "resources-missing",
-                Severity::Warning,
-                &at,
-                target,
-                format!("container \"{}\" of {} has no {} request", c.name, obj.label(), missing.join(" and ")),
-            );
-            f.help = Some("set resources.requests.cpu and resources.requests.memory to what the container needs at steady load".into());
+            let f = finding(obj, format!("container \"{}\" of {} has no {} request", c.name, obj.label(), missing.join(" and ")))
+                .at(&at, target)
+                .help("set resources.requests.cpu and resources.requests.memory to what the container needs at steady load");
             out.push(f);
         }
         out

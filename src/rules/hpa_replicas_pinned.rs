@@ -1,0 +1,34 @@
+//! `hpa-replicas-pinned`: An HPA targets a workload that also sets spec.replicas
+
+use super::{Context, Rule};
+use crate::finding::Finding;
+use crate::manifest::{Object, Target};
+
+declare_rule! {
+    id: "hpa-replicas-pinned",
+    severity: Warning,
+    fix: None,
+    params: [],
+    check: Some(&HpaReplicasPinned),
+}
+
+pub struct HpaReplicasPinned;
+impl Rule for HpaReplicasPinned {
+    fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
+        let (Some(hpa), Some(_)) = (ctx.hpa(obj), obj.root.pointer("/spec/replicas")) else {
+            return Vec::new();
+        };
+        let f = finding(
+            obj,
+            format!(
+                "{} sets spec.replicas although {} ({}) scales it: every apply resets the scale to this value",
+                obj.label(),
+                hpa.label(),
+                ctx.place(hpa)
+            ),
+        )
+        .at("/spec/replicas", Target::Entry)
+        .help("remove spec.replicas from the manifest and let the HorizontalPodAutoscaler own it");
+        vec![f]
+    }
+}

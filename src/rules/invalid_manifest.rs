@@ -1,0 +1,11 @@
+//! `invalid-manifest`: Built-in object has a field of the wrong type or misses a required field
+//!
+//! No check over objects: the loader (src/manifest) reports it while it reads documents.
+
+declare_rule! {
+    id: "invalid-manifest",
+    severity: Error,
+    fix: None,
+    params: [],
+    check: None,
+}

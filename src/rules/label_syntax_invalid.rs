@@ -1,0 +1,103 @@
+//! `label-syntax-invalid`: Label key or value breaks Kubernetes label syntax
+
+use super::{Context, Rule};
+use crate::finding::Finding;
+use crate::manifest::tree::{Node, Value, escape};
+use crate::manifest::{Object, Target, WorkloadKind};
+use std::sync::OnceLock;
+
+declare_rule! {
+    id: "label-syntax-invalid",
+    severity: Error,
+    fix: None,
+    params: [],
+    check: Some(&LabelSyntaxInvalid),
+}
+
+pub struct LabelSyntaxInvalid;
+impl Rule for LabelSyntaxInvalid {
+    fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
+        let mut out = Vec::new();
+        for (ptr, map) in label_maps(obj) {
+            for e in map.as_map().unwrap_or_default() {
+                let Some(key) = e.key.scalar_text() else {
+                    continue;
+                };
+                let at = format!("{ptr}/{}", escape(&key));
+                if let Some(why) = label_key_error(&key) {
+                    out.push(finding(obj, format!("label key \"{key}\" is invalid: {why}")).at(&at, Target::Key));
+                }
+                if let Value::Str(v) = &e.value.value
+                    && let Some(why) = label_value_error(v)
+                {
+                    out.push(finding(obj, format!("value \"{v}\" of label \"{key}\" is invalid: {why}")).at(&at, Target::Value));
+                }
+            }
+        }
+        out
+    }
+}
+
+fn name_re() -> &'static regex::Regex {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    RE.get_or_init(|| regex::Regex::new(r"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$").expect("valid regex"))
+}
+
+fn dns_subdomain_re() -> &'static regex::Regex {
+    static RE: OnceLock<regex::Regex> = OnceLock::new();
+    RE.get_or_init(|| regex::Regex::new(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$").expect("valid regex"))
+}
+
+/// Why a label key is invalid, if it is.
+pub fn label_key_error(key: &str) -> Option<String> {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    if let Some(p) = prefix
+        && (p.is_empty() || p.len() > 253 || !dns_subdomain_re().is_match(p))
+    {
+        return Some(format!("prefix \"{p}\" must be a lowercase DNS subdomain of at most 253 characters"));
+    }
+    if name.is_empty() || name.len() > 63 || !name_re().is_match(name) {
+        return Some(format!(
+            "name \"{name}\" must be 1-63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit"
+        ));
+    }
+    None
+}
+
+/// Why a label value is invalid, if it is.
+pub fn label_value_error(value: &str) -> Option<String> {
+    if value.is_empty() {
+        return None;
+    }
+    if value.len() > 63 || !name_re().is_match(value) {
+        return Some(
+            "must be at most 63 characters of letters, digits, '-', '_' or '.', starting and ending with a letter or digit".into(),
+        );
+    }
+    None
+}
+
+/// The label maps of an object (labels, template labels, selectors), with their pointers.
+pub fn label_maps(obj: &Object) -> Vec<(String, &Node)> {
+    let mut ptrs = vec!["/metadata/labels".to_string()];
+    if let Some(w) = obj.workload() {
+        if w.kind != WorkloadKind::Pod {
+            ptrs.push(format!("{}/labels", w.meta_ptr()));
+        }
+        if let Some(s) = w.selector_ptr {
+            ptrs.push(if w.kind == WorkloadKind::ReplicationController { s.to_string() } else { format!("{s}/matchLabels") });
+        }
+    }
+    if obj.kind == "Service" {
+        ptrs.push("/spec/selector".into());
+    }
+    ptrs.into_iter()
+        .filter_map(|p| {
+            let n = obj.root.pointer(&p)?;
+            n.as_map().map(|_| (p, n))
+        })
+        .collect()
+}

@@ -1,0 +1,48 @@
+//! `service-selects-nothing`: Service selector matches no pod template
+
+use super::{Context, Rule};
+use crate::finding::{Finding, Severity};
+use crate::manifest::{Object, Target, Typed};
+
+declare_rule! {
+    id: "service-selects-nothing",
+    severity: Warning,
+    fix: None,
+    params: [],
+    check: Some(&ServiceSelectsNothing),
+}
+
+pub struct ServiceSelectsNothing;
+impl Rule for ServiceSelectsNothing {
+    fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
+        let Typed::Service(spec) = &obj.typed else {
+            return Vec::new();
+        };
+        let Some(sel) = spec.selector.as_ref().filter(|s| !s.is_empty()) else {
+            return Vec::new();
+        };
+        if !ctx.has_workloads || ctx.service_matches_pods(obj) {
+            return Vec::new();
+        }
+        let text = sel.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
+        // A custom resource in the namespace (an operator's database, a
+        // LeaderWorkerSet) may create the pods: say so, at a lower severity.
+        let crs: Vec<String> = ctx.pod_creating_resources(obj).take(3).map(Object::label).collect();
+        let (severity, message) = if crs.is_empty() {
+            (SEVERITY, format!("{} selects {text}, which matches no pod template among the linted objects", obj.label()))
+        } else {
+            (
+                Severity::Info,
+                format!(
+                    "{} selects {text}, which matches no built-in pod template; the pods may come from a custom resource ({})",
+                    obj.label(),
+                    crs.join(", ")
+                ),
+            )
+        };
+        let f = finding(obj, message).severity(severity).at("/spec/selector", Target::Key).help(
+            "a Service whose selector matches no pods has no endpoints: check the selector against the workload's pod template labels",
+        );
+        vec![f]
+    }
+}

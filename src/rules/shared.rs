@@ -1,0 +1,26 @@
+//! Helpers that several rules share.
+
+use super::Context;
+use crate::manifest::Object;
+use k8s_openapi::api::core::v1::Container;
+
+/// The Service in front of a workload, for messages.
+pub fn service_of<'a>(obj: &Object, ctx: &'a Context<'_>) -> Option<&'a Object> {
+    ctx.services_selecting(obj).next()
+}
+
+/// How the floor of replicas was decided, for messages.
+pub fn floor(obj: &Object, ctx: &Context<'_>, n: i64) -> String {
+    match ctx.hpa(obj) {
+        Some(h) => format!("{n} (the minReplicas of {})", h.label()),
+        None => n.to_string(),
+    }
+}
+
+/// The containers of a long-running workload (not Jobs), with their pointers.
+pub fn long_running_containers(obj: &Object) -> Vec<(String, &Container)> {
+    match obj.workload() {
+        Some(w) if w.long_running() => w.containers().collect(),
+        _ => Vec::new(),
+    }
+}
