@@ -44,7 +44,7 @@ pub enum Command {
     /// Plan a deployment strategy for a Deployment and show the diff of the next step (--write performs it)
     Apply(ApplyArgs),
     /// Promote: blue/green switches the Service to the idle slot; canary moves the canary's images into stable
-    Promote(FinishArgs),
+    Promote(PromoteArgs),
     /// Roll back: blue/green switches the Service back; canary removes the canary
     Rollback(FinishArgs),
     /// Show what applying the manifests would change in the cluster (server-side dry run, like kubectl diff --server-side)
@@ -437,6 +437,16 @@ pub struct CanaryArgs {
     pub gateway: Option<String>,
     #[command(flatten)]
     pub out: PlanOutput,
+}
+
+#[derive(Debug, Args)]
+pub struct PromoteArgs {
+    #[command(flatten)]
+    pub finish: FinishArgs,
+    /// rollout/NAME with --live: promote fully, skipping the remaining steps, pauses and analysis
+    /// (as `kubectl argo rollouts promote --full`)
+    #[arg(long, requires = "live")]
+    pub full: bool,
 }
 
 #[derive(Debug, Args)]

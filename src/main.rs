@@ -44,8 +44,8 @@ fn run(cli: Cli) -> Result<u8, Error> {
     match cli.command {
         Command::Lint(args) => lint(args),
         Command::Apply(args) => apply(args),
-        Command::Promote(args) => finish(args, Finish::Promote),
-        Command::Rollback(args) => finish(args, Finish::Rollback),
+        Command::Promote(args) => finish(args.finish, Finish::Promote, args.full),
+        Command::Rollback(args) => finish(args, Finish::Rollback, false),
         Command::Diff(args) => live_diff(args),
         Command::Status(args) => live_status(args),
         Command::Rules(args) => {
@@ -291,17 +291,23 @@ fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput) -> Result<
         // Each step is validated like a written one before it goes to the cluster.
         for i in 0..plan.steps.len() {
             let o = strategy::Output { write: false, step: Some(i + 1), objects: Some(strategy::ObjectFormat::Json) };
-            strategy::execute(ws, plan, &o, &config).map_err(|e| format!("step {}: {e}", i + 1))?;
+            strategy::execute(ws, plan, &o, &config).map_err(|e| format!("step {}: {}", i + 1, refusal(e)))?;
         }
         let outcome = live::apply::carry_out(&conn, &ws.original, plan, &options).map_err(|e| e.to_string())?;
         write_stdout(&outcome.stdout)?;
         return Ok(outcome.code);
     }
     let o = strategy::Output { write: out.write, step: out.step, objects: out.output };
-    let outcome = strategy::execute(ws, plan, &o, &config).map_err(|e| e.to_string())?;
+    let outcome = strategy::execute(ws, plan, &o, &config).map_err(refusal)?;
     eprint!("{}", outcome.stderr);
     write_stdout(&outcome.stdout)?;
     Ok(u8::from(out.exit_code && outcome.changed && !out.write))
+}
+
+/// A refused plan: its cause's stable name in brackets, then the message
+/// (`error: [not-a-canary] 1 replica at 25 %: …`), so scripts need not read words.
+fn refusal(e: strategy::PlanError) -> String {
+    format!("[{}] {e}", e.kind())
 }
 
 /// A target that exists only in what a kustomization or chart renders cannot
@@ -311,7 +317,7 @@ fn refuse_rendered(ws: &Workspace, target: &Target, paths: &[String]) -> Result<
         strategy::TargetKind::Deployment => "Deployment",
         strategy::TargetKind::Rollout => "Rollout",
     };
-    if ws.find(kind, &target.name).map_err(|e| e.to_string())?.is_some() {
+    if ws.find(kind, &target.name).map_err(refusal)?.is_some() {
         return Ok(());
     }
     let options = kubectl_strategy::render::Options::default();
@@ -353,24 +359,44 @@ fn apply(args: ApplyArgs) -> Result<u8, Error> {
         ),
     };
     let namespace = out.kube.namespace.clone();
-    let target = Target::parse(&on.target, namespace.clone()).map_err(|e| e.to_string())?;
+    let target = Target::parse(&on.target, namespace.clone()).map_err(refusal)?;
     let paths = with_filenames(&on.paths, &out.filenames);
-    let ws = Workspace::load(&paths, namespace).map_err(|e| e.to_string())?;
+    let ws = Workspace::load(&paths, namespace).map_err(refusal)?.for_target(&target);
     refuse_rendered(&ws, &target, &paths)?;
-    let plan = strategy.plan(ws.clone(), &target).map_err(|e| e.to_string())?;
+    let plan = strategy.plan(ws.clone(), &target).map_err(refusal)?;
     carry_out(&ws, &plan, &out)
 }
 
-fn finish(args: FinishArgs, how: Finish) -> Result<u8, Error> {
+fn finish(args: FinishArgs, how: Finish, full: bool) -> Result<u8, Error> {
     let namespace = args.out.kube.namespace.clone();
-    let target = Target::parse(&args.target, namespace.clone()).map_err(|e| e.to_string())?;
+    let target = Target::parse(&args.target, namespace.clone()).map_err(refusal)?;
     let paths = with_filenames(&args.paths, &args.out.filenames);
-    let ws = Workspace::load(&paths, namespace).map_err(|e| e.to_string())?;
+    let ws = Workspace::load(&paths, namespace).map_err(refusal)?.for_target(&target);
     refuse_rendered(&ws, &target, &paths)?;
     let canary = Canary::with_track_label(None);
     let bluegreen = BlueGreen { service: args.service, images: Vec::new(), slot_label: None };
-    let plan = strategy::finish(ws.clone(), &target, &[&canary, &bluegreen], how).map_err(|e| e.to_string())?;
+    let plan = strategy::finish(ws.clone(), &target, &[&canary, &bluegreen], how).map_err(refusal)?;
+    if target.kind == strategy::TargetKind::Rollout && args.out.live {
+        return argo_live(&ws, &target, &args.out, how, full);
+    }
+    if full {
+        return Err("--full promotes an Argo Rollout: use it with rollout/NAME".into());
+    }
     carry_out(&ws, &plan, &args.out)
+}
+
+/// promote/rollback of an Argo Rollout with --live: what `kubectl argo rollouts promote|abort` sends.
+fn argo_live(ws: &Workspace, target: &Target, out: &PlanOutput, how: Finish, full: bool) -> Result<u8, Error> {
+    let ns = ws.find("Rollout", &target.name).map_err(refusal)?.and_then(|f| f.obj.namespace.clone());
+    let conn = live::Conn::connect(&out.kube).map_err(|e| e.to_string())?;
+    let action = match how {
+        Finish::Promote => live::argo::Action::Promote { full },
+        Finish::Rollback => live::argo::Action::Abort,
+    };
+    let dry_run = out.dry_run == DryRun::Server;
+    let sent = live::argo::run(&conn, &target.name, ns.as_deref(), action, dry_run)?;
+    write_stdout(&sent.stdout)?;
+    Ok(u8::from(dry_run && out.exit_code && sent.changed))
 }
 
 fn live_diff(args: DiffArgs) -> Result<u8, Error> {

@@ -584,13 +584,7 @@ fn values_go_to_the_server_as_the_file_has_them() {
 #[test]
 fn lint_cluster_pages_through_long_lists_and_sees_crds() {
     let Some(c) = Cluster::new("lintcluster") else { return };
-    // Argo Rollout and ServiceMonitor, installed as CustomResourceDefinitions.
-    let crds = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apiserver/crds.yaml");
-    let (code, _, err) = c.kubectl(&["apply", "--server-side", "-f", crds.to_str().unwrap()], &[]);
-    assert_eq!(code, 0, "{err}");
-    let (code, _, err) = c
-        .kubectl(&["wait", "--for", "condition=Established", "crd/rollouts.argoproj.io", "crd/servicemonitors.monitoring.coreos.com"], &[]);
-    assert_eq!(code, 0, "{err}");
+    install_crds(&c);
     // 25 Deployments without probes, listed 10 at a time.
     let mut many = String::new();
     for i in 0..25 {
@@ -824,4 +818,89 @@ fn walk(dir: &Path) -> Vec<PathBuf> {
         if p.is_dir() { out.extend(walk(&p)) } else { out.push(p) }
     }
     out
+}
+
+/// Argo Rollout and ServiceMonitor, installed as CustomResourceDefinitions.
+fn install_crds(c: &Cluster) {
+    let crds = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/apiserver/crds.yaml");
+    let (code, _, err) = c.kubectl(&["apply", "--server-side", "-f", crds.to_str().unwrap()], &[]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = c
+        .kubectl(&["wait", "--for", "condition=Established", "crd/rollouts.argoproj.io", "crd/servicemonitors.monitoring.coreos.com"], &[]);
+    assert_eq!(code, 0, "{err}");
+}
+
+#[test]
+fn argo_rollout_promote_and_rollback_live_send_what_the_plugin_sends() {
+    let Some(c) = Cluster::new("argo") else { return };
+    install_crds(&c);
+    let dir = c.path("ro");
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("web.yaml"),
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\nspec:\n  replicas: 4\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n  strategy:\n    canary:\n      steps:\n      - setWeight: 25\n      - pause: {}\n      - setWeight: 50\n      - pause: {}\n",
+    )
+    .unwrap();
+    let (code, _, err) = c.kubectl(&["apply", "--server-side", "-f", "ro/web.yaml"], &[]);
+    assert_eq!(code, 0, "{err}");
+    // No controller runs here: the test writes the status it would, paused at the first pause step.
+    let pause_at_step_1 = r#"{"status":{"currentStepIndex":1,"pauseConditions":[{"reason":"CanaryPauseStep","startTime":"2026-11-30T00:00:00Z"}],"currentPodHash":"new","stableRS":"old"}}"#;
+    let patch = |sub: Option<&str>, p: &str| {
+        let mut a = vec!["patch", "rollouts.argoproj.io", "web", "--type", "merge", "-p", p];
+        if let Some(s) = sub {
+            a.extend(["--subresource", s]);
+        }
+        let (code, _, err) = c.kubectl(&a, &[]);
+        assert_eq!(code, 0, "{err}");
+    };
+    patch(Some("status"), pause_at_step_1);
+    let state = || {
+        let r = c.get("rollouts.argoproj.io", "web").unwrap();
+        serde_json::json!({"spec": r["spec"], "status": r["status"]})
+    };
+    let before = state();
+    // Without --live: the command to run, nothing sent.
+    let (code, out, err) = c.run(&["promote", "rollout/web", "ro"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(out.contains("`kubectl argo rollouts promote web`"), "{out}");
+    // A server-side dry run changes nothing (exit 1 with --exit-code: it would).
+    let (code, out, err) = c.run(&["promote", "rollout/web", "ro", "--live", "--dry-run", "server", "--exit-code"]);
+    assert_eq!(code, 1, "{out}{err}");
+    assert_eq!(state(), before);
+    // promote: the pause conditions go (status subresource), nothing else changes.
+    let (code, out, err) = c.run(&["promote", "rollout/web", "ro", "--live"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("rollout 'web' promoted"), "{out}");
+    let mut want = before.clone();
+    want["status"].as_object_mut().unwrap().remove("pauseConditions");
+    assert_eq!(state(), want);
+    // Paused by hand as well (spec.paused): unpaused too.
+    patch(None, r#"{"spec":{"paused":true}}"#);
+    patch(Some("status"), pause_at_step_1);
+    let mut want = state();
+    want["spec"]["paused"] = false.into();
+    want["status"].as_object_mut().unwrap().remove("pauseConditions");
+    let (code, out, err) = c.run(&["promote", "rollout/web", "ro", "--live"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(state(), want);
+    // --full: status.promoteFull, nothing else.
+    let mut want = state();
+    want["status"]["promoteFull"] = true.into();
+    let (code, out, err) = c.run(&["promote", "rollout/web", "ro", "--live", "--full"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("rollout 'web' fully promoted"), "{out}");
+    assert_eq!(state(), want);
+    // rollback: abort (status.abort), nothing else; again: nothing to do.
+    let mut want = state();
+    want["status"]["abort"] = true.into();
+    let (code, out, err) = c.run(&["rollback", "rollout/web", "ro", "--live"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("rollout 'web' aborted"), "{out}");
+    assert_eq!(state(), want);
+    let (code, out, _) = c.run(&["rollback", "rollout/web", "ro", "--live"]);
+    assert!(code == 0 && out.contains("Nothing to do"), "{out}");
+    assert_eq!(state(), want);
+    // --full needs --live and a Rollout.
+    let (code, _, err) = c.run(&["promote", "rollout/web", "ro", "--full"]);
+    assert_eq!(code, 2, "{err}");
 }

@@ -327,20 +327,26 @@ fn weighted_canaries_emit_exact_routes() {
 fn refused_inputs_exit_2_and_change_nothing() {
     let s = Scratch::talk();
     let before = s.texts();
-    let cases: [(&[&str], &str); 9] = [
-        (&["apply", "rolling", "deploy/api-status", "--max-surge", "0", "--max-unavailable", "0", "--write"], "cannot both be 0"),
-        (&["apply", "canary", "deploy/api-status", "--image", "x:1", "--weight", "0", "--write"], "out of range"),
-        (&["apply", "canary", "deploy/api-status", "--image", "x:1", "--weight", "101", "--write"], "out of range"),
-        (&["apply", "canary", "deploy/api-status", "--image", "nope=x:1", "--write"], "has no container `nope`"),
-        (&["apply", "blue-green", "deploy/api-status", "--image", "nope=x:1", "--write"], "has no container `nope`"),
-        (&["apply", "canary", "deploy/api-status", "--write"], "needs a new version"),
-        (&["promote", "deploy/nope", "--write"], "deployment/api-status (api-status.yaml)"),
-        (&["apply", "recreate", "deploy/nope", "--write"], "deployment/api-status (api-status.yaml)"),
-        (&["apply", "recreate", "statefulset/api-status"], "unsupported target kind"),
+    // Each refusal names its cause by a stable code in brackets, then in words.
+    let cases: [(&[&str], &str, &str); 9] = [
+        (
+            &["apply", "rolling", "deploy/api-status", "--max-surge", "0", "--max-unavailable", "0", "--write"],
+            "both-zero",
+            "cannot both be 0",
+        ),
+        (&["apply", "canary", "deploy/api-status", "--image", "x:1", "--weight", "0", "--write"], "weight-out-of-range", "weight 0"),
+        (&["apply", "canary", "deploy/api-status", "--image", "x:1", "--weight", "101", "--write"], "weight-out-of-range", "weight 101"),
+        (&["apply", "canary", "deploy/api-status", "--image", "nope=x:1", "--write"], "no-such-container", "has no container `nope`"),
+        (&["apply", "blue-green", "deploy/api-status", "--image", "nope=x:1", "--write"], "no-such-container", "has no container `nope`"),
+        (&["apply", "canary", "deploy/api-status", "--write"], "needs-image", "needs a new version"),
+        (&["promote", "deploy/nope", "--write"], "not-found", "deployment/api-status (api-status.yaml)"),
+        (&["apply", "recreate", "deploy/nope", "--write"], "not-found", "deployment/api-status (api-status.yaml)"),
+        (&["apply", "recreate", "statefulset/api-status"], "target-kind", "unsupported target kind"),
     ];
-    for (args, expect) in cases {
+    for (args, code_name, expect) in cases {
         let (code, _, err) = s.run(args);
         assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.starts_with(&format!("error: [{code_name}] ")), "{args:?}: {err}");
         assert!(err.contains(expect), "{args:?}: {err}");
         assert_eq!(s.texts(), before, "{args:?} changed files");
     }
@@ -686,18 +692,34 @@ fn canary_promote_and_rollback_return_to_the_users_shape() {
     s.drive(&args);
     assert!(s.read("api-status.yaml").contains("kubectl-strategy.io/canary-weight: \"50\""), "the weight reached is recorded");
     s.drive(&["promote", "deploy/api-status"]);
-    let want = BTreeMap::from([("a".to_string(), original.replace("api-status:1.0.0", "api-status:1.1.0"))]);
+    let finished = |how: &str| format!("metadata:\n  name: api-status\n  annotations:\n    kubectl-strategy.io/canary-finished: {how}\n");
+    let promoted =
+        original.replace("api-status:1.0.0", "api-status:1.1.0").replacen("metadata:\n  name: api-status\n", &finished("promoted"), 1);
+    let want = BTreeMap::from([("a".to_string(), promoted)]);
     assert_eq!(values(&s.texts()), values(&want), "{}", s.read("api-status.yaml"));
     let t = s.read("api-status.yaml");
-    assert!(!t.contains("kubectl-strategy.io") && !t.contains("annotations: {}"), "{t}");
-    // idempotent to the end: promote again has nothing to do
-    let (code, out, err) = s.run(&["promote", "deploy/api-status", "--exit-code"]);
-    assert_eq!(code, 0, "{out}{err}");
+    // One annotation records the promote (so that a re-run knows it is done); nothing else is left.
+    let generated: Vec<&str> = t.lines().filter(|l| l.contains("kubectl-strategy.io")).collect();
+    assert_eq!(generated, ["    kubectl-strategy.io/canary-finished: promoted"], "{t}");
+    assert!(!t.contains("annotations: {}"), "{t}");
+    // idempotent to the end: promote (and rollback) again have nothing to do
+    for verb in ["promote", "rollback"] {
+        let before = s.texts();
+        let (code, out, err) = s.run(&[verb, "deploy/api-status", "--exit-code"]);
+        assert_eq!(code, 0, "{out}{err}");
+        assert!(out.contains("nothing to do: already promoted"), "{verb}: {out}");
+        let (code, _, err) = s.run(&[verb, "deploy/api-status", "--write"]);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(s.texts(), before, "{verb} --write after a promote changes nothing");
+    }
     // rollback: the user's objects exactly
     let s = Scratch::talk();
     s.drive(&args);
     s.drive(&["rollback", "deploy/api-status"]);
-    assert_eq!(values(&s.texts()), values(&BTreeMap::from([("a".to_string(), original.clone())])));
+    let rolled_back = original.replacen("metadata:\n  name: api-status\n", &finished("rolled-back"), 1);
+    assert_eq!(values(&s.texts()), values(&BTreeMap::from([("a".to_string(), rolled_back)])), "{}", s.read("api-status.yaml"));
+    let (code, out, err) = s.run(&["rollback", "deploy/api-status", "--exit-code"]);
+    assert!(code == 0 && out.contains("nothing to do: already rolled back"), "{out}{err}");
     // replicas left unset (an HPA scales it) stay unset after promote
     let unset = original.replace("  replicas: 4   # four pods, as in the talk\n", "");
     let s = Scratch::new(&[("api-status.yaml", &unset)]);
@@ -705,6 +727,37 @@ fn canary_promote_and_rollback_return_to_the_users_shape() {
     s.drive(&["promote", "deploy/api-status"]);
     let t = s.read("api-status.yaml");
     assert!(!t.contains("replicas:"), "{t}");
+}
+
+#[test]
+fn promote_or_rollback_of_a_target_that_never_had_a_canary_or_tracks_is_an_error() {
+    let s = Scratch::talk();
+    for verb in ["promote", "rollback"] {
+        for extra in [&[][..], &["--exit-code"], &["--write"]] {
+            let (code, out, err) = s.run(&[&[verb, "deploy/api-status"][..], extra].concat());
+            assert_eq!(code, 2, "{verb} {extra:?}: {out}{err}");
+            assert!(err.starts_with("error: [no-tracks] "), "{err}");
+            assert!(err.contains("deployment/api-status") && err.contains("no canary or blue/green tracks found"), "{err}");
+        }
+    }
+    assert_eq!(s.read("api-status.yaml"), std::fs::read_to_string(TALK).unwrap());
+    // A canary under way is promoted; once done, a re-run is not an error.
+    let s = Scratch::talk();
+    s.drive(&["apply", "canary", "deploy/api-status", "--image", "x:2", "--weight", "25"]);
+    assert_eq!(s.drive(&["promote", "deploy/api-status"]), 2);
+    let (code, out, err) = s.run(&["promote", "deploy/api-status", "--exit-code"]);
+    assert!(code == 0 && out.contains("nothing to do: already promoted"), "{out}{err}");
+    // A new canary after a promote starts from the user's shape: the record goes, and comes back with the next promote.
+    s.drive(&["apply", "canary", "deploy/api-status", "--image", "x:3", "--weight", "25"]);
+    assert!(!s.read("api-status.yaml").contains("canary-finished"), "{}", s.read("api-status.yaml"));
+    s.drive(&["promote", "deploy/api-status"]);
+    assert!(s.read("api-status.yaml").contains("canary-finished: promoted"));
+    // Blue/green: the tracks record it; after a promote, promote again is done, not an error.
+    let bg = Scratch::talk();
+    bg.drive(&["apply", "blue-green", "deploy/api-status", "--image", "x:2"]);
+    bg.drive(&["promote", "deploy/api-status"]);
+    let (code, out, err) = bg.run(&["promote", "deploy/api-status", "--exit-code"]);
+    assert!(code == 0 && out.contains("nothing to do: already promoted"), "{out}{err}");
 }
 
 #[test]
@@ -789,7 +842,7 @@ fn argo_rollout_targets_get_a_declared_strategy() {
     assert_eq!(code, 0);
     assert!(out.contains("`kubectl argo rollouts promote api-status`"), "{out}");
     let (_, out, _) = s.run(&["rollback", "rollout/api-status"]);
-    assert!(out.contains("`kubectl argo rollouts undo api-status`"), "{out}");
+    assert!(out.contains("`kubectl argo rollouts abort api-status`"), "{out}");
 
     // weighted: trafficRouting and the canary/stable Services
     let s = Scratch::new(&[("api-status.yaml", &rollout)]);
@@ -857,4 +910,82 @@ fn a_shared_service_reaches_the_canary_as_the_plan_says() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("Service/fe also selects other workloads' pods and selects on tier"), "{err}");
     assert_eq!(s.read("a.yaml"), shared, "nothing was written");
+}
+
+#[test]
+fn pod_and_service_monitors_follow_the_tracks_or_refuse_the_plan() {
+    let dir = "testdata/strategies/monitors";
+    let read = |f: &str| std::fs::read_to_string(format!("{dir}/{f}")).unwrap();
+    let web = read("web.yaml");
+    let canary = ["apply", "canary", "deploy/web", "--image", "ghcr.io/example/web:1.1.0", "--weight", "25"];
+    let bg = ["apply", "blue-green", "deploy/web", "--image", "ghcr.io/example/web:1.1.0"];
+    let monitor_selects = |s: &Scratch, pods_of: &str| -> bool {
+        let objs = objects(&s.texts());
+        let m = objs.iter().find(|o| o.kind == "PodMonitor").unwrap();
+        let sel: k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector =
+            serde_json::from_value(kubectl_strategy::manifest::json::to_json(m.root.pointer("/spec/selector").unwrap())).unwrap();
+        let d = objs.iter().find(|o| o.kind == "Deployment" && o.name.as_deref() == Some(pods_of)).unwrap();
+        selector_matches(&sel, d.workload().unwrap().template_labels())
+    };
+
+    // A PodMonitor on labels every track keeps: nothing to do.
+    let kept = read("podmonitor-kept.yaml");
+    let s = Scratch::new(&[("web.yaml", &web), ("monitor.yaml", &kept)]);
+    s.drive(&canary);
+    assert!(monitor_selects(&s, "web-canary"));
+    assert_eq!(s.read("monitor.yaml"), kept);
+    s.drive(&["promote", "deploy/web"]);
+    assert_eq!(s.read("monitor.yaml"), kept);
+
+    // A PodMonitor on the track key: the key goes while the canary runs (the
+    // fewest keys), and comes back with promote and with rollback.
+    let on_key = read("podmonitor-track-key.yaml");
+    for finish in ["promote", "rollback"] {
+        let s = Scratch::new(&[("web.yaml", &web), ("monitor.yaml", &on_key)]);
+        let plan = s.ok(&canary);
+        assert!(plan.contains("PodMonitor/web"), "the plan names the monitor it changes: {plan}");
+        s.drive(&canary);
+        let m = s.read("monitor.yaml");
+        assert!(!m.contains("instance: main") && m.contains("      app: web        # the application\n"), "{m}");
+        assert!(monitor_selects(&s, "web-canary") && monitor_selects(&s, "web"));
+        s.drive(&[finish, "deploy/web"]);
+        let m = BTreeMap::from([("m".to_string(), s.read("monitor.yaml"))]);
+        assert_eq!(values(&m), values(&BTreeMap::from([("m".to_string(), on_key.clone())])), "{finish} puts the key back");
+        assert!(s.read("monitor.yaml").contains("      app: web        # the application\n"));
+    }
+    // Blue/green keeps both tracks: the key goes for good, both tracks are scraped.
+    let s = Scratch::new(&[("web.yaml", &web), ("monitor.yaml", &on_key)]);
+    s.drive(&bg);
+    assert!(monitor_selects(&s, "web-blue") && monitor_selects(&s, "web-green"), "{}", s.read("monitor.yaml"));
+
+    // Without the track key the selector would take another workload's pods: refused, nothing written.
+    let backend = web.replace("        instance: main\n    spec:", "        instance: main\n        tier: backend\n    spec:");
+    let s = Scratch::new(&[("web.yaml", &backend), ("monitor.yaml", &read("podmonitor-shared.yaml"))]);
+    let before = s.texts();
+    for args in [&canary[..], &bg[..]] {
+        let (code, _, err) = s.run(&[args, &["--write"]].concat());
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.starts_with("error: [blocked] "), "{err}");
+        assert!(err.contains("PodMonitor/backend-main selects deployment/web's pods on instance"), "{err}");
+        assert_eq!(s.texts(), before);
+    }
+
+    // A ServiceMonitor scrapes through the user's Service, which selects the
+    // pods meant to get traffic at every step: nothing to do.
+    let sm = read("servicemonitor.yaml");
+    let s = Scratch::new(&[("web.yaml", &web), ("monitor.yaml", &sm)]);
+    s.drive(&[&canary[..], &["--traffic", "smi"]].concat());
+    assert_eq!(s.read("monitor.yaml"), sm);
+    // A Service the plan copies with the user's labels would be scraped twice: refused.
+    let s = Scratch::new(&[("rollout.yaml", &read("rollout.yaml"))]);
+    let (code, _, err) = s.run(&["apply", "blue-green", "rollout/web-ro", "--write"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.starts_with("error: [blocked] blue/green for rollout/web-ro"), "{err}");
+    assert!(err.contains("ServiceMonitor/web-ro selects Service/web-ro-preview"), "{err}");
+    // Without the ServiceMonitor the same plan goes through.
+    let alone = read("rollout.yaml");
+    let alone = &alone[..alone.rfind("---\napiVersion: monitoring.coreos.com/v1").unwrap()];
+    let s = Scratch::new(&[("rollout.yaml", alone)]);
+    s.drive(&["apply", "blue-green", "rollout/web-ro"]);
+    assert!(s.read("rollout.yaml").contains("previewService: web-ro-preview"));
 }

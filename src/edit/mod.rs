@@ -147,14 +147,82 @@ fn render_block(key: &str, v: &Yaml, indent: usize, step: usize, nl: &str) -> St
     }
 }
 
-#[derive(Debug)]
-pub struct EditError(pub String);
+/// Why an edit cannot be made; `file` names the file being edited.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditError {
+    /// The file has no document with that index.
+    NoDocument { file: String, index: usize },
+    /// The document uses anchors/aliases: an edit would change every place that shares one.
+    Aliases { file: String, document: usize },
+    /// The document does not parse.
+    Unparsable { file: String, line: usize, message: String },
+    /// A scalar cannot replace a mapping or sequence.
+    ReplaceCollection { file: String, ptr: String },
+    /// The pointer has no parent to insert into (`""`).
+    NoParent { file: String, ptr: String },
+    /// A flow mapping whose closing `}` cannot be found.
+    UnclosedMapping { file: String, ptr: String },
+    /// The parent of a new key is not a mapping.
+    NotAMapping { file: String, ptr: String },
+    /// A key without its `:`.
+    NoColon { file: String },
+    /// Nothing at the pointer.
+    Missing { file: String, ptr: String },
+    /// A scalar was expected at the pointer.
+    NotAScalar { file: String, ptr: String },
+    /// Only mapping entries can be removed.
+    NotAnEntry { file: String, ptr: String },
+    /// The entry shares its line with other content.
+    SharedLine { file: String, ptr: String },
+}
+
+impl EditError {
+    /// The cause as a stable name.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EditError::NoDocument { .. } => "edit-no-document",
+            EditError::Aliases { .. } => "aliases",
+            EditError::Unparsable { .. } => "edit-unparsable",
+            EditError::ReplaceCollection { .. } => "edit-replace-collection",
+            EditError::NoParent { .. } => "edit-no-parent",
+            EditError::UnclosedMapping { .. } => "edit-unclosed-mapping",
+            EditError::NotAMapping { .. } => "edit-not-a-mapping",
+            EditError::NoColon { .. } => "edit-no-colon",
+            EditError::Missing { .. } => "edit-missing",
+            EditError::NotAScalar { .. } => "edit-not-a-scalar",
+            EditError::NotAnEntry { .. } => "edit-not-an-entry",
+            EditError::SharedLine { .. } => "edit-shared-line",
+        }
+    }
+}
 
 impl std::fmt::Display for EditError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        match self {
+            EditError::NoDocument { file, index } => write!(f, "{file}: no document {index}"),
+            EditError::Aliases { file, document } => write!(
+                f,
+                "{file}: document {} uses YAML aliases (*name); an edit there would change every place that shares the anchor. \
+                 Expand the aliases first",
+                document + 1
+            ),
+            EditError::Unparsable { file, line, message } => {
+                write!(f, "{file}:{line}: cannot edit a document that does not parse: {message}")
+            }
+            EditError::ReplaceCollection { file, ptr } => write!(f, "{file}: cannot replace the collection at {ptr} with a scalar"),
+            EditError::NoParent { file, ptr } => write!(f, "{file}: no parent for `{ptr}`"),
+            EditError::UnclosedMapping { file, ptr } => write!(f, "{file}: cannot find the end of the mapping at {ptr}"),
+            EditError::NotAMapping { file, ptr } => write!(f, "{file}: {ptr} is not a mapping"),
+            EditError::NoColon { file } => write!(f, "{file}: no `:` after a key"),
+            EditError::Missing { file, ptr } => write!(f, "{file}: nothing at {ptr}"),
+            EditError::NotAScalar { file, ptr } => write!(f, "{file}: {ptr} is a collection, not a scalar"),
+            EditError::NotAnEntry { file, ptr } => write!(f, "{file}: {ptr} is not a mapping entry"),
+            EditError::SharedLine { file, ptr } => write!(f, "{file}: cannot remove {ptr}: it shares its line with other content"),
+        }
     }
 }
+
+impl std::error::Error for EditError {}
 
 type R<T> = Result<T, EditError>;
 
@@ -190,21 +258,16 @@ impl Editor {
             .documents()
             .into_iter()
             .find(|d| d.index == index)
-            .ok_or_else(|| EditError(format!("{}: no document {index}", self.name)))?;
+            .ok_or_else(|| EditError::NoDocument { file: self.name.clone(), index })?;
         if d.anchors {
-            return Err(EditError(format!(
-                "{}: document {} uses YAML aliases (*name); an edit there would change every place that shares the anchor. \
-                 Expand the aliases first",
-                self.name,
-                index + 1
-            )));
+            return Err(EditError::Aliases { file: self.name.clone(), document: index });
         }
         match &d.result {
             Ok(n) => {
                 let n = n.clone();
                 Ok((d, n))
             }
-            Err(e) => Err(EditError(format!("{}:{}: cannot edit a document that does not parse: {}", self.name, e.pos.line, e.message))),
+            Err(e) => Err(EditError::Unparsable { file: self.name.clone(), line: e.pos.line as usize, message: e.message.clone() }),
         }
     }
 
@@ -281,7 +344,7 @@ impl Editor {
                     return self.set(doc, ptr, value);
                 }
                 (Value::Seq(_) | Value::Map(_), _) => {
-                    return Err(EditError(format!("{}: cannot replace the collection at {ptr} with a scalar", self.name)));
+                    return Err(EditError::ReplaceCollection { file: self.name.clone(), ptr: ptr.to_string() });
                 }
                 _ => {}
             }
@@ -315,11 +378,13 @@ impl Editor {
             return Ok(());
         }
         // Insert: find the deepest existing ancestor.
-        let (parent_ptr, key) = ptr.rsplit_once('/').ok_or_else(|| EditError("empty pointer".into()))?;
+        let (parent_ptr, key) =
+            ptr.rsplit_once('/').ok_or_else(|| EditError::NoParent { file: self.name.clone(), ptr: ptr.to_string() })?;
         let key = key.replace("~1", "/").replace("~0", "~");
         let Some(parent) = root.pointer(parent_ptr) else {
             // Create the parent first, then this key inside it.
-            let (pp, pk) = parent_ptr.rsplit_once('/').ok_or_else(|| EditError(format!("no parent for {ptr}")))?;
+            let (pp, pk) =
+                parent_ptr.rsplit_once('/').ok_or_else(|| EditError::NoParent { file: self.name.clone(), ptr: ptr.to_string() })?;
             let _ = pp;
             let pk = pk.replace("~1", "/").replace("~0", "~");
             let nested = Yaml::Map(vec![(key, value.clone())]);
@@ -336,7 +401,7 @@ impl Editor {
                     let close = self.text[..end]
                         .rfind('}')
                         .filter(|&c| self.text[c + 1..end].trim().is_empty())
-                        .ok_or_else(|| EditError(format!("{}: cannot find the end of the mapping at {parent_ptr}", self.name)))?;
+                        .ok_or_else(|| EditError::UnclosedMapping { file: self.name.clone(), ptr: parent_ptr.to_string() })?;
                     let sep = if entries.is_empty() { "" } else { ", " };
                     self.splice(close..close, &format!("{sep}{}: {}", scalar(&key), render_inline(value)));
                     return Ok(());
@@ -380,7 +445,7 @@ impl Editor {
                 self.splice(at..end, &format!("{lead}{}{gap}", render_inline(&Yaml::Map(vec![(key, value.clone())]))));
                 Ok(())
             }
-            _ => Err(EditError(format!("{}: {parent_ptr} is not a mapping", self.name))),
+            _ => Err(EditError::NotAMapping { file: self.name.clone(), ptr: parent_ptr.to_string() }),
         }
     }
 
@@ -394,10 +459,8 @@ impl Editor {
         }
         let Some(e) = entry else { return Ok((start, end)) };
         let key_end = self.offset(e.key.span.end);
-        let colon = self.text[key_end..]
-            .find(':')
-            .map(|i| key_end + i + 1)
-            .ok_or_else(|| EditError(format!("{}: no `:` after a key", self.name)))?;
+        let colon =
+            self.text[key_end..].find(':').map(|i| key_end + i + 1).ok_or_else(|| EditError::NoColon { file: self.name.clone() })?;
         // Take the blanks after the colon too: the new value brings its own space.
         let blanks = self.text[colon..].find(|c: char| c != ' ' && c != '\t').unwrap_or(self.text.len() - colon);
         Ok((colon, colon + blanks))
@@ -424,12 +487,12 @@ impl Editor {
     /// Make the scalar at `ptr` a string of its own text (see `Op::Quote`).
     pub fn quote(&mut self, doc: usize, ptr: &str) -> R<()> {
         let (_, root) = self.doc(doc)?;
-        let loc = root.locate(ptr).ok_or_else(|| EditError(format!("{}: nothing at {ptr}", self.name)))?;
+        let loc = root.locate(ptr).ok_or_else(|| EditError::Missing { file: self.name.clone(), ptr: ptr.to_string() })?;
         let node = loc.node;
         match &node.value {
             Value::Str(_) => Ok(()),
             Value::Null => self.set(doc, ptr, &Yaml::str("")),
-            Value::Seq(_) | Value::Map(_) => Err(EditError(format!("{}: {ptr} is a collection, not a scalar", self.name))),
+            Value::Seq(_) | Value::Map(_) => Err(EditError::NotAScalar { file: self.name.clone(), ptr: ptr.to_string() }),
             _ => {
                 let (start, end) = self.value_range(node, loc.entry)?;
                 let raw = self.text[start..end].trim().to_string();
@@ -449,7 +512,7 @@ impl Editor {
             return Ok(());
         };
         let Some(entry) = loc.entry else {
-            return Err(EditError(format!("{}: {ptr} is not a mapping entry", self.name)));
+            return Err(EditError::NotAnEntry { file: self.name.clone(), ptr: ptr.to_string() });
         };
         let parent_ptr = ptr.rsplit_once('/').map(|(p, _)| p).unwrap_or("");
         let parent = root.pointer(parent_ptr).expect("parent of an entry");
@@ -472,7 +535,7 @@ impl Editor {
         }
         let line_start = self.text[..key_start].rfind('\n').map_or(0, |i| i + 1);
         if !self.text[line_start..key_start].trim().is_empty() {
-            return Err(EditError(format!("{}: cannot remove {ptr}: it shares its line with other content", self.name)));
+            return Err(EditError::SharedLine { file: self.name.clone(), ptr: ptr.to_string() });
         }
         if parent.as_map().is_some_and(|m| m.len() == 1) {
             // The mapping would be empty: leave `{}` rather than a null.
@@ -670,7 +733,7 @@ mod tests {
     #[test]
     fn refuses_documents_with_aliases() {
         let mut e = Editor::new("x", "a: &l {app: web}\nb: *l\n");
-        assert!(e.set(0, "/a/x", &Yaml::str("y")).unwrap_err().0.contains("aliases"));
+        assert!(matches!(e.set(0, "/a/x", &Yaml::str("y")).unwrap_err(), EditError::Aliases { document: 0, .. }));
     }
 
     #[test]

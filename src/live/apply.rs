@@ -129,8 +129,9 @@ fn objects_of(conn: &Conn, texts: &BTreeMap<String, String>) -> R<State> {
             else {
                 continue;
             };
-            let res = conn.resolve(api_version, kind).map_err(|e| LiveError(format!("{file}: {e}")))?;
-            let ns = conn.namespace_for(&res, &json).map_err(|e| LiveError(format!("{file}: {e}")))?;
+            let in_file = |e: LiveError| LiveError::InFile { file: file.clone(), source: Box::new(e) };
+            let res = conn.resolve(api_version, kind).map_err(in_file)?;
+            let ns = conn.namespace_for(&res, &json).map_err(in_file)?;
             let key = format!("{}|{}|{}", res.qualified(), ns.as_deref().unwrap_or(""), name);
             state.insert(key, Obj { res, ns, name: name.to_string(), json });
         }
@@ -197,7 +198,7 @@ fn matches(conn: &Conn, s: &State, keys: &BTreeSet<String>, live: &BTreeMap<Stri
                     }
                 }
                 // Another manager owns a field with another value: not this state.
-                Err(e) if e.0.starts_with("conflict:") => return Ok(false),
+                Err(e) if e.is_conflict() => return Ok(false),
                 Err(e) => return Err(e),
             },
         }
@@ -266,12 +267,9 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
         ));
     }
     let to_run: Vec<usize> = match opts.step {
-        Some(k) if k == 0 || k > n => return Err(LiveError(format!("--step {k}: the plan has {n} steps"))),
+        Some(k) if k == 0 || k > n => return Err(LiveError::NoSuchStep { step: k, steps: n }),
         Some(k) if k > reached + 1 => {
-            return Err(LiveError(format!(
-                "step {} is not live yet; carry it out before step {k} (the cluster is at step {reached})",
-                reached + 1
-            )));
+            return Err(LiveError::NotLiveYet { next: reached + 1, step: k, reached });
         }
         Some(k) => vec![k - 1],
         None if reached == n => {
@@ -299,12 +297,12 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
         for (key, o) in &states[i + 1] {
             if keys.contains(key) {
                 conn.apply(&o.res, o.ns.as_deref(), &o.json, true, opts.force)
-                    .map_err(|e| LiveError(format!("step {} cannot be applied: {e}", i + 1)))?;
+                    .map_err(|e| LiveError::Step { step: i + 1, source: Box::new(e) })?;
             }
         }
         for key in keys.iter().filter(|k| !states[i + 1].contains_key(*k) && live[*k].is_some()) {
             let o = states.iter().find_map(|s| s.get(key)).expect("known key");
-            conn.delete(&o.res, o.ns.as_deref(), &o.name, true).map_err(|e| LiveError(format!("step {} cannot be applied: {e}", i + 1)))?;
+            conn.delete(&o.res, o.ns.as_deref(), &o.name, true).map_err(|e| LiveError::Step { step: i + 1, source: Box::new(e) })?;
         }
         Ok(())
     };
@@ -406,7 +404,7 @@ fn write_files(base: &BTreeMap<String, String>, texts: &Texts, step: usize) -> R
     for (file, text) in texts {
         if base.get(file) != Some(text) {
             crate::edit::diff::write_atomic(std::path::Path::new(file), text, base.get(file).map(String::as_str))
-                .map_err(|e| LiveError(format!("{file}: {e}; the cluster has step {step} but the file was not written")))?;
+                .map_err(|e| LiveError::FileNotWritten { file: file.clone(), step, cause: e.to_string() })?;
             eprintln!("  wrote {file}");
         }
     }
@@ -448,7 +446,7 @@ fn wait_for(conn: &Conn, o: &Obj, opts: &LiveOptions) -> R<()> {
             }
         })?;
         let Some(dep) = dep else {
-            return Err(LiveError(format!("{} disappeared while waiting for its rollout", o.label())));
+            return Err(LiveError::Disappeared { object: o.label() });
         };
         let r = rollout(&dep);
         let line = format!("  waiting for deployment/{}: {}", o.name, r.message);
@@ -463,10 +461,7 @@ fn wait_for(conn: &Conn, o: &Obj, opts: &LiveOptions) -> R<()> {
             if tty && !last.is_empty() {
                 eprintln!();
             }
-            return Err(LiveError(format!(
-                "deployment/{} failed to roll out: {}; see kubectl describe deployment/{}",
-                o.name, r.message, o.name
-            )));
+            return Err(LiveError::RolloutFailed { name: o.name.clone(), message: r.message });
         }
         if line != last {
             if tty {
@@ -480,12 +475,7 @@ fn wait_for(conn: &Conn, o: &Obj, opts: &LiveOptions) -> R<()> {
             if tty {
                 eprintln!();
             }
-            return Err(LiveError(format!(
-                "timed out after {} s waiting for deployment/{} ({}); the step was applied: run the command again to keep waiting, or roll back",
-                opts.timeout.as_secs(),
-                o.name,
-                r.message
-            )));
+            return Err(LiveError::WaitTimedOut { seconds: opts.timeout.as_secs(), name: o.name.clone(), message: r.message });
         }
         std::thread::sleep(opts.poll);
     }

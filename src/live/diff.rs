@@ -72,17 +72,18 @@ pub fn diff_object(conn: &Conn, obj: &J, force: bool, warnings: &mut Vec<String>
     let kind = obj["kind"].as_str().unwrap_or_default();
     let Some(name) = obj["metadata"]["name"].as_str().filter(|n| !n.is_empty()) else {
         if kind == "Kustomization" {
-            return Err(LiveError("a kustomize file, not an object: run `kubectl kustomize DIR | kubectl strategy diff -`".into()));
+            return Err(LiveError::Kustomization);
         }
-        return Err(LiveError(format!("{kind} has no metadata.name, so it cannot be compared (server-side apply needs a name)")));
+        return Err(LiveError::Unnamed { kind: kind.to_string() });
     };
     let res = conn.resolve(api_version, kind)?;
     let namespace = conn.namespace_for(&res, obj)?;
     let mut live = conn.get(&res, namespace.as_deref(), name)?;
     let mut planned = match conn.apply(&res, namespace.as_deref(), obj, true, force) {
         // A dry run changes nothing: show what forcing would do, and say that it needs forcing.
-        Err(e) if e.0.starts_with("conflict:") && !force => {
-            warnings.push(e.0.replacen("conflict: ", "applying would conflict: ", 1));
+        Err(e) if e.is_conflict() && !force => {
+            // "applying would conflict: cannot patch …"
+            warnings.push(format!("applying would {e}"));
             conn.apply(&res, namespace.as_deref(), obj, true, true)?
         }
         r => r?,
@@ -152,9 +153,8 @@ pub fn run(conn: &Conn, objects: &[FileObject], mut errors: Vec<String>, force: 
         match result {
             Ok(d) => diffs.push(d),
             Err(e) => {
-                let fatal = e.0.starts_with("cannot reach the API server") || e.0.contains("(401 Unauthorized)");
-                if fatal {
-                    errors.push(e.0);
+                if e.is_fatal() {
+                    errors.push(e.to_string());
                     break;
                 }
                 errors.push(format!("{}: {e}", o.origin));

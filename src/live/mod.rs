@@ -8,6 +8,7 @@
 //! values cannot leak into logs.
 
 pub mod apply;
+pub mod argo;
 pub mod audit;
 pub mod diff;
 pub mod render;
@@ -26,15 +27,8 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long one request may wait for its answer unless `--request-timeout` says otherwise.
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// A failed call, already explained for users.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LiveError(pub String);
-
-impl std::fmt::Display for LiveError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
+mod error;
+pub use error::LiveError;
 
 pub type R<T> = Result<T, LiveError>;
 
@@ -123,7 +117,7 @@ pub struct Conn {
     /// Objects per page of a list (`--chunk-size`; 0: one page).
     pub chunk_size: usize,
     verbose: u8,
-    discovered: Mutex<HashMap<String, Result<Vec<Resource>, String>>>,
+    discovered: Mutex<HashMap<String, R<Vec<Resource>>>>,
     runtime: tokio::runtime::Runtime,
 }
 
@@ -146,14 +140,13 @@ impl Conn {
     /// Connects as kubectl would: `--kubeconfig`, else `KUBECONFIG`, else
     /// `~/.kube/config`, else the pod's service account (in-cluster).
     pub fn connect(args: &KubeArgs) -> R<Conn> {
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|e| LiveError(format!("cannot start the I/O runtime: {e}")))?;
+        let runtime =
+            tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| LiveError::Runtime { cause: e.to_string() })?;
         let options = kube::config::KubeConfigOptions { context: args.context.clone(), cluster: None, user: None };
         let (mut config, context) = runtime.block_on(async {
             if let Some(path) = &args.kubeconfig {
-                let kc = kube::config::Kubeconfig::read_from(path).map_err(|e| LiveError(format!("cannot read kubeconfig {path}: {}", chain(&e))))?;
+                let kc = kube::config::Kubeconfig::read_from(path)
+                    .map_err(|e| LiveError::Kubeconfig { path: path.clone(), cause: chain(&e) })?;
                 let ctx = args.context.clone().or_else(|| kc.current_context.clone());
                 let c = kube::Config::from_custom_kubeconfig(kc, &options).await.map_err(|e| kubeconfig_error(path, &e))?;
                 Ok::<_, LiveError>((c, ctx))
@@ -167,21 +160,16 @@ impl Conn {
                 let c = kube::Config::from_kubeconfig(&options).await.map_err(|e| kubeconfig_error(&where_, &e))?;
                 Ok((c, ctx))
             } else if args.context.is_some() {
-                Err(LiveError("--context given, but there is no kubeconfig (KUBECONFIG is unset and ~/.kube/config does not exist)".into()))
+                Err(LiveError::ContextWithoutKubeconfig)
             } else {
-                let c = kube::Config::incluster().map_err(|e| {
-                    LiveError(format!(
-                        "no cluster configured: KUBECONFIG is unset, ~/.kube/config does not exist, and this is not a pod with a service account ({})",
-                        chain(&e)
-                    ))
-                })?;
+                let c = kube::Config::incluster().map_err(|e| LiveError::NoCluster { cause: chain(&e) })?;
                 Ok((c, None))
             }
         })?;
         // kubectl waits forever by default; a live command should not hang on
         // a server that accepts connections and never answers.
         let t = match &args.request_timeout {
-            Some(t) => parse_duration(t).map_err(LiveError)?,
+            Some(t) => parse_duration(t).map_err(|message| LiveError::Duration { message })?,
             None => Some(DEFAULT_REQUEST_TIMEOUT),
         };
         // `--request-timeout` bounds connecting too (TCP and the TLS handshake), as in kubectl.
@@ -194,7 +182,7 @@ impl Conn {
         let namespace = args.namespace.clone().unwrap_or_else(|| config.default_namespace.clone());
         let client = runtime
             .block_on(async { kube::Client::try_from(config) })
-            .map_err(|e| LiveError(format!("cannot set up a client for {server}: {}", chain(&e))))?;
+            .map_err(|e| LiveError::Client { server: server.clone(), cause: chain(&e) })?;
         Ok(Conn {
             client,
             server,
@@ -264,7 +252,7 @@ impl Conn {
     }
 
     /// The resources of one group/version (cached).
-    fn resources(&self, api_version: &str) -> Result<Vec<Resource>, String> {
+    fn resources(&self, api_version: &str) -> R<Vec<Resource>> {
         if let Some(r) = self.discovered.lock().expect("not poisoned").get(api_version) {
             return r.clone();
         }
@@ -295,63 +283,24 @@ impl Conn {
 
     /// Maps apiVersion + kind to a resource through discovery.
     pub fn resolve(&self, api_version: &str, kind: &str) -> R<Resource> {
-        let list = self.resources(api_version).map_err(LiveError)?;
-        list.into_iter().find(|r| r.kind == kind).ok_or_else(|| {
-            LiveError(format!(
-                "the server at {} has no resource for kind {kind} in {api_version} (is its CustomResourceDefinition installed, or is the apiVersion outdated?)",
-                self.server
-            ))
+        let list = self.resources(api_version)?;
+        list.into_iter().find(|r| r.kind == kind).ok_or_else(|| LiveError::NoResource {
+            server: self.server.clone(),
+            kind: kind.to_string(),
+            api_version: api_version.to_string(),
         })
     }
 
     /// Like `resolve`, but `None` when the group or kind is not served (optional kinds such as ServiceMonitor).
     pub fn resolve_optional(&self, api_version: &str, kind: &str) -> R<Option<Resource>> {
-        let list = self.resources(api_version).map_err(LiveError)?;
+        let list = self.resources(api_version)?;
         Ok(list.into_iter().find(|r| r.kind == kind))
     }
 
-    /// A user-facing message for a failed call.
-    pub fn explain(&self, e: &CallError, what: &str) -> String {
-        match e {
-            CallError::Transport(cause) => format!("cannot reach the API server at {} ({}): {cause}", self.server, self.context_note()),
-            CallError::Status { code: 401, message, .. } => format!(
-                "the API server at {} rejected the credentials of {} (401 Unauthorized) when trying to {what}: {}",
-                self.server,
-                self.context_note(),
-                if message.is_empty() { "Unauthorized" } else { message }
-            ),
-            CallError::Status { code: 403, message, .. } => format!("forbidden: not allowed to {what} (403): {message}"),
-            CallError::Status { code: 404, message, .. } => format!("not found: cannot {what} (404): {message}"),
-            CallError::Status { code: 409, message, causes, .. } if !causes.is_empty() || message.contains("conflict") => {
-                let managers = conflict_managers(message, causes);
-                let fields: Vec<&str> = causes.iter().map(|(f, _)| f.as_str()).filter(|f| !f.is_empty()).collect();
-                format!(
-                    "conflict: cannot {what}: {} owned by field manager {} with other values; rerun with --force-conflicts to take them over (a forced apply takes only the fields it changes: the other manager keeps the rest, so a later step may need --force-conflicts again) (server: {message})",
-                    if fields.is_empty() { "fields".to_string() } else { format!("field(s) {}", fields.join(", ")) },
-                    if managers.is_empty() {
-                        "(unnamed)".to_string()
-                    } else {
-                        managers.iter().map(|m| format!("`{m}`")).collect::<Vec<_>>().join(", ")
-                    },
-                )
-            }
-            CallError::Status { code: 504, message, .. } | CallError::Status { code: 408, message, .. } => {
-                format!("timed out: the API server could not {what} in time: {message}")
-            }
-            CallError::Status { code, reason, message, .. } => {
-                format!(
-                    "cannot {what}: the API server answered {code}{}: {message}",
-                    if reason.is_empty() { String::new() } else { format!(" {reason}") }
-                )
-            }
-        }
-    }
-
-    fn context_note(&self) -> String {
-        match &self.context {
-            Some(c) => format!("context {c}"),
-            None => "no kubeconfig context".into(),
-        }
+    /// The error of a failed call, by its status (a 409 with reason
+    /// `Conflict` is a field-manager conflict).
+    pub fn explain(&self, e: &CallError, what: &str) -> LiveError {
+        call_error(&self.server, &self.context, e, what)
     }
 
     /// Describes a call for messages: `patch deployments.apps "web" in namespace default`.
@@ -374,7 +323,7 @@ impl Conn {
         match self.call(http::Method::GET, &res.item(namespace, name), None, Vec::new()) {
             Ok(v) => Ok(Some(v)),
             Err(CallError::Status { code: 404, .. }) => Ok(None),
-            Err(e) => Err(LiveError(self.explain(&e, &Self::what(&call)))),
+            Err(e) => Err(self.explain(&e, &Self::what(&call))),
         }
     }
 
@@ -397,8 +346,7 @@ impl Conn {
                 q.push(format!("continue={}", enc(t)));
             }
             let path = if q.is_empty() { res.collection(namespace) } else { format!("{}?{}", res.collection(namespace), q.join("&")) };
-            let mut page =
-                self.call(http::Method::GET, &path, None, Vec::new()).map_err(|e| LiveError(self.explain(&e, &Self::what(&call))))?;
+            let mut page = self.call(http::Method::GET, &path, None, Vec::new()).map_err(|e| self.explain(&e, &Self::what(&call)))?;
             if let Some(a) = page["items"].as_array_mut() {
                 items.append(a);
             }
@@ -432,8 +380,30 @@ impl Conn {
             _ => serde_json::to_vec(obj),
         }
         .expect("serializable");
-        self.call(http::Method::PATCH, &path, Some("application/apply-patch+yaml"), body)
-            .map_err(|e| LiveError(self.explain(&e, &Self::what(&call))))
+        self.call(http::Method::PATCH, &path, Some("application/apply-patch+yaml"), body).map_err(|e| self.explain(&e, &Self::what(&call)))
+    }
+
+    /// A JSON merge patch of one object, or of its `subresource` (`status`).
+    pub fn merge_patch(
+        &self,
+        res: &Resource,
+        namespace: Option<&str>,
+        name: &str,
+        subresource: Option<&str>,
+        patch: &J,
+        dry_run: bool,
+    ) -> R<J> {
+        let call = Call { verb: "patch", resource: res, namespace, name: Some(name) };
+        let mut path = res.item(namespace, name);
+        if let Some(s) = subresource {
+            path.push('/');
+            path.push_str(s);
+        }
+        if dry_run {
+            path.push_str("?dryRun=All");
+        }
+        let body = serde_json::to_vec(patch).expect("serializable");
+        self.call(http::Method::PATCH, &path, Some("application/merge-patch+json"), body).map_err(|e| self.explain(&e, &Self::what(&call)))
     }
 
     /// DELETE one object; `false` when it was already gone.
@@ -446,7 +416,7 @@ impl Conn {
         match self.call(http::Method::DELETE, &path, None, Vec::new()) {
             Ok(_) => Ok(true),
             Err(CallError::Status { code: 404, .. }) => Ok(false),
-            Err(e) => Err(LiveError(self.explain(&e, &Self::what(&call)))),
+            Err(e) => Err(self.explain(&e, &Self::what(&call))),
         }
     }
 
@@ -457,13 +427,35 @@ impl Conn {
             return Ok(None);
         }
         match obj["metadata"]["namespace"].as_str() {
-            Some(ns) if self.namespace_explicit && ns != self.namespace => Err(LiveError(format!(
-                "the namespace of the object ({ns}) does not match --namespace {}; pass -n {ns} or remove the namespace from the manifest",
-                self.namespace
-            ))),
+            Some(ns) if self.namespace_explicit && ns != self.namespace => {
+                Err(LiveError::NamespaceMismatch { object: ns.to_string(), flag: self.namespace.clone() })
+            }
             Some(ns) => Ok(Some(ns.to_string())),
             None => Ok(Some(self.namespace.clone())),
         }
+    }
+}
+
+/// The error of a failed call to `server`, by its HTTP status and the
+/// `Status` reason (a 409 `Conflict` is a field-manager conflict; a 409
+/// `AlreadyExists` is not).
+fn call_error(server: &str, context: &Option<String>, e: &CallError, what: &str) -> LiveError {
+    let what = what.to_string();
+    match e.clone() {
+        CallError::Transport(cause) => LiveError::Unreachable { server: server.to_string(), context: context.clone(), cause },
+        CallError::Status { code: 401, message, .. } => {
+            LiveError::Unauthorized { server: server.to_string(), context: context.clone(), what, message }
+        }
+        CallError::Status { code: 403, message, .. } => LiveError::Forbidden { what, message },
+        CallError::Status { code: 404, message, .. } => LiveError::NotFound { what, message },
+        CallError::Status { code: 409, reason, message, causes } if reason == "Conflict" => LiveError::Conflict {
+            what,
+            managers: conflict_managers(&message, &causes),
+            fields: causes.into_iter().map(|(f, _)| f).filter(|f| !f.is_empty()).collect(),
+            message,
+        },
+        CallError::Status { code: 504 | 408, message, .. } => LiveError::TimedOut { what, message },
+        CallError::Status { code, reason, message, .. } => LiveError::Api { what, code, reason, message },
     }
 }
 
@@ -492,7 +484,7 @@ fn default_kubeconfig() -> Option<std::path::PathBuf> {
 }
 
 fn kubeconfig_error(path: &str, e: &kube::config::KubeconfigError) -> LiveError {
-    LiveError(format!("cannot use kubeconfig {path}: {}", chain(e)))
+    LiveError::Kubeconfig { path: path.to_string(), cause: chain(e) }
 }
 
 /// An error and its causes, one line.
@@ -577,4 +569,43 @@ pub fn read_objects(paths: &[String]) -> (Vec<FileObject>, Vec<String>) {
         }
     }
     (out, errors)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn status(code: u16, reason: &str, message: &str, causes: &[(&str, &str)]) -> CallError {
+        CallError::Status {
+            code,
+            reason: reason.into(),
+            message: message.into(),
+            causes: causes.iter().map(|(f, m)| (f.to_string(), m.to_string())).collect(),
+        }
+    }
+
+    #[test]
+    fn conflicts_are_known_by_status_and_reason_not_words() {
+        let what = "patch deployments.apps \"web\" in namespace default";
+        let ssa = status(
+            409,
+            "Conflict",
+            "Apply failed with 1 conflict: conflict with \"kubectl-client-side-apply\" using apps/v1: .spec.replicas",
+            &[(".spec.replicas", "conflict with \"kubectl-client-side-apply\" using apps/v1")],
+        );
+        let e = call_error("https://x", &None, &ssa, what);
+        assert!(e.is_conflict(), "{e:?}");
+        assert!(matches!(&e, LiveError::Conflict { managers, fields, .. }
+            if managers == &["kubectl-client-side-apply"] && fields == &[".spec.replicas"]));
+        // Wrapped in a step or a file, still a conflict.
+        let wrapped = LiveError::Step { step: 2, source: Box::new(LiveError::InFile { file: "a.yaml".into(), source: Box::new(e) }) };
+        assert!(wrapped.is_conflict() && !wrapped.is_fatal());
+        // A 409 AlreadyExists whose message says "conflict" is not a field-manager conflict.
+        let exists = status(409, "AlreadyExists", "conflict: deployments.apps \"web\" already exists", &[]);
+        assert!(!call_error("https://x", &None, &exists, what).is_conflict());
+        // Transport failures and 401 stop a run; a 403 does not.
+        assert!(call_error("https://x", &None, &CallError::Transport("refused".into()), what).is_fatal());
+        assert!(call_error("https://x", &None, &status(401, "Unauthorized", "", &[]), what).is_fatal());
+        assert!(!call_error("https://x", &None, &status(403, "Forbidden", "no", &[]), what).is_fatal());
+    }
 }

@@ -180,10 +180,7 @@ pub fn read(conn: &Conn, name: &str) -> R<Status> {
         }
     }
     if tracks.is_empty() {
-        return Err(LiveError(format!(
-            "deployment/{name} not found in namespace {ns} on {} (nor {name}-blue, {name}-green or {name}-canary)",
-            conn.cluster_label()
-        )));
+        return Err(LiveError::NoWorkload { name: name.to_string(), namespace: ns.to_string(), cluster: conn.cluster_label() });
     }
     let mut routes = Vec::new();
     for svc in conn.list(&services, Some(&ns), None)? {

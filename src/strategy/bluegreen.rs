@@ -4,8 +4,8 @@
 //! version goes to the idle track; promote switches the Service's value.
 
 use super::{
-    Found, ImageSpec, Planner, R, Target, Workspace, derive_workload, err, match_labels, stale_version_label, template_labels, track_key,
-    track_value,
+    Found, ImageSpec, PlanError, Planner, R, Target, Workspace, derive_workload, match_labels, stale_version_label, template_labels,
+    track_key, track_value,
 };
 use super::{Then, Track, Wait};
 use crate::edit::Yaml;
@@ -51,14 +51,16 @@ impl Slot {
                 match_labels(&f.obj).into_iter().find_map(|(k, v)| v.strip_suffix(&suffix).map(|b| Slot { key: k, base: b.to_string() }));
             match (slot, &found) {
                 (Some(s), Some(prev)) if s.key != prev.key || s.base != prev.base => {
-                    return err(format!("deployment/{name}-blue and deployment/{name}-green differ in more than one selector label"));
+                    return Err(PlanError::TracksDiverge { target: name.to_string() });
                 }
                 (Some(s), _) => found = Some(s),
                 (None, _) => {
-                    return err(format!(
-                        "deployment/{} exists but is not a blue/green track of deployment/{name} (no selector value ends in {suffix}); rename it",
-                        t.of(name)
-                    ));
+                    return Err(PlanError::NotATrack {
+                        track: t.of(name),
+                        target: name.to_string(),
+                        strategy: "blue/green track",
+                        why: format!("no selector value ends in {suffix}"),
+                    });
                 }
             }
         }
@@ -79,7 +81,7 @@ fn services(
     if let Some(name) = &o.service {
         return match ws.find("Service", name)? {
             Some(s) => Ok(vec![s]),
-            None => err(format!("service/{name} not found")),
+            None => Err(PlanError::not_found("Service", name)),
         };
     }
     Ok(ws.app_services(pods, ns, app, warnings))
@@ -126,7 +128,7 @@ fn plan(ws: Workspace, target: &Target, o: &BlueGreen) -> R<super::Plan> {
     let tracks = tracks_of(&ws, name)?;
     let existing = Slot::of_tracks(name, &tracks)?;
     let Some(source) = base.clone().or_else(|| tracks.iter().flatten().next().cloned()) else {
-        return err(super::recreate::missing(&ws, target));
+        return Err(super::recreate::missing(&ws, target));
     };
     let mut p = Planner::new(ws, format!("Plan: Deployment/{name} to blue/green ({})", source.file));
     p.app(&target.name);
@@ -150,16 +152,10 @@ fn plan(ws: Workspace, target: &Target, o: &BlueGreen) -> R<super::Plan> {
                     .iter()
                     .map(|s| format!("Service/{}", s.obj.name.as_deref().unwrap_or("?")))
                     .collect();
-            return err(if shared.is_empty() {
-                format!("no Service selects the pods of deployment/{name}; name the one to switch with --service")
+            return Err(if shared.is_empty() {
+                PlanError::NoService { target: format!("deployment/{name}"), hint: "name the one to switch with --service" }
             } else {
-                format!(
-                    "{} also select{} other workloads' pods: switching {} to one track would cut them off; \
-                     give deployment/{name} a Service of its own and name it with --service",
-                    shared.join(", "),
-                    if shared.len() == 1 { "s" } else { "" },
-                    if shared.len() == 1 { "it" } else { "them" }
-                )
+                PlanError::SharedServices { target: name.clone(), services: shared }
             });
         }
         let slot = match existing {
@@ -173,18 +169,24 @@ fn plan(ws: Workspace, target: &Target, o: &BlueGreen) -> R<super::Plan> {
         let replicas = base.obj.workload().and_then(|w| w.replicas).unwrap_or(1);
         let mut blue_labels = l.clone();
         blue_labels.insert(slot.key.clone(), slot.value(Track::Blue));
-        let blockers = super::label_consumers(&p.ws, name, ns.as_deref(), &l, &blue_labels);
+        // PodMonitors on the slot key follow both tracks for good (the key goes
+        // from their matchLabels); what cannot follow refuses the plan.
+        let found = super::label_consumers(&p.ws, name, &app_names(name), ns.as_deref(), &l, &blue_labels);
+        let follow = found.follow;
+        let blockers = found.blockers;
         if tracks.iter().all(Option::is_none) && !blockers.is_empty() {
-            return err(format!("blue/green for deployment/{name} is refused; nothing was written:\n  {}", blockers.join("\n  ")));
+            return Err(PlanError::Blocked { target: format!("deployment/{name}"), strategy: "blue/green", blockers });
         }
-        for w in blockers {
-            p.warn(w);
+        for b in blockers {
+            p.warn(b.describe(&format!("deployment/{name}")));
         }
         let new_images = o.images.clone();
+        let monitors: String =
+            follow.iter().map(|m| format!("; {}/{} stops selecting on {} so that it scrapes both tracks", m.kind, m.name, m.key)).collect();
         p.step(
             format!(
                 "create Deployment/{name}-blue (the current images) and Deployment/{name}-green ({}), {replicas} replicas each; \
-                 copies of Deployment/{name} whose pods differ only in {}={}|{}, so Deployment/{name}'s selector cannot adopt them",
+                 copies of Deployment/{name} whose pods differ only in {}={}|{}, so Deployment/{name}'s selector cannot adopt them{monitors}",
                 if new_images.is_empty() { "the current images".to_string() } else { describe(&new_images) },
                 slot.key,
                 slot.value(Track::Blue),
@@ -192,6 +194,9 @@ fn plan(ws: Workspace, target: &Target, o: &BlueGreen) -> R<super::Plan> {
             ),
             Wait::RolledOut(vec![Track::Blue.of(name), Track::Green.of(name)]),
             |ws| {
+                for m in &follow {
+                    ws.remove(&m.kind, &m.name, &m.ptr())?;
+                }
                 for (i, t) in SLOTS.iter().enumerate() {
                     let track = t.of(name);
                     if ws.find("Deployment", &track)?.is_some() {
@@ -249,7 +254,7 @@ fn plan(ws: Workspace, target: &Target, o: &BlueGreen) -> R<super::Plan> {
     }
 
     // Migrated: deploy to the idle track.
-    let slot = existing.ok_or_else(|| super::PlanError(format!("deployment/{name} has no blue/green tracks")))?;
+    let slot = existing.ok_or_else(|| super::recreate::missing(&p.ws, target))?;
     let (active, idle) = active_slot(&p.ws, name, o, &tracks, &slot)?;
     if o.images.is_empty() {
         p.warn(format!(
@@ -306,11 +311,7 @@ fn active_slot(ws: &Workspace, name: &str, o: &BlueGreen, tracks: &[Option<Found
     match svcs.iter().find_map(|s| slot.selected(&service_selector(s))) {
         Some(Track::Blue) => Ok((Track::Blue, Track::Green)),
         Some(_) => Ok((Track::Green, Track::Blue)),
-        None => err(format!(
-            "no Service selects one of deployment/{name}'s tracks ({}, {}); run `kubectl strategy apply blue-green deployment/{name}` first",
-            Track::Blue.of(name),
-            Track::Green.of(name)
-        )),
+        None => Err(PlanError::NoActiveTrack { target: name.to_string(), tracks: [Track::Blue.of(name), Track::Green.of(name)] }),
     }
 }
 
@@ -336,33 +337,42 @@ pub fn mark_pending(ws: &mut Workspace, track: &str) -> R<()> {
 /// rollback: switch back to the track that served before the last promote.
 fn switch(ws: Workspace, target: &Target, o: &BlueGreen, promote: bool) -> R<super::Plan> {
     let name = &target.name;
-    let verb = if promote { "promote" } else { "roll back" };
+    let how = if promote { super::Finish::Promote } else { super::Finish::Rollback };
+    let verb = how.verb();
     let tracks = tracks_of(&ws, name)?;
     let Some(slot) = Slot::of_tracks(name, &tracks)? else {
-        return err(format!("nothing to {verb}: deployment/{name} has no blue/green tracks"));
+        return Err(PlanError::NoTracks {
+            target: name.clone(),
+            how,
+            strategy: "blue/green tracks",
+            tracks: SLOTS.iter().map(|t| format!("deployment/{}", t.of(name))).collect(),
+        });
     };
     let (active, idle) = active_slot(&ws, name, o, &tracks, &slot)?;
     let idle_track = tracks[SLOTS.iter().position(|s| *s == idle).expect("slot")].clone();
     let marker = if promote { PENDING } else { PREVIOUS };
     let Some(idle_track) = idle_track.filter(|t| has_annotation(t, marker)) else {
         // Already switched: nothing to do, as `apply` once its steps are done.
+        // The track that served before the last promote records it.
+        let promoted = tracks.iter().flatten().any(|t| has_annotation(t, PREVIOUS));
         let summary = if promote {
             format!(
-                "Plan: promote Deployment/{name}: nothing to do, the Services select {} and {} holds no new version \
-                 (deploy one with `kubectl strategy apply blue-green deployment/{name} --image …`)",
+                "Plan: promote Deployment/{name}: nothing to do: {} (the Services select {} and {} holds no new version; \
+                 deploy one with `kubectl strategy apply blue-green deployment/{name} --image …`)",
+                if promoted { "already promoted" } else { "no new version to promote" },
                 active.of(name),
                 idle.of(name)
             )
         } else {
-            format!("Plan: roll back Deployment/{name}: nothing to do, no promote to undo (the Services select {})", active.of(name))
+            format!(
+                "Plan: roll back Deployment/{name}: nothing to do: already rolled back, no promote to undo (the Services select {})",
+                active.of(name)
+            )
         };
         return Ok(super::Plan { summary, app: Vec::new(), steps: Vec::new(), warnings: Vec::new() });
     };
     if idle_track.obj.workload().and_then(|w| w.replicas) == Some(0) {
-        return err(format!(
-            "cannot {verb}: deployment/{} has 0 replicas, the Service would select no pods; scale it up first",
-            idle.of(name)
-        ));
+        return Err(PlanError::TrackScaledToZero { how, track: idle.of(name) });
     }
     let pods: Vec<BTreeMap<String, String>> = tracks.iter().flatten().map(|t| template_labels(&t.obj)).collect();
     let mut warnings = Vec::new();

@@ -3,7 +3,7 @@
 
 use super::traffic::{self, Traffic};
 use super::{
-    Found, ImageSpec, Planner, R, Target, VERSION_KEYS, Workspace, derive_workload, err, identity_label, images_of, match_labels,
+    Found, ImageSpec, PlanError, Planner, R, Target, VERSION_KEYS, Workspace, derive_workload, identity_label, images_of, match_labels,
     stale_version_label, template_labels, track_key, track_value,
 };
 use super::{Then, Track, Wait};
@@ -51,6 +51,33 @@ pub const WEIGHT: &str = "kubectl-strategy.io/canary-weight";
 /// changed (replicas, added labels, Service selectors), so that promote and
 /// rollback return to the user's own shape.
 pub const RESTORE: &str = "kubectl-strategy.io/restore";
+/// Annotation on the stable Deployment once its canary was promoted or
+/// rolled back (`promoted`, `rolled-back`): the one trace a finished canary
+/// leaves, so that a re-run knows it is done rather than never begun.
+pub const FINISHED: &str = "kubectl-strategy.io/canary-finished";
+
+/// promote/rollback of a target without a canary: done already when the
+/// stable records a finished canary, else an error (it never had one).
+pub fn finished(ws: Workspace, target: &Target, how: super::Finish) -> R<super::Plan> {
+    let name = &target.name;
+    let stable = ws.find("Deployment", name)?.ok_or_else(|| super::recreate::missing(&ws, target))?;
+    let record = stable.obj.meta.annotations.as_ref().and_then(|a| a.get(FINISHED)).cloned();
+    let Some(record) = record else {
+        return Err(PlanError::NoTracks {
+            target: name.clone(),
+            how,
+            strategy: "canary or blue/green tracks",
+            tracks: [Track::Canary, Track::Blue, Track::Green].iter().map(|t| format!("deployment/{}", t.of(name))).collect(),
+        });
+    };
+    let done = if record == "promoted" { "promoted" } else { "rolled back" };
+    let mut p = Planner::new(
+        ws,
+        format!("Plan: {} deployment/{name}: nothing to do: already {done} (its {FINISHED} annotation: {record})", how.verb()),
+    );
+    p.app(name);
+    Ok(p.plan)
+}
 
 /// What promote/rollback restore (the value of `RESTORE`).
 #[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -63,6 +90,9 @@ pub struct Restore {
     /// Service selectors as the user wrote them, for Services the plan changes.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub services: BTreeMap<String, BTreeMap<String, String>>,
+    /// PodMonitors whose `matchLabels` the plan narrows: the keys it drops, with their values.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub monitors: BTreeMap<String, BTreeMap<String, String>>,
 }
 
 /// How a Service that selects the app's pods comes to select the canary's too.
@@ -94,7 +124,7 @@ pub struct App {
 impl App {
     pub fn load(ws: &Workspace, name: &str, track_label: Option<&str>, warnings: &mut Vec<String>) -> R<App> {
         let Some(stable) = ws.find("Deployment", name)? else {
-            return err(super::recreate::missing(ws, &Target { name: name.into(), namespace: None, kind: super::TargetKind::Deployment }));
+            return Err(super::recreate::missing(ws, &Target { name: name.into(), namespace: None, kind: super::TargetKind::Deployment }));
         };
         super::check_migratable(&stable.obj, &[], &(String::new(), String::new()))?;
         let s = match_labels(&stable.obj);
@@ -119,10 +149,12 @@ impl App {
                 match differ.as_slice() {
                     [k] if cs.len() == s.len() && cs.get(*k) == Some(&track_value(&s[*k], Track::Canary)) => (*k).clone(),
                     _ => {
-                        return err(format!(
-                            "deployment/{cname} exists but is not a canary of deployment/{name} (its selector is not deployment/{name}'s \
-                             with one value ending in -canary); rename it"
-                        ));
+                        return Err(PlanError::NotATrack {
+                            track: cname,
+                            target: name.to_string(),
+                            strategy: "canary",
+                            why: format!("its selector is not deployment/{name}'s with one value ending in -canary"),
+                        });
                     }
                 }
             }
@@ -238,25 +270,23 @@ fn annotation_ptr(k: &str) -> String {
 fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
     for w in &o.weights {
         if !(1..=100).contains(w) {
-            return err(format!("weight {w} is out of range: give 1 to 100 (percent of traffic to the canary)"));
+            return Err(PlanError::WeightOutOfRange { weight: *w });
         }
     }
     if o.weights.windows(2).any(|w| w[0] >= w[1]) {
-        return err("--steps must increase, e.g. 25,50,100");
+        return Err(PlanError::StepsNotIncreasing { rollout: false });
     }
     let mut warnings = Vec::new();
     let app = App::load(&ws, &target.name, o.track_label.as_deref(), &mut warnings)?;
     let name = app.name.clone();
     if app.canary.is_none() && o.images.is_empty() {
-        return err(format!("a canary needs a new version: give --image [CONTAINER=]IMAGE for deployment/{}", Track::Canary.of(&name)));
+        return Err(PlanError::NeedsImage { canary: Track::Canary.of(&name) });
     }
     let total = o.replicas.unwrap_or_else(|| app.total());
     if total < 1 {
-        return err(match o.replicas {
-            Some(_) => "--replicas must be at least 1".to_string(),
-            None => format!(
-                "deployment/{name} has replicas: 0 (scaled to zero): a canary needs running pods; give --replicas N for stable + canary"
-            ),
+        return Err(match o.replicas {
+            Some(_) => PlanError::ReplicasFlagZero,
+            None => PlanError::ScaledToZero { target: name },
         });
     }
     let weighted = o.traffic != Traffic::Replicas;
@@ -266,12 +296,8 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
         && let Some(&w) = weights.iter().find(|&&w| w < 100 && !is_a_canary(total, w))
     {
         let (s, c) = split(total, w);
-        let advice = (total + 1..=100).find(|&n| is_a_canary(n, w)).map(|n| format!("use --replicas {n} or ")).unwrap_or_default();
-        return err(format!(
-            "{total} replica{} at {w} %: stable {s} + canary {c} = {} % canary, not a canary; {advice}--traffic gateway-api|istio|… for exact weights",
-            if total == 1 { "" } else { "s" },
-            c * 100 / total
-        ));
+        let replicas_advice = (total + 1..=100).find(|&n| is_a_canary(n, w));
+        return Err(PlanError::NotACanary { total, weight: w, stable: s, canary: c, replicas_advice });
     }
     let mut p = Planner::new(
         ws,
@@ -293,13 +319,12 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
     if app.canary.is_none()
         && let Some((svc, _)) = shared.iter().find(|(_, reaches)| !reaches)
     {
-        return err(format!(
-            "a canary of deployment/{name} is refused; nothing was written: Service/{svc} also selects other workloads' pods and \
-             selects on {key}, which the canary's pods change ({key}: {value}); it would send the canary no traffic; give \
-             --track-label with a key Service/{svc} does not select on",
-            key = app.key,
-            value = app.canary_selector[&app.key]
-        ));
+        return Err(PlanError::SharedServiceTrackKey {
+            target: name,
+            service: svc.clone(),
+            key: app.key.clone(),
+            value: app.canary_selector[&app.key].clone(),
+        });
     }
     for (svc, _) in shared.iter().filter(|(_, reaches)| *reaches) {
         p.warn(format!("Service/{svc} selects the canary's pods too: it keeps the labels Service/{svc} selects on"));
@@ -307,20 +332,29 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
     if app.services.is_empty() && shared.is_empty() {
         p.warn(format!("no Service selects deployment/{name}'s pods: the canary will get no traffic until one does"));
     }
-    {
+    let follow = {
         let l = template_labels(&app.stable.obj);
         let mut canary_labels = l.clone();
         canary_labels.insert(app.key.clone(), app.canary_selector[&app.key].clone());
-        // An HPA, PDB or NetworkPolicy the plan does not move would fight it or
-        // stop covering the canary: refused before the canary exists, never only warned.
-        let blockers = super::label_consumers(&p.ws, &name, app.stable.obj.namespace.as_deref(), &l, &canary_labels);
+        // An HPA, PDB, NetworkPolicy or PodMonitor the plan does not move would
+        // fight it or stop covering the canary: refused before the canary exists,
+        // never only warned. PodMonitors on the track key follow when they can.
+        let own = [name.clone(), Track::Canary.of(&name)];
+        let found = super::label_consumers(&p.ws, &name, &own, app.stable.obj.namespace.as_deref(), &l, &canary_labels);
+        // The track Services a traffic provider adds carry no labels: only a
+        // ServiceMonitor that selects every Service would scrape them too.
+        let added: Vec<(String, BTreeMap<String, String>)> =
+            o.traffic.router().services(&name).into_iter().map(|s| (s, BTreeMap::new())).collect();
+        let ns = app.stable.obj.namespace.as_deref();
+        let blockers = [found.blockers, super::double_scrapes(&p.ws, ns, &l, &added)].concat();
         if app.canary.is_none() && !blockers.is_empty() {
-            return err(format!("a canary of deployment/{name} is refused; nothing was written:\n  {}", blockers.join("\n  ")));
+            return Err(PlanError::Blocked { target: format!("deployment/{name}"), strategy: "a canary", blockers });
         }
-        for w in blockers {
-            p.warn(w);
+        for b in blockers {
+            p.warn(b.describe(&format!("deployment/{name}")));
         }
-    }
+        found.follow
+    };
     // With replica-split traffic (and Istio, whose subsets live on the user's
     // Service) the user's Service must select stable and canary; other
     // providers route through Services of their own.
@@ -344,6 +378,7 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
                 .filter(|(_, r)| *r != Reach::Already)
                 .map(|(s, _)| (s.obj.name.clone().unwrap_or_default(), service_selector(s)))
                 .collect(),
+            monitors: follow.iter().map(|m| (m.name.clone(), BTreeMap::from([(m.key.clone(), m.match_labels[&m.key].clone())]))).collect(),
         };
         let title = if needs_identity {
             format!(
@@ -359,6 +394,8 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
             }
             let json = serde_json::to_string(&restore).expect("serializable");
             ws.set("Deployment", &name, &annotation_ptr(RESTORE), Yaml::str(json))?;
+            // A new canary: the last one's record goes (promote writes it again).
+            ws.remove("Deployment", &name, &annotation_ptr(FINISHED))?;
             if needs_identity {
                 ws.set("Deployment", &name, &label_ptr(&ik), Yaml::str(&iv))?;
             }
@@ -378,17 +415,24 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
             "; the Service selects both as it is".to_string()
         }
     };
-    for w in weights {
+    let monitors: String = follow
+        .iter()
+        .map(|m| {
+            format!("; {}/{} stops selecting on {} so that it scrapes the canary too (back on promote/rollback)", m.kind, m.name, m.key)
+        })
+        .collect();
+    for (i, w) in weights.into_iter().enumerate() {
         let (stable_n, canary_n) = split(total, w);
         let passed = w < reached;
+        let monitors = if i == 0 { monitors.as_str() } else { "" };
         let title = if weighted {
             format!(
-                "canary at {w}%: route {w}% of requests to Deployment/{name}-canary ({canary_n} replicas) and {}% to {name} ({stable_n}) through {}",
+                "canary at {w}%: route {w}% of requests to Deployment/{name}-canary ({canary_n} replicas) and {}% to {name} ({stable_n}) through {}{monitors}",
                 100 - w,
                 o.traffic.describe()
             )
         } else {
-            format!("canary at {w}%: {stable_n} stable + {canary_n} canary replicas of {total}{}", selects(&reach))
+            format!("canary at {w}%: {stable_n} stable + {canary_n} canary replicas of {total}{}{monitors}", selects(&reach))
         };
         p.step(title, Wait::Healthy { workload: Track::Canary.of(&name), then: Then::NextStep }, |ws| {
             if passed {
@@ -407,6 +451,9 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
                         ws.remove("Service", &n, &format!("/spec/selector/{}", escape(&app.key)))?;
                     }
                 }
+            }
+            for m in &follow {
+                ws.remove(&m.kind, &m.name, &m.ptr())?;
             }
             if weighted {
                 traffic::ensure(ws, o.traffic, &app, o.gateway.as_deref(), w)?;
@@ -433,7 +480,7 @@ fn ensure_canary(ws: &mut Workspace, app: &App, o: &Canary, replicas: i32, total
         }
         return Ok(());
     }
-    let stable = ws.find("Deployment", &app.name)?.ok_or_else(|| super::PlanError(format!("deployment/{} not found", app.name)))?;
+    let stable = ws.find("Deployment", &app.name)?.ok_or_else(|| PlanError::not_found("Deployment", &app.name))?;
     let mut pod_labels: Vec<(String, Option<String>)> = vec![(app.key.clone(), Some(app.canary_selector[&app.key].clone()))];
     if let Some((k, v)) = stale_version_label(&stable.obj, &o.images) {
         pod_labels.push((k, Some(v)));
@@ -442,6 +489,7 @@ fn ensure_canary(ws: &mut Workspace, app: &App, o: &Canary, replicas: i32, total
     let text = derive_workload(ws, &stable, &cname, &selector, &pod_labels, Some(replicas), &o.images)?;
     let mut e = crate::edit::Editor::new(&cname, text);
     e.remove_pruned(0, &annotation_ptr(RESTORE))?;
+    e.remove(0, &annotation_ptr(FINISHED))?;
     e.set(0, &annotation_ptr(TOTAL), &Yaml::str(total.to_string()))?;
     e.set(0, &annotation_ptr(WEIGHT), &Yaml::str(weight.to_string()))?;
     ws.add_after("Deployment", &app.name, &e.text)
@@ -456,9 +504,7 @@ fn finish(ws: Workspace, target: &Target, track_label: Option<&str>, promote: bo
     let name = app.name.clone();
     let verb = if promote { "promote" } else { "roll back" };
     let Some(canary) = app.canary.clone() else {
-        let mut p = Planner::new(ws, format!("Plan: {verb} the canary of Deployment/{name}: it has none (already done, or never begun)"));
-        p.app(&target.name);
-        return Ok(p.plan);
+        return finished(ws, target, if promote { super::Finish::Promote } else { super::Finish::Rollback });
     };
     let total = app.total();
     let restore = app.restore();
@@ -507,6 +553,17 @@ fn finish(ws: Workspace, target: &Target, track_label: Option<&str>, promote: bo
                     ws.set("Service", svc, "/spec/selector", m)?;
                 }
             }
+            for (monitor, keys) in &r.monitors {
+                if ws.find("PodMonitor", monitor)?.is_some() {
+                    for (k, v) in keys {
+                        ws.set("PodMonitor", monitor, &format!("/spec/selector/matchLabels/{}", escape(k)), Yaml::str(v))?;
+                    }
+                }
+            }
+        }
+        // Set before the record goes, so that the annotations never become `{}`.
+        ws.set("Deployment", &name, &annotation_ptr(FINISHED), Yaml::str(if promote { "promoted" } else { "rolled-back" }))?;
+        if restore.is_some() {
             ws.remove_pruned("Deployment", &name, &annotation_ptr(RESTORE))?;
         }
         Ok(())

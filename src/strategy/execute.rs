@@ -1,6 +1,6 @@
 //! Showing a plan, validating a step, and writing it.
 
-use super::{Plan, R, Step, Workspace, err, traffic};
+use super::{Plan, PlanError, R, Step, Workspace, traffic};
 use crate::config::Config;
 use crate::edit::Editor;
 use crate::input::SourceFile;
@@ -48,7 +48,7 @@ pub fn validate(before: &Workspace, after_changes: &Step, app: &[String], config
         .map(|(_, m)| m)
         .collect();
     if !new.is_empty() {
-        return err(format!("the planned step would introduce errors; nothing was written:\n  {}", new.join("\n  ")));
+        return Err(PlanError::IntroducesErrors { findings: new });
     }
     // A Service that sent traffic to pods must still have pods to send it to.
     let serving = |ws: &Workspace| -> BTreeSet<String> {
@@ -79,10 +79,7 @@ pub fn validate(before: &Workspace, after_changes: &Step, app: &[String], config
         .collect();
     let stranded: Vec<String> = serving(before).into_iter().filter(|s| after_names.contains(s) && !now.contains(s)).collect();
     if !stranded.is_empty() {
-        return err(format!(
-            "the planned step would leave Service {} selecting no pods; nothing was written (name every Service of the app, or move it first)",
-            stranded.iter().map(|s| s.trim_start_matches('/')).collect::<Vec<_>>().join(", ")
-        ));
+        return Err(PlanError::StrandsServices { services: stranded.iter().map(|s| s.trim_start_matches('/').to_string()).collect() });
     }
     Ok(())
 }
@@ -114,7 +111,7 @@ pub struct Outcome {
 /// Show (and with `write`, perform) one step of a plan.
 pub fn execute(before: &Workspace, plan: &Plan, out: &Output, config: &Config) -> R<Outcome> {
     let chosen = match out.step {
-        Some(n) if n == 0 || n > plan.steps.len() => return err(format!("--step {n}: the plan has {} steps", plan.steps.len())),
+        Some(n) if n == 0 || n > plan.steps.len() => return Err(PlanError::NoSuchStep { step: n, steps: plan.steps.len() }),
         Some(n) => Some(n - 1),
         None => plan.next_pending(),
     };
@@ -131,7 +128,7 @@ pub fn execute(before: &Workspace, plan: &Plan, out: &Output, config: &Config) -
     };
     if let Some(pending) = plan.next_pending().filter(|p| *p < i) {
         if out.write {
-            return err(format!("step {} is still pending; perform it before step {}", pending + 1, i + 1));
+            return Err(PlanError::StepPending { pending: pending + 1, step: i + 1 });
         }
         stderr.push_str(&format!("note: step {} assumes step {} has been performed\n", i + 1, pending + 1));
     }
@@ -162,7 +159,7 @@ pub fn execute(before: &Workspace, plan: &Plan, out: &Output, config: &Config) -
             if let Some(exp) = expected(name, before_text)
                 && std::fs::read_to_string(name).ok().as_deref() != Some(exp.as_str())
             {
-                return err(format!("{name} changed since it was read; nothing was written"));
+                return Err(PlanError::Stale { file: name.clone() });
             }
         }
         let mut written: Vec<(&String, Option<String>)> = Vec::new();
@@ -176,7 +173,7 @@ pub fn execute(before: &Workspace, plan: &Plan, out: &Output, config: &Config) -
                         None => std::fs::remove_file(path),
                     };
                 }
-                return err(format!("{name}: {e}; nothing was written (files written before it were put back)"));
+                return Err(PlanError::Write { file: name.clone(), message: e.to_string() });
             }
             written.push((name, exp));
         }

@@ -13,6 +13,7 @@ pub mod rollout;
 pub mod traffic;
 
 mod execute;
+pub mod index;
 mod plan;
 mod workload;
 mod workspace;
@@ -22,29 +23,10 @@ pub use plan::{Plan, Planner, Step, Then, Track, Wait};
 pub use workload::*;
 pub use workspace::{Found, Workspace};
 
-use std::fmt;
-
-/// An error that stops planning (exit 2).
-#[derive(Debug)]
-pub struct PlanError(pub String);
-
-impl fmt::Display for PlanError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl From<crate::edit::EditError> for PlanError {
-    fn from(e: crate::edit::EditError) -> Self {
-        PlanError(e.0)
-    }
-}
+mod error;
+pub use error::{Blocker, BlockerCause, PlanError};
 
 pub type R<T> = Result<T, PlanError>;
-
-pub fn err<T>(msg: impl Into<String>) -> R<T> {
-    Err(PlanError(msg.into()))
-}
 
 /// promote or rollback.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -91,21 +73,9 @@ pub fn finish(ws: Workspace, target: &Target, candidates: &[&dyn Strategy], how:
             return s.finish(ws, target, how);
         }
     }
-    if ws.find("Deployment", &target.name)?.is_none() {
-        return err(recreate::missing(&ws, target));
-    }
-    // promote and rollback leave the user's own shape, without a trace: once
-    // done, there is nothing to do (exit 0, also with --exit-code).
-    let tracks: Vec<String> = candidates.iter().flat_map(|s| s.tracks(target)).collect();
-    Ok(Plan {
-        summary: format!(
-            "Plan: {} deployment/{}: it has no tracks ({}): already done, or never begun",
-            how.verb(),
-            target.name,
-            tracks.join(", ")
-        ),
-        ..Plan::default()
-    })
+    // No tracks: done (exit 0, also with --exit-code) when the Deployment
+    // records a finished canary, else it never had one (an error).
+    canary::finished(ws, target, how)
 }
 
 /// `deployment/NAME` (kubectl's syntax).
@@ -127,14 +97,14 @@ pub enum TargetKind {
 
 impl Target {
     pub fn parse(s: &str, namespace: Option<String>) -> R<Target> {
-        let (kind, name) = s.split_once('/').ok_or_else(|| PlanError(format!("target `{s}` must look like deployment/NAME")))?;
+        let (kind, name) = s.split_once('/').ok_or_else(|| PlanError::TargetSyntax { target: s.to_string() })?;
         let kind = match kind.to_ascii_lowercase().as_str() {
             "deployment" | "deployments" | "deploy" | "deployment.apps" | "deployments.apps" => TargetKind::Deployment,
             "rollout" | "rollouts" | "ro" | "rollout.argoproj.io" | "rollouts.argoproj.io" => TargetKind::Rollout,
-            other => return err(format!("unsupported target kind `{other}`; use deployment/NAME (or deploy/NAME) or rollout/NAME")),
+            other => return Err(PlanError::TargetKind { kind: other.to_string() }),
         };
         if name.is_empty() {
-            return err("the target has no name");
+            return Err(PlanError::TargetUnnamed);
         }
         Ok(Target { name: name.to_string(), namespace, kind })
     }

@@ -1,6 +1,6 @@
 //! Recreate: stop every old pod, then start the new ones (downtime, but never two versions at once).
 
-use super::{Planner, R, Target, Wait, Workspace, err};
+use super::{PlanError, Planner, R, Target, Wait, Workspace};
 use crate::edit::Yaml;
 
 /// `spec.strategy.type: Recreate`.
@@ -9,10 +9,7 @@ pub struct Recreate;
 impl super::Strategy for Recreate {
     fn plan(&self, ws: Workspace, target: &Target) -> R<super::Plan> {
         if target.kind == super::TargetKind::Rollout {
-            return err(format!(
-                "rollout/{}: an Argo Rollout's spec.strategy is canary or blueGreen; Recreate is a Deployment strategy",
-                target.name
-            ));
+            return Err(PlanError::RolloutStrategy { target: target.name.clone(), strategy: "Recreate" });
         }
         plan(ws, target)
     }
@@ -20,13 +17,13 @@ impl super::Strategy for Recreate {
         Vec::new()
     }
     fn finish(&self, _: Workspace, target: &Target, how: super::Finish) -> R<super::Plan> {
-        err(format!("nothing to {}: a Recreate Deployment ({}) has no tracks", how.verb(), target.name))
+        Err(PlanError::NoTracks { target: target.name.clone(), how, strategy: "canary or blue/green tracks", tracks: Vec::new() })
     }
 }
 
 fn plan(ws: Workspace, target: &Target) -> R<super::Plan> {
     let Some(d) = ws.find("Deployment", &target.name)? else {
-        return err(missing(&ws, target));
+        return Err(missing(&ws, target));
     };
     let mut p = Planner::new(ws, format!("Plan: Deployment/{} to Recreate ({})", target.name, d.file));
     p.app(&target.name);
@@ -45,21 +42,12 @@ fn plan(ws: Workspace, target: &Target) -> R<super::Plan> {
 }
 
 /// "not found" with the Deployments that do exist.
-pub fn missing(ws: &Workspace, target: &Target) -> String {
+pub fn missing(ws: &Workspace, target: &Target) -> PlanError {
     let candidates: Vec<String> = ws
         .objects()
         .into_iter()
         .filter(|f| f.obj.kind == "Deployment")
-        .map(|f| format!("  deployment/{} ({})", f.obj.name.as_deref().unwrap_or("?"), f.file))
+        .map(|f| format!("deployment/{} ({})", f.obj.name.as_deref().unwrap_or("?"), f.file))
         .collect();
-    let mut msg = if candidates.is_empty() {
-        format!("deployment/{} not found: there are no Deployments in the given paths", target.name)
-    } else {
-        format!("deployment/{} not found; Deployments in the given paths:\n{}", target.name, candidates.join("\n"))
-    };
-    let unparsed = ws.unparsed();
-    if !unparsed.is_empty() {
-        msg.push_str(&format!("\nthese documents do not parse (one may hold it):\n  {}", unparsed.join("\n  ")));
-    }
-    msg
+    PlanError::NotFound { kind: "Deployment".into(), name: target.name.clone(), candidates, unparsed: ws.unparsed() }
 }

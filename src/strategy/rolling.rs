@@ -1,6 +1,6 @@
 //! RollingUpdate: replace pods a few at a time (maxSurge / maxUnavailable).
 
-use super::{Planner, R, Target, Wait, Workspace, err};
+use super::{PlanError, Planner, R, Target, Wait, Workspace};
 use crate::edit::Yaml;
 
 /// An int or a percentage (`25%`).
@@ -51,10 +51,7 @@ pub struct Rolling {
 impl super::Strategy for Rolling {
     fn plan(&self, ws: Workspace, target: &Target) -> R<super::Plan> {
         if target.kind == super::TargetKind::Rollout {
-            return err(format!(
-                "rollout/{}: an Argo Rollout's spec.strategy is canary or blueGreen; RollingUpdate is a Deployment strategy",
-                target.name
-            ));
+            return Err(PlanError::RolloutStrategy { target: target.name.clone(), strategy: "RollingUpdate" });
         }
         plan(ws, target, self)
     }
@@ -62,18 +59,18 @@ impl super::Strategy for Rolling {
         Vec::new()
     }
     fn finish(&self, _: Workspace, target: &Target, how: super::Finish) -> R<super::Plan> {
-        err(format!("nothing to {}: a RollingUpdate Deployment ({}) has no tracks", how.verb(), target.name))
+        Err(PlanError::NoTracks { target: target.name.clone(), how, strategy: "canary or blue/green tracks", tracks: Vec::new() })
     }
 }
 
 fn plan(ws: Workspace, target: &Target, o: &Rolling) -> R<super::Plan> {
     let Some(d) = ws.find("Deployment", &target.name)? else {
-        return err(super::recreate::missing(&ws, target));
+        return Err(super::recreate::missing(&ws, target));
     };
     let surge = o.max_surge.clone().unwrap_or(IntOrPercent::Percent(25));
     let unavailable = o.max_unavailable.clone().unwrap_or(IntOrPercent::Percent(25));
     if surge.is_zero() && unavailable.is_zero() {
-        return err("--max-surge and --max-unavailable cannot both be 0: the rollout could neither add nor remove a pod");
+        return Err(PlanError::BothZero);
     }
     let mut p = Planner::new(ws, format!("Plan: Deployment/{} to RollingUpdate ({})", target.name, d.file));
     p.app(&target.name);

@@ -7,21 +7,22 @@
 use super::bluegreen::BlueGreen;
 use super::canary::Canary;
 use super::traffic::{self, Traffic};
-use super::{Finish, Found, Plan, Planner, R, Target, Then, Track, Wait, Workspace, err};
+use super::{Finish, Found, Plan, PlanError, Planner, R, Target, Then, Track, Wait, Workspace};
 use crate::edit::{Editor, Yaml};
 use crate::manifest::Typed;
+use std::collections::BTreeMap;
 
 fn find(ws: &Workspace, target: &Target) -> R<Found> {
     match ws.find("Rollout", &target.name)? {
         Some(r) => Ok(r),
-        None => err(format!("rollout/{} not found in the given paths", target.name)),
+        None => Err(PlanError::not_found("Rollout", &target.name)),
     }
 }
 
 /// The Services that select the Rollout's pods.
 fn services(ws: &Workspace, ro: &Found, named: Option<&str>) -> R<Vec<Found>> {
     if let Some(n) = named {
-        return Ok(vec![ws.find("Service", n)?.ok_or_else(|| super::PlanError(format!("service/{n} not found")))?]);
+        return Ok(vec![ws.find("Service", n)?.ok_or_else(|| PlanError::not_found("Service", n))?]);
     }
     let labels = super::template_labels(&ro.obj);
     Ok(ws.services_selecting(&labels, ro.obj.namespace.as_deref()))
@@ -60,7 +61,7 @@ pub fn canary(ws: Workspace, target: &Target, o: &Canary) -> R<Plan> {
     let name = target.name.clone();
     let weights = if o.weights.is_empty() { vec![25] } else { o.weights.clone() };
     if weights.iter().any(|w| !(1..=100).contains(w)) || weights.windows(2).any(|w| w[0] >= w[1]) {
-        return err("--steps must increase, each 1 to 100, e.g. 25,50");
+        return Err(PlanError::StepsNotIncreasing { rollout: true });
     }
     let mut steps = Vec::new();
     for w in &weights {
@@ -71,7 +72,7 @@ pub fn canary(ws: Workspace, target: &Target, o: &Canary) -> R<Plan> {
     let weighted = o.traffic != Traffic::Replicas;
     let user_svc = svcs.first().cloned();
     if weighted && user_svc.is_none() {
-        return err(format!("--traffic {:?} needs a Service that selects rollout/{name}'s pods", o.traffic));
+        return Err(PlanError::TrafficNeedsService { traffic: o.traffic.flag(), target: format!("rollout/{name}") });
     }
     let mut p = Planner::new(ws, format!("Plan: canary for Rollout/{name}, carried out by the Argo Rollouts controller ({})", ro.file));
     p.plan.app = vec![name.clone()];
@@ -80,6 +81,11 @@ pub fn canary(ws: Workspace, target: &Target, o: &Canary) -> R<Plan> {
     }
     let shown: Vec<String> = weights.iter().map(|w| format!("setWeight {w}, pause")).collect();
     let (canary_svc, stable_svc) = (Track::Canary.of(&name), Track::Stable.of(&name));
+    if let Some(user) = user_svc.as_ref().filter(|_| weighted) {
+        // The canary and stable Services are copies of the user's, labels and all.
+        let labels = user.obj.meta.labels.clone().unwrap_or_default();
+        refuse_double_scrapes(&p.ws, &ro, "a canary", &[(canary_svc.clone(), labels.clone()), (stable_svc.clone(), labels)])?;
+    }
     if let Some(route) = weighted.then(|| o.traffic.router().rollout_route(&name)).flatten() {
         p.warn(format!("Argo Rollouts routes through {route}, which must exist; it sets the weights in it"));
     }
@@ -125,7 +131,7 @@ fn new_version(p: &mut Planner, target: &Target, ro: &Found, images: &[super::Im
         format!("set the new image ({}) on Rollout/{name}: the controller starts the rollout", shown.join(", ")),
         Wait::Healthy { workload: format!("rollout/{name}"), then: Then::Argo { command: kubectl_argo("promote", target, ns.as_deref()) } },
         |ws| {
-            let found = ws.find("Rollout", &name)?.ok_or_else(|| super::PlanError(format!("rollout/{name} not found")))?;
+            let found = ws.find("Rollout", &name)?.ok_or_else(|| PlanError::not_found("Rollout", &name))?;
             let obj = found.obj.clone();
             super::set_images(ws.editor(&found.file), found.doc, &obj, images)
         },
@@ -137,13 +143,16 @@ pub fn blue_green(ws: Workspace, target: &Target, o: &BlueGreen) -> R<Plan> {
     let name = target.name.clone();
     let svcs = services(&ws, &ro, o.service.as_deref())?;
     let Some(active) = svcs.first().cloned() else {
-        return err(format!("no Service selects the pods of rollout/{name}; name the active one with --service"));
+        return Err(PlanError::NoService { target: format!("rollout/{name}"), hint: "name the active one with --service" });
     };
     if !matches!(active.obj.typed, Typed::Service(_)) {
-        return err("--service must name a Service");
+        return Err(PlanError::NotAService { name: active.obj.label() });
     }
     let active_name = active.obj.name.clone().unwrap_or_default();
     let preview = format!("{active_name}-preview");
+    // The preview Service is a copy of the active one, labels and all.
+    let labels = active.obj.meta.labels.clone().unwrap_or_default();
+    refuse_double_scrapes(&ws, &ro, "blue/green", &[(preview.clone(), labels)])?;
     let mut p = Planner::new(ws, format!("Plan: blue/green for Rollout/{name}, carried out by the Argo Rollouts controller ({})", ro.file));
     p.plan.app = vec![name.clone()];
     p.step(
@@ -165,12 +174,24 @@ pub fn blue_green(ws: Workspace, target: &Target, o: &BlueGreen) -> R<Plan> {
     Ok(p.plan)
 }
 
+/// A ServiceMonitor that would scrape the pods twice, through the user's
+/// Service and a copy the plan adds, refuses the plan (never only a warning).
+fn refuse_double_scrapes(ws: &Workspace, ro: &Found, strategy: &'static str, added: &[(String, BTreeMap<String, String>)]) -> R<()> {
+    let name = ro.obj.name.clone().unwrap_or_default();
+    let blockers = super::double_scrapes(ws, ro.obj.namespace.as_deref(), &super::template_labels(&ro.obj), added);
+    if blockers.is_empty() {
+        return Ok(());
+    }
+    Err(PlanError::Blocked { target: format!("rollout/{name}"), strategy, blockers })
+}
+
 /// promote/rollback of a Rollout: the controller's job; the plan says which command does it.
 pub fn finish(ws: &Workspace, target: &Target, how: Finish) -> R<Plan> {
     let ro = find(ws, target)?;
     let verb = match how {
         Finish::Promote => "promote",
-        Finish::Rollback => "undo",
+        // Back to the stable ReplicaSet; the file keeps the new version (revert it there to stay back).
+        Finish::Rollback => "abort",
     };
     Ok(Plan {
         summary: format!(

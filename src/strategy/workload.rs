@@ -1,7 +1,7 @@
 //! Copying a workload into a new track: labels, selectors, images; and the
 //! objects that select or scale a workload.
 
-use super::{Found, PlanError, R, Workspace, err};
+use super::{Found, PlanError, R, Workspace};
 use crate::edit::{Editor, Yaml};
 use crate::manifest::Object;
 use crate::manifest::tree::escape;
@@ -30,7 +30,7 @@ impl std::str::FromStr for ImageSpec {
 
 /// Set images on a copied workload document (editor doc 0 or `doc`).
 pub fn set_images(e: &mut Editor, doc: usize, obj: &Object, images: &[ImageSpec]) -> R<()> {
-    let w = obj.workload().ok_or_else(|| PlanError(format!("{} has no pod template", obj.label())))?;
+    let w = obj.workload().ok_or_else(|| PlanError::NoPodTemplate { object: obj.label() })?;
     let containers: Vec<(String, String)> = w.containers().map(|(p, c)| (p, c.name.clone())).collect();
     for spec in images {
         let targets: Vec<&(String, String)> = match &spec.container {
@@ -38,14 +38,21 @@ pub fn set_images(e: &mut Editor, doc: usize, obj: &Object, images: &[ImageSpec]
                 let t: Vec<_> = containers.iter().filter(|(_, n)| n == c).collect();
                 if t.is_empty() {
                     let names: Vec<&str> = containers.iter().map(|(_, n)| n.as_str()).collect();
-                    return err(format!("{} has no container `{c}` (it has: {})", obj.label(), names.join(", ")));
+                    return Err(PlanError::NoSuchContainer {
+                        object: obj.label(),
+                        container: c.clone(),
+                        containers: names.iter().map(|n| n.to_string()).collect(),
+                    });
                 }
                 t
             }
             None if containers.len() == 1 => containers.iter().collect(),
             None => {
                 let names: Vec<&str> = containers.iter().map(|(_, n)| n.as_str()).collect();
-                return err(format!("{} has several containers ({}); name one: --image CONTAINER=IMAGE", obj.label(), names.join(", ")));
+                return Err(PlanError::SeveralContainers {
+                    object: obj.label(),
+                    containers: names.iter().map(|n| n.to_string()).collect(),
+                });
             }
         };
         for (ptr, _) in targets {
@@ -77,12 +84,12 @@ pub fn track_key(obj: &Object, service_keys: &BTreeSet<String>, chosen: Option<&
         if s.contains_key(c) {
             return Ok(c.to_string());
         }
-        let keys: Vec<&str> = s.keys().map(String::as_str).collect();
-        return err(format!(
-            "{flag} {c}: not a key of {}'s selector ({}); a new track's pods must differ from the original's in a selector label",
-            obj.label(),
-            keys.join(", ")
-        ));
+        return Err(PlanError::NotASelectorKey {
+            flag: flag.to_string(),
+            key: c.to_string(),
+            object: obj.label(),
+            keys: s.into_keys().collect(),
+        });
     }
     let rank = |k: &str| -> (bool, u8, String) {
         let short = k.rsplit('/').next().unwrap_or(k);
@@ -94,10 +101,7 @@ pub fn track_key(obj: &Object, service_keys: &BTreeSet<String>, chosen: Option<&
         };
         (service_keys.contains(k), kind, k.to_string())
     };
-    s.keys()
-        .min_by_key(|k| rank(k))
-        .cloned()
-        .ok_or_else(|| PlanError(format!("{} has no matchLabels selector: there is no label to tell its tracks apart", obj.label())))
+    s.keys().min_by_key(|k| rank(k)).cloned().ok_or_else(|| PlanError::NoMatchLabels { object: obj.label() })
 }
 
 /// A track's value of the track key: the original's with the track's suffix.
@@ -151,19 +155,12 @@ pub fn identity_label(
 pub fn check_migratable(obj: &Object, extra_labels: &[&str], identity: &(String, String)) -> R<()> {
     let sel = obj.workload().and_then(|w| w.selector.as_ref());
     if sel.and_then(|s| s.match_expressions.as_ref()).is_some_and(|e| !e.is_empty()) {
-        return err(format!(
-            "{} selects its pods with matchExpressions; kubectl-strategy only migrates matchLabels selectors, \
-             whose new tracks it can keep disjoint from the original",
-            obj.label()
-        ));
+        return Err(PlanError::MatchExpressions { object: obj.label() });
     }
     let s = match_labels(obj);
     for l in extra_labels {
         if *l == identity.0 || s.contains_key(*l) {
-            return err(format!(
-                "the label `{l}` is already used by {}'s selector or as its identity label; pick another with --slot-label/--track-label",
-                obj.label()
-            ));
+            return Err(PlanError::LabelInUse { label: l.to_string(), object: obj.label() });
         }
     }
     Ok(())
@@ -192,7 +189,7 @@ pub fn derive_workload(
 ) -> R<String> {
     let mut e = Editor::new(name, ws.files[&from.file].doc_body(from.doc)?);
     if ws.files[&from.file].documents().iter().any(|d| d.index == from.doc && d.anchors) {
-        return err(format!("{}: {} uses YAML aliases; expand them before copying it", from.file, from.obj.label()));
+        return Err(PlanError::Aliases { file: from.file.clone(), object: from.obj.label() });
     }
     e.set(0, "/metadata/name", &Yaml::str(name))?;
     for p in [
@@ -226,24 +223,58 @@ pub fn derive_workload(
 
 /// Set a workload's images (containers named in `images`).
 pub fn set_workload_images(ws: &mut Workspace, name: &str, images: &[ImageSpec]) -> R<()> {
-    let found = ws.find("Deployment", name)?.ok_or_else(|| PlanError(format!("Deployment/{name} not found")))?;
+    let found = ws.find("Deployment", name)?.ok_or_else(|| PlanError::not_found("Deployment", name))?;
     let obj = found.obj.clone();
     let e = ws.editor(&found.file);
     set_images(e, found.doc, &obj, images)
 }
 
-/// Objects that select the app's pods by label or scale it by name, and that
-/// a plan does not rewrite: PodDisruptionBudgets and NetworkPolicies that
-/// would stop covering the new pods, HorizontalPodAutoscalers of the target.
+/// A PodMonitor that selects the app's pods on the track key: the plan drops
+/// that key from its `matchLabels` (the fewest keys), as the keys left select
+/// the app's pods only.
+#[derive(Clone, Debug)]
+pub struct Follow {
+    pub kind: String,
+    pub name: String,
+    /// The key to drop.
+    pub key: String,
+    /// `spec.selector.matchLabels` as the user wrote it (for promote/rollback).
+    pub match_labels: BTreeMap<String, String>,
+}
+
+impl Follow {
+    pub fn ptr(&self) -> String {
+        format!("/spec/selector/matchLabels/{}", crate::manifest::tree::escape(&self.key))
+    }
+}
+
+/// What selects or scales the app and what the plan does about it.
+#[derive(Default)]
+pub struct Consumers {
+    /// Objects the plan cannot bring along: it is refused.
+    pub blockers: Vec<super::Blocker>,
+    /// Monitors the plan changes so that they select the new pods too.
+    pub follow: Vec<Follow>,
+}
+
+/// Objects that select the app's pods by label or scale it by name:
+/// PodDisruptionBudgets and NetworkPolicies that would stop covering the new
+/// pods and HorizontalPodAutoscalers of the target (not rewritten: they block
+/// the plan); PodMonitors that would stop covering the new pods follow them
+/// when dropping the track key leaves a selector of the app's pods only
+/// (`app` names the app's workloads, tracks included), else they block too.
 pub fn label_consumers(
     ws: &Workspace,
     name: &str,
+    app: &[String],
     ns: Option<&str>,
     old_pods: &BTreeMap<String, String>,
     new_pods: &BTreeMap<String, String>,
-) -> Vec<String> {
+) -> Consumers {
+    use super::{Blocker, BlockerCause};
     use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
-    let mut out = Vec::new();
+    let mut out = Consumers::default();
+    let others = ws.other_pod_labels(app, ns);
     for f in ws.objects() {
         let o = &f.obj;
         if !crate::manifest::workload::same_namespace(o.namespace.as_deref(), ns) {
@@ -252,14 +283,11 @@ pub fn label_consumers(
         let ptr = match o.kind.as_str() {
             "PodDisruptionBudget" => "/spec/selector",
             "NetworkPolicy" => "/spec/podSelector",
+            "PodMonitor" if o.api_version.starts_with("monitoring.coreos.com/") => "/spec/selector",
             "HorizontalPodAutoscaler" => {
                 let target = o.root.pointer("/spec/scaleTargetRef/name").and_then(|n| n.as_str());
                 if target == Some(name) {
-                    out.push(format!(
-                        "{} scales deployment/{name}; it will fight the plan's replica counts: point it at the new workloads or pause it ({})",
-                        o.label(),
-                        f.file
-                    ));
+                    out.blockers.push(Blocker { object: o.label(), file: f.file.clone(), cause: BlockerCause::Scales });
                 }
                 continue;
             }
@@ -272,12 +300,90 @@ pub fn label_consumers(
         };
         let (matches_old, matches_new) =
             (crate::manifest::workload::selector_matches(&sel, old_pods), crate::manifest::workload::selector_matches(&sel, new_pods));
-        if matches_old && !matches_new {
-            out.push(format!(
-                "{} selects deployment/{name}'s pods by labels the new pods do not carry; it will not cover them: select the pods by labels every track keeps ({})",
-                o.label(),
-                f.file
-            ));
+        if !matches_old || matches_new {
+            continue;
+        }
+        if o.kind != "PodMonitor" {
+            out.blockers.push(Blocker { object: o.label(), file: f.file.clone(), cause: BlockerCause::Escapes });
+            continue;
+        }
+        // The key whose value the new pods change, if the monitor selects on it.
+        let labels = sel.match_labels.clone().unwrap_or_default();
+        let key = labels.iter().find(|(k, v)| old_pods.get(*k) == Some(*v) && new_pods.get(*k) != Some(*v)).map(|(k, _)| k.clone());
+        let Some(key) = key else {
+            out.blockers.push(Blocker { object: o.label(), file: f.file.clone(), cause: BlockerCause::Escapes });
+            continue;
+        };
+        let mut rest = sel.clone();
+        rest.match_labels.as_mut().expect("has the key").remove(&key);
+        let empty = rest.match_labels.as_ref().is_none_or(|m| m.is_empty()) && rest.match_expressions.as_ref().is_none_or(|e| e.is_empty());
+        let only_app = !empty
+            && crate::manifest::workload::selector_matches(&rest, new_pods)
+            && !others.iter().any(|l| crate::manifest::workload::selector_matches(&rest, l));
+        if only_app {
+            out.follow.push(Follow { kind: o.kind.clone(), name: o.name.clone().unwrap_or_default(), key, match_labels: labels });
+        } else {
+            out.blockers.push(Blocker { object: o.label(), file: f.file.clone(), cause: BlockerCause::MonitorCannotFollow { key } });
+        }
+    }
+    out
+}
+
+/// Whether a ServiceMonitor/PodMonitor looks into namespace `ns`: its
+/// `namespaceSelector` (`any`, `matchNames`), else its own namespace.
+fn monitor_sees(o: &Object, ns: Option<&str>) -> bool {
+    let ns_sel = o.root.pointer("/spec/namespaceSelector").map(crate::manifest::json::to_json).unwrap_or_default();
+    if ns_sel["any"].as_bool() == Some(true) {
+        return true;
+    }
+    match ns_sel["matchNames"].as_array() {
+        Some(names) => names.iter().any(|n| n.as_str() == Some(ns.unwrap_or("default"))),
+        None => crate::manifest::workload::same_namespace(o.namespace.as_deref(), ns),
+    }
+}
+
+/// ServiceMonitors that would scrape the same pods twice: they select a
+/// Service the plan adds (`added`: name and metadata labels) as well as a
+/// Service of the user's that already selects the target's `pods`.
+pub fn double_scrapes(
+    ws: &Workspace,
+    ns: Option<&str>,
+    pods: &BTreeMap<String, String>,
+    added: &[(String, BTreeMap<String, String>)],
+) -> Vec<super::Blocker> {
+    use crate::manifest::workload::selector_matches;
+    use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
+    let objects = ws.objects();
+    let new: Vec<&(String, BTreeMap<String, String>)> =
+        added.iter().filter(|(n, _)| !objects.iter().any(|f| f.obj.kind == "Service" && f.obj.name.as_ref() == Some(n))).collect();
+    let mut out = Vec::new();
+    for f in objects.iter().filter(|f| f.obj.kind == "ServiceMonitor" && f.obj.api_version.starts_with("monitoring.coreos.com/")) {
+        if !monitor_sees(&f.obj, ns) {
+            continue;
+        }
+        // No selector selects every Service, as an empty one does.
+        let sel: LabelSelector = f
+            .obj
+            .root
+            .pointer("/spec/selector")
+            .map(crate::manifest::json::to_json)
+            .and_then(|j| serde_json::from_value(j).ok())
+            .unwrap_or_default();
+        let via = objects.iter().find(|s| {
+            matches!(&s.obj.typed, crate::manifest::Typed::Service(spec)
+                if spec.selector.as_ref().is_some_and(|m| !m.is_empty() && crate::manifest::workload::map_selects(m, pods)))
+                && crate::manifest::workload::same_namespace(s.obj.namespace.as_deref(), ns)
+                && selector_matches(&sel, &s.obj.meta.labels.clone().unwrap_or_default())
+        });
+        let Some(via) = via else { continue };
+        for (svc, labels) in &new {
+            if selector_matches(&sel, labels) {
+                out.push(super::Blocker {
+                    object: f.obj.label(),
+                    file: f.file.clone(),
+                    cause: super::BlockerCause::DoubleScrape { service: svc.clone(), via: via.obj.name.clone().unwrap_or_default() },
+                });
+            }
         }
     }
     out

@@ -1,6 +1,6 @@
 //! The manifests a plan works over, edited in memory, and the objects in them.
 
-use super::{PlanError, R, err};
+use super::{PlanError, R};
 use crate::edit::{Editor, Yaml};
 use crate::input::{self, InputSpec, ReadOutcome, SourceFile};
 use crate::manifest::workload::map_selects;
@@ -41,18 +41,29 @@ impl Workspace {
         let mut files = BTreeMap::new();
         for spec in specs {
             if matches!(spec, InputSpec::Stdin) {
-                return err("apply works on files: stdin cannot be rewritten");
+                return Err(PlanError::Stdin);
             }
             match input::read(&spec) {
                 ReadOutcome::Text(f) => {
                     let text = if f.bom > 0 { format!("\u{feff}{}", f.text) } else { f.text };
                     files.insert(f.name.clone(), Editor::new(f.name, text));
                 }
-                ReadOutcome::Broken { file, message, .. } => return err(format!("{}: {message}", file.name)),
+                ReadOutcome::Broken { file, message, .. } => return Err(PlanError::Unreadable { file: file.name, message }),
             }
         }
         let original = files.iter().map(|(k, e)| (k.clone(), e.text.clone())).collect();
         Ok(Workspace { files, original, namespace, loaded: Default::default() })
+    }
+
+    /// Only the files a plan for `target` reads ([`super::index::relevant`]):
+    /// the others are neither parsed nor linted, and never written.
+    pub fn for_target(mut self, target: &super::Target) -> Workspace {
+        let texts = self.files.iter().map(|(k, e)| (k.as_str(), e.text.as_str()));
+        if let Some(keep) = super::index::relevant(texts, &target.name, target.namespace.as_deref()) {
+            self.files.retain(|k, _| keep.contains(k));
+            self.original.retain(|k, _| keep.contains(k));
+        }
+        self
     }
 
     /// Every Kubernetes object, located.
@@ -120,15 +131,15 @@ impl Workspace {
     pub fn find(&self, kind: &str, name: &str) -> R<Option<Found>> {
         let all = self.find_all(kind, name);
         if all.len() > 1 {
-            let list: Vec<String> = all
+            let places: Vec<String> = all
                 .iter()
-                .map(|f| format!("  {kind}/{name} in namespace {} ({})", f.obj.namespace.as_deref().unwrap_or("<unset>"), f.file))
+                .map(|f| format!("{kind}/{name} in namespace {} ({})", f.obj.namespace.as_deref().unwrap_or("<unset>"), f.file))
                 .collect();
-            return err(format!("{kind}/{name} is ambiguous; pick one with -n NAMESPACE or narrower paths:\n{}", list.join("\n")));
+            return Err(PlanError::Ambiguous { kind: kind.to_string(), name: name.to_string(), places });
         }
         match all.into_iter().next() {
             Some(f) if !f.invalid.is_empty() => {
-                err(format!("{kind}/{name} has invalid fields that the API server rejects; fix them first:\n  {}", f.invalid.join("\n  ")))
+                Err(PlanError::InvalidFields { kind: kind.to_string(), name: name.to_string(), invalid: f.invalid })
             }
             found => Ok(found),
         }
@@ -140,7 +151,7 @@ impl Workspace {
 
     /// Edit one object, found again by kind and name (documents move as others are added).
     pub fn edit(&mut self, kind: &str, name: &str, f: impl FnOnce(&mut Editor, usize) -> Result<(), crate::edit::EditError>) -> R<()> {
-        let found = self.find(kind, name)?.ok_or_else(|| PlanError(format!("{kind}/{name} not found")))?;
+        let found = self.find(kind, name)?.ok_or_else(|| PlanError::not_found(kind, name))?;
         let e = self.editor(&found.file);
         f(e, found.doc)?;
         Ok(())

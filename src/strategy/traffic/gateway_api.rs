@@ -1,6 +1,6 @@
 //! Gateway API: an HTTPRoute with weighted backendRefs to the track Services.
 
-use super::{R, Route, Router, Workspace, add, err, map1, meta, set_weights};
+use super::{PlanError, R, Route, Router, Workspace, add, map1, meta, set_weights};
 use crate::edit::Yaml;
 use serde_json::json;
 
@@ -18,7 +18,7 @@ impl Router for GatewayApi {
         let (name, route) = (&r.app.name, &r.name);
         let Some(gw) = r.gateway else {
             if ws.find("HTTPRoute", route)?.is_none() {
-                return err("--traffic gateway-api needs --gateway NAME[/NAMESPACE] (the Gateway the HTTPRoute attaches to)");
+                return Err(PlanError::TrafficNeedsGateway);
             }
             return set_weights(ws, "HTTPRoute", route, WEIGHTS, stable_w, canary_w);
         };

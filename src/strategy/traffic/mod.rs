@@ -15,7 +15,7 @@ mod traefik;
 
 use super::canary::App;
 use super::plan::Track;
-use super::{R, Workspace, err};
+use super::{PlanError, R, Workspace};
 use crate::edit::{Yaml, scalar};
 use serde_json::{Value as J, json};
 
@@ -106,6 +106,11 @@ impl Router for Replicas {
 const PROVIDERS: [&dyn Router; 5] = [&gateway_api::GatewayApi, &istio::Istio, &traefik::Traefik, &smi::Smi, &nginx::Nginx];
 
 impl Traffic {
+    /// The value as given on the command line (`gateway-api`).
+    pub fn flag(self) -> String {
+        clap::ValueEnum::to_possible_value(&self).map(|v| v.get_name().to_string()).unwrap_or_default()
+    }
+
     pub fn router(self) -> &'static dyn Router {
         match self {
             Traffic::Replicas => &Replicas,
@@ -234,9 +239,7 @@ fn managed(f: &super::Found, app: &App) -> bool {
 fn add(ws: &mut Workspace, app: &App, kind: &str, name: &str, doc: J) -> R<bool> {
     if let Some(f) = ws.find(kind, name)? {
         if !managed(&f, app) {
-            return err(format!(
-                "{kind}/{name} exists and was not made by kubectl-strategy (no {MANAGED} annotation); rename or remove it"
-            ));
+            return Err(PlanError::NameTaken { kind: kind.to_string(), name: name.to_string() });
         }
         return Ok(false);
     }
@@ -250,7 +253,7 @@ pub fn ensure(ws: &mut Workspace, mode: Traffic, app: &App, gateway: Option<&str
     let name = &app.name;
     let (ports, port) = first_port(app);
     let Some(user_svc) = app.services.first().and_then(|s| s.obj.name.clone()) else {
-        return err(format!("--traffic {mode:?} needs a Service that selects deployment/{name}'s pods"));
+        return Err(PlanError::TrafficNeedsService { traffic: mode.flag(), target: format!("deployment/{name}") });
     };
     let router = mode.router();
     // Each track's own Service selects exactly what its workload selects.

@@ -2,7 +2,7 @@
 //! canary-weight annotation, its backends pointed at the canary Service
 //! (ingress-nginx is retired upstream).
 
-use super::{MANAGED, R, Route, Router, Workspace, err, managed, map1};
+use super::{MANAGED, PlanError, R, Route, Router, Workspace, managed, map1};
 use crate::edit::Yaml;
 use crate::manifest::tree::{Node, Value, escape};
 
@@ -24,11 +24,11 @@ impl Router for Nginx {
             .into_iter()
             .find(|f| f.obj.kind == "Ingress" && f.obj.name.as_deref() != Some(cname) && ingress_targets(&f.obj.root, user_svc));
         let Some(ing) = ingress else {
-            return err(format!("--traffic nginx needs an Ingress that routes to Service/{user_svc}"));
+            return Err(PlanError::TrafficNeedsIngress { service: user_svc.clone() });
         };
         if let Some(f) = ws.find("Ingress", cname)? {
             if !managed(&f, r.app) {
-                return err(format!("Ingress/{cname} exists and was not made by kubectl-strategy; rename or remove it"));
+                return Err(PlanError::NameTaken { kind: "Ingress".into(), name: cname.clone() });
             }
             return ws.set(
                 "Ingress",
