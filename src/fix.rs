@@ -311,8 +311,55 @@ pub struct Replacement {
 }
 
 /// The replacements of a finding's fix in `text` (empty when it does not apply).
+/// Each call parses the whole file: reports with many findings use [`Replacer`].
 pub fn replacements(text: &str, f: &Finding) -> Vec<Replacement> {
     let (Some(fix), Some(doc)) = (&f.fix, f.doc) else { return Vec::new() };
+    replacements_in(text, doc, fix)
+}
+
+/// Where one document of a file is: its index, its bytes in the file's text
+/// and the line its chunk starts on.
+type DocAt = (usize, std::ops::Range<usize>, u32);
+
+/// The replacements of the fixes of a report's findings, for the JSON and SARIF
+/// reports. A file's documents are located once, and each fix is tried on the
+/// text of its own document, so a big file with many fixable findings costs
+/// linear time, not a parse of the whole file per finding.
+pub struct Replacer<'a> {
+    files: Vec<(&'a str, std::cell::OnceCell<Vec<DocAt>>)>,
+}
+
+impl<'a> Replacer<'a> {
+    pub fn new(texts: impl IntoIterator<Item = &'a str>) -> Replacer<'a> {
+        Replacer { files: texts.into_iter().map(|t| (t, std::cell::OnceCell::new())).collect() }
+    }
+
+    /// The replacements of finding `f` of file number `file`.
+    pub fn of(&self, file: usize, f: &Finding) -> Vec<Replacement> {
+        let (Some(fix), Some(doc)) = (&f.fix, f.doc) else { return Vec::new() };
+        let Some((text, docs)) = self.files.get(file) else { return Vec::new() };
+        let docs = docs.get_or_init(|| {
+            let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+            crate::manifest::parse::parse_stream(&text[bom..])
+                .into_iter()
+                // The first chunk keeps the BOM so columns on line 1 count as before.
+                .map(|d| (d.index, if d.bytes.start == 0 { 0 } else { bom + d.bytes.start }..bom + d.bytes.end, d.first_line))
+                .collect()
+        });
+        let Some((_, bytes, first_line)) = docs.iter().find(|(i, _, _)| *i == doc) else {
+            return replacements_in(text, doc, fix);
+        };
+        // The chunk is the only document of its own text.
+        let mut out = replacements_in(&text[bytes.clone()], 0, fix);
+        for r in &mut out {
+            r.line += first_line - 1;
+            r.end_line += first_line - 1;
+        }
+        out
+    }
+}
+
+fn replacements_in(text: &str, doc: usize, fix: &Fix) -> Vec<Replacement> {
     let editor = Editor::new("", text);
     let Some(after) = try_fix(&editor, doc, fix) else { return Vec::new() };
     let (a, b) = (text.as_bytes(), after.text.as_bytes());
@@ -379,5 +426,24 @@ mod tests {
         let end = fixed.split_inclusive('\n').take(5).map(str::len).sum::<usize>() + r[0].end_column as usize - 1;
         fixed.replace_range(start..end, &r[0].content);
         assert_eq!(fixed, text.replace("tier: 1", "tier: \"1\""));
+    }
+
+    #[test]
+    fn replacer_works_per_document_and_agrees_with_the_whole_file() {
+        let doc = |n: u32| format!("apiVersion: v1\nkind: Pod\nmetadata:\n  name: p{n}\n  labels:\n    tier: {n} # keep\n");
+        for text in [
+            format!("# head\n{}---\n{}--- # third\n{}", doc(1), doc(2), doc(3)),
+            format!("\u{feff}{}---\n{}", doc(1), doc(2)).replace('\n', "\r\n"),
+        ] {
+            let report = crate::lint::lint_text("x.yaml", &text, &Config::default());
+            let fixable: Vec<_> = report.findings.iter().filter(|f| f.fix.is_some()).collect();
+            assert!(fixable.len() >= 2, "{fixable:?}");
+            let replacer = Replacer::new([text.as_str()]);
+            for f in fixable {
+                let whole = replacements(&text, f);
+                assert!(!whole.is_empty());
+                assert_eq!(replacer.of(0, f), whole);
+            }
+        }
     }
 }

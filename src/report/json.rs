@@ -59,6 +59,7 @@ struct Doc<'a> {
 }
 
 pub fn render(report: &Report) -> String {
+    let fixes = crate::fix::Replacer::new(report.files.iter().map(|f| f.text.as_str()));
     let findings: Vec<_> = report
         .findings
         .iter()
@@ -102,7 +103,8 @@ pub fn render(report: &Report) -> String {
                 fix: f.fix.as_ref().map(|fix| FixOut {
                     title: &fix.title,
                     applicability: fix.applicability,
-                    edits: crate::fix::replacements(&file.text, f)
+                    edits: fixes
+                        .of(f.file, f)
                         .into_iter()
                         .map(|r| EditOut {
                             line: r.line,

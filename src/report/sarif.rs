@@ -40,6 +40,7 @@ fn logical_name(o: Option<&crate::finding::ObjectRef>) -> String {
 }
 
 pub fn render(report: &Report) -> String {
+    let fixes = crate::fix::Replacer::new(report.files.iter().map(|f| f.text.as_str()));
     let docs = docs::all();
     let rules: Vec<_> = docs
         .iter()
@@ -107,7 +108,7 @@ pub fn render(report: &Report) -> String {
                 result["properties"]["rendered"] = json!(at);
             }
             if let Some(fix) = &f.fix {
-                let replacements: Vec<_> = crate::fix::replacements(&file.text, f)
+                let replacements: Vec<_> = fixes.of(f.file, f)
                     .iter()
                     .map(|r| {
                         json!({
