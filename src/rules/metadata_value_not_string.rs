@@ -18,7 +18,7 @@ pub struct MetadataValueNotString;
 impl Rule for MetadataValueNotString {
     fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
         let mut out = Vec::new();
-        walk(obj, &obj.root, &mut String::new(), &mut out);
+        walk(obj, &obj.root, &mut Vec::new(), &mut out);
         if matches!(obj.kind.as_str(), "Service" | "ReplicationController")
             && let Some(sel) = obj.root.pointer("/spec/selector")
         {
@@ -28,36 +28,61 @@ impl Rule for MetadataValueNotString {
     }
 }
 
-fn walk(obj: &Object, node: &Node, ptr: &mut String, out: &mut Vec<Finding>) {
+/// One step of the path from the document's root to a node.
+enum Step<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// The JSON pointer of a path, built only when a map holds a value to report.
+fn pointer(path: &[Step<'_>]) -> String {
+    let mut ptr = String::new();
+    for step in path {
+        ptr.push('/');
+        match step {
+            Step::Key(k) => ptr.push_str(&escape(k)),
+            Step::Index(i) => ptr.push_str(&i.to_string()),
+        }
+    }
+    ptr
+}
+
+fn collection(node: &Node) -> bool {
+    matches!(node.value, Value::Map(_) | Value::Seq(_))
+}
+
+/// Does a label/annotation/selector map hold a value that is not a string?
+fn has_non_string(map: &Node) -> bool {
+    map.as_map().unwrap_or_default().iter().any(|e| !matches!(e.value.value, Value::Str(_)) && !collection(&e.value))
+}
+
+fn walk<'a>(obj: &Object, node: &'a Node, path: &mut Vec<Step<'a>>, out: &mut Vec<Finding>) {
     match &node.value {
         Value::Map(entries) => {
             for e in entries {
-                let Some(k) = e.key.as_str() else { continue };
-                let len = ptr.len();
-                ptr.push('/');
-                ptr.push_str(&escape(k));
+                // Scalars hold no metadata below them.
+                let (Some(k), true) = (e.key.as_str(), collection(&e.value)) else { continue };
+                path.push(Step::Key(k));
                 match k {
                     "metadata" => {
                         for what in ["labels", "annotations"] {
-                            if let Some(m) = e.value.get(what) {
-                                check_map(obj, m, &format!("{ptr}/{what}"), &what[..what.len() - 1], out);
+                            if let Some(m) = e.value.get(what).filter(|m| has_non_string(m)) {
+                                check_map(obj, m, &format!("{}/{what}", pointer(path)), &what[..what.len() - 1], out);
                             }
                         }
                     }
-                    "matchLabels" => check_map(obj, &e.value, ptr, "selector", out),
+                    "matchLabels" if has_non_string(&e.value) => check_map(obj, &e.value, &pointer(path), "selector", out),
                     _ => {}
                 }
-                walk(obj, &e.value, ptr, out);
-                ptr.truncate(len);
+                walk(obj, &e.value, path, out);
+                path.pop();
             }
         }
         Value::Seq(items) => {
-            for (i, n) in items.iter().enumerate() {
-                let len = ptr.len();
-                ptr.push('/');
-                ptr.push_str(&i.to_string());
-                walk(obj, n, ptr, out);
-                ptr.truncate(len);
+            for (i, n) in items.iter().enumerate().filter(|(_, n)| collection(n)) {
+                path.push(Step::Index(i));
+                walk(obj, n, path, out);
+                path.pop();
             }
         }
         _ => {}
