@@ -191,7 +191,8 @@ fn live_finding(f: &crate::finding::Finding, cluster: &str, color: bool) -> Stri
     s
 }
 
-fn plural(n: usize, word: &str) -> String {
+/// `1 file`, `2 files`.
+pub fn plural(n: usize, word: &str) -> String {
     if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
 }
 

@@ -521,7 +521,9 @@ fn finish(ws: Workspace, target: &Target, track_label: Option<&str>, promote: bo
         None if stable_has_images || !promote => app.stable.obj.workload().and_then(|w| w.replicas),
         None => Some(total),
     };
-    let shown_replicas = replicas.map_or("its replicas unset again (as written)".to_string(), |n| format!("{n} replicas"));
+    let shown_replicas = replicas.map_or("its replicas unset again (as written)".to_string(), |n| {
+        format!("{n} {}", super::error::plural(n as usize, "replica", "replicas"))
+    });
     let mut p = Planner::new(ws, format!("Plan: {verb} the canary of Deployment/{name} ({total} replicas in all)"));
     p.app(&target.name);
     let title = if promote {

@@ -208,7 +208,8 @@ impl Blocker {
     }
 }
 
-fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
+/// `one` for 1, else `many`.
+pub(crate) fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
 }
 
