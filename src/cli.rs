@@ -361,7 +361,7 @@ pub enum ApplyStrategy {
 /// The target and its manifests.
 #[derive(Debug, Args)]
 pub struct TargetArgs {
-    /// deployment/NAME (or deploy/NAME)
+    /// deployment/NAME (or deploy/NAME); rollout/NAME for an Argo Rollout (canary, blue-green)
     pub target: String,
     /// Manifest files or directories [default: .]
     #[arg(value_name = "PATH")]
@@ -451,7 +451,7 @@ pub struct PromoteArgs {
 
 #[derive(Debug, Args)]
 pub struct FinishArgs {
-    /// deployment/NAME: the application's original name
+    /// deployment/NAME: the application's original name; rollout/NAME for an Argo Rollout
     pub target: String,
     /// Manifest files or directories [default: .]
     #[arg(value_name = "PATH")]
