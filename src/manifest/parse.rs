@@ -3,7 +3,7 @@
 //! The stream is split on `---` lines *before* parsing, so a broken
 //! document does not hide the ones after it.
 
-use super::tree::{Entry, Node, Pos, Span, Value, resolve_plain};
+use super::tree::{Entry, Node, Pos, Span, Str, Value, resolve_non_string};
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::{HashMap, HashSet};
 
@@ -275,7 +275,7 @@ fn unshift(node: &mut Node, shifts: &HashMap<u32, u32>) {
 /// vector when it closes: no growing vector per collection.
 enum Frame {
     Seq { start: Pos, anchor: usize, first: usize },
-    Map { start: Pos, anchor: usize, first: usize, key: Option<Node>, seen: Option<HashSet<String>> },
+    Map { start: Pos, anchor: usize, first: usize, key: Option<Node>, seen: Option<HashSet<Str>> },
 }
 
 struct Builder {
@@ -333,10 +333,12 @@ impl Builder {
                 {
                     text.to_mut().pop();
                 }
-                let value = if style == ScalarStyle::Plain && !tag.as_ref().is_some_and(|t| t.suffix == "str" || t.handle == "!") {
-                    resolve_plain(&text)
-                } else {
-                    Value::Str(text.into())
+                let plain = style == ScalarStyle::Plain && !tag.as_ref().is_some_and(|t| t.suffix == "str" || t.handle == "!");
+                // A string keeps the parser's text: inline when short, its
+                // buffer when long (no copy, no shrinking reallocation).
+                let value = match plain.then(|| resolve_non_string(&text)).flatten() {
+                    Some(v) => v,
+                    None => Value::Str(Str::from(text)),
                 };
                 let node = Node { span: Span { start, end }, value };
                 if anchor > 0 {
@@ -374,14 +376,14 @@ impl Builder {
                 let frame = self.stack.pop().expect("balanced events");
                 let (node, anchor) = match frame {
                     Frame::Seq { start, anchor, first } => {
-                        let items: Vec<Node> = self.items.drain(first..).collect();
+                        let items: Box<[Node]> = self.items.drain(first..).collect();
                         // A flow sequence ends at its `]` (a non-empty end event).
                         let closing = if span.start != span.end { end } else { start };
                         let end = items.last().map_or(start, |n| n.span.end).max(closing);
                         (Node { span: Span { start, end }, value: Value::Seq(items) }, anchor)
                     }
                     Frame::Map { start, anchor, first, .. } => {
-                        let entries: Vec<Entry> = self.entries.drain(first..).collect();
+                        let entries: Box<[Entry]> = self.entries.drain(first..).collect();
                         let closing = if span.start != span.end { end } else { start };
                         let end = entries.last().map_or(start, |e| e.value.span.end.max(e.key.span.end)).max(closing);
                         (Node { span: Span { start, end }, value: Value::Map(entries) }, anchor)
@@ -426,11 +428,11 @@ impl Builder {
                 let name = key_text(&k);
                 let open = &entries[*first..];
                 let dup = match seen {
-                    Some(set) => !set.insert(name.to_string()),
+                    Some(set) => !set.insert(Str::from(name.as_ref())),
                     None => {
                         let dup = open.iter().any(|e| key_text(&e.key) == name);
                         if open.len() >= 16 {
-                            *seen = Some(open.iter().map(|e| key_text(&e.key).into_owned()).chain([name.to_string()]).collect());
+                            *seen = Some(open.iter().map(|e| Str::from(key_text(&e.key))).chain([Str::from(name.as_ref())]).collect());
                         }
                         dup
                     }
@@ -456,12 +458,12 @@ fn key_text(k: &Node) -> std::borrow::Cow<'_, str> {
 fn merge_into(entries: &mut Vec<Entry>, first: usize, src: Node) {
     let maps: Vec<Node> = match src.value {
         Value::Map(_) => vec![src],
-        Value::Seq(items) => items,
+        Value::Seq(items) => items.into_vec(),
         _ => return,
     };
     for m in maps {
         if let Value::Map(es) = m.value {
-            for e in es {
+            for e in es.into_vec() {
                 if !entries[first..].iter().any(|x| key_text(&x.key) == key_text(&e.key)) {
                     entries.push(e);
                 }
@@ -542,9 +544,41 @@ mod tests {
     }
 
     #[test]
+    fn short_strings_live_in_the_node() {
+        let long = "registry.example.com/team/service:1.2.3-rc.1";
+        let docs = parse_stream(&format!("metadata: {{name: api}}\nimage: {long}\nq: 'quoted'\n"));
+        let n = docs[0].result.as_ref().unwrap();
+        let Value::Map(top) = &n.value else { panic!("not a mapping") };
+        let Value::Str(key) = &top[0].key.value else { panic!("key not a string") };
+        assert!(!key.is_heap_allocated());
+        let Value::Str(name) = &n.pointer("/metadata/name").unwrap().value else { panic!("name not a string") };
+        assert!(!name.is_heap_allocated());
+        let Value::Str(image) = &n.pointer("/image").unwrap().value else { panic!("image not a string") };
+        assert!(image.is_heap_allocated());
+        assert_eq!(image.as_str(), long);
+        assert_eq!(n.pointer("/q").unwrap().as_str(), Some("quoted"));
+    }
+
+    #[test]
+    fn duplicate_key_in_a_large_mapping() {
+        let mut y: String = (0..40).map(|i| format!("k{i}: {i}\n")).collect();
+        assert!(parse_stream(&y)[0].result.is_ok());
+        y.push_str("k17: again\n");
+        let err = parse_stream(&y).remove(0).result.unwrap_err();
+        assert_eq!(err.pos, Pos { line: 41, col: 0 });
+        assert!(err.message.contains("`k17`"));
+    }
+
+    #[test]
     fn merge_keys() {
         let docs = parse_stream("d: &d {x: 1}\ne:\n  <<: *d\n  y: 2\n");
         let n = docs[0].result.as_ref().unwrap();
         assert!(n.pointer("/e/x").is_some());
+        // Merged from a list; the mapping's own keys win.
+        let docs = parse_stream("a: &a {p: 1, q: 1}\nb: &b {r: 2}\nc:\n  q: 3\n  <<: [*a, *b]\n");
+        let c = docs[0].result.as_ref().unwrap().pointer("/c").unwrap();
+        let keys: Vec<_> = c.as_map().unwrap().iter().filter_map(Entry::key_str).collect();
+        assert_eq!(keys, ["q", "p", "r"]);
+        assert_eq!(c.pointer("/q").unwrap().as_i64(), Some(3));
     }
 }

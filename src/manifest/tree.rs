@@ -2,6 +2,13 @@
 //!
 //! Scalars are resolved the way Kubernetes' YAML decoder (sigs.k8s.io/yaml,
 //! YAML 1.1 flavoured) resolves them, so `yes`, `on` and `8080` are not strings.
+//!
+//! The tree is compact: a node is 40 bytes, a string of up to 24 bytes (most
+//! keys and values) lives inside its node, and a collection's children sit in
+//! one exactly sized allocation.
+
+/// A string scalar: inline up to 24 bytes, on the heap beyond.
+pub type Str = compact_str::CompactString;
 
 /// A position in a file: 1-based line, 0-based column in characters.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -35,9 +42,9 @@ pub enum Value {
     Bool(bool),
     Int(i64),
     Float(f64),
-    Str(Box<str>),
-    Seq(Vec<Node>),
-    Map(Vec<Entry>),
+    Str(Str),
+    Seq(Box<[Node]>),
+    Map(Box<[Entry]>),
 }
 
 #[derive(Clone, Debug)]
@@ -209,35 +216,33 @@ pub fn escape(seg: &str) -> std::borrow::Cow<'_, str> {
 
 /// Resolve a plain scalar as Kubernetes' YAML decoder does (YAML 1.1 core types).
 pub fn resolve_plain(s: &str) -> Value {
-    match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Value::Null,
-        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => {
-            return Value::Bool(true);
+    resolve_non_string(s).unwrap_or_else(|| Value::Str(s.into()))
+}
+
+/// [`resolve_plain`] for a scalar that is not a string; `None` for a string
+/// (so the caller can keep the text it owns).
+pub fn resolve_non_string(s: &str) -> Option<Value> {
+    Some(match s {
+        "" | "~" | "null" | "Null" | "NULL" => Value::Null,
+        "true" | "True" | "TRUE" | "yes" | "Yes" | "YES" | "on" | "On" | "ON" | "y" | "Y" => Value::Bool(true),
+        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => Value::Bool(false),
+        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => Value::Float(f64::INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => Value::Float(f64::NEG_INFINITY),
+        ".nan" | ".NaN" | ".NAN" => Value::Float(f64::NAN),
+        _ => {
+            let first = s.as_bytes()[0];
+            if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
+                return None;
+            }
+            if let Some(i) = parse_int(s) {
+                return Some(Value::Int(i));
+            }
+            if is_float(s) {
+                return s.replace('_', "").parse::<f64>().ok().map(Value::Float);
+            }
+            return None;
         }
-        "false" | "False" | "FALSE" | "no" | "No" | "NO" | "off" | "Off" | "OFF" | "n" | "N" => {
-            return Value::Bool(false);
-        }
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Value::Float(f64::INFINITY);
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return Value::Float(f64::NEG_INFINITY),
-        ".nan" | ".NaN" | ".NAN" => return Value::Float(f64::NAN),
-        _ => {}
-    }
-    let b = s.as_bytes();
-    let first = b[0];
-    if !(first.is_ascii_digit() || first == b'-' || first == b'+' || first == b'.') {
-        return Value::Str(s.into());
-    }
-    if let Some(i) = parse_int(s) {
-        return Value::Int(i);
-    }
-    if is_float(s)
-        && let Ok(f) = s.replace('_', "").parse::<f64>()
-    {
-        return Value::Float(f);
-    }
-    Value::Str(s.into())
+    })
 }
 
 fn parse_int(s: &str) -> Option<i64> {
@@ -323,5 +328,17 @@ mod tests {
         assert!(matches!(resolve_plain("-"), Value::Str(_)));
         assert!(matches!(resolve_plain(".5"), Value::Float(_)));
         assert!(matches!(resolve_plain("v1"), Value::Str(_)));
+        assert!(matches!(resolve_plain("1_000"), Value::Int(1000)));
+        assert!(matches!(resolve_plain("1e"), Value::Str(_)));
+        assert!(resolve_non_string("api").is_none());
+        assert!(matches!(resolve_non_string("null"), Some(Value::Null)));
+    }
+
+    #[test]
+    fn nodes_are_compact() {
+        // The value's tag shares the string's spare byte: 24 bytes, not 32.
+        assert_eq!(std::mem::size_of::<Value>(), 24);
+        assert_eq!(std::mem::size_of::<Node>(), 40);
+        assert_eq!(std::mem::size_of::<Entry>(), 80);
     }
 }
