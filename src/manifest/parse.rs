@@ -334,11 +334,9 @@ impl Builder {
                     text.to_mut().pop();
                 }
                 let plain = style == ScalarStyle::Plain && !tag.as_ref().is_some_and(|t| t.suffix == "str" || t.handle == "!");
-                // A string keeps the parser's text: inline when short, its
-                // buffer when long (no copy, no shrinking reallocation).
                 let value = match plain.then(|| resolve_non_string(&text)).flatten() {
                     Some(v) => v,
-                    None => Value::Str(Str::from(text)),
+                    None => Value::Str(string(text)),
                 };
                 let node = Node { span: Span { start, end }, value };
                 if anchor > 0 {
@@ -445,6 +443,18 @@ impl Builder {
             }
         }
     }
+}
+
+/// A string scalar from the parser's text: inline when short; when long, the
+/// parser's buffer itself, trimmed to its length (the parser grows it by
+/// doubling, so it is often twice as long as the text).
+fn string(text: std::borrow::Cow<'_, str>) -> Str {
+    if text.len() <= std::mem::size_of::<Str>() {
+        return Str::from(text.as_ref());
+    }
+    let mut owned = text.into_owned();
+    owned.shrink_to_fit();
+    Str::from(owned)
 }
 
 fn key_text(k: &Node) -> std::borrow::Cow<'_, str> {
@@ -556,6 +566,15 @@ mod tests {
         let Value::Str(image) = &n.pointer("/image").unwrap().value else { panic!("image not a string") };
         assert!(image.is_heap_allocated());
         assert_eq!(image.as_str(), long);
+        // Trimmed to its length, not the parser's doubled buffer.
+        assert_eq!(image.capacity(), long.len());
+        let at_limit = "abcdefghijklmnopqrstuvwx";
+        let docs = parse_stream(&format!("{at_limit}: \"{at_limit}\"\n"));
+        let e = &docs[0].result.as_ref().unwrap().as_map().unwrap()[0];
+        for n in [&e.key, &e.value] {
+            let Value::Str(s) = &n.value else { panic!("not a string") };
+            assert_eq!((s.as_str(), s.is_heap_allocated()), (at_limit, false));
+        }
         assert_eq!(n.pointer("/q").unwrap().as_str(), Some("quoted"));
     }
 
