@@ -337,17 +337,14 @@ fn refuse_rendered(ws: &Workspace, target: &Target, paths: &[String]) -> Result<
         return Ok(());
     }
     let options = kubectl_strategy::render::Options::default();
-    let helm = |root: &kubectl_strategy::render::Root| root.by == kubectl_strategy::render::By::Helm;
     match kubectl_strategy::render::who_renders(paths, kind, &target.name, &options) {
-        Some(root) => Err(Box::from(format!(
-            "{}/{} exists only in what {} renders from {} {}; change the {} instead (edits to rendered output are lost on the next render)",
-            kind.to_ascii_lowercase(),
-            target.name,
-            root.by.as_str(),
-            if helm(&root) { "the chart" } else { "the kustomization" },
-            root.display,
-            if helm(&root) { "chart's templates or values" } else { "kustomization (a patch)" },
-        ))),
+        Some(root) => Err(refusal(strategy::PlanError::RenderedOnly {
+            target: format!("{}/{}", kind.to_ascii_lowercase(), target.name),
+            tool: root.by.as_str(),
+            chart: root.by == kubectl_strategy::render::By::Helm,
+            root: root.display,
+        })
+        .into()),
         None => Ok(()),
     }
 }
