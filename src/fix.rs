@@ -346,7 +346,8 @@ impl<'a> Replacer<'a> {
                 .map(|d| (d.index, if d.bytes.start == 0 { 0 } else { bom + d.bytes.start }..bom + d.bytes.end, d.first_line))
                 .collect()
         });
-        let Some((_, bytes, first_line)) = docs.iter().find(|(i, _, _)| *i == doc) else {
+        // Documents are numbered in order: a binary search, not a scan per finding.
+        let Some((_, bytes, first_line)) = docs.binary_search_by_key(&doc, |(i, _, _)| *i).ok().map(|k| &docs[k]) else {
             return replacements_in(text, doc, fix);
         };
         // The chunk is the only document of its own text.

@@ -356,6 +356,9 @@ fn finish(loaded: Vec<(SourceFile, manifest::Loaded)>, primary: usize, config: &
         (a.file, a.span.start, a.span.end, a.rule, &a.message).cmp(&(b.file, b.span.start, b.span.end, b.rule, &b.message))
     });
     let files_with_objects = checked.iter().map(|c| c.0).collect::<std::collections::HashSet<_>>().len();
+    // The objects' trees are most of the run's heap blocks: a worker frees
+    // them while the caller renders the report (or the process ends first).
+    rayon::spawn(move || drop(objects));
     Report {
         files,
         primary_files: primary,

@@ -127,6 +127,16 @@ fn render(report: &Report, format: Format, color: bool) -> String {
     }
 }
 
+/// Write a report; JSON and GitHub commands are written as they are
+/// serialized, not built as one string first.
+fn write_report(report: &Report, format: Format, color: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    match format {
+        Format::Json => report::json::write(report, out),
+        Format::Github => report::github::write(report, out),
+        _ => out.write_all(render(report, format, color).as_bytes()),
+    }
+}
+
 fn lint(args: LintArgs) -> Result<u8, Error> {
     let kube = &args.kube;
     // A config error is shown with a snippet of the file.
@@ -225,13 +235,22 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
         Color::Auto => std::io::stdout().is_terminal() && no_color_unset(),
     };
     for target in &args.outputs {
-        let text = render(&report, target.format, false);
         let tmp = target.file.with_extension("kubectl-strategy.tmp");
-        std::fs::write(&tmp, text)
+        std::fs::File::create(&tmp)
+            .and_then(|file| {
+                let mut out = std::io::BufWriter::new(file);
+                write_report(&report, target.format, false, &mut out)?;
+                out.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()
+            })
             .and_then(|_| std::fs::rename(&tmp, &target.file))
             .map_err(|e| format!("cannot write {}: {e}", target.file.display()))?;
     }
-    write_stdout(&render(&report, args.format, color))?;
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    match write_report(&report, args.format, color, &mut stdout).and_then(|_| stdout.flush()) {
+        // A closed pipe (`| head`) is not an error worth a message.
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
+        r => r?,
+    }
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Warning);
     let failed = fail_on.threshold().is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
     Ok(u8::from(failed))
@@ -318,17 +337,14 @@ fn refuse_rendered(ws: &Workspace, target: &Target, paths: &[String]) -> Result<
         return Ok(());
     }
     let options = kubectl_strategy::render::Options::default();
-    let helm = |root: &kubectl_strategy::render::Root| root.by == kubectl_strategy::render::By::Helm;
     match kubectl_strategy::render::who_renders(paths, kind, &target.name, &options) {
-        Some(root) => Err(Box::from(format!(
-            "{}/{} exists only in what {} renders from {} {}; change the {} instead (edits to rendered output are lost on the next render)",
-            kind.to_ascii_lowercase(),
-            target.name,
-            root.by.as_str(),
-            if helm(&root) { "the chart" } else { "the kustomization" },
-            root.display,
-            if helm(&root) { "chart's templates or values" } else { "kustomization (a patch)" },
-        ))),
+        Some(root) => Err(refusal(strategy::PlanError::RenderedOnly {
+            target: format!("{}/{}", kind.to_ascii_lowercase(), target.name),
+            tool: root.by.as_str(),
+            chart: root.by == kubectl_strategy::render::By::Helm,
+            root: root.display,
+        })
+        .into()),
         None => Ok(()),
     }
 }

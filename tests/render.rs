@@ -290,14 +290,14 @@ fn strategies_refuse_targets_that_only_exist_rendered() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(
-        err.contains("exists only in what kustomize renders from the kustomization testdata/render/kustomize/overlays/staging"),
+        err.contains("error: [rendered-only] deployment/staging-api exists only in what kustomize renders from the kustomization testdata/render/kustomize/overlays/staging"),
         "{err}"
     );
     if tool("helm") {
         let out = bin().args(["promote", "deployment/release-name-api", CHART]).output().unwrap();
         let err = String::from_utf8_lossy(&out.stderr);
         assert_eq!(out.status.code(), Some(2), "{err}");
-        assert!(err.contains("helm renders from the chart testdata/render/helm/api"), "{err}");
+        assert!(err.contains("error: [rendered-only] deployment/release-name-api exists only in what helm renders from the chart testdata/render/helm/api"), "{err}");
     }
 }
 

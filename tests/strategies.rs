@@ -953,6 +953,45 @@ fn pod_and_service_monitors_follow_the_tracks_or_refuse_the_plan() {
         assert_eq!(values(&m), values(&BTreeMap::from([("m".to_string(), on_key.clone())])), "{finish} puts the key back");
         assert!(s.read("monitor.yaml").contains("      app: web        # the application\n"));
     }
+    // A PodMonitor whose namespaceSelector looks elsewhere never saw web's pods: left alone.
+    let elsewhere = read("podmonitor-other-namespace.yaml");
+    let s = Scratch::new(&[("web.yaml", &web), ("monitor.yaml", &elsewhere)]);
+    let plan = s.ok(&canary);
+    assert!(!plan.contains("PodMonitor/web"), "{plan}");
+    s.drive(&canary);
+    assert_eq!(s.read("monitor.yaml"), elsewhere);
+    // The same monitor in another namespace, looking into web's: it follows the tracks.
+    let there = on_key
+        .replace(
+            "  name: web
+",
+            "  name: web
+  namespace: monitoring
+",
+        )
+        .replace(
+            "spec:
+",
+            "spec:
+  namespaceSelector:
+    matchNames: [shop]
+",
+        );
+    let s = Scratch::new(&[
+        (
+            "web.yaml",
+            &web.replace(
+                "  name: web
+",
+                "  name: web
+  namespace: shop
+",
+            ),
+        ),
+        ("monitor.yaml", &there),
+    ]);
+    s.drive(&canary);
+    assert!(!s.read("monitor.yaml").contains("instance: main"), "{}", s.read("monitor.yaml"));
     // Blue/green keeps both tracks: the key goes for good, both tracks are scraped.
     let s = Scratch::new(&[("web.yaml", &web), ("monitor.yaml", &on_key)]);
     s.drive(&bg);

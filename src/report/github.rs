@@ -12,8 +12,15 @@ fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
+/// The report as a string (tests; `write` is what the CLI uses).
 pub fn render(report: &Report) -> String {
-    let mut out = String::new();
+    let mut out = Vec::new();
+    write(report, &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("UTF-8")
+}
+
+/// Write one workflow command per finding, as each is formatted.
+pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     for f in &report.findings {
         let file = &report.files[f.file];
         let r = Region::of(f);
@@ -30,11 +37,12 @@ pub fn render(report: &Report) -> String {
         if report.cluster.is_some() {
             // No file to annotate: the object and field go into the message.
             let at = f.object.as_ref().map(|o| format!("{o} at {}: ", f.path)).unwrap_or_default();
-            out.push_str(&format!("::{command} title={}::{}\n", escape_property(f.rule), escape_data(&format!("{at}{message}"))));
+            writeln!(out, "::{command} title={}::{}", escape_property(f.rule), escape_data(&format!("{at}{message}")))?;
             continue;
         }
-        out.push_str(&format!(
-            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}\n",
+        writeln!(
+            out,
+            "::{command} file={},line={},col={},endLine={},endColumn={},title={}::{}",
             escape_property(&file.name),
             r.line,
             r.column,
@@ -42,7 +50,7 @@ pub fn render(report: &Report) -> String {
             r.end_column,
             escape_property(f.rule),
             escape_data(&message)
-        ));
+        )?;
     }
-    out
+    Ok(())
 }

@@ -100,6 +100,9 @@ pub enum PlanError {
     Stale { file: String },
     /// A file could not be written (the others were put back).
     Write { file: String, message: String },
+    /// The target exists only in what a kustomization or chart renders (an
+    /// edit there is lost on the next render): `tool` is `kustomize` or `helm`.
+    RenderedOnly { target: String, tool: &'static str, chart: bool, root: String },
 }
 
 /// An object that selects or scales the target and that the plan would leave behind.
@@ -131,6 +134,7 @@ impl PlanError {
             TargetSyntax { .. } => "target-syntax",
             TargetKind { .. } => "target-kind",
             TargetUnnamed => "target-unnamed",
+            RenderedOnly { .. } => "rendered-only",
             NotFound { .. } => "not-found",
             Ambiguous { .. } => "ambiguous",
             InvalidFields { .. } => "invalid-fields",
@@ -248,6 +252,12 @@ impl fmt::Display for PlanError {
                 write!(f, "{kind}/{name} has invalid fields that the API server rejects; fix them first:\n  {}", invalid.join("\n  "))
             }
             Stdin => f.write_str("apply works on files: stdin cannot be rewritten"),
+            RenderedOnly { target, tool, chart, root } => write!(
+                f,
+                "{target} exists only in what {tool} renders from {} {root}; change the {} instead (edits to rendered output are lost on the next render)",
+                if *chart { "the chart" } else { "the kustomization" },
+                if *chart { "chart's templates or values" } else { "kustomization (a patch)" },
+            ),
             Unreadable { file, message } => write!(f, "{file}: {message}"),
             Edit(e) => write!(f, "{e}"),
             RolloutStrategy { target, strategy } => {

@@ -122,6 +122,8 @@ pub fn relevant<'a>(files: impl Iterator<Item = (&'a str, &'a str)>, target: &st
     };
     let keep = |h: &Head| match h.kind {
         None => true,
+        // A monitor's namespaceSelector may look into the app's namespace from any other.
+        Some("PodMonitor" | "ServiceMonitor") => true,
         Some(k) => {
             PLAN_KINDS.contains(&k)
                 && match (&namespaces, h.namespace) {
@@ -156,9 +158,10 @@ mod tests {
             ("config.yaml", "kind: ConfigMap\nmetadata:\n  name: web\n  namespace: a\n"),
             ("json.yaml", "{\"kind\": \"Service\"}\n"),
             ("no-ns.yaml", "kind: PodMonitor\nmetadata:\n  name: web\n"),
+            ("monitoring.yaml", "kind: ServiceMonitor\nmetadata:\n  name: web\n  namespace: monitoring\n"),
         ];
         let kept = relevant(files.iter().copied(), "web", None).unwrap();
-        assert_eq!(kept, ["json.yaml", "no-ns.yaml", "svc.yaml", "web.yaml"].map(String::from).into());
+        assert_eq!(kept, ["json.yaml", "monitoring.yaml", "no-ns.yaml", "svc.yaml", "web.yaml"].map(String::from).into());
         // -n names the namespace; a target the scan cannot find keeps everything.
         assert!(relevant(files.iter().copied(), "web", Some("b")).unwrap().contains("other-ns.yaml"));
         assert_eq!(relevant(files.iter().copied(), "nope", None), None);

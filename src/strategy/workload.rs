@@ -277,7 +277,13 @@ pub fn label_consumers(
     let others = ws.other_pod_labels(app, ns);
     for f in ws.objects() {
         let o = &f.obj;
-        if !crate::manifest::workload::same_namespace(o.namespace.as_deref(), ns) {
+        // A PodMonitor looks where its namespaceSelector says; the others select in their own namespace.
+        let sees = if o.kind == "PodMonitor" {
+            monitor_sees(o, ns)
+        } else {
+            crate::manifest::workload::same_namespace(o.namespace.as_deref(), ns)
+        };
+        if !sees {
             continue;
         }
         let ptr = match o.kind.as_str() {
