@@ -33,6 +33,7 @@ pub struct Document {
 }
 
 /// A chunk of the stream between document markers.
+#[derive(Clone, Copy)]
 struct Chunk<'a> {
     text: &'a str,
     first_line: u32,
@@ -71,9 +72,11 @@ fn memchr_nl(b: &[u8], from: usize) -> usize {
 
 /// Parse all documents of a stream. `text` must not start with a BOM.
 pub fn parse_stream(text: &str) -> Vec<Document> {
+    let chunks = split_chunks(text);
+    let passes = parse_chunks(&chunks);
     let mut docs = Vec::new();
-    for chunk in split_chunks(text) {
-        parse_chunk(&chunk, &mut docs);
+    for (chunk, pass) in chunks.iter().zip(passes) {
+        push_docs(chunk, pass, &mut docs);
     }
     docs
 }
@@ -83,20 +86,39 @@ pub fn parse_stream(text: &str) -> Vec<Document> {
 /// and positions stay those of the whole stream. Also returns how many
 /// chunks were left unparsed.
 pub fn parse_stream_where(text: &str, keep: impl Fn(&str) -> bool) -> (Vec<Document>, usize) {
-    let mut docs = Vec::new();
+    // Each kept chunk, with the number of chunks skipped before it.
     let mut skipped = 0;
+    let mut kept = Vec::new();
     for chunk in split_chunks(text) {
-        if !keep(chunk.text) {
+        if keep(chunk.text) {
+            kept.push((skipped, chunk));
+        } else {
             skipped += 1;
-            continue;
         }
+    }
+    let (before, chunks): (Vec<usize>, Vec<Chunk<'_>>) = kept.into_iter().unzip();
+    let mut docs = Vec::new();
+    for ((before, chunk), pass) in before.into_iter().zip(&chunks).zip(parse_chunks(&chunks)) {
         let n = docs.len();
-        parse_chunk(&chunk, &mut docs);
+        push_docs(chunk, pass, &mut docs);
         for d in &mut docs[n..] {
-            d.index += skipped;
+            d.index += before;
         }
     }
     (docs, skipped)
+}
+
+/// Chunks of one stream from which on they are parsed in parallel: one big
+/// file (40,000 objects) would otherwise be one thread's work.
+const PARALLEL_CHUNKS: usize = 64;
+
+fn parse_chunks(chunks: &[Chunk<'_>]) -> Vec<Pass> {
+    use rayon::prelude::*;
+    if chunks.len() >= PARALLEL_CHUNKS {
+        chunks.par_iter().map(parse_chunk).collect()
+    } else {
+        chunks.iter().map(parse_chunk).collect()
+    }
 }
 
 /// The value of a document's top-level `kind:` line, found by a scan of its
@@ -165,14 +187,19 @@ fn char_at(text: &str, offset: u32, pos: Pos) -> Option<char> {
 /// Most single-space indentations tried on one chunk before giving up.
 const MAX_RELAX: usize = 64;
 
-fn parse_chunk(chunk: &Chunk<'_>, docs: &mut Vec<Document>) {
+fn parse_chunk(chunk: &Chunk<'_>) -> Pass {
     let offset = chunk.first_line - 1;
-    let mut pass = parse_pass(chunk.text, offset);
+    let pass = parse_pass(chunk.text, offset);
     if pass.failure.is_some()
         && let Some(relaxed) = relax(chunk.text, offset, &pass)
     {
-        pass = relaxed;
+        return relaxed;
     }
+    pass
+}
+
+/// Number a chunk's documents after those of the chunks before it.
+fn push_docs(chunk: &Chunk<'_>, pass: Pass, docs: &mut Vec<Document>) {
     for (result, anchors) in pass.docs {
         docs.push(Document {
             index: docs.len(),
