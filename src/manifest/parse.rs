@@ -114,11 +114,7 @@ const PARALLEL_CHUNKS: usize = 64;
 
 fn parse_chunks(chunks: &[Chunk<'_>]) -> Vec<Pass> {
     use rayon::prelude::*;
-    if chunks.len() >= PARALLEL_CHUNKS {
-        chunks.par_iter().map(parse_chunk).collect()
-    } else {
-        chunks.iter().map(parse_chunk).collect()
-    }
+    if chunks.len() >= PARALLEL_CHUNKS { chunks.par_iter().map(parse_chunk).collect() } else { chunks.iter().map(parse_chunk).collect() }
 }
 
 /// The value of a document's top-level `kind:` line, found by a scan of its
