@@ -13,11 +13,13 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use serde_json::Value as J;
 use tree::{Located, Node, Span};
-pub use workload::{Typed, Workload, WorkloadKind};
+pub use workload::{Light, PodHead, Typed, Workload, WorkloadKind};
 
-/// One Kubernetes object.
+/// One Kubernetes object. `V` is its typed view: the full [`Typed`] (what
+/// [`load`] gives), or the [`Light`] one a lint run keeps for all objects at
+/// once ([`Loaded::light`]), expanded per object while its rules run.
 #[derive(Debug)]
-pub struct Object {
+pub struct Object<V = Typed> {
     /// Index of the file in the run.
     pub file: usize,
     /// Index of the document in the file.
@@ -31,23 +33,55 @@ pub struct Object {
     pub name: Option<String>,
     pub namespace: Option<String>,
     pub meta: ObjectMeta,
-    pub typed: Typed,
+    pub typed: V,
 }
 
 impl Object {
+    pub fn workload(&self) -> Option<&Workload> {
+        match &self.typed {
+            Typed::Workload(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// The same object with its light view (the pod spec dropped).
+    pub fn lighten(self) -> Object<Light> {
+        let Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed } = self;
+        Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed: typed.lighten() }
+    }
+}
+
+impl Object<Light> {
+    /// The same object with its full view, read again from its tree as the
+    /// loader read it (its type errors were reported when it was loaded).
+    pub fn expand(self) -> Object {
+        let Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed } = self;
+        let obj = Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed: () };
+        match typed {
+            // Only workloads lost something: read them again.
+            Typed::Workload(_) => type_object(obj).0,
+            Typed::Service(s) => obj.with(Typed::Service(s)),
+            Typed::Monitor(m) => obj.with(Typed::Monitor(m)),
+            Typed::Pdb(p) => obj.with(Typed::Pdb(p)),
+            Typed::Hpa(h) => obj.with(Typed::Hpa(h)),
+            Typed::Other => obj.with(Typed::Other),
+        }
+    }
+}
+
+impl<V> Object<V> {
+    /// The same object with another typed view.
+    fn with<W>(self, typed: W) -> Object<W> {
+        let Object { file, doc, base, root, api_version, kind, name, namespace, meta, .. } = self;
+        Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed }
+    }
+
     pub fn reference(&self) -> ObjectRef {
         ObjectRef {
             api_version: self.api_version.clone(),
             kind: self.kind.clone(),
             namespace: self.namespace.clone(),
             name: self.name.clone(),
-        }
-    }
-
-    pub fn workload(&self) -> Option<&Workload> {
-        match &self.typed {
-            Typed::Workload(w) => Some(w),
-            _ => None,
         }
     }
 
@@ -101,14 +135,27 @@ impl Target {
 }
 
 /// What loading a file produced.
-#[derive(Default)]
-pub struct Loaded {
-    pub objects: Vec<Object>,
+pub struct Loaded<V = Typed> {
+    pub objects: Vec<Object<V>>,
     pub findings: Vec<Finding>,
     pub notices: Vec<Notice>,
     /// Documents that are YAML but not Kubernetes objects.
     pub skipped_documents: usize,
     pub documents: usize,
+}
+
+impl<V> Default for Loaded<V> {
+    fn default() -> Self {
+        Loaded { objects: Vec::new(), findings: Vec::new(), notices: Vec::new(), skipped_documents: 0, documents: 0 }
+    }
+}
+
+impl Loaded {
+    /// The same with light views ([`Object::lighten`]).
+    pub fn light(self) -> Loaded<Light> {
+        let Loaded { objects, findings, notices, skipped_documents, documents } = self;
+        Loaded { objects: objects.into_iter().map(Object::lighten).collect(), findings, notices, skipped_documents, documents }
+    }
 }
 
 /// Load every document of a file.
@@ -206,44 +253,8 @@ impl Loaded {
         let kind = root.get("kind").and_then(Node::as_str).unwrap_or_default().to_owned();
         let name = root.pointer("/metadata/name").and_then(Node::as_str).map(str::to_owned);
         let namespace = root.pointer("/metadata/namespace").and_then(Node::as_str).map(str::to_owned);
-        let mut obj =
-            Object { file, doc, base, root, api_version, kind, name, namespace, meta: ObjectMeta::default(), typed: Typed::Other };
-        // Most objects are read straight from their tree; the JSON path
-        // below decides (and explains) the rest.
-        let fast = match obj.root.get("metadata") {
-            Some(m) => de::typed::<ObjectMeta>(m),
-            None => Some(ObjectMeta::default()),
-        };
-        if let Some(meta) = fast {
-            obj.meta = meta;
-            if let Some(typed) = workload::build_node(&obj, &obj.root) {
-                obj.typed = typed;
-                self.check_typed(obj, Vec::new());
-                return;
-            }
-        }
-        let mut json = json::to_json(&obj.root);
-        if matches!(obj.kind.as_str(), "Service" | "ReplicationController")
-            && let Some(J::Object(sel)) = json.pointer_mut("/spec/selector")
-        {
-            for v in sel.values_mut() {
-                if !v.is_string() {
-                    let text = if v.is_null() { String::new() } else { v.to_string() };
-                    *v = J::String(text);
-                }
-            }
-        }
-        obj.meta = ObjectMeta::default();
-        // A wrong field is reported, then dropped, so that the rest of the
-        // object is still typed: one bad value must not hide the object from
-        // the other rules or from the cross-object context.
-        let mut errors = Vec::new();
-        let mut pruned = Vec::new();
-        if json.get("metadata").is_some() {
-            obj.meta =
-                typed_pruned(&mut json, &mut errors, &mut pruned, |j| typed::<ObjectMeta>(&j["metadata"], "/metadata")).unwrap_or_default();
-        }
-        obj.typed = typed_pruned(&mut json, &mut errors, &mut pruned, |j| workload::build(&obj, j)).unwrap_or(Typed::Other);
+        let obj = Object { file, doc, base, root, api_version, kind, name, namespace, meta: ObjectMeta::default(), typed: () };
+        let (obj, errors) = type_object(obj);
         self.check_typed(obj, errors);
     }
 
@@ -270,6 +281,46 @@ impl Loaded {
         }
         self.objects.push(obj);
     }
+}
+
+/// Read an object's metadata and typed view from its tree, with the type
+/// errors found on the way (the fields they name were dropped or coerced).
+fn type_object(mut obj: Object<()>) -> (Object, Vec<(String, String)>) {
+    // Most objects are read straight from their tree; the JSON path
+    // below decides (and explains) the rest.
+    let fast = match obj.root.get("metadata") {
+        Some(m) => de::typed::<ObjectMeta>(m),
+        None => Some(ObjectMeta::default()),
+    };
+    if let Some(meta) = fast {
+        obj.meta = meta;
+        if let Some(typed) = workload::build_node(&obj, &obj.root) {
+            return (obj.with(typed), Vec::new());
+        }
+    }
+    let mut json = json::to_json(&obj.root);
+    if matches!(obj.kind.as_str(), "Service" | "ReplicationController")
+        && let Some(J::Object(sel)) = json.pointer_mut("/spec/selector")
+    {
+        for v in sel.values_mut() {
+            if !v.is_string() {
+                let text = if v.is_null() { String::new() } else { v.to_string() };
+                *v = J::String(text);
+            }
+        }
+    }
+    obj.meta = ObjectMeta::default();
+    // A wrong field is reported, then dropped, so that the rest of the
+    // object is still typed: one bad value must not hide the object from
+    // the other rules or from the cross-object context.
+    let mut errors = Vec::new();
+    let mut pruned = Vec::new();
+    if json.get("metadata").is_some() {
+        obj.meta =
+            typed_pruned(&mut json, &mut errors, &mut pruned, |j| typed::<ObjectMeta>(&j["metadata"], "/metadata")).unwrap_or_default();
+    }
+    let typed = typed_pruned(&mut json, &mut errors, &mut pruned, |j| workload::build(&obj, j)).unwrap_or(Typed::Other);
+    (obj.with(typed), errors)
 }
 
 /// Most wrong fields reported (and dropped) in one object.
