@@ -28,8 +28,8 @@ pub enum WorkloadKind {
 /// view: the full one ([`Workload`], with the pod spec and its containers)
 /// or the light one a lint run keeps between its rules ([`Light`]).
 #[derive(Debug)]
-pub enum Typed<W = Workload> {
-    Workload(Box<W>),
+pub enum Typed<W = Box<Workload>> {
+    Workload(W),
     Service(Box<ServiceSpec>),
     Monitor(Box<Monitor>),
     Pdb(Box<Pdb>),
@@ -40,7 +40,8 @@ pub enum Typed<W = Workload> {
 /// The typed view of an object without its pod spec: what a lint run keeps
 /// of every object while it runs its rules one object at a time, each on a
 /// full view built again from the object's tree ([`super::Object::expand`]).
-pub type Light = Typed<Workload<PodHead>>;
+/// (Shared with the run's cross-object summaries.)
+pub type Light = Typed<std::sync::Arc<Workload<PodHead>>>;
 
 /// What a light view keeps of a pod template: its labels and annotations
 /// and its containers' names (what other objects select and relabel on).
@@ -85,10 +86,11 @@ impl Typed {
                 let Workload { kind, template_ptr, template, selector_ptr, selector, replicas } = *w;
                 let PodTemplateSpec { metadata, spec } = template;
                 let (labels, annotations) = metadata.map(|m| (m.labels, m.annotations)).unwrap_or_default();
-                let container_names = spec.map(|s| s.containers.into_iter().map(|c| c.name).collect()).unwrap_or_default();
+                // Not `into_iter()`: collecting in place would keep the containers' allocation.
+                let container_names = spec.map(|s| s.containers.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
                 let template =
                     PodHead { labels: labels.unwrap_or_default(), annotations: annotations.unwrap_or_default(), container_names };
-                Typed::Workload(Box::new(Workload { kind, template_ptr, template, selector_ptr, selector, replicas }))
+                Typed::Workload(std::sync::Arc::new(Workload { kind, template_ptr, template, selector_ptr, selector, replicas }))
             }
             Typed::Service(s) => Typed::Service(s),
             Typed::Monitor(m) => Typed::Monitor(m),

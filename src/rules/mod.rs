@@ -238,7 +238,7 @@ pub struct Summary {
 /// The part of an object's typed view that other objects are matched against.
 #[derive(Debug)]
 pub enum View {
-    Workload(Box<crate::manifest::Workload<crate::manifest::PodHead>>),
+    Workload(std::sync::Arc<crate::manifest::Workload<crate::manifest::PodHead>>),
     /// A Service's selector and its own labels (what ServiceMonitors select).
     Service {
         selector: Option<BTreeMap<String, String>>,
