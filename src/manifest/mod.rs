@@ -52,20 +52,37 @@ impl Object {
 }
 
 impl Object<Light> {
-    /// The same object with its full view, read again from its tree as the
-    /// loader read it (its type errors were reported when it was loaded).
-    pub fn expand(self) -> Object {
+    /// Run `f` on the object's full view, read again from its tree as the
+    /// loader read it (its type errors were reported when it was loaded),
+    /// and drop that view: the object comes back with its light view.
+    pub fn expanded<R>(self, f: impl FnOnce(&Object) -> R) -> (Self, R) {
         let Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed } = self;
         let obj = Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed: () };
-        match typed {
-            // Only workloads lost something: read them again.
-            Typed::Workload(_) => type_object(obj).0,
-            Typed::Service(s) => obj.with(Typed::Service(s)),
-            Typed::Monitor(m) => obj.with(Typed::Monitor(m)),
-            Typed::Pdb(p) => obj.with(Typed::Pdb(p)),
-            Typed::Hpa(h) => obj.with(Typed::Hpa(h)),
-            Typed::Other => obj.with(Typed::Other),
-        }
+        let (full, light) = match typed {
+            // Only workloads lost something: read them again, and keep
+            // their light view (shared with the run's summaries).
+            Typed::Workload(w) => {
+                // The tree path with the metadata already read, where it
+                // gives a view (the loader's then); else all as the loader did.
+                let full = match workload::build_node(&obj, &obj.root) {
+                    Some(typed) => obj.with(typed),
+                    None => type_object(obj).0,
+                };
+                (full, Some(w))
+            }
+            Typed::Service(s) => (obj.with(Typed::Service(s)), None),
+            Typed::Monitor(m) => (obj.with(Typed::Monitor(m)), None),
+            Typed::Pdb(p) => (obj.with(Typed::Pdb(p)), None),
+            Typed::Hpa(h) => (obj.with(Typed::Hpa(h)), None),
+            Typed::Other => (obj.with(Typed::Other), None),
+        };
+        let r = f(&full);
+        let Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed } = full;
+        let typed = match light {
+            Some(w) => Typed::Workload(w),
+            None => typed.lighten(),
+        };
+        (Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed }, r)
     }
 }
 
@@ -456,5 +473,21 @@ mod tests {
         assert_eq!(l.findings.len(), 1);
         let c = l.objects[0].workload().unwrap().containers().next().unwrap().1.clone();
         assert_eq!(c.ports.unwrap()[0].container_port, 8080);
+    }
+
+    #[test]
+    fn a_light_object_expands_to_the_view_it_was_loaded_with() {
+        // One object read by the tree path, one by the JSON path (its wrong fields pruned).
+        for text in [DEPLOYMENT.to_string(), format!("{DEPLOYMENT}          ports: [8080, {{containerPort: \"80\"}}]\n")] {
+            let full = load_one(&text);
+            let light = load_one(&text).light();
+            let Typed::Workload(head) = &light.objects[0].typed else { panic!("a light workload") };
+            assert_eq!(head.template.container_names, ["a"]);
+            assert_eq!(head.template_labels().get("app").map(String::as_str), Some("a"));
+            let obj = light.objects.into_iter().next().unwrap();
+            let (obj, view) = obj.expanded(|o| format!("{:?}", o.workload().expect("expanded workload")));
+            assert_eq!(view, format!("{:?}", full.objects[0].workload().unwrap()));
+            assert!(matches!(obj.typed, Typed::Workload(_)), "back to its light view");
+        }
     }
 }

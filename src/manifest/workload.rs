@@ -39,7 +39,7 @@ pub enum Typed<W = Box<Workload>> {
 
 /// The typed view of an object without its pod spec: what a lint run keeps
 /// of every object while it runs its rules one object at a time, each on a
-/// full view built again from the object's tree ([`super::Object::expand`]).
+/// full view built again from the object's tree ([`super::Object::expanded`]).
 /// (Shared with the run's cross-object summaries.)
 pub type Light = Typed<std::sync::Arc<Workload<PodHead>>>;
 

@@ -810,14 +810,9 @@ pub fn run(
                 return (obj, Vec::new());
             }
             let ctx = Context::new(&index, at, files, config);
-            let obj = obj.expand();
-            let findings = REGISTRY
-                .iter()
-                .filter(|r| config.enabled(r.id))
-                .filter_map(|r| r.check)
-                .flat_map(|c| c.check(&obj, &ctx))
-                .collect::<Vec<_>>();
-            (obj.lighten(), findings)
+            obj.expanded(|obj| {
+                REGISTRY.iter().filter(|r| config.enabled(r.id)).filter_map(|r| r.check).flat_map(|c| c.check(obj, &ctx)).collect()
+            })
         })
         .collect();
     let mut findings = Vec::new();
