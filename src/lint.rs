@@ -3,7 +3,7 @@
 use crate::config::Config;
 use crate::finding::{Finding, Notice};
 use crate::input::{self, InputSpec, ReadOutcome, SourceFile};
-use crate::manifest::{self, Object, tree::Span};
+use crate::manifest::{self, Light, Object, tree::Span};
 use crate::render;
 use crate::rules;
 use rayon::prelude::*;
@@ -199,7 +199,7 @@ enum ContextNeed {
 }
 
 impl ContextNeed {
-    fn of(primary: &[(SourceFile, manifest::Loaded)], whole: bool) -> Self {
+    fn of(primary: &[(SourceFile, manifest::Loaded<Light>)], whole: bool) -> Self {
         if whole {
             return ContextNeed::Whole;
         }
@@ -219,7 +219,7 @@ impl ContextNeed {
 
 /// Load the first `primary` inputs whole, then the context inputs after them
 /// with only the documents the named files' cross-object rules can use.
-fn load_with_context(specs: &[InputSpec], primary: usize, whole: bool) -> Vec<(SourceFile, manifest::Loaded)> {
+fn load_with_context(specs: &[InputSpec], primary: usize, whole: bool) -> Vec<(SourceFile, manifest::Loaded<Light>)> {
     let mut loaded = load_inputs(&specs[..primary], 0, None);
     if primary < specs.len() {
         let need = ContextNeed::of(&loaded, whole);
@@ -234,7 +234,7 @@ pub fn lint_inputs(specs: &[InputSpec], primary: usize, config: &Config) -> Repo
 }
 
 /// Read and load `specs`, numbered from `first`; `need` filters the documents of context files.
-fn load_inputs(specs: &[InputSpec], first: usize, need: Option<ContextNeed>) -> Vec<(SourceFile, manifest::Loaded)> {
+fn load_inputs(specs: &[InputSpec], first: usize, need: Option<ContextNeed>) -> Vec<(SourceFile, manifest::Loaded<Light>)> {
     specs
         .par_iter()
         .enumerate()
@@ -245,6 +245,7 @@ fn load_inputs(specs: &[InputSpec], first: usize, need: Option<ContextNeed>) -> 
                     None | Some(ContextNeed::Whole) => manifest::load(i, &file),
                     Some(need) => manifest::load_kinds(i, &file, |kind| need.keeps(kind)),
                 };
+                let l = l.light();
                 (file, l)
             }
             ReadOutcome::Broken { file, pos, message } => {
@@ -269,7 +270,7 @@ pub fn lint_sources(files: Vec<SourceFile>, config: &Config) -> Report {
         .into_iter()
         .enumerate()
         .map(|(i, f)| {
-            let l = manifest::load(i, &f);
+            let l = manifest::load(i, &f).light();
             (f, l)
         })
         .collect();
@@ -279,11 +280,11 @@ pub fn lint_sources(files: Vec<SourceFile>, config: &Config) -> Report {
 /// Lint text held in memory (tests, fuzzing).
 pub fn lint_text(name: &str, text: &str, config: &Config) -> Report {
     let file = SourceFile::new(name, text.to_string());
-    let l = manifest::load(0, &file);
+    let l = manifest::load(0, &file).light();
     lint_loaded(vec![(file, l)], 1, config)
 }
 
-fn lint_loaded(loaded: Vec<(SourceFile, manifest::Loaded)>, primary: usize, config: &Config) -> Report {
+fn lint_loaded(loaded: Vec<(SourceFile, manifest::Loaded<Light>)>, primary: usize, config: &Config) -> Report {
     lint_loaded_with(loaded, primary, config, None)
 }
 
@@ -298,7 +299,7 @@ struct Renders<'a> {
 }
 
 fn lint_loaded_with(
-    mut loaded: Vec<(SourceFile, manifest::Loaded)>,
+    mut loaded: Vec<(SourceFile, manifest::Loaded<Light>)>,
     primary: usize,
     config: &Config,
     renders: Option<Renders<'_>>,
@@ -312,9 +313,9 @@ fn lint_loaded_with(
     finish(loaded, primary, config, Some(run))
 }
 
-fn finish(loaded: Vec<(SourceFile, manifest::Loaded)>, primary: usize, config: &Config, run: Option<rendered::Run>) -> Report {
+fn finish(loaded: Vec<(SourceFile, manifest::Loaded<Light>)>, primary: usize, config: &Config, run: Option<rendered::Run>) -> Report {
     let mut files = Vec::with_capacity(loaded.len());
-    let mut objects: Vec<Object> = Vec::new();
+    let mut objects: Vec<Object<Light>> = Vec::new();
     let mut findings = Vec::new();
     let mut notices = Vec::new();
     let mut skipped_documents = 0;
@@ -329,7 +330,8 @@ fn finish(loaded: Vec<(SourceFile, manifest::Loaded)>, primary: usize, config: &
     }
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     let reported = |file: usize| file < primary || run.as_ref().is_some_and(|r| r.is_rendered(file));
-    findings.extend(rules::run(&objects, &names, config).into_iter().filter(|f| reported(f.file)));
+    let (mut objects, found) = rules::run(objects, &names, config, &reported);
+    findings.extend(found);
     findings.retain(|f| config.enabled(f.rule));
     let mut checked: Vec<(usize, String)> =
         objects.iter().filter(|o| o.file < primary).map(|o| (o.file, o.reference().to_string())).collect();

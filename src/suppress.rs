@@ -7,7 +7,7 @@ use crate::config::Config;
 use crate::finding::Finding;
 use crate::input::SourceFile;
 use crate::manifest::tree::{Pos, Span};
-use crate::manifest::{Object, Target};
+use crate::manifest::{Light, Object, Target};
 use std::sync::OnceLock;
 
 pub const ANNOTATION_PREFIX: &str = "ignore-check.kubectl-strategy.io/";
@@ -32,7 +32,7 @@ fn comment_re() -> &'static regex::Regex {
     RE.get_or_init(|| regex::Regex::new(r"#\s*kubectl-strategy:\s*ignore\[([^\]]*)\]").expect("valid regex"))
 }
 
-fn collect(files: &[SourceFile], objects: &[Object]) -> Vec<Suppression> {
+fn collect(files: &[SourceFile], objects: &[Object<Light>]) -> Vec<Suppression> {
     let mut out = Vec::new();
     // Objects of context-only files (beyond `files`) are not reported on.
     for obj in objects.iter().filter(|o| o.file < files.len()) {
@@ -97,7 +97,7 @@ fn covers(s: &Suppression, f: &Finding) -> bool {
 }
 
 /// Drop suppressed findings and report suppressions that matched nothing.
-pub fn apply(findings: &mut Vec<Finding>, files: &[SourceFile], objects: &[Object], config: &Config) {
+pub fn apply(findings: &mut Vec<Finding>, files: &[SourceFile], objects: &[Object<Light>], config: &Config) {
     let mut sups = collect(files, objects);
     if sups.is_empty() {
         return;

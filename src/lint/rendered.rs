@@ -4,13 +4,13 @@
 use crate::finding::{Finding, Notice, RenderedAt, Severity};
 use crate::input::SourceFile;
 use crate::manifest::tree::{Pos, Span};
-use crate::manifest::{self, Object};
+use crate::manifest::{self, Light, Object};
 use crate::render::map::{self, Aim};
 use crate::render::{By, Origin, Plan, RenderError, Rendered, Root, canonical};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-type Loaded = Vec<(SourceFile, manifest::Loaded)>;
+type Loaded = Vec<(SourceFile, manifest::Loaded<Light>)>;
 
 /// One rendered stream in the run.
 struct RFile {
@@ -27,7 +27,7 @@ pub struct Run {
     rendered: HashMap<usize, RFile>,
     by_path: HashMap<PathBuf, usize>,
     /// Objects of source files: not linted themselves, used to map findings and read suppressions.
-    pub source_objects: Vec<Object>,
+    pub source_objects: Vec<Object<Light>>,
     pub findings: Vec<Finding>,
     pub notices: Vec<Notice>,
 }
@@ -72,7 +72,7 @@ impl Run {
         let text = std::fs::read_to_string(&key).unwrap_or_default();
         let file = SourceFile::new(crate::render::display(&key), text);
         if parse {
-            let mut l = manifest::load(i, &file);
+            let mut l = manifest::load(i, &file).light();
             self.source_objects.append(&mut l.objects);
         }
         loaded.push((file, manifest::Loaded::default()));
@@ -133,7 +133,7 @@ impl Run {
             let i = loaded.len();
             // The folder of a stream is its root, so folder-scoped rules keep roots apart.
             let file = SourceFile::new(format!("{}/({} output)", root.display, root.by.as_str()), r.text);
-            let l = manifest::load(i, &file);
+            let l = manifest::load(i, &file).light();
             loaded.push((file, l));
             self.rendered.insert(i, RFile { root, origins: r.origins, values });
         }
@@ -183,7 +183,7 @@ impl Run {
     }
 
     /// The user's file an object came from (for the count of checked objects).
-    pub fn object_file(&self, obj: &Object) -> usize {
+    pub fn object_file(&self, obj: &Object<Light>) -> usize {
         let Some(r) = self.rendered.get(&obj.file) else { return obj.file };
         let origin = r.origins.get(obj.doc).cloned().unwrap_or_default();
         origin
@@ -200,7 +200,7 @@ impl Run {
     /// Move findings on rendered objects into the source files; drop those
     /// suppressed by an annotation that only the rendered object carries;
     /// merge the same source finding from several roots.
-    pub fn map(&self, findings: Vec<Finding>, files: &[SourceFile], objects: &[Object]) -> Vec<Finding> {
+    pub fn map(&self, findings: Vec<Finding>, files: &[SourceFile], objects: &[Object<Light>]) -> Vec<Finding> {
         let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
         let mut seen: HashMap<(&'static str, usize, Span, String), usize> = HashMap::new();
         for f in findings {
@@ -234,7 +234,7 @@ impl Run {
         out
     }
 
-    fn map_one(&self, mut f: Finding, r: &RFile, files: &[SourceFile], objects: &[Object]) -> Option<Finding> {
+    fn map_one(&self, mut f: Finding, r: &RFile, files: &[SourceFile], objects: &[Object<Light>]) -> Option<Finding> {
         let at = RenderedAt {
             by: r.root.by.as_str(),
             root: r.root.display.clone(),
@@ -262,7 +262,7 @@ impl Run {
                     f.doc = None;
                     return Some(f);
                 };
-                let candidates: Vec<&Object> = self.source_objects.iter().filter(|o| o.file == i).collect();
+                let candidates: Vec<&Object<Light>> = self.source_objects.iter().filter(|o| o.file == i).collect();
                 f.file = i;
                 match map::source_object(obj, &candidates) {
                     Some(s) => {

@@ -13,11 +13,13 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use serde_json::Value as J;
 use tree::{Located, Node, Span};
-pub use workload::{Typed, Workload, WorkloadKind};
+pub use workload::{Light, PodHead, Typed, Workload, WorkloadKind};
 
-/// One Kubernetes object.
+/// One Kubernetes object. `V` is its typed view: the full [`Typed`] (what
+/// [`load`] gives), or the [`Light`] one a lint run keeps for all objects at
+/// once ([`Loaded::light`]), expanded per object while its rules run.
 #[derive(Debug)]
-pub struct Object {
+pub struct Object<V = Typed> {
     /// Index of the file in the run.
     pub file: usize,
     /// Index of the document in the file.
@@ -31,23 +33,72 @@ pub struct Object {
     pub name: Option<String>,
     pub namespace: Option<String>,
     pub meta: ObjectMeta,
-    pub typed: Typed,
+    pub typed: V,
 }
 
 impl Object {
+    pub fn workload(&self) -> Option<&Workload> {
+        match &self.typed {
+            Typed::Workload(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// The same object with its light view (the pod spec dropped).
+    pub fn lighten(self) -> Object<Light> {
+        let Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed } = self;
+        Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed: typed.lighten() }
+    }
+}
+
+impl Object<Light> {
+    /// Run `f` on the object's full view, read again from its tree as the
+    /// loader read it (its type errors were reported when it was loaded),
+    /// and drop that view: the object comes back with its light view.
+    pub fn expanded<R>(self, f: impl FnOnce(&Object) -> R) -> (Self, R) {
+        let Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed } = self;
+        let obj = Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed: () };
+        let (full, light) = match typed {
+            // Only workloads lost something: read them again, and keep
+            // their light view (shared with the run's summaries).
+            Typed::Workload(w) => {
+                // The tree path with the metadata already read, where it
+                // gives a view (the loader's then); else all as the loader did.
+                let full = match workload::build_node(&obj, &obj.root) {
+                    Some(typed) => obj.with(typed),
+                    None => type_object(obj).0,
+                };
+                (full, Some(w))
+            }
+            Typed::Service(s) => (obj.with(Typed::Service(s)), None),
+            Typed::Monitor(m) => (obj.with(Typed::Monitor(m)), None),
+            Typed::Pdb(p) => (obj.with(Typed::Pdb(p)), None),
+            Typed::Hpa(h) => (obj.with(Typed::Hpa(h)), None),
+            Typed::Other => (obj.with(Typed::Other), None),
+        };
+        let r = f(&full);
+        let Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed } = full;
+        let typed = match light {
+            Some(w) => Typed::Workload(w),
+            None => typed.lighten(),
+        };
+        (Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed }, r)
+    }
+}
+
+impl<V> Object<V> {
+    /// The same object with another typed view.
+    fn with<W>(self, typed: W) -> Object<W> {
+        let Object { file, doc, base, root, api_version, kind, name, namespace, meta, .. } = self;
+        Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed }
+    }
+
     pub fn reference(&self) -> ObjectRef {
         ObjectRef {
             api_version: self.api_version.clone(),
             kind: self.kind.clone(),
             namespace: self.namespace.clone(),
             name: self.name.clone(),
-        }
-    }
-
-    pub fn workload(&self) -> Option<&Workload> {
-        match &self.typed {
-            Typed::Workload(w) => Some(w),
-            _ => None,
         }
     }
 
@@ -101,14 +152,27 @@ impl Target {
 }
 
 /// What loading a file produced.
-#[derive(Default)]
-pub struct Loaded {
-    pub objects: Vec<Object>,
+pub struct Loaded<V = Typed> {
+    pub objects: Vec<Object<V>>,
     pub findings: Vec<Finding>,
     pub notices: Vec<Notice>,
     /// Documents that are YAML but not Kubernetes objects.
     pub skipped_documents: usize,
     pub documents: usize,
+}
+
+impl<V> Default for Loaded<V> {
+    fn default() -> Self {
+        Loaded { objects: Vec::new(), findings: Vec::new(), notices: Vec::new(), skipped_documents: 0, documents: 0 }
+    }
+}
+
+impl Loaded {
+    /// The same with light views ([`Object::lighten`]).
+    pub fn light(self) -> Loaded<Light> {
+        let Loaded { objects, findings, notices, skipped_documents, documents } = self;
+        Loaded { objects: objects.into_iter().map(Object::lighten).collect(), findings, notices, skipped_documents, documents }
+    }
 }
 
 /// Load every document of a file.
@@ -206,44 +270,8 @@ impl Loaded {
         let kind = root.get("kind").and_then(Node::as_str).unwrap_or_default().to_owned();
         let name = root.pointer("/metadata/name").and_then(Node::as_str).map(str::to_owned);
         let namespace = root.pointer("/metadata/namespace").and_then(Node::as_str).map(str::to_owned);
-        let mut obj =
-            Object { file, doc, base, root, api_version, kind, name, namespace, meta: ObjectMeta::default(), typed: Typed::Other };
-        // Most objects are read straight from their tree; the JSON path
-        // below decides (and explains) the rest.
-        let fast = match obj.root.get("metadata") {
-            Some(m) => de::typed::<ObjectMeta>(m),
-            None => Some(ObjectMeta::default()),
-        };
-        if let Some(meta) = fast {
-            obj.meta = meta;
-            if let Some(typed) = workload::build_node(&obj, &obj.root) {
-                obj.typed = typed;
-                self.check_typed(obj, Vec::new());
-                return;
-            }
-        }
-        let mut json = json::to_json(&obj.root);
-        if matches!(obj.kind.as_str(), "Service" | "ReplicationController")
-            && let Some(J::Object(sel)) = json.pointer_mut("/spec/selector")
-        {
-            for v in sel.values_mut() {
-                if !v.is_string() {
-                    let text = if v.is_null() { String::new() } else { v.to_string() };
-                    *v = J::String(text);
-                }
-            }
-        }
-        obj.meta = ObjectMeta::default();
-        // A wrong field is reported, then dropped, so that the rest of the
-        // object is still typed: one bad value must not hide the object from
-        // the other rules or from the cross-object context.
-        let mut errors = Vec::new();
-        let mut pruned = Vec::new();
-        if json.get("metadata").is_some() {
-            obj.meta =
-                typed_pruned(&mut json, &mut errors, &mut pruned, |j| typed::<ObjectMeta>(&j["metadata"], "/metadata")).unwrap_or_default();
-        }
-        obj.typed = typed_pruned(&mut json, &mut errors, &mut pruned, |j| workload::build(&obj, j)).unwrap_or(Typed::Other);
+        let obj = Object { file, doc, base, root, api_version, kind, name, namespace, meta: ObjectMeta::default(), typed: () };
+        let (obj, errors) = type_object(obj);
         self.check_typed(obj, errors);
     }
 
@@ -270,6 +298,46 @@ impl Loaded {
         }
         self.objects.push(obj);
     }
+}
+
+/// Read an object's metadata and typed view from its tree, with the type
+/// errors found on the way (the fields they name were dropped or coerced).
+fn type_object(mut obj: Object<()>) -> (Object, Vec<(String, String)>) {
+    // Most objects are read straight from their tree; the JSON path
+    // below decides (and explains) the rest.
+    let fast = match obj.root.get("metadata") {
+        Some(m) => de::typed::<ObjectMeta>(m),
+        None => Some(ObjectMeta::default()),
+    };
+    if let Some(meta) = fast {
+        obj.meta = meta;
+        if let Some(typed) = workload::build_node(&obj, &obj.root) {
+            return (obj.with(typed), Vec::new());
+        }
+    }
+    let mut json = json::to_json(&obj.root);
+    if matches!(obj.kind.as_str(), "Service" | "ReplicationController")
+        && let Some(J::Object(sel)) = json.pointer_mut("/spec/selector")
+    {
+        for v in sel.values_mut() {
+            if !v.is_string() {
+                let text = if v.is_null() { String::new() } else { v.to_string() };
+                *v = J::String(text);
+            }
+        }
+    }
+    obj.meta = ObjectMeta::default();
+    // A wrong field is reported, then dropped, so that the rest of the
+    // object is still typed: one bad value must not hide the object from
+    // the other rules or from the cross-object context.
+    let mut errors = Vec::new();
+    let mut pruned = Vec::new();
+    if json.get("metadata").is_some() {
+        obj.meta =
+            typed_pruned(&mut json, &mut errors, &mut pruned, |j| typed::<ObjectMeta>(&j["metadata"], "/metadata")).unwrap_or_default();
+    }
+    let typed = typed_pruned(&mut json, &mut errors, &mut pruned, |j| workload::build(&obj, j)).unwrap_or(Typed::Other);
+    (obj.with(typed), errors)
 }
 
 /// Most wrong fields reported (and dropped) in one object.
@@ -405,5 +473,21 @@ mod tests {
         assert_eq!(l.findings.len(), 1);
         let c = l.objects[0].workload().unwrap().containers().next().unwrap().1.clone();
         assert_eq!(c.ports.unwrap()[0].container_port, 8080);
+    }
+
+    #[test]
+    fn a_light_object_expands_to_the_view_it_was_loaded_with() {
+        // One object read by the tree path, one by the JSON path (its wrong fields pruned).
+        for text in [DEPLOYMENT.to_string(), format!("{DEPLOYMENT}          ports: [8080, {{containerPort: \"80\"}}]\n")] {
+            let full = load_one(&text);
+            let light = load_one(&text).light();
+            let Typed::Workload(head) = &light.objects[0].typed else { panic!("a light workload") };
+            assert_eq!(head.template.container_names, ["a"]);
+            assert_eq!(head.template_labels().get("app").map(String::as_str), Some("a"));
+            let obj = light.objects.into_iter().next().unwrap();
+            let (obj, view) = obj.expanded(|o| format!("{:?}", o.workload().expect("expanded workload")));
+            assert_eq!(view, format!("{:?}", full.objects[0].workload().unwrap()));
+            assert!(matches!(obj.typed, Typed::Workload(_)), "back to its light view");
+        }
     }
 }

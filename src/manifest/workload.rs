@@ -24,10 +24,12 @@ pub enum WorkloadKind {
     Rollout,
 }
 
-/// A typed view of an object, where one is available.
+/// A typed view of an object, where one is available. `W` is the workload
+/// view: the full one ([`Workload`], with the pod spec and its containers)
+/// or the light one a lint run keeps between its rules ([`Light`]).
 #[derive(Debug)]
-pub enum Typed {
-    Workload(Box<Workload>),
+pub enum Typed<W = Box<Workload>> {
+    Workload(W),
     Service(Box<ServiceSpec>),
     Monitor(Box<Monitor>),
     Pdb(Box<Pdb>),
@@ -35,8 +37,82 @@ pub enum Typed {
     Other,
 }
 
+/// The typed view of an object without its pod spec: what a lint run keeps
+/// of every object while it runs its rules one object at a time, each on a
+/// full view built again from the object's tree ([`super::Object::expanded`]).
+/// (Shared with the run's cross-object summaries.)
+pub type Light = Typed<std::sync::Arc<Workload<PodHead>>>;
+
+/// What a light view keeps of a pod template: its labels and annotations
+/// and its containers' names (what other objects select and relabel on).
+#[derive(Clone, Debug, Default)]
+pub struct PodHead {
+    pub labels: BTreeMap<String, String>,
+    pub annotations: BTreeMap<String, String>,
+    pub container_names: Vec<String>,
+}
+
+/// The labels and annotations of a pod template, full or light.
+pub trait PodLabels {
+    fn labels(&self) -> &BTreeMap<String, String>;
+    fn annotations(&self) -> &BTreeMap<String, String>;
+}
+
+impl PodLabels for PodTemplateSpec {
+    fn labels(&self) -> &BTreeMap<String, String> {
+        self.metadata.as_ref().and_then(|m| m.labels.as_ref()).unwrap_or(&EMPTY)
+    }
+
+    fn annotations(&self) -> &BTreeMap<String, String> {
+        self.metadata.as_ref().and_then(|m| m.annotations.as_ref()).unwrap_or(&EMPTY)
+    }
+}
+
+impl PodLabels for PodHead {
+    fn labels(&self) -> &BTreeMap<String, String> {
+        &self.labels
+    }
+
+    fn annotations(&self) -> &BTreeMap<String, String> {
+        &self.annotations
+    }
+}
+
+impl Typed {
+    /// The light view: the pod template reduced to its [`PodHead`] (the pod spec is dropped).
+    pub fn lighten(self) -> Light {
+        match self {
+            Typed::Workload(w) => {
+                let Workload { kind, template_ptr, template, selector_ptr, selector, replicas } = *w;
+                let PodTemplateSpec { metadata, spec } = template;
+                let (labels, annotations) = metadata.map(|m| (m.labels, m.annotations)).unwrap_or_default();
+                // Not `into_iter()`: collecting in place would keep the containers' allocation.
+                let container_names = spec.map(|s| s.containers.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
+                let template =
+                    PodHead { labels: labels.unwrap_or_default(), annotations: annotations.unwrap_or_default(), container_names };
+                Typed::Workload(std::sync::Arc::new(Workload { kind, template_ptr, template, selector_ptr, selector, replicas }))
+            }
+            Typed::Service(s) => Typed::Service(s),
+            Typed::Monitor(m) => Typed::Monitor(m),
+            Typed::Pdb(p) => Typed::Pdb(p),
+            Typed::Hpa(h) => Typed::Hpa(h),
+            Typed::Other => Typed::Other,
+        }
+    }
+}
+
+impl Light {
+    /// The light workload view, where the object has one.
+    pub fn workload(&self) -> Option<&Workload<PodHead>> {
+        match self {
+            Typed::Workload(w) => Some(w),
+            _ => None,
+        }
+    }
+}
+
 /// A PodDisruptionBudget (any served version).
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Pdb {
     pub selector: LabelSelector,
     pub min_available: Option<k8s_openapi::apimachinery::pkg::util::intstr::IntOrString>,
@@ -44,7 +120,7 @@ pub struct Pdb {
 }
 
 /// A HorizontalPodAutoscaler (any served version): its target and floor.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Hpa {
     pub target_kind: String,
     pub target_name: String,
@@ -53,14 +129,14 @@ pub struct Hpa {
 }
 
 /// A `keep` relabeling of a monitor endpoint on one source label.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Keep {
     pub source: String,
     pub regex: regex::Regex,
 }
 
 /// A prometheus-operator ServiceMonitor or PodMonitor.
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct Monitor {
     pub pod_monitor: bool,
     pub selector: LabelSelector,
@@ -72,12 +148,14 @@ pub struct Monitor {
     pub endpoints: Vec<Vec<Keep>>,
 }
 
-#[derive(Debug)]
-pub struct Workload {
+/// A workload's view: `T` is its pod template, whole ([`PodTemplateSpec`])
+/// or reduced to a [`PodHead`] (in a [`Light`] view).
+#[derive(Clone, Debug)]
+pub struct Workload<T = PodTemplateSpec> {
     pub kind: WorkloadKind,
     /// Pointer to the pod template (an object with `metadata` and `spec`); `""` for a Pod.
     pub template_ptr: &'static str,
-    pub template: PodTemplateSpec,
+    pub template: T,
     /// Pointer to the selector, where the kind has one.
     pub selector_ptr: Option<&'static str>,
     pub selector: Option<LabelSelector>,
@@ -86,17 +164,19 @@ pub struct Workload {
 
 static EMPTY: BTreeMap<String, String> = BTreeMap::new();
 
-impl Workload {
-    pub fn pod_spec(&self) -> Option<&PodSpec> {
-        self.template.spec.as_ref()
-    }
-
+impl<T: PodLabels> Workload<T> {
     pub fn template_labels(&self) -> &BTreeMap<String, String> {
-        self.template.metadata.as_ref().and_then(|m| m.labels.as_ref()).unwrap_or(&EMPTY)
+        self.template.labels()
     }
 
     pub fn template_annotations(&self) -> &BTreeMap<String, String> {
-        self.template.metadata.as_ref().and_then(|m| m.annotations.as_ref()).unwrap_or(&EMPTY)
+        self.template.annotations()
+    }
+}
+
+impl Workload {
+    pub fn pod_spec(&self) -> Option<&PodSpec> {
+        self.template.spec.as_ref()
     }
 
     /// Pointer to the pod spec (`/spec/template/spec`).
@@ -177,7 +257,7 @@ pub fn same_namespace(a: Option<&str>, b: Option<&str>) -> bool {
 
 type Err = (String, String);
 
-fn legacy(obj: &Object) -> bool {
+fn legacy<V>(obj: &Object<V>) -> bool {
     matches!(obj.api_version.as_str(), "extensions/v1beta1" | "apps/v1beta1" | "apps/v1beta2" | "batch/v1beta1" | "batch/v2alpha1")
 }
 
@@ -191,7 +271,7 @@ fn spec_of<T: serde::de::DeserializeOwned>(json: &J) -> Result<T, Err> {
 /// The typed view read straight from the object's tree, for the kinds whose
 /// JSON needs no rewriting; `None` when [`build`] has to decide (other kinds,
 /// legacy versions, any error). Where it gives a view, it is [`build`]'s.
-pub fn build_node(obj: &Object, root: &Node) -> Option<Typed> {
+pub fn build_node<V>(obj: &Object<V>, root: &Node) -> Option<Typed> {
     if legacy(obj) {
         return None;
     }
@@ -253,7 +333,7 @@ pub fn build_node(obj: &Object, root: &Node) -> Option<Typed> {
 }
 
 /// Build the typed view of an object. Errors name the offending field.
-pub fn build(obj: &Object, json: &J) -> Result<Typed, Err> {
+pub fn build<V>(obj: &Object<V>, json: &J) -> Result<Typed, Err> {
     let group = obj.group();
     let result = match (group, obj.kind.as_str()) {
         ("apps" | "extensions", "Deployment") => {
@@ -330,7 +410,7 @@ fn workload(
 /// Legacy API versions defaulted the selector from the template labels.
 /// Legacy API versions default the selector to the template's labels (the
 /// JSON is copied only for them).
-fn with_default_selector<'a>(obj: &Object, json: &'a J) -> std::borrow::Cow<'a, J> {
+fn with_default_selector<'a, V>(obj: &Object<V>, json: &'a J) -> std::borrow::Cow<'a, J> {
     if !legacy(obj) {
         return std::borrow::Cow::Borrowed(json);
     }
@@ -369,7 +449,7 @@ fn rollout(json: &J) -> Result<Typed, Err> {
     Ok(workload(WorkloadKind::Rollout, "/spec/template", template, selector, replicas))
 }
 
-fn monitor(obj: &Object, json: &J) -> Typed {
+fn monitor<V>(obj: &Object<V>, json: &J) -> Typed {
     let selector = json.pointer("/spec/selector").and_then(|s| serde_json::from_value::<LabelSelector>(s.clone()).ok()).unwrap_or_default();
     let ns = json.pointer("/spec/namespaceSelector");
     let any_namespace = ns.and_then(|n| n.get("any")).and_then(J::as_bool).unwrap_or(false);
@@ -456,11 +536,11 @@ impl Check for NodeCheck<'_> {
 }
 
 /// Deserialize other built-in kinds fully, to catch wrong field types.
-fn validate_builtin(obj: &Object, json: &J) -> Result<(), Err> {
+fn validate_builtin<V>(obj: &Object<V>, json: &J) -> Result<(), Err> {
     validate_with(obj, &JsonCheck(json))
 }
 
-fn validate_with(obj: &Object, check: &impl Check) -> Result<(), Err> {
+fn validate_with<V>(obj: &Object<V>, check: &impl Check) -> Result<(), Err> {
     use k8s_openapi::api::{autoscaling, core::v1 as core, networking::v1 as net, policy::v1 as policy, rbac::v1 as rbac};
     use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::CustomResourceDefinition;
     validate_types!(

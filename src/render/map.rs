@@ -64,8 +64,8 @@ pub fn translate(rendered: &Node, src: &Node, ptr: &str) -> (String, bool) {
 
 /// The source document of a rendered object among the objects of its file:
 /// the only one of its kind, else the one whose name the rendered name holds.
-pub fn source_object<'a>(rendered: &Object, candidates: &[&'a Object]) -> Option<&'a Object> {
-    let same_kind: Vec<&&Object> = candidates.iter().filter(|o| o.kind == rendered.kind).collect();
+pub fn source_object<'a, V>(rendered: &Object<V>, candidates: &[&'a Object<V>]) -> Option<&'a Object<V>> {
+    let same_kind: Vec<&&Object<V>> = candidates.iter().filter(|o| o.kind == rendered.kind).collect();
     if same_kind.len() == 1 {
         return Some(same_kind[0]);
     }

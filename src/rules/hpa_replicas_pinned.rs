@@ -15,7 +15,7 @@ declare_rule! {
 pub struct HpaReplicasPinned;
 impl Rule for HpaReplicasPinned {
     fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
-        let (Some(hpa), Some(_)) = (ctx.hpa(obj), obj.root.pointer("/spec/replicas")) else {
+        let (Some(hpa), Some(_)) = (ctx.hpa(), obj.root.pointer("/spec/replicas")) else {
             return Vec::new();
         };
         let f = finding(

@@ -70,10 +70,10 @@ pub mod workload_selectors_overlap;
 use crate::config::Config;
 use crate::finding::{Applicability, Finding, Severity};
 use crate::manifest::workload::{map_selects, same_namespace, selector_matches};
-use crate::manifest::{Object, Typed};
+use crate::manifest::{Light, Object, Typed};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 
 /// A check over one object. Cross-object rules read the `Context`.
 pub trait Rule: Sync {
@@ -219,10 +219,86 @@ pub fn find(id: &str) -> Option<&'static RuleEntry> {
     REGISTRY.iter().copied().find(|r| r.id == id)
 }
 
-/// Everything a rule may look at beyond its object.
-pub struct Context<'a> {
-    pub objects: &'a [Object],
-    pub config: &'a Config,
+/// What the cross-object context keeps of an object: names, place and the
+/// small views other objects are matched against (no tree, no pod spec).
+#[derive(Debug)]
+pub struct Summary {
+    pub file: usize,
+    /// The line the object starts on (for messages that name it).
+    pub line: u32,
+    pub kind: String,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub view: View,
+    /// The replicas it runs with at least: an HPA's `minReplicas`, else
+    /// `spec.replicas` (default 1). `None` for kinds without replicas.
+    pub min_replicas: Option<i64>,
+}
+
+/// The part of an object's typed view that other objects are matched against.
+#[derive(Debug)]
+pub enum View {
+    Workload(std::sync::Arc<crate::manifest::Workload<crate::manifest::PodHead>>),
+    /// A Service's selector and its own labels (what ServiceMonitors select).
+    Service {
+        selector: Option<BTreeMap<String, String>>,
+        labels: BTreeMap<String, String>,
+    },
+    Monitor(Box<crate::manifest::workload::Monitor>),
+    Pdb(Box<crate::manifest::workload::Pdb>),
+    Hpa(Box<crate::manifest::workload::Hpa>),
+    /// Anything else; `creates_pods`: a custom resource that may run pods.
+    Other {
+        creates_pods: bool,
+    },
+}
+
+impl Summary {
+    fn of(o: &Object<Light>) -> Self {
+        let view = match &o.typed {
+            Typed::Workload(w) => View::Workload(w.clone()),
+            Typed::Service(spec) => View::Service { selector: spec.selector.clone(), labels: o.meta.labels.clone().unwrap_or_default() },
+            Typed::Monitor(m) => View::Monitor(m.clone()),
+            Typed::Pdb(p) => View::Pdb(p.clone()),
+            Typed::Hpa(h) => View::Hpa(h.clone()),
+            Typed::Other => View::Other { creates_pods: !builtin_group(o.group()) && o.root.get("spec").is_some_and(|s| runs_pods(s, 0)) },
+        };
+        Summary {
+            file: o.file,
+            line: o.root.span.start.line,
+            kind: o.kind.clone(),
+            name: o.name.clone(),
+            namespace: o.namespace.clone(),
+            view,
+            min_replicas: None,
+        }
+    }
+
+    /// A human label: `Deployment/api`.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.kind, self.name.as_deref().unwrap_or("<unnamed>"))
+    }
+
+    fn workload(&self) -> Option<&crate::manifest::Workload<crate::manifest::PodHead>> {
+        match &self.view {
+            View::Workload(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// A Service's non-empty selector.
+    fn service_selector(&self) -> Option<&BTreeMap<String, String>> {
+        match &self.view {
+            View::Service { selector, .. } => selector.as_ref().filter(|m| !m.is_empty()),
+            _ => None,
+        }
+    }
+}
+
+/// The cross-object relations of a run, computed once from the objects'
+/// summaries (it owns them: it borrows no object).
+pub struct Index {
+    summaries: Vec<Summary>,
     /// For each object (by index), the Services that select its pod template.
     selected_by: Vec<Vec<usize>>,
     /// For each object, whether a ServiceMonitor/PodMonitor selects its pods.
@@ -238,22 +314,21 @@ pub struct Context<'a> {
     pdbs: Vec<Vec<usize>>,
     /// For each Service, custom resources in its namespace that may create pods.
     pod_creating_crs: Vec<Vec<usize>>,
-    /// File names of the run, by file index.
-    pub files: &'a [&'a str],
     /// Whether the run contains any workload with a pod template.
-    pub has_workloads: bool,
+    has_workloads: bool,
 }
 
-impl<'a> Context<'a> {
+impl Index {
     /// `files[file]` is the name of each file of the run.
-    pub fn new(objects: &'a [Object], files: &'a [&'a str], config: &'a Config) -> Self {
+    pub fn new(objects: &[Object<Light>], files: &[&str]) -> Self {
+        let mut objects: Vec<Summary> = objects.iter().map(Summary::of).collect();
         // Services indexed by the first pair of their selector: a Service can
         // only select pods that carry that pair, so each workload looks up
         // only the Services keyed by its own labels (linear in repository size).
         let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
         for (i, o) in objects.iter().enumerate() {
-            if let Typed::Service(spec) = &o.typed
-                && let Some((k, v)) = spec.selector.as_ref().and_then(|m| m.iter().next())
+            if let View::Service { selector, .. } = &o.view
+                && let Some((k, v)) = selector.as_ref().and_then(|m| m.iter().next())
             {
                 by_pair.entry((k.as_str(), v.as_str())).or_default().push(i);
             }
@@ -267,9 +342,9 @@ impl<'a> Context<'a> {
             for (k, v) in labels {
                 for &s in by_pair.get(&(k.as_str(), v.as_str())).into_iter().flatten() {
                     let svc = &objects[s];
-                    if let Typed::Service(spec) = &svc.typed
+                    if let View::Service { selector, .. } = &svc.view
                         && same_namespace(svc.namespace.as_deref(), o.namespace.as_deref())
-                        && map_selects(spec.selector.as_ref().expect("indexed"), labels)
+                        && map_selects(selector.as_ref().expect("indexed"), labels)
                     {
                         selected_by[i].push(s);
                     }
@@ -278,98 +353,121 @@ impl<'a> Context<'a> {
             selected_by[i].sort_unstable();
             selected_by[i].dedup();
         }
-        controller_selected(objects, &mut selected_by);
+        controller_selected(&objects, &mut selected_by);
         let dirs: Vec<&str> = files.iter().map(|f| std::path::Path::new(f).parent().and_then(|p| p.to_str()).unwrap_or("")).collect();
-        let monitored = monitored(objects, &dirs, &selected_by);
+        let monitored = monitored(&objects, &dirs, &selected_by);
         let mut service_matches = vec![false; objects.len()];
         for s in selected_by.iter().flatten() {
             service_matches[*s] = true;
         }
-        let pod_creating_crs = pod_creating_crs(objects, &dirs, &service_matches);
-        Context {
-            objects,
-            config,
-            selected_by,
-            monitored,
-            service_matches,
-            overlaps: overlaps(objects, &dirs),
-            hpa: hpas(objects, &dirs),
-            pdbs: pdbs(objects, &dirs),
-            pod_creating_crs,
-            files,
-            has_workloads,
+        let pod_creating_crs = pod_creating_crs(&objects, &dirs, &service_matches);
+        let overlaps = overlaps(&objects, &dirs);
+        let hpa = hpas(&objects, &dirs);
+        let pdbs = pdbs(&objects, &dirs);
+        let floors: Vec<Option<i64>> = objects.iter().enumerate().map(|(i, o)| min_replicas(o, hpa[i].map(|h| &objects[h]))).collect();
+        for (o, floor) in objects.iter_mut().zip(floors) {
+            o.min_replicas = floor;
         }
+        Index { summaries: objects, selected_by, monitored, service_matches, overlaps, hpa, pdbs, pod_creating_crs, has_workloads }
+    }
+}
+
+/// The replicas a workload runs with at least: an HPA's `minReplicas`,
+/// else `spec.replicas` (default 1). `None` for kinds without replicas.
+fn min_replicas(o: &Summary, hpa: Option<&Summary>) -> Option<i64> {
+    use crate::manifest::WorkloadKind as K;
+    let w = o.workload()?;
+    if !matches!(w.kind, K::Deployment | K::StatefulSet | K::ReplicaSet | K::ReplicationController | K::Rollout) {
+        return None;
+    }
+    match hpa.map(|h| &h.view) {
+        Some(View::Hpa(h)) => Some(i64::from(h.min_replicas)),
+        _ => Some(i64::from(w.replicas.unwrap_or(1))),
+    }
+}
+
+/// Everything a rule may look at beyond its object: the run's [`Index`]
+/// seen from the object being checked. Other objects appear as [`Summary`]s.
+pub struct Context<'a> {
+    index: &'a Index,
+    /// The index of the object being checked.
+    at: usize,
+    pub config: &'a Config,
+    /// File names of the run, by file index.
+    pub files: &'a [&'a str],
+    /// Whether the run contains any workload with a pod template.
+    pub has_workloads: bool,
+}
+
+impl<'a> Context<'a> {
+    /// The context of the object at `at` (its index among the run's objects).
+    pub fn new(index: &'a Index, at: usize, files: &'a [&'a str], config: &'a Config) -> Self {
+        Context { index, at, config, files, has_workloads: index.has_workloads }
+    }
+
+    /// The summary of the object being checked.
+    pub fn this(&self) -> &'a Summary {
+        &self.index.summaries[self.at]
+    }
+
+    fn all(&self, list: &'a [Vec<usize>]) -> impl Iterator<Item = &'a Summary> + 'a {
+        let summaries = &self.index.summaries;
+        list.get(self.at).map(Vec::as_slice).unwrap_or_default().iter().map(move |&s| &summaries[s])
     }
 
     /// The HorizontalPodAutoscaler that scales this workload.
-    pub fn hpa(&self, obj: &Object) -> Option<&'a Object> {
-        self.index_of(obj).and_then(|i| self.hpa[i]).map(|h| &self.objects[h])
+    pub fn hpa(&self) -> Option<&'a Summary> {
+        self.index.hpa[self.at].map(|h| &self.index.summaries[h])
     }
 
-    /// The replicas a workload runs with at least: an HPA's `minReplicas`,
-    /// else `spec.replicas` (default 1). `None` for kinds without replicas.
-    pub fn min_replicas(&self, obj: &Object) -> Option<i64> {
-        use crate::manifest::WorkloadKind as K;
-        let w = obj.workload()?;
-        if !matches!(w.kind, K::Deployment | K::StatefulSet | K::ReplicaSet | K::ReplicationController | K::Rollout) {
-            return None;
-        }
-        match self.hpa(obj).map(|h| &h.typed) {
-            Some(Typed::Hpa(h)) => Some(i64::from(h.min_replicas)),
-            _ => Some(i64::from(w.replicas.unwrap_or(1))),
-        }
+    /// The replicas this workload runs with at least (see [`Summary::min_replicas`]).
+    pub fn min_replicas(&self) -> Option<i64> {
+        self.this().min_replicas
     }
 
-    /// PodDisruptionBudgets selecting a workload's pods, or workloads whose pods a PodDisruptionBudget selects.
-    pub fn disruption_budgets(&self, obj: &Object) -> impl Iterator<Item = &'a Object> + '_ {
-        self.index_of(obj).map(|i| self.pdbs[i].as_slice()).unwrap_or_default().iter().map(|&s| &self.objects[s])
+    /// PodDisruptionBudgets selecting this workload's pods, or workloads whose pods this PodDisruptionBudget selects.
+    pub fn disruption_budgets(&self) -> impl Iterator<Item = &'a Summary> + 'a {
+        self.all(&self.index.pdbs)
     }
 
-    /// Custom resources in a Service's namespace that may create the pods it selects.
-    pub fn pod_creating_resources(&self, svc: &Object) -> impl Iterator<Item = &'a Object> + '_ {
-        self.index_of(svc).map(|i| self.pod_creating_crs[i].as_slice()).unwrap_or_default().iter().map(|&s| &self.objects[s])
+    /// Custom resources in this Service's namespace that may create the pods it selects.
+    pub fn pod_creating_resources(&self) -> impl Iterator<Item = &'a Summary> + 'a {
+        self.all(&self.index.pod_creating_crs)
     }
 
     /// `file:line` of an object, for messages that name another object.
-    pub fn place(&self, obj: &Object) -> String {
-        format!("{}:{}", self.files.get(obj.file).copied().unwrap_or("?"), obj.root.span.start.line)
+    pub fn place(&self, obj: &Summary) -> String {
+        format!("{}:{}", self.files.get(obj.file).copied().unwrap_or("?"), obj.line)
     }
 
-    fn index_of(&self, obj: &Object) -> Option<usize> {
-        let base = self.objects.as_ptr() as usize;
-        let addr = obj as *const Object as usize;
-        let size = std::mem::size_of::<Object>();
-        (addr >= base && addr < base + std::mem::size_of_val(self.objects)).then(|| (addr - base) / size)
+    /// Services (among the linted objects) that select this object's pods.
+    pub fn services_selecting(&self) -> impl Iterator<Item = &'a Summary> + 'a {
+        self.all(&self.index.selected_by)
     }
 
-    /// Services (among the linted objects) that select the object's pods.
-    pub fn services_selecting(&self, obj: &Object) -> impl Iterator<Item = &'a Object> + '_ {
-        self.index_of(obj).map(|i| self.selected_by[i].as_slice()).unwrap_or_default().iter().map(|&s| &self.objects[s])
+    pub fn is_service_selected(&self) -> bool {
+        self.services_selecting().next().is_some()
     }
 
-    pub fn is_service_selected(&self, obj: &Object) -> bool {
-        self.services_selecting(obj).next().is_some()
-    }
-
-    /// Is the object's pod template selected by a ServiceMonitor or PodMonitor?
-    pub fn is_monitored(&self, obj: &Object) -> bool {
-        self.index_of(obj).is_some_and(|i| self.monitored[i])
+    /// Is this object's pod template selected by a ServiceMonitor or PodMonitor?
+    pub fn is_monitored(&self) -> bool {
+        self.index.monitored[self.at]
     }
 
     /// Does some pod template among the linted objects match this Service?
-    pub fn service_matches_pods(&self, svc: &Object) -> bool {
-        self.index_of(svc).is_some_and(|i| self.service_matches[i])
+    pub fn service_matches_pods(&self) -> bool {
+        self.index.service_matches[self.at]
     }
 
     /// Earlier workloads whose selectors overlap with this one's.
-    pub fn overlapping(&self, obj: &Object) -> impl Iterator<Item = &'a Object> + '_ {
-        self.index_of(obj).map(|i| self.overlaps[i].as_slice()).unwrap_or_default().iter().map(|&s| &self.objects[s])
+    pub fn overlapping(&self) -> impl Iterator<Item = &'a Summary> + 'a {
+        self.all(&self.index.overlaps)
     }
 }
 
 /// Labels the controllers add to the pods they create: a Service may select them.
 /// Returns whether the pair holds for (some) pod of the workload.
-fn controller_label(obj: &Object, w: &crate::manifest::Workload, key: &str, value: &str) -> Option<bool> {
+fn controller_label(obj: &Summary, w: &crate::manifest::Workload<crate::manifest::PodHead>, key: &str, value: &str) -> Option<bool> {
     use crate::manifest::WorkloadKind as K;
     let name = obj.name.as_deref().unwrap_or_default();
     let ordinal = |v: &str| v.parse::<u32>().is_ok();
@@ -388,18 +486,14 @@ fn controller_label(obj: &Object, w: &crate::manifest::Workload, key: &str, valu
 /// Services whose selectors name labels that controllers add (`job-name`,
 /// `statefulset.kubernetes.io/pod-name`, …) select the pods of the workload
 /// whose template has the rest of the selector.
-fn controller_selected(objects: &[Object], selected_by: &mut [Vec<usize>]) {
+fn controller_selected(objects: &[Summary], selected_by: &mut [Vec<usize>]) {
     let mut matched = vec![false; objects.len()];
     for &s in selected_by.iter().flatten() {
         matched[s] = true;
     }
-    let unmatched: Vec<usize> = (0..objects.len())
-        .filter(|&s| matches!(&objects[s].typed, Typed::Service(spec) if spec.selector.as_ref().is_some_and(|m| !m.is_empty())))
-        .filter(|&s| !matched[s])
-        .collect();
+    let unmatched: Vec<usize> = (0..objects.len()).filter(|&s| objects[s].service_selector().is_some()).filter(|&s| !matched[s]).collect();
     for s in unmatched {
-        let Typed::Service(spec) = &objects[s].typed else { continue };
-        let sel = spec.selector.as_ref().expect("filtered");
+        let Some(sel) = objects[s].service_selector() else { continue };
         for (i, o) in objects.iter().enumerate() {
             let Some(w) = o.workload() else { continue };
             if !same_namespace(objects[s].namespace.as_deref(), o.namespace.as_deref()) {
@@ -439,19 +533,14 @@ fn runs_pods(node: &crate::manifest::tree::Node, depth: usize) -> bool {
 
 /// For each Service that matches no pod template, the custom resources in
 /// its namespace that may create the pods it selects.
-fn pod_creating_crs(objects: &[Object], dirs: &[&str], service_matches: &[bool]) -> Vec<Vec<usize>> {
-    let crs: Vec<usize> = (0..objects.len())
-        .filter(|&i| {
-            let o = &objects[i];
-            !builtin_group(o.group()) && matches!(o.typed, Typed::Other) && o.root.get("spec").is_some_and(|s| runs_pods(s, 0))
-        })
-        .collect();
+fn pod_creating_crs(objects: &[Summary], dirs: &[&str], service_matches: &[bool]) -> Vec<Vec<usize>> {
+    let crs: Vec<usize> = (0..objects.len()).filter(|&i| matches!(objects[i].view, View::Other { creates_pods: true })).collect();
     let mut out = vec![Vec::new(); objects.len()];
     if crs.is_empty() {
         return out;
     }
     for (s, svc) in objects.iter().enumerate() {
-        if matches!(svc.typed, Typed::Service(_)) && !service_matches[s] {
+        if matches!(svc.view, View::Service { .. }) && !service_matches[s] {
             out[s] = crs.iter().copied().filter(|&c| applied_together(svc, &objects[c], dirs)).collect();
         }
     }
@@ -461,7 +550,7 @@ fn pod_creating_crs(objects: &[Object], dirs: &[&str], service_matches: &[bool])
 /// Two objects reach one namespace of a cluster: their namespaces are set
 /// and equal, or they are applied together (one folder) and neither names
 /// another namespace.
-fn applied_together(a: &Object, b: &Object, dirs: &[&str]) -> bool {
+fn applied_together(a: &Summary, b: &Summary, dirs: &[&str]) -> bool {
     match (a.namespace.as_deref(), b.namespace.as_deref()) {
         (Some(x), Some(y)) if x == y => true,
         (x, y) => dirs.get(a.file) == dirs.get(b.file) && same_namespace(x, y),
@@ -469,10 +558,10 @@ fn applied_together(a: &Object, b: &Object, dirs: &[&str]) -> bool {
 }
 
 /// For each workload, the HorizontalPodAutoscaler that targets it.
-fn hpas(objects: &[Object], dirs: &[&str]) -> Vec<Option<usize>> {
+fn hpas(objects: &[Summary], dirs: &[&str]) -> Vec<Option<usize>> {
     let mut by_target: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     for (i, o) in objects.iter().enumerate() {
-        if let Typed::Hpa(h) = &o.typed {
+        if let View::Hpa(h) = &o.view {
             by_target.entry((h.target_kind.as_str(), h.target_name.as_str())).or_default().push(i);
         }
     }
@@ -487,11 +576,11 @@ fn hpas(objects: &[Object], dirs: &[&str]) -> Vec<Option<usize>> {
 }
 
 /// PodDisruptionBudgets and the workloads whose pods they select, both ways.
-fn pdbs(objects: &[Object], dirs: &[&str]) -> Vec<Vec<usize>> {
-    let budgets: Vec<usize> = (0..objects.len()).filter(|&i| matches!(objects[i].typed, Typed::Pdb(_))).collect();
+fn pdbs(objects: &[Summary], dirs: &[&str]) -> Vec<Vec<usize>> {
+    let budgets: Vec<usize> = (0..objects.len()).filter(|&i| matches!(objects[i].view, View::Pdb(_))).collect();
     let mut out = vec![Vec::new(); objects.len()];
     for &b in &budgets {
-        let Typed::Pdb(p) = &objects[b].typed else { continue };
+        let View::Pdb(p) = &objects[b].view else { continue };
         if crate::manifest::workload::selector_is_empty(&p.selector) {
             continue;
         }
@@ -509,7 +598,9 @@ fn pdbs(objects: &[Object], dirs: &[&str]) -> Vec<Vec<usize>> {
 }
 
 /// Workloads that own pods through a selector.
-fn owns_by_selector(o: &Object) -> Option<(&crate::manifest::Workload, &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector)> {
+fn owns_by_selector(
+    o: &Summary,
+) -> Option<(&crate::manifest::Workload<crate::manifest::PodHead>, &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector)> {
     use crate::manifest::WorkloadKind as K;
     let w = o.workload()?;
     if matches!(w.kind, K::Job | K::CronJob | K::Pod) {
@@ -522,7 +613,7 @@ fn owns_by_selector(o: &Object) -> Option<(&crate::manifest::Workload, &k8s_open
 /// For each workload, the earlier workloads in its namespace whose selector
 /// matches its pods, or whose pods its selector matches. Indexed by label
 /// pair so that large repositories stay linear.
-fn overlaps(objects: &[Object], dirs: &[&str]) -> Vec<Vec<usize>> {
+fn overlaps(objects: &[Summary], dirs: &[&str]) -> Vec<Vec<usize>> {
     let owners: Vec<usize> = (0..objects.len()).filter(|&i| owns_by_selector(&objects[i]).is_some()).collect();
     let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
     for &i in &owners {
@@ -553,7 +644,7 @@ fn overlaps(objects: &[Object], dirs: &[&str]) -> Vec<Vec<usize>> {
                 // Report once per pair, on the later object.
                 // Copies of one object (several files) count once.
                 let (early, late) = if a < b { (a, b) } else { (b, a) };
-                let id = |o: &Object| (o.kind.clone(), o.namespace.clone(), o.name.clone());
+                let id = |o: &Summary| (o.kind.clone(), o.namespace.clone(), o.name.clone());
                 if !out[late].iter().any(|&e| id(&objects[e]) == id(&objects[early])) {
                     out[late].push(early);
                 }
@@ -568,7 +659,7 @@ fn overlaps(objects: &[Object], dirs: &[&str]) -> Vec<Vec<usize>> {
 
 /// The ServiceMonitors or PodMonitors of the run.
 struct Monitors<'a> {
-    list: Vec<(&'a Object, &'a crate::manifest::workload::Monitor)>,
+    list: Vec<(&'a Summary, &'a crate::manifest::workload::Monitor)>,
     dirs: &'a [&'a str],
     /// Indexes into `list` of the monitors that may watch a namespace: by
     /// their own namespace, by their folder (their namespace or the
@@ -580,11 +671,11 @@ struct Monitors<'a> {
 }
 
 impl<'a> Monitors<'a> {
-    fn new(objects: &'a [Object], dirs: &'a [&'a str], pod_monitors: bool) -> Self {
+    fn new(objects: &'a [Summary], dirs: &'a [&'a str], pod_monitors: bool) -> Self {
         let list = objects
             .iter()
-            .filter_map(|o| match &o.typed {
-                Typed::Monitor(m) if m.pod_monitor == pod_monitors => Some((o, &**m)),
+            .filter_map(|o| match &o.view {
+                View::Monitor(m) if m.pod_monitor == pod_monitors => Some((o, &**m)),
                 _ => None,
             })
             .collect::<Vec<_>>();
@@ -603,7 +694,7 @@ impl<'a> Monitors<'a> {
     }
 
     /// The monitors that may watch `target`'s namespace (each at most once).
-    fn candidates(&self, target: &Object) -> impl Iterator<Item = &(&'a Object, &'a crate::manifest::workload::Monitor)> {
+    fn candidates(&self, target: &Summary) -> impl Iterator<Item = &(&'a Summary, &'a crate::manifest::workload::Monitor)> {
         let dir = self.dirs.get(target.file).copied().unwrap_or("");
         let by_ns = target.namespace.as_deref().and_then(|ns| self.by_namespace.get(ns));
         let by_dir = self.by_dir.get(dir);
@@ -620,7 +711,7 @@ impl<'a> Monitors<'a> {
     /// a Service)? Without a namespaceSelector a monitor watches its own
     /// namespace; an unset namespace is decided when the folder is applied,
     /// so it only counts within one folder.
-    fn watches(&self, mon: &Object, m: &crate::manifest::workload::Monitor, target: &Object) -> bool {
+    fn watches(&self, mon: &Summary, m: &crate::manifest::workload::Monitor, target: &Summary) -> bool {
         if m.any_namespace {
             return true;
         }
@@ -635,7 +726,12 @@ impl<'a> Monitors<'a> {
 
     /// Does a monitor watching `target`'s namespace select these labels (a
     /// Service's for a ServiceMonitor) and keep some endpoint of the workload's pods?
-    fn selects(&self, target: &Object, labels: &std::collections::BTreeMap<String, String>, pod: &crate::manifest::Workload) -> bool {
+    fn selects(
+        &self,
+        target: &Summary,
+        labels: &BTreeMap<String, String>,
+        pod: &crate::manifest::Workload<crate::manifest::PodHead>,
+    ) -> bool {
         self.candidates(target).any(|(o, m)| {
             self.watches(o, m, target) && selector_matches(&m.selector, labels) && keeps_pod(m, target.namespace.as_deref(), pod)
         })
@@ -649,14 +745,14 @@ fn sanitize(key: &str) -> String {
 
 /// Do the `keep` relabelings of some endpoint of the monitor pass for the
 /// workload's pods? Sources we cannot know (Service or node metadata) pass.
-fn keeps_pod(m: &crate::manifest::workload::Monitor, ns: Option<&str>, w: &crate::manifest::Workload) -> bool {
+fn keeps_pod(m: &crate::manifest::workload::Monitor, ns: Option<&str>, w: &crate::manifest::Workload<crate::manifest::PodHead>) -> bool {
     let values = |source: &str| -> Option<Vec<String>> {
         let find = |map: &std::collections::BTreeMap<String, String>, name: &str, present: bool| {
             let v = map.iter().find(|(k, _)| sanitize(k) == name).map(|(_, v)| v.clone());
             vec![if present { v.map(|_| "true".to_string()).unwrap_or_default() } else { v.unwrap_or_default() }]
         };
         Some(if source == "__meta_kubernetes_pod_container_name" {
-            w.containers().map(|(_, c)| c.name.clone()).collect()
+            w.template.container_names.clone()
         } else if source == "__meta_kubernetes_namespace" {
             vec![ns?.to_string()]
         } else if let Some(n) = source.strip_prefix("__meta_kubernetes_pod_labelpresent_") {
@@ -675,33 +771,57 @@ fn keeps_pod(m: &crate::manifest::workload::Monitor, ns: Option<&str>, w: &crate
         || m.endpoints.iter().any(|keeps| keeps.iter().all(|k| values(&k.source).is_none_or(|vs| vs.iter().any(|v| k.regex.is_match(v)))))
 }
 
-fn monitored(objects: &[Object], dirs: &[&str], selected_by: &[Vec<usize>]) -> Vec<bool> {
+fn monitored(objects: &[Summary], dirs: &[&str], selected_by: &[Vec<usize>]) -> Vec<bool> {
     let mut out = vec![false; objects.len()];
-    if !objects.iter().any(|o| matches!(o.typed, Typed::Monitor(_))) {
+    if !objects.iter().any(|o| matches!(o.view, View::Monitor(_))) {
         return out;
     }
     let pod_monitors = Monitors::new(objects, dirs, true);
     let service_monitors = Monitors::new(objects, dirs, false);
-    let empty = std::collections::BTreeMap::new();
     for (i, o) in objects.iter().enumerate() {
         let Some(w) = o.workload() else { continue };
         out[i] = pod_monitors.selects(o, w.template_labels(), w)
             || selected_by[i].iter().any(|&s| {
                 let svc = &objects[s];
-                service_monitors.selects(svc, svc.meta.labels.as_ref().unwrap_or(&empty), w)
+                let View::Service { labels, .. } = &svc.view else { return false };
+                service_monitors.selects(svc, labels, w)
             });
     }
     out
 }
 
-/// Run every enabled rule over every object (in parallel) and add the loader's findings.
-pub fn run(objects: &[Object], files: &[&str], config: &Config) -> Vec<Finding> {
+/// Run every enabled rule over every object of a file that `reported`
+/// accepts (in parallel), each on its full view, built again from its tree
+/// and dropped as soon as its rules ran: the heavy views (pod specs) of a
+/// run never all live at once. Gives the objects back beside the findings.
+pub fn run(
+    objects: Vec<Object<Light>>,
+    files: &[&str],
+    config: &Config,
+    reported: &(dyn Fn(usize) -> bool + Sync),
+) -> (Vec<Object<Light>>, Vec<Finding>) {
     use rayon::prelude::*;
-    let ctx = Context::new(objects, files, config);
-    objects
-        .par_iter()
-        .flat_map_iter(|obj| {
-            REGISTRY.iter().filter(|r| config.enabled(r.id)).filter_map(|r| r.check).flat_map(|c| c.check(obj, &ctx)).collect::<Vec<_>>()
+    let index = Index::new(&objects, files);
+    let checked: Vec<(Object<Light>, Vec<Finding>)> = objects
+        .into_par_iter()
+        .enumerate()
+        .map(|(at, obj)| {
+            if !reported(obj.file) {
+                return (obj, Vec::new());
+            }
+            let ctx = Context::new(&index, at, files, config);
+            obj.expanded(|obj| {
+                REGISTRY.iter().filter(|r| config.enabled(r.id)).filter_map(|r| r.check).flat_map(|c| c.check(obj, &ctx)).collect()
+            })
         })
-        .collect()
+        .collect();
+    let mut findings = Vec::new();
+    let objects = checked
+        .into_iter()
+        .map(|(o, f)| {
+            findings.extend(f);
+            o
+        })
+        .collect();
+    (objects, findings)
 }

@@ -24,7 +24,7 @@ impl Rule for PdbBlocksEviction {
             ("/spec/maxUnavailable", "maxUnavailable is 0".to_string())
         } else {
             // The pods it selects, when every selected workload has a known count.
-            let counts: Option<Vec<i64>> = ctx.disruption_budgets(obj).map(|w| ctx.min_replicas(w)).collect();
+            let counts: Option<Vec<i64>> = ctx.disruption_budgets().map(|w| w.min_replicas).collect();
             let pods = counts.filter(|c| !c.is_empty()).map(|c| c.iter().sum::<i64>());
             match (&p.min_available, pods) {
                 (Some(IntOrString::String(s)), _) if s.trim() == "100%" => ("/spec/minAvailable", "minAvailable is 100%".to_string()),

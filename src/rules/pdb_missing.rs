@@ -16,13 +16,13 @@ declare_rule! {
 pub struct PdbMissing;
 impl Rule for PdbMissing {
     fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
-        let Some(n) = ctx.min_replicas(obj).filter(|&n| n >= 2) else {
+        let Some(n) = ctx.min_replicas().filter(|&n| n >= 2) else {
             return Vec::new();
         };
-        let Some(svc) = service_of(obj, ctx) else {
+        let Some(svc) = service_of(ctx) else {
             return Vec::new();
         };
-        if ctx.disruption_budgets(obj).next().is_some() {
+        if ctx.disruption_budgets().next().is_some() {
             return Vec::new();
         }
         let labels = obj.workload().map(|w| w.selector.as_ref().and_then(|s| s.match_labels.clone()).unwrap_or_default());
@@ -32,7 +32,7 @@ impl Rule for PdbMissing {
             format!(
                 "{} runs {} replicas behind {} and no PodDisruptionBudget selects its pods: a node drain may evict them all at once",
                 obj.label(),
-                floor(obj, ctx, n),
+                floor(ctx, n),
                 svc.label()
             ),
         )

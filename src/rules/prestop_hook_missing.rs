@@ -22,7 +22,7 @@ impl Rule for PrestopHookMissing {
         if !w.long_running() {
             return Vec::new();
         }
-        let selected = ctx.is_service_selected(obj);
+        let selected = ctx.is_service_selected();
         let containers: Vec<_> = w.containers().collect();
         let single = containers.len() == 1;
         containers

@@ -40,8 +40,8 @@ impl Rule for PrometheusAnnotationsMissing {
         let annotated = w.template_annotations().contains_key("prometheus.io/scrape");
         let ok = match policy {
             PrometheusPolicy::Annotations => annotated,
-            PrometheusPolicy::Operator => ctx.is_monitored(obj),
-            PrometheusPolicy::Either => annotated || ctx.is_monitored(obj),
+            PrometheusPolicy::Operator => ctx.is_monitored(),
+            PrometheusPolicy::Either => annotated || ctx.is_monitored(),
         };
         if ok {
             return Vec::new();
@@ -64,5 +64,5 @@ fn serving(obj: &Object, ctx: &Context<'_>) -> bool {
     let Some(w) = obj.workload() else {
         return false;
     };
-    w.containers().any(|(_, c)| c.ports.as_ref().is_some_and(|p| !p.is_empty())) || ctx.is_service_selected(obj)
+    w.containers().any(|(_, c)| c.ports.as_ref().is_some_and(|p| !p.is_empty())) || ctx.is_service_selected()
 }

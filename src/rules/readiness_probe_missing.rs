@@ -16,7 +16,7 @@ declare_rule! {
 pub struct ReadinessProbeMissing;
 impl Rule for ReadinessProbeMissing {
     fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
-        let service = ctx.services_selecting(obj).next();
+        let service = ctx.services_selecting().next();
         long_running_containers(obj)
             .into_iter()
             .filter(|(_, c)| c.readiness_probe.is_none())

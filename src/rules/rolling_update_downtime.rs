@@ -23,7 +23,7 @@ impl Rule for RollingUpdateDowntime {
             return Vec::new();
         }
         // An HPA's minReplicas is the floor, not spec.replicas.
-        let Some(replicas) = ctx.min_replicas(obj) else {
+        let Some(replicas) = ctx.min_replicas() else {
             return Vec::new();
         };
         if replicas <= 0 || obj.root.pointer("/spec/strategy/type").and_then(Node::as_str) == Some("Recreate") {

@@ -1,6 +1,6 @@
 //! `service-selects-nothing`: Service selector matches no pod template
 
-use super::{Context, Rule};
+use super::{Context, Rule, Summary};
 use crate::finding::{Finding, Severity};
 use crate::manifest::{Object, Target, Typed};
 
@@ -21,13 +21,13 @@ impl Rule for ServiceSelectsNothing {
         let Some(sel) = spec.selector.as_ref().filter(|s| !s.is_empty()) else {
             return Vec::new();
         };
-        if !ctx.has_workloads || ctx.service_matches_pods(obj) {
+        if !ctx.has_workloads || ctx.service_matches_pods() {
             return Vec::new();
         }
         let text = sel.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
         // A custom resource in the namespace (an operator's database, a
         // LeaderWorkerSet) may create the pods: say so, at a lower severity.
-        let crs: Vec<String> = ctx.pod_creating_resources(obj).take(3).map(Object::label).collect();
+        let crs: Vec<String> = ctx.pod_creating_resources().take(3).map(Summary::label).collect();
         let (severity, message) = if crs.is_empty() {
             (SEVERITY, format!("{} selects {text}, which matches no pod template among the linted objects", obj.label()))
         } else {

@@ -1,17 +1,17 @@
 //! Helpers that several rules share.
 
-use super::Context;
+use super::{Context, Summary};
 use crate::manifest::Object;
 use k8s_openapi::api::core::v1::Container;
 
 /// The Service in front of a workload, for messages.
-pub fn service_of<'a>(obj: &Object, ctx: &'a Context<'_>) -> Option<&'a Object> {
-    ctx.services_selecting(obj).next()
+pub fn service_of<'a>(ctx: &Context<'a>) -> Option<&'a Summary> {
+    ctx.services_selecting().next()
 }
 
 /// How the floor of replicas was decided, for messages.
-pub fn floor(obj: &Object, ctx: &Context<'_>, n: i64) -> String {
-    match ctx.hpa(obj) {
+pub fn floor(ctx: &Context<'_>, n: i64) -> String {
+    match ctx.hpa() {
         Some(h) => format!("{n} (the minReplicas of {})", h.label()),
         None => n.to_string(),
     }

@@ -16,10 +16,10 @@ declare_rule! {
 pub struct SingleReplica;
 impl Rule for SingleReplica {
     fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
-        if ctx.min_replicas(obj) != Some(1) {
+        if ctx.min_replicas() != Some(1) {
             return Vec::new();
         }
-        let Some(svc) = service_of(obj, ctx) else {
+        let Some(svc) = service_of(ctx) else {
             return Vec::new();
         };
         let (at, target) = replicas_at(obj);
@@ -28,7 +28,7 @@ impl Rule for SingleReplica {
             format!(
                 "{} runs {} replica behind {}: each rollout, node drain or eviction takes the service down",
                 obj.label(),
-                floor(obj, ctx, 1),
+                floor(ctx, 1),
                 svc.label()
             ),
         )

@@ -16,7 +16,7 @@ declare_rule! {
 pub struct TopologySpreadMissing;
 impl Rule for TopologySpreadMissing {
     fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
-        let (Some(w), Some(n)) = (obj.workload(), ctx.min_replicas(obj).filter(|&n| n >= 2)) else {
+        let (Some(w), Some(n)) = (obj.workload(), ctx.min_replicas().filter(|&n| n >= 2)) else {
             return Vec::new();
         };
         let Some(spec) = w.pod_spec() else {
@@ -32,7 +32,7 @@ impl Rule for TopologySpreadMissing {
             format!(
                 "{} runs {} replicas with neither topologySpreadConstraints nor pod anti-affinity: they may all land on one node",
                 obj.label(),
-                floor(obj, ctx, n)
+                floor(ctx, n)
             ),
         )
         .at(&w.spec_ptr(), Target::Key)

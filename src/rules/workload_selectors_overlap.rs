@@ -18,7 +18,7 @@ impl Rule for WorkloadSelectorsOverlap {
         let Some(ptr) = obj.workload().and_then(|w| w.selector_ptr) else {
             return Vec::new();
         };
-        ctx.overlapping(obj)
+        ctx.overlapping()
             .map(|other| {
                 finding(
                     obj,
