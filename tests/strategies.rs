@@ -650,11 +650,15 @@ fn a_replica_split_that_is_not_a_canary_is_refused_with_the_arithmetic() {
     let (code, _, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2", "--weight", "25"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("1 replica at 25 %: stable 0 + canary 1 = 100 % canary"), "{err}");
-    assert!(err.contains("use --replicas 3 or --traffic"), "{err}");
+    assert!(err.contains("use --replicas 4 or --traffic"), "the fewest replicas for exactly 25 %: {err}");
     // with --replicas the split is the user's choice
     let (code, out, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2", "--weight", "25", "--replicas", "4"]);
     assert!(code == 0 || code == 1, "{err}");
-    assert!(out.contains("3 stable + 1 canary"), "{out}");
+    assert!(out.contains("3 stable + 1 canary replicas of 4;"), "an exact split says nothing more: {out}");
+    // Whole replicas that miss the weight say what they give.
+    let (code, out, err) = s.run(&["apply", "canary", "deploy/web", "--image", "x:2", "--weight", "25", "--replicas", "3"]);
+    assert!(code == 0 || code == 1, "{err}");
+    assert!(out.contains("canary at 25%: 2 stable + 1 canary replicas of 3 (the canary is 33 % of the pods)"), "{out}");
     // replicas: 0 in the file is named as the cause, not a flag that was never given
     let zero = deployment("web", "{app: web}", "{app: web}", "").replace("replicas: 2", "replicas: 0");
     let s = Scratch::new(&[("a.yaml", &zero)]);

@@ -296,7 +296,10 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
         && let Some(&w) = weights.iter().find(|&&w| w < 100 && !is_a_canary(total, w))
     {
         let (s, c) = split(total, w);
-        let replicas_advice = (total + 1..=100).find(|&n| is_a_canary(n, w));
+        // The fewest replicas that give the weight exactly (25 % -> 4), else the fewest that give a canary.
+        let exact = |n: i32| i64::from(split(n, w).1) * 100 == i64::from(w) * i64::from(n);
+        let replicas_advice =
+            (total + 1..=20).find(|&n| is_a_canary(n, w) && exact(n)).or_else(|| (total + 1..=100).find(|&n| is_a_canary(n, w)));
         return Err(PlanError::NotACanary { total, weight: w, stable: s, canary: c, replicas_advice });
     }
     let mut p = Planner::new(
@@ -432,7 +435,14 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
                 o.traffic.describe()
             )
         } else {
-            format!("canary at {w}%: {stable_n} stable + {canary_n} canary replicas of {total}{}{monitors}", selects(&reach))
+            // Whole replicas rarely give the weight exactly: say what they give.
+            let share = i64::from(canary_n) * 100;
+            let exact = if share == i64::from(w) * i64::from(total) {
+                String::new()
+            } else {
+                format!(" (the canary is {} % of the pods)", (share + i64::from(total) / 2) / i64::from(total))
+            };
+            format!("canary at {w}%: {stable_n} stable + {canary_n} canary replicas of {total}{exact}{}{monitors}", selects(&reach))
         };
         p.step(title, Wait::Healthy { workload: Track::Canary.of(&name), then: Then::NextStep }, |ws| {
             if passed {
