@@ -241,11 +241,13 @@ fn load_inputs(specs: &[InputSpec], first: usize, need: Option<ContextNeed>) -> 
         .map(|(i, spec)| (first + i, spec))
         .map(|(i, spec)| match input::read(spec) {
             ReadOutcome::Text(file) => {
+                // Primary files' objects are all expanded (their full views
+                // read then); context files' are not: read them whole now.
                 let l = match need {
-                    None | Some(ContextNeed::Whole) => manifest::load(i, &file),
-                    Some(need) => manifest::load_kinds(i, &file, |kind| need.keeps(kind)),
+                    None => manifest::load_light(i, &file),
+                    Some(ContextNeed::Whole) => manifest::load(i, &file).light(),
+                    Some(need) => manifest::load_kinds(i, &file, |kind| need.keeps(kind)).light(),
                 };
-                let l = l.light();
                 (file, l)
             }
             ReadOutcome::Broken { file, pos, message } => {
@@ -270,7 +272,7 @@ pub fn lint_sources(files: Vec<SourceFile>, config: &Config) -> Report {
         .into_iter()
         .enumerate()
         .map(|(i, f)| {
-            let l = manifest::load(i, &f).light();
+            let l = manifest::load_light(i, &f);
             (f, l)
         })
         .collect();
@@ -280,7 +282,7 @@ pub fn lint_sources(files: Vec<SourceFile>, config: &Config) -> Report {
 /// Lint text held in memory (tests, fuzzing).
 pub fn lint_text(name: &str, text: &str, config: &Config) -> Report {
     let file = SourceFile::new(name, text.to_string());
-    let l = manifest::load(0, &file).light();
+    let l = manifest::load_light(0, &file);
     lint_loaded(vec![(file, l)], 1, config)
 }
 

@@ -34,6 +34,9 @@ pub struct Object<V = Typed> {
     pub namespace: Option<String>,
     pub meta: ObjectMeta,
     pub typed: V,
+    /// Its full view was not read when it was loaded (only its light one):
+    /// its type errors are found when it is [expanded](Object::expanded).
+    typed_later: bool,
 }
 
 impl Object {
@@ -46,51 +49,85 @@ impl Object {
 
     /// The same object with its light view (the pod spec dropped).
     pub fn lighten(self) -> Object<Light> {
-        let Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed } = self;
-        Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed: typed.lighten() }
+        let Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed, typed_later } = self;
+        Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed: typed.lighten(), typed_later }
     }
+}
+
+/// What [`Object::expanded`] gives back.
+pub struct Expansion<R> {
+    /// The object, with its light view.
+    pub object: Object<Light>,
+    /// What the function run on the full view returned.
+    pub result: R,
+    /// The type errors of an object whose full view was read only now
+    /// (what the loader reports of the others).
+    pub findings: Vec<Finding>,
+    /// Its light view was not what its full view makes (a type error in the
+    /// part of it the light read skipped changed the view): the object now
+    /// carries the right one, and whatever used the old one is stale.
+    pub view_changed: bool,
 }
 
 impl Object<Light> {
     /// Run `f` on the object's full view, read again from its tree as the
-    /// loader read it (its type errors were reported when it was loaded),
-    /// and drop that view: the object comes back with its light view.
-    pub fn expanded<R>(self, f: impl FnOnce(&Object) -> R) -> (Self, R) {
-        let Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed } = self;
-        let obj = Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed: () };
-        let (full, light) = match typed {
-            // Only workloads lost something: read them again, and keep
-            // their light view (shared with the run's summaries).
-            Typed::Workload(w) => {
-                // The tree path with the metadata already read, where it
-                // gives a view (the loader's then); else all as the loader did.
-                let full = match workload::build_node(&obj, &obj.root) {
-                    Some(typed) => obj.with(typed),
-                    None => type_object(obj).0,
-                };
-                (full, Some(w))
-            }
-            Typed::Service(s) => (obj.with(Typed::Service(s)), None),
-            Typed::Monitor(m) => (obj.with(Typed::Monitor(m)), None),
-            Typed::Pdb(p) => (obj.with(Typed::Pdb(p)), None),
-            Typed::Hpa(h) => (obj.with(Typed::Hpa(h)), None),
-            Typed::Other => (obj.with(Typed::Other), None),
+    /// loader read it, and drop that view: the object comes back with its
+    /// light view. An object loaded light ([`load_light`]) has its full
+    /// view read here for the first time: its type errors come back too.
+    pub fn expanded<R>(self, f: impl FnOnce(&Object) -> R) -> Expansion<R> {
+        let Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed, typed_later } = self;
+        let obj = Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed: (), typed_later };
+        let mut findings = Vec::new();
+        let mut view_changed = false;
+        // Workloads lost something (and an object loaded light was never
+        // read whole): read them again, and keep their light view (shared
+        // with the run's summaries).
+        let (full, light) = if typed_later || matches!(typed, Typed::Workload(_)) {
+            // The tree path with the metadata already read, where it gives a
+            // view (the loader's then); else all as the loader did.
+            let full = match workload::build_node(&obj, &obj.root) {
+                Some(full) => obj.with(full),
+                None => {
+                    let meta = typed_later.then(|| obj.meta.clone());
+                    let (full, errors) = type_object(obj);
+                    view_changed = meta.is_some_and(|m| m != full.meta);
+                    findings = errors;
+                    full
+                }
+            };
+            (full, Some(typed))
+        } else {
+            let full = match typed {
+                Typed::Service(s) => obj.with(Typed::Service(s)),
+                Typed::Monitor(m) => obj.with(Typed::Monitor(m)),
+                Typed::Pdb(p) => obj.with(Typed::Pdb(p)),
+                Typed::Hpa(h) => obj.with(Typed::Hpa(h)),
+                Typed::Workload(_) | Typed::Other => obj.with(Typed::Other),
+            };
+            (full, None)
         };
-        let r = f(&full);
-        let Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed } = full;
+        // The loader reported the type errors of the others.
+        let findings = if typed_later { type_findings(&full, findings) } else { Vec::new() };
+        let result = f(&full);
+        let Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed, typed_later } = full;
         let typed = match light {
-            Some(w) => Typed::Workload(w),
-            None => typed.lighten(),
+            Some(light) if !typed_later || (!view_changed && light.is_light_of(&typed)) => light,
+            _ if typed_later => {
+                view_changed = true;
+                typed.lighten()
+            }
+            _ => typed.lighten(),
         };
-        (Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed }, r)
+        let object = Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed, typed_later };
+        Expansion { object, result, findings, view_changed }
     }
 }
 
 impl<V> Object<V> {
     /// The same object with another typed view.
     fn with<W>(self, typed: W) -> Object<W> {
-        let Object { file, doc, base, root, api_version, kind, name, namespace, meta, .. } = self;
-        Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed }
+        let Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed_later, .. } = self;
+        Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed, typed_later }
     }
 
     pub fn reference(&self) -> ObjectRef {
@@ -180,6 +217,14 @@ pub fn load(file_index: usize, file: &SourceFile) -> Loaded {
     load_documents(file_index, file, parse::parse_stream(&file.text))
 }
 
+/// Load every document of a file with light views, reading the full view
+/// of a workload only where its light one does not read from the tree: the
+/// others' full views (and their type errors) are read when they are
+/// [expanded](Object::expanded). For files whose objects are all expanded.
+pub fn load_light(file_index: usize, file: &SourceFile) -> Loaded<Light> {
+    load_documents(file_index, file, parse::parse_stream(&file.text))
+}
+
 /// Load only the documents whose top-level `kind` passes `keep` (documents
 /// whose kind a line scan cannot tell are loaded): for files read only as
 /// context of others, whose other documents no rule would look at. The
@@ -191,7 +236,10 @@ pub fn load_kinds(file_index: usize, file: &SourceFile, keep: impl Fn(&str) -> b
     out
 }
 
-fn load_documents(file_index: usize, file: &SourceFile, docs: Vec<parse::Document>) -> Loaded {
+fn load_documents<V>(file_index: usize, file: &SourceFile, docs: Vec<parse::Document>) -> Loaded<V>
+where
+    Loaded<V>: Push,
+{
     let mut out = Loaded::default();
     for doc in docs {
         out.documents += 1;
@@ -264,28 +312,61 @@ fn bad_list(file: usize, doc: usize, root: &Node, ptr: &str, message: &str) -> F
     Finding::new("invalid-manifest", Severity::Error, file, loc.node.span, message).path(ptr).doc(doc)
 }
 
-impl Loaded {
-    fn objects_push(&mut self, file: usize, doc: usize, base: String, root: Node) {
-        let api_version = root.get("apiVersion").and_then(Node::as_str).unwrap_or_default().to_owned();
-        let kind = root.get("kind").and_then(Node::as_str).unwrap_or_default().to_owned();
-        let name = root.pointer("/metadata/name").and_then(Node::as_str).map(str::to_owned);
-        let namespace = root.pointer("/metadata/namespace").and_then(Node::as_str).map(str::to_owned);
-        let obj = Object { file, doc, base, root, api_version, kind, name, namespace, meta: ObjectMeta::default(), typed: () };
-        let (obj, errors) = type_object(obj);
-        self.check_typed(obj, errors);
-    }
+/// How a loader keeps an object it found.
+trait Push {
+    fn objects_push(&mut self, file: usize, doc: usize, base: String, root: Node);
+}
 
-    /// Report the type errors of an object (and unnamed containers), and keep it.
-    fn check_typed(&mut self, obj: Object, mut errors: Vec<(String, String)>) {
-        if let Some(w) = obj.workload() {
-            // k8s-openapi defaults a missing container name to ""; the API server requires one.
-            for (ptr, c) in w.containers().chain(w.init_containers()) {
-                if c.name.is_empty() {
-                    errors.push((ptr, "missing field `name`".into()));
-                }
+fn untyped(file: usize, doc: usize, base: String, root: Node) -> Object<()> {
+    let api_version = root.get("apiVersion").and_then(Node::as_str).unwrap_or_default().to_owned();
+    let kind = root.get("kind").and_then(Node::as_str).unwrap_or_default().to_owned();
+    let name = root.pointer("/metadata/name").and_then(Node::as_str).map(str::to_owned);
+    let namespace = root.pointer("/metadata/namespace").and_then(Node::as_str).map(str::to_owned);
+    Object { file, doc, base, root, api_version, kind, name, namespace, meta: ObjectMeta::default(), typed: (), typed_later: false }
+}
+
+impl Push for Loaded {
+    fn objects_push(&mut self, file: usize, doc: usize, base: String, root: Node) {
+        let (obj, errors) = type_object(untyped(file, doc, base, root));
+        self.findings.extend(type_findings(&obj, errors));
+        self.objects.push(obj);
+    }
+}
+
+impl Push for Loaded<Light> {
+    fn objects_push(&mut self, file: usize, doc: usize, base: String, root: Node) {
+        let mut obj = untyped(file, doc, base, root);
+        let meta = match obj.root.get("metadata") {
+            Some(m) => de::typed::<ObjectMeta>(m),
+            None => Some(ObjectMeta::default()),
+        };
+        if let Some(meta) = meta
+            && let Some(light) = workload::build_light_node(&obj, &obj.root, &meta)
+        {
+            obj.meta = meta;
+            obj.typed_later = true;
+            self.objects.push(obj.with(light));
+            return;
+        }
+        let (obj, errors) = type_object(obj);
+        self.findings.extend(type_findings(&obj, errors));
+        self.objects.push(obj.lighten());
+    }
+}
+
+/// The findings on an object's type errors (and unnamed containers).
+fn type_findings(obj: &Object, mut errors: Vec<(String, String)>) -> Vec<Finding> {
+    if let Some(w) = obj.workload() {
+        // k8s-openapi defaults a missing container name to ""; the API server requires one.
+        for (ptr, c) in w.containers().chain(w.init_containers()) {
+            if c.name.is_empty() {
+                errors.push((ptr, "missing field `name`".into()));
             }
         }
-        for (ptr, msg) in errors {
+    }
+    errors
+        .into_iter()
+        .map(|(ptr, msg)| {
             let mut f = obj.finding(
                 "invalid-manifest",
                 Severity::Error,
@@ -294,10 +375,9 @@ impl Loaded {
                 format!("{} {}: {msg}", obj.label(), describe_ptr(&ptr)),
             );
             f.help = Some("the API server rejects this object; fix the field's type or add the missing field".into());
-            self.findings.push(f);
-        }
-        self.objects.push(obj);
-    }
+            f
+        })
+        .collect()
 }
 
 /// Read an object's metadata and typed view from its tree, with the type
@@ -485,9 +565,42 @@ mod tests {
             assert_eq!(head.template.container_names, ["a"]);
             assert_eq!(head.template_labels().get("app").map(String::as_str), Some("a"));
             let obj = light.objects.into_iter().next().unwrap();
-            let (obj, view) = obj.expanded(|o| format!("{:?}", o.workload().expect("expanded workload")));
-            assert_eq!(view, format!("{:?}", full.objects[0].workload().unwrap()));
-            assert!(matches!(obj.typed, Typed::Workload(_)), "back to its light view");
+            let e = obj.expanded(|o| format!("{:?}", o.workload().expect("expanded workload")));
+            assert_eq!(e.result, format!("{:?}", full.objects[0].workload().unwrap()));
+            assert!(matches!(e.object.typed, Typed::Workload(_)), "back to its light view");
+            assert!(e.findings.is_empty() && !e.view_changed, "its type errors were reported when it was loaded");
+        }
+    }
+
+    fn messages(findings: &[Finding]) -> Vec<String> {
+        let mut m: Vec<String> = findings.iter().map(|f| format!("{:?} {} {}", f.span, f.path, f.message)).collect();
+        m.sort();
+        m
+    }
+
+    #[test]
+    fn an_object_loaded_light_has_its_type_errors_found_when_expanded() {
+        // Clean; wrong fields in the pod spec; more wrong fields than are
+        // reported (the full view is no workload then: the light one was wrong).
+        let many: String = (0..70).map(|i| format!("        - {{name: c{i}, image: i, ports: x}}\n")).collect();
+        let many = DEPLOYMENT.replace("      containers:\n", &format!("      containers:\n{many}"));
+        let wrong = format!("{DEPLOYMENT}          ports: [8080, {{containerPort: \"80\"}}]\n");
+        for (text, changed) in [(DEPLOYMENT.to_string(), false), (wrong, false), (many, true)] {
+            let file = SourceFile::new("t.yaml", text.clone());
+            let full = load_one(&text);
+            let light = load_light(0, &file);
+            assert!(light.findings.is_empty(), "{:?}", light.findings);
+            assert!(light.objects[0].typed_later);
+            let e = light.objects.into_iter().next().unwrap().expanded(|o| format!("{:?}", o.typed));
+            assert_eq!(e.result, format!("{:?}", full.objects[0].typed));
+            assert_eq!(messages(&e.findings), messages(&full.findings));
+            assert_eq!(e.view_changed, changed);
+            let expected = messages(&full.findings);
+            assert_eq!(format!("{:?}", e.object.typed), format!("{:?}", full.light().objects[0].typed));
+            // Expanded again (the rules run again), it gives the same.
+            let again = e.object.expanded(|_| ());
+            assert_eq!(messages(&again.findings), expected);
+            assert!(!again.view_changed);
         }
     }
 }

@@ -45,7 +45,7 @@ pub type Light = Typed<std::sync::Arc<Workload<PodHead>>>;
 
 /// What a light view keeps of a pod template: its labels and annotations
 /// and its containers' names (what other objects select and relabel on).
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodHead {
     pub labels: BTreeMap<String, String>,
     pub annotations: BTreeMap<String, String>,
@@ -109,6 +109,131 @@ impl Light {
             _ => None,
         }
     }
+
+    /// Is this what [`Typed::lighten`] makes of `full`? (Only workload and
+    /// other views are compared: the views a light read gives.)
+    pub fn is_light_of(&self, full: &Typed) -> bool {
+        match (self, full) {
+            (Typed::Workload(l), Typed::Workload(f)) => {
+                let names = f.pod_spec().map(|s| s.containers.as_slice()).unwrap_or_default();
+                l.kind == f.kind
+                    && l.template_ptr == f.template_ptr
+                    && l.selector_ptr == f.selector_ptr
+                    && l.selector == f.selector
+                    && l.replicas == f.replicas
+                    && l.template.labels == *f.template_labels()
+                    && l.template.annotations == *f.template_annotations()
+                    && l.template.container_names.iter().eq(names.iter().map(|c| &c.name))
+            }
+            (Typed::Other, Typed::Other) => true,
+            _ => false,
+        }
+    }
+}
+
+/// What a light read takes of a workload's spec (the kinds' fields by their
+/// names, defaulted where k8s-openapi defaults them).
+#[derive(serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct HeadSpec {
+    selector: Option<LabelSelector>,
+    replicas: Option<i32>,
+    template: Option<HeadTemplate>,
+    manual_selector: Option<bool>,
+    job_template: Option<HeadJobTemplate>,
+}
+
+#[derive(serde::Deserialize)]
+struct HeadJobTemplate {
+    spec: Option<HeadJobSpec>,
+}
+
+#[derive(serde::Deserialize)]
+struct HeadJobSpec {
+    template: Option<HeadTemplate>,
+}
+
+#[derive(Default, serde::Deserialize)]
+struct HeadTemplate {
+    metadata: Option<HeadMeta>,
+    spec: Option<HeadPodSpec>,
+}
+
+#[derive(Default, serde::Deserialize)]
+struct HeadMeta {
+    labels: Option<BTreeMap<String, String>>,
+    annotations: Option<BTreeMap<String, String>>,
+}
+
+#[derive(Default, serde::Deserialize)]
+struct HeadPodSpec {
+    containers: Option<Vec<HeadContainer>>,
+}
+
+#[derive(serde::Deserialize)]
+struct HeadContainer {
+    name: Option<String>,
+}
+
+impl HeadTemplate {
+    fn head(self) -> PodHead {
+        let meta = self.metadata.unwrap_or_default();
+        PodHead::new(meta.labels, meta.annotations, self.spec.unwrap_or_default().containers)
+    }
+}
+
+impl PodHead {
+    fn new(
+        labels: Option<BTreeMap<String, String>>,
+        annotations: Option<BTreeMap<String, String>>,
+        containers: Option<Vec<HeadContainer>>,
+    ) -> Self {
+        let container_names = containers.into_iter().flatten().map(|c| c.name.unwrap_or_default()).collect();
+        PodHead { labels: labels.unwrap_or_default(), annotations: annotations.unwrap_or_default(), container_names }
+    }
+}
+
+/// The light view read straight from the object's tree, without its pod
+/// spec, for the workload kinds [`build_node`] reads; `None` for the others
+/// (and where the tree does not read). `meta` is the object's metadata.
+/// When the full view reads without errors its light view is this one, as
+/// far as the reads agree: an expansion checks ([`Light::is_light_of`]).
+pub fn build_light_node<V>(obj: &Object<V>, root: &Node, meta: &ObjectMeta) -> Option<Light> {
+    if legacy(obj) {
+        return None;
+    }
+    let spec = || root.get("spec");
+    let light = |kind, template_ptr, template: PodHead, selector: Option<LabelSelector>, replicas: Option<i32>| {
+        let selector_ptr = selector.as_ref().map(|_| "/spec/selector");
+        Typed::Workload(std::sync::Arc::new(Workload { kind, template_ptr, template, selector_ptr, selector, replicas }))
+    };
+    let (kind, s) = match (obj.group(), obj.kind.as_str()) {
+        ("apps" | "extensions", "Deployment") => (WorkloadKind::Deployment, de::typed::<HeadSpec>(spec()?)?),
+        ("apps", "StatefulSet") => (WorkloadKind::StatefulSet, de::typed::<HeadSpec>(spec()?)?),
+        ("apps" | "extensions", "DaemonSet") => (WorkloadKind::DaemonSet, de::typed::<HeadSpec>(spec()?)?),
+        ("apps" | "extensions", "ReplicaSet") => (WorkloadKind::ReplicaSet, de::typed::<HeadSpec>(spec()?)?),
+        ("batch", "Job") => (WorkloadKind::Job, de::typed::<HeadSpec>(spec()?)?),
+        ("batch", "CronJob") => (WorkloadKind::CronJob, de::typed::<HeadSpec>(spec()?)?),
+        ("", "Pod") => {
+            let s: HeadPodSpec = de::typed(spec()?)?;
+            let head = PodHead::new(meta.labels.clone(), meta.annotations.clone(), s.containers);
+            return Some(light(WorkloadKind::Pod, "", head, None, None));
+        }
+        _ => return None,
+    };
+    let template = s.template.unwrap_or_default();
+    Some(match kind {
+        WorkloadKind::Job => {
+            let sel = if s.manual_selector == Some(true) { s.selector } else { None };
+            light(kind, "/spec/template", template.head(), sel, None)
+        }
+        WorkloadKind::CronJob => {
+            let template = s.job_template.and_then(|j| j.spec).and_then(|j| j.template).unwrap_or_default();
+            light(kind, "/spec/jobTemplate/spec/template", template.head(), None, None)
+        }
+        WorkloadKind::DaemonSet => light(kind, "/spec/template", template.head(), Some(s.selector.unwrap_or_default()), None),
+        _ => light(kind, "/spec/template", template.head(), Some(s.selector.unwrap_or_default()), s.replicas),
+    })
 }
 
 /// A PodDisruptionBudget (any served version).

@@ -793,35 +793,55 @@ fn monitored(objects: &[Summary], dirs: &[&str], selected_by: &[Vec<usize>]) -> 
 /// Run every enabled rule over every object of a file that `reported`
 /// accepts (in parallel), each on its full view, built again from its tree
 /// and dropped as soon as its rules ran: the heavy views (pod specs) of a
-/// run never all live at once. Gives the objects back beside the findings.
+/// run never all live at once. Gives the objects back beside the findings
+/// (with those on the type errors of objects loaded light,
+/// [`crate::manifest::load_light`]). Where such an object's light view
+/// turned out wrong (a type error in its pod spec changed it), the
+/// cross-object summaries were built on the wrong view: the rules run
+/// again with the right ones.
 pub fn run(
-    objects: Vec<Object<Light>>,
+    mut objects: Vec<Object<Light>>,
     files: &[&str],
     config: &Config,
     reported: &(dyn Fn(usize) -> bool + Sync),
 ) -> (Vec<Object<Light>>, Vec<Finding>) {
     use rayon::prelude::*;
-    let index = Index::new(&objects, files);
-    let checked: Vec<(Object<Light>, Vec<Finding>)> = objects
-        .into_par_iter()
-        .enumerate()
-        .map(|(at, obj)| {
-            if !reported(obj.file) {
-                return (obj, Vec::new());
-            }
-            let ctx = Context::new(&index, at, files, config);
-            obj.expanded(|obj| {
-                REGISTRY.iter().filter(|r| config.enabled(r.id)).filter_map(|r| r.check).flat_map(|c| c.check(obj, &ctx)).collect()
+    loop {
+        let index = Index::new(&objects, files);
+        let checked: Vec<(Object<Light>, Vec<Finding>, bool)> = objects
+            .into_par_iter()
+            .enumerate()
+            .map(|(at, obj)| {
+                if !reported(obj.file) {
+                    return (obj, Vec::new(), false);
+                }
+                let ctx = Context::new(&index, at, files, config);
+                let e = obj.expanded(|obj| {
+                    REGISTRY
+                        .iter()
+                        .filter(|r| config.enabled(r.id))
+                        .filter_map(|r| r.check)
+                        .flat_map(|c| c.check(obj, &ctx))
+                        .collect::<Vec<_>>()
+                });
+                let mut found = e.findings;
+                found.extend(e.result);
+                (e.object, found, e.view_changed)
             })
-        })
-        .collect();
-    let mut findings = Vec::new();
-    let objects = checked
-        .into_iter()
-        .map(|(o, f)| {
-            findings.extend(f);
-            o
-        })
-        .collect();
-    (objects, findings)
+            .collect();
+        drop(index);
+        let mut findings = Vec::new();
+        let mut stale = false;
+        objects = checked
+            .into_iter()
+            .map(|(o, f, changed)| {
+                findings.extend(f);
+                stale |= changed;
+                o
+            })
+            .collect();
+        if !stale {
+            return (objects, findings);
+        }
+    }
 }
