@@ -13,7 +13,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use serde_json::Value as J;
 use tree::{Located, Node, Span};
-pub use workload::{Light, PodHead, Typed, Workload, WorkloadKind};
+pub use workload::{ContainerPtr, Light, PodHead, Typed, Workload, WorkloadKind};
 
 /// One Kubernetes object. `V` is its typed view: the full [`Typed`] (what
 /// [`load`] gives), or the [`Light`] one a lint run keeps for all objects at
@@ -360,7 +360,7 @@ fn type_findings(obj: &Object, mut errors: Vec<(String, String)>) -> Vec<Finding
         // k8s-openapi defaults a missing container name to ""; the API server requires one.
         for (ptr, c) in w.containers().chain(w.init_containers()) {
             if c.name.is_empty() {
-                errors.push((ptr, "missing field `name`".into()));
+                errors.push((ptr.to_string(), "missing field `name`".into()));
             }
         }
     }

@@ -287,6 +287,24 @@ pub struct Workload<T = PodTemplateSpec> {
     pub replicas: Option<i32>,
 }
 
+/// Where a container sits in its object (`/spec/template/spec/containers/0`):
+/// written out (`Display`) only where a finding or an edit needs it, not for
+/// every container every rule looks at.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ContainerPtr {
+    /// The pod template's pointer (`/spec/template`, `""` for a Pod).
+    template: &'static str,
+    /// `containers` or `initContainers`.
+    list: &'static str,
+    index: usize,
+}
+
+impl std::fmt::Display for ContainerPtr {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}/spec/{}/{}", self.template, self.list, self.index)
+    }
+}
+
 static EMPTY: BTreeMap<String, String> = BTreeMap::new();
 
 impl<T: PodLabels> Workload<T> {
@@ -324,18 +342,21 @@ impl Workload {
     }
 
     /// Containers with their pointers (regular containers only).
-    pub fn containers(&self) -> impl Iterator<Item = (String, &k8s_openapi::api::core::v1::Container)> {
-        let base = self.spec_ptr();
-        self.pod_spec().into_iter().flat_map(|s| s.containers.iter().enumerate()).map(move |(i, c)| (format!("{base}/containers/{i}"), c))
+    pub fn containers(&self) -> impl Iterator<Item = (ContainerPtr, &k8s_openapi::api::core::v1::Container)> {
+        let template = self.template_ptr;
+        self.pod_spec()
+            .into_iter()
+            .flat_map(|s| s.containers.iter().enumerate())
+            .map(move |(index, c)| (ContainerPtr { template, list: "containers", index }, c))
     }
 
     /// Init containers with their pointers.
-    pub fn init_containers(&self) -> impl Iterator<Item = (String, &k8s_openapi::api::core::v1::Container)> {
-        let base = self.spec_ptr();
+    pub fn init_containers(&self) -> impl Iterator<Item = (ContainerPtr, &k8s_openapi::api::core::v1::Container)> {
+        let template = self.template_ptr;
         self.pod_spec()
             .into_iter()
             .flat_map(|s| s.init_containers.iter().flatten().enumerate())
-            .map(move |(i, c)| (format!("{base}/initContainers/{i}"), c))
+            .map(move |(index, c)| (ContainerPtr { template, list: "initContainers", index }, c))
     }
 }
 

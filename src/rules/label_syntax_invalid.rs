@@ -23,14 +23,15 @@ impl Rule for LabelSyntaxInvalid {
                 let Some(key) = e.key.scalar_text() else {
                     continue;
                 };
-                let at = format!("{ptr}/{}", escape(&key));
+                // The pointer is written only for a finding (most labels are fine).
+                let at = || format!("{ptr}/{}", escape(&key));
                 if let Some(why) = label_key_error(&key) {
-                    out.push(finding(obj, format!("label key \"{key}\" is invalid: {why}")).at(&at, Target::Key));
+                    out.push(finding(obj, format!("label key \"{key}\" is invalid: {why}")).at(&at(), Target::Key));
                 }
                 if let Value::Str(v) = &e.value.value
                     && let Some(why) = label_value_error(v)
                 {
-                    out.push(finding(obj, format!("value \"{v}\" of label \"{key}\" is invalid: {why}")).at(&at, Target::Value));
+                    out.push(finding(obj, format!("value \"{v}\" of label \"{key}\" is invalid: {why}")).at(&at(), Target::Value));
                 }
             }
         }

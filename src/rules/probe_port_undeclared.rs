@@ -37,7 +37,7 @@ impl Rule for ProbePortUndeclared {
                     targets.push(("grpc", IntOrString::Int(g.port)));
                 }
                 for (handler, port) in targets {
-                    let at = format!("{ptr}/{pname}/{handler}/port");
+                    let at = || format!("{ptr}/{pname}/{handler}/port");
                     // Probes connect over TCP: a UDP or SCTP port cannot answer them.
                     let tcp = |p: &ContainerPort| p.protocol.as_deref().is_none_or(|proto| proto == "TCP");
                     let (severity, message) = match &port {
@@ -90,7 +90,7 @@ impl Rule for ProbePortUndeclared {
                     };
                     let f = finding(obj, message)
                         .severity(severity)
-                        .at(&at, Target::Value)
+                        .at(&at(), Target::Value)
                         .help("declare the port under the container's ports (with a name) and probe it by that name");
                     out.push(f);
                 }

@@ -18,7 +18,7 @@ pub fn floor(ctx: &Context<'_>, n: i64) -> String {
 }
 
 /// The containers of a long-running workload (not Jobs), with their pointers.
-pub fn long_running_containers(obj: &Object) -> Vec<(String, &Container)> {
+pub fn long_running_containers(obj: &Object) -> Vec<(crate::manifest::ContainerPtr, &Container)> {
     match obj.workload() {
         Some(w) if w.long_running() => w.containers().collect(),
         _ => Vec::new(),

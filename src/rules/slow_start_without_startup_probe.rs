@@ -34,7 +34,7 @@ impl Rule for SlowStartWithoutStartupProbe {
                             "add a startupProbe (failureThreshold × periodSeconds ≥ the slowest start) and drop initialDelaySeconds: \
                          a fixed delay is too long for fast starts and too short for slow ones",
                         );
-                out.push(match startup_from_liveness(obj, &ptr, delay) {
+                out.push(match startup_from_liveness(obj, &ptr.to_string(), delay) {
                     Some(fix) => f.fix(fix),
                     None => f,
                 });

@@ -31,7 +31,7 @@ impl std::str::FromStr for ImageSpec {
 /// Set images on a copied workload document (editor doc 0 or `doc`).
 pub fn set_images(e: &mut Editor, doc: usize, obj: &Object, images: &[ImageSpec]) -> R<()> {
     let w = obj.workload().ok_or_else(|| PlanError::NoPodTemplate { object: obj.label() })?;
-    let containers: Vec<(String, String)> = w.containers().map(|(p, c)| (p, c.name.clone())).collect();
+    let containers: Vec<(String, String)> = w.containers().map(|(p, c)| (p.to_string(), c.name.clone())).collect();
     for spec in images {
         let targets: Vec<&(String, String)> = match &spec.container {
             Some(c) => {
