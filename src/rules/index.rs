@@ -1,0 +1,579 @@
+//! The cross-object context of a run: each object's [`Summary`] and the
+//! relations between them (which Services, monitors, budgets and autoscalers
+//! reach which pods), computed once; rules see them through a [`Context`].
+
+use super::Config;
+use crate::manifest::workload::{map_selects, same_namespace, selector_matches};
+use crate::manifest::{Light, Object, Typed};
+use std::collections::{BTreeMap, HashMap};
+
+/// What the cross-object context keeps of an object: names, place and the
+/// small views other objects are matched against (no tree, no pod spec).
+#[derive(Debug)]
+pub struct Summary {
+    pub file: usize,
+    /// The line the object starts on (for messages that name it).
+    pub line: u32,
+    pub kind: String,
+    pub name: Option<String>,
+    pub namespace: Option<String>,
+    pub view: View,
+    /// The replicas it runs with at least: an HPA's `minReplicas`, else
+    /// `spec.replicas` (default 1). `None` for kinds without replicas.
+    pub min_replicas: Option<i64>,
+}
+
+/// The part of an object's typed view that other objects are matched against.
+#[derive(Debug)]
+pub enum View {
+    Workload(std::sync::Arc<crate::manifest::Workload<crate::manifest::PodHead>>),
+    /// A Service's selector and its own labels (what ServiceMonitors select).
+    Service {
+        selector: Option<BTreeMap<String, String>>,
+        labels: BTreeMap<String, String>,
+    },
+    Monitor(Box<crate::manifest::workload::Monitor>),
+    Pdb(Box<crate::manifest::workload::Pdb>),
+    Hpa(Box<crate::manifest::workload::Hpa>),
+    /// Anything else; `creates_pods`: a custom resource that may run pods.
+    Other {
+        creates_pods: bool,
+    },
+}
+
+impl Summary {
+    fn of(o: &Object<Light>) -> Self {
+        let view = match &o.typed {
+            Typed::Workload(w) => View::Workload(w.clone()),
+            Typed::Service(spec) => View::Service { selector: spec.selector.clone(), labels: o.meta.labels.clone().unwrap_or_default() },
+            Typed::Monitor(m) => View::Monitor(m.clone()),
+            Typed::Pdb(p) => View::Pdb(p.clone()),
+            Typed::Hpa(h) => View::Hpa(h.clone()),
+            Typed::Other => View::Other { creates_pods: !builtin_group(o.group()) && o.root.get("spec").is_some_and(|s| runs_pods(s, 0)) },
+        };
+        Summary {
+            file: o.file,
+            line: o.root.span.start.line,
+            kind: o.kind.clone(),
+            name: o.name.clone(),
+            namespace: o.namespace.clone(),
+            view,
+            min_replicas: None,
+        }
+    }
+
+    /// A human label: `Deployment/api`.
+    pub fn label(&self) -> String {
+        format!("{}/{}", self.kind, self.name.as_deref().unwrap_or("<unnamed>"))
+    }
+
+    fn workload(&self) -> Option<&crate::manifest::Workload<crate::manifest::PodHead>> {
+        match &self.view {
+            View::Workload(w) => Some(w),
+            _ => None,
+        }
+    }
+
+    /// A Service's non-empty selector.
+    fn service_selector(&self) -> Option<&BTreeMap<String, String>> {
+        match &self.view {
+            View::Service { selector, .. } => selector.as_ref().filter(|m| !m.is_empty()),
+            _ => None,
+        }
+    }
+}
+
+/// The cross-object relations of a run, computed once from the objects'
+/// summaries (it owns them: it borrows no object).
+pub struct Index {
+    summaries: Vec<Summary>,
+    /// For each object (by index), the Services that select its pod template.
+    selected_by: Vec<Vec<usize>>,
+    /// For each object, whether a ServiceMonitor/PodMonitor selects its pods.
+    monitored: Vec<bool>,
+    /// For each Service (by index), whether some pod template matches it.
+    service_matches: Vec<bool>,
+    /// For each workload, the earlier workloads whose selectors overlap with it.
+    overlaps: Vec<Vec<usize>>,
+    /// For each workload, the HorizontalPodAutoscaler that scales it.
+    hpa: Vec<Option<usize>>,
+    /// For each workload, the PodDisruptionBudgets that select its pods;
+    /// for each PodDisruptionBudget, the workloads whose pods it selects.
+    pdbs: Vec<Vec<usize>>,
+    /// For each Service, custom resources in its namespace that may create pods.
+    pod_creating_crs: Vec<Vec<usize>>,
+    /// Whether the run contains any workload with a pod template.
+    has_workloads: bool,
+}
+
+impl Index {
+    /// `files[file]` is the name of each file of the run.
+    pub fn new(objects: &[Object<Light>], files: &[&str]) -> Self {
+        let mut objects: Vec<Summary> = objects.iter().map(Summary::of).collect();
+        // Services indexed by the first pair of their selector: a Service can
+        // only select pods that carry that pair, so each workload looks up
+        // only the Services keyed by its own labels (linear in repository size).
+        let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+        for (i, o) in objects.iter().enumerate() {
+            if let View::Service { selector, .. } = &o.view
+                && let Some((k, v)) = selector.as_ref().and_then(|m| m.iter().next())
+            {
+                by_pair.entry((k.as_str(), v.as_str())).or_default().push(i);
+            }
+        }
+        let mut selected_by = vec![Vec::new(); objects.len()];
+        let mut has_workloads = false;
+        for (i, o) in objects.iter().enumerate() {
+            let Some(w) = o.workload() else { continue };
+            has_workloads = true;
+            let labels = w.template_labels();
+            for (k, v) in labels {
+                for &s in by_pair.get(&(k.as_str(), v.as_str())).into_iter().flatten() {
+                    let svc = &objects[s];
+                    if let View::Service { selector, .. } = &svc.view
+                        && same_namespace(svc.namespace.as_deref(), o.namespace.as_deref())
+                        && map_selects(selector.as_ref().expect("indexed"), labels)
+                    {
+                        selected_by[i].push(s);
+                    }
+                }
+            }
+            selected_by[i].sort_unstable();
+            selected_by[i].dedup();
+        }
+        controller_selected(&objects, &mut selected_by);
+        let dirs: Vec<&str> = files.iter().map(|f| std::path::Path::new(f).parent().and_then(|p| p.to_str()).unwrap_or("")).collect();
+        let monitored = monitored(&objects, &dirs, &selected_by);
+        let mut service_matches = vec![false; objects.len()];
+        for s in selected_by.iter().flatten() {
+            service_matches[*s] = true;
+        }
+        let pod_creating_crs = pod_creating_crs(&objects, &dirs, &service_matches);
+        let overlaps = overlaps(&objects, &dirs);
+        let hpa = hpas(&objects, &dirs);
+        let pdbs = pdbs(&objects, &dirs);
+        let floors: Vec<Option<i64>> = objects.iter().enumerate().map(|(i, o)| min_replicas(o, hpa[i].map(|h| &objects[h]))).collect();
+        for (o, floor) in objects.iter_mut().zip(floors) {
+            o.min_replicas = floor;
+        }
+        Index { summaries: objects, selected_by, monitored, service_matches, overlaps, hpa, pdbs, pod_creating_crs, has_workloads }
+    }
+}
+
+/// The replicas a workload runs with at least: an HPA's `minReplicas`,
+/// else `spec.replicas` (default 1). `None` for kinds without replicas.
+fn min_replicas(o: &Summary, hpa: Option<&Summary>) -> Option<i64> {
+    use crate::manifest::WorkloadKind as K;
+    let w = o.workload()?;
+    if !matches!(w.kind, K::Deployment | K::StatefulSet | K::ReplicaSet | K::ReplicationController | K::Rollout) {
+        return None;
+    }
+    match hpa.map(|h| &h.view) {
+        Some(View::Hpa(h)) => Some(i64::from(h.min_replicas)),
+        _ => Some(i64::from(w.replicas.unwrap_or(1))),
+    }
+}
+
+/// Everything a rule may look at beyond its object: the run's [`Index`]
+/// seen from the object being checked. Other objects appear as [`Summary`]s.
+pub struct Context<'a> {
+    index: &'a Index,
+    /// The index of the object being checked.
+    at: usize,
+    pub config: &'a Config,
+    /// File names of the run, by file index.
+    pub files: &'a [&'a str],
+    /// Whether the run contains any workload with a pod template.
+    pub has_workloads: bool,
+}
+
+impl<'a> Context<'a> {
+    /// The context of the object at `at` (its index among the run's objects).
+    pub fn new(index: &'a Index, at: usize, files: &'a [&'a str], config: &'a Config) -> Self {
+        Context { index, at, config, files, has_workloads: index.has_workloads }
+    }
+
+    /// The summary of the object being checked.
+    pub fn this(&self) -> &'a Summary {
+        &self.index.summaries[self.at]
+    }
+
+    fn all(&self, list: &'a [Vec<usize>]) -> impl Iterator<Item = &'a Summary> + 'a {
+        let summaries = &self.index.summaries;
+        list.get(self.at).map(Vec::as_slice).unwrap_or_default().iter().map(move |&s| &summaries[s])
+    }
+
+    /// The HorizontalPodAutoscaler that scales this workload.
+    pub fn hpa(&self) -> Option<&'a Summary> {
+        self.index.hpa[self.at].map(|h| &self.index.summaries[h])
+    }
+
+    /// The replicas this workload runs with at least (see [`Summary::min_replicas`]).
+    pub fn min_replicas(&self) -> Option<i64> {
+        self.this().min_replicas
+    }
+
+    /// PodDisruptionBudgets selecting this workload's pods, or workloads whose pods this PodDisruptionBudget selects.
+    pub fn disruption_budgets(&self) -> impl Iterator<Item = &'a Summary> + 'a {
+        self.all(&self.index.pdbs)
+    }
+
+    /// Custom resources in this Service's namespace that may create the pods it selects.
+    pub fn pod_creating_resources(&self) -> impl Iterator<Item = &'a Summary> + 'a {
+        self.all(&self.index.pod_creating_crs)
+    }
+
+    /// `file:line` of an object, for messages that name another object.
+    pub fn place(&self, obj: &Summary) -> String {
+        format!("{}:{}", self.files.get(obj.file).copied().unwrap_or("?"), obj.line)
+    }
+
+    /// Services (among the linted objects) that select this object's pods.
+    pub fn services_selecting(&self) -> impl Iterator<Item = &'a Summary> + 'a {
+        self.all(&self.index.selected_by)
+    }
+
+    pub fn is_service_selected(&self) -> bool {
+        self.services_selecting().next().is_some()
+    }
+
+    /// Is this object's pod template selected by a ServiceMonitor or PodMonitor?
+    pub fn is_monitored(&self) -> bool {
+        self.index.monitored[self.at]
+    }
+
+    /// Does some pod template among the linted objects match this Service?
+    pub fn service_matches_pods(&self) -> bool {
+        self.index.service_matches[self.at]
+    }
+
+    /// Earlier workloads whose selectors overlap with this one's.
+    pub fn overlapping(&self) -> impl Iterator<Item = &'a Summary> + 'a {
+        self.all(&self.index.overlaps)
+    }
+}
+
+/// Labels the controllers add to the pods they create: a Service may select them.
+/// Returns whether the pair holds for (some) pod of the workload.
+fn controller_label(obj: &Summary, w: &crate::manifest::Workload<crate::manifest::PodHead>, key: &str, value: &str) -> Option<bool> {
+    use crate::manifest::WorkloadKind as K;
+    let name = obj.name.as_deref().unwrap_or_default();
+    let ordinal = |v: &str| v.parse::<u32>().is_ok();
+    Some(match (key, w.kind) {
+        ("job-name" | "batch.kubernetes.io/job-name", K::Job) => value == name,
+        ("job-name" | "batch.kubernetes.io/job-name", K::CronJob) => value.starts_with(&format!("{name}-")),
+        ("controller-uid" | "batch.kubernetes.io/controller-uid", K::Job | K::CronJob) => true,
+        ("statefulset.kubernetes.io/pod-name", K::StatefulSet) => value.strip_prefix(&format!("{name}-")).is_some_and(ordinal),
+        ("apps.kubernetes.io/pod-index", K::StatefulSet) => ordinal(value),
+        ("pod-template-hash", K::Deployment | K::Rollout) => true,
+        ("rollouts-pod-template-hash", K::Rollout) => true,
+        _ => return None,
+    })
+}
+
+/// Services whose selectors name labels that controllers add (`job-name`,
+/// `statefulset.kubernetes.io/pod-name`, …) select the pods of the workload
+/// whose template has the rest of the selector.
+fn controller_selected(objects: &[Summary], selected_by: &mut [Vec<usize>]) {
+    let mut matched = vec![false; objects.len()];
+    for &s in selected_by.iter().flatten() {
+        matched[s] = true;
+    }
+    let unmatched: Vec<usize> = (0..objects.len()).filter(|&s| objects[s].service_selector().is_some()).filter(|&s| !matched[s]).collect();
+    for s in unmatched {
+        let Some(sel) = objects[s].service_selector() else { continue };
+        for (i, o) in objects.iter().enumerate() {
+            let Some(w) = o.workload() else { continue };
+            if !same_namespace(objects[s].namespace.as_deref(), o.namespace.as_deref()) {
+                continue;
+            }
+            let labels = w.template_labels();
+            let mut by_controller = false;
+            let ok = sel.iter().all(|(k, v)| {
+                labels.get(k) == Some(v) || controller_label(o, w, k, v).inspect(|hit| by_controller |= *hit).unwrap_or(false)
+            });
+            if ok && by_controller {
+                selected_by[i].push(s);
+            }
+        }
+    }
+}
+
+/// Built-in API groups: everything else is a custom resource.
+fn builtin_group(group: &str) -> bool {
+    matches!(group, "" | "apps" | "batch" | "extensions" | "policy" | "autoscaling")
+        || (group.ends_with(".k8s.io") && !group.ends_with(".x-k8s.io"))
+}
+
+/// Keys that mark a custom resource as one that runs pods (an operator's
+/// database, a LeaderWorkerSet, a Prometheus).
+fn runs_pods(node: &crate::manifest::tree::Node, depth: usize) -> bool {
+    const KEYS: &[&str] = &["containers", "image", "replicas", "podTemplate", "template", "instances", "size", "nodeSets"];
+    depth < 8
+        && match &node.value {
+            crate::manifest::tree::Value::Map(entries) => {
+                entries.iter().any(|e| e.key_str().is_some_and(|k| KEYS.contains(&k)) || runs_pods(&e.value, depth + 1))
+            }
+            crate::manifest::tree::Value::Seq(items) => items.iter().any(|n| runs_pods(n, depth + 1)),
+            _ => false,
+        }
+}
+
+/// For each Service that matches no pod template, the custom resources in
+/// its namespace that may create the pods it selects.
+fn pod_creating_crs(objects: &[Summary], dirs: &[&str], service_matches: &[bool]) -> Vec<Vec<usize>> {
+    let crs: Vec<usize> = (0..objects.len()).filter(|&i| matches!(objects[i].view, View::Other { creates_pods: true })).collect();
+    let mut out = vec![Vec::new(); objects.len()];
+    if crs.is_empty() {
+        return out;
+    }
+    for (s, svc) in objects.iter().enumerate() {
+        if matches!(svc.view, View::Service { .. }) && !service_matches[s] {
+            out[s] = crs.iter().copied().filter(|&c| applied_together(svc, &objects[c], dirs)).collect();
+        }
+    }
+    out
+}
+
+/// Two objects reach one namespace of a cluster: their namespaces are set
+/// and equal, or they are applied together (one folder) and neither names
+/// another namespace.
+fn applied_together(a: &Summary, b: &Summary, dirs: &[&str]) -> bool {
+    match (a.namespace.as_deref(), b.namespace.as_deref()) {
+        (Some(x), Some(y)) if x == y => true,
+        (x, y) => dirs.get(a.file) == dirs.get(b.file) && same_namespace(x, y),
+    }
+}
+
+/// For each workload, the HorizontalPodAutoscaler that targets it.
+fn hpas(objects: &[Summary], dirs: &[&str]) -> Vec<Option<usize>> {
+    let mut by_target: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for (i, o) in objects.iter().enumerate() {
+        if let View::Hpa(h) = &o.view {
+            by_target.entry((h.target_kind.as_str(), h.target_name.as_str())).or_default().push(i);
+        }
+    }
+    objects
+        .iter()
+        .map(|o| {
+            o.workload()?;
+            let name = o.name.as_deref()?;
+            by_target.get(&(o.kind.as_str(), name))?.iter().copied().find(|&h| applied_together(&objects[h], o, dirs))
+        })
+        .collect()
+}
+
+/// PodDisruptionBudgets and the workloads whose pods they select, both ways.
+fn pdbs(objects: &[Summary], dirs: &[&str]) -> Vec<Vec<usize>> {
+    let budgets: Vec<usize> = (0..objects.len()).filter(|&i| matches!(objects[i].view, View::Pdb(_))).collect();
+    let mut out = vec![Vec::new(); objects.len()];
+    for &b in &budgets {
+        let View::Pdb(p) = &objects[b].view else { continue };
+        if crate::manifest::workload::selector_is_empty(&p.selector) {
+            continue;
+        }
+        for (i, o) in objects.iter().enumerate() {
+            if let Some(w) = o.workload()
+                && applied_together(&objects[b], o, dirs)
+                && selector_matches(&p.selector, w.template_labels())
+            {
+                out[i].push(b);
+                out[b].push(i);
+            }
+        }
+    }
+    out
+}
+
+/// Workloads that own pods through a selector.
+fn owns_by_selector(
+    o: &Summary,
+) -> Option<(&crate::manifest::Workload<crate::manifest::PodHead>, &k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector)> {
+    use crate::manifest::WorkloadKind as K;
+    let w = o.workload()?;
+    if matches!(w.kind, K::Job | K::CronJob | K::Pod) {
+        return None;
+    }
+    let sel = w.selector.as_ref()?;
+    (!crate::manifest::workload::selector_is_empty(sel)).then_some((w, sel))
+}
+
+/// For each workload, the earlier workloads in its namespace whose selector
+/// matches its pods, or whose pods its selector matches. Indexed by label
+/// pair so that large repositories stay linear.
+fn overlaps(objects: &[Summary], dirs: &[&str]) -> Vec<Vec<usize>> {
+    let owners: Vec<usize> = (0..objects.len()).filter(|&i| owns_by_selector(&objects[i]).is_some()).collect();
+    let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    for &i in &owners {
+        let (w, _) = owns_by_selector(&objects[i]).expect("filtered");
+        for (k, v) in w.template_labels() {
+            by_label.entry((k.as_str(), v.as_str())).or_default().push(i);
+        }
+    }
+    let mut out = vec![Vec::new(); objects.len()];
+    for &a in &owners {
+        let (_, sel) = owns_by_selector(&objects[a]).expect("filtered");
+        let candidates: Vec<usize> = match sel.match_labels.as_ref().and_then(|m| m.iter().next()) {
+            Some((k, v)) => by_label.get(&(k.as_str(), v.as_str())).cloned().unwrap_or_default(),
+            None => owners.clone(),
+        };
+        for b in candidates {
+            let (oa, ob) = (&objects[a], &objects[b]);
+            // The same object twice (kustomize bases and overlays) is not an overlap.
+            let same_object = oa.kind == ob.kind && oa.name == ob.name && oa.namespace == ob.namespace;
+            // Workloads of different folders are different applications:
+            // they clash only when applied together (one folder) into one namespace.
+            let together = dirs.get(oa.file) == dirs.get(ob.file) && same_namespace(oa.namespace.as_deref(), ob.namespace.as_deref());
+            if a == b || same_object || !together {
+                continue;
+            }
+            let (wb, _) = owns_by_selector(&objects[b]).expect("filtered");
+            if selector_matches(sel, wb.template_labels()) {
+                // Report once per pair, on the later object.
+                // Copies of one object (several files) count once.
+                let (early, late) = if a < b { (a, b) } else { (b, a) };
+                let id = |o: &Summary| (o.kind.clone(), o.namespace.clone(), o.name.clone());
+                if !out[late].iter().any(|&e| id(&objects[e]) == id(&objects[early])) {
+                    out[late].push(early);
+                }
+            }
+        }
+    }
+    for v in &mut out {
+        v.sort_unstable();
+    }
+    out
+}
+
+/// The ServiceMonitors or PodMonitors of the run.
+struct Monitors<'a> {
+    list: Vec<(&'a Summary, &'a crate::manifest::workload::Monitor)>,
+    dirs: &'a [&'a str],
+    /// Indexes into `list` of the monitors that may watch a namespace: by
+    /// their own namespace, by their folder (their namespace or the
+    /// target's may be unset), and those that name namespaces or watch any
+    /// (checked for every target). A superset of what `watches` accepts.
+    by_namespace: HashMap<&'a str, Vec<usize>>,
+    by_dir: HashMap<&'a str, Vec<usize>>,
+    wide: Vec<usize>,
+}
+
+impl<'a> Monitors<'a> {
+    fn new(objects: &'a [Summary], dirs: &'a [&'a str], pod_monitors: bool) -> Self {
+        let list = objects
+            .iter()
+            .filter_map(|o| match &o.view {
+                View::Monitor(m) if m.pod_monitor == pod_monitors => Some((o, &**m)),
+                _ => None,
+            })
+            .collect::<Vec<_>>();
+        let (mut by_namespace, mut by_dir, mut wide) = (HashMap::new(), HashMap::<&str, Vec<usize>>::new(), Vec::new());
+        for (i, (o, m)) in list.iter().enumerate() {
+            if m.any_namespace || !m.match_names.is_empty() {
+                wide.push(i);
+                continue;
+            }
+            if let Some(ns) = o.namespace.as_deref() {
+                by_namespace.entry(ns).or_insert_with(Vec::new).push(i);
+            }
+            by_dir.entry(dirs.get(o.file).copied().unwrap_or("")).or_default().push(i);
+        }
+        Monitors { list, dirs, by_namespace, by_dir, wide }
+    }
+
+    /// The monitors that may watch `target`'s namespace (each at most once).
+    fn candidates(&self, target: &Summary) -> impl Iterator<Item = &(&'a Summary, &'a crate::manifest::workload::Monitor)> {
+        let dir = self.dirs.get(target.file).copied().unwrap_or("");
+        let by_ns = target.namespace.as_deref().and_then(|ns| self.by_namespace.get(ns));
+        let by_dir = self.by_dir.get(dir);
+        // A monitor in the target's namespace and folder is in both lists: take it once.
+        let in_ns = move |i: &usize| by_ns.is_some_and(|v| v.binary_search(i).is_ok());
+        self.wide
+            .iter()
+            .chain(by_ns.into_iter().flatten())
+            .chain(by_dir.into_iter().flatten().filter(move |i| !in_ns(i)))
+            .map(|&i| &self.list[i])
+    }
+
+    /// Does a monitor watch the namespace of an object (a pod's workload or
+    /// a Service)? Without a namespaceSelector a monitor watches its own
+    /// namespace; an unset namespace is decided when the folder is applied,
+    /// so it only counts within one folder.
+    fn watches(&self, mon: &Summary, m: &crate::manifest::workload::Monitor, target: &Summary) -> bool {
+        if m.any_namespace {
+            return true;
+        }
+        if !m.match_names.is_empty() {
+            return target.namespace.as_ref().is_some_and(|n| m.match_names.contains(n));
+        }
+        match (mon.namespace.as_deref(), target.namespace.as_deref()) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.dirs.get(mon.file) == self.dirs.get(target.file),
+        }
+    }
+
+    /// Does a monitor watching `target`'s namespace select these labels (a
+    /// Service's for a ServiceMonitor) and keep some endpoint of the workload's pods?
+    fn selects(
+        &self,
+        target: &Summary,
+        labels: &BTreeMap<String, String>,
+        pod: &crate::manifest::Workload<crate::manifest::PodHead>,
+    ) -> bool {
+        self.candidates(target).any(|(o, m)| {
+            self.watches(o, m, target) && selector_matches(&m.selector, labels) && keeps_pod(m, target.namespace.as_deref(), pod)
+        })
+    }
+}
+
+/// Prometheus' name for a label or annotation key in `__meta_…_label_<name>`.
+fn sanitize(key: &str) -> String {
+    key.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
+}
+
+/// Do the `keep` relabelings of some endpoint of the monitor pass for the
+/// workload's pods? Sources we cannot know (Service or node metadata) pass.
+fn keeps_pod(m: &crate::manifest::workload::Monitor, ns: Option<&str>, w: &crate::manifest::Workload<crate::manifest::PodHead>) -> bool {
+    let values = |source: &str| -> Option<Vec<String>> {
+        let find = |map: &std::collections::BTreeMap<String, String>, name: &str, present: bool| {
+            let v = map.iter().find(|(k, _)| sanitize(k) == name).map(|(_, v)| v.clone());
+            vec![if present { v.map(|_| "true".to_string()).unwrap_or_default() } else { v.unwrap_or_default() }]
+        };
+        Some(if source == "__meta_kubernetes_pod_container_name" {
+            w.template.container_names.clone()
+        } else if source == "__meta_kubernetes_namespace" {
+            vec![ns?.to_string()]
+        } else if let Some(n) = source.strip_prefix("__meta_kubernetes_pod_labelpresent_") {
+            find(w.template_labels(), n, true)
+        } else if let Some(n) = source.strip_prefix("__meta_kubernetes_pod_label_") {
+            find(w.template_labels(), n, false)
+        } else if let Some(n) = source.strip_prefix("__meta_kubernetes_pod_annotationpresent_") {
+            find(w.template_annotations(), n, true)
+        } else if let Some(n) = source.strip_prefix("__meta_kubernetes_pod_annotation_") {
+            find(w.template_annotations(), n, false)
+        } else {
+            return None;
+        })
+    };
+    m.endpoints.is_empty()
+        || m.endpoints.iter().any(|keeps| keeps.iter().all(|k| values(&k.source).is_none_or(|vs| vs.iter().any(|v| k.regex.is_match(v)))))
+}
+
+fn monitored(objects: &[Summary], dirs: &[&str], selected_by: &[Vec<usize>]) -> Vec<bool> {
+    let mut out = vec![false; objects.len()];
+    if !objects.iter().any(|o| matches!(o.view, View::Monitor(_))) {
+        return out;
+    }
+    let pod_monitors = Monitors::new(objects, dirs, true);
+    let service_monitors = Monitors::new(objects, dirs, false);
+    for (i, o) in objects.iter().enumerate() {
+        let Some(w) = o.workload() else { continue };
+        out[i] = pod_monitors.selects(o, w.template_labels(), w)
+            || selected_by[i].iter().any(|&s| {
+                let svc = &objects[s];
+                let View::Service { labels, .. } = &svc.view else { return false };
+                service_monitors.selects(svc, labels, w)
+            });
+    }
+    out
+}
