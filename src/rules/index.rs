@@ -5,7 +5,11 @@
 use super::Config;
 use crate::manifest::workload::{map_selects, same_namespace, selector_matches};
 use crate::manifest::{Light, Object, Typed};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
+
+/// The index's hash maps: keys are the run's own strings, not attacker-chosen
+/// network input, so a fast unkeyed-quality hash will do.
+type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState>;
 
 /// What the cross-object context keeps of an object: names, place and the
 /// small views other objects are matched against (no tree, no pod spec).
@@ -109,55 +113,97 @@ pub struct Index {
 impl Index {
     /// `files[file]` is the name of each file of the run.
     pub fn new(objects: &[Object<Light>], files: &[&str]) -> Self {
-        let mut objects: Vec<Summary> = objects.iter().map(Summary::of).collect();
-        // Services indexed by the first pair of their selector: a Service can
-        // only select pods that carry that pair, so each workload looks up
-        // only the Services keyed by its own labels (linear in repository size).
-        let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
-        for (i, o) in objects.iter().enumerate() {
-            if let View::Service { selector, .. } = &o.view
-                && let Some((k, v)) = selector.as_ref().and_then(|m| m.iter().next())
-            {
-                by_pair.entry((k.as_str(), v.as_str())).or_default().push(i);
-            }
-        }
-        let mut selected_by = vec![Vec::new(); objects.len()];
-        let mut has_workloads = false;
-        for (i, o) in objects.iter().enumerate() {
-            let Some(w) = o.workload() else { continue };
-            has_workloads = true;
-            let labels = w.template_labels();
-            for (k, v) in labels {
-                for &s in by_pair.get(&(k.as_str(), v.as_str())).into_iter().flatten() {
-                    let svc = &objects[s];
-                    if let View::Service { selector, .. } = &svc.view
-                        && same_namespace(svc.namespace.as_deref(), o.namespace.as_deref())
-                        && map_selects(selector.as_ref().expect("indexed"), labels)
-                    {
-                        selected_by[i].push(s);
-                    }
-                }
-            }
-            selected_by[i].sort_unstable();
-            selected_by[i].dedup();
-        }
-        controller_selected(&objects, &mut selected_by);
+        use rayon::prelude::*;
+        let mut objects: Vec<Summary> = objects.par_iter().map(Summary::of).collect();
         let dirs: Vec<&str> = files.iter().map(|f| std::path::Path::new(f).parent().and_then(|p| p.to_str()).unwrap_or("")).collect();
-        let monitored = monitored(&objects, &dirs, &selected_by);
-        let mut service_matches = vec![false; objects.len()];
-        for s in selected_by.iter().flatten() {
-            service_matches[*s] = true;
-        }
-        let pod_creating_crs = pod_creating_crs(&objects, &dirs, &service_matches);
-        let overlaps = overlaps(&objects, &dirs);
-        let hpa = hpas(&objects, &dirs);
-        let pdbs = pdbs(&objects, &dirs);
+        // Overlaps need nothing else: they are found beside the rest.
+        let (overlaps, (selected_by, monitored, service_matches, pod_creating_crs, hpa, pdbs, has_workloads)) = rayon::join(
+            || overlaps(&objects, &dirs),
+            || {
+                let pods = Pods::new(&objects);
+                let selected_by = services_selecting(&objects, &pods);
+                let monitored = monitored(&objects, &dirs, &selected_by);
+                let mut service_matches = vec![false; objects.len()];
+                for s in selected_by.iter().flatten() {
+                    service_matches[*s] = true;
+                }
+                let pod_creating_crs = pod_creating_crs(&objects, &dirs, &service_matches);
+                let hpa = hpas(&objects, &dirs);
+                let pdbs = pdbs(&objects, &pods, &dirs);
+                (selected_by, monitored, service_matches, pod_creating_crs, hpa, pdbs, !pods.all.is_empty())
+            },
+        );
         let floors: Vec<Option<i64>> = objects.iter().enumerate().map(|(i, o)| min_replicas(o, hpa[i].map(|h| &objects[h]))).collect();
         for (o, floor) in objects.iter_mut().zip(floors) {
             o.min_replicas = floor;
         }
         Index { summaries: objects, selected_by, monitored, service_matches, overlaps, hpa, pdbs, pod_creating_crs, has_workloads }
     }
+}
+
+/// The run's workloads (pod templates), indexed by the label pairs of
+/// their templates: a selector with `matchLabels` can only match the pods
+/// that carry each of its pairs, so it looks at those of its rarest pair.
+struct Pods<'a> {
+    /// Workloads by label pair, each list in ascending object order.
+    by_pair: HashMap<(&'a str, &'a str), Vec<usize>>,
+    /// Every workload, ascending.
+    all: Vec<usize>,
+}
+
+impl<'a> Pods<'a> {
+    fn new(objects: &'a [Summary]) -> Self {
+        let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::default();
+        let mut all = Vec::new();
+        for (i, o) in objects.iter().enumerate() {
+            let Some(w) = o.workload() else { continue };
+            all.push(i);
+            for (k, v) in w.template_labels() {
+                by_pair.entry((k.as_str(), v.as_str())).or_default().push(i);
+            }
+        }
+        Pods { by_pair, all }
+    }
+
+    /// The workloads carrying the rarest of `pairs` (a superset of those
+    /// carrying all of them); every workload when `pairs` is empty.
+    fn carrying<'s>(&'s self, pairs: impl Iterator<Item = (&'s String, &'s String)>) -> &'s [usize] {
+        let mut best: Option<&[usize]> = None;
+        for (k, v) in pairs {
+            let with = self.by_pair.get(&(k.as_str(), v.as_str())).map_or(&[][..], Vec::as_slice);
+            if best.is_none_or(|b| with.len() < b.len()) {
+                best = Some(with);
+            }
+        }
+        best.unwrap_or(&self.all)
+    }
+
+    /// The workloads a label selector may match.
+    fn matching_candidates<'s>(&'s self, sel: &'s k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector) -> &'s [usize] {
+        self.carrying(sel.match_labels.iter().flatten())
+    }
+}
+
+/// For each workload, the Services that select its pods (ascending), by
+/// their selectors or with labels its controller adds.
+fn services_selecting(objects: &[Summary], pods: &Pods<'_>) -> Vec<Vec<usize>> {
+    // Each Service looks up only the pods that carry the rarest pair of
+    // its selector (linear in repository size, even when many Services
+    // share a pair such as `app.kubernetes.io/part-of`).
+    let mut selected_by = vec![Vec::new(); objects.len()];
+    for (s, svc) in objects.iter().enumerate() {
+        let Some(selector) = svc.service_selector() else { continue };
+        for &i in pods.carrying(selector.iter()) {
+            let o = &objects[i];
+            if same_namespace(svc.namespace.as_deref(), o.namespace.as_deref())
+                && map_selects(selector, o.workload().expect("a pod owner").template_labels())
+            {
+                selected_by[i].push(s);
+            }
+        }
+    }
+    controller_selected(objects, pods, &mut selected_by);
+    selected_by
 }
 
 /// The replicas a workload runs with at least: an HPA's `minReplicas`,
@@ -253,6 +299,18 @@ impl<'a> Context<'a> {
     }
 }
 
+/// The label keys of [`controller_label`].
+const CONTROLLER_KEYS: &[&str] = &[
+    "job-name",
+    "batch.kubernetes.io/job-name",
+    "controller-uid",
+    "batch.kubernetes.io/controller-uid",
+    "statefulset.kubernetes.io/pod-name",
+    "apps.kubernetes.io/pod-index",
+    "pod-template-hash",
+    "rollouts-pod-template-hash",
+];
+
 /// Labels the controllers add to the pods they create: a Service may select them.
 /// Returns whether the pair holds for (some) pod of the workload.
 fn controller_label(obj: &Summary, w: &crate::manifest::Workload<crate::manifest::PodHead>, key: &str, value: &str) -> Option<bool> {
@@ -274,7 +332,7 @@ fn controller_label(obj: &Summary, w: &crate::manifest::Workload<crate::manifest
 /// Services whose selectors name labels that controllers add (`job-name`,
 /// `statefulset.kubernetes.io/pod-name`, …) select the pods of the workload
 /// whose template has the rest of the selector.
-fn controller_selected(objects: &[Summary], selected_by: &mut [Vec<usize>]) {
+fn controller_selected(objects: &[Summary], pods: &Pods<'_>, selected_by: &mut [Vec<usize>]) {
     let mut matched = vec![false; objects.len()];
     for &s in selected_by.iter().flatten() {
         matched[s] = true;
@@ -282,8 +340,10 @@ fn controller_selected(objects: &[Summary], selected_by: &mut [Vec<usize>]) {
     let unmatched: Vec<usize> = (0..objects.len()).filter(|&s| objects[s].service_selector().is_some()).filter(|&s| !matched[s]).collect();
     for s in unmatched {
         let Some(sel) = objects[s].service_selector() else { continue };
-        for (i, o) in objects.iter().enumerate() {
-            let Some(w) = o.workload() else { continue };
+        // Pairs no controller adds must be on the template itself.
+        for &i in pods.carrying(sel.iter().filter(|(k, _)| !CONTROLLER_KEYS.contains(&k.as_str()))) {
+            let o = &objects[i];
+            let w = o.workload().expect("a pod owner");
             if !same_namespace(objects[s].namespace.as_deref(), o.namespace.as_deref()) {
                 continue;
             }
@@ -322,14 +382,28 @@ fn runs_pods(node: &crate::manifest::tree::Node, depth: usize) -> bool {
 /// For each Service that matches no pod template, the custom resources in
 /// its namespace that may create the pods it selects.
 fn pod_creating_crs(objects: &[Summary], dirs: &[&str], service_matches: &[bool]) -> Vec<Vec<usize>> {
-    let crs: Vec<usize> = (0..objects.len()).filter(|&i| matches!(objects[i].view, View::Other { creates_pods: true })).collect();
     let mut out = vec![Vec::new(); objects.len()];
-    if crs.is_empty() {
+    // The custom resources by namespace and by folder: `applied_together`
+    // holds only within one of them.
+    let (mut by_namespace, mut by_dir) = (HashMap::<&str, Vec<usize>>::default(), HashMap::<&str, Vec<usize>>::default());
+    for (i, o) in objects.iter().enumerate().filter(|(_, o)| matches!(o.view, View::Other { creates_pods: true })) {
+        if let Some(ns) = o.namespace.as_deref() {
+            by_namespace.entry(ns).or_default().push(i);
+        }
+        by_dir.entry(dirs.get(o.file).copied().unwrap_or("")).or_default().push(i);
+    }
+    if by_dir.is_empty() {
         return out;
     }
     for (s, svc) in objects.iter().enumerate() {
         if matches!(svc.view, View::Service { .. }) && !service_matches[s] {
-            out[s] = crs.iter().copied().filter(|&c| applied_together(svc, &objects[c], dirs)).collect();
+            let in_namespace = svc.namespace.as_deref().and_then(|ns| by_namespace.get(ns));
+            let in_dir = by_dir.get(dirs.get(svc.file).copied().unwrap_or(""));
+            let mut crs: Vec<usize> = in_namespace.into_iter().chain(in_dir).flatten().copied().collect();
+            crs.sort_unstable();
+            crs.dedup();
+            crs.retain(|&c| applied_together(svc, &objects[c], dirs));
+            out[s] = crs;
         }
     }
     out
@@ -347,7 +421,7 @@ fn applied_together(a: &Summary, b: &Summary, dirs: &[&str]) -> bool {
 
 /// For each workload, the HorizontalPodAutoscaler that targets it.
 fn hpas(objects: &[Summary], dirs: &[&str]) -> Vec<Option<usize>> {
-    let mut by_target: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut by_target: HashMap<(&str, &str), Vec<usize>> = HashMap::default();
     for (i, o) in objects.iter().enumerate() {
         if let View::Hpa(h) = &o.view {
             by_target.entry((h.target_kind.as_str(), h.target_name.as_str())).or_default().push(i);
@@ -364,7 +438,7 @@ fn hpas(objects: &[Summary], dirs: &[&str]) -> Vec<Option<usize>> {
 }
 
 /// PodDisruptionBudgets and the workloads whose pods they select, both ways.
-fn pdbs(objects: &[Summary], dirs: &[&str]) -> Vec<Vec<usize>> {
+fn pdbs(objects: &[Summary], pods: &Pods<'_>, dirs: &[&str]) -> Vec<Vec<usize>> {
     let budgets: Vec<usize> = (0..objects.len()).filter(|&i| matches!(objects[i].view, View::Pdb(_))).collect();
     let mut out = vec![Vec::new(); objects.len()];
     for &b in &budgets {
@@ -372,11 +446,9 @@ fn pdbs(objects: &[Summary], dirs: &[&str]) -> Vec<Vec<usize>> {
         if crate::manifest::workload::selector_is_empty(&p.selector) {
             continue;
         }
-        for (i, o) in objects.iter().enumerate() {
-            if let Some(w) = o.workload()
-                && applied_together(&objects[b], o, dirs)
-                && selector_matches(&p.selector, w.template_labels())
-            {
+        for &i in pods.matching_candidates(&p.selector) {
+            let w = objects[i].workload().expect("a pod owner");
+            if applied_together(&objects[b], &objects[i], dirs) && selector_matches(&p.selector, w.template_labels()) {
                 out[i].push(b);
                 out[b].push(i);
             }
@@ -403,7 +475,7 @@ fn owns_by_selector(
 /// pair so that large repositories stay linear.
 fn overlaps(objects: &[Summary], dirs: &[&str]) -> Vec<Vec<usize>> {
     let owners: Vec<usize> = (0..objects.len()).filter(|&i| owns_by_selector(&objects[i]).is_some()).collect();
-    let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::default();
     for &i in &owners {
         let (w, _) = owns_by_selector(&objects[i]).expect("filtered");
         for (k, v) in w.template_labels() {
@@ -445,17 +517,25 @@ fn overlaps(objects: &[Summary], dirs: &[&str]) -> Vec<Vec<usize>> {
     out
 }
 
+/// Where a monitor looks for its targets, for the lookup: every namespace,
+/// one namespace, or the objects of one folder (when its namespace or the
+/// target's is decided at apply time).
+#[derive(Clone, Copy, PartialEq, Eq, Hash)]
+enum Scope<'a> {
+    Any,
+    Namespace(&'a str),
+    Dir(&'a str),
+}
+
 /// The ServiceMonitors or PodMonitors of the run.
 struct Monitors<'a> {
     list: Vec<(&'a Summary, &'a crate::manifest::workload::Monitor)>,
     dirs: &'a [&'a str],
-    /// Indexes into `list` of the monitors that may watch a namespace: by
-    /// their own namespace, by their folder (their namespace or the
-    /// target's may be unset), and those that name namespaces or watch any
-    /// (checked for every target). A superset of what `watches` accepts.
-    by_namespace: HashMap<&'a str, Vec<usize>>,
-    by_dir: HashMap<&'a str, Vec<usize>>,
-    wide: Vec<usize>,
+    /// Indexes into `list` by the scopes a monitor may watch and the first
+    /// pair of its `matchLabels` (a target must carry it); monitors without
+    /// `matchLabels` by scope alone. A superset of what `watches` accepts.
+    keyed: HashMap<(Scope<'a>, &'a str, &'a str), Vec<usize>>,
+    unkeyed: HashMap<Scope<'a>, Vec<usize>>,
 }
 
 impl<'a> Monitors<'a> {
@@ -467,32 +547,46 @@ impl<'a> Monitors<'a> {
                 _ => None,
             })
             .collect::<Vec<_>>();
-        let (mut by_namespace, mut by_dir, mut wide) = (HashMap::new(), HashMap::<&str, Vec<usize>>::new(), Vec::new());
+        let (mut keyed, mut unkeyed) = (HashMap::<_, Vec<usize>>::default(), HashMap::<_, Vec<usize>>::default());
         for (i, (o, m)) in list.iter().enumerate() {
-            if m.any_namespace || !m.match_names.is_empty() {
-                wide.push(i);
-                continue;
+            let scopes: Vec<Scope<'a>> = if m.any_namespace {
+                vec![Scope::Any]
+            } else if !m.match_names.is_empty() {
+                m.match_names.iter().map(|n| Scope::Namespace(n.as_str())).collect()
+            } else {
+                o.namespace
+                    .as_deref()
+                    .map(Scope::Namespace)
+                    .into_iter()
+                    .chain([Scope::Dir(dirs.get(o.file).copied().unwrap_or(""))])
+                    .collect()
+            };
+            let first = m.selector.match_labels.iter().flatten().next();
+            for scope in scopes {
+                match first {
+                    Some((k, v)) => keyed.entry((scope, k.as_str(), v.as_str())).or_default().push(i),
+                    None => unkeyed.entry(scope).or_default().push(i),
+                }
             }
-            if let Some(ns) = o.namespace.as_deref() {
-                by_namespace.entry(ns).or_insert_with(Vec::new).push(i);
-            }
-            by_dir.entry(dirs.get(o.file).copied().unwrap_or("")).or_default().push(i);
         }
-        Monitors { list, dirs, by_namespace, by_dir, wide }
+        Monitors { list, dirs, keyed, unkeyed }
     }
 
-    /// The monitors that may watch `target`'s namespace (each at most once).
-    fn candidates(&self, target: &Summary) -> impl Iterator<Item = &(&'a Summary, &'a crate::manifest::workload::Monitor)> {
+    /// The monitors that may watch `target`'s namespace and select `labels`
+    /// (each at most once).
+    fn candidates(&self, target: &Summary, labels: &BTreeMap<String, String>) -> Vec<usize> {
         let dir = self.dirs.get(target.file).copied().unwrap_or("");
-        let by_ns = target.namespace.as_deref().and_then(|ns| self.by_namespace.get(ns));
-        let by_dir = self.by_dir.get(dir);
-        // A monitor in the target's namespace and folder is in both lists: take it once.
-        let in_ns = move |i: &usize| by_ns.is_some_and(|v| v.binary_search(i).is_ok());
-        self.wide
-            .iter()
-            .chain(by_ns.into_iter().flatten())
-            .chain(by_dir.into_iter().flatten().filter(move |i| !in_ns(i)))
-            .map(|&i| &self.list[i])
+        let scopes = [Some(Scope::Any), target.namespace.as_deref().map(Scope::Namespace), Some(Scope::Dir(dir))];
+        let mut out = Vec::new();
+        for scope in scopes.into_iter().flatten() {
+            out.extend(self.unkeyed.get(&scope).into_iter().flatten());
+            for (k, v) in labels {
+                out.extend(self.keyed.get(&(scope, k.as_str(), v.as_str())).into_iter().flatten());
+            }
+        }
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 
     /// Does a monitor watch the namespace of an object (a pod's workload or
@@ -520,7 +614,8 @@ impl<'a> Monitors<'a> {
         labels: &BTreeMap<String, String>,
         pod: &crate::manifest::Workload<crate::manifest::PodHead>,
     ) -> bool {
-        self.candidates(target).any(|(o, m)| {
+        self.candidates(target, labels).into_iter().any(|i| {
+            let (o, m) = self.list[i];
             self.watches(o, m, target) && selector_matches(&m.selector, labels) && keeps_pod(m, target.namespace.as_deref(), pod)
         })
     }
