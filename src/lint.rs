@@ -84,10 +84,18 @@ pub fn lint_paths(paths: &[String], config: &Config, options: Options) -> Report
         render_options.helm_charts.entry(chart.clone()).or_default().files.extend(v.files.iter().cloned());
         render_options.helm_charts.entry(chart.clone()).or_default().set.extend(v.set.iter().cloned());
     }
+    let paths_only: Vec<&Path> = specs
+        .iter()
+        .filter_map(|s| match s {
+            InputSpec::Path(p) => Some(p.as_path()),
+            InputSpec::Stdin => None,
+        })
+        .collect();
+    let mut resolved = render::canonical_all(&paths_only).into_iter();
     let canonical: Vec<Option<PathBuf>> = specs
         .iter()
         .map(|s| match s {
-            InputSpec::Path(p) => Some(render::canonical(p)),
+            InputSpec::Path(_) => resolved.next(),
             InputSpec::Stdin => None,
         })
         .collect();

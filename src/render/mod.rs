@@ -133,6 +133,31 @@ pub fn canonical(p: &Path) -> PathBuf {
     std::fs::canonicalize(p).unwrap_or_else(|_| normalize(&std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())))
 }
 
+/// [`canonical`] of many paths, in parallel: each folder is resolved once
+/// per chunk, and a file that is not a symbolic link is its resolved folder
+/// joined with its name (one `lstat` instead of a `readlink` per path component).
+pub fn canonical_all(paths: &[&Path]) -> Vec<PathBuf> {
+    use rayon::prelude::*;
+    paths
+        .par_chunks(256)
+        .flat_map_iter(|chunk| {
+            let mut dirs: std::collections::HashMap<&Path, PathBuf> = std::collections::HashMap::new();
+            chunk
+                .iter()
+                .map(|p| match (p.parent(), p.file_name(), std::fs::symlink_metadata(p)) {
+                    (Some(parent), Some(name), Ok(m)) if !m.file_type().is_symlink() && p.ends_with(name) => {
+                        let dir = dirs
+                            .entry(parent)
+                            .or_insert_with(|| canonical(if parent.as_os_str().is_empty() { Path::new(".") } else { parent }));
+                        dir.join(name)
+                    }
+                    _ => canonical(p),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
 /// Remove `.` and `..` lexically.
 pub fn normalize(p: &Path) -> PathBuf {
     let mut out = PathBuf::new();
@@ -316,4 +341,31 @@ pub fn who_renders(paths: &[String], kind: &str, name: &str, options: &Options) 
         });
         holds.then_some(root)
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn canonical_all_agrees_with_canonical_through_links() {
+        let tmp = tempfile::tempdir().unwrap();
+        let real = tmp.path().join("real");
+        std::fs::create_dir_all(real.join("sub")).unwrap();
+        std::fs::write(real.join("a.yaml"), "").unwrap();
+        std::fs::write(real.join("sub/b.yaml"), "").unwrap();
+        // A linked folder and a linked file: both resolve to the real ones.
+        std::os::unix::fs::symlink(&real, tmp.path().join("linked")).unwrap();
+        std::os::unix::fs::symlink(real.join("sub/b.yaml"), real.join("c.yaml")).unwrap();
+        let paths: Vec<PathBuf> =
+            ["real/a.yaml", "linked/a.yaml", "linked/sub/b.yaml", "real/c.yaml", "real/sub/../a.yaml", "real/missing.yaml"]
+                .iter()
+                .map(|p| tmp.path().join(p))
+                .collect();
+        let refs: Vec<&Path> = paths.iter().map(PathBuf::as_path).collect();
+        let want: Vec<PathBuf> = paths.iter().map(|p| canonical(p)).collect();
+        assert_eq!(canonical_all(&refs), want);
+        assert_eq!(want[1], want[0]);
+        assert_eq!(want[3], want[2]);
+    }
 }
