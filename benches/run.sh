@@ -65,13 +65,18 @@ mkdir -p "$WORK/beside" && cp "$WORK/one-big.yaml" "$WORK/beside/big.yaml" && cp
 read -r beside_s beside_mb _ < <(RUNS=20 measure "$BIN" lint "$WORK/beside/api.yaml")
 printf '%-28s lint %6.3f s %5.0f MB\n' "small file beside the big" "$beside_s" "$beside_mb"
 # Instructions (callgrind) for the 10k corpus on one thread: a number that a
-# busy machine does not blur.
+# busy machine does not blur; the same for the parse-only pass, and their ratio.
 if command -v valgrind >/dev/null; then
-  RAYON_NUM_THREADS=1 valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.out" \
-    "$BIN" lint "$WORK/c10k" -o json --fail-on never >/dev/null 2>"$WORK/callgrind.log"
-  ir=$(sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$WORK/callgrind.log")
-  printf '%-28s %s instructions (callgrind, 1 thread; profile: %s)\n' "10,000 objects" \
-    "$(python3 -c "print(f'{$ir:,}')")" "$WORK/callgrind.out"
+  instructions() { # log file, command...
+    local log=$1; shift
+    RAYON_NUM_THREADS=1 valgrind --tool=callgrind --callgrind-out-file="$log.out" "$@" >/dev/null 2>"$log"
+    sed -n 's/.*Collected : \([0-9]*\).*/\1/p' "$log"
+  }
+  ir=$(instructions "$WORK/callgrind.log" "$BIN" lint "$WORK/c10k" -o json --fail-on never)
+  ir_parse=$(instructions "$WORK/callgrind-parse.log" target/release/examples/parse_only "$WORK/c10k")
+  printf '%-28s %s instructions (callgrind, 1 thread; profile: %s) | parse-only %s | ratio %s\n' "10,000 objects" \
+    "$(python3 -c "print(f'{$ir:,}')")" "$WORK/callgrind.log.out" "$(python3 -c "print(f'{$ir_parse:,}')")" \
+    "$(python3 -c "print(f'{$ir/$ir_parse:.2f}')")"
 fi
 if command -v hyperfine >/dev/null; then
   hyperfine --warmup 3 -N "$BIN lint testdata/examples/clean.yaml"
