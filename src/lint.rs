@@ -317,7 +317,8 @@ fn lint_loaded_with(
 
 fn finish(loaded: Vec<(SourceFile, manifest::Loaded<Light>)>, primary: usize, config: &Config, run: Option<rendered::Run>) -> Report {
     let mut files = Vec::with_capacity(loaded.len());
-    let mut objects: Vec<Object<Light>> = Vec::new();
+    // Sized once: growing it would hold the old and the new buffer of the run's largest vector at once.
+    let mut objects: Vec<Object<Light>> = Vec::with_capacity(loaded.iter().map(|(_, l)| l.objects.len()).sum());
     let mut findings = Vec::new();
     let mut notices = Vec::new();
     let mut skipped_documents = 0;

@@ -238,15 +238,16 @@ pub fn run(
     use rayon::prelude::*;
     loop {
         let index = Index::new(&objects, files);
-        let checked: Vec<(Object<Light>, Vec<Finding>, bool)> = objects
-            .into_par_iter()
+        // Each object is expanded where it lies: the run holds one vector of objects.
+        let checked: Vec<(Vec<Finding>, bool)> = objects
+            .par_iter_mut()
             .enumerate()
             .map(|(at, obj)| {
                 if !reported(obj.file) {
-                    return (obj, Vec::new(), false);
+                    return (Vec::new(), false);
                 }
                 let ctx = Context::new(&index, at, files, config);
-                let e = obj.expanded(|obj| {
+                let (result, mut found, changed) = obj.expand_in_place(|obj| {
                     REGISTRY
                         .iter()
                         .filter(|r| config.enabled(r.id))
@@ -254,23 +255,14 @@ pub fn run(
                         .flat_map(|c| c.check(obj, &ctx))
                         .collect::<Vec<_>>()
                 });
-                let mut found = e.findings;
-                found.extend(e.result);
-                (e.object, found, e.view_changed)
+                found.extend(result);
+                (found, changed)
             })
             .collect();
         drop(index);
-        let mut findings = Vec::new();
-        let mut stale = false;
-        objects = checked
-            .into_iter()
-            .map(|(o, f, changed)| {
-                findings.extend(f);
-                stale |= changed;
-                o
-            })
-            .collect();
+        let stale = checked.iter().any(|(_, changed)| *changed);
         if !stale {
+            let findings = checked.into_iter().flat_map(|(f, _)| f).collect();
             return (objects, findings);
         }
     }
