@@ -148,6 +148,17 @@ impl Object<Light> {
 }
 
 impl<V> Object<V> {
+    /// Drop the object's tree: its rules ran, and its findings have their
+    /// places. Most of a run's heap is trees; [`restore_trees`] reads it again.
+    pub fn drop_tree(&mut self) {
+        self.root = Node { span: Span::default(), value: tree::Value::Null };
+    }
+
+    /// Whether the object still has its tree (an object's tree is never null).
+    pub fn has_tree(&self) -> bool {
+        !matches!(self.root.value, tree::Value::Null)
+    }
+
     /// The same object with another typed view.
     fn with<W>(self, typed: W) -> Object<W> {
         let Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed_later, .. } = self;
@@ -329,6 +340,22 @@ where
         out.objects_push(file_index, doc.index, String::new(), root);
     }
     out
+}
+
+/// Give the objects whose trees were dropped ([`Object::drop_tree`]) their
+/// trees again, parsed once more from their files' texts (`texts[file]`):
+/// the same trees the loader gave them. Objects lie in file order.
+pub fn restore_trees<V: Send>(objects: &mut [Object<V>], texts: &[&str]) {
+    use rayon::prelude::*;
+    let files: Vec<&mut [Object<V>]> = objects.chunk_by_mut(|a, b| a.file == b.file).filter(|c| c.iter().any(|o| !o.has_tree())).collect();
+    files.into_par_iter().for_each(|objects| {
+        let docs = parse::parse_stream(texts[objects[0].file]);
+        for obj in objects.iter_mut().filter(|o| !o.has_tree()) {
+            let root = docs.iter().find(|d| d.index == obj.doc).and_then(|d| d.result.as_ref().ok());
+            let node = root.and_then(|r| if obj.base.is_empty() { Some(r) } else { r.pointer(&obj.base) });
+            obj.root = node.expect("a file's text parses to the trees it gave its objects").clone();
+        }
+    });
 }
 
 fn bad_list(file: usize, doc: usize, root: &Node, ptr: &str, message: &str) -> Finding {

@@ -229,11 +229,16 @@ pub fn find(id: &str) -> Option<&'static RuleEntry> {
 /// turned out wrong (a type error in its pod spec changed it), the
 /// cross-object summaries were built on the wrong view: the rules run
 /// again with the right ones.
+///
+/// With `texts` (each file's text), the tree of an object is dropped as soon
+/// as its rules ran (trees are most of a run's heap; the objects come back
+/// without them), and read again from its text if the rules must run again.
 pub fn run(
     mut objects: Vec<Object<Light>>,
     files: &[&str],
     config: &Config,
     reported: &(dyn Fn(usize) -> bool + Sync),
+    texts: Option<&[&str]>,
 ) -> (Vec<Object<Light>>, Vec<Finding>) {
     use rayon::prelude::*;
     loop {
@@ -256,6 +261,9 @@ pub fn run(
                         .collect::<Vec<_>>()
                 });
                 found.extend(result);
+                if texts.is_some() {
+                    obj.drop_tree();
+                }
                 (found, changed)
             })
             .collect();
@@ -264,6 +272,9 @@ pub fn run(
         if !stale {
             let findings = checked.into_iter().flat_map(|(f, _)| f).collect();
             return (objects, findings);
+        }
+        if let Some(texts) = texts {
+            crate::manifest::restore_trees(&mut objects, texts);
         }
     }
 }
