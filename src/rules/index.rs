@@ -517,7 +517,7 @@ impl<'a> Monitors<'a> {
     fn selects(
         &self,
         target: &Summary,
-        labels: &BTreeMap<String, String>,
+        labels: &impl crate::manifest::workload::Labels,
         pod: &crate::manifest::Workload<crate::manifest::PodHead>,
     ) -> bool {
         self.candidates(target).any(|(o, m)| {
@@ -535,7 +535,7 @@ fn sanitize(key: &str) -> String {
 /// workload's pods? Sources we cannot know (Service or node metadata) pass.
 fn keeps_pod(m: &crate::manifest::workload::Monitor, ns: Option<&str>, w: &crate::manifest::Workload<crate::manifest::PodHead>) -> bool {
     let values = |source: &str| -> Option<Vec<String>> {
-        let find = |map: &std::collections::BTreeMap<String, String>, name: &str, present: bool| {
+        let find = |map: &crate::manifest::workload::LabelMap, name: &str, present: bool| {
             let v = map.iter().find(|(k, _)| sanitize(k) == name).map(|(_, v)| v.clone());
             vec![if present { v.map(|_| "true".to_string()).unwrap_or_default() } else { v.unwrap_or_default() }]
         };
