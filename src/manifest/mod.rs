@@ -32,7 +32,9 @@ pub struct Object<V = Typed> {
     pub kind: String,
     pub name: Option<String>,
     pub namespace: Option<String>,
-    pub meta: ObjectMeta,
+    /// Boxed: the run's vectors of objects move objects whole (the
+    /// metadata is most of an object's size), and its light view keeps it.
+    pub meta: Box<ObjectMeta>,
     pub typed: V,
     /// Its full view was not read when it was loaded (only its light one):
     /// its type errors are found when it is [expanded](Object::expanded).
@@ -137,7 +139,7 @@ impl Object<Light> {
             kind: String::new(),
             name: None,
             namespace: None,
-            meta: ObjectMeta::default(),
+            meta: Box::default(),
             typed: Typed::Other,
             typed_later: false,
         };
@@ -339,6 +341,8 @@ where
         }
         out.objects_push(file_index, doc.index, String::new(), root);
     }
+    // A run keeps every file's objects until it moves them into one vector: without the slack.
+    out.objects.shrink_to_fit();
     out
 }
 
@@ -373,7 +377,7 @@ fn untyped(file: usize, doc: usize, base: String, root: Node) -> Object<()> {
     let kind = root.get("kind").and_then(Node::as_str).unwrap_or_default().to_owned();
     let name = root.pointer("/metadata/name").and_then(Node::as_str).map(str::to_owned);
     let namespace = root.pointer("/metadata/namespace").and_then(Node::as_str).map(str::to_owned);
-    Object { file, doc, base, root, api_version, kind, name, namespace, meta: ObjectMeta::default(), typed: (), typed_later: false }
+    Object { file, doc, base, root, api_version, kind, name, namespace, meta: Box::default(), typed: (), typed_later: false }
 }
 
 impl Push for Loaded {
@@ -394,7 +398,7 @@ impl Push for Loaded<Light> {
         if let Some(meta) = meta
             && let Some(light) = workload::build_light_node(&obj, &obj.root, &meta)
         {
-            obj.meta = meta;
+            *obj.meta = meta;
             obj.typed_later = true;
             self.objects.push(obj.with(light));
             return;
@@ -441,7 +445,7 @@ fn type_object(mut obj: Object<()>) -> (Object, Vec<(String, String)>) {
         None => Some(ObjectMeta::default()),
     };
     if let Some(meta) = fast {
-        obj.meta = meta;
+        *obj.meta = meta;
         if let Some(typed) = workload::build_node(&obj, &obj.root) {
             return (obj.with(typed), Vec::new());
         }
@@ -457,14 +461,14 @@ fn type_object(mut obj: Object<()>) -> (Object, Vec<(String, String)>) {
             }
         }
     }
-    obj.meta = ObjectMeta::default();
+    *obj.meta = ObjectMeta::default();
     // A wrong field is reported, then dropped, so that the rest of the
     // object is still typed: one bad value must not hide the object from
     // the other rules or from the cross-object context.
     let mut errors = Vec::new();
     let mut pruned = Vec::new();
     if json.get("metadata").is_some() {
-        obj.meta =
+        *obj.meta =
             typed_pruned(&mut json, &mut errors, &mut pruned, |j| typed::<ObjectMeta>(&j["metadata"], "/metadata")).unwrap_or_default();
     }
     let typed = typed_pruned(&mut json, &mut errors, &mut pruned, |j| workload::build(&obj, j)).unwrap_or(Typed::Other);

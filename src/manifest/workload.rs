@@ -516,7 +516,7 @@ pub fn build_node<V>(obj: &Object<V>, root: &Node) -> Option<Typed> {
         }
         ("", "Pod") => {
             let spec: PodSpec = de::typed(spec()?)?;
-            let metadata: Option<ObjectMeta> = Some(obj.meta.clone());
+            let metadata: Option<ObjectMeta> = Some(ObjectMeta::clone(&obj.meta));
             workload(WorkloadKind::Pod, "", PodTemplateSpec { metadata, spec: Some(spec) }, None, None)
         }
         // The JSON path turns non-string selector values into strings first.
@@ -582,7 +582,7 @@ pub fn build<V>(obj: &Object<V>, json: &J) -> Result<Typed, Err> {
         }
         ("", "Pod") => {
             let spec: PodSpec = spec_of(json)?;
-            let metadata: Option<ObjectMeta> = Some(obj.meta.clone());
+            let metadata: Option<ObjectMeta> = Some(ObjectMeta::clone(&obj.meta));
             Ok(workload(WorkloadKind::Pod, "", PodTemplateSpec { metadata, spec: Some(spec) }, None, None))
         }
         ("argoproj.io", "Rollout") => rollout(json),
