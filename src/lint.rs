@@ -325,7 +325,8 @@ fn lint_loaded_with(
 
 fn finish(loaded: Vec<(SourceFile, manifest::Loaded<Light>)>, primary: usize, config: &Config, run: Option<rendered::Run>) -> Report {
     let mut files = Vec::with_capacity(loaded.len());
-    let mut objects: Vec<Object<Light>> = Vec::new();
+    // Sized once: growing it would hold the old and the new buffer of the run's largest vector at once.
+    let mut objects: Vec<Object<Light>> = Vec::with_capacity(loaded.iter().map(|(_, l)| l.objects.len()).sum());
     let mut findings = Vec::new();
     let mut notices = Vec::new();
     let mut skipped_documents = 0;
@@ -340,7 +341,13 @@ fn finish(loaded: Vec<(SourceFile, manifest::Loaded<Light>)>, primary: usize, co
     }
     let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
     let reported = |file: usize| file < primary || run.as_ref().is_some_and(|r| r.is_rendered(file));
-    let (mut objects, found) = rules::run(objects, &names, config, &reported);
+    // Suppressions in annotations are read from the objects' trees, before
+    // the rules drop them. A plain run drops each tree once the object's
+    // rules ran; with renders, findings are mapped through the trees after.
+    let suppressing = primary.min(files.len());
+    let mut annotated = crate::suppress::annotated(suppressing, &objects);
+    let texts: Option<Vec<&str>> = run.is_none().then(|| files.iter().map(|f| f.text.as_str()).collect());
+    let (mut objects, found) = rules::run(objects, &names, config, &reported, texts.as_deref());
     findings.extend(found);
     findings.retain(|f| config.enabled(f.rule));
     let mut checked: Vec<(usize, String)> =
@@ -356,9 +363,10 @@ fn finish(loaded: Vec<(SourceFile, manifest::Loaded<Light>)>, primary: usize, co
         findings.extend(run.findings.drain(..).filter(|f| config.enabled(f.rule)));
         notices.append(&mut run.notices);
         checked.extend(objects.iter().filter(|o| run.is_rendered(o.file)).map(|o| (run.object_file(o), o.reference().to_string())));
+        annotated.extend(crate::suppress::annotated(suppressing, &run.source_objects));
         objects.append(&mut run.source_objects);
     }
-    crate::suppress::apply(&mut findings, &files[..primary.min(files.len())], &objects, config);
+    crate::suppress::apply(&mut findings, &files[..suppressing], annotated, config);
     for f in &mut findings {
         if let Some(s) = config.severity(f.rule) {
             f.severity = s;
@@ -424,6 +432,35 @@ mod tests {
         // With renders, everything is read.
         let loaded = load_with_context(&[named(dir.path(), deploy), context(dir.path())], 1, true);
         assert_eq!(loaded[1].1.findings.len(), 1);
+    }
+
+    #[test]
+    fn dropped_trees_change_no_finding_even_when_the_rules_run_again() {
+        // 70 wrong containers: the full view is no workload, so the light
+        // one was wrong and the rules run twice (on trees read again).
+        let many: String = (0..70).map(|i| format!("        - {{name: c{i}, image: i, ports: x}}\n")).collect();
+        let text = format!(
+            "apiVersion: v1\nkind: Service\nmetadata: {{name: web}}\nspec: {{selector: {{app: web}}}}\n---\n\
+             apiVersion: v1\nkind: List\nitems:\n- {{apiVersion: v1, kind: ConfigMap, metadata: {{name: c}}}}\n---\n\
+             apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web}}\nspec:\n  selector: {{matchLabels: {{app: web}}}}\n\
+             \x20 template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      containers:\n{many}"
+        );
+        let file = SourceFile::new("t.yaml", text.clone());
+        let config = Config::default();
+        let run = |texts: Option<&[&str]>| {
+            let (objects, findings) = rules::run(manifest::load_light(0, &file).objects, &["t.yaml"], &config, &|_| true, texts);
+            (objects, findings.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>())
+        };
+        let (kept, expected) = run(None);
+        assert!(expected.iter().any(|f| f.contains("invalid-manifest")), "{expected:?}");
+        let (mut dropped, found) = run(Some(&[text.as_str()]));
+        assert_eq!(found, expected);
+        assert_eq!(dropped.len(), 3);
+        assert!(dropped.iter().all(|o| !o.has_tree()) && kept.iter().all(Object::has_tree));
+        manifest::restore_trees(&mut dropped, &[text.as_str()]);
+        for (a, b) in kept.iter().zip(&dropped) {
+            assert_eq!(format!("{:?}", a.root), format!("{:?}", b.root));
+        }
     }
 
     #[test]

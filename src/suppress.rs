@@ -32,10 +32,21 @@ fn comment_re() -> &'static regex::Regex {
     RE.get_or_init(|| regex::Regex::new(r"#\s*kubectl-strategy:\s*ignore\[([^\]]*)\]").expect("valid regex"))
 }
 
-fn collect(files: &[SourceFile], objects: &[Object<Light>]) -> Vec<Suppression> {
+/// The suppressions objects carry in their annotations, read from their
+/// trees (a run drops them before the suppressions apply).
+pub struct Annotated(Vec<Suppression>);
+
+impl Annotated {
+    pub fn extend(&mut self, more: Annotated) {
+        self.0.extend(more.0);
+    }
+}
+
+/// The annotation suppressions of the objects of the first `files` files
+/// (objects of context-only files beyond them are not reported on).
+pub fn annotated(files: usize, objects: &[Object<Light>]) -> Annotated {
     let mut out = Vec::new();
-    // Objects of context-only files (beyond `files`) are not reported on.
-    for obj in objects.iter().filter(|o| o.file < files.len()) {
+    for obj in objects.iter().filter(|o| o.file < files) {
         let Some(ann) = obj.root.pointer("/metadata/annotations").and_then(|a| a.as_map()) else {
             continue;
         };
@@ -54,6 +65,12 @@ fn collect(files: &[SourceFile], objects: &[Object<Light>]) -> Vec<Suppression> 
             });
         }
     }
+    Annotated(out)
+}
+
+/// The annotation suppressions, then the comment suppressions of `files`.
+fn collect(files: &[SourceFile], annotated: Annotated) -> Vec<Suppression> {
+    let mut out = annotated.0;
     for (i, file) in files.iter().enumerate() {
         if !file.text.contains("kubectl-strategy:") {
             continue;
@@ -97,8 +114,8 @@ fn covers(s: &Suppression, f: &Finding) -> bool {
 }
 
 /// Drop suppressed findings and report suppressions that matched nothing.
-pub fn apply(findings: &mut Vec<Finding>, files: &[SourceFile], objects: &[Object<Light>], config: &Config) {
-    let mut sups = collect(files, objects);
+pub fn apply(findings: &mut Vec<Finding>, files: &[SourceFile], annotated: Annotated, config: &Config) {
+    let mut sups = collect(files, annotated);
     if sups.is_empty() {
         return;
     }

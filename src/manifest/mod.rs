@@ -32,7 +32,9 @@ pub struct Object<V = Typed> {
     pub kind: String,
     pub name: Option<String>,
     pub namespace: Option<String>,
-    pub meta: ObjectMeta,
+    /// Boxed: the run's vectors of objects move objects whole (the
+    /// metadata is most of an object's size), and its light view keeps it.
+    pub meta: Box<ObjectMeta>,
     pub typed: V,
     /// Its full view was not read when it was loaded (only its light one):
     /// its type errors are found when it is [expanded](Object::expanded).
@@ -123,7 +125,42 @@ impl Object<Light> {
     }
 }
 
+impl Object<Light> {
+    /// [`Object::expanded`] on an object where it lies (in the run's
+    /// vector, so that no second vector of objects is built): gives what
+    /// `f` returned, the type errors and whether the light view changed.
+    pub fn expand_in_place<R>(&mut self, f: impl FnOnce(&Object) -> R) -> (R, Vec<Finding>, bool) {
+        let hollow = Object {
+            file: self.file,
+            doc: self.doc,
+            base: String::new(),
+            root: Node { span: Span::default(), value: tree::Value::Null },
+            api_version: String::new(),
+            kind: String::new(),
+            name: None,
+            namespace: None,
+            meta: Box::default(),
+            typed: Typed::Other,
+            typed_later: false,
+        };
+        let e = std::mem::replace(self, hollow).expanded(f);
+        *self = e.object;
+        (e.result, e.findings, e.view_changed)
+    }
+}
+
 impl<V> Object<V> {
+    /// Drop the object's tree: its rules ran, and its findings have their
+    /// places. Most of a run's heap is trees; [`restore_trees`] reads it again.
+    pub fn drop_tree(&mut self) {
+        self.root = Node { span: Span::default(), value: tree::Value::Null };
+    }
+
+    /// Whether the object still has its tree (an object's tree is never null).
+    pub fn has_tree(&self) -> bool {
+        !matches!(self.root.value, tree::Value::Null)
+    }
+
     /// The same object with another typed view.
     fn with<W>(self, typed: W) -> Object<W> {
         let Object { file, doc, base, root, api_version, kind, name, namespace, meta, typed_later, .. } = self;
@@ -304,7 +341,25 @@ where
         }
         out.objects_push(file_index, doc.index, String::new(), root);
     }
+    // A run keeps every file's objects until it moves them into one vector: without the slack.
+    out.objects.shrink_to_fit();
     out
+}
+
+/// Give the objects whose trees were dropped ([`Object::drop_tree`]) their
+/// trees again, parsed once more from their files' texts (`texts[file]`):
+/// the same trees the loader gave them. Objects lie in file order.
+pub fn restore_trees<V: Send>(objects: &mut [Object<V>], texts: &[&str]) {
+    use rayon::prelude::*;
+    let files: Vec<&mut [Object<V>]> = objects.chunk_by_mut(|a, b| a.file == b.file).filter(|c| c.iter().any(|o| !o.has_tree())).collect();
+    files.into_par_iter().for_each(|objects| {
+        let docs = parse::parse_stream(texts[objects[0].file]);
+        for obj in objects.iter_mut().filter(|o| !o.has_tree()) {
+            let root = docs.iter().find(|d| d.index == obj.doc).and_then(|d| d.result.as_ref().ok());
+            let node = root.and_then(|r| if obj.base.is_empty() { Some(r) } else { r.pointer(&obj.base) });
+            obj.root = node.expect("a file's text parses to the trees it gave its objects").clone();
+        }
+    });
 }
 
 fn bad_list(file: usize, doc: usize, root: &Node, ptr: &str, message: &str) -> Finding {
@@ -322,7 +377,7 @@ fn untyped(file: usize, doc: usize, base: String, root: Node) -> Object<()> {
     let kind = root.get("kind").and_then(Node::as_str).unwrap_or_default().to_owned();
     let name = root.pointer("/metadata/name").and_then(Node::as_str).map(str::to_owned);
     let namespace = root.pointer("/metadata/namespace").and_then(Node::as_str).map(str::to_owned);
-    Object { file, doc, base, root, api_version, kind, name, namespace, meta: ObjectMeta::default(), typed: (), typed_later: false }
+    Object { file, doc, base, root, api_version, kind, name, namespace, meta: Box::default(), typed: (), typed_later: false }
 }
 
 impl Push for Loaded {
@@ -343,7 +398,7 @@ impl Push for Loaded<Light> {
         if let Some(meta) = meta
             && let Some(light) = workload::build_light_node(&obj, &obj.root, &meta)
         {
-            obj.meta = meta;
+            *obj.meta = meta;
             obj.typed_later = true;
             self.objects.push(obj.with(light));
             return;
@@ -390,7 +445,7 @@ fn type_object(mut obj: Object<()>) -> (Object, Vec<(String, String)>) {
         None => Some(ObjectMeta::default()),
     };
     if let Some(meta) = fast {
-        obj.meta = meta;
+        *obj.meta = meta;
         if let Some(typed) = workload::build_node(&obj, &obj.root) {
             return (obj.with(typed), Vec::new());
         }
@@ -406,14 +461,14 @@ fn type_object(mut obj: Object<()>) -> (Object, Vec<(String, String)>) {
             }
         }
     }
-    obj.meta = ObjectMeta::default();
+    *obj.meta = ObjectMeta::default();
     // A wrong field is reported, then dropped, so that the rest of the
     // object is still typed: one bad value must not hide the object from
     // the other rules or from the cross-object context.
     let mut errors = Vec::new();
     let mut pruned = Vec::new();
     if json.get("metadata").is_some() {
-        obj.meta =
+        *obj.meta =
             typed_pruned(&mut json, &mut errors, &mut pruned, |j| typed::<ObjectMeta>(&j["metadata"], "/metadata")).unwrap_or_default();
     }
     let typed = typed_pruned(&mut json, &mut errors, &mut pruned, |j| workload::build(&obj, j)).unwrap_or(Typed::Other);
@@ -597,10 +652,14 @@ mod tests {
             assert_eq!(e.view_changed, changed);
             let expected = messages(&full.findings);
             assert_eq!(format!("{:?}", e.object.typed), format!("{:?}", full.light().objects[0].typed));
-            // Expanded again (the rules run again), it gives the same.
-            let again = e.object.expanded(|_| ());
-            assert_eq!(messages(&again.findings), expected);
-            assert!(!again.view_changed);
+            // Expanded again where it lies (the rules run again), it gives the same and stays light.
+            let light_view = format!("{:?}", e.object.typed);
+            let mut again = e.object;
+            let ((), found, changed) = again.expand_in_place(|_| ());
+            assert_eq!(messages(&found), expected);
+            assert!(!changed);
+            assert_eq!(format!("{:?}", again.typed), light_view);
+            assert_eq!(again.root.span.start.line, 1, "its tree is back");
         }
     }
 }

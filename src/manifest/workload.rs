@@ -47,18 +47,88 @@ pub type Light = Typed<std::sync::Arc<Workload<PodHead>>>;
 /// and its containers' names (what other objects select and relabel on).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct PodHead {
-    pub labels: BTreeMap<String, String>,
-    pub annotations: BTreeMap<String, String>,
+    pub labels: LabelMap,
+    pub annotations: LabelMap,
     pub container_names: Vec<String>,
+}
+
+/// Labels or annotations kept for a whole run: the entries sorted by key
+/// in one exactly sized allocation (a `BTreeMap` node takes ~540 bytes
+/// however few entries it holds; a run keeps one per pod template).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LabelMap(Box<[(String, String)]>);
+
+impl LabelMap {
+    pub fn get(&self, key: &str) -> Option<&String> {
+        self.0.binary_search_by(|(k, _)| k.as_str().cmp(key)).ok().map(|i| &self.0[i].1)
+    }
+
+    pub fn contains_key(&self, key: &str) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// The entries in key order (as a `BTreeMap` gives them).
+    pub fn iter(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl From<BTreeMap<String, String>> for LabelMap {
+    fn from(map: BTreeMap<String, String>) -> Self {
+        LabelMap(map.into_iter().collect())
+    }
+}
+
+impl<'a> IntoIterator for &'a LabelMap {
+    type Item = (&'a String, &'a String);
+    type IntoIter = std::iter::Map<std::slice::Iter<'a, (String, String)>, fn(&'a (String, String)) -> (&'a String, &'a String)>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        self.0.iter().map(|(k, v)| (k, v))
+    }
+}
+
+/// A set of labels a selector is matched against: a full view's map or a light one's.
+pub trait Labels {
+    fn get_label(&self, key: &str) -> Option<&String>;
+    /// The (key, value) pairs, by key.
+    fn label_pairs(&self) -> impl Iterator<Item = (&String, &String)>;
+}
+
+impl Labels for BTreeMap<String, String> {
+    fn get_label(&self, key: &str) -> Option<&String> {
+        self.get(key)
+    }
+
+    fn label_pairs(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.iter()
+    }
+}
+
+impl Labels for LabelMap {
+    fn get_label(&self, key: &str) -> Option<&String> {
+        self.get(key)
+    }
+
+    fn label_pairs(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.iter()
+    }
 }
 
 /// The labels and annotations of a pod template, full or light.
 pub trait PodLabels {
-    fn labels(&self) -> &BTreeMap<String, String>;
-    fn annotations(&self) -> &BTreeMap<String, String>;
+    type Map: Labels;
+    fn labels(&self) -> &Self::Map;
+    fn annotations(&self) -> &Self::Map;
 }
 
 impl PodLabels for PodTemplateSpec {
+    type Map = BTreeMap<String, String>;
+
     fn labels(&self) -> &BTreeMap<String, String> {
         self.metadata.as_ref().and_then(|m| m.labels.as_ref()).unwrap_or(&EMPTY)
     }
@@ -69,11 +139,13 @@ impl PodLabels for PodTemplateSpec {
 }
 
 impl PodLabels for PodHead {
-    fn labels(&self) -> &BTreeMap<String, String> {
+    type Map = LabelMap;
+
+    fn labels(&self) -> &LabelMap {
         &self.labels
     }
 
-    fn annotations(&self) -> &BTreeMap<String, String> {
+    fn annotations(&self) -> &LabelMap {
         &self.annotations
     }
 }
@@ -88,8 +160,11 @@ impl Typed {
                 let (labels, annotations) = metadata.map(|m| (m.labels, m.annotations)).unwrap_or_default();
                 // Not `into_iter()`: collecting in place would keep the containers' allocation.
                 let container_names = spec.map(|s| s.containers.iter().map(|c| c.name.clone()).collect()).unwrap_or_default();
-                let template =
-                    PodHead { labels: labels.unwrap_or_default(), annotations: annotations.unwrap_or_default(), container_names };
+                let template = PodHead {
+                    labels: labels.unwrap_or_default().into(),
+                    annotations: annotations.unwrap_or_default().into(),
+                    container_names,
+                };
                 Typed::Workload(std::sync::Arc::new(Workload { kind, template_ptr, template, selector_ptr, selector, replicas }))
             }
             Typed::Service(s) => Typed::Service(s),
@@ -121,8 +196,8 @@ impl Light {
                     && l.selector_ptr == f.selector_ptr
                     && l.selector == f.selector
                     && l.replicas == f.replicas
-                    && l.template.labels == *f.template_labels()
-                    && l.template.annotations == *f.template_annotations()
+                    && l.template.labels.iter().eq(f.template_labels())
+                    && l.template.annotations.iter().eq(f.template_annotations())
                     && l.template.container_names.iter().eq(names.iter().map(|c| &c.name))
             }
             (Typed::Other, Typed::Other) => true,
@@ -189,7 +264,7 @@ impl PodHead {
         containers: Option<Vec<HeadContainer>>,
     ) -> Self {
         let container_names = containers.into_iter().flatten().map(|c| c.name.unwrap_or_default()).collect();
-        PodHead { labels: labels.unwrap_or_default(), annotations: annotations.unwrap_or_default(), container_names }
+        PodHead { labels: labels.unwrap_or_default().into(), annotations: annotations.unwrap_or_default().into(), container_names }
     }
 }
 
@@ -308,11 +383,11 @@ impl std::fmt::Display for ContainerPtr {
 static EMPTY: BTreeMap<String, String> = BTreeMap::new();
 
 impl<T: PodLabels> Workload<T> {
-    pub fn template_labels(&self) -> &BTreeMap<String, String> {
+    pub fn template_labels(&self) -> &T::Map {
         self.template.labels()
     }
 
-    pub fn template_annotations(&self) -> &BTreeMap<String, String> {
+    pub fn template_annotations(&self) -> &T::Map {
         self.template.annotations()
     }
 }
@@ -361,14 +436,14 @@ impl Workload {
 }
 
 /// Does a label selector match a set of labels? An empty selector matches everything.
-pub fn selector_matches(sel: &LabelSelector, labels: &BTreeMap<String, String>) -> bool {
+pub fn selector_matches(sel: &LabelSelector, labels: &(impl Labels + ?Sized)) -> bool {
     if let Some(ml) = &sel.match_labels
-        && !ml.iter().all(|(k, v)| labels.get(k) == Some(v))
+        && !ml.iter().all(|(k, v)| labels.get_label(k) == Some(v))
     {
         return false;
     }
     for e in sel.match_expressions.iter().flatten() {
-        let have = labels.get(&e.key);
+        let have = labels.get_label(&e.key);
         let values = e.values.as_deref().unwrap_or_default();
         let ok = match e.operator.as_str() {
             "In" => have.is_some_and(|v| values.contains(v)),
@@ -389,8 +464,8 @@ pub fn selector_is_empty(sel: &LabelSelector) -> bool {
 }
 
 /// Does a plain map selector (Service) match labels?
-pub fn map_selects(sel: &BTreeMap<String, String>, labels: &BTreeMap<String, String>) -> bool {
-    !sel.is_empty() && sel.iter().all(|(k, v)| labels.get(k) == Some(v))
+pub fn map_selects(sel: &BTreeMap<String, String>, labels: &(impl Labels + ?Sized)) -> bool {
+    !sel.is_empty() && sel.iter().all(|(k, v)| labels.get_label(k) == Some(v))
 }
 
 /// Namespaces are equal, or one of them is unset (decided at apply time).
@@ -451,7 +526,7 @@ pub fn build_node<V>(obj: &Object<V>, root: &Node) -> Option<Typed> {
         }
         ("", "Pod") => {
             let spec: PodSpec = de::typed(spec()?)?;
-            let metadata: Option<ObjectMeta> = Some(obj.meta.clone());
+            let metadata: Option<ObjectMeta> = Some(ObjectMeta::clone(&obj.meta));
             workload(WorkloadKind::Pod, "", PodTemplateSpec { metadata, spec: Some(spec) }, None, None)
         }
         // The JSON path turns non-string selector values into strings first.
@@ -517,7 +592,7 @@ pub fn build<V>(obj: &Object<V>, json: &J) -> Result<Typed, Err> {
         }
         ("", "Pod") => {
             let spec: PodSpec = spec_of(json)?;
-            let metadata: Option<ObjectMeta> = Some(obj.meta.clone());
+            let metadata: Option<ObjectMeta> = Some(ObjectMeta::clone(&obj.meta));
             Ok(workload(WorkloadKind::Pod, "", PodTemplateSpec { metadata, spec: Some(spec) }, None, None))
         }
         ("argoproj.io", "Rollout") => rollout(json),
@@ -714,4 +789,24 @@ fn validate_with<V>(obj: &Object<V>, check: &impl Check) -> Result<(), Err> {
         CustomResourceDefinition,
     );
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_label_map_answers_as_the_map_it_was_made_of() {
+        let map: BTreeMap<String, String> =
+            [("app", "web"), ("tier", "front"), ("a.io/x", ""), ("zone", "b")].map(|(k, v)| (k.to_string(), v.to_string())).into();
+        let labels = LabelMap::from(map.clone());
+        for key in ["app", "tier", "a.io/x", "zone", "missing", ""] {
+            assert_eq!(labels.get(key), map.get(key), "{key}");
+            assert_eq!(labels.get_label(key), map.get_label(key));
+        }
+        assert!(labels.iter().eq(&map));
+        let sel = LabelSelector { match_labels: Some(map.clone()), match_expressions: None };
+        assert!(selector_matches(&sel, &labels) && map_selects(&map, &labels));
+        assert!(!map_selects(&map, &LabelMap::default()) && LabelMap::default().is_empty());
+    }
 }

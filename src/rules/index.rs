@@ -574,13 +574,13 @@ impl<'a> Monitors<'a> {
 
     /// The monitors that may watch `target`'s namespace and select `labels`
     /// (each at most once).
-    fn candidates(&self, target: &Summary, labels: &BTreeMap<String, String>) -> Vec<usize> {
+    fn candidates(&self, target: &Summary, labels: &impl crate::manifest::workload::Labels) -> Vec<usize> {
         let dir = self.dirs.get(target.file).copied().unwrap_or("");
         let scopes = [Some(Scope::Any), target.namespace.as_deref().map(Scope::Namespace), Some(Scope::Dir(dir))];
         let mut out = Vec::new();
         for scope in scopes.into_iter().flatten() {
             out.extend(self.unkeyed.get(&scope).into_iter().flatten());
-            for (k, v) in labels {
+            for (k, v) in labels.label_pairs() {
                 out.extend(self.keyed.get(&(scope, k.as_str(), v.as_str())).into_iter().flatten());
             }
         }
@@ -611,7 +611,7 @@ impl<'a> Monitors<'a> {
     fn selects(
         &self,
         target: &Summary,
-        labels: &BTreeMap<String, String>,
+        labels: &impl crate::manifest::workload::Labels,
         pod: &crate::manifest::Workload<crate::manifest::PodHead>,
     ) -> bool {
         self.candidates(target, labels).into_iter().any(|i| {
@@ -630,7 +630,7 @@ fn sanitize(key: &str) -> String {
 /// workload's pods? Sources we cannot know (Service or node metadata) pass.
 fn keeps_pod(m: &crate::manifest::workload::Monitor, ns: Option<&str>, w: &crate::manifest::Workload<crate::manifest::PodHead>) -> bool {
     let values = |source: &str| -> Option<Vec<String>> {
-        let find = |map: &std::collections::BTreeMap<String, String>, name: &str, present: bool| {
+        let find = |map: &crate::manifest::workload::LabelMap, name: &str, present: bool| {
             let v = map.iter().find(|(k, _)| sanitize(k) == name).map(|(_, v)| v.clone());
             vec![if present { v.map(|_| "true".to_string()).unwrap_or_default() } else { v.unwrap_or_default() }]
         };

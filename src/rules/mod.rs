@@ -229,24 +229,30 @@ pub fn find(id: &str) -> Option<&'static RuleEntry> {
 /// turned out wrong (a type error in its pod spec changed it), the
 /// cross-object summaries were built on the wrong view: the rules run
 /// again with the right ones.
+///
+/// With `texts` (each file's text), the tree of an object is dropped as soon
+/// as its rules ran (trees are most of a run's heap; the objects come back
+/// without them), and read again from its text if the rules must run again.
 pub fn run(
     mut objects: Vec<Object<Light>>,
     files: &[&str],
     config: &Config,
     reported: &(dyn Fn(usize) -> bool + Sync),
+    texts: Option<&[&str]>,
 ) -> (Vec<Object<Light>>, Vec<Finding>) {
     use rayon::prelude::*;
     loop {
         let index = Index::new(&objects, files);
-        let checked: Vec<(Object<Light>, Vec<Finding>, bool)> = objects
-            .into_par_iter()
+        // Each object is expanded where it lies: the run holds one vector of objects.
+        let checked: Vec<(Vec<Finding>, bool)> = objects
+            .par_iter_mut()
             .enumerate()
             .map(|(at, obj)| {
                 if !reported(obj.file) {
-                    return (obj, Vec::new(), false);
+                    return (Vec::new(), false);
                 }
                 let ctx = Context::new(&index, at, files, config);
-                let e = obj.expanded(|obj| {
+                let (result, mut found, changed) = obj.expand_in_place(|obj| {
                     REGISTRY
                         .iter()
                         .filter(|r| config.enabled(r.id))
@@ -254,24 +260,21 @@ pub fn run(
                         .flat_map(|c| c.check(obj, &ctx))
                         .collect::<Vec<_>>()
                 });
-                let mut found = e.findings;
-                found.extend(e.result);
-                (e.object, found, e.view_changed)
+                found.extend(result);
+                if texts.is_some() {
+                    obj.drop_tree();
+                }
+                (found, changed)
             })
             .collect();
         drop(index);
-        let mut findings = Vec::new();
-        let mut stale = false;
-        objects = checked
-            .into_iter()
-            .map(|(o, f, changed)| {
-                findings.extend(f);
-                stale |= changed;
-                o
-            })
-            .collect();
+        let stale = checked.iter().any(|(_, changed)| *changed);
         if !stale {
+            let findings = checked.into_iter().flat_map(|(f, _)| f).collect();
             return (objects, findings);
+        }
+        if let Some(texts) = texts {
+            crate::manifest::restore_trees(&mut objects, texts);
         }
     }
 }
