@@ -110,24 +110,36 @@ pub struct Index {
     has_workloads: bool,
 }
 
+/// How the index finds the objects a selector may reach: through its
+/// lookup tables, or by scanning them all (the tests hold the two equal).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lookup {
+    Indexed,
+    Scan,
+}
+
 impl Index {
     /// `files[file]` is the name of each file of the run.
     pub fn new(objects: &[Object<Light>], files: &[&str]) -> Self {
+        Self::build(objects, files, Lookup::Indexed)
+    }
+
+    fn build(objects: &[Object<Light>], files: &[&str], lookup: Lookup) -> Self {
         use rayon::prelude::*;
         let mut objects: Vec<Summary> = objects.par_iter().map(Summary::of).collect();
         let dirs: Vec<&str> = files.iter().map(|f| std::path::Path::new(f).parent().and_then(|p| p.to_str()).unwrap_or("")).collect();
         // Overlaps need nothing else: they are found beside the rest.
         let (overlaps, (selected_by, monitored, service_matches, pod_creating_crs, hpa, pdbs, has_workloads)) = rayon::join(
-            || overlaps(&objects, &dirs),
+            || overlaps(&objects, &dirs, lookup),
             || {
-                let pods = Pods::new(&objects);
+                let pods = Pods::new(&objects, lookup);
                 let selected_by = services_selecting(&objects, &pods);
-                let monitored = monitored(&objects, &dirs, &selected_by);
+                let monitored = monitored(&objects, &dirs, &selected_by, lookup);
                 let mut service_matches = vec![false; objects.len()];
                 for s in selected_by.iter().flatten() {
                     service_matches[*s] = true;
                 }
-                let pod_creating_crs = pod_creating_crs(&objects, &dirs, &service_matches);
+                let pod_creating_crs = pod_creating_crs(&objects, &dirs, &service_matches, lookup);
                 let hpa = hpas(&objects, &dirs);
                 let pdbs = pdbs(&objects, &pods, &dirs);
                 (selected_by, monitored, service_matches, pod_creating_crs, hpa, pdbs, !pods.all.is_empty())
@@ -149,10 +161,11 @@ struct Pods<'a> {
     by_pair: HashMap<(&'a str, &'a str), Vec<usize>>,
     /// Every workload, ascending.
     all: Vec<usize>,
+    lookup: Lookup,
 }
 
 impl<'a> Pods<'a> {
-    fn new(objects: &'a [Summary]) -> Self {
+    fn new(objects: &'a [Summary], lookup: Lookup) -> Self {
         let mut by_pair: HashMap<(&str, &str), Vec<usize>> = HashMap::default();
         let mut all = Vec::new();
         for (i, o) in objects.iter().enumerate() {
@@ -162,14 +175,14 @@ impl<'a> Pods<'a> {
                 by_pair.entry((k.as_str(), v.as_str())).or_default().push(i);
             }
         }
-        Pods { by_pair, all }
+        Pods { by_pair, all, lookup }
     }
 
     /// The workloads carrying the rarest of `pairs` (a superset of those
     /// carrying all of them); every workload when `pairs` is empty.
     fn carrying<'s>(&'s self, pairs: impl Iterator<Item = (&'s String, &'s String)>) -> &'s [usize] {
         let mut best: Option<&[usize]> = None;
-        for (k, v) in pairs {
+        for (k, v) in pairs.filter(|_| self.lookup == Lookup::Indexed) {
             let with = self.by_pair.get(&(k.as_str(), v.as_str())).map_or(&[][..], Vec::as_slice);
             if best.is_none_or(|b| with.len() < b.len()) {
                 best = Some(with);
@@ -381,7 +394,7 @@ fn runs_pods(node: &crate::manifest::tree::Node, depth: usize) -> bool {
 
 /// For each Service that matches no pod template, the custom resources in
 /// its namespace that may create the pods it selects.
-fn pod_creating_crs(objects: &[Summary], dirs: &[&str], service_matches: &[bool]) -> Vec<Vec<usize>> {
+fn pod_creating_crs(objects: &[Summary], dirs: &[&str], service_matches: &[bool], lookup: Lookup) -> Vec<Vec<usize>> {
     let mut out = vec![Vec::new(); objects.len()];
     // The custom resources by namespace and by folder: `applied_together`
     // holds only within one of them.
@@ -399,7 +412,10 @@ fn pod_creating_crs(objects: &[Summary], dirs: &[&str], service_matches: &[bool]
         if matches!(svc.view, View::Service { .. }) && !service_matches[s] {
             let in_namespace = svc.namespace.as_deref().and_then(|ns| by_namespace.get(ns));
             let in_dir = by_dir.get(dirs.get(svc.file).copied().unwrap_or(""));
-            let mut crs: Vec<usize> = in_namespace.into_iter().chain(in_dir).flatten().copied().collect();
+            let mut crs: Vec<usize> = match lookup {
+                Lookup::Indexed => in_namespace.into_iter().chain(in_dir).flatten().copied().collect(),
+                Lookup::Scan => by_dir.values().flatten().copied().collect(),
+            };
             crs.sort_unstable();
             crs.dedup();
             crs.retain(|&c| applied_together(svc, &objects[c], dirs));
@@ -473,7 +489,7 @@ fn owns_by_selector(
 /// For each workload, the earlier workloads in its namespace whose selector
 /// matches its pods, or whose pods its selector matches. Indexed by label
 /// pair so that large repositories stay linear.
-fn overlaps(objects: &[Summary], dirs: &[&str]) -> Vec<Vec<usize>> {
+fn overlaps(objects: &[Summary], dirs: &[&str], lookup: Lookup) -> Vec<Vec<usize>> {
     let owners: Vec<usize> = (0..objects.len()).filter(|&i| owns_by_selector(&objects[i]).is_some()).collect();
     let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::default();
     for &i in &owners {
@@ -485,7 +501,7 @@ fn overlaps(objects: &[Summary], dirs: &[&str]) -> Vec<Vec<usize>> {
     let mut out = vec![Vec::new(); objects.len()];
     for &a in &owners {
         let (_, sel) = owns_by_selector(&objects[a]).expect("filtered");
-        let candidates: Vec<usize> = match sel.match_labels.as_ref().and_then(|m| m.iter().next()) {
+        let candidates: Vec<usize> = match sel.match_labels.as_ref().and_then(|m| m.iter().next()).filter(|_| lookup == Lookup::Indexed) {
             Some((k, v)) => by_label.get(&(k.as_str(), v.as_str())).cloned().unwrap_or_default(),
             None => owners.clone(),
         };
@@ -536,10 +552,11 @@ struct Monitors<'a> {
     /// `matchLabels` by scope alone. A superset of what `watches` accepts.
     keyed: HashMap<(Scope<'a>, &'a str, &'a str), Vec<usize>>,
     unkeyed: HashMap<Scope<'a>, Vec<usize>>,
+    lookup: Lookup,
 }
 
 impl<'a> Monitors<'a> {
-    fn new(objects: &'a [Summary], dirs: &'a [&'a str], pod_monitors: bool) -> Self {
+    fn new(objects: &'a [Summary], dirs: &'a [&'a str], pod_monitors: bool, lookup: Lookup) -> Self {
         let list = objects
             .iter()
             .filter_map(|o| match &o.view {
@@ -569,12 +586,15 @@ impl<'a> Monitors<'a> {
                 }
             }
         }
-        Monitors { list, dirs, keyed, unkeyed }
+        Monitors { list, dirs, keyed, unkeyed, lookup }
     }
 
     /// The monitors that may watch `target`'s namespace and select `labels`
     /// (each at most once).
     fn candidates(&self, target: &Summary, labels: &impl crate::manifest::workload::Labels) -> Vec<usize> {
+        if self.lookup == Lookup::Scan {
+            return (0..self.list.len()).collect();
+        }
         let dir = self.dirs.get(target.file).copied().unwrap_or("");
         let scopes = [Some(Scope::Any), target.namespace.as_deref().map(Scope::Namespace), Some(Scope::Dir(dir))];
         let mut out = Vec::new();
@@ -654,13 +674,13 @@ fn keeps_pod(m: &crate::manifest::workload::Monitor, ns: Option<&str>, w: &crate
         || m.endpoints.iter().any(|keeps| keeps.iter().all(|k| values(&k.source).is_none_or(|vs| vs.iter().any(|v| k.regex.is_match(v)))))
 }
 
-fn monitored(objects: &[Summary], dirs: &[&str], selected_by: &[Vec<usize>]) -> Vec<bool> {
+fn monitored(objects: &[Summary], dirs: &[&str], selected_by: &[Vec<usize>], lookup: Lookup) -> Vec<bool> {
     let mut out = vec![false; objects.len()];
     if !objects.iter().any(|o| matches!(o.view, View::Monitor(_))) {
         return out;
     }
-    let pod_monitors = Monitors::new(objects, dirs, true);
-    let service_monitors = Monitors::new(objects, dirs, false);
+    let pod_monitors = Monitors::new(objects, dirs, true, lookup);
+    let service_monitors = Monitors::new(objects, dirs, false, lookup);
     for (i, o) in objects.iter().enumerate() {
         let Some(w) = o.workload() else { continue };
         out[i] = pod_monitors.selects(o, w.template_labels(), w)
@@ -671,4 +691,165 @@ fn monitored(objects: &[Summary], dirs: &[&str], selected_by: &[Vec<usize>]) -> 
             });
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::input::SourceFile;
+
+    /// A small deterministic generator (xorshift): the same objects every run.
+    struct Rng(u64);
+    impl Rng {
+        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+            self.0 ^= self.0 << 13;
+            self.0 ^= self.0 >> 7;
+            self.0 ^= self.0 << 17;
+            from[(self.0 % from.len() as u64) as usize]
+        }
+    }
+
+    /// Objects whose labels, selectors, namespaces and folders collide
+    /// often: workloads of five kinds, Services (some selecting labels only
+    /// controllers add), budgets, autoscalers, monitors of every scope and
+    /// pod-running custom resources.
+    fn generated(seed: u64) -> Vec<SourceFile> {
+        let mut r = Rng(seed);
+        let labels = |r: &mut Rng| {
+            let mut l = vec![format!("app: {}", r.pick(&["a", "b", "c"]))];
+            for (k, v) in [("tier", &["web", "db"][..]), ("part-of", &["shop"][..]), ("job-name", &["j1"][..])] {
+                if r.pick(&["y", "n"]) == "y" {
+                    l.push(format!("{k}: {}", r.pick(v)));
+                }
+            }
+            format!("{{{}}}", l.join(", "))
+        };
+        let mut files = Vec::new();
+        for f in 0..4 {
+            let mut text = String::new();
+            for i in 0..40 {
+                let ns = match r.pick(&["", "x", "y"]) {
+                    "" => String::new(),
+                    n => format!(", namespace: {n}"),
+                };
+                let name = format!("o{f}-{i}");
+                let doc = match r.pick(&[
+                    "Deployment",
+                    "StatefulSet",
+                    "Job",
+                    "CronJob",
+                    "Rollout",
+                    "Service",
+                    "Service",
+                    "Pdb",
+                    "Hpa",
+                    "SM",
+                    "PM",
+                    "CR",
+                ]) {
+                    "Job" => {
+                        format!(
+                            "apiVersion: batch/v1\nkind: Job\nmetadata: {{name: {name}{ns}}}\nspec:\n  template:\n    metadata: {{labels: {}}}\n    spec: {{containers: [{{name: c, image: i}}]}}\n",
+                            labels(&mut r)
+                        )
+                    }
+                    "CronJob" => format!(
+                        "apiVersion: batch/v1\nkind: CronJob\nmetadata: {{name: {name}{ns}}}\nspec:\n  schedule: '* * * * *'\n  jobTemplate:\n    spec:\n      template:\n        metadata: {{labels: {}}}\n        spec: {{containers: [{{name: c, image: i}}]}}\n",
+                        labels(&mut r)
+                    ),
+                    kind @ ("Deployment" | "StatefulSet" | "Rollout") => {
+                        let api = if kind == "Rollout" { "argoproj.io/v1alpha1" } else { "apps/v1" };
+                        let l = labels(&mut r);
+                        let sel = if r.pick(&["labels", "expr"]) == "labels" {
+                            format!("matchLabels: {l}")
+                        } else {
+                            "matchExpressions: [{key: app, operator: In, values: [a, b]}]".to_string()
+                        };
+                        format!(
+                            "apiVersion: {api}\nkind: {kind}\nmetadata: {{name: {name}{ns}}}\nspec:\n  replicas: 2\n  selector: {{{sel}}}\n  template:\n    metadata: {{labels: {l}, annotations: {{x: y}}}}\n    spec: {{containers: [{{name: {}, image: i}}]}}\n",
+                            r.pick(&["web", "db"])
+                        )
+                    }
+                    "Service" => {
+                        let sel = match r.pick(&["plain", "plain", "job", "hash", "pod"]) {
+                            "job" => format!("{{job-name: {}}}", r.pick(&["o0-1", "j1"])),
+                            "hash" => "{app: a, pod-template-hash: abc}".to_string(),
+                            "pod" => format!("{{statefulset.kubernetes.io/pod-name: o{f}-{}-0}}", r.pick(&["1", "2", "3"])),
+                            _ => labels(&mut r),
+                        };
+                        format!(
+                            "apiVersion: v1\nkind: Service\nmetadata: {{name: {name}{ns}, labels: {}}}\nspec: {{selector: {sel}, ports: [{{port: 80}}]}}\n",
+                            labels(&mut r)
+                        )
+                    }
+                    "Pdb" => {
+                        let sel = if r.pick(&["labels", "expr"]) == "labels" {
+                            format!("matchLabels: {}", labels(&mut r))
+                        } else {
+                            "matchExpressions: [{key: tier, operator: Exists}]".to_string()
+                        };
+                        format!(
+                            "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {{name: {name}{ns}}}\nspec: {{minAvailable: 1, selector: {{{sel}}}}}\n"
+                        )
+                    }
+                    "Hpa" => format!(
+                        "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {{name: {name}{ns}}}\nspec: {{scaleTargetRef: {{apiVersion: apps/v1, kind: Deployment, name: o{f}-{}}}, minReplicas: 2, maxReplicas: 4}}\n",
+                        r.pick(&["1", "2", "3", "4"])
+                    ),
+                    kind @ ("SM" | "PM") => {
+                        let kind = if kind == "SM" { "ServiceMonitor" } else { "PodMonitor" };
+                        let scope = match r.pick(&["none", "any", "names"]) {
+                            "any" => "namespaceSelector: {any: true}, ".to_string(),
+                            "names" => format!("namespaceSelector: {{matchNames: [{}]}}, ", r.pick(&["x", "y"])),
+                            _ => String::new(),
+                        };
+                        let sel = if r.pick(&["labels", "empty"]) == "labels" {
+                            format!("{{matchLabels: {}}}", labels(&mut r))
+                        } else {
+                            "{}".to_string()
+                        };
+                        let ep = if kind == "ServiceMonitor" { "endpoints" } else { "podMetricsEndpoints" };
+                        format!(
+                            "apiVersion: monitoring.coreos.com/v1\nkind: {kind}\nmetadata: {{name: {name}{ns}}}\nspec: {{{scope}selector: {sel}, {ep}: [{{port: http}}]}}\n"
+                        )
+                    }
+                    _ => format!("apiVersion: example.com/v1\nkind: Database\nmetadata: {{name: {name}{ns}}}\nspec: {{replicas: 1}}\n"),
+                };
+                text.push_str(&doc);
+                text.push_str("---\n");
+            }
+            files.push(SourceFile::new(format!("dir{}/f{f}.yaml", f % 2), text));
+        }
+        files
+    }
+
+    /// The lookup tables find exactly what scanning every object finds.
+    #[test]
+    fn lookup_tables_agree_with_a_scan() {
+        for seed in [1, 7, 42, 1234, 99991] {
+            let files = generated(seed);
+            let objects: Vec<Object<Light>> =
+                files.iter().enumerate().flat_map(|(i, f)| crate::manifest::load_light(i, f).objects).collect();
+            assert!(objects.len() > 150, "{} objects", objects.len());
+            let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
+            let (fast, scan) = (Index::build(&objects, &names, Lookup::Indexed), Index::build(&objects, &names, Lookup::Scan));
+            assert_eq!(fast.selected_by, scan.selected_by, "seed {seed}");
+            assert_eq!(fast.monitored, scan.monitored, "seed {seed}");
+            assert_eq!(fast.service_matches, scan.service_matches, "seed {seed}");
+            assert_eq!(fast.overlaps, scan.overlaps, "seed {seed}");
+            assert_eq!(fast.hpa, scan.hpa, "seed {seed}");
+            assert_eq!(fast.pdbs, scan.pdbs, "seed {seed}");
+            assert_eq!(fast.pod_creating_crs, scan.pod_creating_crs, "seed {seed}");
+            // The objects meet: the comparison is not between empty relations.
+            for (what, n) in [
+                ("selected", scan.selected_by.iter().flatten().count()),
+                ("monitored", scan.monitored.iter().filter(|m| **m).count()),
+                ("overlaps", scan.overlaps.iter().flatten().count()),
+                ("pdbs", scan.pdbs.iter().flatten().count()),
+                ("crs", scan.pod_creating_crs.iter().flatten().count()),
+            ] {
+                assert!(n > 0, "seed {seed}: no {what}");
+            }
+        }
+    }
 }
