@@ -185,9 +185,10 @@ fn plan(ws: Workspace, target: &Target, o: &BlueGreen) -> R<super::Plan> {
             follow.iter().map(|m| format!("; {}/{} stops selecting on {} so that it scrapes both tracks", m.kind, m.name, m.key)).collect();
         p.step(
             format!(
-                "create Deployment/{name}-blue (the current images) and Deployment/{name}-green ({}), {replicas} replicas each; \
+                "create Deployment/{name}-blue (the current images) and Deployment/{name}-green ({}), {replicas} {} each; \
                  copies of Deployment/{name} whose pods differ only in {}={}|{}, so Deployment/{name}'s selector cannot adopt them{monitors}",
                 if new_images.is_empty() { "the current images".to_string() } else { describe(&new_images) },
+                super::error::plural(usize::try_from(replicas).unwrap_or(0), "replica", "replicas"),
                 slot.key,
                 slot.value(Track::Blue),
                 slot.value(Track::Green),
