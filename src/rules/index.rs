@@ -128,11 +128,11 @@ impl Index {
         use rayon::prelude::*;
         let mut objects: Vec<Summary> = objects.par_iter().map(Summary::of).collect();
         let dirs: Vec<&str> = files.iter().map(|f| std::path::Path::new(f).parent().and_then(|p| p.to_str()).unwrap_or("")).collect();
+        let pods = Pods::new(&objects, lookup);
         // Overlaps need nothing else: they are found beside the rest.
-        let (overlaps, (selected_by, monitored, service_matches, pod_creating_crs, hpa, pdbs, has_workloads)) = rayon::join(
-            || overlaps(&objects, &dirs, lookup),
+        let (overlaps, (selected_by, monitored, service_matches, pod_creating_crs, hpa, pdbs)) = rayon::join(
+            || overlaps(&objects, &pods, &dirs),
             || {
-                let pods = Pods::new(&objects, lookup);
                 let selected_by = services_selecting(&objects, &pods);
                 let monitored = monitored(&objects, &dirs, &selected_by, lookup);
                 let mut service_matches = vec![false; objects.len()];
@@ -142,9 +142,11 @@ impl Index {
                 let pod_creating_crs = pod_creating_crs(&objects, &dirs, &service_matches, lookup);
                 let hpa = hpas(&objects, &dirs);
                 let pdbs = pdbs(&objects, &pods, &dirs);
-                (selected_by, monitored, service_matches, pod_creating_crs, hpa, pdbs, !pods.all.is_empty())
+                (selected_by, monitored, service_matches, pod_creating_crs, hpa, pdbs)
             },
         );
+        let has_workloads = !pods.all.is_empty();
+        drop(pods);
         let floors: Vec<Option<i64>> = objects.iter().enumerate().map(|(i, o)| min_replicas(o, hpa[i].map(|h| &objects[h]))).collect();
         for (o, floor) in objects.iter_mut().zip(floors) {
             o.min_replicas = floor;
@@ -487,25 +489,14 @@ fn owns_by_selector(
 }
 
 /// For each workload, the earlier workloads in its namespace whose selector
-/// matches its pods, or whose pods its selector matches. Indexed by label
-/// pair so that large repositories stay linear.
-fn overlaps(objects: &[Summary], dirs: &[&str], lookup: Lookup) -> Vec<Vec<usize>> {
-    let owners: Vec<usize> = (0..objects.len()).filter(|&i| owns_by_selector(&objects[i]).is_some()).collect();
-    let mut by_label: HashMap<(&str, &str), Vec<usize>> = HashMap::default();
-    for &i in &owners {
-        let (w, _) = owns_by_selector(&objects[i]).expect("filtered");
-        for (k, v) in w.template_labels() {
-            by_label.entry((k.as_str(), v.as_str())).or_default().push(i);
-        }
-    }
+/// matches its pods, or whose pods its selector matches. A selector looks
+/// only at the pods carrying the rarest pair of its `matchLabels`.
+fn overlaps(objects: &[Summary], pods: &Pods<'_>, dirs: &[&str]) -> Vec<Vec<usize>> {
     let mut out = vec![Vec::new(); objects.len()];
-    for &a in &owners {
-        let (_, sel) = owns_by_selector(&objects[a]).expect("filtered");
-        let candidates: Vec<usize> = match sel.match_labels.as_ref().and_then(|m| m.iter().next()).filter(|_| lookup == Lookup::Indexed) {
-            Some((k, v)) => by_label.get(&(k.as_str(), v.as_str())).cloned().unwrap_or_default(),
-            None => owners.clone(),
-        };
-        for b in candidates {
+    for a in 0..objects.len() {
+        let Some((_, sel)) = owns_by_selector(&objects[a]) else { continue };
+        for &b in pods.matching_candidates(sel) {
+            let Some((wb, _)) = owns_by_selector(&objects[b]) else { continue };
             let (oa, ob) = (&objects[a], &objects[b]);
             // The same object twice (kustomize bases and overlays) is not an overlap.
             let same_object = oa.kind == ob.kind && oa.name == ob.name && oa.namespace == ob.namespace;
@@ -515,13 +506,12 @@ fn overlaps(objects: &[Summary], dirs: &[&str], lookup: Lookup) -> Vec<Vec<usize
             if a == b || same_object || !together {
                 continue;
             }
-            let (wb, _) = owns_by_selector(&objects[b]).expect("filtered");
             if selector_matches(sel, wb.template_labels()) {
                 // Report once per pair, on the later object.
                 // Copies of one object (several files) count once.
                 let (early, late) = if a < b { (a, b) } else { (b, a) };
-                let id = |o: &Summary| (o.kind.clone(), o.namespace.clone(), o.name.clone());
-                if !out[late].iter().any(|&e| id(&objects[e]) == id(&objects[early])) {
+                let same = |x: &Summary, y: &Summary| x.kind == y.kind && x.namespace == y.namespace && x.name == y.name;
+                if !out[late].iter().any(|&e| same(&objects[e], &objects[early])) {
                     out[late].push(early);
                 }
             }
