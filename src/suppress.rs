@@ -8,6 +8,7 @@ use crate::finding::Finding;
 use crate::input::SourceFile;
 use crate::manifest::tree::{Pos, Span};
 use crate::manifest::{Light, Object, Target};
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 pub const ANNOTATION_PREFIX: &str = "ignore-check.kubectl-strategy.io/";
@@ -19,7 +20,6 @@ struct Suppression {
     /// Object suppressions: (document, pointer base); comment suppressions: the line.
     scope: Scope,
     at: Finding,
-    used: bool,
 }
 
 enum Scope {
@@ -61,7 +61,6 @@ pub fn annotated(files: usize, objects: &[Object<Light>]) -> Annotated {
                 rule: rule.to_string(),
                 scope: Scope::Object { doc: obj.doc, base: obj.base.clone() },
                 at,
-                used: false,
             });
         }
     }
@@ -95,7 +94,6 @@ fn collect(files: &[SourceFile], annotated: Annotated) -> Vec<Suppression> {
                         Span { start: Pos { line: line_no, col }, end: Pos { line: line_no, col: col + width } },
                         "",
                     ),
-                    used: false,
                 });
             }
         }
@@ -115,22 +113,30 @@ fn covers(s: &Suppression, f: &Finding) -> bool {
 
 /// Drop suppressed findings and report suppressions that matched nothing.
 pub fn apply(findings: &mut Vec<Finding>, files: &[SourceFile], annotated: Annotated, config: &Config) {
-    let mut sups = collect(files, annotated);
+    let sups = collect(files, annotated);
     if sups.is_empty() {
         return;
     }
+    // Suppressions by file and rule: each finding looks only at its own
+    // (a repository can hold one per object and a finding per object).
+    let mut by_rule: HashMap<(usize, &str), Vec<usize>> = HashMap::new();
+    for (i, s) in sups.iter().enumerate() {
+        by_rule.entry((s.file, s.rule.as_str())).or_default().push(i);
+    }
+    let mut used = vec![false; sups.len()];
     findings.retain(|f| {
         let mut suppressed = false;
-        for s in sups.iter_mut().filter(|s| covers(s, f)) {
-            s.used = true;
+        for &i in by_rule.get(&(f.file, f.rule)).into_iter().flatten().filter(|&&i| covers(&sups[i], f)) {
+            used[i] = true;
             suppressed = true;
         }
         !suppressed
     });
+    drop(by_rule);
     if !config.enabled(UNUSED) {
         return;
     }
-    for s in sups.into_iter().filter(|s| !s.used) {
+    for (s, _) in sups.into_iter().zip(used).filter(|(_, used)| !used) {
         let known = crate::rules::find(&s.rule).is_some();
         if known && !config.enabled(&s.rule) {
             continue; // the rule is off: nothing to suppress, nothing to nag about
