@@ -35,6 +35,19 @@ pub struct KubeArgs {
     pub verbose: u8,
 }
 
+impl From<&KubeArgs> for crate::live::ConnOptions {
+    fn from(a: &KubeArgs) -> Self {
+        crate::live::ConnOptions {
+            kubeconfig: a.kubeconfig.clone(),
+            context: a.context.clone(),
+            namespace: a.namespace.clone(),
+            request_timeout: a.request_timeout.clone(),
+            chunk_size: a.chunk_size,
+            verbose: a.verbose,
+        }
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Audit manifests (files, directories, or - for stdin)
@@ -213,8 +226,8 @@ pub struct LintArgs {
     /// Also apply (with --fix), show (with --diff) and mark as fixable the unsafe fixes (they change behaviour)
     #[arg(long)]
     pub unsafe_fixes: bool,
-    /// Print the unified diff of what --fix would write, change nothing; exit 1 when there is something to fix
-    #[arg(long, conflicts_with_all = ["cluster", "write_baseline", "fix"])]
+    /// Print the unified diff of what --fix would write, change nothing (also with --fix); exit 1 when there is something to fix
+    #[arg(long, conflicts_with_all = ["cluster", "write_baseline"])]
     pub diff: bool,
     #[command(flatten)]
     pub render: RenderArgs,
@@ -329,6 +342,12 @@ pub struct PlanOutput {
     /// Also a manifest file or directory, as kubectl -f (repeatable)
     #[arg(short = 'f', long = "filename", value_name = "PATH")]
     pub filenames: Vec<String>,
+    /// Config file (its rules check each step) [default: .kubectl-strategy.yaml in this directory or a parent, up to the repository root]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<std::path::PathBuf>,
+    /// Ignore any config file
+    #[arg(long, conflicts_with = "config")]
+    pub no_config: bool,
     #[command(flatten)]
     pub kube: KubeArgs,
 }

@@ -4,6 +4,7 @@
 pub mod baseline;
 pub mod changed;
 pub mod cli;
+pub mod commands;
 pub mod complete;
 pub mod config;
 pub mod docs;

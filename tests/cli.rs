@@ -299,3 +299,28 @@ fn hostile_inputs_large_many_loops_and_unreadable() {
         assert!(text.contains("symlink loop") || !text.contains("loop/up"), "{text}");
     }
 }
+
+/// The plan commands load the config as `lint` does: `--config FILE`,
+/// else the one found from the working directory, none with `--no-config`.
+#[test]
+fn plans_load_the_config_as_lint_does() {
+    let app = std::fs::read_to_string(crate::ci::repo_root().join("testdata/regressions/fix-report/app.yaml")).unwrap();
+    let dir =
+        crate::ci::project(&[("app.yaml", &app), (".kubectl-strategy.yaml", "rules: [not a map]\n"), ("ok.yaml", "fail-on: error\n")]);
+    for args in [&["apply", "rolling", "deployment/web", "app.yaml"][..], &["apply", "recreate", "deployment/web", "app.yaml"]] {
+        let (code, _, err) = crate::ci::run_in(dir.path(), args);
+        assert_eq!(code, 2, "{args:?}: the broken config found in the directory is read: {err}");
+        assert!(err.contains(".kubectl-strategy.yaml"), "{args:?}: {err}");
+        for flags in [&["--no-config"][..], &["--config", "ok.yaml"]] {
+            let mut a = args.to_vec();
+            a.extend(flags);
+            let (code, _, err) = crate::ci::run_in(dir.path(), &a);
+            assert_ne!(code, 2, "{a:?}: {err}");
+        }
+        let mut a = args.to_vec();
+        a.extend(["--config", "missing.yaml"]);
+        let (code, _, err) = crate::ci::run_in(dir.path(), &a);
+        assert_eq!(code, 2, "{a:?}: {err}");
+        assert!(err.contains("missing.yaml"), "{a:?}: {err}");
+    }
+}

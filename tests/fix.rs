@@ -193,3 +193,55 @@ fn real_world_corpus_is_fixed_without_new_findings() {
     let (code, diff, _) = run_in(tmp.path(), &["lint", "--diff", "--unsafe-fixes", "real-world"]);
     assert_eq!(code, 0, "not converged:\n{}", diff.lines().take(60).collect::<Vec<_>>().join("\n"));
 }
+
+/// After `--fix` the report is the report of a plain run on the fixed files, however the
+/// files were named (positional, `-f`, none at all) and with `--changed-since` applied;
+/// `--fix --diff` shows the diff and writes nothing. testdata/regressions/fix-report.
+#[test]
+fn the_report_after_fix_is_a_plain_lint_of_the_fixed_files() {
+    let app = std::fs::read_to_string(repo_root().join("testdata/regressions/fix-report/app.yaml")).unwrap();
+    let git = |dir: &Path, args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    let named: [&[&str]; 4] = [&["app.yaml"], &["-f", "app.yaml"], &[], &["--changed-since", "HEAD"]];
+    for paths in named {
+        // Since HEAD, the pull request added rollingUpdate (which --fix removes) and bumped the image.
+        let dir = project(&[("app.yaml", &app.replace("    rollingUpdate:\n      maxSurge: 1\n", ""))]);
+        git(dir.path(), &["init", "-q"]);
+        git(dir.path(), &["add", "."]);
+        git(dir.path(), &["commit", "-q", "-m", "base"]);
+        std::fs::write(dir.path().join("app.yaml"), app.replace("web:1.2.3", "web:1.2.4")).unwrap();
+        let mut fix = vec!["lint", "-o", "json", "--fix"];
+        fix.extend(paths);
+        let (code, fixed, err) = run_in(dir.path(), &fix);
+        assert!(err.contains("fixed 1 finding in 1 file"), "{paths:?}: {err}");
+        assert!(!std::fs::read_to_string(dir.path().join("app.yaml")).unwrap().contains("rollingUpdate"), "{paths:?}");
+        let mut plain = vec!["lint", "-o", "json"];
+        plain.extend(paths);
+        let (plain_code, after, _) = run_in(dir.path(), &plain);
+        assert_eq!(fixed, after, "{paths:?}: the report after --fix is a plain run's");
+        assert_eq!(code, plain_code, "{paths:?}");
+        let v: serde_json::Value = serde_json::from_str(&after).unwrap();
+        let rules: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["rule"].as_str().unwrap()).collect();
+        assert!(!rules.contains(&"recreate-with-rolling-params"), "{paths:?}: {rules:?}");
+        if paths.first() == Some(&"--changed-since") {
+            assert!(!rules.contains(&"resources-missing"), "{paths:?}: lines unchanged since HEAD are not reported: {rules:?}");
+        } else {
+            assert!(rules.contains(&"readiness-probe-missing"), "{paths:?}: what --fix cannot change is left: {rules:?}");
+        }
+    }
+
+    // --fix --diff: the diff wins, nothing is written (as ruff does).
+    let dir = project(&[("app.yaml", &app)]);
+    let (code, out, err) = run_in(dir.path(), &["lint", "--fix", "--diff", "app.yaml"]);
+    assert_eq!(code, 1, "{err}");
+    assert!(out.contains("-    rollingUpdate:\n"), "{out}");
+    assert!(err.contains("would fix 1 finding in 1 file"), "{err}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("app.yaml")).unwrap(), app, "--diff wrote");
+}

@@ -13,9 +13,8 @@
 
 use crate::bin;
 use crate::ci::{sarif_schema, tool};
-use kubectl_strategy::cli::KubeArgs;
-use kubectl_strategy::live::Conn;
 use kubectl_strategy::live::render::strip;
+use kubectl_strategy::live::{Conn, ConnOptions};
 use serde_json::{Value as J, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -128,7 +127,7 @@ impl Cluster {
 
     /// A connection as the admin, for the harness's own calls.
     fn conn(kubeconfig: &Path, ns: &str) -> Conn {
-        Conn::connect(&KubeArgs {
+        Conn::connect(&ConnOptions {
             kubeconfig: Some(kubeconfig.to_string_lossy().into_owned()),
             context: None,
             namespace: Some(ns.to_string()),

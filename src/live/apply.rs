@@ -44,6 +44,11 @@ pub struct LiveOptions {
     pub exit_code: bool,
 }
 
+/// The time between rollout polls: one second (`KUBECTL_STRATEGY_POLL_MS` shortens it in tests).
+pub fn poll_interval() -> Duration {
+    Duration::from_millis(std::env::var("KUBECTL_STRATEGY_POLL_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000))
+}
+
 /// One object of one state.
 #[derive(Debug, Clone)]
 struct Obj {

@@ -14,7 +14,6 @@ pub mod diff;
 pub mod render;
 pub mod status;
 
-use crate::cli::KubeArgs;
 use serde_json::Value as J;
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -136,10 +135,27 @@ pub fn parse_duration(s: &str) -> Result<Option<Duration>, String> {
     Ok((secs > 0.0).then(|| Duration::from_secs_f64(secs)))
 }
 
+/// How to reach the cluster: kubectl's connection flags (the CLI's `KubeArgs` turn into this).
+#[derive(Debug, Clone, Default)]
+pub struct ConnOptions {
+    /// `--kubeconfig`
+    pub kubeconfig: Option<String>,
+    /// `--context`
+    pub context: Option<String>,
+    /// `-n/--namespace`
+    pub namespace: Option<String>,
+    /// `--request-timeout`, as kubectl takes it (`30s`, `2m`, `0`)
+    pub request_timeout: Option<String>,
+    /// `--chunk-size`: list pages of this many objects; 0 reads lists at once
+    pub chunk_size: usize,
+    /// `-v`: log every request at 6 and above
+    pub verbose: u8,
+}
+
 impl Conn {
     /// Connects as kubectl would: `--kubeconfig`, else `KUBECONFIG`, else
     /// `~/.kube/config`, else the pod's service account (in-cluster).
-    pub fn connect(args: &KubeArgs) -> R<Conn> {
+    pub fn connect(args: &ConnOptions) -> R<Conn> {
         let runtime =
             tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| LiveError::Runtime { cause: e.to_string() })?;
         let options = kube::config::KubeConfigOptions { context: args.context.clone(), cluster: None, user: None };

@@ -15,6 +15,7 @@ pub mod traffic;
 mod execute;
 pub mod index;
 mod plan;
+pub mod rendered;
 mod workload;
 mod workspace;
 

@@ -1,0 +1,169 @@
+//! `lint`: audit files (or the cluster with `--cluster`), fix them with `--fix`,
+//! show the fixes with `--diff`, and report in one or more formats.
+
+use super::{Exit, config_error, ignore_broken_pipe, load_config, no_color_unset, terminal_width, write_stdout};
+use crate::changed::Changed;
+use crate::cli::{Color, Format, LintArgs};
+use crate::config::{Config, FailOn};
+use crate::finding::Notice;
+use crate::fix;
+use crate::lint::{self, Report};
+use crate::report::human::plural;
+use crate::{baseline, input, live, report};
+use std::io::{IsTerminal, Write};
+
+pub fn run(args: LintArgs) -> Exit {
+    let config = load_config(args.config.as_deref(), args.no_config).map_err(config_error)?;
+    let mut report = if args.cluster {
+        let conn = live::Conn::connect(&(&args.kube).into())?;
+        live::audit::run(&conn, args.all_namespaces, &config)?
+    } else {
+        let paths = args.all_paths();
+        input::check_paths(&paths)?;
+        let changed = args.changed_since.as_deref().map(Changed::since).transpose()?;
+        let report = lint_files(&args, &config, changed.as_ref());
+        if report.objects() == 0 && report.findings.is_empty() {
+            eprintln!("warning: no Kubernetes manifests in {}", paths.join(", "));
+        }
+        report
+    };
+    if args.fix || args.diff {
+        let outcome = fix::plan(&report, &config, args.unsafe_fixes);
+        // With both, the diff wins and nothing is written (as ruff does).
+        if args.diff {
+            write_stdout(&outcome.diff())?;
+            eprintln!("{}", fix_summary(&outcome, &report, "would fix"));
+            return Ok(u8::from(!outcome.files.is_empty()));
+        }
+        let errors = outcome.write();
+        for e in &errors {
+            eprintln!("error: {e}");
+        }
+        eprintln!("{}", fix_summary(&outcome, &report, "fixed"));
+        if !outcome.files.is_empty() {
+            // What is left, exactly as a plain run would report it now.
+            let changed = args.changed_since.as_deref().map(Changed::since).transpose()?;
+            report = lint_files(&args, &config, changed.as_ref());
+        }
+        if !errors.is_empty() {
+            write_stdout(&render(&report, args.format, false))?;
+            return Ok(2);
+        }
+    }
+    if let Some(path) = &args.write_baseline {
+        baseline::write(&report, path)?;
+        eprintln!("wrote {} findings to {}", report.findings.len(), path.display());
+        return Ok(0);
+    }
+    if let Some(path) = &args.baseline {
+        apply_baseline(&mut report, path, args.format)?;
+    }
+    let color = match args.color {
+        Color::Always => true,
+        Color::Never => false,
+        Color::Auto => std::io::stdout().is_terminal() && no_color_unset(),
+    };
+    for target in &args.outputs {
+        write_file(&report, target.format, &target.file)?;
+    }
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    ignore_broken_pipe(write(&report, args.format, color, &mut stdout).and_then(|_| stdout.flush()))?;
+    let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Warning);
+    let failed = fail_on.threshold().is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
+    Ok(u8::from(failed))
+}
+
+/// The report of the files of a run: lint, then the `--stdin-filename` name and the
+/// `--changed-since` filter. The one producer of the report, before and after `--fix`.
+fn lint_files(args: &LintArgs, config: &Config, changed: Option<&Changed>) -> Report {
+    let options = lint::Options { isolated: args.isolated, render: args.render.options(), require_render: args.render.require_render };
+    let mut report = lint::lint_paths(&args.all_paths(), config, options);
+    if let Some(name) = &args.stdin_filename {
+        for f in report.files.iter_mut().filter(|f| f.name == "<stdin>") {
+            f.name = name.clone();
+        }
+    }
+    if let Some(changed) = changed {
+        let dropped = changed.filter(&mut report);
+        if dropped > 0 && args.format == Format::Human {
+            report.notices.push(Notice::new(format!(
+                "{dropped} findings on lines unchanged since {} are not shown",
+                args.changed_since.as_deref().unwrap_or_default()
+            )));
+        }
+    }
+    report.unsafe_fixes = args.unsafe_fixes;
+    report
+}
+
+fn render(report: &Report, format: Format, color: bool) -> String {
+    match format {
+        Format::Human => report::human::render(report, report::human::Style { color, width: terminal_width() }),
+        Format::Json => report::json::render(report),
+        Format::Sarif => report::sarif::render(report),
+        Format::Github => report::github::render(report),
+        Format::Junit => report::junit::render(report),
+    }
+}
+
+/// Writes a report; JSON and GitHub commands are written as they are
+/// serialized, not built as one string first.
+fn write(report: &Report, format: Format, color: bool, out: &mut dyn Write) -> std::io::Result<()> {
+    match format {
+        Format::Json => report::json::write(report, out),
+        Format::Github => report::github::write(report, out),
+        _ => out.write_all(render(report, format, color).as_bytes()),
+    }
+}
+
+/// `--output-file FORMAT=FILE`: written beside, then renamed over the file.
+fn write_file(report: &Report, format: Format, file: &std::path::Path) -> Result<(), String> {
+    let tmp = file.with_extension("kubectl-strategy.tmp");
+    std::fs::File::create(&tmp)
+        .and_then(|f| {
+            let mut out = std::io::BufWriter::new(f);
+            write(report, format, false, &mut out)?;
+            out.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()
+        })
+        .and_then(|_| std::fs::rename(&tmp, file))
+        .map_err(|e| format!("cannot write {}: {e}", file.display()))
+}
+
+/// `--baseline FILE`: drop the known findings, and say which entries match nothing any more.
+fn apply_baseline(report: &mut Report, path: &std::path::Path, format: Format) -> Result<(), baseline::BaselineError> {
+    let outcome = baseline::filter(report, path)?;
+    if outcome.known > 0 && format == Format::Human {
+        report.notices.push(Notice::new(format!("{} findings already in the baseline {} are not shown", outcome.known, path.display())));
+    }
+    if !outcome.stale.is_empty() {
+        eprintln!(
+            "note: {} entries of the baseline {} match no finding any more (fixed, or not linted in this run); --write-baseline drops them:",
+            outcome.stale.len(),
+            path.display()
+        );
+        for e in &outcome.stale {
+            match &e.object {
+                _ if e.rule.is_empty() => eprintln!("  fingerprint {}", e.fingerprint),
+                Some(o) => eprintln!("  {}: {} ({o}): {}", e.file, e.rule, e.message),
+                None => eprintln!("  {}: {}: {}", e.file, e.rule, e.message),
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `fixed 3 findings in 2 files (1 more with --unsafe-fixes)`.
+fn fix_summary(outcome: &fix::Outcome, report: &Report, verb: &str) -> String {
+    let mut s = format!("{verb} {} in {}", plural(outcome.fixed(), "finding"), plural(outcome.files.len(), "file"));
+    let (_, unsafe_only) = report.fixable();
+    if !report.unsafe_fixes && unsafe_only > 0 {
+        s.push_str(&format!(" ({unsafe_only} more fixable with --unsafe-fixes)"));
+    }
+    if outcome.dropped > 0 {
+        s.push_str(&format!(
+            "; {} not applied (it failed or would add a finding)",
+            if outcome.dropped == 1 { "1 fix".to_string() } else { format!("{} fixes", outcome.dropped) }
+        ));
+    }
+    s
+}
