@@ -1,6 +1,6 @@
 //! What a rule reports.
 
-use crate::manifest::tree::Span;
+use crate::input::Span;
 use serde::Serialize;
 use std::fmt;
 

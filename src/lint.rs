@@ -2,8 +2,8 @@
 
 use crate::config::Config;
 use crate::finding::{Finding, Notice};
-use crate::input::{self, InputSpec, ReadOutcome, SourceFile};
-use crate::manifest::{self, Light, Object, tree::Span};
+use crate::input::{self, InputSpec, ReadOutcome, SourceFile, Span};
+use crate::manifest::{self, Light, Object};
 use crate::render;
 use crate::rules;
 use rayon::prelude::*;

@@ -7,8 +7,9 @@
 
 pub mod diff;
 
+use crate::input::Pos;
 use crate::manifest::parse::{Document, parse_stream};
-use crate::manifest::tree::{Node, Pos, Value, escape, resolve_plain};
+use crate::manifest::tree::{Node, Value, escape, resolve_plain};
 
 /// A scalar or small structure to write.
 #[derive(Clone, Debug, PartialEq)]

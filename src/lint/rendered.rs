@@ -3,7 +3,7 @@
 
 use crate::finding::{Finding, Notice, RenderedAt, Severity};
 use crate::input::SourceFile;
-use crate::manifest::tree::{Pos, Span};
+use crate::input::{Pos, Span};
 use crate::manifest::{self, Light, Object};
 use crate::render::map::{self, Aim};
 use crate::render::{By, Origin, Plan, RenderError, Rendered, Root, canonical};

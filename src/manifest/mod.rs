@@ -9,10 +9,11 @@ pub mod workload;
 
 use crate::finding::{Finding, Notice, ObjectRef, Severity};
 use crate::input::SourceFile;
+use crate::input::Span;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use serde_json::Value as J;
-use tree::{Located, Node, Span};
+use tree::{Located, Node};
 pub use workload::{ContainerPtr, Light, PodHead, Typed, Workload, WorkloadKind};
 
 /// One Kubernetes object. `V` is its typed view: the full [`Typed`] (what
@@ -301,7 +302,7 @@ where
                     "invalid-yaml",
                     Severity::Error,
                     file_index,
-                    Span { start: err.pos, end: tree::Pos { line: err.pos.line, col: err.pos.col + 1 } },
+                    Span { start: err.pos, end: crate::input::Pos { line: err.pos.line, col: err.pos.col + 1 } },
                     format!("document {} does not parse: {}", doc.index + 1, err.message),
                 ));
                 continue;

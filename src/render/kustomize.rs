@@ -2,8 +2,9 @@
 //! that asks for origin annotations, and read back where each object came from.
 
 use super::{By, Options, Origin, Plan, RenderError, Rendered, Root, TempDir, canonical, normalize, relative};
+use crate::input::Span;
 use crate::manifest::parse::parse_stream;
-use crate::manifest::tree::{Node, Span};
+use crate::manifest::tree::Node;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;

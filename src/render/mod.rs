@@ -9,7 +9,7 @@ pub mod helm;
 pub mod kustomize;
 pub mod map;
 
-use crate::manifest::tree::Span;
+use crate::input::Span;
 use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};

@@ -34,8 +34,8 @@ struct Window {
 
 impl Window {
     /// The lines `span` covers plus `context` lines on each side; returns the window and the span within it.
-    fn around(file: &crate::input::SourceFile, span: crate::manifest::tree::Span, context: u32) -> (Window, SourceSpan) {
-        use crate::manifest::tree::Pos;
+    fn around(file: &crate::input::SourceFile, span: crate::input::Span, context: u32) -> (Window, SourceSpan) {
+        use crate::input::Pos;
         let start = file.offset(span.start);
         let end = file.offset(span.end).max(start);
         let first = span.start.line.max(1).saturating_sub(context).max(1);
@@ -252,7 +252,7 @@ pub fn render_config_error(e: &crate::config::ConfigError, color: bool, width: u
 mod tests {
     use super::*;
     use crate::input::SourceFile;
-    use crate::manifest::tree::{Pos, Span};
+    use crate::input::{Pos, Span};
 
     fn render_one(file: SourceFile, span: Span) -> String {
         let finding = Finding::new("image-tag-mutable", Severity::Warning, 0, span, "m");
