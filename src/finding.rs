@@ -4,6 +4,9 @@ use crate::input::Span;
 use serde::Serialize;
 use std::fmt;
 
+mod op;
+pub use op::{Op, Yaml};
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
@@ -74,7 +77,7 @@ pub struct Finding {
     /// Set when the object was rendered (Kustomize, Helm): the location above
     /// is then in the user's source file, and this says where in the render.
     pub rendered: Option<RenderedAt>,
-    /// How to fix it, when a rule knows (applied only by `crate::fix`).
+    /// How to fix it, when a rule knows (applied only by `lint --fix`).
     pub fix: Option<Fix>,
 }
 
@@ -104,15 +107,15 @@ impl Applicability {
 pub struct Fix {
     pub title: String,
     pub applicability: Applicability,
-    pub edits: Vec<crate::edit::Op>,
+    pub edits: Vec<Op>,
 }
 
 impl Fix {
-    pub fn safe(title: impl Into<String>, edits: Vec<crate::edit::Op>) -> Fix {
+    pub fn safe(title: impl Into<String>, edits: Vec<Op>) -> Fix {
         Fix { title: title.into(), applicability: Applicability::Safe, edits }
     }
 
-    pub fn unsafe_(title: impl Into<String>, edits: Vec<crate::edit::Op>) -> Fix {
+    pub fn unsafe_(title: impl Into<String>, edits: Vec<Op>) -> Fix {
         Fix { title: title.into(), applicability: Applicability::Unsafe, edits }
     }
 }
