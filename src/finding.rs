@@ -5,7 +5,9 @@ use serde::Serialize;
 use std::fmt;
 
 mod op;
+mod region;
 pub use op::{Op, Yaml};
+pub use region::Region;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]

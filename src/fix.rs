@@ -11,7 +11,7 @@
 
 use crate::config::Config;
 use crate::edit::{Editor, Op};
-use crate::finding::{Finding, Fix};
+use crate::finding::{Finding, Fix, Region};
 use crate::lint::Report;
 use std::collections::HashMap;
 use std::fmt;
@@ -299,14 +299,12 @@ fn keeps_comments(before: &str, after: &str) -> bool {
 }
 
 /// The change one fix makes to a file's text (without BOM): the replaced
-/// range as 1-based line/column start and end (end exclusive, columns in
-/// characters) and the text put there.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// region and the text put there. Serialized as the JSON report's `edits`
+/// (`line`, `column`, `endLine`, `endColumn`, `content`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Replacement {
-    pub line: u32,
-    pub column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
+    #[serde(flatten)]
+    pub region: Region,
     pub content: String,
 }
 
@@ -353,8 +351,8 @@ impl<'a> Replacer<'a> {
         // The chunk is the only document of its own text.
         let mut out = replacements_in(&text[bytes.clone()], 0, fix);
         for r in &mut out {
-            r.line += first_line - 1;
-            r.end_line += first_line - 1;
+            r.region.line += first_line - 1;
+            r.region.end_line += first_line - 1;
         }
         out
     }
@@ -375,7 +373,8 @@ fn replacements_in(text: &str, doc: usize, fix: &Fix) -> Vec<Replacement> {
     }
     let (line, column) = position(text, start);
     let (end_line, end_column) = position(text, a.len() - suffix);
-    vec![Replacement { line, column, end_line, end_column, content: after.text[start..b.len() - suffix].to_string() }]
+    let region = Region { line, column, end_line, end_column };
+    vec![Replacement { region, content: after.text[start..b.len() - suffix].to_string() }]
 }
 
 /// 1-based line and character column of a byte offset.
@@ -423,8 +422,8 @@ mod tests {
         let r = replacements(text, f);
         assert_eq!(r.len(), 1);
         let mut fixed = text.to_string();
-        let start = fixed.split_inclusive('\n').take(5).map(str::len).sum::<usize>() + r[0].column as usize - 1;
-        let end = fixed.split_inclusive('\n').take(5).map(str::len).sum::<usize>() + r[0].end_column as usize - 1;
+        let start = fixed.split_inclusive('\n').take(5).map(str::len).sum::<usize>() + r[0].region.column as usize - 1;
+        let end = fixed.split_inclusive('\n').take(5).map(str::len).sum::<usize>() + r[0].region.end_column as usize - 1;
         fixed.replace_range(start..end, &r[0].content);
         assert_eq!(fixed, text.replace("tier: 1", "tier: \"1\""));
     }

@@ -1,7 +1,6 @@
 //! `--format github`: GitHub Actions workflow commands (inline PR annotations).
 
-use super::Region;
-use crate::finding::Severity;
+use crate::finding::{Region, Severity};
 use crate::lint::Report;
 
 fn escape_data(s: &str) -> String {

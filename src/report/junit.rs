@@ -1,7 +1,6 @@
 //! `-o junit`: a failing testcase per finding, a passing one per object without findings.
 
-use super::Region;
-use crate::finding::Finding;
+use crate::finding::{Finding, Region};
 use crate::lint::Report;
 use std::collections::BTreeSet;
 
