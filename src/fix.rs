@@ -10,7 +10,7 @@
 //! rendered output is lost on the next render.
 
 use crate::config::Config;
-use crate::edit::{Editor, Op};
+use crate::edit::Editor;
 use crate::finding::{Finding, Fix, Region};
 use crate::lint::Report;
 use std::collections::HashMap;
@@ -383,15 +383,6 @@ fn position(text: &str, offset: usize) -> (u32, u32) {
     let line = before.matches('\n').count() as u32 + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     (line, before[line_start..].chars().count() as u32 + 1)
-}
-
-/// The edits of a fix, for reports that show them.
-pub fn describe(op: &Op) -> (&'static str, &str) {
-    match op {
-        Op::Set { ptr, .. } => ("set", ptr),
-        Op::Remove { ptr } => ("remove", ptr),
-        Op::Quote { ptr } => ("quote", ptr),
-    }
 }
 
 #[cfg(test)]

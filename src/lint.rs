@@ -236,11 +236,6 @@ fn load_with_context(specs: &[InputSpec], primary: usize, whole: bool) -> Vec<(S
     loaded
 }
 
-/// Lint already-discovered inputs; the first `primary` are reported on.
-pub fn lint_inputs(specs: &[InputSpec], primary: usize, config: &Config) -> Report {
-    lint_loaded(load_with_context(specs, primary, false), primary, config)
-}
-
 /// Read and load `specs`, numbered from `first`; `need` filters the documents of context files.
 fn load_inputs(specs: &[InputSpec], first: usize, need: Option<ContextNeed>) -> Vec<(SourceFile, manifest::Loaded<Light>)> {
     specs

@@ -233,20 +233,19 @@ pub struct Loaded<V = Typed> {
     pub notices: Vec<Notice>,
     /// Documents that are YAML but not Kubernetes objects.
     pub skipped_documents: usize,
-    pub documents: usize,
 }
 
 impl<V> Default for Loaded<V> {
     fn default() -> Self {
-        Loaded { objects: Vec::new(), findings: Vec::new(), notices: Vec::new(), skipped_documents: 0, documents: 0 }
+        Loaded { objects: Vec::new(), findings: Vec::new(), notices: Vec::new(), skipped_documents: 0 }
     }
 }
 
 impl Loaded {
     /// The same with light views ([`Object::lighten`]).
     pub fn light(self) -> Loaded<Light> {
-        let Loaded { objects, findings, notices, skipped_documents, documents } = self;
-        Loaded { objects: objects.into_iter().map(Object::lighten).collect(), findings, notices, skipped_documents, documents }
+        let Loaded { objects, findings, notices, skipped_documents } = self;
+        Loaded { objects: objects.into_iter().map(Object::lighten).collect(), findings, notices, skipped_documents }
     }
 }
 
@@ -280,7 +279,6 @@ where
 {
     let mut out = Loaded::default();
     for doc in docs {
-        out.documents += 1;
         if let Some(at) = template::action_outside_data(&file.text, &doc) {
             // A Go/Helm template outside a chart: nothing renders it, so its
             // objects are unknown. Say so rather than guess.
@@ -309,7 +307,6 @@ where
             }
         };
         if matches!(root.value, tree::Value::Null) {
-            out.documents -= 1;
             continue;
         }
         let api_version = root.get("apiVersion").and_then(Node::as_str).map(str::to_owned);
