@@ -36,14 +36,14 @@ pub struct FileFix {
 
 /// What fixing a run would do.
 #[derive(Clone, Debug, Default)]
-pub struct Outcome {
+pub struct FixOutcome {
     /// Files that change, in the order of the run.
     pub files: Vec<FileFix>,
     /// Fixes not applied: their edits failed, or the result had a new finding.
     pub dropped: usize,
 }
 
-impl Outcome {
+impl FixOutcome {
     /// Findings fixed, over all files.
     pub fn fixed(&self) -> usize {
         self.files.iter().flat_map(|f| &f.resolved).map(|r| r.1).sum()
@@ -98,7 +98,7 @@ fn applicable(f: &Finding, report: &Report, unsafe_fixes: bool) -> bool {
 }
 
 /// Plan the fixes of a lint run (nothing is written).
-pub fn plan(report: &Report, config: &Config, unsafe_fixes: bool) -> Outcome {
+pub fn plan(report: &Report, config: &Config, unsafe_fixes: bool) -> FixOutcome {
     let mut by_file: Vec<(usize, Vec<&Finding>)> = Vec::new();
     for f in report.findings.iter().filter(|f| applicable(f, report, unsafe_fixes)) {
         match by_file.last_mut() {
@@ -106,7 +106,7 @@ pub fn plan(report: &Report, config: &Config, unsafe_fixes: bool) -> Outcome {
             _ => by_file.push((f.file, vec![f])),
         }
     }
-    let mut out = Outcome::default();
+    let mut out = FixOutcome::default();
     let mut changed: Vec<usize> = Vec::new();
     for (i, findings) in by_file {
         let file = &report.files[i];
@@ -146,7 +146,7 @@ pub fn fix_source(name: &str, text: &str, config: &Config, unsafe_fixes: bool) -
 /// Service and its Deployment) may still see a change. Lint each changed
 /// file with its folder's files, before and after: a file whose fixes add a
 /// finding there is left as it was.
-fn keep_cross_file_clean(report: &Report, config: &Config, out: &mut Outcome, changed: &[usize]) {
+fn keep_cross_file_clean(report: &Report, config: &Config, out: &mut FixOutcome, changed: &[usize]) {
     let folder = |i: usize| Path::new(&report.files[i].name).parent().map(Path::to_path_buf);
     let bad: Vec<bool> = changed
         .iter()

@@ -119,11 +119,11 @@ fn no_color_unset() -> bool {
 
 fn render(report: &Report, format: Format, color: bool) -> String {
     match format {
-        Format::Human => report::human::render(report, report::human::Style { color, width: terminal_width() }),
-        Format::Json => report::json::render(report),
-        Format::Sarif => report::sarif::render(report),
-        Format::Github => report::github::render(report),
-        Format::Junit => report::junit::render(report),
+        Format::Human => report::human::to_string(report, report::human::Style { color, width: terminal_width() }),
+        Format::Json => report::json::to_string(report),
+        Format::Sarif => report::sarif::to_string(report),
+        Format::Github => report::github::to_string(report),
+        Format::Junit => report::junit::to_string(report),
     }
 }
 
@@ -142,7 +142,7 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
     // A config error is shown with a snippet of the file.
     let config = load_config(&args).map_err(|e| match e.problem {
         config::Problem::Read(_) => e.to_string(),
-        _ => report::human::render_config_error(&e, stderr_color(), terminal_width()).trim_end().to_string(),
+        _ => report::human::config_error(&e, stderr_color(), terminal_width()).trim_end().to_string(),
     })?;
     let mut report = if args.cluster {
         let conn = live::Conn::connect(kube).map_err(|e| e.to_string())?;
@@ -155,7 +155,7 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
         let mut report = lint::lint_paths(
             &paths,
             &config,
-            lint::Options { isolated: args.isolated, render: args.render.options(), require_render: args.render.require_render },
+            lint::LintOptions { isolated: args.isolated, render: args.render.options(), require_render: args.render.require_render },
         );
         if let Some(name) = &args.stdin_filename {
             for f in report.files.iter_mut().filter(|f| f.name == "<stdin>") {
@@ -191,7 +191,7 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
         eprintln!("{}", fix_summary(&outcome, &report, "fixed"));
         if !outcome.files.is_empty() {
             let options =
-                lint::Options { isolated: args.isolated, render: args.render.options(), require_render: args.render.require_render };
+                lint::LintOptions { isolated: args.isolated, render: args.render.options(), require_render: args.render.require_render };
             report = lint::lint_paths(&args.paths, &config, options);
             report.unsafe_fixes = args.unsafe_fixes;
         }
@@ -257,7 +257,7 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
 }
 
 /// `fixed 3 findings in 2 files (1 more with --unsafe-fixes)`.
-fn fix_summary(outcome: &kubectl_strategy::fix::Outcome, report: &Report, verb: &str) -> String {
+fn fix_summary(outcome: &kubectl_strategy::fix::FixOutcome, report: &Report, verb: &str) -> String {
     let plural = report::human::plural;
     let mut s = format!("{verb} {} in {}", plural(outcome.fixed(), "finding"), plural(outcome.files.len(), "file"));
     let (_, unsafe_only) = report.fixable();
@@ -336,7 +336,7 @@ fn refuse_rendered(ws: &Workspace, target: &Target, paths: &[String]) -> Result<
     if ws.find(kind, &target.name).map_err(refusal)?.is_some() {
         return Ok(());
     }
-    let options = kubectl_strategy::render::Options::default();
+    let options = kubectl_strategy::render::RenderOptions::default();
     match kubectl_strategy::render::who_renders(paths, kind, &target.name, &options) {
         Some(root) => Err(refusal(strategy::PlanError::RenderedOnly {
             target: format!("{}/{}", kind.to_ascii_lowercase(), target.name),

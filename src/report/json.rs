@@ -39,7 +39,7 @@ struct FixOut<'a> {
 }
 
 /// The report as a string (tests; `write` is what the CLI uses).
-pub fn render(report: &Report) -> String {
+pub fn to_string(report: &Report) -> String {
     let mut out = Vec::new();
     write(report, &mut out).expect("writing to memory");
     String::from_utf8(out).expect("JSON is UTF-8")
@@ -181,7 +181,7 @@ mod tests {
         assert!(full.findings.iter().any(|f| f.fix.is_some()) && full.files_with_findings() > 1);
         let empty = crate::lint::lint_text("empty.yaml", "", &config);
         for report in [full, empty] {
-            let text = super::render(&report);
+            let text = super::to_string(&report);
             let value: serde_json::Value = serde_json::from_str(&text).unwrap();
             assert_eq!(text, serde_json::to_string_pretty(&value).unwrap() + "\n");
         }

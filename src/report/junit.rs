@@ -21,7 +21,7 @@ fn xml(s: &str) -> String {
     out
 }
 
-pub fn render(report: &Report) -> String {
+pub fn to_string(report: &Report) -> String {
     // One failing testcase per finding, so CI dashboards count and list each one;
     // one passing testcase per object without findings.
     let mut with_findings: BTreeSet<(usize, String)> = BTreeSet::new();

@@ -38,7 +38,7 @@ fn logical_name(o: Option<&crate::finding::ObjectRef>) -> String {
     }
 }
 
-pub fn render(report: &Report) -> String {
+pub fn to_string(report: &Report) -> String {
     let fixes = crate::fix::Replacer::new(report.files.iter().map(|f| f.text.as_str()));
     let docs = docs::all();
     let rules: Vec<_> = docs
