@@ -12,7 +12,7 @@ use std::path::Path;
 
 /// One recorded finding.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct Entry {
+pub struct BaselineEntry {
     pub rule: String,
     /// Relative to the repository root.
     pub file: String,
@@ -25,7 +25,7 @@ pub struct Entry {
 #[derive(Serialize, Deserialize)]
 struct BaselineV2 {
     version: u32,
-    findings: Vec<Entry>,
+    findings: Vec<BaselineEntry>,
 }
 
 #[derive(Deserialize)]
@@ -58,13 +58,13 @@ impl std::fmt::Display for BaselineError {
 impl std::error::Error for BaselineError {}
 
 /// The report's findings as baseline entries, in report order.
-pub fn entries(report: &Report) -> Vec<Entry> {
+pub fn entries(report: &Report) -> Vec<BaselineEntry> {
     report
         .findings
         .iter()
         .map(|f| {
             let file = crate::input::repo_relative(&report.files[f.file].name);
-            Entry {
+            BaselineEntry {
                 rule: f.rule.to_string(),
                 fingerprint: f.fingerprint(&file),
                 file,
@@ -85,26 +85,31 @@ pub fn write(report: &Report, path: &Path) -> Result<(), BaselineError> {
 
 /// What filtering by a baseline did.
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub struct Filtered {
     /// Findings dropped because the baseline has them.
     pub known: usize,
     /// Baseline entries that matched no finding of this run (fixed, renamed, or not linted this time).
-    pub stale: Vec<Entry>,
+    pub stale: Vec<BaselineEntry>,
 }
 
 /// Drop the findings the baseline knows.
-pub fn filter(report: &mut Report, path: &Path) -> Result<Outcome, BaselineError> {
+pub fn filter(report: &mut Report, path: &Path) -> Result<Filtered, BaselineError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|e| BaselineError::Read(name.clone(), e))?;
     let version = serde_json::from_str::<Version>(&text).map_err(|e| BaselineError::Format(name.clone(), e.to_string()))?.version;
     // fingerprint -> the entries still unmatched
-    let mut pending: BTreeMap<String, Vec<Entry>> = BTreeMap::new();
+    let mut pending: BTreeMap<String, Vec<BaselineEntry>> = BTreeMap::new();
     let fps: Vec<String> = match version {
         1 => {
             let b: BaselineV1 = serde_json::from_str(&text).map_err(|e| BaselineError::Format(name.clone(), e.to_string()))?;
             for (fp, n) in b.fingerprints {
-                let entry =
-                    Entry { rule: String::new(), file: String::new(), object: None, message: String::new(), fingerprint: fp.clone() };
+                let entry = BaselineEntry {
+                    rule: String::new(),
+                    file: String::new(),
+                    object: None,
+                    message: String::new(),
+                    fingerprint: fp.clone(),
+                };
                 pending.insert(fp, vec![entry; n]);
             }
             report.findings.iter().map(|f| f.fingerprint(&report.files[f.file].name)).collect()
@@ -126,5 +131,5 @@ pub fn filter(report: &mut Report, path: &Path) -> Result<Outcome, BaselineError
         !known
     });
     let stale = pending.into_values().flatten().collect();
-    Ok(Outcome { known: before - report.findings.len(), stale })
+    Ok(Filtered { known: before - report.findings.len(), stale })
 }

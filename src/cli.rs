@@ -282,8 +282,8 @@ pub struct RenderArgs {
 }
 
 impl RenderArgs {
-    pub fn options(&self) -> crate::render::Options {
-        crate::render::Options {
+    pub fn options(&self) -> crate::render::RenderOptions {
+        crate::render::RenderOptions {
             enabled: !self.no_render,
             kustomize_bin: self.kustomize_bin.clone(),
             helm_bin: self.helm_bin.clone(),

@@ -5,9 +5,10 @@
 //! every error points into the config file.
 
 use crate::finding::Severity;
+use crate::input::{Pos, Span};
 use crate::manifest::json::to_json;
 use crate::manifest::parse::parse_stream;
-use crate::manifest::tree::{Node, Pos, Span, Value};
+use crate::manifest::tree::{Node, Value};
 use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};

@@ -1,8 +1,13 @@
 //! What a rule reports.
 
-use crate::manifest::tree::Span;
+use crate::input::Span;
 use serde::Serialize;
 use std::fmt;
+
+mod op;
+mod region;
+pub use op::{Op, Yaml};
+pub use region::Region;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "lowercase")]
@@ -74,7 +79,7 @@ pub struct Finding {
     /// Set when the object was rendered (Kustomize, Helm): the location above
     /// is then in the user's source file, and this says where in the render.
     pub rendered: Option<RenderedAt>,
-    /// How to fix it, when a rule knows (applied only by `crate::fix`).
+    /// How to fix it, when a rule knows (applied only by `lint --fix`).
     pub fix: Option<Fix>,
 }
 
@@ -104,15 +109,15 @@ impl Applicability {
 pub struct Fix {
     pub title: String,
     pub applicability: Applicability,
-    pub edits: Vec<crate::edit::Op>,
+    pub edits: Vec<Op>,
 }
 
 impl Fix {
-    pub fn safe(title: impl Into<String>, edits: Vec<crate::edit::Op>) -> Fix {
+    pub fn safe(title: impl Into<String>, edits: Vec<Op>) -> Fix {
         Fix { title: title.into(), applicability: Applicability::Safe, edits }
     }
 
-    pub fn unsafe_(title: impl Into<String>, edits: Vec<crate::edit::Op>) -> Fix {
+    pub fn unsafe_(title: impl Into<String>, edits: Vec<Op>) -> Fix {
         Fix { title: title.into(), applicability: Applicability::Unsafe, edits }
     }
 }

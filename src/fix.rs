@@ -10,8 +10,8 @@
 //! rendered output is lost on the next render.
 
 use crate::config::Config;
-use crate::edit::{Editor, Op};
-use crate::finding::{Finding, Fix};
+use crate::edit::Editor;
+use crate::finding::{Finding, Fix, Region};
 use crate::lint::Report;
 use std::collections::HashMap;
 use std::fmt;
@@ -36,14 +36,14 @@ pub struct FileFix {
 
 /// What fixing a run would do.
 #[derive(Clone, Debug, Default)]
-pub struct Outcome {
+pub struct FixOutcome {
     /// Files that change, in the order of the run.
     pub files: Vec<FileFix>,
     /// Fixes not applied: their edits failed, or the result had a new finding.
     pub dropped: usize,
 }
 
-impl Outcome {
+impl FixOutcome {
     /// Findings fixed, over all files.
     pub fn fixed(&self) -> usize {
         self.files.iter().flat_map(|f| &f.resolved).map(|r| r.1).sum()
@@ -98,7 +98,7 @@ fn applicable(f: &Finding, report: &Report, unsafe_fixes: bool) -> bool {
 }
 
 /// Plan the fixes of a lint run (nothing is written).
-pub fn plan(report: &Report, config: &Config, unsafe_fixes: bool) -> Outcome {
+pub fn plan(report: &Report, config: &Config, unsafe_fixes: bool) -> FixOutcome {
     let mut by_file: Vec<(usize, Vec<&Finding>)> = Vec::new();
     for f in report.findings.iter().filter(|f| applicable(f, report, unsafe_fixes)) {
         match by_file.last_mut() {
@@ -106,7 +106,7 @@ pub fn plan(report: &Report, config: &Config, unsafe_fixes: bool) -> Outcome {
             _ => by_file.push((f.file, vec![f])),
         }
     }
-    let mut out = Outcome::default();
+    let mut out = FixOutcome::default();
     let mut changed: Vec<usize> = Vec::new();
     for (i, findings) in by_file {
         let file = &report.files[i];
@@ -146,7 +146,7 @@ pub fn fix_source(name: &str, text: &str, config: &Config, unsafe_fixes: bool) -
 /// Service and its Deployment) may still see a change. Lint each changed
 /// file with its folder's files, before and after: a file whose fixes add a
 /// finding there is left as it was.
-fn keep_cross_file_clean(report: &Report, config: &Config, out: &mut Outcome, changed: &[usize]) {
+fn keep_cross_file_clean(report: &Report, config: &Config, out: &mut FixOutcome, changed: &[usize]) {
     let folder = |i: usize| Path::new(&report.files[i].name).parent().map(Path::to_path_buf);
     let bad: Vec<bool> = changed
         .iter()
@@ -299,14 +299,12 @@ fn keeps_comments(before: &str, after: &str) -> bool {
 }
 
 /// The change one fix makes to a file's text (without BOM): the replaced
-/// range as 1-based line/column start and end (end exclusive, columns in
-/// characters) and the text put there.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// region and the text put there. Serialized as the JSON report's `edits`
+/// (`line`, `column`, `endLine`, `endColumn`, `content`).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
 pub struct Replacement {
-    pub line: u32,
-    pub column: u32,
-    pub end_line: u32,
-    pub end_column: u32,
+    #[serde(flatten)]
+    pub region: Region,
     pub content: String,
 }
 
@@ -353,8 +351,8 @@ impl<'a> Replacer<'a> {
         // The chunk is the only document of its own text.
         let mut out = replacements_in(&text[bytes.clone()], 0, fix);
         for r in &mut out {
-            r.line += first_line - 1;
-            r.end_line += first_line - 1;
+            r.region.line += first_line - 1;
+            r.region.end_line += first_line - 1;
         }
         out
     }
@@ -375,7 +373,8 @@ fn replacements_in(text: &str, doc: usize, fix: &Fix) -> Vec<Replacement> {
     }
     let (line, column) = position(text, start);
     let (end_line, end_column) = position(text, a.len() - suffix);
-    vec![Replacement { line, column, end_line, end_column, content: after.text[start..b.len() - suffix].to_string() }]
+    let region = Region { line, column, end_line, end_column };
+    vec![Replacement { region, content: after.text[start..b.len() - suffix].to_string() }]
 }
 
 /// 1-based line and character column of a byte offset.
@@ -384,15 +383,6 @@ fn position(text: &str, offset: usize) -> (u32, u32) {
     let line = before.matches('\n').count() as u32 + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     (line, before[line_start..].chars().count() as u32 + 1)
-}
-
-/// The edits of a fix, for reports that show them.
-pub fn describe(op: &Op) -> (&'static str, &str) {
-    match op {
-        Op::Set { ptr, .. } => ("set", ptr),
-        Op::Remove { ptr } => ("remove", ptr),
-        Op::Quote { ptr } => ("quote", ptr),
-    }
 }
 
 #[cfg(test)]
@@ -423,8 +413,8 @@ mod tests {
         let r = replacements(text, f);
         assert_eq!(r.len(), 1);
         let mut fixed = text.to_string();
-        let start = fixed.split_inclusive('\n').take(5).map(str::len).sum::<usize>() + r[0].column as usize - 1;
-        let end = fixed.split_inclusive('\n').take(5).map(str::len).sum::<usize>() + r[0].end_column as usize - 1;
+        let start = fixed.split_inclusive('\n').take(5).map(str::len).sum::<usize>() + r[0].region.column as usize - 1;
+        let end = fixed.split_inclusive('\n').take(5).map(str::len).sum::<usize>() + r[0].region.end_column as usize - 1;
         fixed.replace_range(start..end, &r[0].content);
         assert_eq!(fixed, text.replace("tier: 1", "tier: \"1\""));
     }

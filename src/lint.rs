@@ -2,8 +2,8 @@
 
 use crate::config::Config;
 use crate::finding::{Finding, Notice};
-use crate::input::{self, InputSpec, ReadOutcome, SourceFile};
-use crate::manifest::{self, Light, Object, tree::Span};
+use crate::input::{self, InputSpec, ReadOutcome, SourceFile, Span};
+use crate::manifest::{self, Light, Object};
 use crate::render;
 use crate::rules;
 use rayon::prelude::*;
@@ -61,11 +61,11 @@ impl Report {
 
 /// How to lint.
 #[derive(Clone, Debug, Default)]
-pub struct Options {
+pub struct LintOptions {
     /// Do not read the manifests beside explicitly named files as context.
     pub isolated: bool,
     /// How Kustomize roots and Helm charts are rendered.
-    pub render: render::Options,
+    pub render: render::RenderOptions,
     /// A root that cannot be rendered for want of a tool is an error, not a notice.
     pub require_render: bool,
 }
@@ -76,7 +76,7 @@ pub struct Options {
 /// the same directories are read as context, so that cross-object rules
 /// (a Service and its Deployment) see what they would see in a full run.
 /// Kustomize roots and Helm charts are linted as what they render to.
-pub fn lint_paths(paths: &[String], config: &Config, options: Options) -> Report {
+pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Report {
     let (mut specs, notices) = input::discover(paths);
     specs.retain(|s| !matches!(s, InputSpec::Path(p) if config.excludes(p)));
     let mut render_options = options.render.clone();
@@ -236,11 +236,6 @@ fn load_with_context(specs: &[InputSpec], primary: usize, whole: bool) -> Vec<(S
     loaded
 }
 
-/// Lint already-discovered inputs; the first `primary` are reported on.
-pub fn lint_inputs(specs: &[InputSpec], primary: usize, config: &Config) -> Report {
-    lint_loaded(load_with_context(specs, primary, false), primary, config)
-}
-
 /// Read and load `specs`, numbered from `first`; `need` filters the documents of context files.
 fn load_inputs(specs: &[InputSpec], first: usize, need: Option<ContextNeed>) -> Vec<(SourceFile, manifest::Loaded<Light>)> {
     specs
@@ -300,11 +295,11 @@ fn lint_loaded(loaded: Vec<(SourceFile, manifest::Loaded<Light>)>, primary: usiz
 
 /// The renders of a run, beside its plain files.
 struct Renders<'a> {
-    plan: &'a render::Plan,
+    plan: &'a render::RenderPlan,
     results: Vec<Result<render::Rendered, render::RenderError>>,
     /// Canonical paths of the primary inputs, by index.
     canonical: &'a [Option<PathBuf>],
-    options: &'a render::Options,
+    options: &'a render::RenderOptions,
     require: bool,
 }
 

@@ -6,7 +6,7 @@
 use crate::config::Config;
 use crate::finding::Finding;
 use crate::input::SourceFile;
-use crate::manifest::tree::{Pos, Span};
+use crate::input::{Pos, Span};
 use crate::manifest::{Light, Object, Target};
 use std::collections::HashMap;
 use std::sync::OnceLock;

@@ -2,7 +2,7 @@
 //! kustomizations built, patch files never linted alone.
 
 use kubectl_strategy::config::Config;
-use kubectl_strategy::lint::{self, Options};
+use kubectl_strategy::lint::{self, LintOptions};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -73,7 +73,8 @@ fn lints_the_real_world_corpus() {
     let built = report.findings.iter().filter(|f| f.rule == "kustomize-build-failed").count();
     eprintln!("{}", kubectl_strategy::report::human::summary_line(&report));
     let start = Instant::now();
-    let options = Options { render: kubectl_strategy::render::Options { enabled: false, ..Default::default() }, ..Default::default() };
+    let options =
+        LintOptions { render: kubectl_strategy::render::RenderOptions { enabled: false, ..Default::default() }, ..Default::default() };
     let plain = lint::lint_paths(&[REAL_WORLD.to_string()], &Config::default(), options);
     eprintln!(
         "corpus: {:.2} s with rendering ({rendered} findings on kustomize builds, {built} roots failed), {:.2} s without ({} findings)",

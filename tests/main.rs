@@ -24,12 +24,12 @@ use kubectl_strategy::report::human::{self, Style};
 /// Lint paths with the default config.
 pub fn lint(paths: &[&str]) -> Report {
     let paths: Vec<String> = paths.iter().map(|p| p.to_string()).collect();
-    lint::lint_paths(&paths, &Config::default(), lint::Options::default())
+    lint::lint_paths(&paths, &Config::default(), lint::LintOptions::default())
 }
 
 /// Human output without colour, at a fixed width.
 pub fn human(report: &Report) -> String {
-    human::render(report, Style { color: false, width: 100 })
+    human::to_string(report, Style { color: false, width: 100 })
 }
 
 /// A generated part of a document (README.md, docs/*.md): the text between

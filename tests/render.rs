@@ -311,7 +311,7 @@ fn readme_kustomize_and_helm_output_is_current() {
     let paths = format!("{KUSTOMIZE}/overlays/prod {KUSTOMIZE}/overlays/staging {CHART}");
     crate::doc_block("docs/kustomize-helm.md", "rendered", &format!("```text\n$ kubectl-strategy lint {paths}\n{text}```\n"));
     // The README shows where each finding points, as `jq` prints it from the JSON output.
-    let json: serde_json::Value = serde_json::from_str(&kubectl_strategy::report::json::render(&report)).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&kubectl_strategy::report::json::to_string(&report)).unwrap();
     let mut short =
         format!("```text\n$ kubectl-strategy lint {paths} -o json | jq -r '.findings[] | \"\\(.file):\\(.line):\\(.column) \\(.rule)\"'\n");
     for f in json["findings"].as_array().unwrap() {

@@ -76,7 +76,7 @@ pub fn run(args: LintArgs) -> Exit {
 /// The report of the files of a run: lint, then the `--stdin-filename` name and the
 /// `--changed-since` filter. The one producer of the report, before and after `--fix`.
 fn lint_files(args: &LintArgs, config: &Config, changed: Option<&Changed>) -> Report {
-    let options = lint::Options { isolated: args.isolated, render: args.render.options(), require_render: args.render.require_render };
+    let options = lint::LintOptions { isolated: args.isolated, render: args.render.options(), require_render: args.render.require_render };
     let mut report = lint::lint_paths(&args.all_paths(), config, options);
     if let Some(name) = &args.stdin_filename {
         for f in report.files.iter_mut().filter(|f| f.name == "<stdin>") {
@@ -98,11 +98,11 @@ fn lint_files(args: &LintArgs, config: &Config, changed: Option<&Changed>) -> Re
 
 fn render(report: &Report, format: Format, color: bool) -> String {
     match format {
-        Format::Human => report::human::render(report, report::human::Style { color, width: terminal_width() }),
-        Format::Json => report::json::render(report),
-        Format::Sarif => report::sarif::render(report),
-        Format::Github => report::github::render(report),
-        Format::Junit => report::junit::render(report),
+        Format::Human => report::human::to_string(report, report::human::Style { color, width: terminal_width() }),
+        Format::Json => report::json::to_string(report),
+        Format::Sarif => report::sarif::to_string(report),
+        Format::Github => report::github::to_string(report),
+        Format::Junit => report::junit::to_string(report),
     }
 }
 
@@ -153,7 +153,7 @@ fn apply_baseline(report: &mut Report, path: &std::path::Path, format: Format) -
 }
 
 /// `fixed 3 findings in 2 files (1 more with --unsafe-fixes)`.
-fn fix_summary(outcome: &fix::Outcome, report: &Report, verb: &str) -> String {
+fn fix_summary(outcome: &fix::FixOutcome, report: &Report, verb: &str) -> String {
     let mut s = format!("{verb} {} in {}", plural(outcome.fixed(), "finding"), plural(outcome.files.len(), "file"));
     let (_, unsafe_only) = report.fixable();
     if !report.unsafe_fixes && unsafe_only > 0 {

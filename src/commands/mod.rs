@@ -52,7 +52,7 @@ pub(crate) fn load_config(file: Option<&Path>, no_config: bool) -> Result<Config
 pub(crate) fn config_error(e: config::ConfigError) -> Error {
     match e.problem {
         config::Problem::Read(_) => e.into(),
-        _ => crate::report::human::render_config_error(&e, stderr_color(), terminal_width()).trim_end().to_string().into(),
+        _ => crate::report::human::config_error(&e, stderr_color(), terminal_width()).trim_end().to_string().into(),
     }
 }
 

@@ -1,9 +1,27 @@
-//! File discovery, reading and decoding.
+//! File discovery, reading and decoding, and positions in files.
 
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
-use crate::manifest::tree::Pos;
+/// A position in a file: 1-based line, 0-based column in characters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Pos {
+    pub line: u32,
+    pub col: u32,
+}
+
+/// A range of positions, end exclusive.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Span {
+    pub start: Pos,
+    pub end: Pos,
+}
+
+impl Span {
+    pub fn to(self, other: Span) -> Span {
+        Span { start: self.start, end: other.end }
+    }
+}
 
 /// One input file, decoded.
 #[derive(Debug)]

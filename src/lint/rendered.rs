@@ -3,10 +3,10 @@
 
 use crate::finding::{Finding, Notice, RenderedAt, Severity};
 use crate::input::SourceFile;
-use crate::manifest::tree::{Pos, Span};
+use crate::input::{Pos, Span};
 use crate::manifest::{self, Light, Object};
 use crate::render::map::{self, Aim};
-use crate::render::{By, Origin, Plan, RenderError, Rendered, Root, canonical};
+use crate::render::{By, Origin, RenderError, RenderPlan, Rendered, Root, canonical};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
@@ -38,7 +38,7 @@ impl Run {
         loaded: &mut Loaded,
         primary: usize,
         canonical: &[Option<PathBuf>],
-        plan: &Plan,
+        plan: &RenderPlan,
         results: &[Result<Rendered, RenderError>],
     ) -> Run {
         let mut run = Run {
@@ -83,9 +83,9 @@ impl Run {
     pub fn add_renders(
         &mut self,
         loaded: &mut Loaded,
-        plan: &Plan,
+        plan: &RenderPlan,
         results: Vec<Result<Rendered, RenderError>>,
-        options: &crate::render::Options,
+        options: &crate::render::RenderOptions,
         require: bool,
     ) {
         let context = loaded.split_off(self.primary);

@@ -558,7 +558,7 @@ pub fn read_objects(paths: &[String]) -> (Vec<FileObject>, Vec<String>) {
                 // sent as it is: the server decides, as for kubectl (it takes `2.0`, refuses `"3"`).
                 // A document that does not parse (a duplicate key too) cannot be sent at all.
                 for f in loaded.findings.iter().filter(|f| f.severity == crate::finding::Severity::Error && f.rule != "invalid-manifest") {
-                    let r = crate::report::Region::of(f);
+                    let r = crate::finding::Region::of(f);
                     let line = format!("{}:{}:{}: {}", file.name, r.line, r.column, f.message);
                     if !errors.contains(&line) {
                         errors.push(line);

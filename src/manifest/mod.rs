@@ -9,10 +9,11 @@ pub mod workload;
 
 use crate::finding::{Finding, Notice, ObjectRef, Severity};
 use crate::input::SourceFile;
+use crate::input::Span;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::de::DeserializeOwned;
 use serde_json::Value as J;
-use tree::{Located, Node, Span};
+use tree::{Located, Node};
 pub use workload::{ContainerPtr, Light, PodHead, Typed, Workload, WorkloadKind};
 
 /// One Kubernetes object. `V` is its typed view: the full [`Typed`] (what
@@ -232,20 +233,19 @@ pub struct Loaded<V = Typed> {
     pub notices: Vec<Notice>,
     /// Documents that are YAML but not Kubernetes objects.
     pub skipped_documents: usize,
-    pub documents: usize,
 }
 
 impl<V> Default for Loaded<V> {
     fn default() -> Self {
-        Loaded { objects: Vec::new(), findings: Vec::new(), notices: Vec::new(), skipped_documents: 0, documents: 0 }
+        Loaded { objects: Vec::new(), findings: Vec::new(), notices: Vec::new(), skipped_documents: 0 }
     }
 }
 
 impl Loaded {
     /// The same with light views ([`Object::lighten`]).
     pub fn light(self) -> Loaded<Light> {
-        let Loaded { objects, findings, notices, skipped_documents, documents } = self;
-        Loaded { objects: objects.into_iter().map(Object::lighten).collect(), findings, notices, skipped_documents, documents }
+        let Loaded { objects, findings, notices, skipped_documents } = self;
+        Loaded { objects: objects.into_iter().map(Object::lighten).collect(), findings, notices, skipped_documents }
     }
 }
 
@@ -279,7 +279,6 @@ where
 {
     let mut out = Loaded::default();
     for doc in docs {
-        out.documents += 1;
         if let Some(at) = template::action_outside_data(&file.text, &doc) {
             // A Go/Helm template outside a chart: nothing renders it, so its
             // objects are unknown. Say so rather than guess.
@@ -301,14 +300,13 @@ where
                     "invalid-yaml",
                     Severity::Error,
                     file_index,
-                    Span { start: err.pos, end: tree::Pos { line: err.pos.line, col: err.pos.col + 1 } },
+                    Span { start: err.pos, end: crate::input::Pos { line: err.pos.line, col: err.pos.col + 1 } },
                     format!("document {} does not parse: {}", doc.index + 1, err.message),
                 ));
                 continue;
             }
         };
         if matches!(root.value, tree::Value::Null) {
-            out.documents -= 1;
             continue;
         }
         let api_version = root.get("apiVersion").and_then(Node::as_str).map(str::to_owned);

@@ -3,7 +3,8 @@
 //! The stream is split on `---` lines *before* parsing, so a broken
 //! document does not hide the ones after it.
 
-use super::tree::{Entry, Node, Pos, Span, Str, Value, resolve_non_string};
+use super::tree::{Entry, Node, Str, Value, resolve_non_string};
+use crate::input::{Pos, Span};
 use saphyr_parser::{Event, Parser, ScalarStyle};
 use std::collections::{HashMap, HashSet};
 

@@ -5,7 +5,8 @@
 //! document's structure, or as a Go action in a plain scalar, it is a template.
 
 use super::parse::Document;
-use super::tree::{Node, Pos, Value};
+use super::tree::{Node, Value};
+use crate::input::Pos;
 use std::sync::OnceLock;
 
 /// Where the first template action of a document is, if it is a template.

@@ -7,28 +7,10 @@
 //! keys and values) lives inside its node, and a collection's children sit in
 //! one exactly sized allocation.
 
+use crate::input::Span;
+
 /// A string scalar: inline up to 24 bytes, on the heap beyond.
 pub type Str = compact_str::CompactString;
-
-/// A position in a file: 1-based line, 0-based column in characters.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Pos {
-    pub line: u32,
-    pub col: u32,
-}
-
-/// A range of positions, end exclusive.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub struct Span {
-    pub start: Pos,
-    pub end: Pos,
-}
-
-impl Span {
-    pub fn to(self, other: Span) -> Span {
-        Span { start: self.start, end: other.end }
-    }
-}
 
 #[derive(Clone, Debug)]
 pub struct Node {

@@ -1,13 +1,13 @@
 //! Helm: a folder with `Chart.yaml` is rendered with `helm template`, offline.
 
-use super::{By, HelmValues, Options, Origin, Plan, RenderError, Rendered, Root, TempDir, canonical};
+use super::{By, HelmValues, Origin, RenderError, RenderOptions, RenderPlan, Rendered, Root, TempDir, canonical};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Find the charts among `files` (canonical paths): the outermost folders
 /// with a `Chart.yaml`. What helm reads (Chart.yaml, values.yaml, templates/,
 /// charts/) belongs to the chart; other manifests kept beside it stay plain files.
-pub fn plan(files: &[PathBuf], plan: &mut Plan) {
+pub fn plan(files: &[PathBuf], plan: &mut RenderPlan) {
     let mut charts: Vec<PathBuf> = files
         .iter()
         .filter(|f| f.file_name().is_some_and(|n| n == "Chart.yaml"))
@@ -39,7 +39,7 @@ pub fn plan(files: &[PathBuf], plan: &mut Plan) {
 }
 
 /// The values for a chart: the command line's, then the config's for this chart.
-pub fn values_for<'a>(root: &Root, options: &'a Options) -> Vec<&'a HelmValues> {
+pub fn values_for<'a>(root: &Root, options: &'a RenderOptions) -> Vec<&'a HelmValues> {
     let mut out = vec![&options.helm];
     for (dir, v) in &options.helm_charts {
         if canonical(dir) == root.dir {
@@ -50,7 +50,7 @@ pub fn values_for<'a>(root: &Root, options: &'a Options) -> Vec<&'a HelmValues> 
 }
 
 /// Render one chart.
-pub fn template(root: &Root, options: &Options) -> Result<Rendered, RenderError> {
+pub fn template(root: &Root, options: &RenderOptions) -> Result<Rendered, RenderError> {
     let program = options.helm_bin.clone().unwrap_or_else(|| PathBuf::from("helm"));
     if !super::found(&program) {
         return Err(RenderError::ToolMissing { tool: "helm", hint: "install helm or pass --helm-bin" });

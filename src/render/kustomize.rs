@@ -1,9 +1,10 @@
 //! Kustomize: find the roots, build each through a wrapper kustomization
 //! that asks for origin annotations, and read back where each object came from.
 
-use super::{By, Options, Origin, Plan, RenderError, Rendered, Root, TempDir, canonical, normalize, relative};
+use super::{By, Origin, RenderError, RenderOptions, RenderPlan, Rendered, Root, TempDir, canonical, normalize, relative};
+use crate::input::Span;
 use crate::manifest::parse::parse_stream;
-use crate::manifest::tree::{Node, Span};
+use crate::manifest::tree::Node;
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -98,7 +99,7 @@ pub fn refs(file: &Path) -> Refs {
 }
 
 /// Find kustomization roots among `files` (canonical paths) and record what they consume.
-pub fn plan(files: &[PathBuf], plan: &mut Plan) {
+pub fn plan(files: &[PathBuf], plan: &mut RenderPlan) {
     let kfiles: Vec<&PathBuf> = files.iter().filter(|f| is_kustomization(f) && !plan.consumed.contains(*f)).collect();
     let mut refs_of: BTreeMap<PathBuf, Refs> = BTreeMap::new();
     let mut used_dirs: HashSet<PathBuf> = HashSet::new();
@@ -167,7 +168,7 @@ fn first_remote(manifest: &Path) -> Option<(String, PathBuf, Span)> {
 }
 
 /// The kustomize command: `--kustomize-bin`, else `kustomize` on PATH, else `kubectl kustomize`.
-fn command(options: &Options) -> Result<Command, RenderError> {
+fn command(options: &RenderOptions) -> Result<Command, RenderError> {
     let (program, sub) = match &options.kustomize_bin {
         Some(b) => {
             let kubectl = b.file_stem().is_some_and(|s| s == "kubectl");
@@ -188,7 +189,7 @@ fn command(options: &Options) -> Result<Command, RenderError> {
 }
 
 /// Build one root.
-pub fn build(root: &Root, options: &Options) -> Result<Rendered, RenderError> {
+pub fn build(root: &Root, options: &RenderOptions) -> Result<Rendered, RenderError> {
     if !options.allow_remote
         && let Some((reference, file, span)) = first_remote(&root.manifest)
     {

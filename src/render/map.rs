@@ -3,8 +3,9 @@
 //! nearest existing ancestor (Kustomize); the literal key in a chart's
 //! template, else its nearest literal ancestor, else the first line (Helm).
 
+use crate::input::{Pos, Span};
 use crate::manifest::Object;
-use crate::manifest::tree::{Node, Pos, Span, Value};
+use crate::manifest::tree::{Node, Value};
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 

@@ -9,7 +9,7 @@ pub mod helm;
 pub mod kustomize;
 pub mod map;
 
-use crate::manifest::tree::Span;
+use crate::input::Span;
 use std::collections::{BTreeMap, HashSet};
 use std::io::Read;
 use std::path::{Component, Path, PathBuf};
@@ -44,7 +44,7 @@ pub struct HelmValues {
 
 /// How to render.
 #[derive(Clone, Debug)]
-pub struct Options {
+pub struct RenderOptions {
     /// Render kustomizations and charts at all (off: lint their files one by one, as before).
     pub enabled: bool,
     pub kustomize_bin: Option<PathBuf>,
@@ -59,9 +59,9 @@ pub struct Options {
     pub timeout: Duration,
 }
 
-impl Default for Options {
+impl Default for RenderOptions {
     fn default() -> Self {
-        Options {
+        RenderOptions {
             enabled: true,
             kustomize_bin: None,
             helm_bin: None,
@@ -120,7 +120,7 @@ pub struct Root {
 
 /// The rendering part of a run.
 #[derive(Debug, Default)]
-pub struct Plan {
+pub struct RenderPlan {
     pub roots: Vec<Root>,
     /// Files (canonical) that renders use and that are never linted on their own.
     pub consumed: HashSet<PathBuf>,
@@ -202,8 +202,8 @@ pub fn display(p: &Path) -> String {
 }
 
 /// Find the roots among the discovered files and what they consume.
-pub fn plan(files: &[PathBuf], options: &Options) -> Plan {
-    let mut plan = Plan::default();
+pub fn plan(files: &[PathBuf], options: &RenderOptions) -> RenderPlan {
+    let mut plan = RenderPlan::default();
     if !options.enabled {
         return plan;
     }
@@ -214,7 +214,7 @@ pub fn plan(files: &[PathBuf], options: &Options) -> Plan {
 
 /// Render every root, several at a time: the tools spend much of their time
 /// starting up and waiting, so more renders run than there are cores.
-pub fn render_all(plan: &Plan, options: &Options) -> Vec<Result<Rendered, RenderError>> {
+pub fn render_all(plan: &RenderPlan, options: &RenderOptions) -> Vec<Result<Rendered, RenderError>> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<std::sync::Mutex<Option<Result<Rendered, RenderError>>>> = plan.roots.iter().map(|_| Default::default()).collect();
     let workers = plan.roots.len().min(RENDERS_AT_ONCE);
@@ -322,7 +322,7 @@ pub(crate) fn found(program: &Path) -> bool {
 
 /// The kustomization or chart among `paths` whose render holds `kind/name`
 /// (for commands that edit files: rendered objects cannot be edited in place).
-pub fn who_renders(paths: &[String], kind: &str, name: &str, options: &Options) -> Option<Root> {
+pub fn who_renders(paths: &[String], kind: &str, name: &str, options: &RenderOptions) -> Option<Root> {
     let (specs, _) = crate::input::discover(paths);
     let files: Vec<PathBuf> = specs
         .iter()

@@ -1,7 +1,6 @@
 //! `--format github`: GitHub Actions workflow commands (inline PR annotations).
 
-use super::Region;
-use crate::finding::Severity;
+use crate::finding::{Region, Severity};
 use crate::lint::Report;
 
 fn escape_data(s: &str) -> String {
@@ -13,7 +12,7 @@ fn escape_property(s: &str) -> String {
 }
 
 /// The report as a string (tests; `write` is what the CLI uses).
-pub fn render(report: &Report) -> String {
+pub fn to_string(report: &Report) -> String {
     let mut out = Vec::new();
     write(report, &mut out).expect("writing to memory");
     String::from_utf8(out).expect("UTF-8")

@@ -5,7 +5,7 @@ use crate::lint::Report;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use std::fmt;
 
-/// How to render.
+/// How to print the report.
 #[derive(Clone, Copy, Debug)]
 pub struct Style {
     pub color: bool,
@@ -34,8 +34,8 @@ struct Window {
 
 impl Window {
     /// The lines `span` covers plus `context` lines on each side; returns the window and the span within it.
-    fn around(file: &crate::input::SourceFile, span: crate::manifest::tree::Span, context: u32) -> (Window, SourceSpan) {
-        use crate::manifest::tree::Pos;
+    fn around(file: &crate::input::SourceFile, span: crate::input::Span, context: u32) -> (Window, SourceSpan) {
+        use crate::input::Pos;
         let start = file.offset(span.start);
         let end = file.offset(span.end).max(start);
         let first = span.start.line.max(1).saturating_sub(context).max(1);
@@ -113,7 +113,7 @@ fn theme(color: bool) -> GraphicalTheme {
 /// Lines of source shown before and after a finding's span.
 const CONTEXT_LINES: u32 = 1;
 
-pub fn render(report: &Report, style: Style) -> String {
+pub fn to_string(report: &Report, style: Style) -> String {
     let handler = GraphicalReportHandler::new_themed(theme(style.color))
         .with_links(false)
         .with_width(style.width)
@@ -217,7 +217,7 @@ pub fn summary_line(report: &Report) -> String {
 }
 
 /// A config file error, with a snippet of the config.
-pub fn render_config_error(e: &crate::config::ConfigError, color: bool, width: usize) -> String {
+pub fn config_error(e: &crate::config::ConfigError, color: bool, width: usize) -> String {
     #[derive(Debug)]
     struct D<'a>(&'a crate::config::ConfigError, NamedSource<String>, SourceSpan);
     impl fmt::Display for D<'_> {
@@ -252,9 +252,9 @@ pub fn render_config_error(e: &crate::config::ConfigError, color: bool, width: u
 mod tests {
     use super::*;
     use crate::input::SourceFile;
-    use crate::manifest::tree::{Pos, Span};
+    use crate::input::{Pos, Span};
 
-    fn render_one(file: SourceFile, span: Span) -> String {
+    fn report_one(file: SourceFile, span: Span) -> String {
         let finding = Finding::new("image-tag-mutable", Severity::Warning, 0, span, "m");
         let report = Report {
             files: vec![file],
@@ -267,14 +267,14 @@ mod tests {
             cluster: None,
             unsafe_fixes: false,
         };
-        render(&report, Style { color: false, width: 100 })
+        to_string(&report, Style { color: false, width: 100 })
     }
 
     #[test]
     fn a_window_is_numbered_as_the_file_and_shows_no_control_bytes() {
         let mut text: String = (1..=5000).map(|i| format!("k{i}: v{i}\n")).collect();
         text.push_str("bad: \"a\x1b[31m\x07b\"\nlast: x");
-        let out = render_one(SourceFile::new("f.yaml", text), Span { start: Pos { line: 5001, col: 5 }, end: Pos { line: 5001, col: 16 } });
+        let out = report_one(SourceFile::new("f.yaml", text), Span { start: Pos { line: 5001, col: 5 }, end: Pos { line: 5001, col: 16 } });
         assert!(out.contains("[f.yaml:5001:6]"), "{out}");
         assert!(out.contains("5000 │ k5000: v5000\n"), "{out}");
         assert!(out.contains("5001 │ bad: \"a?[31m?b\"\n"), "{out}");
@@ -282,13 +282,13 @@ mod tests {
         assert!(!out.contains("4999 │"), "one line of context: {out}");
         assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
         // the first line, and the end of a file without a final line break
-        let out = render_one(
+        let out = report_one(
             SourceFile::new("g.yaml", "a: 1\nb: 2".into()),
             Span { start: Pos { line: 2, col: 3 }, end: Pos { line: 2, col: 4 } },
         );
         assert!(out.contains("[g.yaml:2:4]") && out.contains("1 │ a: 1") && out.contains("2 │ b: 2"), "{out}");
         let out =
-            render_one(SourceFile::new("h.yaml", "a: 1\n".into()), Span { start: Pos { line: 1, col: 0 }, end: Pos { line: 1, col: 1 } });
+            report_one(SourceFile::new("h.yaml", "a: 1\n".into()), Span { start: Pos { line: 1, col: 0 }, end: Pos { line: 1, col: 1 } });
         assert!(out.contains("[h.yaml:1:1]") && out.contains("1 │ a: 1"), "{out}");
     }
 }

@@ -1,7 +1,6 @@
 //! `--format json`: the v1 contract of DESIGN.md §5.
 
-use super::Region;
-use crate::finding::Severity;
+use crate::finding::{Region, Severity};
 use crate::lint::Report;
 use serde::Serialize;
 use serde_json::json;
@@ -36,22 +35,11 @@ struct FindingOut<'a> {
 struct FixOut<'a> {
     title: &'a str,
     applicability: crate::finding::Applicability,
-    edits: Vec<EditOut>,
-}
-
-#[derive(Serialize)]
-struct EditOut {
-    line: u32,
-    column: u32,
-    #[serde(rename = "endLine")]
-    end_line: u32,
-    #[serde(rename = "endColumn")]
-    end_column: u32,
-    content: String,
+    edits: Vec<crate::fix::Replacement>,
 }
 
 /// The report as a string (tests; `write` is what the CLI uses).
-pub fn render(report: &Report) -> String {
+pub fn to_string(report: &Report) -> String {
     let mut out = Vec::new();
     write(report, &mut out).expect("writing to memory");
     String::from_utf8(out).expect("JSON is UTF-8")
@@ -161,12 +149,7 @@ fn finding_out<'a>(report: &'a Report, f: &'a crate::finding::Finding, fixes: Op
         fix: f.fix.as_ref().map(|fix| FixOut {
             title: &fix.title,
             applicability: fix.applicability,
-            edits: fixes
-                .map(|fixes| fixes.of(0, f))
-                .unwrap_or_default()
-                .into_iter()
-                .map(|r| EditOut { line: r.line, column: r.column, end_line: r.end_line, end_column: r.end_column, content: r.content })
-                .collect(),
+            edits: fixes.map(|fixes| fixes.of(0, f)).unwrap_or_default(),
         }),
     }
 }
@@ -198,7 +181,7 @@ mod tests {
         assert!(full.findings.iter().any(|f| f.fix.is_some()) && full.files_with_findings() > 1);
         let empty = crate::lint::lint_text("empty.yaml", "", &config);
         for report in [full, empty] {
-            let text = super::render(&report);
+            let text = super::to_string(&report);
             let value: serde_json::Value = serde_json::from_str(&text).unwrap();
             assert_eq!(text, serde_json::to_string_pretty(&value).unwrap() + "\n");
         }

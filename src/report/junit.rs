@@ -1,7 +1,6 @@
 //! `-o junit`: a failing testcase per finding, a passing one per object without findings.
 
-use super::Region;
-use crate::finding::Finding;
+use crate::finding::{Finding, Region};
 use crate::lint::Report;
 use std::collections::BTreeSet;
 
@@ -22,7 +21,7 @@ fn xml(s: &str) -> String {
     out
 }
 
-pub fn render(report: &Report) -> String {
+pub fn to_string(report: &Report) -> String {
     // One failing testcase per finding, so CI dashboards count and list each one;
     // one passing testcase per object without findings.
     let mut with_findings: BTreeSet<(usize, String)> = BTreeSet::new();

@@ -1,8 +1,7 @@
 //! `--format sarif`: SARIF 2.1.0 for code scanning.
 
-use super::Region;
 use crate::docs;
-use crate::finding::Severity;
+use crate::finding::{Region, Severity};
 use crate::lint::Report;
 use serde_json::json;
 
@@ -39,7 +38,7 @@ fn logical_name(o: Option<&crate::finding::ObjectRef>) -> String {
     }
 }
 
-pub fn render(report: &Report) -> String {
+pub fn to_string(report: &Report) -> String {
     let fixes = crate::fix::Replacer::new(report.files.iter().map(|f| f.text.as_str()));
     let docs = docs::all();
     let rules: Vec<_> = docs
@@ -112,7 +111,7 @@ pub fn render(report: &Report) -> String {
                     .iter()
                     .map(|r| {
                         json!({
-                            "deletedRegion": {"startLine": r.line, "startColumn": r.column, "endLine": r.end_line, "endColumn": r.end_column},
+                            "deletedRegion": {"startLine": r.region.line, "startColumn": r.region.column, "endLine": r.region.end_line, "endColumn": r.region.end_column},
                             "insertedContent": {"text": r.content},
                         })
                     })

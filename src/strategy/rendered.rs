@@ -16,7 +16,7 @@ pub fn refuse_rendered(ws: &Workspace, target: &Target, paths: &[String]) -> Res
     if ws.find(kind, &target.name)?.is_some() {
         return Ok(());
     }
-    match render::who_renders(paths, kind, &target.name, &render::Options::default()) {
+    match render::who_renders(paths, kind, &target.name, &render::RenderOptions::default()) {
         Some(root) => Err(PlanError::RenderedOnly {
             target: format!("{}/{}", kind.to_ascii_lowercase(), target.name),
             tool: root.by.as_str(),
