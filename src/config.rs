@@ -322,7 +322,7 @@ fn rules(n: &Node) -> Result<HashMap<String, RuleSetting>, At> {
     for e in entries {
         let id = e.key.scalar_text().unwrap_or_default();
         let Some(rule) = crate::rules::find(&id) else {
-            let suggestion = closest_rule(&id);
+            let suggestion = crate::rules::closest(&id);
             return Err((e.key.span, Problem::UnknownRule { id, suggestion }));
         };
         let mut setting = RuleSetting::default();
@@ -347,25 +347,6 @@ fn rules(n: &Node) -> Result<HashMap<String, RuleSetting>, At> {
         out.insert(id, setting);
     }
     Ok(out)
-}
-
-/// The rule ID nearest to a misspelt one (for did-you-mean hints).
-pub fn closest_rule(id: &str) -> Option<&'static str> {
-    crate::rules::REGISTRY.iter().map(|r| (strsim_distance(id, r.id), r.id)).filter(|(d, _)| *d <= 3).min().map(|(_, r)| r)
-}
-
-/// Levenshtein distance (small strings only).
-fn strsim_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// The shape of the file, for the JSON Schema (per-rule settings are added by `json_schema`).
@@ -411,7 +392,7 @@ pub fn json_schema() -> serde_json::Value {
         for p in r.params {
             settings.insert(p.name().into(), serde_json::to_value(p.schema(&mut g)).expect("schema serializes"));
         }
-        let doc = crate::docs::parse(r.doc).map(|d| d.summary).unwrap_or_default();
+        let doc = crate::docs::parse(r).map(|d| d.summary).unwrap_or_default();
         props.insert(
             r.id.into(),
             serde_json::json!({

@@ -1,15 +1,36 @@
 //! The rule engine: the `Rule` trait, the registry and the cross-object context.
 //!
 //! One file per rule (`src/rules/<id>.rs`): it declares the rule's ID, default
-//! severity, fix applicability and parameters once with `declare_rule!`, next
-//! to its check. The registry below lists those declarations; a meta test
-//! (tests/meta.rs) holds each against `rules/<id>.yaml`.
+//! severity, fix applicability, whether it reads other objects and its
+//! parameters (name, default, validation) once with `declare_rule!`, next to
+//! its check. That declaration is the only place for these facts:
+//! `rules/<id>.yaml` holds the prose and examples (src/docs.rs joins the two).
 
 /// Declares a rule in its file: `ID` and `SEVERITY` constants for the code,
-/// and `RULE`, the registry entry (with its docs, `rules/<id>.yaml`).
-/// `fix` is `Safe`, `Unsafe` or `None`; `params` names `Param` statics of the file.
+/// the parameters as `Param` statics, and `RULE`, the registry entry (with
+/// its docs, `rules/<id>.yaml`).
+///
+/// `fix` is `Safe`, `Unsafe` or `None`. `reads_other_objects` is true when
+/// the rule's findings depend on objects other than the one they are on
+/// (anything it asks the `Context` about another object: Services, HPAs,
+/// budgets, monitors, overlaps, the replica floor an HPA sets); such findings
+/// name the objects they joined (`Finding::joined`), and `lint
+/// --changed-since` keeps them when one of those changed. Debug builds check
+/// the declaration each time a rule runs. Each parameter is
+/// `NAME: Type = { name: "yaml-name", default: fn, validate: fn }` (`validate`
+/// optional: checks beyond the type when the config is loaded).
 macro_rules! declare_rule {
-    (id: $id:literal, severity: $sev:ident, fix: $fix:ident, params: [$($param:ident),* $(,)?], check: $check:expr $(,)?) => {
+    (
+        id: $id:literal,
+        severity: $sev:ident,
+        fix: $fix:ident,
+        reads_other_objects: $reads:literal,
+        params: [$(
+            $(#[$pmeta:meta])*
+            $param:ident: $pty:ty = { name: $pname:literal, default: $default:expr $(, validate: $validate:expr)? $(,)? }
+        ),* $(,)?],
+        check: $check:expr $(,)?
+    ) => {
         /// The rule's ID.
         pub const ID: &str = $id;
         /// The rule's default severity (the config may override it).
@@ -20,11 +41,21 @@ macro_rules! declare_rule {
         fn finding(obj: &$crate::manifest::Object, message: impl Into<String>) -> $crate::rules::Draft<'_> {
             $crate::rules::Draft { obj, rule: ID, severity: SEVERITY, message: message.into() }
         }
+        $(
+            $(#[$pmeta])*
+            pub static $param: $crate::rules::Param<$pty> = $crate::rules::Param {
+                rule: ID,
+                name: $pname,
+                default: $default,
+                validate: declare_rule!(@validate $($validate)?),
+            };
+        )*
         /// The rule's registry entry.
         pub static RULE: $crate::rules::RuleEntry = $crate::rules::RuleEntry {
             id: ID,
             severity: $crate::finding::Severity::$sev,
             fix: declare_rule!(@fix $fix),
+            reads_other_objects: $reads,
             params: &[$(&$param),*],
             doc: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $id, ".yaml")),
             check: $check,
@@ -32,6 +63,8 @@ macro_rules! declare_rule {
     };
     (@fix None) => { None };
     (@fix $app:ident) => { Some($crate::finding::Applicability::$app) };
+    (@validate) => { $crate::rules::no_validation };
+    (@validate $validate:expr) => { $validate };
 }
 
 pub mod helm_render_failed;
@@ -91,6 +124,9 @@ pub struct RuleEntry {
     pub severity: Severity,
     /// The applicability of the rule's fix, when it has one.
     pub fix: Option<Applicability>,
+    /// Whether its findings depend on objects other than the one they are on
+    /// (then they carry the objects they joined).
+    pub reads_other_objects: bool,
     /// The parameters `.kubectl-strategy.yaml` may set.
     pub params: &'static [&'static dyn ParamDecl],
     /// `rules/<id>.yaml`.
@@ -130,15 +166,12 @@ pub struct Param<T: 'static> {
     pub validate: fn(&T) -> Result<(), String>,
 }
 
-fn no_validation<T>(_: &T) -> Result<(), String> {
+/// The `validate` of a parameter declared without one.
+pub(crate) fn no_validation<T>(_: &T) -> Result<(), String> {
     Ok(())
 }
 
 impl<T: DeserializeOwned> Param<T> {
-    pub const fn new(rule: &'static str, name: &'static str, default: fn() -> T) -> Self {
-        Param { rule, name, default, validate: no_validation::<T> }
-    }
-
     /// The configured value, or the default.
     pub fn get(&self, config: &Config) -> T {
         config.param(self.rule, self.name, (self.default)())
@@ -218,6 +251,25 @@ pub static REGISTRY: &[&RuleEntry] = &[
 
 pub fn find(id: &str) -> Option<&'static RuleEntry> {
     REGISTRY.iter().copied().find(|r| r.id == id)
+}
+
+/// The rule ID nearest to a misspelt one (for did-you-mean hints).
+pub fn closest(id: &str) -> Option<&'static str> {
+    REGISTRY.iter().map(|r| (levenshtein(id, r.id), r.id)).filter(|(d, _)| *d <= 3).min().map(|(_, r)| r)
+}
+
+/// Levenshtein distance (small strings only).
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
 }
 
 /// Run every enabled rule over every object of a file that `reported`

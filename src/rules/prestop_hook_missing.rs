@@ -9,6 +9,7 @@ declare_rule! {
     id: "prestop-hook-missing",
     severity: Warning,
     fix: Unsafe,
+    reads_other_objects: true,
     params: [],
     check: Some(&PrestopHookMissing),
 }

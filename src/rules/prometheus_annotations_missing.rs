@@ -1,6 +1,6 @@
 //! `prometheus-annotations-missing`: Serving pods have no prometheus.io/scrape annotation and no ServiceMonitor or PodMonitor
 
-use super::{Context, Param, Rule};
+use super::{Context, Rule};
 use crate::finding::Finding;
 use crate::manifest::{Object, Target, WorkloadKind};
 
@@ -8,7 +8,11 @@ declare_rule! {
     id: "prometheus-annotations-missing",
     severity: Warning,
     fix: None,
-    params: [POLICY],
+    reads_other_objects: true,
+    params: [
+        /// Which kind of scrape configuration counts.
+        POLICY: PrometheusPolicy = { name: "policy", default: || PrometheusPolicy::Either },
+    ],
     check: Some(&PrometheusAnnotationsMissing),
 }
 
@@ -23,9 +27,6 @@ pub enum PrometheusPolicy {
     /// Either counts.
     Either,
 }
-
-/// Which kind of scrape configuration counts.
-pub static POLICY: Param<PrometheusPolicy> = Param::new(ID, "policy", || PrometheusPolicy::Either);
 
 pub struct PrometheusAnnotationsMissing;
 impl Rule for PrometheusAnnotationsMissing {

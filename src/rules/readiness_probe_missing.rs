@@ -9,6 +9,7 @@ declare_rule! {
     id: "readiness-probe-missing",
     severity: Warning,
     fix: None,
+    reads_other_objects: true,
     params: [],
     check: Some(&ReadinessProbeMissing),
 }

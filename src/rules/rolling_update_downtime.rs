@@ -9,6 +9,7 @@ declare_rule! {
     id: "rolling-update-downtime",
     severity: Warning,
     fix: None,
+    reads_other_objects: true,
     params: [],
     check: Some(&RollingUpdateDowntime),
 }

@@ -8,6 +8,7 @@ declare_rule! {
     id: "service-selects-nothing",
     severity: Warning,
     fix: None,
+    reads_other_objects: true,
     params: [],
     check: Some(&ServiceSelectsNothing),
 }

@@ -9,6 +9,7 @@ declare_rule! {
     id: "single-replica",
     severity: Warning,
     fix: None,
+    reads_other_objects: true,
     params: [],
     check: Some(&SingleReplica),
 }

@@ -9,6 +9,7 @@ declare_rule! {
     id: "topology-spread-missing",
     severity: Info,
     fix: None,
+    reads_other_objects: true,
     params: [],
     check: Some(&TopologySpreadMissing),
 }

@@ -8,6 +8,7 @@ declare_rule! {
     id: "workload-selectors-overlap",
     severity: Warning,
     fix: None,
+    reads_other_objects: true,
     params: [],
     check: Some(&WorkloadSelectorsOverlap),
 }
