@@ -8,21 +8,14 @@ use crate::finding::Severity;
 use crate::manifest::json::to_json;
 use crate::manifest::parse::parse_stream;
 use crate::manifest::tree::{Node, Pos, Span, Value};
+pub use crate::rules::{Level, RuleSetting, Settings};
 use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The default config file name.
 pub const FILE_NAME: &str = ".kubectl-strategy.yaml";
-
-/// A rule's level: off, or a severity that replaces the default.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    Off,
-    On(Severity),
-}
 
 /// The failure threshold (`--fail-on`, `fail-on:`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, clap::ValueEnum)]
@@ -46,14 +39,9 @@ impl FailOn {
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct RuleSetting {
-    pub level: Option<Level>,
-    pub params: serde_json::Map<String, serde_json::Value>,
-}
-
-#[derive(Clone, Debug, Default)]
 pub struct Config {
-    pub rules: HashMap<String, RuleSetting>,
+    /// Which rules run, at which severity, with which parameters.
+    pub rules: Settings,
     pub fail_on: Option<FailOn>,
     /// Globs of paths to skip, relative to `root`.
     pub exclude: Option<globset::GlobSet>,
@@ -67,21 +55,12 @@ pub struct Config {
 
 impl Config {
     pub fn enabled(&self, rule: &str) -> bool {
-        !matches!(self.rules.get(rule).and_then(|r| r.level), Some(Level::Off))
+        self.rules.enabled(rule)
     }
 
     /// The configured severity of a rule, if the config overrides it.
     pub fn severity(&self, rule: &str) -> Option<Severity> {
-        match self.rules.get(rule)?.level? {
-            Level::On(s) => Some(s),
-            Level::Off => None,
-        }
-    }
-
-    /// A rule parameter, or `default` when unset. Types are checked when the
-    /// config is loaded.
-    pub fn param<T: DeserializeOwned>(&self, rule: &str, name: &str, default: T) -> T {
-        self.rules.get(rule).and_then(|r| r.params.get(name)).and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or(default)
+        self.rules.severity(rule)
     }
 
     /// Is a path excluded by the config's `exclude:` globs?
@@ -316,9 +295,9 @@ fn level(n: &Node) -> Result<Level, At> {
     }
 }
 
-fn rules(n: &Node) -> Result<HashMap<String, RuleSetting>, At> {
+fn rules(n: &Node) -> Result<Settings, At> {
     let entries = n.as_map().ok_or_else(|| shape(n, "`rules` must map rule IDs to a level or settings"))?;
-    let mut out = HashMap::new();
+    let mut out = Settings::default();
     for e in entries {
         let id = e.key.scalar_text().unwrap_or_default();
         let Some(rule) = crate::rules::find(&id) else {
@@ -344,7 +323,7 @@ fn rules(n: &Node) -> Result<HashMap<String, RuleSetting>, At> {
                 }
             }
         }
-        out.insert(id, setting);
+        out.rules.insert(id, setting);
     }
     Ok(out)
 }

@@ -2,7 +2,7 @@
 //! relations between them (which Services, monitors, budgets and autoscalers
 //! reach which pods), computed once; rules see them through a [`Context`].
 
-use super::Config;
+use super::Settings;
 use crate::manifest::workload::{map_selects, same_namespace, selector_matches};
 use crate::manifest::{Light, Object, Typed};
 use std::collections::BTreeMap;
@@ -241,7 +241,8 @@ pub struct Context<'a> {
     index: &'a Index,
     /// The index of the object being checked.
     at: usize,
-    pub config: &'a Config,
+    /// The rule settings of the run (parameters).
+    pub settings: &'a Settings,
     /// File names of the run, by file index.
     pub files: &'a [&'a str],
     /// Whether the run contains any workload with a pod template.
@@ -250,8 +251,8 @@ pub struct Context<'a> {
 
 impl<'a> Context<'a> {
     /// The context of the object at `at` (its index among the run's objects).
-    pub fn new(index: &'a Index, at: usize, files: &'a [&'a str], config: &'a Config) -> Self {
-        Context { index, at, config, files, has_workloads: index.has_workloads }
+    pub fn new(index: &'a Index, at: usize, files: &'a [&'a str], settings: &'a Settings) -> Self {
+        Context { index, at, settings, files, has_workloads: index.has_workloads }
     }
 
     /// The summary of the object being checked.

@@ -100,7 +100,6 @@ pub mod topology_spread_missing;
 pub mod unused_suppression;
 pub mod workload_selectors_overlap;
 
-use crate::config::Config;
 use crate::finding::{Applicability, Finding, Severity};
 use crate::manifest::{Light, Object};
 use serde::Serialize;
@@ -108,6 +107,49 @@ use serde::de::DeserializeOwned;
 
 mod index;
 pub use index::{Context, Index, Summary, View};
+
+/// A rule's level: off, or a severity that replaces the default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Off,
+    On(Severity),
+}
+
+/// What the user set for one rule.
+#[derive(Clone, Debug, Default)]
+pub struct RuleSetting {
+    pub level: Option<Level>,
+    /// Parameter values, already checked against the parameters' types.
+    pub params: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The rule settings of a run, by rule ID: which rules run, at which
+/// severity, with which parameters. The config module builds them from
+/// `.kubectl-strategy.yaml` (and validates them there); the rules read them.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub rules: std::collections::HashMap<String, RuleSetting>,
+}
+
+impl Settings {
+    pub fn enabled(&self, rule: &str) -> bool {
+        !matches!(self.rules.get(rule).and_then(|r| r.level), Some(Level::Off))
+    }
+
+    /// The configured severity of a rule, if the settings override it.
+    pub fn severity(&self, rule: &str) -> Option<Severity> {
+        match self.rules.get(rule)?.level? {
+            Level::On(s) => Some(s),
+            Level::Off => None,
+        }
+    }
+
+    /// A rule parameter, or `default` when unset. Types are checked when the
+    /// config is loaded.
+    pub fn param<T: DeserializeOwned>(&self, rule: &str, name: &str, default: T) -> T {
+        self.rules.get(rule).and_then(|r| r.params.get(name)).and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or(default)
+    }
+}
 
 /// A check over one object. Cross-object rules read the `Context`.
 pub trait Rule: Sync {
@@ -173,8 +215,8 @@ pub(crate) fn no_validation<T>(_: &T) -> Result<(), String> {
 
 impl<T: DeserializeOwned> Param<T> {
     /// The configured value, or the default.
-    pub fn get(&self, config: &Config) -> T {
-        config.param(self.rule, self.name, (self.default)())
+    pub fn get(&self, settings: &Settings) -> T {
+        settings.param(self.rule, self.name, (self.default)())
     }
 }
 
@@ -288,7 +330,7 @@ fn levenshtein(a: &str, b: &str) -> usize {
 pub fn run(
     mut objects: Vec<Object<Light>>,
     files: &[&str],
-    config: &Config,
+    settings: &Settings,
     reported: &(dyn Fn(usize) -> bool + Sync),
     texts: Option<&[&str]>,
 ) -> (Vec<Object<Light>>, Vec<Finding>) {
@@ -303,11 +345,11 @@ pub fn run(
                 if !reported(obj.file) {
                     return (Vec::new(), false);
                 }
-                let ctx = Context::new(&index, at, files, config);
+                let ctx = Context::new(&index, at, files, settings);
                 let (result, mut found, changed) = obj.expand_in_place(|obj| {
                     REGISTRY
                         .iter()
-                        .filter(|r| config.enabled(r.id))
+                        .filter(|r| settings.enabled(r.id))
                         .filter_map(|r| r.check)
                         .flat_map(|c| c.check(obj, &ctx))
                         .collect::<Vec<_>>()

@@ -37,7 +37,7 @@ impl Rule for PrometheusAnnotationsMissing {
         if !w.long_running() || !serving(obj, ctx) {
             return Vec::new();
         }
-        let policy = POLICY.get(ctx.config);
+        let policy = POLICY.get(ctx.settings);
         let annotated = w.template_annotations().contains_key("prometheus.io/scrape");
         let ok = match policy {
             PrometheusPolicy::Annotations => annotated,

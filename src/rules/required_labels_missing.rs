@@ -37,7 +37,7 @@ impl Rule for RequiredLabelsMissing {
         let Some(w) = obj.workload() else {
             return Vec::new();
         };
-        let reqs = LABELS.get(ctx.config);
+        let reqs = LABELS.get(ctx.settings);
         let mut out = Vec::new();
         // The value to suggest: what the selector or the other label map already
         // says under that key, else the object's name.

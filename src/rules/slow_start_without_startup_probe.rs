@@ -20,7 +20,7 @@ declare_rule! {
 pub struct SlowStartWithoutStartupProbe;
 impl Rule for SlowStartWithoutStartupProbe {
     fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
-        let min = i32::try_from(MIN_INITIAL_DELAY_SECONDS.get(ctx.config)).unwrap_or(i32::MAX);
+        let min = i32::try_from(MIN_INITIAL_DELAY_SECONDS.get(ctx.settings)).unwrap_or(i32::MAX);
         let mut out = Vec::new();
         for (ptr, c) in long_running_containers(obj) {
             let Some(delay) = c.liveness_probe.as_ref().and_then(|l| l.initial_delay_seconds) else {

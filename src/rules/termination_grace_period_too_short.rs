@@ -28,7 +28,7 @@ impl Rule for TerminationGracePeriodTooShort {
         let Some(spec) = w.pod_spec() else {
             return Vec::new();
         };
-        let margin = i64::from(MARGIN_SECONDS.get(ctx.config));
+        let margin = i64::from(MARGIN_SECONDS.get(ctx.settings));
         let longest = w
             .containers()
             .filter_map(|(ptr, c)| {
