@@ -29,7 +29,8 @@ impl Rule for HpaReplicasPinned {
             ),
         )
         .at("/spec/replicas", Target::Entry)
-        .help("remove spec.replicas from the manifest and let the HorizontalPodAutoscaler own it");
+        .help("remove spec.replicas from the manifest and let the HorizontalPodAutoscaler own it")
+        .join([hpa.joined()]);
         vec![f]
     }
 }

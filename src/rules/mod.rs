@@ -346,13 +346,28 @@ pub fn run(
                     return (Vec::new(), false);
                 }
                 let ctx = Context::new(&index, at, files, settings);
+                let own = ctx.this().joined();
                 let (result, mut found, changed) = obj.expand_in_place(|obj| {
-                    REGISTRY
-                        .iter()
-                        .filter(|r| settings.enabled(r.id))
-                        .filter_map(|r| r.check)
-                        .flat_map(|c| c.check(obj, &ctx))
-                        .collect::<Vec<_>>()
+                    let mut out = Vec::new();
+                    for r in REGISTRY.iter().filter(|r| settings.enabled(r.id)) {
+                        let Some(check) = r.check else { continue };
+                        let at = out.len();
+                        out.extend(check.check(obj, &ctx));
+                        let read = ctx.took_others();
+                        debug_assert!(r.reads_other_objects || !read, "{} reads other objects: declare reads_other_objects: true", r.id);
+                        if r.reads_other_objects {
+                            for f in &mut out[at..] {
+                                f.joined.insert(0, own);
+                            }
+                        } else {
+                            debug_assert!(
+                                out[at..].iter().all(|f| f.joined.is_empty()),
+                                "{} joins objects it does not declare to read",
+                                r.id
+                            );
+                        }
+                    }
+                    out
                 });
                 found.extend(result);
                 if texts.is_some() {

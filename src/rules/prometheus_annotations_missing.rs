@@ -1,6 +1,6 @@
 //! `prometheus-annotations-missing`: Serving pods have no prometheus.io/scrape annotation and no ServiceMonitor or PodMonitor
 
-use super::{Context, Rule};
+use super::{Context, Rule, Summary};
 use crate::finding::Finding;
 use crate::manifest::{Object, Target, WorkloadKind};
 
@@ -53,9 +53,15 @@ impl Rule for PrometheusAnnotationsMissing {
             PrometheusPolicy::Either => "has no prometheus.io/scrape annotation and no ServiceMonitor or PodMonitor selects it",
         };
         let what = if w.kind == WorkloadKind::Pod { obj.label() } else { format!("the pod template of {}", obj.label()) };
-        let f = finding(obj, format!("{what} {how}")).at(&format!("{}/annotations", w.meta_ptr()), Target::Key).help(
-            "add prometheus.io/scrape: \"true\" and prometheus.io/port to the pod template's annotations, or a ServiceMonitor/PodMonitor",
-        );
+        // The Services that make it serving, and (an absence) the monitors
+        // that could have selected it.
+        let monitors = if policy == PrometheusPolicy::Annotations { Vec::new() } else { ctx.monitors_nearby() };
+        let f = finding(obj, format!("{what} {how}"))
+            .at(&format!("{}/annotations", w.meta_ptr()), Target::Key)
+            .help(
+                "add prometheus.io/scrape: \"true\" and prometheus.io/port to the pod template's annotations, or a ServiceMonitor/PodMonitor",
+            )
+            .join(ctx.services_selecting().chain(monitors).map(Summary::joined));
         vec![f]
     }
 }

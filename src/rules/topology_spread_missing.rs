@@ -40,7 +40,8 @@ impl Rule for TopologySpreadMissing {
         .help(
             "add topologySpreadConstraints with topologyKey: kubernetes.io/hostname, maxSkew: 1, whenUnsatisfiable: ScheduleAnyway \
              and a labelSelector matching the pod labels",
-        );
+        )
+        .join(ctx.hpa().map(|h| h.joined()));
         vec![f]
     }
 }

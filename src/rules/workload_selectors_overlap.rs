@@ -32,6 +32,7 @@ impl Rule for WorkloadSelectorsOverlap {
                 )
                 .at(ptr, Target::Key)
                 .help("give each workload a distinguishing label (e.g. track: canary) in its selector and pod template")
+                .join([other.joined()])
             })
             .collect()
     }
