@@ -45,7 +45,7 @@ impl Rule for PrestopHookMissing {
                 // Unsafe: every shutdown then takes 5 s longer.
                 let sleep = Yaml::Map(vec![("sleep".into(), Yaml::Map(vec![("seconds".into(), Yaml::Int(PRESTOP_SLEEP))]))]);
                 // A container without ports serves because a Service selects it.
-                let by_service = !c.ports.as_ref().is_some_and(|p| !p.is_empty());
+                let by_service = c.ports.as_ref().is_none_or(|p| p.is_empty());
                 let f = if by_service { f.join(ctx.services_selecting().map(Summary::joined)) } else { f };
                 f.fix(Fix::unsafe_(
                     format!("add a preStop sleep of {PRESTOP_SLEEP}s"),
