@@ -1,21 +1,33 @@
 //! `lint --changed-since REV`: keep the findings on lines changed since REV
 //! (as `git diff --unified=0 REV` shows them), like golangci-lint's
-//! `--new-from-rev`. Cross-object findings (a Service that selects nothing
-//! after its Deployment's labels changed) are kept for every object in a
-//! changed file, since the line that caused them may be elsewhere.
+//! `--new-from-rev`.
+//!
+//! A finding is kept when its own lines changed. A finding of a rule that
+//! reads other objects (`reads_other_objects` in its `declare_rule!`) is also
+//! kept when the lines of its own object or of an object it joined changed
+//! ([`crate::finding::Finding::joined`]: the Service, autoscaler, budget,
+//! monitor or overlapping workload it cites). Nothing else is kept: an
+//! untouched object beside a changed one keeps its old findings out.
+//!
+//! Absence findings ("no PodDisruptionBudget selects it", "the selector
+//! matches no pod template", "no ServiceMonitor or PodMonitor selects it")
+//! depend on the objects that could have satisfied them but no longer do.
+//! Those findings join the candidates applied together with their object
+//! (same namespace, or same folder when a namespace is unset): the budgets
+//! for `pdb-missing`, the workloads for `service-selects-nothing`, the
+//! monitors that may watch the namespace for `prometheus-annotations-missing`.
+//! So a budget edited so that it no longer selects a Deployment keeps that
+//! Deployment's `pdb-missing` (as would an unrelated edit of another budget
+//! of that namespace: erring towards showing). An object deleted outright is
+//! not among the linted objects, so it is not joined: the finding is kept
+//! only when the deletion's hunk touches its own object (same file, next to it).
+//! Objects of a render (Helm, Kustomize) are joined in the rendered stream,
+//! which no diff names: a finding there is kept by its own (mapped) lines.
 
 use crate::lint::Report;
+use crate::input::Span;
 use std::collections::HashMap;
 use std::process::Command;
-
-/// Rules whose findings depend on other objects than the one they are on.
-pub const CROSS_OBJECT: &[&str] = &[
-    "readiness-probe-missing",
-    "prestop-hook-missing",
-    "service-selects-nothing",
-    "workload-selectors-overlap",
-    "prometheus-annotations-missing",
-];
 
 /// Why the changed lines are unknown.
 #[derive(Debug)]
@@ -80,15 +92,22 @@ impl Changed {
         Changed { files }
     }
 
-    /// Drop the findings on lines that did not change; returns how many were dropped.
+    /// Did lines of `span` in `file` (a name relative to the repository root) change?
+    fn touches(&self, file: &str, span: Span) -> bool {
+        let Some(ranges) = self.files.get(file) else { return false };
+        // A span that ends at the start of a line (a block ends where the next token starts) does not cover that line.
+        let last = if span.end.col == 0 && span.end.line > span.start.line { span.end.line - 1 } else { span.end.line };
+        let (start, end) = (span.start.line.max(1), last.max(span.start.line).max(1));
+        ranges.iter().any(|&(a, b)| start <= b && a <= end)
+    }
+
+    /// Drop the findings whose lines, and whose objects' lines (see the module
+    /// doc), did not change; returns how many were dropped.
     pub fn filter(&self, report: &mut Report) -> usize {
         let names: Vec<String> = report.files.iter().map(|f| crate::input::repo_relative(&f.name)).collect();
+        let touches = |file: usize, span: Span| names.get(file).is_some_and(|name| self.touches(name, span));
         let before = report.findings.len();
-        report.findings.retain(|f| {
-            let Some(ranges) = self.files.get(&names[f.file]) else { return false };
-            let (start, end) = (f.span.start.line.max(1), f.span.end.line.max(f.span.start.line).max(1));
-            CROSS_OBJECT.contains(&f.rule) || ranges.iter().any(|&(a, b)| start <= b && a <= end)
-        });
+        report.findings.retain(|f| touches(f.file, f.span) || f.joined.iter().any(|j| touches(j.file, j.span)));
         before - report.findings.len()
     }
 }

@@ -9,21 +9,14 @@ use crate::input::{Pos, Span};
 use crate::manifest::json::to_json;
 use crate::manifest::parse::parse_stream;
 use crate::manifest::tree::{Node, Value};
+pub use crate::rules::{Level, RuleSetting, Settings};
 use schemars::JsonSchema;
-use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The default config file name.
 pub const FILE_NAME: &str = ".kubectl-strategy.yaml";
-
-/// A rule's level: off, or a severity that replaces the default.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Level {
-    Off,
-    On(Severity),
-}
 
 /// The failure threshold (`--fail-on`, `fail-on:`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Deserialize, Serialize, JsonSchema, clap::ValueEnum)]
@@ -47,14 +40,9 @@ impl FailOn {
 }
 
 #[derive(Clone, Debug, Default)]
-pub struct RuleSetting {
-    pub level: Option<Level>,
-    pub params: serde_json::Map<String, serde_json::Value>,
-}
-
-#[derive(Clone, Debug, Default)]
 pub struct Config {
-    pub rules: HashMap<String, RuleSetting>,
+    /// Which rules run, at which severity, with which parameters.
+    pub rules: Settings,
     pub fail_on: Option<FailOn>,
     /// Globs of paths to skip, relative to `root`.
     pub exclude: Option<globset::GlobSet>,
@@ -68,21 +56,12 @@ pub struct Config {
 
 impl Config {
     pub fn enabled(&self, rule: &str) -> bool {
-        !matches!(self.rules.get(rule).and_then(|r| r.level), Some(Level::Off))
+        self.rules.enabled(rule)
     }
 
     /// The configured severity of a rule, if the config overrides it.
     pub fn severity(&self, rule: &str) -> Option<Severity> {
-        match self.rules.get(rule)?.level? {
-            Level::On(s) => Some(s),
-            Level::Off => None,
-        }
-    }
-
-    /// A rule parameter, or `default` when unset. Types are checked when the
-    /// config is loaded.
-    pub fn param<T: DeserializeOwned>(&self, rule: &str, name: &str, default: T) -> T {
-        self.rules.get(rule).and_then(|r| r.params.get(name)).and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or(default)
+        self.rules.severity(rule)
     }
 
     /// Is a path excluded by the config's `exclude:` globs?
@@ -317,13 +296,13 @@ fn level(n: &Node) -> Result<Level, At> {
     }
 }
 
-fn rules(n: &Node) -> Result<HashMap<String, RuleSetting>, At> {
+fn rules(n: &Node) -> Result<Settings, At> {
     let entries = n.as_map().ok_or_else(|| shape(n, "`rules` must map rule IDs to a level or settings"))?;
-    let mut out = HashMap::new();
+    let mut out = Settings::default();
     for e in entries {
         let id = e.key.scalar_text().unwrap_or_default();
         let Some(rule) = crate::rules::find(&id) else {
-            let suggestion = closest_rule(&id);
+            let suggestion = crate::rules::closest(&id);
             return Err((e.key.span, Problem::UnknownRule { id, suggestion }));
         };
         let mut setting = RuleSetting::default();
@@ -345,28 +324,9 @@ fn rules(n: &Node) -> Result<HashMap<String, RuleSetting>, At> {
                 }
             }
         }
-        out.insert(id, setting);
+        out.rules.insert(id, setting);
     }
     Ok(out)
-}
-
-/// The rule ID nearest to a misspelt one (for did-you-mean hints).
-pub fn closest_rule(id: &str) -> Option<&'static str> {
-    crate::rules::REGISTRY.iter().map(|r| (strsim_distance(id, r.id), r.id)).filter(|(d, _)| *d <= 3).min().map(|(_, r)| r)
-}
-
-/// Levenshtein distance (small strings only).
-fn strsim_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut prev: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut cur = vec![i + 1];
-        for (j, cb) in b.iter().enumerate() {
-            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
-        }
-        prev = cur;
-    }
-    prev[b.len()]
 }
 
 /// The shape of the file, for the JSON Schema (per-rule settings are added by `json_schema`).
@@ -412,7 +372,7 @@ pub fn json_schema() -> serde_json::Value {
         for p in r.params {
             settings.insert(p.name().into(), serde_json::to_value(p.schema(&mut g)).expect("schema serializes"));
         }
-        let doc = crate::docs::parse(r.doc).map(|d| d.summary).unwrap_or_default();
+        let doc = crate::docs::parse(r).map(|d| d.summary).unwrap_or_default();
         props.insert(
             r.id.into(),
             serde_json::json!({

@@ -1,13 +1,18 @@
-//! Rule documentation, embedded from rules/<id>.yaml.
+//! Rule documentation: the prose and examples of rules/<id>.yaml (summary,
+//! why, bad, good, how to fix, what the autofix does, what each parameter
+//! means), joined with the facts the rule declares in its file
+//! (`declare_rule!`: id, default severity, fix applicability, parameters
+//! and their defaults), which the YAML does not repeat.
 
 use crate::finding::Severity;
 use crate::manifest::parse::parse_stream;
 use crate::manifest::tree::Node;
-use crate::rules::REGISTRY;
+use crate::rules::{REGISTRY, RuleEntry};
 use serde::Serialize;
 
+/// A rule parameter as the docs show it.
 #[derive(Clone, Debug, Serialize)]
-pub struct Param {
+pub struct ParamDoc {
     pub name: String,
     /// The default, as YAML text.
     pub default: String,
@@ -24,7 +29,7 @@ pub struct RuleDoc {
     pub bad: String,
     pub good: String,
     pub fix: String,
-    pub params: Vec<Param>,
+    pub params: Vec<ParamDoc>,
     /// What `lint --fix` does for this rule, or why it does nothing.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub autofix: Option<AutoFix>,
@@ -33,7 +38,8 @@ pub struct RuleDoc {
 /// The `autofix:` section of a rule doc.
 #[derive(Clone, Debug, Serialize)]
 pub struct AutoFix {
-    /// `safe`, `unsafe`, or `none` (the rule deliberately has no fix; `what` says why).
+    /// `safe`, `unsafe` (the rule's declared fix), or `none` (the rule
+    /// declares no fix; `what` says why).
     pub applicability: String,
     pub what: String,
 }
@@ -54,12 +60,15 @@ pub enum DocError {
     NotYaml { line: u32, message: String },
     /// A required key is missing (or not a scalar).
     Missing(&'static str),
-    /// A parameter without a default.
-    ParamWithoutDefault,
-    /// A severity other than info, warning or error.
-    BadSeverity(String),
-    /// An autofix applicability other than safe, unsafe or none.
-    BadApplicability(String),
+    /// A fact the rule declares in its file (`id`, `severity`, a parameter's
+    /// `default`, the autofix `applicability`) stated again in the YAML.
+    Declared(&'static str),
+    /// A parameter description for a parameter the rule does not declare.
+    UnknownParam(String),
+    /// A declared parameter without a description.
+    Undescribed(&'static str),
+    /// The rule declares a fix and the doc does not say what it does (`autofix.what`).
+    AutofixUndescribed,
 }
 
 impl std::fmt::Display for DocError {
@@ -68,9 +77,10 @@ impl std::fmt::Display for DocError {
             DocError::Empty => f.write_str("empty document"),
             DocError::NotYaml { line, message } => write!(f, "line {line}: {message}"),
             DocError::Missing(key) => write!(f, "missing `{key}`"),
-            DocError::ParamWithoutDefault => f.write_str("param without default"),
-            DocError::BadSeverity(s) => write!(f, "bad severity {s}"),
-            DocError::BadApplicability(a) => write!(f, "autofix applicability `{a}` is not safe, unsafe or none"),
+            DocError::Declared(key) => write!(f, "`{key}` is declared with `declare_rule!` in the rule's file, not in its doc"),
+            DocError::UnknownParam(name) => write!(f, "describes a parameter `{name}` that the rule does not declare"),
+            DocError::Undescribed(name) => write!(f, "parameter `{name}` has no description"),
+            DocError::AutofixUndescribed => f.write_str("the rule declares a fix; `autofix.what` must say what it does"),
         }
     }
 }
@@ -97,74 +107,82 @@ fn text(n: &Node, key: &'static str) -> Result<String, DocError> {
     n.get(key).and_then(Node::scalar_text).ok_or(DocError::Missing(key))
 }
 
-fn yaml_text(n: &Node) -> String {
-    match &n.value {
-        crate::manifest::tree::Value::Seq(items) => {
-            format!("[{}]", items.iter().map(yaml_text).collect::<Vec<_>>().join(", "))
-        }
-        crate::manifest::tree::Value::Map(es) => format!(
+/// A parameter's default as flow YAML (`[{keys: [a, b]}]`); unset optional
+/// fields (null) are left out.
+fn yaml_text(v: &serde_json::Value) -> String {
+    use serde_json::Value;
+    match v {
+        Value::Array(items) => format!("[{}]", items.iter().map(yaml_text).collect::<Vec<_>>().join(", ")),
+        Value::Object(es) => format!(
             "{{{}}}",
-            es.iter()
-                .map(|e| format!("{}: {}", e.key.scalar_text().unwrap_or_default(), yaml_text(&e.value)))
-                .collect::<Vec<_>>()
-                .join(", ")
+            es.iter().filter(|(_, v)| !v.is_null()).map(|(k, v)| format!("{k}: {}", yaml_text(v))).collect::<Vec<_>>().join(", ")
         ),
-        _ => n.scalar_text().unwrap_or_default(),
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        other => other.to_string(),
     }
 }
 
-/// Parse one rule document.
-pub fn parse(source: &str) -> Result<RuleDoc, DocError> {
-    let docs = parse_stream(source);
+/// The doc of a registered rule: its rules/<id>.yaml with the facts it declares.
+pub fn parse(rule: &RuleEntry) -> Result<RuleDoc, DocError> {
+    let docs = parse_stream(rule.doc);
     let root =
         docs.into_iter().next().ok_or(DocError::Empty)?.result.map_err(|e| DocError::NotYaml { line: e.pos.line, message: e.message })?;
-    let severity = text(&root, "severity")?;
-    let params = root
-        .get("params")
-        .and_then(Node::as_seq)
-        .unwrap_or_default()
+    for key in ["id", "severity"] {
+        if root.get(key).is_some() {
+            return Err(DocError::Declared(key));
+        }
+    }
+    let described = root.get("params").and_then(Node::as_seq).unwrap_or_default();
+    let mut descriptions = Vec::with_capacity(described.len());
+    for p in described {
+        if p.get("default").is_some() {
+            return Err(DocError::Declared("default"));
+        }
+        let name = text(p, "name")?;
+        if !rule.params.iter().any(|d| d.name() == name) {
+            return Err(DocError::UnknownParam(name));
+        }
+        descriptions.push((name, text(p, "description")?));
+    }
+    let params = rule
+        .params
         .iter()
         .map(|p| {
-            Ok(Param {
-                name: text(p, "name")?,
-                default: p.get("default").map(yaml_text).ok_or(DocError::ParamWithoutDefault)?,
-                description: text(p, "description")?,
-            })
+            let description = descriptions.iter().find(|(n, _)| n == p.name()).ok_or(DocError::Undescribed(p.name()))?.1.clone();
+            Ok(ParamDoc { name: p.name().to_string(), default: yaml_text(&p.default_json()), description })
         })
         .collect::<Result<Vec<_>, DocError>>()?;
+    let autofix = match root.get("autofix") {
+        Some(a) if a.get("applicability").is_some() => return Err(DocError::Declared("applicability")),
+        Some(a) => Some(AutoFix { applicability: rule.fix.map_or("none", |f| f.as_str()).to_string(), what: text(a, "what")? }),
+        None if rule.fix.is_some() => return Err(DocError::AutofixUndescribed),
+        None => None,
+    };
     Ok(RuleDoc {
-        id: text(&root, "id")?,
+        id: rule.id.to_string(),
         category: text(&root, "category")?,
-        severity: Severity::parse(&severity).ok_or_else(|| DocError::BadSeverity(severity.clone()))?,
+        severity: rule.severity,
         summary: text(&root, "summary")?,
         why: text(&root, "why")?,
         bad: text(&root, "bad")?,
         good: text(&root, "good")?,
         fix: text(&root, "fix")?,
         params,
-        autofix: match root.get("autofix") {
-            None => None,
-            Some(a) => {
-                let applicability = text(a, "applicability")?;
-                if !matches!(applicability.as_str(), "safe" | "unsafe" | "none") {
-                    return Err(DocError::BadApplicability(applicability));
-                }
-                Some(AutoFix { applicability, what: text(a, "what")? })
-            }
-        },
+        autofix,
     })
 }
 
 /// All rule docs, in catalogue order.
 pub fn all() -> Vec<RuleDoc> {
-    REGISTRY.iter().map(|r| parse(r.doc).unwrap_or_else(|e| panic!("rules/{}.yaml is invalid: {e}", r.id))).collect()
+    REGISTRY.iter().map(|r| parse(r).unwrap_or_else(|e| panic!("rules/{}.yaml is invalid: {e}", r.id))).collect()
 }
 
 /// The doc of a rule, or which rule was likely meant.
 pub fn get(id: &str) -> Result<RuleDoc, UnknownRule> {
-    let unknown = || UnknownRule { id: id.to_string(), suggestion: crate::config::closest_rule(id) };
+    let unknown = || UnknownRule { id: id.to_string(), suggestion: crate::rules::closest(id) };
     let r = crate::rules::find(id).ok_or_else(unknown)?;
-    parse(r.doc).map_err(|_| unknown())
+    parse(r).map_err(|_| unknown())
 }
 
 /// The README's rule table.

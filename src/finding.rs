@@ -81,6 +81,19 @@ pub struct Finding {
     pub rendered: Option<RenderedAt>,
     /// How to fix it, when a rule knows (applied only by `lint --fix`).
     pub fix: Option<Fix>,
+    /// For rules that read other objects: the objects the finding depends
+    /// on, its own first, then those it joined (the Service, autoscaler,
+    /// budget or monitor it cites, or those that could have satisfied it).
+    /// Used by `lint --changed-since`; no output format shows it.
+    pub joined: Vec<Joined>,
+}
+
+/// An object a finding depends on: where it lies in the run (file index and
+/// the span of its document's root, lines as the linted file has them).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Joined {
+    pub file: usize,
+    pub span: Span,
 }
 
 /// Whether a fix may be applied without asking: could it change what the
@@ -152,6 +165,7 @@ impl Finding {
             doc: None,
             rendered: None,
             fix: None,
+            joined: Vec::new(),
         }
     }
 
@@ -176,6 +190,12 @@ impl Finding {
     /// Builder: the help line.
     pub fn help(mut self, help: impl Into<String>) -> Self {
         self.help = Some(help.into());
+        self
+    }
+
+    /// Builder: objects the finding depends on besides its own.
+    pub fn join(mut self, objects: impl IntoIterator<Item = Joined>) -> Self {
+        self.joined.extend(objects);
         self
     }
 

@@ -397,7 +397,10 @@ fn changed_since_reports_only_what_changed() {
         .collect();
     assert!(found.contains(&("image-tag-mutable".into(), "a.yaml".into(), 37)), "{found:?}");
     assert!(!found.iter().any(|(r, _, l)| r == "image-tag-mutable" && *l == 26), "busybox:latest was there before: {found:?}");
-    assert!(found.iter().any(|(r, f, _)| r == "service-selects-nothing" && f == "svc.yaml"), "cross-object, in a changed file: {found:?}");
+    assert!(
+        found.iter().any(|(r, f, _)| r == "service-selects-nothing" && f == "svc.yaml"),
+        "it joined the Deployment, whose labels changed: {found:?}"
+    );
     assert!(!found.iter().any(|(_, f, _)| f == "untouched.yaml"), "{found:?}");
     assert!(!found.iter().any(|(r, _, _)| r == "liveness-probe-missing"), "on unchanged lines: {found:?}");
     assert!(all["findings"].as_array().unwrap().len() > found.len() + 3);
@@ -407,6 +410,78 @@ fn changed_since_reports_only_what_changed() {
     let (code, _, err) = run_in(dir.path(), &["lint", "k8s", "--changed-since", "no-such-rev"]);
     assert_eq!(code, 2);
     assert!(err.contains("--changed-since: git diff failed"), "{err}");
+}
+
+/// A git repository in a temporary folder with `files` committed as `base`.
+fn committed(files: &[(&str, &str)]) -> (tempfile::TempDir, impl Fn(&[&str]) + use<>) {
+    let dir = project(files);
+    let root = dir.path().to_path_buf();
+    let git = move |args: &[&str]| {
+        let ok = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+            .args(args)
+            .current_dir(&root)
+            .output()
+            .unwrap();
+        assert!(ok.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&ok.stderr));
+    };
+    git(&["init", "-q"]);
+    git(&["add", "."]);
+    git(&["commit", "-q", "-m", "base"]);
+    (dir, git)
+}
+
+/// (rule, object name) of each finding of a JSON report.
+fn rule_and_object(v: &serde_json::Value) -> Vec<(String, String)> {
+    let text = |f: &serde_json::Value| f.as_str().unwrap_or_default().to_string();
+    v["findings"].as_array().unwrap().iter().map(|f| (text(&f["rule"]), text(&f["object"]["name"]))).collect()
+}
+
+/// A Pod appended to a file: the Pod above it, untouched, keeps its old
+/// findings out of the report (readiness-probe-missing reads other objects,
+/// but this Pod joins none).
+#[test]
+fn changed_since_leaves_out_untouched_neighbours() {
+    if !tool("git") {
+        return;
+    }
+    let pod = |name: &str| {
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata: {{name: {name}, labels: {{app: {name}}}}}\nspec:\n  containers: [{{name: {name}, image: nginx:1.27.3}}]\n"
+        )
+    };
+    let (dir, git) = committed(&[("k8s/pods.yaml", &pod("one"))]);
+    std::fs::write(dir.path().join("k8s/pods.yaml"), format!("{}---\n{}", pod("one"), pod("two"))).unwrap();
+    git(&["commit", "-q", "-am", "pr"]);
+    let all = rule_and_object(&json_of(dir.path(), &["lint", "k8s"]));
+    assert!(all.contains(&("readiness-probe-missing".into(), "one".into())), "{all:?}");
+    let found = rule_and_object(&json_of(dir.path(), &["lint", "k8s", "--changed-since", "HEAD~1"]));
+    assert!(found.contains(&("readiness-probe-missing".into(), "two".into())), "the new Pod: {found:?}");
+    assert!(!found.iter().any(|(_, o)| o == "one"), "the Pod above did not change: {found:?}");
+}
+
+/// Only the objects a finding joined changed: a budget edited so that it no
+/// longer selects the Deployment (pdb-missing, an absence), a Service edited
+/// so that it selects it (readiness-probe-missing is now an error citing it).
+/// The Deployment's cross-object findings are kept, its own others are not.
+#[test]
+fn changed_since_keeps_findings_whose_joined_objects_changed() {
+    if !tool("git") {
+        return;
+    }
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, labels: {app: web}}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: nginx:1.27.3}]\n";
+    let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: api}\n  ports: [{port: 80}]\n";
+    let pdb = "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web}\nspec:\n  maxUnavailable: 1\n  selector: {matchLabels: {app: web}}\n";
+    let (dir, git) = committed(&[("k8s/app.yaml", deploy), ("k8s/svc.yaml", svc), ("k8s/pdb.yaml", pdb)]);
+    std::fs::write(dir.path().join("k8s/svc.yaml"), svc.replace("app: api", "app: web")).unwrap();
+    std::fs::write(dir.path().join("k8s/pdb.yaml"), pdb.replace("app: web", "app: api")).unwrap();
+    git(&["commit", "-q", "-am", "pr"]);
+    let v = json_of(dir.path(), &["lint", "k8s", "--changed-since", "HEAD~1"]);
+    let found = rule_and_object(&v);
+    assert!(found.contains(&("pdb-missing".into(), "web".into())), "the budget changed: {found:?}");
+    let readiness = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "readiness-probe-missing");
+    assert!(readiness.is_some_and(|f| f["severity"] == "error" && f["file"] == "k8s/app.yaml"), "the Service changed: {found:?}");
+    assert!(!found.iter().any(|(r, _)| r == "liveness-probe-missing" || r == "resources-missing"), "own, unchanged: {found:?}");
 }
 
 #[test]

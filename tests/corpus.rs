@@ -115,7 +115,7 @@ fn noise_table_is_current() {
     );
     for rule in kubectl_strategy::rules::REGISTRY {
         let (n, objs) = per_rule.get(rule.id).map(|(n, o)| (*n, o.len())).unwrap_or_default();
-        let severity = kubectl_strategy::docs::parse(rule.doc).unwrap().severity;
+        let severity = kubectl_strategy::docs::parse(rule).unwrap().severity;
         table.push_str(&format!("| `{}` | {severity} | {n} | {objs} | {}% |\n", rule.id, objs * 100 / workloads.max(1)));
     }
     crate::doc_block("docs/noise.md", "noise", &table);

@@ -43,7 +43,7 @@ fn every_fixable_rule_fixes_its_bad_fixture() {
     let mut fixable = 0;
     settings.bind(|| {
         for rule in REGISTRY {
-            let doc = docs::parse(rule.doc).unwrap();
+            let doc = docs::parse(rule).unwrap();
             let bad = std::fs::read_to_string(crate::rules::fixture(rule.id, "bad")).unwrap_or_default();
             let dir = project(&[("bad.yaml", &bad)]);
             let before = lint_json(dir.path(), &["bad.yaml"]);

@@ -6,6 +6,7 @@ declare_rule! {
     id: "helm-render-failed",
     severity: Error,
     fix: None,
+    reads_other_objects: false,
     params: [],
     check: None,
 }

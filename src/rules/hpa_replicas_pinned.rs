@@ -8,6 +8,7 @@ declare_rule! {
     id: "hpa-replicas-pinned",
     severity: Warning,
     fix: None,
+    reads_other_objects: true,
     params: [],
     check: Some(&HpaReplicasPinned),
 }
@@ -28,7 +29,8 @@ impl Rule for HpaReplicasPinned {
             ),
         )
         .at("/spec/replicas", Target::Entry)
-        .help("remove spec.replicas from the manifest and let the HorizontalPodAutoscaler own it");
+        .help("remove spec.replicas from the manifest and let the HorizontalPodAutoscaler own it")
+        .join([hpa.joined()]);
         vec![f]
     }
 }

@@ -2,9 +2,12 @@
 //! relations between them (which Services, monitors, budgets and autoscalers
 //! reach which pods), computed once; rules see them through a [`Context`].
 
-use super::Config;
+use super::Settings;
+use crate::finding::Joined;
+use crate::input::Span;
 use crate::manifest::workload::{map_selects, same_namespace, selector_matches};
 use crate::manifest::{Light, Object, Typed};
+use std::cell::Cell;
 use std::collections::BTreeMap;
 
 /// The index's hash maps: keys are the run's own strings, not attacker-chosen
@@ -16,8 +19,8 @@ type HashMap<K, V> = std::collections::HashMap<K, V, foldhash::fast::RandomState
 #[derive(Debug)]
 pub struct Summary {
     pub file: usize,
-    /// The line the object starts on (for messages that name it).
-    pub line: u32,
+    /// The object's document root (its start line is in messages that name it).
+    pub span: Span,
     pub kind: String,
     pub name: Option<String>,
     pub namespace: Option<String>,
@@ -25,6 +28,8 @@ pub struct Summary {
     /// The replicas it runs with at least: an HPA's `minReplicas`, else
     /// `spec.replicas` (default 1). `None` for kinds without replicas.
     pub min_replicas: Option<i64>,
+    /// The HorizontalPodAutoscaler whose `minReplicas` is `min_replicas`.
+    pub min_replicas_from: Option<Joined>,
 }
 
 /// The part of an object's typed view that other objects are matched against.
@@ -57,13 +62,19 @@ impl Summary {
         };
         Summary {
             file: o.file,
-            line: o.root.span.start.line,
+            span: o.root.span,
             kind: o.kind.clone(),
             name: o.name.clone(),
             namespace: o.namespace.clone(),
             view,
             min_replicas: None,
+            min_replicas_from: None,
         }
+    }
+
+    /// Where the object lies, for a finding that depends on it.
+    pub fn joined(&self) -> Joined {
+        Joined { file: self.file, span: self.span }
     }
 
     /// A human label: `Deployment/api`.
@@ -108,6 +119,20 @@ pub struct Index {
     pod_creating_crs: Vec<Vec<usize>>,
     /// Whether the run contains any workload with a pod template.
     has_workloads: bool,
+    /// Budgets, monitors and workloads by where they are applied (see [`Near`]).
+    near: HashMap<Near, Vec<usize>>,
+    /// Monitors that watch other namespaces than their own (`any`, `matchNames`).
+    wide_monitors: Vec<usize>,
+    /// For each file, a number for its folder.
+    dir_of: Vec<usize>,
+}
+
+/// Where an object is applied: its namespace when set, and its folder
+/// (which decides an unset namespace).
+#[derive(PartialEq, Eq, Hash)]
+enum Near {
+    Namespace(String),
+    Dir(usize),
 }
 
 /// How the index finds the objects a selector may reach: through its
@@ -148,10 +173,73 @@ impl Index {
         let has_workloads = !pods.all.is_empty();
         drop(pods);
         let floors: Vec<Option<i64>> = objects.iter().enumerate().map(|(i, o)| min_replicas(o, hpa[i].map(|h| &objects[h]))).collect();
-        for (o, floor) in objects.iter_mut().zip(floors) {
+        let from: Vec<Option<Joined>> =
+            objects.iter().zip(&hpa).map(|(o, h)| h.filter(|_| o.workload().is_some()).map(|h| objects[h].joined())).collect();
+        for ((o, floor), from) in objects.iter_mut().zip(floors).zip(from) {
             o.min_replicas = floor;
+            o.min_replicas_from = from.filter(|_| floor.is_some());
         }
-        Index { summaries: objects, selected_by, monitored, service_matches, overlaps, hpa, pdbs, pod_creating_crs, has_workloads }
+        let mut dir_ids: HashMap<&str, usize> = HashMap::default();
+        let dir_of: Vec<usize> = dirs
+            .iter()
+            .map(|d| {
+                let n = dir_ids.len();
+                *dir_ids.entry(d).or_insert(n)
+            })
+            .collect();
+        let (mut near, mut wide_monitors) = (HashMap::<Near, Vec<usize>>::default(), Vec::new());
+        for (i, o) in objects.iter().enumerate() {
+            match &o.view {
+                View::Monitor(m) if m.any_namespace || !m.match_names.is_empty() => wide_monitors.push(i),
+                View::Pdb(_) | View::Monitor(_) | View::Workload(_) => {
+                    if let Some(ns) = &o.namespace {
+                        near.entry(Near::Namespace(ns.clone())).or_default().push(i);
+                    }
+                    near.entry(Near::Dir(dir_of.get(o.file).copied().unwrap_or(usize::MAX))).or_default().push(i);
+                }
+                _ => {}
+            }
+        }
+        Index {
+            summaries: objects,
+            selected_by,
+            monitored,
+            service_matches,
+            overlaps,
+            hpa,
+            pdbs,
+            pod_creating_crs,
+            has_workloads,
+            near,
+            wide_monitors,
+            dir_of,
+        }
+    }
+
+    /// Are two objects applied into one namespace (see [`applied_together`])?
+    fn together(&self, a: &Summary, b: &Summary) -> bool {
+        match (a.namespace.as_deref(), b.namespace.as_deref()) {
+            (Some(x), Some(y)) if x == y => true,
+            (x, y) => self.dir_of.get(a.file) == self.dir_of.get(b.file) && same_namespace(x, y),
+        }
+    }
+
+    /// The budgets, monitors or workloads (as `pick` chooses) applied
+    /// together with the object at `at`, in ascending order.
+    fn near(&self, at: usize, pick: impl Fn(&View) -> bool) -> Vec<usize> {
+        let o = &self.summaries[at];
+        let dir = Near::Dir(self.dir_of.get(o.file).copied().unwrap_or(usize::MAX));
+        let by_namespace = o.namespace.as_ref().and_then(|ns| self.near.get(&Near::Namespace(ns.clone())));
+        let mut out: Vec<usize> = by_namespace
+            .into_iter()
+            .chain(self.near.get(&dir))
+            .flatten()
+            .copied()
+            .filter(|&i| i != at && pick(&self.summaries[i].view) && self.together(o, &self.summaries[i]))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
     }
 }
 
@@ -241,17 +329,65 @@ pub struct Context<'a> {
     index: &'a Index,
     /// The index of the object being checked.
     at: usize,
-    pub config: &'a Config,
+    /// The rule settings of the run (parameters).
+    pub settings: &'a Settings,
     /// File names of the run, by file index.
     pub files: &'a [&'a str],
-    /// Whether the run contains any workload with a pod template.
-    pub has_workloads: bool,
+    /// Whether a rule asked about other objects since [`Context::took_others`]
+    /// (to check that rules declare `reads_other_objects`).
+    read_others: Cell<bool>,
 }
 
 impl<'a> Context<'a> {
     /// The context of the object at `at` (its index among the run's objects).
-    pub fn new(index: &'a Index, at: usize, files: &'a [&'a str], config: &'a Config) -> Self {
-        Context { index, at, config, files, has_workloads: index.has_workloads }
+    pub fn new(index: &'a Index, at: usize, files: &'a [&'a str], settings: &'a Settings) -> Self {
+        Context { index, at, settings, files, read_others: Cell::new(false) }
+    }
+
+    /// Whether a rule asked about other objects since the last call.
+    pub(crate) fn took_others(&self) -> bool {
+        self.read_others.replace(false)
+    }
+
+    /// Note that the rule reads other objects.
+    fn others(&self) -> &'a Index {
+        self.read_others.set(true);
+        self.index
+    }
+
+    /// Whether the run contains any workload with a pod template.
+    pub fn has_workloads(&self) -> bool {
+        self.others().has_workloads
+    }
+
+    fn summaries(&self, list: Vec<usize>) -> Vec<&'a Summary> {
+        list.into_iter().map(|i| &self.index.summaries[i]).collect()
+    }
+
+    /// The PodDisruptionBudgets applied together with this workload (its
+    /// namespace, or its folder when one is unset), whether they select it or not.
+    pub fn budgets_nearby(&self) -> Vec<&'a Summary> {
+        self.summaries(self.others().near(self.at, |v| matches!(v, View::Pdb(_))))
+    }
+
+    /// The workloads applied together with this object, whether they match it or not.
+    pub fn workloads_nearby(&self) -> Vec<&'a Summary> {
+        self.summaries(self.others().near(self.at, |v| matches!(v, View::Workload(_))))
+    }
+
+    /// The ServiceMonitors and PodMonitors that may watch this object's
+    /// namespace (applied with it, or naming other namespaces), selecting it or not.
+    pub fn monitors_nearby(&self) -> Vec<&'a Summary> {
+        let index = self.others();
+        let mut list = index.near(self.at, |v| matches!(v, View::Monitor(_)));
+        let ns = self.this().namespace.as_ref();
+        list.extend(index.wide_monitors.iter().copied().filter(|&i| match &index.summaries[i].view {
+            View::Monitor(m) => m.any_namespace || ns.is_some_and(|n| m.match_names.contains(n)),
+            _ => false,
+        }));
+        list.sort_unstable();
+        list.dedup();
+        self.summaries(list)
     }
 
     /// The summary of the object being checked.
@@ -260,17 +396,19 @@ impl<'a> Context<'a> {
     }
 
     fn all(&self, list: &'a [Vec<usize>]) -> impl Iterator<Item = &'a Summary> + 'a {
+        self.read_others.set(true);
         let summaries = &self.index.summaries;
         list.get(self.at).map(Vec::as_slice).unwrap_or_default().iter().map(move |&s| &summaries[s])
     }
 
     /// The HorizontalPodAutoscaler that scales this workload.
     pub fn hpa(&self) -> Option<&'a Summary> {
-        self.index.hpa[self.at].map(|h| &self.index.summaries[h])
+        self.others().hpa[self.at].map(|h| &self.index.summaries[h])
     }
 
     /// The replicas this workload runs with at least (see [`Summary::min_replicas`]).
     pub fn min_replicas(&self) -> Option<i64> {
+        self.read_others.set(true);
         self.this().min_replicas
     }
 
@@ -286,7 +424,7 @@ impl<'a> Context<'a> {
 
     /// `file:line` of an object, for messages that name another object.
     pub fn place(&self, obj: &Summary) -> String {
-        format!("{}:{}", self.files.get(obj.file).copied().unwrap_or("?"), obj.line)
+        format!("{}:{}", self.files.get(obj.file).copied().unwrap_or("?"), obj.span.start.line)
     }
 
     /// Services (among the linted objects) that select this object's pods.
@@ -300,12 +438,12 @@ impl<'a> Context<'a> {
 
     /// Is this object's pod template selected by a ServiceMonitor or PodMonitor?
     pub fn is_monitored(&self) -> bool {
-        self.index.monitored[self.at]
+        self.others().monitored[self.at]
     }
 
     /// Does some pod template among the linted objects match this Service?
     pub fn service_matches_pods(&self) -> bool {
-        self.index.service_matches[self.at]
+        self.others().service_matches[self.at]
     }
 
     /// Earlier workloads whose selectors overlap with this one's.

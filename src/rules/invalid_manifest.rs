@@ -6,6 +6,7 @@ declare_rule! {
     id: "invalid-manifest",
     severity: Error,
     fix: None,
+    reads_other_objects: false,
     params: [],
     check: None,
 }

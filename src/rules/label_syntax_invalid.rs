@@ -9,6 +9,7 @@ declare_rule! {
     id: "label-syntax-invalid",
     severity: Error,
     fix: None,
+    reads_other_objects: false,
     params: [],
     check: Some(&LabelSyntaxInvalid),
 }

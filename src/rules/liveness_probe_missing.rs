@@ -9,6 +9,7 @@ declare_rule! {
     id: "liveness-probe-missing",
     severity: Warning,
     fix: None,
+    reads_other_objects: false,
     params: [],
     check: Some(&LivenessProbeMissing),
 }

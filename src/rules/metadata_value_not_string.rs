@@ -10,6 +10,7 @@ declare_rule! {
     id: "metadata-value-not-string",
     severity: Error,
     fix: Safe,
+    reads_other_objects: false,
     params: [],
     check: Some(&MetadataValueNotString),
 }

@@ -1,15 +1,36 @@
 //! The rule engine: the `Rule` trait, the registry and the cross-object context.
 //!
 //! One file per rule (`src/rules/<id>.rs`): it declares the rule's ID, default
-//! severity, fix applicability and parameters once with `declare_rule!`, next
-//! to its check. The registry below lists those declarations; a meta test
-//! (tests/meta.rs) holds each against `rules/<id>.yaml`.
+//! severity, fix applicability, whether it reads other objects and its
+//! parameters (name, default, validation) once with `declare_rule!`, next to
+//! its check. That declaration is the only place for these facts:
+//! `rules/<id>.yaml` holds the prose and examples (src/docs.rs joins the two).
 
 /// Declares a rule in its file: `ID` and `SEVERITY` constants for the code,
-/// and `RULE`, the registry entry (with its docs, `rules/<id>.yaml`).
-/// `fix` is `Safe`, `Unsafe` or `None`; `params` names `Param` statics of the file.
+/// the parameters as `Param` statics, and `RULE`, the registry entry (with
+/// its docs, `rules/<id>.yaml`).
+///
+/// `fix` is `Safe`, `Unsafe` or `None`. `reads_other_objects` is true when
+/// the rule's findings depend on objects other than the one they are on
+/// (anything it asks the `Context` about another object: Services, HPAs,
+/// budgets, monitors, overlaps, the replica floor an HPA sets); such findings
+/// name the objects they joined (`Finding::joined`), and `lint
+/// --changed-since` keeps them when one of those changed. Debug builds check
+/// the declaration each time a rule runs. Each parameter is
+/// `NAME: Type = { name: "yaml-name", default: fn, validate: fn }` (`validate`
+/// optional: checks beyond the type when the config is loaded).
 macro_rules! declare_rule {
-    (id: $id:literal, severity: $sev:ident, fix: $fix:ident, params: [$($param:ident),* $(,)?], check: $check:expr $(,)?) => {
+    (
+        id: $id:literal,
+        severity: $sev:ident,
+        fix: $fix:ident,
+        reads_other_objects: $reads:literal,
+        params: [$(
+            $(#[$pmeta:meta])*
+            $param:ident: $pty:ty = { name: $pname:literal, default: $default:expr $(, validate: $validate:expr)? $(,)? }
+        ),* $(,)?],
+        check: $check:expr $(,)?
+    ) => {
         /// The rule's ID.
         pub const ID: &str = $id;
         /// The rule's default severity (the config may override it).
@@ -20,11 +41,21 @@ macro_rules! declare_rule {
         fn finding(obj: &$crate::manifest::Object, message: impl Into<String>) -> $crate::rules::Draft<'_> {
             $crate::rules::Draft { obj, rule: ID, severity: SEVERITY, message: message.into() }
         }
+        $(
+            $(#[$pmeta])*
+            pub static $param: $crate::rules::Param<$pty> = $crate::rules::Param {
+                rule: ID,
+                name: $pname,
+                default: $default,
+                validate: declare_rule!(@validate $($validate)?),
+            };
+        )*
         /// The rule's registry entry.
         pub static RULE: $crate::rules::RuleEntry = $crate::rules::RuleEntry {
             id: ID,
             severity: $crate::finding::Severity::$sev,
             fix: declare_rule!(@fix $fix),
+            reads_other_objects: $reads,
             params: &[$(&$param),*],
             doc: include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/rules/", $id, ".yaml")),
             check: $check,
@@ -32,6 +63,8 @@ macro_rules! declare_rule {
     };
     (@fix None) => { None };
     (@fix $app:ident) => { Some($crate::finding::Applicability::$app) };
+    (@validate) => { $crate::rules::no_validation };
+    (@validate $validate:expr) => { $validate };
 }
 
 pub mod helm_render_failed;
@@ -67,7 +100,6 @@ pub mod topology_spread_missing;
 pub mod unused_suppression;
 pub mod workload_selectors_overlap;
 
-use crate::config::Config;
 use crate::finding::{Applicability, Finding, Severity};
 use crate::manifest::{Light, Object};
 use serde::Serialize;
@@ -75,6 +107,49 @@ use serde::de::DeserializeOwned;
 
 mod index;
 pub use index::{Context, Index, Summary, View};
+
+/// A rule's level: off, or a severity that replaces the default.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    Off,
+    On(Severity),
+}
+
+/// What the user set for one rule.
+#[derive(Clone, Debug, Default)]
+pub struct RuleSetting {
+    pub level: Option<Level>,
+    /// Parameter values, already checked against the parameters' types.
+    pub params: serde_json::Map<String, serde_json::Value>,
+}
+
+/// The rule settings of a run, by rule ID: which rules run, at which
+/// severity, with which parameters. The config module builds them from
+/// `.kubectl-strategy.yaml` (and validates them there); the rules read them.
+#[derive(Clone, Debug, Default)]
+pub struct Settings {
+    pub rules: std::collections::HashMap<String, RuleSetting>,
+}
+
+impl Settings {
+    pub fn enabled(&self, rule: &str) -> bool {
+        !matches!(self.rules.get(rule).and_then(|r| r.level), Some(Level::Off))
+    }
+
+    /// The configured severity of a rule, if the settings override it.
+    pub fn severity(&self, rule: &str) -> Option<Severity> {
+        match self.rules.get(rule)?.level? {
+            Level::On(s) => Some(s),
+            Level::Off => None,
+        }
+    }
+
+    /// A rule parameter, or `default` when unset. Types are checked when the
+    /// config is loaded.
+    pub fn param<T: DeserializeOwned>(&self, rule: &str, name: &str, default: T) -> T {
+        self.rules.get(rule).and_then(|r| r.params.get(name)).and_then(|v| serde_json::from_value(v.clone()).ok()).unwrap_or(default)
+    }
+}
 
 /// A check over one object. Cross-object rules read the `Context`.
 pub trait Rule: Sync {
@@ -91,6 +166,9 @@ pub struct RuleEntry {
     pub severity: Severity,
     /// The applicability of the rule's fix, when it has one.
     pub fix: Option<Applicability>,
+    /// Whether its findings depend on objects other than the one they are on
+    /// (then they carry the objects they joined).
+    pub reads_other_objects: bool,
     /// The parameters `.kubectl-strategy.yaml` may set.
     pub params: &'static [&'static dyn ParamDecl],
     /// `rules/<id>.yaml`.
@@ -130,18 +208,15 @@ pub struct Param<T: 'static> {
     pub validate: fn(&T) -> Result<(), String>,
 }
 
-fn no_validation<T>(_: &T) -> Result<(), String> {
+/// The `validate` of a parameter declared without one.
+pub(crate) fn no_validation<T>(_: &T) -> Result<(), String> {
     Ok(())
 }
 
 impl<T: DeserializeOwned> Param<T> {
-    pub const fn new(rule: &'static str, name: &'static str, default: fn() -> T) -> Self {
-        Param { rule, name, default, validate: no_validation::<T> }
-    }
-
     /// The configured value, or the default.
-    pub fn get(&self, config: &Config) -> T {
-        config.param(self.rule, self.name, (self.default)())
+    pub fn get(&self, settings: &Settings) -> T {
+        settings.param(self.rule, self.name, (self.default)())
     }
 }
 
@@ -220,6 +295,25 @@ pub fn find(id: &str) -> Option<&'static RuleEntry> {
     REGISTRY.iter().copied().find(|r| r.id == id)
 }
 
+/// The rule ID nearest to a misspelt one (for did-you-mean hints).
+pub fn closest(id: &str) -> Option<&'static str> {
+    REGISTRY.iter().map(|r| (levenshtein(id, r.id), r.id)).filter(|(d, _)| *d <= 3).min().map(|(_, r)| r)
+}
+
+/// Levenshtein distance (small strings only).
+fn levenshtein(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur.push((prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
 /// Run every enabled rule over every object of a file that `reported`
 /// accepts (in parallel), each on its full view, built again from its tree
 /// and dropped as soon as its rules ran: the heavy views (pod specs) of a
@@ -236,7 +330,7 @@ pub fn find(id: &str) -> Option<&'static RuleEntry> {
 pub fn run(
     mut objects: Vec<Object<Light>>,
     files: &[&str],
-    config: &Config,
+    settings: &Settings,
     reported: &(dyn Fn(usize) -> bool + Sync),
     texts: Option<&[&str]>,
 ) -> (Vec<Object<Light>>, Vec<Finding>) {
@@ -251,14 +345,29 @@ pub fn run(
                 if !reported(obj.file) {
                     return (Vec::new(), false);
                 }
-                let ctx = Context::new(&index, at, files, config);
+                let ctx = Context::new(&index, at, files, settings);
+                let own = ctx.this().joined();
                 let (result, mut found, changed) = obj.expand_in_place(|obj| {
-                    REGISTRY
-                        .iter()
-                        .filter(|r| config.enabled(r.id))
-                        .filter_map(|r| r.check)
-                        .flat_map(|c| c.check(obj, &ctx))
-                        .collect::<Vec<_>>()
+                    let mut out = Vec::new();
+                    for r in REGISTRY.iter().filter(|r| settings.enabled(r.id)) {
+                        let Some(check) = r.check else { continue };
+                        let at = out.len();
+                        out.extend(check.check(obj, &ctx));
+                        let read = ctx.took_others();
+                        debug_assert!(r.reads_other_objects || !read, "{} reads other objects: declare reads_other_objects: true", r.id);
+                        if r.reads_other_objects {
+                            for f in &mut out[at..] {
+                                f.joined.insert(0, own);
+                            }
+                        } else {
+                            debug_assert!(
+                                out[at..].iter().all(|f| f.joined.is_empty()),
+                                "{} joins objects it does not declare to read",
+                                r.id
+                            );
+                        }
+                    }
+                    out
                 });
                 found.extend(result);
                 if texts.is_some() {

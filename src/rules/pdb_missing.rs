@@ -1,7 +1,7 @@
 //! `pdb-missing`: Two or more replicas behind a Service and no PodDisruptionBudget selecting them
 
 use super::shared::{floor, service_of};
-use super::{Context, Rule};
+use super::{Context, Rule, Summary};
 use crate::finding::Finding;
 use crate::manifest::{Object, Target};
 
@@ -9,6 +9,7 @@ declare_rule! {
     id: "pdb-missing",
     severity: Warning,
     fix: None,
+    reads_other_objects: true,
     params: [],
     check: Some(&PdbMissing),
 }
@@ -39,7 +40,10 @@ impl Rule for PdbMissing {
         .at("/metadata/name", Target::Entry)
         .help(format!(
             "add a PodDisruptionBudget (policy/v1) with maxUnavailable: 1 and selector.matchLabels {{{sel}}} in the same namespace"
-        ));
+        ))
+        // The Services and the autoscaler it depends on, and (an absence) the
+        // budgets applied with it that could have selected it.
+        .join(ctx.services_selecting().chain(ctx.hpa()).chain(ctx.budgets_nearby()).map(Summary::joined));
         vec![f]
     }
 }

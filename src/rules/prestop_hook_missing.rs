@@ -1,6 +1,6 @@
 //! `prestop-hook-missing`: Serving container has no preStop hook
 
-use super::{Context, Rule};
+use super::{Context, Rule, Summary};
 use crate::edit::{Op, Yaml};
 use crate::finding::{Finding, Fix};
 use crate::manifest::{Object, Target};
@@ -9,6 +9,7 @@ declare_rule! {
     id: "prestop-hook-missing",
     severity: Warning,
     fix: Unsafe,
+    reads_other_objects: true,
     params: [],
     check: Some(&PrestopHookMissing),
 }
@@ -43,6 +44,9 @@ impl Rule for PrestopHookMissing {
                 );
                 // Unsafe: every shutdown then takes 5 s longer.
                 let sleep = Yaml::Map(vec![("sleep".into(), Yaml::Map(vec![("seconds".into(), Yaml::Int(PRESTOP_SLEEP))]))]);
+                // A container without ports serves because a Service selects it.
+                let by_service = c.ports.as_ref().is_none_or(|p| p.is_empty());
+                let f = if by_service { f.join(ctx.services_selecting().map(Summary::joined)) } else { f };
                 f.fix(Fix::unsafe_(
                     format!("add a preStop sleep of {PRESTOP_SLEEP}s"),
                     vec![Op::set(obj.doc_ptr(&format!("{ptr}/lifecycle/preStop")), sleep)],

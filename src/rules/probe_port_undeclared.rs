@@ -10,6 +10,7 @@ declare_rule! {
     id: "probe-port-undeclared",
     severity: Error,
     fix: None,
+    reads_other_objects: false,
     params: [],
     check: Some(&ProbePortUndeclared),
 }

@@ -1,6 +1,6 @@
 //! `prometheus-annotations-missing`: Serving pods have no prometheus.io/scrape annotation and no ServiceMonitor or PodMonitor
 
-use super::{Context, Param, Rule};
+use super::{Context, Rule, Summary};
 use crate::finding::Finding;
 use crate::manifest::{Object, Target, WorkloadKind};
 
@@ -8,7 +8,11 @@ declare_rule! {
     id: "prometheus-annotations-missing",
     severity: Warning,
     fix: None,
-    params: [POLICY],
+    reads_other_objects: true,
+    params: [
+        /// Which kind of scrape configuration counts.
+        POLICY: PrometheusPolicy = { name: "policy", default: || PrometheusPolicy::Either },
+    ],
     check: Some(&PrometheusAnnotationsMissing),
 }
 
@@ -24,9 +28,6 @@ pub enum PrometheusPolicy {
     Either,
 }
 
-/// Which kind of scrape configuration counts.
-pub static POLICY: Param<PrometheusPolicy> = Param::new(ID, "policy", || PrometheusPolicy::Either);
-
 pub struct PrometheusAnnotationsMissing;
 impl Rule for PrometheusAnnotationsMissing {
     fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
@@ -36,7 +37,7 @@ impl Rule for PrometheusAnnotationsMissing {
         if !w.long_running() || !serving(obj, ctx) {
             return Vec::new();
         }
-        let policy = POLICY.get(ctx.config);
+        let policy = POLICY.get(ctx.settings);
         let annotated = w.template_annotations().contains_key("prometheus.io/scrape");
         let ok = match policy {
             PrometheusPolicy::Annotations => annotated,
@@ -52,9 +53,15 @@ impl Rule for PrometheusAnnotationsMissing {
             PrometheusPolicy::Either => "has no prometheus.io/scrape annotation and no ServiceMonitor or PodMonitor selects it",
         };
         let what = if w.kind == WorkloadKind::Pod { obj.label() } else { format!("the pod template of {}", obj.label()) };
-        let f = finding(obj, format!("{what} {how}")).at(&format!("{}/annotations", w.meta_ptr()), Target::Key).help(
-            "add prometheus.io/scrape: \"true\" and prometheus.io/port to the pod template's annotations, or a ServiceMonitor/PodMonitor",
-        );
+        // The Services that make it serving, and (an absence) the monitors
+        // that could have selected it.
+        let monitors = if policy == PrometheusPolicy::Annotations { Vec::new() } else { ctx.monitors_nearby() };
+        let f = finding(obj, format!("{what} {how}"))
+            .at(&format!("{}/annotations", w.meta_ptr()), Target::Key)
+            .help(
+                "add prometheus.io/scrape: \"true\" and prometheus.io/port to the pod template's annotations, or a ServiceMonitor/PodMonitor",
+            )
+            .join(ctx.services_selecting().chain(monitors).map(Summary::joined));
         vec![f]
     }
 }

@@ -10,6 +10,7 @@ declare_rule! {
     id: "prometheus-annotations-on-workload",
     severity: Warning,
     fix: Safe,
+    reads_other_objects: false,
     params: [],
     check: Some(&PrometheusAnnotationsOnWorkload),
 }

@@ -9,6 +9,7 @@ declare_rule! {
     id: "prometheus-port-undeclared",
     severity: Warning,
     fix: Unsafe,
+    reads_other_objects: false,
     params: [],
     check: Some(&PrometheusPortUndeclared),
 }

@@ -1,7 +1,7 @@
 //! `readiness-probe-missing`: Container has no readinessProbe
 
 use super::shared::long_running_containers;
-use super::{Context, Rule};
+use super::{Context, Rule, Summary};
 use crate::finding::{Finding, Severity};
 use crate::manifest::{Object, Target};
 
@@ -9,6 +9,7 @@ declare_rule! {
     id: "readiness-probe-missing",
     severity: Warning,
     fix: None,
+    reads_other_objects: true,
     params: [],
     check: Some(&ReadinessProbeMissing),
 }
@@ -32,6 +33,7 @@ impl Rule for ReadinessProbeMissing {
                     .severity(severity)
                     .at(&format!("{ptr}/name"), Target::Entry)
                     .help("add a readinessProbe that fails while the app starts and after it receives SIGTERM")
+                    .join(ctx.services_selecting().map(Summary::joined))
             })
             .collect()
     }

@@ -10,6 +10,7 @@ declare_rule! {
     id: "recreate-with-rolling-params",
     severity: Error,
     fix: Safe,
+    reads_other_objects: false,
     params: [],
     check: Some(&RecreateWithRollingParams),
 }

@@ -1,6 +1,6 @@
 //! `required-labels-missing`: Workload or pod template lacks the required labels
 
-use super::{Context, Param, Rule};
+use super::{Context, Rule};
 use crate::finding::Finding;
 use crate::manifest::{Object, Target, WorkloadKind};
 use serde::Deserialize;
@@ -10,13 +10,13 @@ declare_rule! {
     id: "required-labels-missing",
     severity: Warning,
     fix: None,
-    params: [LABELS],
+    reads_other_objects: false,
+    params: [
+        /// The labels every workload and pod template must carry.
+        LABELS: Vec<LabelRequirement> = { name: "labels", default: default_required_labels, validate: valid_requirements },
+    ],
     check: Some(&RequiredLabelsMissing),
 }
-
-/// The labels every workload and pod template must carry.
-pub static LABELS: Param<Vec<LabelRequirement>> =
-    Param { rule: ID, name: "labels", default: default_required_labels, validate: valid_requirements };
 
 /// Each requirement names a key, and its value pattern compiles.
 fn valid_requirements(reqs: &Vec<LabelRequirement>) -> Result<(), String> {
@@ -37,7 +37,7 @@ impl Rule for RequiredLabelsMissing {
         let Some(w) = obj.workload() else {
             return Vec::new();
         };
-        let reqs = LABELS.get(ctx.config);
+        let reqs = LABELS.get(ctx.settings);
         let mut out = Vec::new();
         // The value to suggest: what the selector or the other label map already
         // says under that key, else the object's name.

@@ -8,6 +8,7 @@ declare_rule! {
     id: "resources-missing",
     severity: Warning,
     fix: None,
+    reads_other_objects: false,
     params: [],
     check: Some(&ResourcesMissing),
 }

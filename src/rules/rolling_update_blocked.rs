@@ -10,6 +10,7 @@ declare_rule! {
     id: "rolling-update-blocked",
     severity: Error,
     fix: Unsafe,
+    reads_other_objects: false,
     params: [],
     check: Some(&RollingUpdateBlocked),
 }

@@ -9,6 +9,7 @@ declare_rule! {
     id: "rolling-update-downtime",
     severity: Warning,
     fix: None,
+    reads_other_objects: true,
     params: [],
     check: Some(&RollingUpdateDowntime),
 }
@@ -47,7 +48,8 @@ impl Rule for RollingUpdateDowntime {
         let f = finding(obj, format!(
                 "maxUnavailable lets the rollout take down {unavailable} of {replicas} replica{} at once: the service is down until new pods are ready",
                 if replicas == 1 { "" } else { "s" }
-            )).at(ptr, Target::Value).help("use maxUnavailable: 0 with maxSurge: 1 (or more replicas) so old pods serve until new ones are ready");
+            )).at(ptr, Target::Value).help("use maxUnavailable: 0 with maxSurge: 1 (or more replicas) so old pods serve until new ones are ready")
+            .join(ctx.hpa().map(|h| h.joined()));
         vec![f]
     }
 }

@@ -8,6 +8,7 @@ declare_rule! {
     id: "service-selects-nothing",
     severity: Warning,
     fix: None,
+    reads_other_objects: true,
     params: [],
     check: Some(&ServiceSelectsNothing),
 }
@@ -21,13 +22,14 @@ impl Rule for ServiceSelectsNothing {
         let Some(sel) = spec.selector.as_ref().filter(|s| !s.is_empty()) else {
             return Vec::new();
         };
-        if !ctx.has_workloads || ctx.service_matches_pods() {
+        if !ctx.has_workloads() || ctx.service_matches_pods() {
             return Vec::new();
         }
         let text = sel.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
         // A custom resource in the namespace (an operator's database, a
         // LeaderWorkerSet) may create the pods: say so, at a lower severity.
-        let crs: Vec<String> = ctx.pod_creating_resources().take(3).map(Summary::label).collect();
+        let cited: Vec<&Summary> = ctx.pod_creating_resources().take(3).collect();
+        let crs: Vec<String> = cited.iter().map(|s| s.label()).collect();
         let (severity, message) = if crs.is_empty() {
             (SEVERITY, format!("{} selects {text}, which matches no pod template among the linted objects", obj.label()))
         } else {
@@ -43,6 +45,8 @@ impl Rule for ServiceSelectsNothing {
         let f = finding(obj, message).severity(severity).at("/spec/selector", Target::Key).help(
             "a Service whose selector matches no pods has no endpoints: check the selector against the workload's pod template labels",
         );
+        // The resources it cites, and (an absence) the workloads applied with it that could have matched.
+        let f = f.join(cited.into_iter().chain(ctx.workloads_nearby()).map(Summary::joined));
         vec![f]
     }
 }

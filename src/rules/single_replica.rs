@@ -1,7 +1,7 @@
 //! `single-replica`: One replica behind a Service
 
 use super::shared::{floor, service_of};
-use super::{Context, Rule};
+use super::{Context, Rule, Summary};
 use crate::finding::Finding;
 use crate::manifest::{Object, Target};
 
@@ -9,6 +9,7 @@ declare_rule! {
     id: "single-replica",
     severity: Warning,
     fix: None,
+    reads_other_objects: true,
     params: [],
     check: Some(&SingleReplica),
 }
@@ -33,7 +34,8 @@ impl Rule for SingleReplica {
             ),
         )
         .at(at, target)
-        .help("set replicas: 2 or more (with a PodDisruptionBudget), or an HPA with minReplicas: 2");
+        .help("set replicas: 2 or more (with a PodDisruptionBudget), or an HPA with minReplicas: 2")
+        .join(ctx.services_selecting().chain(ctx.hpa()).map(Summary::joined));
         vec![f]
     }
 }

@@ -1,7 +1,7 @@
 //! `slow-start-without-startup-probe`: Long liveness initialDelaySeconds instead of a startupProbe
 
 use super::shared::long_running_containers;
-use super::{Context, Param, Rule};
+use super::{Context, Rule};
 use crate::finding::Finding;
 use crate::manifest::{Object, Target};
 
@@ -9,17 +9,18 @@ declare_rule! {
     id: "slow-start-without-startup-probe",
     severity: Warning,
     fix: Unsafe,
-    params: [MIN_INITIAL_DELAY_SECONDS],
+    reads_other_objects: false,
+    params: [
+        /// The liveness `initialDelaySeconds` from which a startupProbe is due.
+        MIN_INITIAL_DELAY_SECONDS: u32 = { name: "min-initial-delay-seconds", default: || 60 },
+    ],
     check: Some(&SlowStartWithoutStartupProbe),
 }
-
-/// The liveness `initialDelaySeconds` from which a startupProbe is due.
-pub static MIN_INITIAL_DELAY_SECONDS: Param<u32> = Param::new(ID, "min-initial-delay-seconds", || 60);
 
 pub struct SlowStartWithoutStartupProbe;
 impl Rule for SlowStartWithoutStartupProbe {
     fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
-        let min = i32::try_from(MIN_INITIAL_DELAY_SECONDS.get(ctx.config)).unwrap_or(i32::MAX);
+        let min = i32::try_from(MIN_INITIAL_DELAY_SECONDS.get(ctx.settings)).unwrap_or(i32::MAX);
         let mut out = Vec::new();
         for (ptr, c) in long_running_containers(obj) {
             let Some(delay) = c.liveness_probe.as_ref().and_then(|l| l.initial_delay_seconds) else {

@@ -1,6 +1,6 @@
 //! `termination-grace-period-too-short`: terminationGracePeriodSeconds does not cover the preStop sleep plus a margin
 
-use super::{Context, Param, Rule};
+use super::{Context, Rule};
 use crate::edit::{Op, Yaml};
 use crate::finding::{Finding, Fix};
 use crate::manifest::{Object, Target};
@@ -11,12 +11,13 @@ declare_rule! {
     id: "termination-grace-period-too-short",
     severity: Error,
     fix: Unsafe,
-    params: [MARGIN_SECONDS],
+    reads_other_objects: false,
+    params: [
+        /// Seconds the grace period must exceed the longest preStop sleep by.
+        MARGIN_SECONDS: u32 = { name: "margin-seconds", default: || 5 },
+    ],
     check: Some(&TerminationGracePeriodTooShort),
 }
-
-/// Seconds the grace period must exceed the longest preStop sleep by.
-pub static MARGIN_SECONDS: Param<u32> = Param::new(ID, "margin-seconds", || 5);
 
 pub struct TerminationGracePeriodTooShort;
 impl Rule for TerminationGracePeriodTooShort {
@@ -27,7 +28,7 @@ impl Rule for TerminationGracePeriodTooShort {
         let Some(spec) = w.pod_spec() else {
             return Vec::new();
         };
-        let margin = i64::from(MARGIN_SECONDS.get(ctx.config));
+        let margin = i64::from(MARGIN_SECONDS.get(ctx.settings));
         let longest = w
             .containers()
             .filter_map(|(ptr, c)| {

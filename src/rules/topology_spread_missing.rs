@@ -9,6 +9,7 @@ declare_rule! {
     id: "topology-spread-missing",
     severity: Info,
     fix: None,
+    reads_other_objects: true,
     params: [],
     check: Some(&TopologySpreadMissing),
 }
@@ -39,7 +40,8 @@ impl Rule for TopologySpreadMissing {
         .help(
             "add topologySpreadConstraints with topologyKey: kubernetes.io/hostname, maxSkew: 1, whenUnsatisfiable: ScheduleAnyway \
              and a labelSelector matching the pod labels",
-        );
+        )
+        .join(ctx.hpa().map(|h| h.joined()));
         vec![f]
     }
 }

@@ -6,6 +6,7 @@ declare_rule! {
     id: "unused-suppression",
     severity: Info,
     fix: None,
+    reads_other_objects: false,
     params: [],
     check: None,
 }

@@ -8,6 +8,7 @@ declare_rule! {
     id: "workload-selectors-overlap",
     severity: Warning,
     fix: None,
+    reads_other_objects: true,
     params: [],
     check: Some(&WorkloadSelectorsOverlap),
 }
@@ -31,6 +32,7 @@ impl Rule for WorkloadSelectorsOverlap {
                 )
                 .at(ptr, Target::Key)
                 .help("give each workload a distinguishing label (e.g. track: canary) in its selector and pod template")
+                .join([other.joined()])
             })
             .collect()
     }
