@@ -175,3 +175,59 @@ impl fmt::Display for LiveError {
 }
 
 impl std::error::Error for LiveError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> String {
+        v.to_string()
+    }
+
+    /// Every message, byte for byte (the CLI prints them after `error:`).
+    #[test]
+    fn messages_are_stable() {
+        use LiveError::*;
+        let (server, ctx) = (s("https://k:6443"), Some(s("kind-kind")));
+        let conflict = Conflict {
+            what: s("patch deployments.apps \"web\" in namespace default"),
+            fields: vec![s(".spec.replicas")],
+            managers: vec![s("kubectl-client-side-apply"), s("helm")],
+            message: s("Apply failed with 1 conflict"),
+        };
+        let all = vec![
+            Runtime { cause: s("out of threads") },
+            Kubeconfig { path: s("/k"), cause: s("failed to read: no such file") },
+            ContextWithoutKubeconfig,
+            NoCluster { cause: s("missing service account token") },
+            Client { server: server.clone(), cause: s("bad certificate") },
+            Duration { message: s("invalid duration `x`: expected e.g. 30s, 2m or 0") },
+            NoResource { server: server.clone(), kind: s("Rollout"), api_version: s("argoproj.io/v1alpha1") },
+            Unreachable { server: server.clone(), context: ctx.clone(), cause: s("connection refused") },
+            Unreachable { server: server.clone(), context: None, cause: s("connection refused") },
+            Unauthorized { server: server.clone(), context: ctx.clone(), what: s("list pods"), message: s("") },
+            Unauthorized { server: server.clone(), context: None, what: s("list pods"), message: s("token expired") },
+            Forbidden { what: s("list pods"), message: s("no") },
+            NotFound { what: s("get x"), message: s("gone") },
+            conflict.clone(),
+            Conflict { what: s("patch x"), fields: vec![], managers: vec![], message: s("m") },
+            TimedOut { what: s("list pods"), message: s("slow") },
+            Api { what: s("list pods"), code: 422, reason: s("Invalid"), message: s("bad") },
+            Api { what: s("list pods"), code: 500, reason: s(""), message: s("boom") },
+            NamespaceMismatch { object: s("a"), flag: s("b") },
+            Kustomization,
+            Unnamed { kind: s("Deployment") },
+            Step { step: 2, source: Box::new(InFile { file: s("a.yaml"), source: Box::new(conflict) }) },
+            NoSuchStep { step: 3, steps: 2 },
+            NotLiveYet { next: 1, step: 2, reached: 0 },
+            FileNotWritten { file: s("a.yaml"), step: 1, cause: s("permission denied") },
+            Disappeared { object: s("deployment/web") },
+            RolloutFailed { name: s("web"), message: s("ProgressDeadlineExceeded") },
+            WaitTimedOut { seconds: 30, name: s("web"), message: s("1 of 3 updated") },
+            NoWorkload { name: s("web"), namespace: s("default"), cluster: s("context kind-kind (https://k:6443)") },
+            NoRollout { name: s("web"), namespace: s("default"), cluster: s("https://k:6443") },
+        ];
+        let text: Vec<String> = all.iter().map(ToString::to_string).collect();
+        insta::assert_snapshot!(text.join("\n"));
+    }
+}

@@ -390,3 +390,125 @@ impl From<EditError> for PlanError {
         PlanError::Edit(e)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn s(v: &str) -> String {
+        v.to_string()
+    }
+
+    /// One value of every variant and the `[kind]` it prints: these names are
+    /// stable (scripts, snapshots and docs match on them).
+    fn every_kind() -> Vec<(PlanError, &'static str)> {
+        use PlanError::*;
+        let edit = |e: EditError| Edit(e);
+        vec![
+            (TargetSyntax { target: s("x") }, "target-syntax"),
+            (TargetKind { kind: s("x") }, "target-kind"),
+            (TargetUnnamed, "target-unnamed"),
+            (PlanError::not_found("Deployment", "web"), "not-found"),
+            (Ambiguous { kind: s("Deployment"), name: s("web"), places: vec![s("a.yaml:1"), s("b.yaml:3")] }, "ambiguous"),
+            (InvalidFields { kind: s("Deployment"), name: s("web"), invalid: vec![s("spec.replicas"), s("spec.x")] }, "invalid-fields"),
+            (Stdin, "stdin"),
+            (Unreadable { file: s("f"), message: s("m") }, "unreadable"),
+            (RolloutStrategy { target: s("t"), strategy: "Recreate" }, "rollout-strategy"),
+            (NoTracks { target: s("t"), how: Finish::Promote, strategy: "canary", tracks: vec![s("t-canary")] }, "no-tracks"),
+            (NotATrack { track: s("a"), target: s("t"), strategy: "canary", why: s("w") }, "not-a-track"),
+            (TracksDiverge { target: s("t") }, "tracks-diverge"),
+            (NoService { target: s("t"), hint: "h" }, "no-service"),
+            (SharedServices { target: s("t"), services: vec![s("a")] }, "shared-services"),
+            (SharedServiceTrackKey { target: s("t"), service: s("a"), key: s("k"), value: s("v") }, "shared-service-track-key"),
+            (NotAService { name: s("n") }, "not-a-service"),
+            (NoActiveTrack { target: s("t"), tracks: [s("a"), s("b")] }, "no-active-track"),
+            (TrackScaledToZero { how: Finish::Rollback, track: s("a") }, "track-scaled-to-zero"),
+            (ScaledToZero { target: s("t") }, "scaled-to-zero"),
+            (BothZero, "both-zero"),
+            (ReplicasFlagZero, "replicas-flag-zero"),
+            (WeightOutOfRange { weight: 0 }, "weight-out-of-range"),
+            (StepsNotIncreasing { rollout: true }, "steps-not-increasing"),
+            (NeedsImage { canary: s("c") }, "needs-image"),
+            (NotACanary { total: 2, weight: 10, stable: 1, canary: 1, replicas_advice: Some(10) }, "not-a-canary"),
+            (Blocked { target: s("deployment/t"), strategy: "canary", blockers: blockers() }, "blocked"),
+            (TrafficNeedsService { traffic: s("nginx"), target: s("t") }, "traffic-needs-service"),
+            (TrafficNeedsIngress { service: s("a") }, "traffic-needs-ingress"),
+            (TrafficNeedsGateway, "traffic-needs-gateway"),
+            (NameTaken { kind: s("Service"), name: s("a") }, "name-taken"),
+            (NoPodTemplate { object: s("o") }, "no-pod-template"),
+            (NoSuchContainer { object: s("o"), container: s("c"), containers: vec![s("a"), s("b")] }, "no-such-container"),
+            (SeveralContainers { object: s("o"), containers: vec![s("a"), s("b")] }, "several-containers"),
+            (
+                NotASelectorKey { flag: s("--track-label"), key: s("k"), object: s("o"), keys: vec![s("app"), s("tier")] },
+                "not-a-selector-key",
+            ),
+            (NoMatchLabels { object: s("o") }, "no-match-labels"),
+            (MatchExpressions { object: s("o") }, "match-expressions"),
+            (LabelInUse { label: s("l"), object: s("o") }, "label-in-use"),
+            (Aliases { file: s("f"), object: s("o") }, "aliases"),
+            (IntroducesErrors { findings: vec![s("a.yaml:1:1: x"), s("a.yaml:2:1: y")] }, "introduces-errors"),
+            (StrandsServices { services: vec![s("a"), s("b")] }, "strands-services"),
+            (NoSuchStep { step: 3, steps: 2 }, "no-such-step"),
+            (StepPending { pending: 1, step: 2 }, "step-pending"),
+            (Stale { file: s("f") }, "stale"),
+            (Write { file: s("f"), message: s("m") }, "write"),
+            (RenderedOnly { target: s("t"), tool: "helm", chart: true, root: s("r") }, "rendered-only"),
+            // An edit error keeps the edit's own kind.
+            (edit(EditError::NoDocument { file: s("f"), index: 1 }), "edit-no-document"),
+            (edit(EditError::Aliases { file: s("f"), document: 0 }), "aliases"),
+            (edit(EditError::Unparsable { file: s("f"), line: 1, message: s("m") }), "edit-unparsable"),
+            (edit(EditError::ReplaceCollection { file: s("f"), ptr: s("/a") }), "edit-replace-collection"),
+            (edit(EditError::NoParent { file: s("f"), ptr: s("") }), "edit-no-parent"),
+            (edit(EditError::UnclosedMapping { file: s("f"), ptr: s("/a") }), "edit-unclosed-mapping"),
+            (edit(EditError::NotAMapping { file: s("f"), ptr: s("/a") }), "edit-not-a-mapping"),
+            (edit(EditError::NoColon { file: s("f") }), "edit-no-colon"),
+            (edit(EditError::Missing { file: s("f"), ptr: s("/a") }), "edit-missing"),
+            (edit(EditError::NotAScalar { file: s("f"), ptr: s("/a") }), "edit-not-a-scalar"),
+            (edit(EditError::NotAnEntry { file: s("f"), ptr: s("/a") }), "edit-not-an-entry"),
+            (edit(EditError::SharedLine { file: s("f"), ptr: s("/a") }), "edit-shared-line"),
+        ]
+    }
+
+    fn blockers() -> Vec<Blocker> {
+        let b = |object: &str, cause| Blocker { object: s(object), file: s("f.yaml"), cause };
+        vec![
+            b("HorizontalPodAutoscaler/web", BlockerCause::Scales),
+            b("PodDisruptionBudget/web", BlockerCause::Escapes),
+            b("PodMonitor/web", BlockerCause::MonitorCannotFollow { key: s("app") }),
+            b("ServiceMonitor/web", BlockerCause::DoubleScrape { service: s("web-canary"), via: s("web") }),
+        ]
+    }
+
+    /// The variants and branches a message has beyond `every_kind`.
+    fn more_messages() -> Vec<PlanError> {
+        use PlanError::*;
+        vec![
+            NotFound { kind: s("Deployment"), name: s("web"), candidates: vec![], unparsed: vec![s("a.yaml:3")] },
+            NotFound { kind: s("Rollout"), name: s("web"), candidates: vec![], unparsed: vec![] },
+            NotFound { kind: s("Deployment"), name: s("web"), candidates: vec![s("api"), s("db")], unparsed: vec![s("a.yaml:3")] },
+            NoTracks { target: s("t"), how: Finish::Rollback, strategy: "blue/green", tracks: vec![] },
+            SharedServices { target: s("t"), services: vec![s("Service/a"), s("Service/b")] },
+            StepsNotIncreasing { rollout: false },
+            NotACanary { total: 1, weight: 10, stable: 1, canary: 0, replicas_advice: None },
+            RenderedOnly { target: s("deployment/t"), tool: "kustomize", chart: false, root: s("overlays/prod") },
+        ]
+    }
+
+    /// Every message, byte for byte (the CLI prints them after `[kind]`).
+    #[test]
+    fn messages_are_stable() {
+        let all: Vec<String> =
+            every_kind().into_iter().map(|(e, _)| e).chain(more_messages()).map(|e| format!("[{}] {e}", e.kind())).collect();
+        insta::assert_snapshot!(all.join("\n"));
+    }
+
+    #[test]
+    fn kinds_are_stable() {
+        let all = every_kind();
+        // 45 causes of its own and 12 of an edit.
+        assert_eq!(all.len(), 45 + 12);
+        for (e, kind) in &all {
+            assert_eq!(e.kind(), *kind, "{e:?}");
+        }
+    }
+}
