@@ -39,23 +39,17 @@ struct Version {
 }
 
 /// Why a baseline cannot be used.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum BaselineError {
-    Read(String, std::io::Error),
-    Write(String, std::io::Error),
-    Format(String, String),
+    #[error("{path}: {source}")]
+    Read { path: String, source: std::io::Error },
+    #[error("{path}: {source}")]
+    Write { path: String, source: std::io::Error },
+    #[error("{path}: not a kubectl-strategy baseline: {source}")]
+    Format { path: String, source: serde_json::Error },
+    #[error("{path}: not a kubectl-strategy baseline: version {version} is newer than this kubectl-strategy")]
+    Newer { path: String, version: u32 },
 }
-
-impl std::fmt::Display for BaselineError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            BaselineError::Read(p, e) | BaselineError::Write(p, e) => write!(f, "{p}: {e}"),
-            BaselineError::Format(p, e) => write!(f, "{p}: not a kubectl-strategy baseline: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for BaselineError {}
 
 /// The report's findings as baseline entries, in report order.
 pub fn entries(report: &Report) -> Vec<BaselineEntry> {
@@ -80,7 +74,9 @@ pub fn write(report: &Report, path: &Path) -> Result<(), BaselineError> {
     let b = BaselineV2 { version: 2, findings: entries(report) };
     let text = serde_json::to_string_pretty(&b).expect("serializable") + "\n";
     let tmp = path.with_extension("kubectl-strategy.tmp");
-    std::fs::write(&tmp, text).and_then(|_| std::fs::rename(&tmp, path)).map_err(|e| BaselineError::Write(path.display().to_string(), e))
+    std::fs::write(&tmp, text)
+        .and_then(|_| std::fs::rename(&tmp, path))
+        .map_err(|source| BaselineError::Write { path: path.display().to_string(), source })
 }
 
 /// What filtering by a baseline did.
@@ -95,13 +91,13 @@ pub struct Filtered {
 /// Drop the findings the baseline knows.
 pub fn filter(report: &mut Report, path: &Path) -> Result<Filtered, BaselineError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| BaselineError::Read(name.clone(), e))?;
-    let version = serde_json::from_str::<Version>(&text).map_err(|e| BaselineError::Format(name.clone(), e.to_string()))?.version;
+    let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read { path: name.clone(), source })?;
+    let version = serde_json::from_str::<Version>(&text).map_err(|source| BaselineError::Format { path: name.clone(), source })?.version;
     // fingerprint -> the entries still unmatched
     let mut pending: BTreeMap<String, Vec<BaselineEntry>> = BTreeMap::new();
     let fps: Vec<String> = match version {
         1 => {
-            let b: BaselineV1 = serde_json::from_str(&text).map_err(|e| BaselineError::Format(name.clone(), e.to_string()))?;
+            let b: BaselineV1 = serde_json::from_str(&text).map_err(|source| BaselineError::Format { path: name.clone(), source })?;
             for (fp, n) in b.fingerprints {
                 let entry = BaselineEntry {
                     rule: String::new(),
@@ -115,13 +111,13 @@ pub fn filter(report: &mut Report, path: &Path) -> Result<Filtered, BaselineErro
             report.findings.iter().map(|f| f.fingerprint(&report.files[f.file].name)).collect()
         }
         2 => {
-            let b: BaselineV2 = serde_json::from_str(&text).map_err(|e| BaselineError::Format(name.clone(), e.to_string()))?;
+            let b: BaselineV2 = serde_json::from_str(&text).map_err(|source| BaselineError::Format { path: name.clone(), source })?;
             for e in b.findings {
                 pending.entry(e.fingerprint.clone()).or_default().push(e);
             }
             entries(report).into_iter().map(|e| e.fingerprint).collect()
         }
-        v => return Err(BaselineError::Format(name, format!("version {v} is newer than this kubectl-strategy"))),
+        version => return Err(BaselineError::Newer { path: name, version }),
     };
     let before = report.findings.len();
     let mut i = 0;
@@ -132,4 +128,55 @@ pub fn filter(report: &mut Report, path: &Path) -> Result<Filtered, BaselineErro
     });
     let stale = pending.into_values().flatten().collect();
     Ok(Filtered { known: before - report.findings.len(), stale })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error;
+
+    fn empty() -> Report {
+        Report {
+            files: Vec::new(),
+            primary_files: 0,
+            findings: Vec::new(),
+            checked: Vec::new(),
+            files_with_objects: 0,
+            skipped_documents: 0,
+            notices: Vec::new(),
+            cluster: None,
+            unsafe_fixes: false,
+        }
+    }
+
+    /// Each refusal in its words, with the io or JSON error under it kept as its source.
+    #[test]
+    fn errors_keep_their_cause() {
+        let dir = tempfile::tempdir().unwrap();
+        let at = |name: &str, text: &str| {
+            let p = dir.path().join(name);
+            std::fs::write(&p, text).unwrap();
+            p
+        };
+        let missing = dir.path().join("missing.json");
+        let e = filter(&mut empty(), &missing).unwrap_err();
+        assert!(matches!(&e, BaselineError::Read { .. }), "{e:?}");
+        assert!(e.source().and_then(|s| s.downcast_ref::<std::io::Error>()).is_some());
+
+        let p = at("broken.json", "{");
+        let e = filter(&mut empty(), &p).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("{}: not a kubectl-strategy baseline: EOF while parsing an object at line 1 column 1", p.display())
+        );
+        assert!(e.source().and_then(|s| s.downcast_ref::<serde_json::Error>()).is_some());
+
+        let p = at("new.json", r#"{"version": 9}"#);
+        let e = filter(&mut empty(), &p).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            format!("{}: not a kubectl-strategy baseline: version 9 is newer than this kubectl-strategy", p.display())
+        );
+        assert!(e.source().is_none());
+    }
 }

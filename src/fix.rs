@@ -14,7 +14,6 @@ use crate::edit::Editor;
 use crate::finding::{Finding, Fix, Region};
 use crate::lint::Report;
 use std::collections::HashMap;
-use std::fmt;
 use std::path::Path;
 
 /// Rounds of apply, lint again, apply (overlapping fixes).
@@ -69,20 +68,11 @@ impl FixOutcome {
 }
 
 /// Why a fixed file was not written.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum FixError {
+    #[error("{file}: not fixed: {source}")]
     Write { file: String, source: std::io::Error },
 }
-
-impl fmt::Display for FixError {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            FixError::Write { file, source } => write!(f, "{file}: not fixed: {source}"),
-        }
-    }
-}
-
-impl std::error::Error for FixError {}
 
 /// Whether a finding's fix may be applied to its file's text.
 fn fixable_in_text(f: &Finding, unsafe_fixes: bool) -> bool {

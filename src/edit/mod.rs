@@ -99,31 +99,52 @@ fn render_block(key: &str, v: &Yaml, indent: usize, step: usize, nl: &str) -> St
 }
 
 /// Why an edit cannot be made; `file` names the file being edited.
-#[derive(Debug, Clone, PartialEq, Eq)]
+///
+/// Its kind ([`EditError::kind`]) is `edit-` and the variant's name in
+/// kebab-case, but `aliases` for [`EditError::Aliases`], the kind of the same
+/// refusal when a plan finds it.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, strum::IntoStaticStr)]
+#[strum(serialize_all = "kebab-case", prefix = "edit-")]
 pub enum EditError {
     /// The file has no document with that index.
+    #[error("{file}: no document {index}")]
     NoDocument { file: String, index: usize },
     /// The document uses anchors/aliases: an edit would change every place that shares one.
+    #[error(
+        "{file}: document {} uses YAML aliases (*name); an edit there would change every place that shares the anchor. \
+         Expand the aliases first",
+        document + 1
+    )]
     Aliases { file: String, document: usize },
     /// The document does not parse.
+    #[error("{file}:{line}: cannot edit a document that does not parse: {message}")]
     Unparsable { file: String, line: usize, message: String },
     /// A scalar cannot replace a mapping or sequence.
+    #[error("{file}: cannot replace the collection at {ptr} with a scalar")]
     ReplaceCollection { file: String, ptr: String },
     /// The pointer has no parent to insert into (`""`).
+    #[error("{file}: no parent for `{ptr}`")]
     NoParent { file: String, ptr: String },
     /// A flow mapping whose closing `}` cannot be found.
+    #[error("{file}: cannot find the end of the mapping at {ptr}")]
     UnclosedMapping { file: String, ptr: String },
     /// The parent of a new key is not a mapping.
+    #[error("{file}: {ptr} is not a mapping")]
     NotAMapping { file: String, ptr: String },
     /// A key without its `:`.
+    #[error("{file}: no `:` after a key")]
     NoColon { file: String },
     /// Nothing at the pointer.
+    #[error("{file}: nothing at {ptr}")]
     Missing { file: String, ptr: String },
     /// A scalar was expected at the pointer.
+    #[error("{file}: {ptr} is a collection, not a scalar")]
     NotAScalar { file: String, ptr: String },
     /// Only mapping entries can be removed.
+    #[error("{file}: {ptr} is not a mapping entry")]
     NotAnEntry { file: String, ptr: String },
     /// The entry shares its line with other content.
+    #[error("{file}: cannot remove {ptr}: it shares its line with other content")]
     SharedLine { file: String, ptr: String },
 }
 
@@ -131,49 +152,11 @@ impl EditError {
     /// The cause as a stable name.
     pub fn kind(&self) -> &'static str {
         match self {
-            EditError::NoDocument { .. } => "edit-no-document",
             EditError::Aliases { .. } => "aliases",
-            EditError::Unparsable { .. } => "edit-unparsable",
-            EditError::ReplaceCollection { .. } => "edit-replace-collection",
-            EditError::NoParent { .. } => "edit-no-parent",
-            EditError::UnclosedMapping { .. } => "edit-unclosed-mapping",
-            EditError::NotAMapping { .. } => "edit-not-a-mapping",
-            EditError::NoColon { .. } => "edit-no-colon",
-            EditError::Missing { .. } => "edit-missing",
-            EditError::NotAScalar { .. } => "edit-not-a-scalar",
-            EditError::NotAnEntry { .. } => "edit-not-an-entry",
-            EditError::SharedLine { .. } => "edit-shared-line",
+            e => e.into(),
         }
     }
 }
-
-impl std::fmt::Display for EditError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EditError::NoDocument { file, index } => write!(f, "{file}: no document {index}"),
-            EditError::Aliases { file, document } => write!(
-                f,
-                "{file}: document {} uses YAML aliases (*name); an edit there would change every place that shares the anchor. \
-                 Expand the aliases first",
-                document + 1
-            ),
-            EditError::Unparsable { file, line, message } => {
-                write!(f, "{file}:{line}: cannot edit a document that does not parse: {message}")
-            }
-            EditError::ReplaceCollection { file, ptr } => write!(f, "{file}: cannot replace the collection at {ptr} with a scalar"),
-            EditError::NoParent { file, ptr } => write!(f, "{file}: no parent for `{ptr}`"),
-            EditError::UnclosedMapping { file, ptr } => write!(f, "{file}: cannot find the end of the mapping at {ptr}"),
-            EditError::NotAMapping { file, ptr } => write!(f, "{file}: {ptr} is not a mapping"),
-            EditError::NoColon { file } => write!(f, "{file}: no `:` after a key"),
-            EditError::Missing { file, ptr } => write!(f, "{file}: nothing at {ptr}"),
-            EditError::NotAScalar { file, ptr } => write!(f, "{file}: {ptr} is a collection, not a scalar"),
-            EditError::NotAnEntry { file, ptr } => write!(f, "{file}: {ptr} is not a mapping entry"),
-            EditError::SharedLine { file, ptr } => write!(f, "{file}: cannot remove {ptr}: it shares its line with other content"),
-        }
-    }
-}
-
-impl std::error::Error for EditError {}
 
 type R<T> = Result<T, EditError>;
 

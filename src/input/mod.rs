@@ -177,20 +177,11 @@ pub fn repo_relative(name: &str) -> String {
 }
 
 /// A command-line path that cannot be linted: a usage error, not a finding.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PathError {
+    #[error("no such file: {0}")]
     NotFound(String),
 }
-
-impl std::fmt::Display for PathError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            PathError::NotFound(p) => write!(f, "no such file: {p}"),
-        }
-    }
-}
-
-impl std::error::Error for PathError {}
 
 /// Every named path exists (`-` is standard input). Other read errors
 /// (permissions) are left to `read`, which reports them as findings.

@@ -409,7 +409,7 @@ fn write_files(base: &BTreeMap<String, String>, texts: &Texts, step: usize) -> R
     for (file, text) in texts {
         if base.get(file) != Some(text) {
             crate::edit::diff::write_atomic(std::path::Path::new(file), text, base.get(file).map(String::as_str))
-                .map_err(|e| LiveError::FileNotWritten { file: file.clone(), step, cause: e.to_string() })?;
+                .map_err(|e| LiveError::FileNotWritten { file: file.clone(), step, source: std::sync::Arc::new(e) })?;
             eprintln!("  wrote {file}");
         }
     }

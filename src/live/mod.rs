@@ -16,7 +16,7 @@ pub mod status;
 
 use serde_json::Value as J;
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 /// The default field manager of every write (`--field-manager` changes it).
@@ -27,7 +27,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const DEFAULT_REQUEST_TIMEOUT: Duration = Duration::from_secs(30);
 
 mod error;
-pub use error::LiveError;
+pub use error::{DurationError, LiveError, TransportError};
 
 pub type R<T> = Result<T, LiveError>;
 
@@ -36,8 +36,8 @@ pub type R<T> = Result<T, LiveError>;
 pub enum CallError {
     /// A `Status` object (or an HTTP status without one).
     Status { code: u16, reason: String, message: String, causes: Vec<(String, String)> },
-    /// No answer: connection refused, DNS, TLS, timeout.
-    Transport(String),
+    /// No answer, or none that could be read.
+    Transport(TransportError),
 }
 
 /// Where a request goes: the verb and resource, for messages.
@@ -121,16 +121,16 @@ pub struct Conn {
 }
 
 /// Parses kubectl's `--request-timeout` values: `0` (none), `30`, `30s`, `2m`, `1h`, `500ms`.
-pub fn parse_duration(s: &str) -> Result<Option<Duration>, String> {
+pub fn parse_duration(s: &str) -> Result<Option<Duration>, DurationError> {
     let s = s.trim();
     let (num, unit) = s.find(|c: char| !c.is_ascii_digit() && c != '.').map_or((s, "s"), |i| s.split_at(i));
-    let n: f64 = num.parse().map_err(|_| format!("invalid duration `{s}`: expected e.g. 30s, 2m or 0"))?;
+    let n: f64 = num.parse().map_err(|_| DurationError::NotANumber { value: s.to_string() })?;
     let secs = match unit {
         "ms" => n / 1000.0,
         "s" => n,
         "m" => n * 60.0,
         "h" => n * 3600.0,
-        _ => return Err(format!("invalid duration `{s}`: unknown unit `{unit}` (use ms, s, m or h)")),
+        _ => return Err(DurationError::UnknownUnit { value: s.to_string(), unit: unit.to_string() }),
     };
     Ok((secs > 0.0).then(|| Duration::from_secs_f64(secs)))
 }
@@ -157,14 +157,13 @@ impl Conn {
     /// `~/.kube/config`, else the pod's service account (in-cluster).
     pub fn connect(args: &ConnOptions) -> R<Conn> {
         let runtime =
-            tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| LiveError::Runtime { cause: e.to_string() })?;
+            tokio::runtime::Builder::new_current_thread().enable_all().build().map_err(|e| LiveError::Runtime { source: Arc::new(e) })?;
         let options = kube::config::KubeConfigOptions { context: args.context.clone(), cluster: None, user: None };
         let (mut config, context) = runtime.block_on(async {
             if let Some(path) = &args.kubeconfig {
-                let kc = kube::config::Kubeconfig::read_from(path)
-                    .map_err(|e| LiveError::Kubeconfig { path: path.clone(), cause: chain(&e) })?;
+                let kc = kube::config::Kubeconfig::read_from(path).map_err(|e| kubeconfig_error(path, e))?;
                 let ctx = args.context.clone().or_else(|| kc.current_context.clone());
-                let c = kube::Config::from_custom_kubeconfig(kc, &options).await.map_err(|e| kubeconfig_error(path, &e))?;
+                let c = kube::Config::from_custom_kubeconfig(kc, &options).await.map_err(|e| kubeconfig_error(path, e))?;
                 Ok::<_, LiveError>((c, ctx))
             } else if std::env::var_os("KUBECONFIG").is_some_and(|v| !v.is_empty()) || default_kubeconfig().is_some_and(|p| p.exists()) {
                 let where_ = std::env::var("KUBECONFIG").ok().filter(|v| !v.is_empty()).unwrap_or_else(|| "~/.kube/config".into());
@@ -173,19 +172,19 @@ impl Conn {
                     .flatten()
                     .or_else(|| default_kubeconfig().and_then(|p| kube::config::Kubeconfig::read_from(p).ok()));
                 let ctx = args.context.clone().or_else(|| kc.as_ref().and_then(|k| k.current_context.clone()));
-                let c = kube::Config::from_kubeconfig(&options).await.map_err(|e| kubeconfig_error(&where_, &e))?;
+                let c = kube::Config::from_kubeconfig(&options).await.map_err(|e| kubeconfig_error(&where_, e))?;
                 Ok((c, ctx))
             } else if args.context.is_some() {
                 Err(LiveError::ContextWithoutKubeconfig)
             } else {
-                let c = kube::Config::incluster().map_err(|e| LiveError::NoCluster { cause: chain(&e) })?;
+                let c = kube::Config::incluster().map_err(|e| LiveError::NoCluster { source: Arc::new(e) })?;
                 Ok((c, None))
             }
         })?;
         // kubectl waits forever by default; a live command should not hang on
         // a server that accepts connections and never answers.
         let t = match &args.request_timeout {
-            Some(t) => parse_duration(t).map_err(|message| LiveError::Duration { message })?,
+            Some(t) => parse_duration(t)?,
             None => Some(DEFAULT_REQUEST_TIMEOUT),
         };
         // `--request-timeout` bounds connecting too (TCP and the TLS handshake), as in kubectl.
@@ -198,7 +197,7 @@ impl Conn {
         let namespace = args.namespace.clone().unwrap_or_else(|| config.default_namespace.clone());
         let client = runtime
             .block_on(async { kube::Client::try_from(config) })
-            .map_err(|e| LiveError::Client { server: server.clone(), cause: chain(&e) })?;
+            .map_err(|e| LiveError::Client { server: server.clone(), source: Arc::new(e) })?;
         Ok(Conn {
             client,
             server,
@@ -233,7 +232,7 @@ impl Conn {
         if let Some(ct) = content_type {
             req = req.header(http::header::CONTENT_TYPE, ct);
         }
-        let req = req.body(body).map_err(|e| CallError::Transport(e.to_string()))?;
+        let req = req.body(body).map_err(|e| CallError::Transport(TransportError::Request(Arc::new(e))))?;
         let result = self.block_on(self.client.request_text(req));
         let (code, out) = match result {
             Ok(text) => (
@@ -241,8 +240,7 @@ impl Conn {
                 if text.trim().is_empty() {
                     Ok(J::Null)
                 } else {
-                    serde_json::from_str(&text)
-                        .map_err(|e| CallError::Transport(format!("the server answered with something that is not JSON ({e})")))
+                    serde_json::from_str(&text).map_err(|e| CallError::Transport(TransportError::NotJson(Arc::new(e))))
                 },
             ),
             Err(kube::Error::Api(s)) => (
@@ -258,7 +256,7 @@ impl Conn {
                         .unwrap_or_default(),
                 }),
             ),
-            Err(e) => ("-".to_string(), Err(CallError::Transport(transport_message(&e)))),
+            Err(e) => ("-".to_string(), Err(CallError::Transport(TransportError::Kube(Arc::new(e))))),
         };
         if self.verbose > 0 {
             // Method, path and status only: bodies may hold Secret values, headers tokens.
@@ -458,7 +456,7 @@ impl Conn {
 fn call_error(server: &str, context: &Option<String>, e: &CallError, what: &str) -> LiveError {
     let what = what.to_string();
     match e.clone() {
-        CallError::Transport(cause) => LiveError::Unreachable { server: server.to_string(), context: context.clone(), cause },
+        CallError::Transport(source) => LiveError::Unreachable { server: server.to_string(), context: context.clone(), source },
         CallError::Status { code: 401, message, .. } => {
             LiveError::Unauthorized { server: server.to_string(), context: context.clone(), what, message }
         }
@@ -499,8 +497,8 @@ fn default_kubeconfig() -> Option<std::path::PathBuf> {
     std::env::var_os("HOME").map(|h| std::path::Path::new(&h).join(".kube").join("config"))
 }
 
-fn kubeconfig_error(path: &str, e: &kube::config::KubeconfigError) -> LiveError {
-    LiveError::Kubeconfig { path: path.to_string(), cause: chain(e) }
+fn kubeconfig_error(path: &str, e: kube::config::KubeconfigError) -> LiveError {
+    LiveError::Kubeconfig { path: path.to_string(), source: Arc::new(e) }
 }
 
 /// An error and its causes, one line.
@@ -620,7 +618,8 @@ mod tests {
         let exists = status(409, "AlreadyExists", "conflict: deployments.apps \"web\" already exists", &[]);
         assert!(!call_error("https://x", &None, &exists, what).is_conflict());
         // Transport failures and 401 stop a run; a 403 does not.
-        assert!(call_error("https://x", &None, &CallError::Transport("refused".into()), what).is_fatal());
+        let refused = TransportError::Kube(Arc::new(kube::Error::LinesCodecMaxLineLengthExceeded));
+        assert!(call_error("https://x", &None, &CallError::Transport(refused), what).is_fatal());
         assert!(call_error("https://x", &None, &status(401, "Unauthorized", "", &[]), what).is_fatal());
         assert!(!call_error("https://x", &None, &status(403, "Forbidden", "no", &[]), what).is_fatal());
     }

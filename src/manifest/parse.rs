@@ -13,7 +13,9 @@ pub const MAX_DEPTH: usize = 512;
 /// Most nodes one document may expand to through aliases (billion-laughs guard).
 pub const MAX_ALIAS_NODES: usize = 1_000_000;
 
-#[derive(Debug, Clone)]
+/// Why a document does not parse, and where.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
 pub struct ParseError {
     pub pos: Pos,
     pub message: String,

@@ -173,7 +173,7 @@ pub fn execute(before: &Workspace, plan: &Plan, out: &Output, config: &Config) -
                         None => std::fs::remove_file(path),
                     };
                 }
-                return Err(PlanError::Write { file: name.clone(), message: e.to_string() });
+                return Err(PlanError::Write { file: name.clone(), source: e });
             }
             written.push((name, exp));
         }
