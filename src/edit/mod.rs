@@ -6,13 +6,16 @@
 //! each edit the file is parsed again, so edits compose.
 
 pub mod diff;
+pub mod emit;
+
+pub use emit::scalar;
 
 /// The edits this module applies are plain data defined beside the findings
 /// that carry them (a rule's fix); re-exported for the editor's other users.
 pub use crate::finding::{Op, Yaml};
 use crate::input::Pos;
 use crate::manifest::parse::{Document, parse_stream};
-use crate::manifest::tree::{Node, Value, escape, resolve_plain};
+use crate::manifest::tree::{Node, Value, escape};
 
 impl Yaml {
     /// The value of a parsed node (its scalars as they read, not as written).
@@ -47,55 +50,13 @@ const CONVENTIONAL_ORDER: [&str; 13] = [
     "spec",
 ];
 
-/// Render a string as a YAML scalar that reads back as that string.
-pub fn scalar(s: &str) -> String {
-    let plain_ok = !s.is_empty()
-        && matches!(resolve_plain(s), Value::Str(_))
-        && s.chars().all(|c| c.is_alphanumeric() || "-_./:@%+=".contains(c))
-        && !s.starts_with(['-', ':', '%', '@', '.'])
-        && !s.ends_with(':');
-    if plain_ok {
-        s.to_string()
-    } else if s.contains('"') && !s.contains(['\'', '\n', '\\', '\t']) && !s.chars().any(char::is_control) {
-        // JSON in an annotation reads best single-quoted.
-        format!("'{s}'")
-    } else {
-        serde_json::to_string(s).expect("string serializes")
-    }
-}
-
 fn render_inline(v: &Yaml) -> String {
-    match v {
-        Yaml::Str(s) => scalar(s),
-        Yaml::Int(i) => i.to_string(),
-        Yaml::Bool(b) => b.to_string(),
-        Yaml::Seq(items) => format!("[{}]", items.iter().map(render_inline).collect::<Vec<_>>().join(", ")),
-        Yaml::Map(entries) => {
-            format!("{{{}}}", entries.iter().map(|(k, v)| format!("{}: {}", scalar(k), render_inline(v))).collect::<Vec<_>>().join(", "))
-        }
-    }
+    emit::flow(&v.to_json())
 }
 
 /// Block lines for `key: value` at `indent`.
-fn render_block(key: &str, v: &Yaml, indent: usize, step: usize, nl: &str) -> String {
-    let pad = " ".repeat(indent);
-    match v {
-        Yaml::Map(entries) if !entries.is_empty() => {
-            let mut s = format!("{pad}{}:{nl}", scalar(key));
-            for (k, v) in entries {
-                s.push_str(&render_block(k, v, indent + step, step, nl));
-            }
-            s
-        }
-        Yaml::Seq(items) if !items.is_empty() => {
-            let mut s = format!("{pad}{}:{nl}", scalar(key));
-            for item in items {
-                s.push_str(&format!("{pad}{}- {}{nl}", " ".repeat(step), render_inline(item)));
-            }
-            s
-        }
-        _ => format!("{pad}{}: {}{nl}", scalar(key), render_inline(v)),
-    }
+fn render_block(key: &str, v: &Yaml, indent: usize, step: usize, nl: &'static str) -> String {
+    emit::entry(key, &v.to_json(), indent, &emit::Style::edit(step, nl))
 }
 
 /// Why an edit cannot be made; `file` names the file being edited.
@@ -341,7 +302,7 @@ impl Editor {
                     return Ok(());
                 }
                 let indent = entries[0].key.span.start.col as usize;
-                let step = self.indent_step(&root, indent);
+                let step = self.indent_step(&root);
                 let last = entries.last().expect("non-empty");
                 let end = last.value.span.end.max(last.key.span.end);
                 // A key with a conventional place goes before the first sibling that follows it there.
@@ -401,7 +362,7 @@ impl Editor {
     }
 
     /// The document's indentation step (2 unless the file uses another).
-    fn indent_step(&self, root: &Node, _indent: usize) -> usize {
+    fn indent_step(&self, root: &Node) -> usize {
         let first = root.as_map().and_then(|m| m.iter().find_map(|e| e.value.as_map().and_then(|c| c.first())));
         match first {
             Some(e) if e.key.span.start.col > 0 => e.key.span.start.col as usize,

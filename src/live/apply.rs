@@ -69,7 +69,7 @@ impl Obj {
 
     /// Workloads go first (their pods must be ready before traffic moves), then Services and routes.
     fn is_workload(&self) -> bool {
-        matches!(self.res.kind.as_str(), "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "Rollout")
+        crate::manifest::kinds::is_workload(&self.res.kind)
     }
 }
 

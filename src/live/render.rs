@@ -1,6 +1,7 @@
 //! Live objects as text: server-set fields stripped, Secret values masked,
 //! YAML with sorted keys (as `kubectl get -o yaml` prints it).
 
+use crate::edit::emit::Style;
 use serde_json::{Map, Value as J};
 
 /// Metadata the server sets on every write: left out of diffs.
@@ -75,136 +76,7 @@ pub fn object_key(api_version: &str, kind: &str, namespace: Option<&str>, name: 
 
 /// YAML with sorted keys and block style, like `kubectl get -o yaml`.
 pub fn to_yaml(v: &J) -> String {
-    let mut out = String::new();
-    match v {
-        J::Object(m) if !m.is_empty() => map(m, 0, &mut out),
-        J::Array(a) if !a.is_empty() => seq(a, 0, &mut out),
-        other => {
-            out.push_str(&scalar(other, 0));
-            out.push('\n');
-        }
-    }
-    out
-}
-
-fn map(m: &Map<String, J>, indent: usize, out: &mut String) {
-    let mut keys: Vec<&String> = m.keys().collect();
-    keys.sort();
-    for k in keys {
-        out.push_str(&" ".repeat(indent));
-        out.push_str(&key(k));
-        out.push(':');
-        value_after_key(&m[k], indent, out);
-    }
-}
-
-fn value_after_key(v: &J, indent: usize, out: &mut String) {
-    match v {
-        J::Object(m) if !m.is_empty() => {
-            out.push('\n');
-            map(m, indent + 2, out);
-        }
-        // Sequences sit at their key's indentation, as go-yaml writes them.
-        J::Array(a) if !a.is_empty() => {
-            out.push('\n');
-            seq(a, indent, out);
-        }
-        other => {
-            out.push(' ');
-            out.push_str(&scalar(other, indent + 2));
-            out.push('\n');
-        }
-    }
-}
-
-fn seq(a: &[J], indent: usize, out: &mut String) {
-    for item in a {
-        out.push_str(&" ".repeat(indent));
-        out.push_str("- ");
-        match item {
-            J::Object(m) if !m.is_empty() => {
-                // The first key on the dash's line, the rest below it.
-                let mut first = String::new();
-                map(m, indent + 2, &mut first);
-                out.push_str(&first[indent + 2..]);
-            }
-            J::Array(inner) if !inner.is_empty() => {
-                let mut nested = String::new();
-                seq(inner, indent + 2, &mut nested);
-                out.push_str(&nested[indent + 2..]);
-            }
-            other => {
-                out.push_str(&scalar(other, indent + 2));
-                out.push('\n');
-            }
-        }
-    }
-}
-
-fn key(k: &str) -> String {
-    scalar(&J::String(k.to_string()), 0)
-}
-
-fn scalar(v: &J, indent: usize) -> String {
-    match v {
-        J::Null => "null".into(),
-        J::Bool(b) => b.to_string(),
-        J::Number(n) => n.to_string(),
-        J::Object(_) => "{}".into(),
-        J::Array(_) => "[]".into(),
-        J::String(s) => string(s, indent),
-    }
-}
-
-/// Words YAML 1.1 reads as something other than a string.
-fn resolves_to_non_string(s: &str) -> bool {
-    const WORDS: &[&str] = &[
-        "", "~", "null", "Null", "NULL", "true", "True", "TRUE", "false", "False", "FALSE", "yes", "Yes", "YES", "no", "No", "NO", "on",
-        "On", "ON", "off", "Off", "OFF", "y", "Y", "n", "N", ".inf", ".Inf", ".INF", "-.inf", "+.inf", ".nan", ".NaN", ".NAN", "<<",
-    ];
-    if WORDS.contains(&s) {
-        return true;
-    }
-    let t = s.strip_prefix(['-', '+']).unwrap_or(s);
-    !t.is_empty()
-        && (t.chars().all(|c| c.is_ascii_digit() || c == '_')
-            || t.parse::<f64>().is_ok()
-            || t.strip_prefix("0x").is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_ascii_hexdigit()))
-            || t.strip_prefix("0o").is_some_and(|h| !h.is_empty() && h.chars().all(|c| c.is_digit(8)))
-            || (t.contains(':') && t.split(':').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))))
-}
-
-fn needs_single_quotes(s: &str) -> bool {
-    let indicator = match s.chars().next() {
-        // `--port` is plain; `- x` and `-` are not.
-        Some('-') => s == "-" || s.starts_with("- "),
-        Some(c) => "?:,[]{}#&*!|>'\"%@`".contains(c),
-        None => false,
-    };
-    indicator || s.starts_with(' ') || s.ends_with(' ') || s.contains(": ") || s.contains(" #") || s.ends_with(':') || s.contains('\t')
-}
-
-fn string(s: &str, indent: usize) -> String {
-    if s.contains('\n') && !s.chars().any(|c| c.is_control() && c != '\n') && !s.starts_with(' ') {
-        let chomp = if s.ends_with("\n\n") {
-            "+"
-        } else if s.ends_with('\n') {
-            ""
-        } else {
-            "-"
-        };
-        let body = s.strip_suffix('\n').unwrap_or(s);
-        let pad = " ".repeat(indent);
-        let lines: Vec<String> = body.split('\n').map(|l| if l.is_empty() { String::new() } else { format!("{pad}{l}") }).collect();
-        return format!("|{chomp}\n{}", lines.join("\n"));
-    }
-    if resolves_to_non_string(s) || s.chars().any(|c| c.is_control()) {
-        return serde_json::to_string(s).expect("a string serializes");
-    }
-    if needs_single_quotes(s) {
-        return format!("'{}'", s.replace('\'', "''"));
-    }
-    s.to_string()
+    crate::edit::emit::to_yaml(v, &Style::KUBECTL)
 }
 
 #[cfg(test)]

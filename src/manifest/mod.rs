@@ -2,6 +2,7 @@
 
 pub mod de;
 pub mod json;
+pub mod kinds;
 pub mod parse;
 pub mod template;
 pub mod tree;
@@ -449,7 +450,7 @@ fn type_object(mut obj: Object<()>) -> (Object, Vec<(String, String)>) {
         }
     }
     let mut json = json::to_json(&obj.root);
-    if matches!(obj.kind.as_str(), "Service" | "ReplicationController")
+    if kinds::selects_by_map(&obj.kind)
         && let Some(J::Object(sel)) = json.pointer_mut("/spec/selector")
     {
         for v in sel.values_mut() {

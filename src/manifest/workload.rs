@@ -1,7 +1,7 @@
 //! Typed views of objects, and the one pod-template accessor shared by all
-//! workload kinds (Deployment, StatefulSet, DaemonSet, ReplicaSet,
-//! ReplicationController, Job, CronJob, Pod and Argo Rollout).
+//! workload kinds (the kinds and where they keep their fields: [`super::kinds`]).
 
+pub use super::kinds::WorkloadKind;
 use super::tree::Node;
 use super::{Object, de, typed};
 use k8s_openapi::api::apps::v1::{DaemonSetSpec, DeploymentSpec, ReplicaSetSpec, StatefulSetSpec};
@@ -10,19 +10,6 @@ use k8s_openapi::api::core::v1::{PodSpec, PodTemplateSpec, ReplicationController
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use serde_json::Value as J;
 use std::collections::BTreeMap;
-
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum WorkloadKind {
-    Deployment,
-    StatefulSet,
-    DaemonSet,
-    ReplicaSet,
-    ReplicationController,
-    Job,
-    CronJob,
-    Pod,
-    Rollout,
-}
 
 /// A typed view of an object, where one is available. `W` is the workload
 /// view: the full one ([`Workload`], with the pod spec and its containers)
@@ -277,38 +264,33 @@ pub fn build_light_node<V>(obj: &Object<V>, root: &Node, meta: &ObjectMeta) -> O
     if legacy(obj) {
         return None;
     }
-    let spec = || root.get("spec");
-    let light = |kind, template_ptr, template: PodHead, selector: Option<LabelSelector>, replicas: Option<i32>| {
-        let selector_ptr = selector.as_ref().map(|_| "/spec/selector");
-        Typed::Workload(std::sync::Arc::new(Workload { kind, template_ptr, template, selector_ptr, selector, replicas }))
+    let kind = WorkloadKind::of(obj.group(), &obj.kind)?;
+    let info = kind.info();
+    let light = |template: PodHead, selector: Option<LabelSelector>, replicas: Option<i32>| {
+        let selector_ptr = selector.as_ref().and(info.selector);
+        Typed::Workload(std::sync::Arc::new(Workload { kind, template_ptr: info.template, template, selector_ptr, selector, replicas }))
     };
-    let (kind, s) = match (obj.group(), obj.kind.as_str()) {
-        ("apps" | "extensions", "Deployment") => (WorkloadKind::Deployment, de::typed::<HeadSpec>(spec()?)?),
-        ("apps", "StatefulSet") => (WorkloadKind::StatefulSet, de::typed::<HeadSpec>(spec()?)?),
-        ("apps" | "extensions", "DaemonSet") => (WorkloadKind::DaemonSet, de::typed::<HeadSpec>(spec()?)?),
-        ("apps" | "extensions", "ReplicaSet") => (WorkloadKind::ReplicaSet, de::typed::<HeadSpec>(spec()?)?),
-        ("batch", "Job") => (WorkloadKind::Job, de::typed::<HeadSpec>(spec()?)?),
-        ("batch", "CronJob") => (WorkloadKind::CronJob, de::typed::<HeadSpec>(spec()?)?),
-        ("", "Pod") => {
-            let s: HeadPodSpec = de::typed(spec()?)?;
+    let spec = root.get("spec")?;
+    match kind {
+        WorkloadKind::Pod => {
+            let s: HeadPodSpec = de::typed(spec)?;
             let head = PodHead::new(meta.labels.clone(), meta.annotations.clone(), s.containers);
-            return Some(light(WorkloadKind::Pod, "", head, None, None));
+            return Some(light(head, None, None));
         }
-        _ => return None,
+        // Read from their JSON (see [`build_node`]).
+        WorkloadKind::ReplicationController | WorkloadKind::Rollout => return None,
+        _ => {}
+    }
+    let s: HeadSpec = de::typed(spec)?;
+    let template = match kind {
+        WorkloadKind::CronJob => s.job_template.and_then(|j| j.spec).and_then(|j| j.template),
+        _ => s.template,
     };
-    let template = s.template.unwrap_or_default();
-    Some(match kind {
-        WorkloadKind::Job => {
-            let sel = if s.manual_selector == Some(true) { s.selector } else { None };
-            light(kind, "/spec/template", template.head(), sel, None)
-        }
-        WorkloadKind::CronJob => {
-            let template = s.job_template.and_then(|j| j.spec).and_then(|j| j.template).unwrap_or_default();
-            light(kind, "/spec/jobTemplate/spec/template", template.head(), None, None)
-        }
-        WorkloadKind::DaemonSet => light(kind, "/spec/template", template.head(), Some(s.selector.unwrap_or_default()), None),
-        _ => light(kind, "/spec/template", template.head(), Some(s.selector.unwrap_or_default()), s.replicas),
-    })
+    let selector = match kind {
+        WorkloadKind::Job => s.selector.filter(|_| s.manual_selector == Some(true)),
+        _ => info.selector.map(|_| s.selector.unwrap_or_default()),
+    };
+    Some(light(template.unwrap_or_default().head(), selector, info.replicas.and(s.replicas)))
 }
 
 /// A PodDisruptionBudget (any served version).
@@ -496,39 +478,16 @@ pub fn build_node<V>(obj: &Object<V>, root: &Node) -> Option<Typed> {
     if legacy(obj) {
         return None;
     }
+    if let Some(kind) = WorkloadKind::of(obj.group(), &obj.kind) {
+        return match kind {
+            // A plain-map selector whose values the JSON path turns into
+            // strings first; a template that may be a reference.
+            WorkloadKind::ReplicationController | WorkloadKind::Rollout => None,
+            _ => workload_view(obj, kind, &NodeSpec(root)).ok(),
+        };
+    }
     let spec = || root.get("spec");
     let typed = match (obj.group(), obj.kind.as_str()) {
-        ("apps" | "extensions", "Deployment") => {
-            let s: DeploymentSpec = de::typed(spec()?)?;
-            workload(WorkloadKind::Deployment, "/spec/template", s.template, Some(s.selector), s.replicas)
-        }
-        ("apps", "StatefulSet") => {
-            let s: StatefulSetSpec = de::typed(spec()?)?;
-            workload(WorkloadKind::StatefulSet, "/spec/template", s.template, Some(s.selector), s.replicas)
-        }
-        ("apps" | "extensions", "DaemonSet") => {
-            let s: DaemonSetSpec = de::typed(spec()?)?;
-            workload(WorkloadKind::DaemonSet, "/spec/template", s.template, Some(s.selector), None)
-        }
-        ("apps" | "extensions", "ReplicaSet") => {
-            let s: ReplicaSetSpec = de::typed(spec()?)?;
-            workload(WorkloadKind::ReplicaSet, "/spec/template", s.template.unwrap_or_default(), Some(s.selector), s.replicas)
-        }
-        ("batch", "Job") => {
-            let s: JobSpec = de::typed(spec()?)?;
-            let sel = if s.manual_selector == Some(true) { s.selector } else { None };
-            workload(WorkloadKind::Job, "/spec/template", s.template, sel, None)
-        }
-        ("batch", "CronJob") => {
-            let s: CronJobSpec = de::typed(spec()?)?;
-            let template = s.job_template.spec.map(|j| j.template).unwrap_or_default();
-            workload(WorkloadKind::CronJob, "/spec/jobTemplate/spec/template", template, None, None)
-        }
-        ("", "Pod") => {
-            let spec: PodSpec = de::typed(spec()?)?;
-            let metadata: Option<ObjectMeta> = Some(ObjectMeta::clone(&obj.meta));
-            workload(WorkloadKind::Pod, "", PodTemplateSpec { metadata, spec: Some(spec) }, None, None)
-        }
         // The JSON path turns non-string selector values into strings first.
         ("", "Service") => {
             let selector = root.pointer("/spec/selector").and_then(Node::as_map);
@@ -540,11 +499,11 @@ pub fn build_node<V>(obj: &Object<V>, root: &Node) -> Option<Typed> {
                 None => Typed::Service(Box::default()),
             }
         }
-        ("", "ReplicationController")
-        | ("argoproj.io", "Rollout")
-        | ("monitoring.coreos.com", "ServiceMonitor" | "PodMonitor")
+        ("monitoring.coreos.com", "ServiceMonitor" | "PodMonitor")
         | ("policy", "PodDisruptionBudget")
-        | ("autoscaling", "HorizontalPodAutoscaler") => return None,
+        | ("autoscaling", "HorizontalPodAutoscaler") => {
+            return None;
+        }
         _ => {
             validate_with(obj, &NodeCheck(root)).ok()?;
             Typed::Other
@@ -555,54 +514,15 @@ pub fn build_node<V>(obj: &Object<V>, root: &Node) -> Option<Typed> {
 
 /// Build the typed view of an object. Errors name the offending field.
 pub fn build<V>(obj: &Object<V>, json: &J) -> Result<Typed, Err> {
-    let group = obj.group();
-    let result = match (group, obj.kind.as_str()) {
-        ("apps" | "extensions", "Deployment") => {
-            let s: DeploymentSpec = spec_of(&with_default_selector(obj, json))?;
-            Ok(workload(WorkloadKind::Deployment, "/spec/template", s.template, Some(s.selector), s.replicas))
-        }
-        ("apps", "StatefulSet") => {
-            let s: StatefulSetSpec = spec_of(&with_default_selector(obj, json))?;
-            Ok(workload(WorkloadKind::StatefulSet, "/spec/template", s.template, Some(s.selector), s.replicas))
-        }
-        ("apps" | "extensions", "DaemonSet") => {
-            let s: DaemonSetSpec = spec_of(&with_default_selector(obj, json))?;
-            Ok(workload(WorkloadKind::DaemonSet, "/spec/template", s.template, Some(s.selector), None))
-        }
-        ("apps" | "extensions", "ReplicaSet") => {
-            let s: ReplicaSetSpec = spec_of(&with_default_selector(obj, json))?;
-            Ok(workload(WorkloadKind::ReplicaSet, "/spec/template", s.template.unwrap_or_default(), Some(s.selector), s.replicas))
-        }
-        ("", "ReplicationController") => {
-            let s: ReplicationControllerSpec = spec_of(json)?;
-            let template = s.template.unwrap_or_default();
-            let selector = s.selector.map(|m| LabelSelector { match_labels: Some(m), match_expressions: None });
-            Ok(workload(WorkloadKind::ReplicationController, "/spec/template", template, selector, s.replicas))
-        }
-        ("batch", "Job") => {
-            let s: JobSpec = spec_of(json)?;
-            // Without manualSelector the API server generates the selector.
-            let sel = if s.manual_selector == Some(true) { s.selector } else { None };
-            Ok(workload(WorkloadKind::Job, "/spec/template", s.template, sel, None))
-        }
-        ("batch", "CronJob") => {
-            let s: CronJobSpec = spec_of(json)?;
-            let template = s.job_template.spec.map(|j| j.template).unwrap_or_default();
-            Ok(workload(WorkloadKind::CronJob, "/spec/jobTemplate/spec/template", template, None, None))
-        }
-        ("", "Pod") => {
-            let spec: PodSpec = spec_of(json)?;
-            let metadata: Option<ObjectMeta> = Some(ObjectMeta::clone(&obj.meta));
-            Ok(workload(WorkloadKind::Pod, "", PodTemplateSpec { metadata, spec: Some(spec) }, None, None))
-        }
-        ("argoproj.io", "Rollout") => rollout(json),
-        ("", "Service") => match json.get("spec") {
+    let result = match (WorkloadKind::of(obj.group(), &obj.kind), obj.group(), obj.kind.as_str()) {
+        (Some(kind), ..) => workload_view(obj, kind, &JsonSpec(&with_default_selector(obj, kind, json))),
+        (None, "", "Service") => match json.get("spec") {
             Some(s) => Ok(Typed::Service(Box::new(typed(s, "/spec")?))),
             None => Ok(Typed::Service(Box::default())),
         },
-        ("monitoring.coreos.com", "ServiceMonitor" | "PodMonitor") => Ok(monitor(obj, json)),
-        ("policy", "PodDisruptionBudget") => validate_builtin(obj, json).and_then(|_| pdb(json)),
-        ("autoscaling", "HorizontalPodAutoscaler") => validate_builtin(obj, json).map(|_| hpa(json)),
+        (None, "monitoring.coreos.com", "ServiceMonitor" | "PodMonitor") => Ok(monitor(obj, json)),
+        (None, "policy", "PodDisruptionBudget") => validate_builtin(obj, json).and_then(|_| pdb(json)),
+        (None, "autoscaling", "HorizontalPodAutoscaler") => validate_builtin(obj, json).map(|_| hpa(json)),
         _ => validate_builtin(obj, json).map(|_| Typed::Other),
     };
     match result {
@@ -611,28 +531,98 @@ pub fn build<V>(obj: &Object<V>, json: &J) -> Result<Typed, Err> {
     }
 }
 
-fn workload(
-    kind: WorkloadKind,
-    template_ptr: &'static str,
-    template: PodTemplateSpec,
-    selector: Option<LabelSelector>,
-    replicas: Option<i32>,
-) -> Typed {
+/// Where a workload's `spec` is read from: the tree (which only says
+/// whether it reads) or the JSON (which explains why not).
+trait SpecSource {
+    fn spec<T: serde::de::DeserializeOwned>(&self) -> Result<T, Err>;
+    /// A Rollout's view (read from JSON only: its template may be a reference).
+    fn rollout(&self) -> Result<Typed, Err>;
+}
+
+struct NodeSpec<'a>(&'a Node);
+
+impl SpecSource for NodeSpec<'_> {
+    fn spec<T: serde::de::DeserializeOwned>(&self) -> Result<T, Err> {
+        self.0.get("spec").and_then(de::typed).ok_or_else(|| (String::new(), String::new()))
+    }
+
+    fn rollout(&self) -> Result<Typed, Err> {
+        Err((String::new(), String::new()))
+    }
+}
+
+struct JsonSpec<'a>(&'a J);
+
+impl SpecSource for JsonSpec<'_> {
+    fn spec<T: serde::de::DeserializeOwned>(&self) -> Result<T, Err> {
+        spec_of(self.0)
+    }
+
+    fn rollout(&self) -> Result<Typed, Err> {
+        rollout(self.0)
+    }
+}
+
+/// The view of a workload.
+fn workload_view<V>(obj: &Object<V>, kind: WorkloadKind, src: &impl SpecSource) -> Result<Typed, Err> {
+    let view = |template, selector, replicas| workload(kind, template, selector, replicas);
+    Ok(match kind {
+        WorkloadKind::Deployment => {
+            let s: DeploymentSpec = src.spec()?;
+            view(s.template, Some(s.selector), s.replicas)
+        }
+        WorkloadKind::StatefulSet => {
+            let s: StatefulSetSpec = src.spec()?;
+            view(s.template, Some(s.selector), s.replicas)
+        }
+        WorkloadKind::DaemonSet => {
+            let s: DaemonSetSpec = src.spec()?;
+            view(s.template, Some(s.selector), None)
+        }
+        WorkloadKind::ReplicaSet => {
+            let s: ReplicaSetSpec = src.spec()?;
+            view(s.template.unwrap_or_default(), Some(s.selector), s.replicas)
+        }
+        WorkloadKind::ReplicationController => {
+            let s: ReplicationControllerSpec = src.spec()?;
+            let selector = s.selector.map(|m| LabelSelector { match_labels: Some(m), match_expressions: None });
+            view(s.template.unwrap_or_default(), selector, s.replicas)
+        }
+        WorkloadKind::Job => {
+            let s: JobSpec = src.spec()?;
+            // Without manualSelector the API server generates the selector.
+            let sel = if s.manual_selector == Some(true) { s.selector } else { None };
+            view(s.template, sel, None)
+        }
+        WorkloadKind::CronJob => {
+            let s: CronJobSpec = src.spec()?;
+            view(s.job_template.spec.map(|j| j.template).unwrap_or_default(), None, None)
+        }
+        WorkloadKind::Pod => {
+            let spec: PodSpec = src.spec()?;
+            let metadata: Option<ObjectMeta> = Some(ObjectMeta::clone(&obj.meta));
+            view(PodTemplateSpec { metadata, spec: Some(spec) }, None, None)
+        }
+        WorkloadKind::Rollout => return src.rollout(),
+    })
+}
+
+fn workload(kind: WorkloadKind, template: PodTemplateSpec, selector: Option<LabelSelector>, replicas: Option<i32>) -> Typed {
+    let info = kind.info();
     Typed::Workload(Box::new(Workload {
         kind,
-        template_ptr,
+        template_ptr: info.template,
         template,
-        selector_ptr: selector.as_ref().map(|_| "/spec/selector"),
+        selector_ptr: selector.as_ref().and(info.selector),
         selector,
         replicas,
     }))
 }
 
-/// Legacy API versions defaulted the selector from the template labels.
-/// Legacy API versions default the selector to the template's labels (the
-/// JSON is copied only for them).
-fn with_default_selector<'a, V>(obj: &Object<V>, json: &'a J) -> std::borrow::Cow<'a, J> {
-    if !legacy(obj) {
+/// Legacy API versions of the `apps` kinds default the selector to the
+/// template's labels (the JSON is copied only for them).
+fn with_default_selector<'a, V>(obj: &Object<V>, kind: WorkloadKind, json: &'a J) -> std::borrow::Cow<'a, J> {
+    if !legacy(obj) || !kind.info().groups.contains(&"apps") {
         return std::borrow::Cow::Borrowed(json);
     }
     let mut json = json.clone();
@@ -667,7 +657,7 @@ fn rollout(json: &J) -> Result<Typed, Err> {
         None => None,
     };
     // `selector_ptr` follows from the selector (none without one).
-    Ok(workload(WorkloadKind::Rollout, "/spec/template", template, selector, replicas))
+    Ok(workload(WorkloadKind::Rollout, template, selector, replicas))
 }
 
 fn monitor<V>(obj: &Object<V>, json: &J) -> Typed {

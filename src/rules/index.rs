@@ -312,11 +312,8 @@ fn services_selecting(objects: &[Summary], pods: &Pods<'_>) -> Vec<Vec<usize>> {
 /// The replicas a workload runs with at least: an HPA's `minReplicas`,
 /// else `spec.replicas` (default 1). `None` for kinds without replicas.
 fn min_replicas(o: &Summary, hpa: Option<&Summary>) -> Option<i64> {
-    use crate::manifest::WorkloadKind as K;
     let w = o.workload()?;
-    if !matches!(w.kind, K::Deployment | K::StatefulSet | K::ReplicaSet | K::ReplicationController | K::Rollout) {
-        return None;
-    }
+    w.kind.info().replicas?;
     match hpa.map(|h| &h.view) {
         Some(View::Hpa(h)) => Some(i64::from(h.min_replicas)),
         _ => Some(i64::from(w.replicas.unwrap_or(1))),

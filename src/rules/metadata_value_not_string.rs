@@ -20,7 +20,7 @@ impl Rule for MetadataValueNotString {
     fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
         let mut out = Vec::new();
         walk(obj, &obj.root, &mut Vec::new(), &mut out);
-        if matches!(obj.kind.as_str(), "Service" | "ReplicationController")
+        if crate::manifest::kinds::selects_by_map(&obj.kind)
             && let Some(sel) = obj.root.pointer("/spec/selector")
         {
             check_map(obj, sel, "/spec/selector", "selector", &mut out);

@@ -1,8 +1,9 @@
 //! Showing a plan, validating a step, and writing it.
 
-use super::{Plan, PlanError, R, Step, Workspace, traffic};
+use super::{Plan, PlanError, R, Step, Workspace};
 use crate::config::Config;
 use crate::edit::Editor;
+use crate::edit::emit::{Style, to_yaml};
 use crate::input::SourceFile;
 use crate::manifest::Typed;
 use crate::manifest::workload::map_selects;
@@ -214,6 +215,6 @@ fn render_objects(step: &Step, format: ObjectFormat) -> String {
             let v: Vec<serde_json::Value> = docs.iter().map(crate::manifest::json::to_json).collect();
             serde_json::to_string_pretty(&v).expect("serializable") + "\n"
         }
-        ObjectFormat::Yaml => docs.iter().map(|n| format!("---\n{}", traffic::to_yaml(&crate::manifest::json::to_json(n)))).collect(),
+        ObjectFormat::Yaml => docs.iter().map(|n| format!("---\n{}", to_yaml(&crate::manifest::json::to_json(n), &Style::PLAN))).collect(),
     }
 }

@@ -6,19 +6,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-/// The kinds a plan reads: workloads (the target, its tracks, and others
-/// whose pods a selector could also take), what selects, scales or monitors
-/// pods, and what routes traffic to Services.
+/// The kinds a plan reads besides workloads (the target, its tracks, and
+/// others whose pods a selector could also take): what selects, scales or
+/// monitors pods, and what routes traffic to Services.
 const PLAN_KINDS: &[&str] = &[
-    "Deployment",
-    "StatefulSet",
-    "DaemonSet",
-    "ReplicaSet",
-    "ReplicationController",
-    "Job",
-    "CronJob",
-    "Pod",
-    "Rollout",
     "Service",
     "HorizontalPodAutoscaler",
     "PodDisruptionBudget",
@@ -101,7 +92,7 @@ pub fn heads(text: &str) -> Vec<Head<'_>> {
 
 /// The files a plan for `target` (a Deployment or Rollout name) reads: every
 /// file whose documents the scan cannot read; files with an object of a kind
-/// in [`PLAN_KINDS`] in the target's namespace (`-n`, else the namespaces the
+/// in [`PLAN_KINDS`] or a workload kind in the target's namespace (`-n`, else the namespaces the
 /// target and its tracks are in) or without one. When the scan finds no
 /// target, every file (the error lists what there is).
 pub fn relevant<'a>(files: impl Iterator<Item = (&'a str, &'a str)>, target: &str, namespace: Option<&str>) -> Option<BTreeSet<String>> {
@@ -125,7 +116,7 @@ pub fn relevant<'a>(files: impl Iterator<Item = (&'a str, &'a str)>, target: &st
         // A monitor's namespaceSelector may look into the app's namespace from any other.
         Some("PodMonitor" | "ServiceMonitor") => true,
         Some(k) => {
-            PLAN_KINDS.contains(&k)
+            (crate::manifest::kinds::is_workload(k) || PLAN_KINDS.contains(&k))
                 && match (&namespaces, h.namespace) {
                     (Some(set), Some(ns)) => set.contains(ns),
                     _ => true,

@@ -16,7 +16,8 @@ mod traefik;
 use super::canary::App;
 use super::plan::Track;
 use super::{PlanError, R, Workspace};
-use crate::edit::{Yaml, scalar};
+use crate::edit::Yaml;
+use crate::edit::emit::{Style, to_yaml};
 use serde_json::{Value as J, json};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -136,53 +137,6 @@ fn map1(key: &str, value: Yaml) -> Yaml {
     Yaml::Map(vec![(key.to_string(), value)])
 }
 
-/// Render a JSON value as block YAML.
-pub fn to_yaml(v: &J) -> String {
-    let mut out = String::new();
-    write(v, 0, &mut out);
-    out
-}
-
-fn inline(v: &J) -> String {
-    match v {
-        J::String(s) => scalar(s),
-        J::Null => "null".into(),
-        J::Object(m) if m.is_empty() => "{}".into(),
-        J::Array(a) if a.is_empty() => "[]".into(),
-        other => other.to_string(),
-    }
-}
-
-fn write(v: &J, indent: usize, out: &mut String) {
-    let pad = " ".repeat(indent);
-    match v {
-        J::Object(m) if !m.is_empty() => {
-            for (k, v) in m {
-                match v {
-                    J::Object(c) if !c.is_empty() => {
-                        out.push_str(&format!("{pad}{}:\n", scalar(k)));
-                        write(v, indent + 2, out);
-                    }
-                    J::Array(a) if !a.is_empty() => {
-                        out.push_str(&format!("{pad}{}:\n", scalar(k)));
-                        write(v, indent + 2, out);
-                    }
-                    _ => out.push_str(&format!("{pad}{}: {}\n", scalar(k), inline(v))),
-                }
-            }
-        }
-        J::Array(a) if !a.is_empty() => {
-            for item in a {
-                let mut sub = String::new();
-                write(item, indent + 2, &mut sub);
-                let trimmed = sub.trim_start_matches(' ');
-                out.push_str(&format!("{pad}- {trimmed}"));
-            }
-        }
-        other => out.push_str(&format!("{pad}{}\n", inline(other))),
-    }
-}
-
 fn first_port(app: &App) -> (J, i64) {
     let svc = app.services.first();
     let ports = svc.and_then(|s| match &s.obj.typed {
@@ -244,7 +198,7 @@ fn add(ws: &mut Workspace, app: &App, kind: &str, name: &str, doc: J) -> R<bool>
         return Ok(false);
     }
     let (ak, an) = anchor(app);
-    ws.add_after(ak, &an, &to_yaml(&doc))?;
+    ws.add_after(ak, &an, &to_yaml(&doc, &Style::PLAN))?;
     Ok(true)
 }
 
@@ -296,6 +250,6 @@ mod tests {
     #[test]
     fn renders_block_yaml() {
         let v = serde_json::json!({"a": {"b": [{"c": 1, "d": "x y"}, {"c": 2}]}, "e": "true"});
-        assert_eq!(super::to_yaml(&v), "a:\n  b:\n    - c: 1\n      d: \"x y\"\n    - c: 2\ne: \"true\"\n");
+        assert_eq!(super::to_yaml(&v, &super::Style::PLAN), "a:\n  b:\n    - c: 1\n      d: \"x y\"\n    - c: 2\ne: \"true\"\n");
     }
 }
