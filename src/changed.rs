@@ -24,30 +24,21 @@
 //! Objects of a render (Helm, Kustomize) are joined in the rendered stream,
 //! which no diff names: a finding there is kept by its own (mapped) lines.
 
-use crate::lint::Report;
 use crate::input::Span;
+use crate::lint::Report;
 use std::collections::HashMap;
 use std::process::Command;
 
 /// Why the changed lines are unknown.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum ChangedError {
     /// git could not be run.
-    Spawn(std::io::Error),
-    /// git ran and failed (not a repository, unknown revision).
+    #[error("--changed-since needs git: {0}")]
+    Spawn(#[source] std::io::Error),
+    /// git ran and failed (not a repository, unknown revision): its message.
+    #[error("--changed-since: git diff failed: {0}")]
     Git(String),
 }
-
-impl std::fmt::Display for ChangedError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            ChangedError::Spawn(e) => write!(f, "--changed-since needs git: {e}"),
-            ChangedError::Git(e) => write!(f, "--changed-since: git diff failed: {e}"),
-        }
-    }
-}
-
-impl std::error::Error for ChangedError {}
 
 /// Changed line ranges (new side, 1-based, inclusive) per file relative to the repository root.
 #[derive(Debug, Default)]

@@ -138,24 +138,15 @@ pub struct OutputTarget {
 }
 
 /// Why an `--output FORMAT=FILE` does not parse.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OutputTargetError {
+    #[error("expected FORMAT=FILE, e.g. sarif=results.sarif")]
     NoEquals,
+    #[error("unknown format `{0}`; expected human, json, sarif, github or junit")]
     UnknownFormat(String),
+    #[error("the file name is empty")]
     EmptyFile,
 }
-
-impl std::fmt::Display for OutputTargetError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            OutputTargetError::NoEquals => f.write_str("expected FORMAT=FILE, e.g. sarif=results.sarif"),
-            OutputTargetError::UnknownFormat(x) => write!(f, "unknown format `{x}`; expected human, json, sarif, github or junit"),
-            OutputTargetError::EmptyFile => f.write_str("the file name is empty"),
-        }
-    }
-}
-
-impl std::error::Error for OutputTargetError {}
 
 fn parse_output(s: &str) -> Result<OutputTarget, OutputTargetError> {
     let (f, file) = s.split_once('=').ok_or(OutputTargetError::NoEquals)?;

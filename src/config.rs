@@ -76,81 +76,59 @@ impl Config {
 }
 
 /// An error in the config file, with the file's text for a snippet.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
+#[error("{file}:{}:{}: {problem}", span.start.line, span.start.col + 1)]
 pub struct ConfigError {
     pub file: String,
     /// The file's text (empty when it could not be read).
     pub text: String,
     pub span: Span,
+    #[source]
     pub problem: Problem,
 }
 
 /// What is wrong with a config file.
-#[derive(Debug)]
+#[derive(Debug, thiserror::Error)]
 pub enum Problem {
     /// The file cannot be read.
-    Read(std::io::Error),
+    #[error("cannot read config file: {0}")]
+    Read(#[source] std::io::Error),
     /// Not YAML (the parser's message).
+    #[error("not valid YAML: {0}")]
     NotYaml(String),
     /// A value of the wrong shape: what was expected there.
+    #[error("{0}")]
     Shape(String),
     /// A top-level key the config does not know.
+    #[error("unknown key `{0}`; expected rules, exclude, fail-on or helm")]
     UnknownKey(String),
     /// A key under `helm.<chart>` other than `values` and `set`.
+    #[error("unknown key; expected values or set")]
     UnknownHelmKey,
     /// A glob that does not compile.
-    BadGlob(globset::Error),
+    #[error("bad glob: {0}")]
+    BadGlob(#[source] globset::Error),
     /// The globs do not build into a set.
-    GlobSet(globset::Error),
+    #[error("{0}")]
+    GlobSet(#[source] globset::Error),
     /// A rule level other than off, info, warning or error.
+    #[error("unknown level `{0}`; expected off, info, warning or error")]
     UnknownLevel(String),
     /// A rule ID the registry does not know, with the nearest known one.
+    #[error("unknown rule `{id}`{} (`kubectl strategy rules` lists them)", suggestion.map(|c| format!("; did you mean `{c}`?")).unwrap_or_default())]
     UnknownRule { id: String, suggestion: Option<&'static str> },
     /// A parameter the rule does not declare (the message lists those it does).
+    #[error("rule `{rule}` has no parameter `{param}`; expected {}", expected_params(rule))]
     UnknownParam { rule: &'static str, param: String },
     /// A parameter value of the wrong type or out of range.
+    #[error("bad value for `{param}`: {reason}")]
     BadParamValue { param: String, reason: String },
 }
 
-impl std::fmt::Display for Problem {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Problem::Read(e) => write!(f, "cannot read config file: {e}"),
-            Problem::NotYaml(m) => write!(f, "not valid YAML: {m}"),
-            Problem::Shape(m) => f.write_str(m),
-            Problem::UnknownKey(key) => write!(f, "unknown key `{key}`; expected rules, exclude, fail-on or helm"),
-            Problem::UnknownHelmKey => f.write_str("unknown key; expected values or set"),
-            Problem::BadGlob(e) => write!(f, "bad glob: {e}"),
-            Problem::GlobSet(e) => write!(f, "{e}"),
-            Problem::UnknownLevel(s) => write!(f, "unknown level `{s}`; expected off, info, warning or error"),
-            Problem::UnknownRule { id, suggestion } => {
-                let hint = suggestion.map(|c| format!("; did you mean `{c}`?")).unwrap_or_default();
-                write!(f, "unknown rule `{id}`{hint} (`kubectl strategy rules` lists them)")
-            }
-            Problem::UnknownParam { rule, param } => {
-                let known: Vec<&str> = crate::rules::find(rule).map(|r| r.params.iter().map(|p| p.name()).collect()).unwrap_or_default();
-                let expected = if known.is_empty() { "severity".to_string() } else { format!("severity, {}", known.join(", ")) };
-                write!(f, "rule `{rule}` has no parameter `{param}`; expected {expected}")
-            }
-            Problem::BadParamValue { param, reason } => write!(f, "bad value for `{param}`: {reason}"),
-        }
-    }
-}
-
-impl std::fmt::Display for ConfigError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}:{}:{}: {}", self.file, self.span.start.line, self.span.start.col + 1, self.problem)
-    }
-}
-
-impl std::error::Error for ConfigError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        match &self.problem {
-            Problem::Read(e) => Some(e),
-            Problem::BadGlob(e) | Problem::GlobSet(e) => Some(e),
-            _ => None,
-        }
-    }
+/// `severity` and the parameters `rule` declares, for a message.
+fn expected_params(rule: &str) -> String {
+    let known: Vec<&str> = crate::rules::find(rule).map(|r| r.params.iter().map(|p| p.name()).collect()).unwrap_or_default();
+    if known.is_empty() { "severity".to_string() } else { format!("severity, {}", known.join(", ")) }
 }
 
 /// A problem at a span, before the file is known.

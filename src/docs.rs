@@ -52,56 +52,39 @@ impl RuleDoc {
 }
 
 /// What is wrong with a rule document.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DocError {
     /// The file holds no document.
+    #[error("empty document")]
     Empty,
     /// Not YAML: the line and the parser's message.
+    #[error("line {line}: {message}")]
     NotYaml { line: u32, message: String },
     /// A required key is missing (or not a scalar).
+    #[error("missing `{0}`")]
     Missing(&'static str),
     /// A fact the rule declares in its file (`id`, `severity`, a parameter's
     /// `default`, the autofix `applicability`) stated again in the YAML.
+    #[error("`{0}` is declared with `declare_rule!` in the rule's file, not in its doc")]
     Declared(&'static str),
     /// A parameter description for a parameter the rule does not declare.
+    #[error("describes a parameter `{0}` that the rule does not declare")]
     UnknownParam(String),
     /// A declared parameter without a description.
+    #[error("parameter `{0}` has no description")]
     Undescribed(&'static str),
     /// The rule declares a fix and the doc does not say what it does (`autofix.what`).
+    #[error("the rule declares a fix; `autofix.what` must say what it does")]
     AutofixUndescribed,
 }
 
-impl std::fmt::Display for DocError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            DocError::Empty => f.write_str("empty document"),
-            DocError::NotYaml { line, message } => write!(f, "line {line}: {message}"),
-            DocError::Missing(key) => write!(f, "missing `{key}`"),
-            DocError::Declared(key) => write!(f, "`{key}` is declared with `declare_rule!` in the rule's file, not in its doc"),
-            DocError::UnknownParam(name) => write!(f, "describes a parameter `{name}` that the rule does not declare"),
-            DocError::Undescribed(name) => write!(f, "parameter `{name}` has no description"),
-            DocError::AutofixUndescribed => f.write_str("the rule declares a fix; `autofix.what` must say what it does"),
-        }
-    }
-}
-
-impl std::error::Error for DocError {}
-
 /// `explain` of a rule the registry does not know, with the nearest known ID.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown rule `{id}`; {}`kubectl strategy rules` lists them", suggestion.map(|c| format!("did you mean `{c}`? ")).unwrap_or_default())]
 pub struct UnknownRule {
     pub id: String,
     pub suggestion: Option<&'static str>,
 }
-
-impl std::fmt::Display for UnknownRule {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let hint = self.suggestion.map(|c| format!("did you mean `{c}`? ")).unwrap_or_default();
-        write!(f, "unknown rule `{}`; {hint}`kubectl strategy rules` lists them", self.id)
-    }
-}
-
-impl std::error::Error for UnknownRule {}
 
 fn text(n: &Node, key: &'static str) -> Result<String, DocError> {
     n.get(key).and_then(Node::scalar_text).ok_or(DocError::Missing(key))
