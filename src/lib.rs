@@ -20,3 +20,4 @@ pub mod report;
 pub mod rules;
 pub mod strategy;
 pub mod suppress;
+pub mod text;

@@ -258,7 +258,7 @@ fn lint(args: LintArgs) -> Result<u8, Error> {
 
 /// `fixed 3 findings in 2 files (1 more with --unsafe-fixes)`.
 fn fix_summary(outcome: &kubectl_strategy::fix::Outcome, report: &Report, verb: &str) -> String {
-    let plural = report::human::plural;
+    let plural = kubectl_strategy::text::plural;
     let mut s = format!("{verb} {} in {}", plural(outcome.fixed(), "finding"), plural(outcome.files.len(), "file"));
     let (_, unsafe_only) = report.fixable();
     if !report.unsafe_fixes && unsafe_only > 0 {

@@ -4,6 +4,7 @@
 
 use super::Finish;
 use crate::edit::EditError;
+use crate::text::one_or_many;
 use std::fmt;
 
 /// An error that stops planning (exit 2).
@@ -187,11 +188,6 @@ impl PlanError {
 }
 
 impl Blocker {
-    /// The blocker's kind, e.g. `HorizontalPodAutoscaler` (for grouping).
-    pub fn object_kind(&self) -> &str {
-        self.object.split_once('/').map_or(self.object.as_str(), |(k, _)| k)
-    }
-
     /// One line: the object, why it blocks the plan, what to do, and its file.
     pub fn describe(&self, target: &str) -> String {
         let (o, f) = (&self.object, &self.file);
@@ -210,11 +206,6 @@ impl Blocker {
             ),
         }
     }
-}
-
-/// `one` for 1, else `many`.
-pub(crate) fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
 }
 
 impl fmt::Display for PlanError {
@@ -285,8 +276,8 @@ impl fmt::Display for PlanError {
                 "{} also select{} other workloads' pods: switching {} to one track would cut them off; \
                  give deployment/{target} a Service of its own and name it with --service",
                 services.join(", "),
-                plural(services.len(), "s", ""),
-                plural(services.len(), "it", "them")
+                one_or_many(services.len(), "s", ""),
+                one_or_many(services.len(), "it", "them")
             ),
             SharedServiceTrackKey { target, service, key, value } => write!(
                 f,
