@@ -21,3 +21,4 @@ pub mod report;
 pub mod rules;
 pub mod strategy;
 pub mod suppress;
+pub mod text;

@@ -13,7 +13,7 @@
 
 use crate::bin;
 use crate::ci::{sarif_schema, tool};
-use kubectl_strategy::live::render::strip;
+use kubectl_strategy::live::print::strip;
 use kubectl_strategy::live::{Conn, ConnOptions};
 use serde_json::{Value as J, json};
 use std::path::{Path, PathBuf};
@@ -290,7 +290,7 @@ fn assert_agrees_with_kubectl_on(c: &Cluster, dir: &str, extra: &[&str]) -> i32 
         return code;
     }
     for o in ours["objects"].as_array().unwrap() {
-        let key = kubectl_strategy::live::render::object_key(
+        let key = kubectl_strategy::live::print::object_key(
             o["apiVersion"].as_str().unwrap(),
             o["kind"].as_str().unwrap(),
             o["namespace"].as_str(),
@@ -734,7 +734,7 @@ fn diff_of_client_side_applied_objects_agrees_with_kubectl_last_applied_too() {
     assert_eq!(kcode, 1, "{kerr}");
     const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
     for o in ours["objects"].as_array().unwrap().iter().filter(|o| o["kind"] == "Deployment") {
-        let key = kubectl_strategy::live::render::object_key("apps/v1", "Deployment", Some(&c.ns), "api-status");
+        let key = kubectl_strategy::live::print::object_key("apps/v1", "Deployment", Some(&c.ns), "api-status");
         let merged = kubectl_side(&capture.join("merged"), &key).unwrap();
         let planned = &o["planned"];
         let theirs = merged["metadata"]["annotations"][LAST_APPLIED].clone();

@@ -8,7 +8,7 @@ use crate::config::{Config, FailOn};
 use crate::finding::Notice;
 use crate::fix;
 use crate::lint::{self, Report};
-use crate::report::human::plural;
+use crate::text::plural;
 use crate::{baseline, input, live, report};
 use std::io::{IsTerminal, Write};
 

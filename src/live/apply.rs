@@ -15,7 +15,7 @@
 //! nothing new and waits again.
 
 use super::diff::ObjectDiff;
-use super::render::{mask_secrets, strip};
+use super::print::{mask_secrets, strip};
 use super::status::rollout;
 use super::{Conn, LiveError, R, Resource};
 use crate::input::SourceFile;

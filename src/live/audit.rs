@@ -5,7 +5,7 @@
 //! as coming from the cluster, so findings are located by object reference
 //! and field path instead of file and line.
 
-use super::render::{strip, to_yaml};
+use super::print::{strip, to_yaml};
 use super::{Conn, R};
 use crate::config::Config;
 use crate::input::SourceFile;

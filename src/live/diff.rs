@@ -5,7 +5,7 @@
 //! `dryRun=All`, and compare the two with server-set fields stripped and
 //! Secret values masked.
 
-use super::render::{mask_secrets, object_key, strip, to_yaml};
+use super::print::{mask_secrets, object_key, strip, to_yaml};
 use super::{Conn, FileObject, LiveError};
 use serde_json::{Value as J, json};
 

@@ -11,7 +11,7 @@ pub mod apply;
 pub mod argo;
 pub mod audit;
 pub mod diff;
-pub mod render;
+pub mod print;
 pub mod status;
 
 use serde_json::Value as J;

@@ -2,6 +2,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::lint::Report;
+use crate::text::plural;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme, LabeledSpan, NamedSource, SourceSpan};
 use std::fmt;
 
@@ -192,10 +193,6 @@ fn live_finding(f: &crate::finding::Finding, cluster: &str, color: bool) -> Stri
 }
 
 /// `1 file`, `2 files`.
-pub fn plural(n: usize, word: &str) -> String {
-    if n == 1 { format!("{n} {word}") } else { format!("{n} {word}s") }
-}
-
 pub fn summary_line(report: &Report) -> String {
     let mut parts = vec![plural(report.count(Severity::Error), "error"), plural(report.count(Severity::Warning), "warning")];
     let infos = report.count(Severity::Info);

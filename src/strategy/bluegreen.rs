@@ -12,14 +12,7 @@ use crate::edit::Yaml;
 use crate::manifest::tree::escape;
 use std::collections::{BTreeMap, BTreeSet};
 
-/// Two tracks; the Services select one of them.
-#[derive(Clone, Debug)]
-pub struct BlueGreen {
-    pub service: Option<String>,
-    pub images: Vec<ImageSpec>,
-    /// The selector key whose value tells the tracks apart (default: the one that does the least harm).
-    pub slot_label: Option<String>,
-}
+pub use super::options::BlueGreen;
 
 const SLOTS: [Track; 2] = [Track::Blue, Track::Green];
 
@@ -95,13 +88,6 @@ fn tracks_of(ws: &Workspace, name: &str) -> R<Vec<Option<Found>>> {
     SLOTS.iter().map(|t| ws.find("Deployment", &t.of(name))).collect()
 }
 
-fn service_selector(s: &Found) -> BTreeMap<String, String> {
-    match &s.obj.typed {
-        crate::manifest::Typed::Service(spec) => spec.selector.clone().unwrap_or_default(),
-        _ => BTreeMap::new(),
-    }
-}
-
 /// Point a Service at one track: one selector value changes (or one key is added).
 fn point(ws: &mut Workspace, svc: &str, slot: &Slot, t: Track) -> R<()> {
     ws.set("Service", svc, &format!("/spec/selector/{}", escape(&slot.key)), Yaml::str(slot.value(t)))
@@ -161,7 +147,7 @@ fn plan(ws: Workspace, target: &Target, o: &BlueGreen) -> R<super::Plan> {
         let slot = match existing {
             Some(s) => s,
             None => {
-                let keys: BTreeSet<String> = svcs.iter().flat_map(|f| service_selector(f).into_keys()).collect();
+                let keys: BTreeSet<String> = svcs.iter().flat_map(|f| f.service_selector().into_keys()).collect();
                 let key = track_key(&base.obj, &keys, o.slot_label.as_deref(), "--slot-label")?;
                 Slot { base: s[&key].clone(), key }
             }
@@ -188,7 +174,7 @@ fn plan(ws: Workspace, target: &Target, o: &BlueGreen) -> R<super::Plan> {
                 "create Deployment/{name}-blue (the current images) and Deployment/{name}-green ({}), {replicas} {} each; \
                  copies of Deployment/{name} whose pods differ only in {}={}|{}, so Deployment/{name}'s selector cannot adopt them{monitors}",
                 if new_images.is_empty() { "the current images".to_string() } else { describe(&new_images) },
-                super::error::plural(usize::try_from(replicas).unwrap_or(0), "replica", "replicas"),
+                crate::text::one_or_many(usize::try_from(replicas).unwrap_or(0), "replica", "replicas"),
                 slot.key,
                 slot.value(Track::Blue),
                 slot.value(Track::Green),
@@ -238,7 +224,7 @@ fn plan(ws: Workspace, target: &Target, o: &BlueGreen) -> R<super::Plan> {
             Wait::Endpoints { workload: Track::Blue.of(name), service: names[0].clone(), then: None },
             |ws| {
                 for svc in &svcs {
-                    if slot.selected(&service_selector(svc)).is_some() {
+                    if slot.selected(&svc.service_selector()).is_some() {
                         continue; // already pointed at a track
                     }
                     point(ws, svc.obj.name.as_deref().unwrap_or_default(), &slot, Track::Blue)?;
@@ -309,7 +295,7 @@ fn active_slot(ws: &Workspace, name: &str, o: &BlueGreen, tracks: &[Option<Found
     let pods: Vec<BTreeMap<String, String>> = tracks.iter().flatten().map(|t| template_labels(&t.obj)).collect();
     let ns = tracks.iter().flatten().next().and_then(|t| t.obj.namespace.clone());
     let svcs = services(ws, o, &pods, ns.as_deref(), &app_names(name), &mut Vec::new())?;
-    match svcs.iter().find_map(|s| slot.selected(&service_selector(s))) {
+    match svcs.iter().find_map(|s| slot.selected(&s.service_selector())) {
         Some(Track::Blue) => Ok((Track::Blue, Track::Green)),
         Some(_) => Ok((Track::Green, Track::Blue)),
         None => Err(PlanError::NoActiveTrack { target: name.to_string(), tracks: [Track::Blue.of(name), Track::Green.of(name)] }),

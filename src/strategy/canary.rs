@@ -3,7 +3,7 @@
 
 use super::traffic::{self, Traffic};
 use super::{
-    Found, ImageSpec, PlanError, Planner, R, Target, VERSION_KEYS, Workspace, derive_workload, identity_label, images_of, match_labels,
+    Found, PlanError, Planner, R, Target, VERSION_KEYS, Workspace, derive_workload, identity_label, images_of, match_labels,
     stale_version_label, template_labels, track_key, track_value,
 };
 use super::{Then, Track, Wait};
@@ -13,18 +13,7 @@ use crate::manifest::workload::map_selects;
 use std::collections::BTreeMap;
 use std::collections::BTreeSet;
 
-/// A canary workload beside the stable one.
-#[derive(Clone, Debug)]
-pub struct Canary {
-    pub images: Vec<ImageSpec>,
-    /// Weights in percent, one step each (`--weight W` is one step; `--steps 25,50,100`).
-    pub weights: Vec<u32>,
-    pub replicas: Option<i32>,
-    pub traffic: Traffic,
-    /// The selector key whose value tells canary pods apart (default: the one that does the least harm).
-    pub track_label: Option<String>,
-    pub gateway: Option<String>,
-}
+pub use super::options::Canary;
 
 /// Annotation on the canary recording the total replicas of stable + canary.
 pub const TOTAL: &str = "kubectl-strategy.io/total-replicas";
@@ -121,6 +110,24 @@ pub struct App {
     pub services: Vec<Found>,
 }
 
+impl traffic::Backends for App {
+    fn name(&self) -> &str {
+        &self.name
+    }
+    fn namespace(&self) -> Option<&str> {
+        self.stable.obj.namespace.as_deref()
+    }
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn selector(&self, track: Track) -> &BTreeMap<String, String> {
+        if track == Track::Canary { &self.canary_selector } else { &self.stable_selector }
+    }
+    fn services(&self) -> &[Found] {
+        &self.services
+    }
+}
+
 impl App {
     pub fn load(ws: &Workspace, name: &str, track_label: Option<&str>, warnings: &mut Vec<String>) -> R<App> {
         let Some(stable) = ws.find("Deployment", name)? else {
@@ -159,7 +166,7 @@ impl App {
                 }
             }
             None => {
-                let keys: BTreeSet<String> = services.iter().flat_map(|f| service_selector(f).into_keys()).collect();
+                let keys: BTreeSet<String> = services.iter().flat_map(|f| f.service_selector().into_keys()).collect();
                 track_key(&stable.obj, &keys, track_label, "--track-label")?
             }
         };
@@ -201,7 +208,7 @@ impl App {
             .iter()
             .map(|svc| {
                 let recorded = restore.and_then(|r| r.services.get(svc.obj.name.as_deref().unwrap_or_default()));
-                let sel = recorded.cloned().unwrap_or_else(|| service_selector(svc));
+                let sel = recorded.cloned().unwrap_or_else(|| svc.service_selector());
                 let reach = if !sel.contains_key(&self.key) || sel.get(&self.key) != self.stable_selector.get(&self.key) {
                     Reach::Already
                 } else {
@@ -230,13 +237,6 @@ impl super::Strategy for Canary {
     }
 }
 
-impl Canary {
-    /// A canary with default options (what promote and rollback need).
-    pub fn with_track_label(track_label: Option<String>) -> Canary {
-        Canary { images: Vec::new(), weights: Vec::new(), replicas: None, traffic: Traffic::Replicas, track_label, gateway: None }
-    }
-}
-
 /// Services that select the stable pods and other workloads' pods too, each
 /// with whether it selects the canary's pods (its labels differ in the track key only).
 fn shared_services(ws: &Workspace, app: &App) -> Vec<(String, bool)> {
@@ -246,17 +246,10 @@ fn shared_services(ws: &Workspace, app: &App) -> Vec<(String, bool)> {
     let own = [Track::Stable.of(&app.name), Track::Canary.of(&app.name)];
     ws.services_selecting(&stable, app.stable.obj.namespace.as_deref())
         .into_iter()
-        .filter_map(|f| f.obj.name.clone().map(|n| (n, service_selector(&f))))
+        .filter_map(|f| f.obj.name.clone().map(|n| (n, f.service_selector())))
         .filter(|(n, _)| !own.contains(n) && !app.services.iter().any(|s| s.obj.name.as_ref() == Some(n)))
         .map(|(n, sel)| (n, map_selects(&sel, &canary)))
         .collect()
-}
-
-fn service_selector(s: &Found) -> BTreeMap<String, String> {
-    match &s.obj.typed {
-        crate::manifest::Typed::Service(spec) => spec.selector.clone().unwrap_or_default(),
-        _ => BTreeMap::new(),
-    }
 }
 
 fn label_ptr(k: &str) -> String {
@@ -379,7 +372,7 @@ fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
             services: reach
                 .iter()
                 .filter(|(_, r)| *r != Reach::Already)
-                .map(|(s, _)| (s.obj.name.clone().unwrap_or_default(), service_selector(s)))
+                .map(|(s, _)| (s.obj.name.clone().unwrap_or_default(), s.service_selector()))
                 .collect(),
             monitors: follow.iter().map(|m| (m.name.clone(), BTreeMap::from([(m.key.clone(), m.match_labels[&m.key].clone())]))).collect(),
         };
@@ -532,7 +525,7 @@ fn finish(ws: Workspace, target: &Target, track_label: Option<&str>, promote: bo
         None => Some(total),
     };
     let shown_replicas = replicas.map_or("its replicas unset again (as written)".to_string(), |n| {
-        format!("{n} {}", super::error::plural(n as usize, "replica", "replicas"))
+        format!("{n} {}", crate::text::one_or_many(n as usize, "replica", "replicas"))
     });
     let mut p = Planner::new(ws, format!("Plan: {verb} the canary of Deployment/{name} ({total} replicas in all)"));
     p.app(&target.name);

@@ -4,6 +4,7 @@
 
 use super::Finish;
 use crate::edit::EditError;
+use crate::text::one_or_many;
 use std::fmt;
 
 /// An error that stops planning (exit 2).
@@ -65,8 +66,8 @@ pub enum PlanError {
         "{} also select{} other workloads' pods: switching {} to one track would cut them off; \
          give deployment/{target} a Service of its own and name it with --service",
         services.join(", "),
-        plural(services.len(), "s", ""),
-        plural(services.len(), "it", "them")
+        one_or_many(services.len(), "s", ""),
+        one_or_many(services.len(), "it", "them")
     )]
     SharedServices { target: String, services: Vec<String> },
     /// A Service shared with other workloads selects on the canary's track key.
@@ -110,7 +111,7 @@ pub enum PlanError {
     /// A replica split that is no canary: the arithmetic, and what would do.
     #[error(
         "{total} replica{} at {weight} %: stable {stable} + canary {canary} = {} % canary, not a canary; {}--traffic gateway-api|istio|… for exact weights",
-        plural(*total as usize, "", "s"),
+        one_or_many(*total as usize, "", "s"),
         canary * 100 / total,
         replicas_advice.map(|n| format!("use --replicas {n} or ")).unwrap_or_default()
     )]
@@ -234,11 +235,6 @@ impl PlanError {
 }
 
 impl Blocker {
-    /// The blocker's kind, e.g. `HorizontalPodAutoscaler` (for grouping).
-    pub fn object_kind(&self) -> &str {
-        self.object.split_once('/').map_or(self.object.as_str(), |(k, _)| k)
-    }
-
     /// One line: the object, why it blocks the plan, what to do, and its file.
     pub fn describe(&self, target: &str) -> String {
         let (o, f) = (&self.object, &self.file);
@@ -257,11 +253,6 @@ impl Blocker {
             ),
         }
     }
-}
-
-/// `one` for 1, else `many`.
-pub(crate) fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
 }
 
 /// Each item on a line of its own, indented (after a line that ends in `:`).

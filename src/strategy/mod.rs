@@ -14,6 +14,7 @@ pub mod traffic;
 
 mod execute;
 pub mod index;
+mod options;
 mod plan;
 pub mod rendered;
 mod workload;

@@ -4,8 +4,7 @@
 //! canary/stable Services it needs) or `blueGreen` (active and preview
 //! Services); promote and rollback are the `kubectl argo rollouts` commands.
 
-use super::bluegreen::BlueGreen;
-use super::canary::Canary;
+use super::options::{BlueGreen, Canary};
 use super::traffic::{self, Traffic};
 use super::{Finish, Found, Plan, PlanError, Planner, R, Target, Then, Track, Wait, Workspace};
 use crate::edit::{Editor, Yaml};

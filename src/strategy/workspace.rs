@@ -17,6 +17,16 @@ pub struct Found {
     pub invalid: Vec<String>,
 }
 
+impl Found {
+    /// A Service's selector (empty for other objects and a Service without one).
+    pub fn service_selector(&self) -> BTreeMap<String, String> {
+        match &self.obj.typed {
+            Typed::Service(spec) => spec.selector.clone().unwrap_or_default(),
+            _ => BTreeMap::new(),
+        }
+    }
+}
+
 /// A document that does not parse, as `file:line:col: message`.
 pub type Unparsed = String;
 
@@ -205,23 +215,14 @@ impl Workspace {
         app: &[String],
         warnings: &mut Vec<String>,
     ) -> Vec<Found> {
-        let others: Vec<BTreeMap<String, String>> = self
-            .objects()
-            .into_iter()
-            .filter(|f| f.obj.kind != "Service" && !app.iter().any(|n| f.obj.name.as_deref() == Some(n.as_str())))
-            .filter(|f| crate::manifest::workload::same_namespace(f.obj.namespace.as_deref(), namespace))
-            .filter_map(|f| f.obj.workload().map(|w| w.template_labels().clone()))
-            .collect();
+        let others = self.other_pod_labels(app, namespace);
         let mut out: Vec<Found> = Vec::new();
         for labels in pods {
             for svc in self.services_selecting(labels, namespace) {
                 if out.iter().any(|x| x.obj.name == svc.obj.name) {
                     continue;
                 }
-                let sel = match &svc.obj.typed {
-                    Typed::Service(spec) => spec.selector.clone().unwrap_or_default(),
-                    _ => BTreeMap::new(),
-                };
+                let sel = svc.service_selector();
                 if others.iter().any(|l| map_selects(&sel, l)) {
                     let w = format!(
                         "Service/{} also selects other workloads' pods; it is left unchanged",
@@ -250,13 +251,7 @@ impl Workspace {
 
     /// Label pairs other workloads' pods carry (to keep identity labels unique).
     pub fn taken_labels(&self, app: &[String], namespace: Option<&str>) -> BTreeSet<(String, String)> {
-        self.objects()
-            .into_iter()
-            .filter(|f| !app.iter().any(|n| f.obj.name.as_deref() == Some(n.as_str())))
-            .filter(|f| crate::manifest::workload::same_namespace(f.obj.namespace.as_deref(), namespace))
-            .filter_map(|f| f.obj.workload().map(|w| w.template_labels().clone()))
-            .flatten()
-            .collect()
+        self.other_pod_labels(app, namespace).into_iter().flatten().collect()
     }
 
     pub(super) fn texts(&self) -> BTreeMap<String, String> {

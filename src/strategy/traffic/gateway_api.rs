@@ -15,7 +15,7 @@ impl Router for GatewayApi {
 
     fn set_weight(&self, ws: &mut Workspace, r: &Route, weight: u32) -> R<()> {
         let (stable_w, canary_w) = (i64::from(100 - weight), i64::from(weight));
-        let (name, route) = (&r.app.name, &r.name);
+        let (name, route) = (r.app.name(), &r.name);
         let Some(gw) = r.gateway else {
             if ws.find("HTTPRoute", route)?.is_none() {
                 return Err(PlanError::TrafficNeedsGateway);

@@ -3,6 +3,7 @@
 
 use super::{R, Route, Router, Workspace, add, map1, meta, set_weights};
 use crate::edit::Yaml;
+use crate::strategy::Track;
 use serde_json::json;
 
 pub struct Istio;
@@ -18,16 +19,16 @@ impl Router for Istio {
 
     fn set_weight(&self, ws: &mut Workspace, r: &Route, weight: u32) -> R<()> {
         let (stable_w, canary_w) = (i64::from(100 - weight), i64::from(weight));
-        let (app, route, key) = (r.app, &r.name, &r.app.key);
-        let host = match &app.stable.obj.namespace {
+        let (app, route, key) = (r.app, &r.name, r.app.key());
+        let host = match app.namespace() {
             Some(n) => format!("{}.{n}.svc.cluster.local", r.user_svc),
             None => r.user_svc.clone(),
         };
         let dr = json!({
             "apiVersion": "networking.istio.io/v1", "kind": "DestinationRule", "metadata": meta(route, app),
             "spec": {"host": host, "subsets": [
-                {"name": "stable", "labels": {key.clone(): app.stable_selector[key].clone()}},
-                {"name": "canary", "labels": {key.clone(): app.canary_selector[key].clone()}},
+                {"name": "stable", "labels": {key.to_string(): app.selector(Track::Stable)[key].clone()}},
+                {"name": "canary", "labels": {key.to_string(): app.selector(Track::Canary)[key].clone()}},
             ]},
         });
         add(ws, app, "DestinationRule", route, dr)?;

@@ -13,12 +13,13 @@ mod nginx;
 mod smi;
 mod traefik;
 
-use super::canary::App;
+use super::Found;
 use super::plan::Track;
 use super::{PlanError, R, Workspace};
 use crate::edit::Yaml;
 use crate::edit::emit::{Style, to_yaml};
 use serde_json::{Value as J, json};
+use std::collections::BTreeMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Traffic {
@@ -38,7 +39,7 @@ pub enum Traffic {
 
 /// What a provider works with: the canary's app and where its objects point.
 pub struct Route<'a> {
-    pub app: &'a App,
+    pub app: &'a dyn Backends,
     /// `--gateway NAME[/NAMESPACE]` (Gateway API only).
     pub gateway: Option<&'a str>,
     /// The user's Service that selects the stable pods.
@@ -48,6 +49,21 @@ pub struct Route<'a> {
     /// The name of every generated routing object: `<name>-canary`, never
     /// the app's own name, so it cannot collide with the user's route.
     pub name: String,
+}
+
+/// What a provider needs to know of the canary it routes to (the canary
+/// strategy's app is one): the routers depend on this, not on the strategy.
+pub trait Backends {
+    /// The app's name (its stable Deployment's).
+    fn name(&self) -> &str;
+    /// The stable Deployment's namespace.
+    fn namespace(&self) -> Option<&str>;
+    /// The selector key whose value tells stable and canary pods apart.
+    fn key(&self) -> &str;
+    /// What a track's own Service selects: exactly what its workload selects.
+    fn selector(&self, track: Track) -> &BTreeMap<String, String>;
+    /// The user's Services that select the app (the first is routed).
+    fn services(&self) -> &[Found];
 }
 
 /// One traffic provider (Argo Rollouts' `TrafficRoutingReconciler` is the model).
@@ -137,8 +153,8 @@ fn map1(key: &str, value: Yaml) -> Yaml {
     Yaml::Map(vec![(key.to_string(), value)])
 }
 
-fn first_port(app: &App) -> (J, i64) {
-    let svc = app.services.first();
+fn first_port(app: &dyn Backends) -> (J, i64) {
+    let svc = app.services().first();
     let ports = svc.and_then(|s| match &s.obj.typed {
         crate::manifest::Typed::Service(spec) => spec.ports.clone(),
         _ => None,
@@ -165,32 +181,32 @@ fn first_port(app: &App) -> (J, i64) {
 /// only those and never a hand-written object of the same name.
 pub const MANAGED: &str = "kubectl-strategy.io/canary-of";
 
-fn meta(name: &str, app: &App) -> J {
+fn meta(name: &str, app: &dyn Backends) -> J {
     let mut m = json!({
         "name": name,
-        "annotations": {MANAGED: app.name.clone()},
+        "annotations": {MANAGED: app.name()},
     });
-    if let Some(ns) = &app.stable.obj.namespace {
+    if let Some(ns) = app.namespace() {
         m["namespace"] = json!(ns);
     }
     m
 }
 
 /// Where generated objects go: after the user's Service, else after the stable Deployment.
-fn anchor(app: &App) -> (&'static str, String) {
-    match app.services.first().and_then(|s| s.obj.name.clone()) {
+fn anchor(app: &dyn Backends) -> (&'static str, String) {
+    match app.services().first().and_then(|s| s.obj.name.clone()) {
         Some(n) => ("Service", n),
-        None => ("Deployment", app.name.clone()),
+        None => ("Deployment", app.name().to_string()),
     }
 }
 
-fn managed(f: &super::Found, app: &App) -> bool {
-    f.obj.meta.annotations.as_ref().and_then(|a| a.get(MANAGED)).is_some_and(|v| *v == app.name)
+fn managed(f: &Found, app: &dyn Backends) -> bool {
+    f.obj.meta.annotations.as_ref().and_then(|a| a.get(MANAGED)).is_some_and(|v| v == app.name())
 }
 
 /// Add a generated object unless it exists; an existing object of that name
 /// that kubectl-strategy did not make is an error, never adopted.
-fn add(ws: &mut Workspace, app: &App, kind: &str, name: &str, doc: J) -> R<bool> {
+fn add(ws: &mut Workspace, app: &dyn Backends, kind: &str, name: &str, doc: J) -> R<bool> {
     if let Some(f) = ws.find(kind, name)? {
         if !managed(&f, app) {
             return Err(PlanError::NameTaken { kind: kind.to_string(), name: name.to_string() });
@@ -203,15 +219,16 @@ fn add(ws: &mut Workspace, app: &App, kind: &str, name: &str, doc: J) -> R<bool>
 }
 
 /// Create or update the provider's objects for `weight` percent to the canary.
-pub fn ensure(ws: &mut Workspace, mode: Traffic, app: &App, gateway: Option<&str>, weight: u32) -> R<()> {
-    let name = &app.name;
+pub fn ensure(ws: &mut Workspace, mode: Traffic, app: &dyn Backends, gateway: Option<&str>, weight: u32) -> R<()> {
+    let name = app.name();
     let (ports, port) = first_port(app);
-    let Some(user_svc) = app.services.first().and_then(|s| s.obj.name.clone()) else {
+    let Some(user_svc) = app.services().first().and_then(|s| s.obj.name.clone()) else {
         return Err(PlanError::TrafficNeedsService { traffic: mode.flag(), target: format!("deployment/{name}") });
     };
     let router = mode.router();
     // Each track's own Service selects exactly what its workload selects.
-    for (t, selector) in [(Track::Stable, &app.stable_selector), (Track::Canary, &app.canary_selector)] {
+    for t in [Track::Stable, Track::Canary] {
+        let selector = app.selector(t);
         if !router.services(name).contains(&t.of(name)) {
             continue;
         }
@@ -231,8 +248,8 @@ fn set_weights(ws: &mut Workspace, kind: &str, name: &str, list: &str, stable: i
 }
 
 /// Remove every object the providers created for this canary.
-pub fn remove(ws: &mut Workspace, app: &App) -> R<()> {
-    let name = &app.name;
+pub fn remove(ws: &mut Workspace, app: &dyn Backends) -> R<()> {
+    let name = app.name();
     let services = [Track::Stable, Track::Canary].map(|t| ("Service", t.of(name)));
     let owned = services.into_iter().chain(PROVIDERS.iter().flat_map(|p| p.owned(name)));
     for (kind, n) in owned {

@@ -18,7 +18,7 @@ impl Router for Nginx {
     }
 
     fn set_weight(&self, ws: &mut Workspace, r: &Route, weight: u32) -> R<()> {
-        let (name, cname, user_svc) = (&r.app.name, &r.name, &r.user_svc);
+        let (name, cname, user_svc) = (r.app.name(), &r.name, &r.user_svc);
         let ingress = ws
             .objects()
             .into_iter()

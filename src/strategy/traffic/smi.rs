@@ -18,7 +18,7 @@ impl Router for Smi {
 
     fn set_weight(&self, ws: &mut Workspace, r: &Route, weight: u32) -> R<()> {
         let (stable_w, canary_w) = (i64::from(100 - weight), i64::from(weight));
-        let (name, route) = (&r.app.name, &r.name);
+        let (name, route) = (r.app.name(), &r.name);
         let split = json!({
             "apiVersion": "split.smi-spec.io/v1alpha4", "kind": "TrafficSplit", "metadata": meta(route, r.app),
             "spec": {"service": r.user_svc, "backends": [

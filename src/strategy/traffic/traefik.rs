@@ -13,7 +13,7 @@ impl Router for Traefik {
 
     fn set_weight(&self, ws: &mut Workspace, r: &Route, weight: u32) -> R<()> {
         let (stable_w, canary_w) = (i64::from(100 - weight), i64::from(weight));
-        let (name, route) = (&r.app.name, &r.name);
+        let (name, route) = (r.app.name(), &r.name);
         let ts = json!({
             "apiVersion": "traefik.io/v1alpha1", "kind": "TraefikService", "metadata": meta(route, r.app),
             "spec": {"weighted": {"services": [
