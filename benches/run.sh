@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Benchmarks of DESIGN/issue 6: prints wall time, peak memory, and the ratio
+# Benchmarks (docs/performance.md): prints wall time, peak memory, and the ratio
 # to a parse-only pass with the same YAML parser. Uses only cargo, python3
 # and GNU time; hyperfine is used for the small-file case when installed.
 #

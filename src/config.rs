@@ -307,35 +307,34 @@ fn rules(n: &Node) -> Result<Settings, At> {
     Ok(out)
 }
 
-/// The shape of the file, for the JSON Schema (per-rule settings are added by `json_schema`).
+/// The file's shape as the JSON Schema publishes it (`config-schema`; per-rule settings are
+/// added by `json_schema`). `parse` reads the file by hand instead, to point at each error.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "kebab-case")]
 #[schemars(title = "kubectl-strategy configuration", description = "The .kubectl-strategy.yaml file of kubectl-strategy")]
-#[allow(dead_code)]
-struct ConfigFile {
+pub struct ConfigFile {
     /// Rules to turn off, re-grade or parameterise, by rule ID.
     #[serde(default)]
-    rules: BTreeMap<String, serde_json::Value>,
+    pub rules: BTreeMap<String, serde_json::Value>,
     /// Globs (relative to the config file's directory) of paths not to lint.
     #[serde(default)]
-    exclude: Vec<String>,
+    pub exclude: Vec<String>,
     /// Exit 1 when a finding at or above this severity exists (the --fail-on flag wins).
-    fail_on: Option<FailOn>,
+    pub fail_on: Option<FailOn>,
     /// Helm values per chart folder (relative to this file), used when charts are rendered.
     #[serde(default)]
-    helm: BTreeMap<String, HelmChart>,
+    pub helm: BTreeMap<String, HelmChart>,
 }
 
 /// Values for one chart.
 #[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-#[allow(dead_code)]
-struct HelmChart {
+pub struct HelmChart {
     /// Values files (relative to the config file), after the chart's values.yaml; later ones win.
     #[serde(default)]
-    values: Vec<String>,
+    pub values: Vec<String>,
     /// Values to set, as `helm --set` does: a mapping of dotted keys, or a list of KEY=VALUE.
-    set: Option<serde_json::Value>,
+    pub set: Option<serde_json::Value>,
 }
 
 /// The JSON Schema of `.kubectl-strategy.yaml`.

@@ -5,7 +5,7 @@ use kubectl_strategy::docs;
 use kubectl_strategy::rules::REGISTRY;
 use std::path::Path;
 
-/// The IDs of DESIGN.md §4, a contract.
+/// The rule IDs: a contract (configs, suppressions and baselines name them).
 const CATALOGUE: &[&str] = &[
     "invalid-yaml",
     "invalid-manifest",

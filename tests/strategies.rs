@@ -1,6 +1,6 @@
 //! Strategies: plans and diffs on the talk's example (snapshots, also in the
 //! README), idempotency, comments, refused inputs, and the invariants of
-//! DESIGN.md §6 over generated manifests.
+//! docs/strategies.md (the invariants every step keeps) over generated manifests.
 
 use crate::bin;
 use kubectl_strategy::config::Config;
@@ -101,7 +101,7 @@ fn comments(t: &str) -> Vec<String> {
     t.lines().map(str::trim).filter(|l| l.starts_with('#')).map(str::to_string).collect()
 }
 
-/// DESIGN.md §6 invariants between two states of the files.
+/// The invariants of docs/strategies.md between two states of the files.
 pub(crate) fn check_invariants(before: &BTreeMap<String, String>, after: &BTreeMap<String, String>) {
     let old = objects(before);
     let new = objects(after);

@@ -1,4 +1,4 @@
-//! The live cluster, through the `kube` crate (DESIGN.md §7).
+//! The live cluster, through the `kube` crate (docs/live.md).
 //!
 //! Everything here talks to the API server with plain REST calls made
 //! through a `kube::Client` (authentication, TLS, proxies and kubeconfig

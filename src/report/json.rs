@@ -1,4 +1,4 @@
-//! `--format json`: the v1 contract of DESIGN.md §5.
+//! `--format json`: the v1 contract (docs/usage.md, "JSON output"; the `version` field says which).
 
 use crate::finding::{Region, Severity};
 use crate::lint::Report;
