@@ -9,13 +9,13 @@ use crate::strategy::canary::Canary;
 use crate::strategy::recreate::Recreate;
 use crate::strategy::rendered::refuse_rendered;
 use crate::strategy::rolling::Rolling;
-use crate::strategy::{self, PlanError, Strategy, Target, Workspace};
+use crate::strategy::{self, PlanError, Strategy, WorkloadRef, Workspace};
 use std::time::Duration;
 
 pub fn run(args: ApplyArgs) -> Exit {
     let (strategy, on, out) = strategy_of(args.strategy);
     let namespace = out.kube.namespace.clone();
-    let target = Target::parse(&on.target, namespace.clone()).map_err(refusal)?;
+    let target = WorkloadRef::parse(&on.target, namespace.clone()).map_err(refusal)?;
     let paths = with_filenames(&on.paths, &out.filenames);
     let ws = Workspace::load(&paths, namespace).map_err(refusal)?.for_target(&target);
     refuse_rendered(&ws, &target, &paths).map_err(refusal)?;

@@ -8,7 +8,7 @@ use crate::live;
 use crate::strategy::bluegreen::BlueGreen;
 use crate::strategy::canary::Canary;
 use crate::strategy::rendered::refuse_rendered;
-use crate::strategy::{self, Finish, Target, TargetKind, Workspace};
+use crate::strategy::{self, Finish, TargetKind, WorkloadRef, Workspace};
 
 pub fn promote(args: PromoteArgs) -> Exit {
     run(args.finish, Finish::Promote, args.full)
@@ -20,7 +20,7 @@ pub fn rollback(args: FinishArgs) -> Exit {
 
 fn run(args: FinishArgs, how: Finish, full: bool) -> Exit {
     let namespace = args.out.kube.namespace.clone();
-    let target = Target::parse(&args.target, namespace.clone()).map_err(refusal)?;
+    let target = WorkloadRef::parse(&args.target, namespace.clone()).map_err(refusal)?;
     let paths = with_filenames(&args.paths, &args.out.filenames);
     let ws = Workspace::load(&paths, namespace).map_err(refusal)?.for_target(&target);
     refuse_rendered(&ws, &target, &paths).map_err(refusal)?;
@@ -37,7 +37,7 @@ fn run(args: FinishArgs, how: Finish, full: bool) -> Exit {
 }
 
 /// promote/rollback of an Argo Rollout with --live: what `kubectl argo rollouts promote|abort` sends.
-fn argo_live(ws: &Workspace, target: &Target, out: &crate::cli::PlanOutput, how: Finish, full: bool) -> Exit {
+fn argo_live(ws: &Workspace, target: &WorkloadRef, out: &crate::cli::PlanOutput, how: Finish, full: bool) -> Exit {
     let ns = ws.find("Rollout", &target.name).map_err(refusal)?.and_then(|f| f.obj.namespace.clone());
     let conn = live::Conn::connect(&(&out.kube).into())?;
     let action = match how {

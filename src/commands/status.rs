@@ -3,11 +3,11 @@
 use super::{Exit, write_stdout};
 use crate::cli::{StatusArgs, StatusFormat};
 use crate::live;
-use crate::strategy::Target;
+use crate::strategy::WorkloadRef;
 
 pub fn run(args: StatusArgs) -> Exit {
     let kube = &args.kube;
-    let target = Target::parse(&args.target, kube.namespace.clone())?;
+    let target = WorkloadRef::parse(&args.target, kube.namespace.clone())?;
     let conn = live::Conn::connect(&kube.into())?;
     let status = live::status::read(&conn, &target.name)?;
     let text = match args.output {

@@ -4,7 +4,7 @@
 //! version goes to the idle track; promote switches the Service's value.
 
 use super::{
-    Found, ImageSpec, PlanError, Planner, R, Target, Workspace, derive_workload, match_labels, stale_version_label, template_labels,
+    Found, ImageSpec, PlanError, Planner, R, WorkloadRef, Workspace, derive_workload, match_labels, stale_version_label, template_labels,
     track_key, track_value,
 };
 use super::{Then, Track, Wait};
@@ -94,21 +94,21 @@ fn point(ws: &mut Workspace, svc: &str, slot: &Slot, t: Track) -> R<()> {
 }
 
 impl super::Strategy for BlueGreen {
-    fn plan(&self, ws: Workspace, target: &Target) -> R<super::Plan> {
+    fn plan(&self, ws: Workspace, target: &WorkloadRef) -> R<super::Plan> {
         if target.kind == super::TargetKind::Rollout {
             return super::rollout::blue_green(ws, target, self);
         }
         plan(ws, target, self)
     }
-    fn tracks(&self, target: &Target) -> Vec<String> {
+    fn tracks(&self, target: &WorkloadRef) -> Vec<String> {
         SLOTS.iter().map(|t| t.of(&target.name)).collect()
     }
-    fn finish(&self, ws: Workspace, target: &Target, how: super::Finish) -> R<super::Plan> {
+    fn finish(&self, ws: Workspace, target: &WorkloadRef, how: super::Finish) -> R<super::Plan> {
         switch(ws, target, self, how == super::Finish::Promote)
     }
 }
 
-fn plan(ws: Workspace, target: &Target, o: &BlueGreen) -> R<super::Plan> {
+fn plan(ws: Workspace, target: &WorkloadRef, o: &BlueGreen) -> R<super::Plan> {
     let name = &target.name;
     let base = ws.find("Deployment", name)?;
     let tracks = tracks_of(&ws, name)?;
@@ -322,7 +322,7 @@ pub fn mark_pending(ws: &mut Workspace, track: &str) -> R<()> {
 
 /// promote: switch the Services to the idle track that holds a new version.
 /// rollback: switch back to the track that served before the last promote.
-fn switch(ws: Workspace, target: &Target, o: &BlueGreen, promote: bool) -> R<super::Plan> {
+fn switch(ws: Workspace, target: &WorkloadRef, o: &BlueGreen, promote: bool) -> R<super::Plan> {
     let name = &target.name;
     let how = if promote { super::Finish::Promote } else { super::Finish::Rollback };
     let verb = how.verb();

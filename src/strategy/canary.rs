@@ -3,7 +3,7 @@
 
 use super::traffic::{self, Traffic};
 use super::{
-    Found, PlanError, Planner, R, Target, VERSION_KEYS, Workspace, derive_workload, identity_label, images_of, match_labels,
+    Found, PlanError, Planner, R, VERSION_KEYS, WorkloadRef, Workspace, derive_workload, identity_label, images_of, match_labels,
     stale_version_label, template_labels, track_key, track_value,
 };
 use super::{Then, Track, Wait};
@@ -47,7 +47,7 @@ pub const FINISHED: &str = "kubectl-strategy.io/canary-finished";
 
 /// promote/rollback of a target without a canary: done already when the
 /// stable records a finished canary, else an error (it never had one).
-pub fn finished(ws: Workspace, target: &Target, how: super::Finish) -> R<super::Plan> {
+pub fn finished(ws: Workspace, target: &WorkloadRef, how: super::Finish) -> R<super::Plan> {
     let name = &target.name;
     let stable = ws.find("Deployment", name)?.ok_or_else(|| super::recreate::missing(&ws, target))?;
     let record = stable.obj.meta.annotations.as_ref().and_then(|a| a.get(FINISHED)).cloned();
@@ -131,7 +131,10 @@ impl traffic::Backends for App {
 impl App {
     pub fn load(ws: &Workspace, name: &str, track_label: Option<&str>, warnings: &mut Vec<String>) -> R<App> {
         let Some(stable) = ws.find("Deployment", name)? else {
-            return Err(super::recreate::missing(ws, &Target { name: name.into(), namespace: None, kind: super::TargetKind::Deployment }));
+            return Err(super::recreate::missing(
+                ws,
+                &WorkloadRef { name: name.into(), namespace: None, kind: super::TargetKind::Deployment },
+            ));
         };
         super::check_migratable(&stable.obj, &[], &(String::new(), String::new()))?;
         let s = match_labels(&stable.obj);
@@ -223,16 +226,16 @@ impl App {
 }
 
 impl super::Strategy for Canary {
-    fn plan(&self, ws: Workspace, target: &Target) -> R<super::Plan> {
+    fn plan(&self, ws: Workspace, target: &WorkloadRef) -> R<super::Plan> {
         if target.kind == super::TargetKind::Rollout {
             return super::rollout::canary(ws, target, self);
         }
         plan(ws, target, self)
     }
-    fn tracks(&self, target: &Target) -> Vec<String> {
+    fn tracks(&self, target: &WorkloadRef) -> Vec<String> {
         vec![Track::Canary.of(&target.name)]
     }
-    fn finish(&self, ws: Workspace, target: &Target, how: super::Finish) -> R<super::Plan> {
+    fn finish(&self, ws: Workspace, target: &WorkloadRef, how: super::Finish) -> R<super::Plan> {
         finish(ws, target, self.track_label.as_deref(), how == super::Finish::Promote)
     }
 }
@@ -260,7 +263,7 @@ fn annotation_ptr(k: &str) -> String {
     format!("/metadata/annotations/{}", escape(k))
 }
 
-fn plan(ws: Workspace, target: &Target, o: &Canary) -> R<super::Plan> {
+fn plan(ws: Workspace, target: &WorkloadRef, o: &Canary) -> R<super::Plan> {
     for w in &o.weights {
         if !(1..=100).contains(w) {
             return Err(PlanError::WeightOutOfRange { weight: *w });
@@ -501,7 +504,7 @@ fn ensure_canary(ws: &mut Workspace, app: &App, o: &Canary, replicas: i32, total
 /// promote: stable takes the canary's images, then the canary goes.
 /// rollback (abort): the canary goes. Both return the stable and its Services
 /// to the shape recorded when the canary began.
-fn finish(ws: Workspace, target: &Target, track_label: Option<&str>, promote: bool) -> R<super::Plan> {
+fn finish(ws: Workspace, target: &WorkloadRef, track_label: Option<&str>, promote: bool) -> R<super::Plan> {
     let mut warnings = Vec::new();
     let app = App::load(&ws, &target.name, track_label, &mut warnings)?;
     let name = app.name.clone();

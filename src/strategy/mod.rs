@@ -49,11 +49,11 @@ impl Finish {
 /// A deployment strategy: one type per strategy, its options its fields.
 pub trait Strategy {
     /// The plan that puts the target under this strategy, or deploys its next version.
-    fn plan(&self, ws: Workspace, target: &Target) -> R<Plan>;
+    fn plan(&self, ws: Workspace, target: &WorkloadRef) -> R<Plan>;
     /// The workloads this strategy runs beside the target (`<name>-canary`, …).
-    fn tracks(&self, target: &Target) -> Vec<String>;
+    fn tracks(&self, target: &WorkloadRef) -> Vec<String>;
     /// Whether the manifests hold this strategy's tracks for the target.
-    fn detect(&self, ws: &Workspace, target: &Target) -> R<bool> {
+    fn detect(&self, ws: &Workspace, target: &WorkloadRef) -> R<bool> {
         for t in self.tracks(target) {
             if ws.find("Deployment", &t)?.is_some() {
                 return Ok(true);
@@ -62,11 +62,11 @@ pub trait Strategy {
         Ok(false)
     }
     /// promote or rollback; a strategy without tracks has nothing to finish.
-    fn finish(&self, ws: Workspace, target: &Target, how: Finish) -> R<Plan>;
+    fn finish(&self, ws: Workspace, target: &WorkloadRef, how: Finish) -> R<Plan>;
 }
 
 /// promote/rollback with whichever strategy the manifests show for the target.
-pub fn finish(ws: Workspace, target: &Target, candidates: &[&dyn Strategy], how: Finish) -> R<Plan> {
+pub fn finish(ws: Workspace, target: &WorkloadRef, candidates: &[&dyn Strategy], how: Finish) -> R<Plan> {
     if target.kind == TargetKind::Rollout {
         return rollout::finish(&ws, target, how);
     }
@@ -82,7 +82,7 @@ pub fn finish(ws: Workspace, target: &Target, candidates: &[&dyn Strategy], how:
 
 /// `deployment/NAME` (kubectl's syntax).
 #[derive(Clone, Debug)]
-pub struct Target {
+pub struct WorkloadRef {
     pub name: String,
     /// `-n`: objects without a namespace count as `default`.
     pub namespace: Option<String>,
@@ -97,8 +97,8 @@ pub enum TargetKind {
     Rollout,
 }
 
-impl Target {
-    pub fn parse(s: &str, namespace: Option<String>) -> R<Target> {
+impl WorkloadRef {
+    pub fn parse(s: &str, namespace: Option<String>) -> R<WorkloadRef> {
         let (kind, name) = s.split_once('/').ok_or_else(|| PlanError::TargetSyntax { target: s.to_string() })?;
         let kind = match kind.to_ascii_lowercase().as_str() {
             "deployment" | "deployments" | "deploy" | "deployment.apps" | "deployments.apps" => TargetKind::Deployment,
@@ -108,6 +108,6 @@ impl Target {
         if name.is_empty() {
             return Err(PlanError::TargetUnnamed);
         }
-        Ok(Target { name: name.to_string(), namespace, kind })
+        Ok(WorkloadRef { name: name.to_string(), namespace, kind })
     }
 }

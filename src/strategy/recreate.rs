@@ -1,27 +1,27 @@
 //! Recreate: stop every old pod, then start the new ones (downtime, but never two versions at once).
 
-use super::{PlanError, Planner, R, Target, Wait, Workspace};
+use super::{PlanError, Planner, R, Wait, WorkloadRef, Workspace};
 use crate::edit::Yaml;
 
 /// `spec.strategy.type: Recreate`.
 pub struct Recreate;
 
 impl super::Strategy for Recreate {
-    fn plan(&self, ws: Workspace, target: &Target) -> R<super::Plan> {
+    fn plan(&self, ws: Workspace, target: &WorkloadRef) -> R<super::Plan> {
         if target.kind == super::TargetKind::Rollout {
             return Err(PlanError::RolloutStrategy { target: target.name.clone(), strategy: "Recreate" });
         }
         plan(ws, target)
     }
-    fn tracks(&self, _: &Target) -> Vec<String> {
+    fn tracks(&self, _: &WorkloadRef) -> Vec<String> {
         Vec::new()
     }
-    fn finish(&self, _: Workspace, target: &Target, how: super::Finish) -> R<super::Plan> {
+    fn finish(&self, _: Workspace, target: &WorkloadRef, how: super::Finish) -> R<super::Plan> {
         Err(PlanError::NoTracks { target: target.name.clone(), how, strategy: "canary or blue/green tracks", tracks: Vec::new() })
     }
 }
 
-fn plan(ws: Workspace, target: &Target) -> R<super::Plan> {
+fn plan(ws: Workspace, target: &WorkloadRef) -> R<super::Plan> {
     let Some(d) = ws.find("Deployment", &target.name)? else {
         return Err(missing(&ws, target));
     };
@@ -42,7 +42,7 @@ fn plan(ws: Workspace, target: &Target) -> R<super::Plan> {
 }
 
 /// "not found" with the Deployments that do exist.
-pub fn missing(ws: &Workspace, target: &Target) -> PlanError {
+pub fn missing(ws: &Workspace, target: &WorkloadRef) -> PlanError {
     let candidates: Vec<String> = ws
         .objects()
         .into_iter()

@@ -2,13 +2,13 @@
 //! be rewritten (the next render would undo it): the refusal names the root.
 
 use super::error::PlanError;
-use super::{Target, TargetKind, Workspace};
+use super::{TargetKind, WorkloadRef, Workspace};
 use crate::render::{self, By};
 
 /// `Err(RenderedOnly)` when the target is not in the files but a Kustomize root or
 /// Helm chart among `paths` renders it; `Ok` when it is in the files (or nowhere:
 /// planning then says it is not found).
-pub fn refuse_rendered(ws: &Workspace, target: &Target, paths: &[String]) -> Result<(), PlanError> {
+pub fn refuse_rendered(ws: &Workspace, target: &WorkloadRef, paths: &[String]) -> Result<(), PlanError> {
     let kind = match target.kind {
         TargetKind::Deployment => "Deployment",
         TargetKind::Rollout => "Rollout",

@@ -1,6 +1,6 @@
 //! RollingUpdate: replace pods a few at a time (maxSurge / maxUnavailable).
 
-use super::{PlanError, Planner, R, Target, Wait, Workspace};
+use super::{PlanError, Planner, R, Wait, WorkloadRef, Workspace};
 use crate::edit::Yaml;
 
 /// An int or a percentage (`25%`).
@@ -49,21 +49,21 @@ pub struct Rolling {
 }
 
 impl super::Strategy for Rolling {
-    fn plan(&self, ws: Workspace, target: &Target) -> R<super::Plan> {
+    fn plan(&self, ws: Workspace, target: &WorkloadRef) -> R<super::Plan> {
         if target.kind == super::TargetKind::Rollout {
             return Err(PlanError::RolloutStrategy { target: target.name.clone(), strategy: "RollingUpdate" });
         }
         plan(ws, target, self)
     }
-    fn tracks(&self, _: &Target) -> Vec<String> {
+    fn tracks(&self, _: &WorkloadRef) -> Vec<String> {
         Vec::new()
     }
-    fn finish(&self, _: Workspace, target: &Target, how: super::Finish) -> R<super::Plan> {
+    fn finish(&self, _: Workspace, target: &WorkloadRef, how: super::Finish) -> R<super::Plan> {
         Err(PlanError::NoTracks { target: target.name.clone(), how, strategy: "canary or blue/green tracks", tracks: Vec::new() })
     }
 }
 
-fn plan(ws: Workspace, target: &Target, o: &Rolling) -> R<super::Plan> {
+fn plan(ws: Workspace, target: &WorkloadRef, o: &Rolling) -> R<super::Plan> {
     let Some(d) = ws.find("Deployment", &target.name)? else {
         return Err(super::recreate::missing(&ws, target));
     };

@@ -6,12 +6,12 @@
 
 use super::options::{BlueGreen, Canary};
 use super::traffic::{self, Traffic};
-use super::{Finish, Found, Plan, PlanError, Planner, R, Target, Then, Track, Wait, Workspace};
+use super::{Finish, Found, Plan, PlanError, Planner, R, Then, Track, Wait, WorkloadRef, Workspace};
 use crate::edit::{Editor, Yaml};
 use crate::manifest::Typed;
 use std::collections::BTreeMap;
 
-fn find(ws: &Workspace, target: &Target) -> R<Found> {
+fn find(ws: &Workspace, target: &WorkloadRef) -> R<Found> {
     match ws.find("Rollout", &target.name)? {
         Some(r) => Ok(r),
         None => Err(PlanError::not_found("Rollout", &target.name)),
@@ -27,7 +27,7 @@ fn services(ws: &Workspace, ro: &Found, named: Option<&str>) -> R<Vec<Found>> {
     Ok(ws.services_selecting(&labels, ro.obj.namespace.as_deref()))
 }
 
-fn kubectl_argo(verb: &str, target: &Target, ns: Option<&str>) -> String {
+fn kubectl_argo(verb: &str, target: &WorkloadRef, ns: Option<&str>) -> String {
     let ns = ns.or(target.namespace.as_deref()).map(|n| format!(" -n {n}")).unwrap_or_default();
     format!("kubectl argo rollouts {verb} {}{ns}", target.name)
 }
@@ -55,7 +55,7 @@ fn ensure_services(ws: &mut Workspace, user: &Found, names: &[String], owner: &s
     Ok(())
 }
 
-pub fn canary(ws: Workspace, target: &Target, o: &Canary) -> R<Plan> {
+pub fn canary(ws: Workspace, target: &WorkloadRef, o: &Canary) -> R<Plan> {
     let ro = find(&ws, target)?;
     let name = target.name.clone();
     let weights = if o.weights.is_empty() { vec![25] } else { o.weights.clone() };
@@ -119,7 +119,7 @@ pub fn canary(ws: Workspace, target: &Target, o: &Canary) -> R<Plan> {
 }
 
 /// The new image starts the controller's rollout.
-fn new_version(p: &mut Planner, target: &Target, ro: &Found, images: &[super::ImageSpec]) -> R<()> {
+fn new_version(p: &mut Planner, target: &WorkloadRef, ro: &Found, images: &[super::ImageSpec]) -> R<()> {
     if images.is_empty() {
         return Ok(());
     }
@@ -137,7 +137,7 @@ fn new_version(p: &mut Planner, target: &Target, ro: &Found, images: &[super::Im
     )
 }
 
-pub fn blue_green(ws: Workspace, target: &Target, o: &BlueGreen) -> R<Plan> {
+pub fn blue_green(ws: Workspace, target: &WorkloadRef, o: &BlueGreen) -> R<Plan> {
     let ro = find(&ws, target)?;
     let name = target.name.clone();
     let svcs = services(&ws, &ro, o.service.as_deref())?;
@@ -185,7 +185,7 @@ fn refuse_double_scrapes(ws: &Workspace, ro: &Found, strategy: &'static str, add
 }
 
 /// promote/rollback of a Rollout: the controller's job; the plan says which command does it.
-pub fn finish(ws: &Workspace, target: &Target, how: Finish) -> R<Plan> {
+pub fn finish(ws: &Workspace, target: &WorkloadRef, how: Finish) -> R<Plan> {
     let ro = find(ws, target)?;
     let verb = match how {
         Finish::Promote => "promote",

@@ -67,7 +67,7 @@ impl Workspace {
 
     /// Only the files a plan for `target` reads ([`super::index::relevant`]):
     /// the others are neither parsed nor linted, and never written.
-    pub fn for_target(mut self, target: &super::Target) -> Workspace {
+    pub fn for_target(mut self, target: &super::WorkloadRef) -> Workspace {
         let texts = self.files.iter().map(|(k, e)| (k.as_str(), e.text.as_str()));
         if let Some(keep) = super::index::relevant(texts, &target.name, target.namespace.as_deref()) {
             self.files.retain(|k, _| keep.contains(k));
