@@ -12,7 +12,7 @@ use std::path::Path;
 
 /// One recorded finding.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct BaselineEntry {
+pub(crate) struct BaselineEntry {
     pub rule: String,
     /// Relative to the repository root.
     pub file: String,
@@ -40,7 +40,7 @@ struct Version {
 
 /// Why a baseline cannot be used.
 #[derive(Debug, thiserror::Error)]
-pub enum BaselineError {
+pub(crate) enum BaselineError {
     #[error("{path}: {source}")]
     Read { path: String, source: std::io::Error },
     #[error("{path}: {source}")]
@@ -52,7 +52,7 @@ pub enum BaselineError {
 }
 
 /// The report's findings as baseline entries, in report order.
-pub fn entries(report: &Report) -> Vec<BaselineEntry> {
+pub(crate) fn entries(report: &Report) -> Vec<BaselineEntry> {
     report
         .findings
         .iter()
@@ -70,7 +70,7 @@ pub fn entries(report: &Report) -> Vec<BaselineEntry> {
 }
 
 /// Write the report's findings as a baseline (atomically).
-pub fn write(report: &Report, path: &Path) -> Result<(), BaselineError> {
+pub(crate) fn write(report: &Report, path: &Path) -> Result<(), BaselineError> {
     let b = BaselineV2 { version: 2, findings: entries(report) };
     let text = serde_json::to_string_pretty(&b).expect("serializable") + "\n";
     let tmp = path.with_extension("kubectl-strategy.tmp");
@@ -81,7 +81,7 @@ pub fn write(report: &Report, path: &Path) -> Result<(), BaselineError> {
 
 /// What filtering by a baseline did.
 #[derive(Debug, Default)]
-pub struct Filtered {
+pub(crate) struct Filtered {
     /// Findings dropped because the baseline has them.
     pub known: usize,
     /// Baseline entries that matched no finding of this run (fixed, renamed, or not linted this time).
@@ -89,7 +89,7 @@ pub struct Filtered {
 }
 
 /// Drop the findings the baseline knows.
-pub fn filter(report: &mut Report, path: &Path) -> Result<Filtered, BaselineError> {
+pub(crate) fn filter(report: &mut Report, path: &Path) -> Result<Filtered, BaselineError> {
     let name = path.display().to_string();
     let text = std::fs::read_to_string(path).map_err(|source| BaselineError::Read { path: name.clone(), source })?;
     let version = serde_json::from_str::<Version>(&text).map_err(|source| BaselineError::Format { path: name.clone(), source })?.version;

@@ -31,7 +31,7 @@ use std::process::Command;
 
 /// Why the changed lines are unknown.
 #[derive(Debug, thiserror::Error)]
-pub enum ChangedError {
+pub(crate) enum ChangedError {
     /// git could not be run.
     #[error("--changed-since needs git: {0}")]
     Spawn(#[source] std::io::Error),
@@ -42,13 +42,13 @@ pub enum ChangedError {
 
 /// Changed line ranges (new side, 1-based, inclusive) per file relative to the repository root.
 #[derive(Debug, Default)]
-pub struct Changed {
+pub(crate) struct Changed {
     files: HashMap<String, Vec<(u32, u32)>>,
 }
 
 impl Changed {
     /// The lines changed between `rev` and the working tree.
-    pub fn since(rev: &str) -> Result<Changed, ChangedError> {
+    pub(crate) fn since(rev: &str) -> Result<Changed, ChangedError> {
         let out = Command::new("git")
             .args(["-c", "core.quotepath=off", "diff", "--unified=0", "--no-color", "--no-ext-diff", rev, "--"])
             .output()
@@ -60,7 +60,7 @@ impl Changed {
     }
 
     /// Read a `--unified=0` diff.
-    pub fn parse(diff: &str) -> Changed {
+    pub(crate) fn parse(diff: &str) -> Changed {
         let mut files: HashMap<String, Vec<(u32, u32)>> = HashMap::new();
         let mut current: Option<String> = None;
         for line in diff.lines() {
@@ -94,7 +94,7 @@ impl Changed {
 
     /// Drop the findings whose lines, and whose objects' lines (see the module
     /// doc), did not change; returns how many were dropped.
-    pub fn filter(&self, report: &mut Report) -> usize {
+    pub(crate) fn filter(&self, report: &mut Report) -> usize {
         let names: Vec<String> = report.files.iter().map(|f| crate::input::repo_relative(&f.name)).collect();
         let touches = |file: usize, span: Span| names.get(file).is_some_and(|name| self.touches(name, span));
         let before = report.findings.len();

@@ -14,7 +14,7 @@ const NO_FILE_COMP: u8 = 4;
 const DEFAULT: u8 = 0;
 
 /// The candidates for the last of `words` (the word being completed, possibly empty).
-pub fn complete(root: &Command, words: &[String]) -> String {
+pub(crate) fn complete(root: &Command, words: &[String]) -> String {
     let (current, done) = match words.split_last() {
         Some((c, d)) => (c.as_str(), d),
         None => ("", &[][..]),
@@ -86,7 +86,7 @@ pub fn complete(root: &Command, words: &[String]) -> String {
 /// (the binary's `-` as `__`) but names the matching case arm
 /// `kubectl__subcmd__strategy__subcmd__lint` (the `-` as a subcommand separator), so
 /// nothing below the top level completed. Name the arms as the walk does.
-pub fn fix_bash(script: &str, bin: &str) -> String {
+pub(crate) fn fix_bash(script: &str, bin: &str) -> String {
     if !bin.contains('-') {
         return script.to_string();
     }

@@ -1,11 +1,16 @@
 //! kubectl-strategy: audit Kubernetes manifests for safe rollouts, with exact
 //! file:line:column findings.
+//!
+//! The modules the binary, the tests and the benches use are public; the rest are private,
+//! and `unreachable_pub` keeps their items `pub(crate)`, so the compiler finds dead code.
 
-pub mod baseline;
-pub mod changed;
+#![warn(unreachable_pub)]
+
+mod baseline;
+mod changed;
 pub mod cli;
 pub mod commands;
-pub mod complete;
+mod complete;
 pub mod config;
 pub mod docs;
 pub mod edit;
@@ -14,11 +19,11 @@ pub mod fix;
 pub mod input;
 pub mod lint;
 pub mod live;
-pub mod man;
+mod man;
 pub mod manifest;
 pub mod render;
 pub mod report;
 pub mod rules;
 pub mod strategy;
-pub mod suppress;
-pub mod text;
+mod suppress;
+mod text;

@@ -37,7 +37,7 @@ const EXAMPLES: &[(&str, &str)] = &[
     ("kubectl strategy diff \\-f k8s/ \\-n shop", "What applying the manifests would change in the cluster."),
 ];
 
-pub fn render(cmd: Command) -> Result<String, std::io::Error> {
+pub(crate) fn render(cmd: Command) -> Result<String, std::io::Error> {
     let cmd = cmd.name("kubectl-strategy");
     let man = clap_mangen::Man::new(cmd.clone());
     let mut buf = Vec::new();

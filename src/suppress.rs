@@ -11,7 +11,7 @@ use crate::manifest::{Light, Object, Target};
 use std::collections::HashMap;
 use std::sync::OnceLock;
 
-pub const ANNOTATION_PREFIX: &str = "ignore-check.kubectl-strategy.io/";
+pub(crate) const ANNOTATION_PREFIX: &str = "ignore-check.kubectl-strategy.io/";
 use crate::rules::unused_suppression::{ID as UNUSED, SEVERITY};
 
 struct Suppression {
@@ -34,17 +34,17 @@ fn comment_re() -> &'static regex::Regex {
 
 /// The suppressions objects carry in their annotations, read from their
 /// trees (a run drops them before the suppressions apply).
-pub struct Annotated(Vec<Suppression>);
+pub(crate) struct Annotated(Vec<Suppression>);
 
 impl Annotated {
-    pub fn extend(&mut self, more: Annotated) {
+    pub(crate) fn extend(&mut self, more: Annotated) {
         self.0.extend(more.0);
     }
 }
 
 /// The annotation suppressions of the objects of the first `files` files
 /// (objects of context-only files beyond them are not reported on).
-pub fn annotated(files: usize, objects: &[Object<Light>]) -> Annotated {
+pub(crate) fn annotated(files: usize, objects: &[Object<Light>]) -> Annotated {
     let mut out = Vec::new();
     for obj in objects.iter().filter(|o| o.file < files) {
         let Some(ann) = obj.root.pointer("/metadata/annotations").and_then(|a| a.as_map()) else {
@@ -112,7 +112,7 @@ fn covers(s: &Suppression, f: &Finding) -> bool {
 }
 
 /// Drop suppressed findings and report suppressions that matched nothing.
-pub fn apply(findings: &mut Vec<Finding>, files: &[SourceFile], annotated: Annotated, config: &Config) {
+pub(crate) fn apply(findings: &mut Vec<Finding>, files: &[SourceFile], annotated: Annotated, config: &Config) {
     let sups = collect(files, annotated);
     if sups.is_empty() {
         return;

@@ -1,12 +1,12 @@
 //! Words for counts, shared by reports, plans and their errors.
 
 /// `one` when `n` is 1, else `many` (`select`/`selects`, `it`/`them`).
-pub fn one_or_many(n: usize, one: &'static str, many: &'static str) -> &'static str {
+pub(crate) fn one_or_many(n: usize, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
 }
 
 /// A count and its noun: `1 error`, `2 errors`.
-pub fn plural(n: usize, word: &str) -> String {
+pub(crate) fn plural(n: usize, word: &str) -> String {
     format!("{n} {word}{}", one_or_many(n, "", "s"))
 }
 

@@ -21,7 +21,7 @@ struct RFile {
 }
 
 /// The rendering side of a run.
-pub struct Run {
+pub(super) struct Run {
     /// Files reported on (a prefix of the run's files): plain files and the sources of renders.
     pub primary: usize,
     rendered: HashMap<usize, RFile>,
@@ -34,7 +34,7 @@ pub struct Run {
 
 impl Run {
     /// Files whose resources a successful render covers become sources.
-    pub fn new(
+    pub(super) fn new(
         loaded: &mut Loaded,
         primary: usize,
         canonical: &[Option<PathBuf>],
@@ -80,7 +80,7 @@ impl Run {
         i
     }
 
-    pub fn add_renders(
+    pub(super) fn add_renders(
         &mut self,
         loaded: &mut Loaded,
         plan: &RenderPlan,
@@ -178,12 +178,12 @@ impl Run {
         }));
     }
 
-    pub fn is_rendered(&self, file: usize) -> bool {
+    pub(super) fn is_rendered(&self, file: usize) -> bool {
         self.rendered.contains_key(&file)
     }
 
     /// The user's file an object came from (for the count of checked objects).
-    pub fn object_file(&self, obj: &Object<Light>) -> usize {
+    pub(super) fn object_file(&self, obj: &Object<Light>) -> usize {
         let Some(r) = self.rendered.get(&obj.file) else { return obj.file };
         let origin = r.origins.get(obj.doc).cloned().unwrap_or_default();
         origin
@@ -200,7 +200,7 @@ impl Run {
     /// Move findings on rendered objects into the source files; drop those
     /// suppressed by an annotation that only the rendered object carries;
     /// merge the same source finding from several roots.
-    pub fn map(&self, findings: Vec<Finding>, files: &[SourceFile], objects: &[Object<Light>]) -> Vec<Finding> {
+    pub(super) fn map(&self, findings: Vec<Finding>, files: &[SourceFile], objects: &[Object<Light>]) -> Vec<Finding> {
         let mut out: Vec<Finding> = Vec::with_capacity(findings.len());
         let mut seen: HashMap<(&'static str, usize, Span, String), usize> = HashMap::new();
         for f in findings {

@@ -5,12 +5,12 @@ use crate::manifest::Object;
 use k8s_openapi::api::core::v1::Container;
 
 /// The Service in front of a workload, for messages.
-pub fn service_of<'a>(ctx: &Context<'a>) -> Option<&'a Summary> {
+pub(super) fn service_of<'a>(ctx: &Context<'a>) -> Option<&'a Summary> {
     ctx.services_selecting().next()
 }
 
 /// How the floor of replicas was decided, for messages.
-pub fn floor(ctx: &Context<'_>, n: i64) -> String {
+pub(super) fn floor(ctx: &Context<'_>, n: i64) -> String {
     match ctx.hpa() {
         Some(h) => format!("{n} (the minReplicas of {})", h.label()),
         None => n.to_string(),
@@ -18,7 +18,7 @@ pub fn floor(ctx: &Context<'_>, n: i64) -> String {
 }
 
 /// The containers of a long-running workload (not Jobs), with their pointers.
-pub fn long_running_containers(obj: &Object) -> Vec<(crate::manifest::ContainerPtr, &Container)> {
+pub(super) fn long_running_containers(obj: &Object) -> Vec<(crate::manifest::ContainerPtr, &Container)> {
     match obj.workload() {
         Some(w) if w.long_running() => w.containers().collect(),
         _ => Vec::new(),

@@ -28,7 +28,7 @@ impl Found {
 }
 
 /// A document that does not parse, as `file:line:col: message`.
-pub type Unparsed = String;
+pub(super) type Unparsed = String;
 
 /// A file's text when loaded, its objects and its documents that do not parse.
 type LoadedFile = (String, Vec<Found>, Vec<Unparsed>);

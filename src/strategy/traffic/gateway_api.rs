@@ -4,7 +4,7 @@ use super::{PlanError, R, Route, Router, Workspace, add, map1, meta, set_weights
 use crate::edit::Yaml;
 use serde_json::json;
 
-pub struct GatewayApi;
+pub(super) struct GatewayApi;
 
 const WEIGHTS: &str = "/spec/rules/0/backendRefs";
 

@@ -6,7 +6,7 @@ use crate::edit::Yaml;
 use crate::strategy::Track;
 use serde_json::json;
 
-pub struct Istio;
+pub(super) struct Istio;
 
 impl Router for Istio {
     fn describe(&self) -> &'static str {

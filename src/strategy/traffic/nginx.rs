@@ -6,7 +6,7 @@ use super::{MANAGED, PlanError, R, Route, Router, Workspace, managed, map1};
 use crate::edit::Yaml;
 use crate::manifest::tree::{Node, Value, escape};
 
-pub struct Nginx;
+pub(super) struct Nginx;
 
 impl Router for Nginx {
     fn describe(&self) -> &'static str {

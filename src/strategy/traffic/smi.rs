@@ -5,7 +5,7 @@ use super::{R, Route, Router, Workspace, add, map1, meta, set_weights};
 use crate::edit::Yaml;
 use serde_json::json;
 
-pub struct Smi;
+pub(super) struct Smi;
 
 impl Router for Smi {
     fn describe(&self) -> &'static str {

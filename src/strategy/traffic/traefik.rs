@@ -4,7 +4,7 @@ use super::{R, Route, Router, Workspace, add, map1, meta, set_weights};
 use crate::edit::Yaml;
 use serde_json::json;
 
-pub struct Traefik;
+pub(super) struct Traefik;
 
 impl Router for Traefik {
     fn describe(&self) -> &'static str {
