@@ -367,15 +367,7 @@ fn changed_since_reports_only_what_changed() {
     let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\nspec:\n  selector: {app: web}\n  ports: [{port: 80}]\n---\napiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, labels: {app: web}}\nspec:\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: nginx:1.27.3}]\n";
     let image = fixture("image-tag-mutable", "bad");
     let dir = project(&[("k8s/a.yaml", &image), ("k8s/svc.yaml", svc), ("k8s/untouched.yaml", &fixture("rolling-update-blocked", "bad"))]);
-    let git = |args: &[&str]| {
-        let ok = Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
-            .args(args)
-            .current_dir(dir.path())
-            .output()
-            .unwrap();
-        assert!(ok.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&ok.stderr));
-    };
+    let git = |args: &[&str]| git(dir.path(), args);
     git(&["init", "-q"]);
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "base"]);
@@ -412,19 +404,22 @@ fn changed_since_reports_only_what_changed() {
     assert!(err.contains("--changed-since: git diff failed"), "{err}");
 }
 
+/// Runs git in `dir` as a throwaway committer; the test fails when git does.
+pub(crate) fn git(dir: &Path, args: &[&str]) {
+    let out = Command::new("git")
+        .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// A git repository in a temporary folder with `files` committed as `base`.
 fn committed(files: &[(&str, &str)]) -> (tempfile::TempDir, impl Fn(&[&str]) + use<>) {
     let dir = project(files);
     let root = dir.path().to_path_buf();
-    let git = move |args: &[&str]| {
-        let ok = Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
-            .args(args)
-            .current_dir(&root)
-            .output()
-            .unwrap();
-        assert!(ok.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&ok.stderr));
-    };
+    let git = move |args: &[&str]| git(&root, args);
     git(&["init", "-q"]);
     git(&["add", "."]);
     git(&["commit", "-q", "-m", "base"]);
@@ -756,15 +751,6 @@ fn pre_commit_runs_the_system_hook() {
     let hooks = tempfile::tempdir().unwrap();
     std::fs::copy(repo_root().join(".pre-commit-hooks.yaml"), hooks.path().join(".pre-commit-hooks.yaml")).unwrap();
     let work = tempfile::tempdir().unwrap();
-    let git = |dir: &Path, args: &[&str]| {
-        let ok = Command::new("git")
-            .args(["-c", "user.name=t", "-c", "user.email=t@example.com", "-c", "commit.gpgsign=false"])
-            .args(args)
-            .current_dir(dir)
-            .output()
-            .unwrap();
-        assert!(ok.status.success(), "git {args:?}: {}", String::from_utf8_lossy(&ok.stderr));
-    };
     git(hooks.path(), &["init", "-q"]);
     git(hooks.path(), &["add", "."]);
     git(hooks.path(), &["commit", "-q", "-m", "hooks"]);
