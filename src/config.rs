@@ -77,7 +77,7 @@ impl Config {
 
 /// An error in the config file, with the file's text for a snippet.
 #[derive(Debug, thiserror::Error)]
-#[error("{file}:{}:{}: {problem}", span.start.line, span.start.col + 1)]
+#[error("{file}{}: {problem}", position(self))]
 pub struct ConfigError {
     pub file: String,
     /// The file's text (empty when it could not be read).
@@ -85,6 +85,14 @@ pub struct ConfigError {
     pub span: Span,
     #[source]
     pub problem: Problem,
+}
+
+/// `:LINE:COLUMN` of an error in the text; nothing for a file that could not be read.
+fn position(e: &ConfigError) -> String {
+    match e.problem {
+        Problem::Read(_) => String::new(),
+        _ => format!(":{}:{}", e.span.start.line, e.span.start.col + 1),
+    }
 }
 
 /// What is wrong with a config file.
