@@ -1,5 +1,5 @@
 //! The rule catalogue is complete: every registered rule has docs, fixtures,
-//! a snapshot, and the README's table is current.
+//! a snapshot, and the rule table of docs/rules.md is current.
 
 use kubectl_strategy::docs;
 use kubectl_strategy::rules::REGISTRY;
@@ -91,12 +91,12 @@ fn rule_doc_examples_behave() {
 }
 
 #[test]
-fn readme_rule_table_is_current() {
-    let readme = std::fs::read_to_string("README.md").unwrap();
+fn docs_rule_table_is_current() {
+    let readme = std::fs::read_to_string("docs/rules.md").unwrap();
     let table = docs::markdown_table();
     assert!(
         readme.contains(&table),
-        "README.md's rule table is stale; replace it with the output of `kubectl strategy rules --format markdown`:\n{table}"
+        "docs/rules.md's rule table is stale; replace it with the output of `kubectl strategy rules --format markdown`:\n{table}"
     );
 }
 
