@@ -148,9 +148,7 @@ const REAL_WORLD: &str = "../shared/corpus/real-world";
 #[test]
 fn real_world_corpus_is_fixed_without_new_findings() {
     let src = repo_root().join(REAL_WORLD);
-    if !src.is_dir() {
-        assert!(std::env::var_os("KUBECTL_STRATEGY_REQUIRE_TOOLS").is_none(), "{REAL_WORLD} is required");
-        eprintln!("skipped: {REAL_WORLD} is not there");
+    if !crate::require(src.is_dir(), REAL_WORLD, "check out the shared corpus beside the repository") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

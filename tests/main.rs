@@ -64,15 +64,30 @@ pub fn bin() -> std::process::Command {
 
 /// Something from outside the repository that a test needs (a tool, a
 /// package's file, ../shared). With KUBECTL_STRATEGY_REQUIRE_TOOLS set (as
-/// .ci/run sets it) a missing one fails the test; otherwise the test prints
-/// one `SKIPPED:` line on stderr (`cargo test -- --nocapture` shows it) and
-/// returns early.
+/// .ci/run sets it) a missing one fails the test; otherwise the test is
+/// skipped (see [`skip`]) and returns early.
 pub fn require(found: bool, what: &str, how: &str) -> bool {
     if !found {
-        assert!(std::env::var_os("KUBECTL_STRATEGY_REQUIRE_TOOLS").is_none(), "{what} is required but missing ({how})");
-        eprintln!("SKIPPED: {what} is missing ({how})");
+        skip(what, how);
     }
     found
+}
+
+/// A test that cannot run because `what` is missing: a failure under
+/// KUBECTL_STRATEGY_REQUIRE_TOOLS, otherwise one `SKIPPED:` line per missing
+/// thing for the whole run. The line is written to the process's stderr
+/// itself: the test harness captures `eprintln!` of passing tests, so a plain
+/// `cargo test` would otherwise hide the skip and report a pass.
+pub fn skip(what: &str, how: &str) {
+    use std::io::Write;
+    assert!(std::env::var_os("KUBECTL_STRATEGY_REQUIRE_TOOLS").is_none(), "{what} is required but missing ({how})");
+    static SEEN: std::sync::Mutex<std::collections::BTreeSet<String>> = std::sync::Mutex::new(std::collections::BTreeSet::new());
+    if SEEN.lock().unwrap_or_else(|e| e.into_inner()).insert(what.to_string()) {
+        let _ = writeln!(
+            std::io::stderr().lock(),
+            "SKIPPED: tests that need {what} ({how}; KUBECTL_STRATEGY_REQUIRE_TOOLS=1 makes this a failure)"
+        );
+    }
 }
 
 /// A file from an outside package the tests need (e.g. bash-completion).

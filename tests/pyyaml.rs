@@ -69,11 +69,7 @@ for name in sys.stdin.read().split("\n"):
 
 fn pyyaml() -> bool {
     let ok = Command::new("python3").args(["-c", "import yaml"]).output().is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(std::env::var_os("KUBECTL_STRATEGY_REQUIRE_TOOLS").is_none(), "python3 with PyYAML is required but not installed");
-        eprintln!("SKIPPED: python3 with PyYAML is not installed (.ci/run installs it)");
-    }
-    ok
+    crate::require(ok, "python3 with PyYAML", ".ci/run installs it")
 }
 
 /// Our tree as PyYAML's value (keys as text, non-finite floats tagged).
@@ -130,9 +126,7 @@ fn first_difference(a: &J, b: &J, at: &str) -> Option<String> {
 
 #[test]
 fn loads_what_pyyaml_loads_with_the_same_value() {
-    if !std::path::Path::new(REAL_WORLD).is_dir() {
-        assert!(std::env::var_os("KUBECTL_STRATEGY_REQUIRE_TOOLS").is_none(), "{REAL_WORLD} is required");
-        eprintln!("SKIPPED: {REAL_WORLD} is not there");
+    if !crate::require(std::path::Path::new(REAL_WORLD).is_dir(), REAL_WORLD, "check out the shared corpus beside the repository") {
         return;
     }
     if !pyyaml() {

@@ -514,9 +514,7 @@ pub fn measure(limit: usize) -> String {
 
 #[test]
 fn strategies_over_real_deployments() {
-    if !Path::new(REAL_WORLD).is_dir() {
-        assert!(std::env::var_os("KUBECTL_STRATEGY_REQUIRE_TOOLS").is_none(), "{REAL_WORLD} is required but not there");
-        eprintln!("skipped: {REAL_WORLD} is not there");
+    if !crate::require(Path::new(REAL_WORLD).is_dir(), REAL_WORLD, "check out the shared corpus beside the repository") {
         return;
     }
     let limit = std::env::var("KUBECTL_STRATEGY_MEASURE_LIMIT").ok().and_then(|v| v.parse().ok()).unwrap_or(LIMIT);

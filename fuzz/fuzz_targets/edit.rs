@@ -26,9 +26,10 @@ fn pointers(n: &Node, ptr: String, out: &mut Vec<String>) {
     }
 }
 
-/// Full-line comments (YAML whitespace is only spaces and tabs).
+/// Full-line comments (YAML whitespace is only spaces and tabs; a lone `\r`
+/// breaks a line as `\n` does).
 fn comments(t: &str) -> Vec<&str> {
-    t.lines().map(|l| l.trim_start_matches([' ', '\t']).trim_end()).filter(|l| l.starts_with('#')).collect()
+    t.split(['\n', '\r']).map(|l| l.trim_start_matches([' ', '\t']).trim_end()).filter(|l| l.starts_with('#')).collect()
 }
 
 fuzz_target!(|data: &[u8]| {

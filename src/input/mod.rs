@@ -77,7 +77,7 @@ impl SourceFile {
         let line = (pos.line.max(1) as usize - 1).min(starts.len() - 1);
         let start = starts[line];
         let end = starts.get(line + 1).copied().unwrap_or(self.text.len());
-        start + col_offset(&self.text[start..end], pos.col)
+        start + col_offset(self.text[start..end].trim_end_matches(['\n', '\r']), pos.col)
     }
 
     /// The text of one line (1-based), without its line break.
@@ -318,6 +318,20 @@ mod tests {
         let off = f.offset(Pos { line: 2, col: 6 });
         assert_eq!(&f.text[off..off + 2], "ü");
         assert_eq!(f.line_count(), 2);
+    }
+
+    /// Found by the `load` fuzz target: a column past a line's end resolved
+    /// to the start of the next line (after the line break) with the line
+    /// table, and to the line's end without it.
+    #[test]
+    fn a_column_past_the_end_clamps_to_the_line_end() {
+        let text = "ab\n\rcd\r\nef";
+        let f = SourceFile::new("x", text.to_string());
+        for (line, end) in [(1, 2), (2, 3), (3, 6)] {
+            let pos = Pos { line, col: 40 };
+            assert_eq!(f.offset(pos), end, "{pos:?}");
+            assert_eq!(offset_in(text, pos), end, "{pos:?}");
+        }
     }
 
     #[test]
