@@ -571,11 +571,16 @@ mod tests {
 
     #[test]
     fn special_files_and_system_files_are_refused() {
-        let r = read_bytes(Path::new("/dev/zero"), None, 10);
-        assert!(matches!(r, Err(ReadError::Skipped(Skip::NotRegular("a character device")))), "{r:?}");
-        let r = read_bytes(Path::new("/proc/self/environ"), None, 10);
-        assert!(matches!(r, Err(ReadError::Skipped(Skip::System))), "{r:?}");
+        for system in ["/dev/zero", "/proc/self/environ"] {
+            let r = read_bytes(Path::new(system), None, 10);
+            assert!(matches!(r, Err(ReadError::Skipped(Skip::System))), "{system}: {r:?}");
+        }
         let tmp = tempfile::tempdir().unwrap();
+        let socket = tmp.path().join("socket.yaml");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let r = read_bytes(&socket, None, 10);
+        assert!(matches!(r, Err(ReadError::Skipped(Skip::NotRegular("a socket")))), "{r:?}");
+        assert_eq!(check(&socket, &boundary(tmp.path())), Err(Skip::NotRegular("a socket")));
         let link = tmp.path().join("env.yaml");
         std::os::unix::fs::symlink("/proc/self/environ", &link).unwrap();
         let r = read_bytes(&link, None, 10);

@@ -153,6 +153,7 @@ impl Run {
         // A root left unrendered for want of the tool is never a silent pass:
         // a warning (an error with --require-render), as its objects are not linted.
         let mut severity = Severity::Error;
+        let unsafe_link = matches!(e, RenderError::Unsafe { .. });
         let (file, span, message) = match e {
             RenderError::ToolMissing { tool, hint } => {
                 if !require {
@@ -193,6 +194,7 @@ impl Run {
         let i = self.source(loaded, &file, false);
         let span = span.unwrap_or_else(|| first_content_line(&loaded[i].0));
         self.findings.push(Finding::new(rule, severity, i, span, message).help(match root.by {
+            _ if unsafe_link => "replace the link by the file it points to (kept in the repository), or remove it; special files and links leaving the repository are never read",
             By::Kustomize => "run `kubectl kustomize` on the folder to see the error; plugins, exec functions and remote resources are disabled when linting",
             By::Helm => "run `helm template` on the chart to see the error; chart dependencies must be in charts/ (`helm dependency build`)",
         }));
