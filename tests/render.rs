@@ -325,11 +325,17 @@ fn readme_kustomize_and_helm_output_is_current() {
 }
 
 #[test]
-fn a_patch_file_named_alone_is_not_linted() {
-    // As pre-commit passes a staged patch: the kustomization beside it says what it is.
+fn a_patch_file_named_alone_lints_its_kustomization() {
+    if !tool("kubectl") {
+        return;
+    }
+    // As pre-commit passes a staged patch: the kustomization beside it says
+    // what it is, and that kustomization is linted (not the patch alone, not nothing).
     let (code, v) = json(&["lint", &format!("{KUSTOMIZE}/overlays/prod/readiness.yaml")]);
-    assert_eq!(code, 0, "{v:#}");
-    assert!(v["findings"].as_array().unwrap().is_empty(), "{v:#}");
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["summary"]["objects"], 3, "{v:#}");
+    let f = v["findings"].as_array().unwrap();
+    assert!(!f.is_empty() && f.iter().all(|f| f["rendered"]["root"] == format!("{KUSTOMIZE}/overlays/prod")), "{v:#}");
 }
 
 #[test]
