@@ -35,9 +35,32 @@ pub(crate) enum ChangedError {
     /// git could not be run.
     #[error("--changed-since needs git: {0}")]
     Spawn(#[source] std::io::Error),
-    /// git ran and failed (not a repository, unknown revision): its message.
+    /// git ran and failed (not a repository): its message.
     #[error("--changed-since: git diff failed: {0}")]
     Git(String),
+    /// The revision names no commit (or is no revision at all, such as an option).
+    #[error("--changed-since: `{rev}` is not a commit of this repository{}", if .message.is_empty() { String::new() } else { format!(" ({})", .message) })]
+    BadRevision { rev: String, message: String },
+}
+
+/// The commit `rev` names, as a full hash: `git rev-parse --verify
+/// --end-of-options REV^{commit}`, so that a revision such as `--output=FILE`
+/// is refused instead of being read as an option of git.
+fn verify(rev: &str) -> Result<String, ChangedError> {
+    let bad = |message: String| ChangedError::BadRevision { rev: rev.to_string(), message };
+    if rev.is_empty() || rev.starts_with('-') {
+        return Err(bad(String::new()));
+    }
+    let out = Command::new("git")
+        .args(["rev-parse", "--verify", "--quiet", "--end-of-options"])
+        .arg(format!("{rev}^{{commit}}"))
+        .output()
+        .map_err(ChangedError::Spawn)?;
+    let hash = String::from_utf8_lossy(&out.stdout).trim().to_string();
+    if !out.status.success() || hash.is_empty() || !hash.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(bad(String::from_utf8_lossy(&out.stderr).trim().to_string()));
+    }
+    Ok(hash)
 }
 
 /// Changed line ranges (new side, 1-based, inclusive) per file relative to the repository root.
@@ -49,8 +72,10 @@ pub(crate) struct Changed {
 impl Changed {
     /// The lines changed between `rev` and the working tree.
     pub(crate) fn since(rev: &str) -> Result<Changed, ChangedError> {
+        let commit = verify(rev)?;
+        // The commit's hash, not the user's text: nothing of it can be read as an option.
         let out = Command::new("git")
-            .args(["-c", "core.quotepath=off", "diff", "--unified=0", "--no-color", "--no-ext-diff", rev, "--"])
+            .args(["-c", "core.quotepath=off", "diff", "--unified=0", "--no-color", "--no-ext-diff", &commit, "--"])
             .output()
             .map_err(ChangedError::Spawn)?;
         if !out.status.success() {

@@ -264,9 +264,12 @@ pub struct RenderArgs {
     /// Fetch remote Kustomize bases and resources (URLs, git); off by default, safe on untrusted pull requests
     #[arg(long)]
     pub allow_remote: bool,
-    /// A chart or kustomization that cannot be rendered for want of helm or kustomize is an error, not a notice
+    /// A chart or kustomization that cannot be rendered for want of helm or kustomize is an error, not a warning
     #[arg(long)]
     pub require_render: bool,
+    /// The Kubernetes version charts are rendered for (helm template --kube-version)
+    #[arg(long, value_name = "VERSION", default_value = crate::render::KUBE_VERSION, value_parser = kube_version)]
+    pub kube_version: String,
     /// Time limit for rendering one root, in seconds
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub render_timeout: u64,
@@ -282,7 +285,20 @@ impl RenderArgs {
             helm_charts: Default::default(),
             allow_remote: self.allow_remote,
             timeout: std::time::Duration::from_secs(self.render_timeout.max(1)),
+            // `RenderArgs::default()` (not parsed) has no version: the default one.
+            kube_version: if self.kube_version.is_empty() { crate::render::KUBE_VERSION.to_string() } else { self.kube_version.clone() },
         }
+    }
+}
+
+/// `--kube-version`: `v1.36`, `1.36.2` (digits and dots, an optional leading `v`).
+fn kube_version(s: &str) -> Result<String, String> {
+    let digits = s.strip_prefix('v').unwrap_or(s);
+    let parts: Vec<&str> = digits.split('.').collect();
+    if (2..=3).contains(&parts.len()) && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+        Ok(s.to_string())
+    } else {
+        Err("expected a Kubernetes version such as v1.36 or 1.36.2".to_string())
     }
 }
 

@@ -52,6 +52,8 @@ pub struct Config {
     pub path: Option<PathBuf>,
     /// `helm:` values per chart folder (paths relative to `root`).
     pub helm: BTreeMap<PathBuf, crate::render::HelmValues>,
+    /// `max-file-mib:` the most a file may hold to be read, in bytes.
+    pub max_file_bytes: Option<u64>,
 }
 
 impl Config {
@@ -62,6 +64,11 @@ impl Config {
     /// The configured severity of a rule, if the config overrides it.
     pub fn severity(&self, rule: &str) -> Option<Severity> {
         self.rules.severity(rule)
+    }
+
+    /// The most a file may hold to be read (`max-file-mib`, else 64 MiB).
+    pub fn max_file_bytes(&self) -> u64 {
+        self.max_file_bytes.unwrap_or(crate::input::DEFAULT_MAX_FILE_BYTES)
     }
 
     /// Is a path excluded by the config's `exclude:` globs?
@@ -90,7 +97,7 @@ pub struct ConfigError {
 /// `:LINE:COLUMN` of an error in the text; nothing for a file that could not be read.
 fn position(e: &ConfigError) -> String {
     match e.problem {
-        Problem::Read(_) => String::new(),
+        Problem::Read(_) | Problem::Refused(_) => String::new(),
         _ => format!(":{}:{}", e.span.start.line, e.span.start.col + 1),
     }
 }
@@ -101,6 +108,9 @@ pub enum Problem {
     /// The file cannot be read.
     #[error("cannot read config file: {0}")]
     Read(#[source] std::io::Error),
+    /// A file the tool does not read: a special file, a link leaving the repository, too large.
+    #[error("config file not read: {0}")]
+    Refused(#[source] crate::input::ReadError),
     /// Not YAML (the parser's message).
     #[error("not valid YAML: {0}")]
     NotYaml(String),
@@ -108,7 +118,7 @@ pub enum Problem {
     #[error("{0}")]
     Shape(String),
     /// A top-level key the config does not know.
-    #[error("unknown key `{0}`; expected rules, exclude, fail-on or helm")]
+    #[error("unknown key `{0}`; expected rules, exclude, fail-on, helm or max-file-mib")]
     UnknownKey(String),
     /// A key under `helm.<chart>` other than `values` and `set`.
     #[error("unknown key; expected values or set")]
@@ -166,12 +176,15 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
 /// Read and validate a config file.
 pub fn load(path: &Path) -> Result<Config, ConfigError> {
     let name = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| ConfigError {
-        file: name.clone(),
-        text: String::new(),
-        span: Span::default(),
-        problem: Problem::Read(e),
-    })?;
+    let refused = |problem| ConfigError { file: name.clone(), text: String::new(), span: Span::default(), problem };
+    // A repository's config is untrusted: no special file, no link out of the repository.
+    let bytes = match crate::input::read_bytes(path, Some(&crate::input::boundary(path)), crate::input::DEFAULT_MAX_FILE_BYTES) {
+        Ok(b) => b,
+        Err(crate::input::ReadError::Io(e)) => return Err(refused(Problem::Read(e))),
+        Err(e) => return Err(refused(Problem::Refused(e))),
+    };
+    let text = String::from_utf8(bytes)
+        .map_err(|_| refused(Problem::Read(std::io::Error::new(std::io::ErrorKind::InvalidData, "stream did not contain valid UTF-8"))))?;
     let mut config = parse(&name, &text)?;
     config.root = std::path::absolute(path).ok().and_then(|p| p.parent().map(Path::to_path_buf));
     config.path = Some(path.to_path_buf());
@@ -220,6 +233,13 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
                 config.exclude = Some(b.build().map_err(|x| err((e.value.span, Problem::GlobSet(x))))?);
             }
             Some("helm") => config.helm = helm(&e.value).map_err(err)?,
+            Some("max-file-mib") => {
+                let mib =
+                    e.value.as_i64().and_then(|n| u64::try_from(n).ok()).filter(|n| (1..=MAX_FILE_MIB_LIMIT).contains(n)).ok_or_else(
+                        || err(shape(&e.value, format!("`max-file-mib` must be a whole number of MiB from 1 to {MAX_FILE_MIB_LIMIT}"))),
+                    )?;
+                config.max_file_bytes = Some(mib << 20);
+            }
             Some("fail-on") => {
                 config.fail_on = Some(
                     serde_json::from_value(to_json(&e.value))
@@ -233,6 +253,9 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
     }
     Ok(config)
 }
+
+/// The largest `max-file-mib` (1 TiB: a bound that cannot overflow).
+const MAX_FILE_MIB_LIMIT: u64 = 1 << 20;
 
 /// `helm: {CHART_DIR: {values: [FILE…], set: {KEY: VALUE} | [KEY=VALUE…]}}`.
 fn helm(n: &Node) -> Result<BTreeMap<PathBuf, crate::render::HelmValues>, At> {
@@ -332,6 +355,10 @@ pub struct ConfigFile {
     /// Helm values per chart folder (relative to this file), used when charts are rendered.
     #[serde(default)]
     pub helm: BTreeMap<String, HelmChart>,
+    /// The most a file may hold to be linted, in MiB (default 64): a bigger file is an error and
+    /// is not read (bounds memory on untrusted input). Raise it for large generated manifests.
+    #[schemars(range(min = 1, max = 1048576))]
+    pub max_file_mib: Option<u64>,
 }
 
 /// Values for one chart.

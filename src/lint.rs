@@ -77,7 +77,17 @@ pub struct LintOptions {
 /// (a Service and its Deployment) see what they would see in a full run.
 /// Kustomize roots and Helm charts are linted as what they render to.
 pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Report {
-    let (mut specs, notices) = input::discover(paths);
+    let (mut specs, problems) = input::discover_all(paths);
+    // A folder that could not be listed is linted as an input that cannot be
+    // read (an error finding): its files must not pass unseen.
+    let mut notices = Vec::new();
+    for p in problems {
+        if p.unreadable && Path::new(&p.path).is_dir() {
+            specs.push(InputSpec::Path(PathBuf::from(&p.path)));
+        } else {
+            notices.push(p.to_string());
+        }
+    }
     specs.retain(|s| !matches!(s, InputSpec::Path(p) if config.excludes(p)));
     let mut render_options = options.render.clone();
     for (chart, v) in &config.helm {
@@ -99,7 +109,19 @@ pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Re
             InputSpec::Stdin => None,
         })
         .collect();
-    let plan = render::plan(&canonical.iter().flatten().cloned().collect::<Vec<_>>(), &render_options);
+    let mut to_plan: Vec<PathBuf> = canonical.iter().flatten().cloned().collect();
+    if render_options.enabled {
+        // A file named on its own (a patch, a resource) lints the kustomizations it belongs to.
+        let named = paths.iter().map(Path::new).filter(|p| {
+            p.is_file() && !render::kustomize::is_kustomization(p) && input::check(p, &input::boundary(p)).is_ok() && !config.excludes(p)
+        });
+        for k in named.flat_map(render::kustomize::owners).collect::<Vec<_>>() {
+            if !to_plan.contains(&k) {
+                to_plan.push(k);
+            }
+        }
+    }
+    let plan = render::plan(&to_plan, &render_options);
     // Files a render consumes (patches, kustomizations, chart files) are never linted alone.
     let keep: Vec<bool> = canonical.iter().map(|c| c.as_ref().is_none_or(|c| !plan.consumed.contains(c))).collect();
     let mut k = keep.iter();
@@ -113,7 +135,8 @@ pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Re
     // Rendering runs beside reading and parsing the plain files.
     // Rendered objects are unknown before rendering: with renders, context files are read whole.
     let whole = !plan.roots.is_empty();
-    let (renders, loaded) = rayon::join(|| render::render_all(&plan, &render_options), || load_with_context(&specs, primary, whole));
+    let max = config.max_file_bytes();
+    let (renders, loaded) = rayon::join(|| render::render_all(&plan, &render_options), || load_with_context(&specs, primary, whole, max));
     let rendered =
         Renders { plan: &plan, results: renders, canonical: &canonical, options: &render_options, require: options.require_render };
     let mut report = lint_loaded_with(loaded, primary, config, Some(rendered));
@@ -139,12 +162,22 @@ fn context_inputs(paths: &[String], specs: &[InputSpec], config: &Config) -> (Ve
         paths.iter().map(Path::new).filter(|p| p.is_file()).map(|p| p.parent().map(Path::to_path_buf).unwrap_or_default()).collect();
     let mut out: Vec<PathBuf> = Vec::new();
     for dir in dirs {
+        let bound = input::boundary(if dir.as_os_str().is_empty() { Path::new(".") } else { &dir });
         let read = if dir.as_os_str().is_empty() { std::fs::read_dir(".") } else { std::fs::read_dir(&dir) };
         let Ok(entries) = read else { continue };
         for e in entries.flatten() {
             let p = if dir.as_os_str().is_empty() { PathBuf::from(e.file_name()) } else { e.path() };
-            let wanted = p.is_file() && input::is_manifest_name(&p) && !seen.contains(&p) && !config.excludes(&p);
+            let wanted = input::is_manifest_name(&p) && !seen.contains(&p) && !config.excludes(&p);
             if !wanted {
+                continue;
+            }
+            // Neighbours are read only when they are regular files of the repository.
+            let plain = e.file_type().is_ok_and(|t| t.is_file() || t.is_dir());
+            if !plain && let Err(why) = input::check(&p, &bound) {
+                notices.push(Notice::new(format!("{}: skipped: {why}", p.display())));
+                continue;
+            }
+            if !p.is_file() {
                 continue;
             }
             match e.metadata() {
@@ -227,22 +260,22 @@ impl ContextNeed {
 
 /// Load the first `primary` inputs whole, then the context inputs after them
 /// with only the documents the named files' cross-object rules can use.
-fn load_with_context(specs: &[InputSpec], primary: usize, whole: bool) -> Vec<(SourceFile, manifest::Loaded<Light>)> {
-    let mut loaded = load_inputs(&specs[..primary], 0, None);
+fn load_with_context(specs: &[InputSpec], primary: usize, whole: bool, max: u64) -> Vec<(SourceFile, manifest::Loaded<Light>)> {
+    let mut loaded = load_inputs(&specs[..primary], 0, None, max);
     if primary < specs.len() {
         let need = ContextNeed::of(&loaded, whole);
-        loaded.extend(load_inputs(&specs[primary..], primary, Some(need)));
+        loaded.extend(load_inputs(&specs[primary..], primary, Some(need), max));
     }
     loaded
 }
 
-/// Read and load `specs`, numbered from `first`; `need` filters the documents of context files.
-fn load_inputs(specs: &[InputSpec], first: usize, need: Option<ContextNeed>) -> Vec<(SourceFile, manifest::Loaded<Light>)> {
+/// Read and load `specs` (at most `max` bytes each), numbered from `first`; `need` filters the documents of context files.
+fn load_inputs(specs: &[InputSpec], first: usize, need: Option<ContextNeed>, max: u64) -> Vec<(SourceFile, manifest::Loaded<Light>)> {
     specs
         .par_iter()
         .enumerate()
         .map(|(i, spec)| (first + i, spec))
-        .map(|(i, spec)| match input::read(spec) {
+        .map(|(i, spec)| match input::read_limited(spec, max) {
             ReadOutcome::Text(file) => {
                 // Primary files' objects are all expanded (their full views
                 // read then); context files' are not: read them whole now.
@@ -414,7 +447,7 @@ mod tests {
         let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\n";
         // A named Deployment needs the Services beside it, not the other workloads:
         // the broken Deployment is never parsed.
-        let loaded = load_with_context(&[named(dir.path(), deploy), context(dir.path())], 1, false);
+        let loaded = load_with_context(&[named(dir.path(), deploy), context(dir.path())], 1, false, input::DEFAULT_MAX_FILE_BYTES);
         let (_, l) = &loaded[1];
         assert_eq!(l.objects.iter().map(|o| o.kind.as_str()).collect::<Vec<_>>(), ["Service"]);
         assert_eq!((l.findings.len(), l.skipped_documents), (0, 1));
@@ -422,10 +455,10 @@ mod tests {
         assert_eq!(l.objects[0].root.span.start.line, 5);
         // A named Service needs the pod owners too: the Deployment is parsed (and fails).
         let svc = "apiVersion: v1\nkind: Service\nmetadata: {name: web}\n";
-        let loaded = load_with_context(&[named(dir.path(), svc), context(dir.path())], 1, false);
+        let loaded = load_with_context(&[named(dir.path(), svc), context(dir.path())], 1, false, input::DEFAULT_MAX_FILE_BYTES);
         assert_eq!(loaded[1].1.findings.iter().map(|f| f.rule).collect::<Vec<_>>(), ["invalid-yaml"]);
         // With renders, everything is read.
-        let loaded = load_with_context(&[named(dir.path(), deploy), context(dir.path())], 1, true);
+        let loaded = load_with_context(&[named(dir.path(), deploy), context(dir.path())], 1, true, input::DEFAULT_MAX_FILE_BYTES);
         assert_eq!(loaded[1].1.findings.len(), 1);
     }
 

@@ -16,6 +16,7 @@ mod render;
 mod rules;
 mod strategies;
 mod strategy_corpus;
+mod untrusted;
 
 use kubectl_strategy::config::Config;
 use kubectl_strategy::lint::{self, Report};

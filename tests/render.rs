@@ -194,14 +194,16 @@ fn suppression_comments_and_baselines_work_on_the_base() {
 }
 
 #[test]
-fn without_helm_a_chart_is_a_notice_unless_rendering_is_required() {
+fn without_helm_a_chart_is_a_warning_unless_rendering_is_required() {
     let (code, v) = json(&["lint", CHART, "--helm-bin", "/nonexistent/helm"]);
-    assert_eq!(code, 0, "{v:#}");
-    let notice = v["notices"][0]["message"].as_str().unwrap();
-    assert!(notice.starts_with("helm not found: chart testdata/render/helm/api skipped"), "{notice}");
+    assert_eq!(code, 1, "{v:#}");
+    let f = &findings(&v, "helm-render-failed")[0];
+    assert_eq!(f["severity"], "warning");
+    assert!(f["message"].as_str().unwrap().starts_with("helm not found, so chart testdata/render/helm/api was not rendered"), "{f:#}");
     let (code, v) = json(&["lint", CHART, "--helm-bin", "/nonexistent/helm", "--require-render"]);
     assert_eq!(code, 1);
     assert_eq!(findings(&v, "helm-render-failed")[0]["file"], format!("{CHART}/Chart.yaml"));
+    assert_eq!(findings(&v, "helm-render-failed")[0]["severity"], "error");
 }
 
 #[test]
@@ -323,11 +325,17 @@ fn readme_kustomize_and_helm_output_is_current() {
 }
 
 #[test]
-fn a_patch_file_named_alone_is_not_linted() {
-    // As pre-commit passes a staged patch: the kustomization beside it says what it is.
+fn a_patch_file_named_alone_lints_its_kustomization() {
+    if !tool("kubectl") {
+        return;
+    }
+    // As pre-commit passes a staged patch: the kustomization beside it says
+    // what it is, and that kustomization is linted (not the patch alone, not nothing).
     let (code, v) = json(&["lint", &format!("{KUSTOMIZE}/overlays/prod/readiness.yaml")]);
-    assert_eq!(code, 0, "{v:#}");
-    assert!(v["findings"].as_array().unwrap().is_empty(), "{v:#}");
+    assert_eq!(code, 1, "{v:#}");
+    assert_eq!(v["summary"]["objects"], 3, "{v:#}");
+    let f = v["findings"].as_array().unwrap();
+    assert!(!f.is_empty() && f.iter().all(|f| f["rendered"]["root"] == format!("{KUSTOMIZE}/overlays/prod")), "{v:#}");
 }
 
 #[test]

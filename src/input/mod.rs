@@ -184,7 +184,8 @@ pub enum PathError {
 }
 
 /// Every named path exists (`-` is standard input). Other read errors
-/// (permissions) are left to `read`, which reports them as findings.
+/// (permissions) are left to `read`, which reports them as findings; special
+/// files and links leaving the repository are skipped by `discover`, with a notice.
 pub fn check_paths(paths: &[String]) -> Result<(), PathError> {
     match paths.iter().find(|p| *p != "-" && std::fs::metadata(p).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound)) {
         Some(p) => Err(PathError::NotFound(p.clone())),
@@ -192,17 +193,231 @@ pub fn check_paths(paths: &[String]) -> Result<(), PathError> {
     }
 }
 
-/// Expand the command-line paths into input files, in a stable order.
-/// Walk errors (unreadable directories, symlink loops) are returned as notices.
-pub fn discover(paths: &[String]) -> (Vec<InputSpec>, Vec<String>) {
+/// The most a file may hold to be read (`max-file-mib` in the config raises it).
+pub const DEFAULT_MAX_FILE_BYTES: u64 = 64 << 20;
+
+/// Why a file is not read at all (the run names it in a notice and goes on).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum Skip {
+    /// A symbolic link (or a path through one) that resolves outside the repository.
+    #[error("symlink to a file outside the repository")]
+    LinkOutside,
+    /// The same, to a folder.
+    #[error("symlink to a folder outside the repository")]
+    FolderLinkOutside,
+    /// A device, FIFO or socket: reading it may never end or may have effects.
+    #[error("not a regular file ({0})")]
+    NotRegular(&'static str),
+    /// A file of the kernel's pseudo file systems (`/proc`, `/sys`, `/dev`).
+    #[error("a system file (under /proc, /sys or /dev), not a manifest")]
+    System,
+}
+
+/// Why the bytes of a file were not read.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    /// Skipped on purpose.
+    #[error("skipped: {0}")]
+    Skipped(#[from] Skip),
+    /// The file holds more than the limit; nothing of it is used.
+    #[error("larger than {} MiB, the limit per file (`max-file-mib` in .kubectl-strategy.yaml raises it); not read", .max >> 20)]
+    TooLarge { max: u64 },
+    /// The system refused (permissions).
+    #[error("cannot read file: {0}")]
+    Io(#[source] std::io::Error),
+    /// A folder (one the walk could not list: its files are not linted).
+    #[error("cannot read folder: {0}; the files in it are not linted")]
+    Folder(#[source] std::io::Error),
+}
+
+/// The kind of a file that is neither a regular file nor a folder.
+fn special_kind(t: std::fs::FileType) -> Option<&'static str> {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_file() || t.is_dir() {
+        None
+    } else if t.is_fifo() {
+        Some("a FIFO")
+    } else if t.is_char_device() {
+        Some("a character device")
+    } else if t.is_block_device() {
+        Some("a block device")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else {
+        Some("a special file")
+    }
+}
+
+/// Is a (canonical) path in one of the kernel's pseudo file systems?
+fn is_system(canonical: &Path) -> bool {
+    ["/proc", "/sys", "/dev"].iter().any(|d| canonical.starts_with(d))
+}
+
+/// Remove `.` and `..` lexically from an absolute path.
+fn lexical(p: &Path) -> PathBuf {
+    let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
+    let mut clean = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            std::path::Component::ParentDir => {
+                clean.pop();
+            }
+            std::path::Component::CurDir => {}
+            c => clean.push(c),
+        }
+    }
+    clean
+}
+
+/// The folder that links in and under `path` must stay in (canonical): the
+/// repository it is in (the nearest folder above it with a `.git` entry, as
+/// `git rev-parse --show-toplevel` finds it); without one, the working
+/// directory when `path` is under it, else the folder given (a file's folder).
+pub fn boundary(path: &Path) -> PathBuf {
+    let abs = lexical(path);
+    let dir = if std::fs::metadata(&abs).is_ok_and(|m| m.is_dir()) {
+        abs.clone()
+    } else {
+        abs.parent().map_or_else(|| abs.clone(), Path::to_path_buf)
+    };
+    let canon = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    if let Some(top) = dir.ancestors().find(|d| d.join(".git").exists()) {
+        return canon(top);
+    }
+    let cwd = std::env::current_dir().unwrap_or_default();
+    if dir.starts_with(&cwd) { canon(&cwd) } else { canon(&dir) }
+}
+
+/// May `path` be read, staying inside `boundary` (canonical)? Links are
+/// followed only when they resolve inside it; only regular files and folders
+/// pass. A path that does not exist passes (reading it reports the error).
+pub fn check(path: &Path, boundary: &Path) -> Result<(), Skip> {
+    let Ok(meta) = std::fs::metadata(path) else { return Ok(()) };
+    let real = std::fs::canonicalize(path).unwrap_or_else(|_| lexical(path));
+    let linked = real != lexical(path);
+    if linked && !real.starts_with(boundary) {
+        return Err(if meta.is_dir() { Skip::FolderLinkOutside } else { Skip::LinkOutside });
+    }
+    if is_system(&real) {
+        let own_link = std::fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+        return Err(if own_link { Skip::LinkOutside } else { Skip::System });
+    }
+    match special_kind(meta.file_type()) {
+        Some(kind) => Err(Skip::NotRegular(kind)),
+        None => Ok(()),
+    }
+}
+
+/// Read at most `max` bytes of a regular file inside `boundary` (when given),
+/// never a device, FIFO, socket or system file: what every reader of a
+/// repository's files goes through.
+pub fn read_bytes(path: &Path, boundary: Option<&Path>, max: u64) -> Result<Vec<u8>, ReadError> {
+    if let Some(b) = boundary {
+        check(path, b)?;
+    }
+    let link = std::fs::symlink_metadata(path).map_err(ReadError::Io)?.file_type().is_symlink();
+    let real = if link { std::fs::canonicalize(path).map_err(ReadError::Io)? } else { lexical(path) };
+    if is_system(&real) {
+        return Err(if link { Skip::LinkOutside } else { Skip::System }.into());
+    }
+    let meta = std::fs::metadata(path).map_err(ReadError::Io)?;
+    if let Some(kind) = special_kind(meta.file_type()) {
+        return Err(Skip::NotRegular(kind).into());
+    }
+    if meta.is_dir() {
+        let e = std::fs::read_dir(path).err().unwrap_or_else(|| std::io::Error::from(std::io::ErrorKind::IsADirectory));
+        return Err(ReadError::Folder(e));
+    }
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    // The file opened is the file checked (not one swapped in since).
+    if let Some(kind) = file.metadata().ok().and_then(|m| special_kind(m.file_type())) {
+        return Err(Skip::NotRegular(kind).into());
+    }
+    read_capped(file, meta.len(), max)
+}
+
+/// Read a stream up to `max` bytes (`max + 1` read at most, to know it was more).
+fn read_capped(r: impl std::io::Read, hint: u64, max: u64) -> Result<Vec<u8>, ReadError> {
+    use std::io::Read;
+    let mut buf = Vec::with_capacity(hint.min(max) as usize);
+    r.take(max.saturating_add(1)).read_to_end(&mut buf).map_err(ReadError::Io)?;
+    if buf.len() as u64 > max {
+        return Err(ReadError::TooLarge { max });
+    }
+    Ok(buf)
+}
+
+/// Read a text file of the repository as [`read_bytes`] does; `None` when it
+/// cannot be read or is not UTF-8 (callers that report why use `read`).
+pub fn read_text(path: &Path, boundary: Option<&Path>) -> Option<String> {
+    read_bytes(path, boundary, DEFAULT_MAX_FILE_BYTES).ok().and_then(|b| String::from_utf8(b).ok())
+}
+
+/// The entries under `dir` (hidden ones too, not `.git`) that a tool reading
+/// the folder must not reach: special files, and links leaving `boundary`
+/// (canonical). Links that stay inside are followed; a loop is not an entry.
+pub fn unsafe_entries(dir: &Path, boundary: &Path) -> Vec<(PathBuf, Skip)> {
     let mut out = Vec::new();
-    let mut notices = Vec::new();
+    let mut walker = walkdir::WalkDir::new(dir).follow_links(true).into_iter().filter_entry(|e| e.file_name() != ".git");
+    while let Some(entry) = walker.next() {
+        let Ok(e) = entry else { continue };
+        if e.depth() > 0
+            && e.path_is_symlink()
+            && let Err(why) = check(e.path(), boundary)
+        {
+            if e.file_type().is_dir() {
+                walker.skip_current_dir();
+            }
+            out.push((e.into_path(), why));
+            continue;
+        }
+        if let Some(kind) = special_kind(e.file_type()) {
+            out.push((e.into_path(), Skip::NotRegular(kind)));
+        }
+    }
+    out
+}
+
+/// Expand the command-line paths into input files, in a stable order.
+/// Walk errors (unreadable directories, symlink loops) and skipped files
+/// (special files, links leaving the repository: see [`check`]) are returned as notices.
+pub fn discover(paths: &[String]) -> (Vec<InputSpec>, Vec<String>) {
+    let (specs, problems) = discover_all(paths);
+    (specs, problems.into_iter().map(|p| p.to_string()).collect())
+}
+
+/// A path of the walk that was not listed, and why.
+#[derive(Debug)]
+pub struct WalkProblem {
+    pub path: String,
+    pub why: String,
+    /// A folder or file that exists and could not be read (not a file skipped on purpose):
+    /// a run that did not lint it must not pass silently.
+    pub unreadable: bool,
+}
+
+impl std::fmt::Display for WalkProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: skipped: {}", self.path, self.why)
+    }
+}
+
+/// [`discover`], telling skipped files from folders that could not be read.
+pub fn discover_all(paths: &[String]) -> (Vec<InputSpec>, Vec<WalkProblem>) {
+    let mut out = Vec::new();
+    let mut problems = Vec::new();
+    let skipped = |path: &Path, why: Skip| WalkProblem { path: show(path), why: why.to_string(), unreadable: false };
     for p in paths {
         if p == "-" {
             out.push(InputSpec::Stdin);
             continue;
         }
         let path = Path::new(p);
+        let bound = boundary(path);
+        if let Err(why) = check(path, &bound) {
+            problems.push(skipped(path, why));
+            continue;
+        }
         if !path.is_dir() {
             // Explicitly named files are linted whatever their extension;
             // a missing one becomes a finding when it is read.
@@ -210,66 +425,82 @@ pub fn discover(paths: &[String]) -> (Vec<InputSpec>, Vec<String>) {
             continue;
         }
         let mut found = Vec::new();
-        let walker = walkdir::WalkDir::new(path)
+        let mut walker = walkdir::WalkDir::new(path)
             .follow_links(true)
             .into_iter()
             .filter_entry(|e| e.depth() == 0 || !e.file_name().to_str().is_some_and(|n| n.starts_with('.')));
-        for entry in walker {
+        while let Some(entry) = walker.next() {
             match entry {
-                // `Kustomization` (no extension) is one of kustomize's file names.
-                Ok(e) if e.file_type().is_file() && (is_manifest_name(e.path()) || e.file_name() == "Kustomization") => {
-                    found.push(e.into_path());
+                Ok(e) => {
+                    // `Kustomization` (no extension) is one of kustomize's file names.
+                    let wanted = is_manifest_name(e.path()) || e.file_name() == "Kustomization";
+                    if e.depth() > 0
+                        && e.path_is_symlink()
+                        && let Err(why) = check(e.path(), &bound)
+                    {
+                        if e.file_type().is_dir() {
+                            walker.skip_current_dir();
+                        }
+                        if wanted || e.file_type().is_dir() {
+                            problems.push(skipped(e.path(), why));
+                        }
+                        continue;
+                    }
+                    if e.file_type().is_file() && wanted {
+                        found.push(e.into_path());
+                    } else if wanted && let Some(kind) = special_kind(e.file_type()) {
+                        problems.push(skipped(e.path(), Skip::NotRegular(kind)));
+                    }
                 }
-                Ok(_) => {}
                 Err(err) => {
-                    let at = err.path().map(|p| p.display().to_string()).unwrap_or_else(|| p.clone());
-                    let why = if err.loop_ancestor().is_some() {
-                        "symlink loop, not followed".to_string()
+                    let at = err.path().map(show).unwrap_or_else(|| p.clone());
+                    let (why, unreadable) = if err.loop_ancestor().is_some() {
+                        ("symlink loop, not followed".to_string(), false)
                     } else {
-                        err.io_error().map(|e| e.to_string()).unwrap_or_else(|| err.to_string())
+                        (err.io_error().map(|e| e.to_string()).unwrap_or_else(|| err.to_string()), true)
                     };
-                    notices.push(format!("{at}: skipped: {why}"));
+                    problems.push(WalkProblem { path: at, why, unreadable });
                 }
             }
         }
         found.sort();
         out.extend(found.into_iter().map(InputSpec::Path));
     }
-    (out, notices)
+    (out, problems)
+}
+
+/// A path as shown in a notice (without a leading `./`).
+fn show(p: &Path) -> String {
+    let s = p.display().to_string();
+    s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
 }
 
 /// Display name of an input.
 pub fn display_name(spec: &InputSpec) -> String {
     match spec {
         InputSpec::Stdin => "<stdin>".into(),
-        InputSpec::Path(p) => {
-            let s = p.display().to_string();
-            s.strip_prefix("./").map(str::to_owned).unwrap_or(s)
-        }
+        InputSpec::Path(p) => show(p),
     }
 }
 
-/// Read and decode one input.
+/// Read and decode one input, at most [`DEFAULT_MAX_FILE_BYTES`].
 pub fn read(spec: &InputSpec) -> ReadOutcome {
+    read_limited(spec, DEFAULT_MAX_FILE_BYTES)
+}
+
+/// Read and decode one input, at most `max` bytes of it (standard input too):
+/// only regular files (see [`read_bytes`]; `discover` has already skipped the
+/// links that leave the repository).
+pub fn read_limited(spec: &InputSpec, max: u64) -> ReadOutcome {
     let name = display_name(spec);
     let bytes = match spec {
-        InputSpec::Stdin => {
-            let mut buf = Vec::new();
-            std::io::Read::read_to_end(&mut std::io::stdin(), &mut buf).map(|_| buf)
-        }
-        InputSpec::Path(p) => std::fs::read(p),
+        InputSpec::Stdin => read_capped(std::io::stdin().lock(), 0, max),
+        InputSpec::Path(p) => read_bytes(p, None, max),
     };
-    let bytes = match bytes {
-        Ok(b) => b,
-        Err(e) => {
-            return ReadOutcome::Broken {
-                file: SourceFile::new(name, String::new()),
-                pos: Pos { line: 1, col: 0 },
-                message: format!("cannot read file: {e}"),
-            };
-        }
-    };
-    decode(name, bytes)
+    match bytes {
+        Ok(b) => decode(name, b),
+        Err(e) => ReadOutcome::Broken { file: SourceFile::new(name, String::new()), pos: Pos { line: 1, col: 0 }, message: e.to_string() },
+    }
 }
 
 /// Decode bytes as UTF-8 text; binary data and invalid UTF-8 are reported with a position.
@@ -332,6 +563,43 @@ mod tests {
             assert_eq!(f.offset(pos), end, "{pos:?}");
             assert_eq!(offset_in(text, pos), end, "{pos:?}");
         }
+    }
+
+    #[test]
+    fn reads_stop_one_byte_past_the_limit() {
+        // An endless stream (what /dev/zero or a FIFO would give): the read ends.
+        let counted = std::cell::Cell::new(0u64);
+        struct Counting<'a>(&'a std::cell::Cell<u64>);
+        impl std::io::Read for Counting<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                buf.fill(b'a');
+                self.0.set(self.0.get() + buf.len() as u64);
+                Ok(buf.len())
+            }
+        }
+        let r = read_capped(Counting(&counted), 0, 1000);
+        assert!(matches!(r, Err(ReadError::TooLarge { max: 1000 })), "{r:?}");
+        assert_eq!(counted.get(), 1001);
+        assert_eq!(read_capped(&b"abc"[..], 3, 3).unwrap(), b"abc");
+    }
+
+    #[test]
+    fn special_files_and_system_files_are_refused() {
+        for system in ["/dev/zero", "/proc/self/environ"] {
+            let r = read_bytes(Path::new(system), None, 10);
+            assert!(matches!(r, Err(ReadError::Skipped(Skip::System))), "{system}: {r:?}");
+        }
+        let tmp = tempfile::tempdir().unwrap();
+        let socket = tmp.path().join("socket.yaml");
+        let _listener = std::os::unix::net::UnixListener::bind(&socket).unwrap();
+        let r = read_bytes(&socket, None, 10);
+        assert!(matches!(r, Err(ReadError::Skipped(Skip::NotRegular("a socket")))), "{r:?}");
+        assert_eq!(check(&socket, &boundary(tmp.path())), Err(Skip::NotRegular("a socket")));
+        let link = tmp.path().join("env.yaml");
+        std::os::unix::fs::symlink("/proc/self/environ", &link).unwrap();
+        let r = read_bytes(&link, None, 10);
+        assert!(matches!(r, Err(ReadError::Skipped(Skip::LinkOutside))), "{r:?}");
+        assert_eq!(check(&link, &boundary(tmp.path())), Err(Skip::LinkOutside));
     }
 
     #[test]

@@ -69,7 +69,8 @@ impl Run {
             return i;
         }
         let i = loaded.len();
-        let text = std::fs::read_to_string(&key).unwrap_or_default();
+        // Never a special or system file (the render's origins name files, links resolved).
+        let text = crate::input::read_text(&key, None).unwrap_or_default();
         let file = SourceFile::new(crate::render::display(&key), text);
         if parse {
             let mut l = manifest::load(i, &file).light();
@@ -149,14 +150,34 @@ impl Run {
             By::Kustomize => "kustomization",
             By::Helm => "chart",
         };
+        // A root left unrendered for want of the tool is never a silent pass:
+        // a warning (an error with --require-render), as its objects are not linted.
+        let mut severity = Severity::Error;
+        let unsafe_link = matches!(e, RenderError::Unsafe { .. });
         let (file, span, message) = match e {
-            RenderError::ToolMissing { tool, hint } if !require => {
-                self.notices.push(Notice::new(format!("{tool} not found: {what} {} skipped; {hint}", root.display)));
-                return;
-            }
             RenderError::ToolMissing { tool, hint } => {
-                (root.manifest.clone(), None, format!("{tool} not found, so {what} {} was not rendered; {hint}", root.display))
+                if !require {
+                    severity = Severity::Warning;
+                }
+                (
+                    root.manifest.clone(),
+                    None,
+                    format!(
+                        "{tool} not found, so {what} {} was not rendered and its objects were not linted; {hint} (or --no-render to lint its files one by one)",
+                        root.display
+                    ),
+                )
             }
+            RenderError::Unsafe { path, why } => (
+                root.manifest.clone(),
+                None,
+                format!(
+                    "{} was not rendered: {}: {why}, which {} would read",
+                    root.display,
+                    crate::render::display(&path),
+                    root.by.as_str()
+                ),
+            ),
             RenderError::Failed { message } => (root.manifest.clone(), None, format!("{} does not render: {message}", root.display)),
             RenderError::TimedOut { seconds } => {
                 (root.manifest.clone(), None, format!("{} did not render within {seconds} s (the time limit per root)", root.display))
@@ -172,7 +193,8 @@ impl Run {
         };
         let i = self.source(loaded, &file, false);
         let span = span.unwrap_or_else(|| first_content_line(&loaded[i].0));
-        self.findings.push(Finding::new(rule, Severity::Error, i, span, message).help(match root.by {
+        self.findings.push(Finding::new(rule, severity, i, span, message).help(match root.by {
+            _ if unsafe_link => "replace the link by the file it points to (kept in the repository), or remove it; special files and links leaving the repository are never read",
             By::Kustomize => "run `kubectl kustomize` on the folder to see the error; plugins, exec functions and remote resources are disabled when linting",
             By::Helm => "run `helm template` on the chart to see the error; chart dependencies must be in charts/ (`helm dependency build`)",
         }));

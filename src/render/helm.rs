@@ -55,18 +55,36 @@ pub fn template(root: &Root, options: &RenderOptions) -> Result<Rendered, Render
     if !super::found(&program) {
         return Err(RenderError::ToolMissing { tool: "helm", hint: "install helm or pass --helm-bin" });
     }
-    let tmp = TempDir::new().map_err(|e| RenderError::Failed { message: format!("cannot create a temporary directory: {e}") })?;
-    let mut cmd = Command::new(program);
-    // No --dependency-update, no repositories, no plugins, no cluster.
-    cmd.args(["template", "release-name"]).arg(&root.dir);
-    for v in values_for(root, options) {
-        for f in &v.files {
-            cmd.arg("--values").arg(f);
-        }
-        for s in &v.set {
-            cmd.arg("--set").arg(s);
+    // helm reads every file of the chart (`.Files.Get` prints any of them).
+    super::refuse_unsafe(std::slice::from_ref(&root.dir))?;
+    // Values files named in the repository's config are the repository's
+    // files; those given on the command line are the user's own.
+    let boundary = crate::input::boundary(&root.dir);
+    for f in values_for(root, options).into_iter().skip(1).flat_map(|v| &v.files) {
+        let inside = canonical(f).starts_with(&boundary);
+        let checked = if inside { crate::input::check(f, &boundary) } else { Err(crate::input::Skip::LinkOutside) };
+        if let Err(why) = checked {
+            let why = if inside { why.to_string() } else { "a file outside the repository".to_string() };
+            return Err(RenderError::Failed { message: format!("values file {} not read: {why}", super::display(f)) });
         }
     }
+    let tmp = TempDir::new().map_err(|e| RenderError::Failed { message: format!("cannot create a temporary directory: {e}") })?;
+    let mut cmd = Command::new(program);
+    // No --dependency-update, no repositories, no plugins, no cluster. Each
+    // value is joined to its option (`--set=…`), and the positional arguments
+    // come after `--`: nothing can be read as an option of helm.
+    cmd.arg("template").arg(format!("--kube-version={}", options.kube_version));
+    for v in values_for(root, options) {
+        for f in &v.files {
+            let mut arg = std::ffi::OsString::from("--values=");
+            arg.push(f);
+            cmd.arg(arg);
+        }
+        for s in &v.set {
+            cmd.arg(format!("--set={s}"));
+        }
+    }
+    cmd.args(["--", "release-name"]).arg(&root.dir);
     for var in ["HELM_CONFIG_HOME", "HELM_CACHE_HOME", "HELM_DATA_HOME"] {
         cmd.env(var, &tmp.0);
     }

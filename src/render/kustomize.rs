@@ -48,7 +48,7 @@ fn looks_remote(s: &str) -> bool {
 /// Parse a kustomization file's references (unreadable or broken files refer to nothing: the build reports them).
 pub fn refs(file: &Path) -> Refs {
     let mut out = Refs::default();
-    let Ok(text) = std::fs::read_to_string(file) else { return out };
+    let Some(text) = crate::input::read_text(file, None) else { return out };
     let Some(Ok(root)) = parse_stream(&text).into_iter().next().map(|d| d.result) else { return out };
     let dir = file.parent().unwrap_or(Path::new("."));
     let local = |s: &str| normalize(&dir.join(s));
@@ -94,6 +94,32 @@ pub fn refs(file: &Path) -> Refs {
     }
     if let Some(p) = root.pointer("/openapi/path").and_then(Node::as_str) {
         out.inputs.push(local(p));
+    }
+    out
+}
+
+/// The kustomizations a file named on its own belongs to (pre-commit passes
+/// only the staged files: a changed patch must lint its kustomization): in
+/// the file's folder and those above it up to the repository root, each
+/// kustomization that names the file, or names (as a base or component) the
+/// folder of one found below. Canonical paths, nearest first.
+pub fn owners(file: &Path) -> Vec<PathBuf> {
+    let file = canonical(file);
+    let boundary = crate::input::boundary(&file);
+    let mut out = Vec::new();
+    let mut owned_dirs: Vec<PathBuf> = Vec::new();
+    for dir in file.ancestors().skip(1) {
+        if !dir.starts_with(&boundary) {
+            break;
+        }
+        let Some(k) = file_of(dir).map(|k| canonical(&k)) else { continue };
+        let r = refs(&k);
+        let names_file = r.resources.iter().chain(&r.inputs).any(|p| canonical(p) == file);
+        let names_folder = r.dirs.iter().any(|d| owned_dirs.contains(&canonical(d)));
+        if names_file || names_folder {
+            out.push(k);
+            owned_dirs.push(dir.to_path_buf());
+        }
     }
     out
 }
@@ -167,6 +193,27 @@ fn first_remote(manifest: &Path) -> Option<(String, PathBuf, Span)> {
     None
 }
 
+/// The folders of a root's kustomizations: its own and those of its bases
+/// and components, reached through them (what kustomize may read files from).
+fn folders(manifest: &Path) -> Vec<PathBuf> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    let mut stack = vec![manifest.to_path_buf()];
+    while let Some(kf) = stack.pop() {
+        if !seen.insert(canonical(&kf)) {
+            continue;
+        }
+        if let Some(dir) = kf.parent() {
+            out.push(dir.to_path_buf());
+        }
+        stack.extend(refs(&kf).dirs.iter().filter_map(|d| file_of(d)));
+    }
+    // A folder under another is walked with it.
+    out.sort();
+    out.dedup_by(|b, a| b.starts_with(a));
+    out
+}
+
 /// The kustomize command: `--kustomize-bin`, else `kustomize` on PATH, else `kubectl kustomize`.
 fn command(options: &RenderOptions) -> Result<Command, RenderError> {
     let (program, sub) = match &options.kustomize_bin {
@@ -196,6 +243,9 @@ pub fn build(root: &Root, options: &RenderOptions) -> Result<Rendered, RenderErr
         return Err(RenderError::Remote { reference, file, span });
     }
     let mut cmd = command(options)?;
+    // kustomize reads the files its kustomizations name (resources, patches,
+    // generators' files): none may be a special file or a link out of the repository.
+    super::refuse_unsafe(&folders(&root.manifest))?;
     let tmp = TempDir::new().map_err(|e| RenderError::Failed { message: format!("cannot create a temporary directory: {e}") })?;
     let wrapper = tmp.0.join("kustomization.yaml");
     let rel = relative(&tmp.0, &root.dir);

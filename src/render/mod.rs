@@ -57,7 +57,14 @@ pub struct RenderOptions {
     pub allow_remote: bool,
     /// Time limit for one root.
     pub timeout: Duration,
+    /// The Kubernetes version charts are rendered for (`helm template --kube-version`).
+    pub kube_version: String,
 }
+
+/// The Kubernetes version charts are rendered for by default (the version the
+/// live tests run kube-apiserver at): helm's own default is the version its
+/// client library was built with, which differs from one helm to the next.
+pub const KUBE_VERSION: &str = "v1.36.2";
 
 impl Default for RenderOptions {
     fn default() -> Self {
@@ -69,6 +76,7 @@ impl Default for RenderOptions {
             helm_charts: BTreeMap::new(),
             allow_remote: false,
             timeout: Duration::from_secs(60),
+            kube_version: KUBE_VERSION.to_string(),
         }
     }
 }
@@ -84,6 +92,9 @@ pub enum RenderError {
     TimedOut { seconds: u64 },
     /// A remote base or resource, not fetched; where it is named.
     Remote { reference: String, file: PathBuf, span: Span },
+    /// The root's folders hold a file the tool must not read (a special file,
+    /// a link leaving the repository): the root is not rendered.
+    Unsafe { path: PathBuf, why: crate::input::Skip },
 }
 
 /// One rendered document: where it came from.
@@ -234,6 +245,19 @@ pub fn render_all(plan: &RenderPlan, options: &RenderOptions) -> Vec<Result<Rend
         }
     });
     results.into_iter().map(|m| m.into_inner().expect("not poisoned").expect("every root rendered")).collect()
+}
+
+/// Refuse a root whose folders hold a special file or a link leaving the
+/// repository: kustomize and helm would read it (`.Files.Get`, a resource, a
+/// generator's file) and its content could end up in the output.
+pub(crate) fn refuse_unsafe(dirs: &[PathBuf]) -> Result<(), RenderError> {
+    for dir in dirs {
+        let boundary = crate::input::boundary(dir);
+        if let Some((path, why)) = crate::input::unsafe_entries(dir, &boundary).into_iter().next() {
+            return Err(RenderError::Unsafe { path, why });
+        }
+    }
+    Ok(())
 }
 
 /// Renders running at once.
