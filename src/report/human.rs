@@ -63,13 +63,27 @@ fn cut(t: &str, ls: usize, le: usize, anchor: Option<usize>) -> (usize, usize) {
     if ke == le { (back(le, CUT_WIDTH).min(ks), ke) } else { (ks, ke) }
 }
 
+/// `file.offset(pos)`, without counting characters on an ASCII line (one
+/// line of minified JSON has every finding on it: counting would cost the
+/// line's length per finding).
+fn offset(file: &crate::input::SourceFile, pos: crate::input::Pos) -> usize {
+    use crate::input::Pos;
+    let ls = file.offset(Pos { line: pos.line, col: 0 });
+    let next = if (pos.line as usize) < file.line_count() { file.offset(Pos { line: pos.line + 1, col: 0 }) } else { file.text.len() };
+    let at = ls + pos.col as usize;
+    match file.text.get(ls..at) {
+        Some(before) if at < next && before.is_ascii() => at,
+        _ => file.offset(pos),
+    }
+}
+
 impl Window {
     /// The lines `span` covers plus `context` lines on each side.
     fn around(file: &crate::input::SourceFile, span: crate::input::Span, context: u32) -> Window {
         use crate::input::Pos;
         let t = file.text.as_str();
-        let start = file.offset(span.start);
-        let end = file.offset(span.end).max(start);
+        let start = offset(file, span.start);
+        let end = offset(file, span.end).max(start);
         let first = span.start.line.max(1).saturating_sub(context).max(1);
         let from = file.offset(Pos { line: first, col: 0 }).min(start);
         let last = span.end.line.max(span.start.line) + context + 1;
