@@ -410,7 +410,7 @@ pub struct RollingArgs {
     #[arg(long, value_name = "N|P%")]
     pub max_surge: Option<crate::strategy::rolling::IntOrPercent>,
     /// Pods that may be unavailable during a rollout (integer or percentage)
-    #[arg(long, value_name = "N|P%")]
+    #[arg(long, value_name = "N|P%", value_parser = crate::strategy::rolling::IntOrPercent::unavailable)]
     pub max_unavailable: Option<crate::strategy::rolling::IntOrPercent>,
     /// Seconds a new pod must be ready before it counts as available
     #[arg(long, value_name = "SECONDS")]

@@ -323,6 +323,44 @@ fn weighted_canaries_emit_exact_routes() {
     }
 }
 
+/// `apply rolling` changes only the values asked for: a tuned
+/// `maxUnavailable: 0` (no pod down during a rollout) stays when only
+/// `--max-surge` is given, and a result with both at 0 is refused.
+#[test]
+fn rolling_keeps_the_values_not_asked_for() {
+    let web = |strategy: &str| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata: {{name: web, labels: {{app: web}}}}\nspec:\n{strategy}  selector: {{matchLabels: {{app: web}}}}\n  template:\n    metadata: {{labels: {{app: web}}}}\n    spec:\n      containers: [{{name: main, image: x:1}}]\n"
+        )
+    };
+    let tuned = web("  strategy:\n    type: RollingUpdate\n    rollingUpdate:\n      maxSurge: 1\n      maxUnavailable: 0\n");
+    let s = Scratch::new(&[("a.yaml", &tuned)]);
+    let out = s.ok(&["apply", "rolling", "deploy/web", "--max-surge", "2"]);
+    assert!(out.contains("with maxSurge 2 and maxUnavailable 0 (kept)"), "{out}");
+    assert!(out.contains("-      maxSurge: 1\n+      maxSurge: 2\n       maxUnavailable: 0\n"), "{out}");
+    // 0 beside the kept 0 would stop every rollout: refused, naming the kept field
+    let (code, _, err) = s.run(&["apply", "rolling", "deploy/web", "--max-surge", "0", "--write"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("[both-zero]") && err.contains("maxUnavailable: 0 is kept") && err.contains("give --max-unavailable"), "{err}");
+    assert_eq!(s.read("a.yaml"), tuned);
+    // the API server takes a surge above 100 %; maxUnavailable stops at 100 %
+    s.drive(&["apply", "rolling", "deploy/web", "--max-surge", "150%"]);
+    assert!(s.read("a.yaml").contains("      maxSurge: 150%\n      maxUnavailable: 0\n"), "{}", s.read("a.yaml"));
+    let (code, _, err) = s.run(&["apply", "rolling", "deploy/web", "--max-unavailable", "101%"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("`101%` is above 100%"), "{err}");
+    // from Recreate there is nothing to keep: the API's default fills in
+    let s = Scratch::new(&[("a.yaml", &web("  strategy:\n    type: Recreate\n"))]);
+    s.drive(&["apply", "rolling", "deploy/web", "--max-surge", "2"]);
+    let t = s.read("a.yaml");
+    assert!(t.contains("type: RollingUpdate") && t.contains("maxSurge: 2") && t.contains("maxUnavailable: 25%"), "{t}");
+    // no strategy at all: both written, the one not asked for at its default
+    let s = Scratch::new(&[("a.yaml", &web(""))]);
+    s.drive(&["apply", "rolling", "deploy/web", "--max-unavailable", "0"]);
+    let t = s.read("a.yaml");
+    assert!(t.contains("maxSurge: 25%") && t.contains("maxUnavailable: 0"), "{t}");
+}
+
 #[test]
 fn refused_inputs_exit_2_and_change_nothing() {
     let s = Scratch::talk();

@@ -4,6 +4,8 @@ use std::io::Write;
 use std::path::Path;
 
 /// A unified diff of one file (`--- a/path` / `+++ b/path`; new files from `/dev/null`).
+/// Control characters of the files (and of their names) are escaped
+/// ([`crate::text::escape`]): the diff is shown on a terminal or in a log.
 pub fn unified(name: &str, before: Option<&str>, after: Option<&str>) -> String {
     let a = before.unwrap_or("");
     let b = after.unwrap_or("");
@@ -18,7 +20,7 @@ pub fn unified(name: &str, before: Option<&str>, after: Option<&str>) -> String 
     if !out.ends_with('\n') {
         out.push('\n');
     }
-    out
+    crate::text::escape(&out).into_owned()
 }
 
 /// Write a file atomically: a temporary file in the same directory, then a

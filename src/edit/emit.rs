@@ -89,8 +89,19 @@ pub fn scalar(s: &str) -> String {
         // JSON in an annotation reads best single-quoted.
         format!("'{s}'")
     } else {
-        serde_json::to_string(s).expect("string serializes")
+        double_quoted(s)
     }
+}
+
+/// `s` as a JSON string, which YAML reads as a double-quoted one. serde_json
+/// escapes C0 controls only; DEL and C1 controls (`\u009b` starts a terminal
+/// sequence) are escaped too, so printed YAML never carries them raw.
+fn double_quoted(s: &str) -> String {
+    let json = serde_json::to_string(s).expect("string serializes");
+    if !json.chars().any(char::is_control) {
+        return json;
+    }
+    json.chars().map(|c| if c.is_control() { format!("\\u{:04x}", c as u32) } else { c.to_string() }).collect()
 }
 
 fn pad(out: &mut String, indent: usize) {
@@ -216,7 +227,7 @@ fn kubectl_string(s: &str, indent: usize) -> String {
         return format!("|{chomp}\n{}", lines.join("\n"));
     }
     if resolves_to_non_string(s) || s.chars().any(|c| c.is_control()) {
-        return serde_json::to_string(s).expect("a string serializes");
+        return double_quoted(s);
     }
     if needs_single_quotes(s) {
         return format!("'{}'", s.replace('\'', "''"));

@@ -69,9 +69,10 @@ fn get_path<'a>(v: &'a J, path: &[&str]) -> Option<&'a J> {
 
 /// `apps.v1.Deployment.default.web`: kubectl diff's file name for an object
 /// (`v1.Namespace..web` for cluster-scoped kinds, as kubectl writes it).
+/// It heads a printed diff: control characters are escaped ([`crate::text::escape`]).
 pub fn object_key(api_version: &str, kind: &str, namespace: Option<&str>, name: &str) -> String {
     let gv = api_version.replace('/', ".");
-    format!("{gv}.{kind}.{}.{name}", namespace.unwrap_or(""))
+    crate::text::escape(&format!("{gv}.{kind}.{}.{name}", namespace.unwrap_or(""))).into_owned()
 }
 
 /// YAML with sorted keys and block style, like `kubectl get -o yaml`.
@@ -108,6 +109,13 @@ mod tests {
         assert_eq!(a["metadata"]["annotations"][LAST_APPLIED], "*** (before)");
         assert_eq!(b["metadata"]["annotations"][LAST_APPLIED], "*** (after)");
         assert_eq!(planned["data"], json!({"a": "***", "b": "*** (after)", "c": "***"}));
+    }
+
+    #[test]
+    fn keys_and_values_print_no_control_characters() {
+        assert_eq!(object_key("apps/v1", "Deployment", Some("n\x1b[2J"), "web"), "apps.v1.Deployment.n\\u{1b}[2J.web");
+        let y = to_yaml(&json!({"metadata": {"name": "a\x1b]0;t\x07", "labels": {"k": "v\u{9b}"}}}));
+        assert!(!y.chars().any(|c| c.is_control() && c != '\n'), "{y:?}");
     }
 
     #[test]

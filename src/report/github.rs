@@ -3,10 +3,14 @@
 use crate::finding::{Region, Severity};
 use crate::lint::Report;
 
+/// A workflow command's message: `%`, `\r` and `\n` encoded as GitHub
+/// decodes them (a line break cannot end the command early), other control
+/// characters escaped ([`crate::text::escape`]) so none reaches the log raw.
 fn escape_data(s: &str) -> String {
-    s.replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
+    crate::text::escape(s).replace('%', "%25").replace('\r', "%0D").replace('\n', "%0A")
 }
 
+/// A property (`file=`, `title=`): also `:` and `,`, which end a property.
 fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
@@ -52,4 +56,48 @@ pub fn write(report: &Report, out: &mut dyn std::io::Write) -> std::io::Result<(
         )?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::finding::{Finding, Severity};
+    use crate::input::{Pos, SourceFile, Span};
+    use crate::lint::Report;
+
+    /// A report of one finding in `name`, with `message`.
+    fn report(name: &str, message: &str) -> Report {
+        let span = Span { start: Pos { line: 1, col: 0 }, end: Pos { line: 1, col: 1 } };
+        let mut finding = Finding::new("image-tag-mutable", Severity::Warning, 0, span, message);
+        finding.help = Some("pin\x1b[8m it".into());
+        Report {
+            files: vec![SourceFile::new(name, "a: 1\n".into())],
+            primary_files: 1,
+            findings: vec![finding],
+            checked: Vec::new(),
+            files_with_objects: 1,
+            skipped_documents: 0,
+            notices: Vec::new(),
+            cluster: None,
+            unsafe_fixes: false,
+        }
+    }
+
+    #[test]
+    fn a_value_cannot_end_the_command_or_reach_the_log_raw() {
+        let out = super::to_string(&report("a:b,c%\x1b.yaml", "image \x1b]0;x\x07\n::error::fake%0A::error::fake"));
+        assert_eq!(
+            out,
+            "::warning file=a%3Ab%2Cc%25\\u{1b}.yaml,line=1,col=1,endLine=1,endColumn=2,title=image-tag-mutable::\
+             image \\u{1b}]0;x\\u{7}%0A::error::fake%250A::error::fake%0Ahelp: pin\\u{1b}[8m it\n"
+        );
+        assert_eq!(out.lines().count(), 1);
+    }
+
+    #[test]
+    fn junit_is_xml_without_control_characters() {
+        let out = crate::report::junit::to_string(&report("a\x1b.yaml", "bad \x1b[2J <x> \x00 &"));
+        assert!(out.contains("message=\"bad \\u{1b}[2J &lt;x&gt; \\u{0} &amp;\""), "{out}");
+        assert!(out.contains("file=\"a\\u{1b}.yaml\""), "{out}");
+        assert!(!out.chars().any(|c| c.is_control() && c != '\n'), "{out:?}");
+    }
 }

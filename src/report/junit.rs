@@ -4,17 +4,18 @@ use crate::finding::{Finding, Region};
 use crate::lint::Report;
 use std::collections::BTreeSet;
 
+/// Text for an XML attribute or element: control characters escaped
+/// ([`crate::text::escape`]; XML 1.0 cannot carry most of them, and a CI log
+/// that prints the report must not get them raw), then the XML entities.
 fn xml(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
+    for c in crate::text::escape(s).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
             '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => out.push('\u{fffd}'),
             c => out.push(c),
         }
     }

@@ -93,9 +93,10 @@ pub enum PlanError {
     /// The target runs no pods and `--replicas` was not given.
     #[error("deployment/{target} has replicas: 0 (scaled to zero): a canary needs running pods; give --replicas N for stable + canary")]
     ScaledToZero { target: String },
-    /// `--max-surge 0 --max-unavailable 0`.
-    #[error("--max-surge and --max-unavailable cannot both be 0: the rollout could neither add nor remove a pod")]
-    BothZero,
+    /// maxSurge and maxUnavailable would both be 0: `--max-surge 0 --max-unavailable 0`,
+    /// or a flag 0 beside a 0 the manifest keeps (`kept`: that field, and the flag that changes it).
+    #[error("{}", both_zero(*kept))]
+    BothZero { kept: Option<(&'static str, &'static str)> },
     /// `--replicas 0`.
     #[error("--replicas must be at least 1")]
     ReplicasFlagZero,
@@ -234,6 +235,16 @@ impl PlanError {
     }
 }
 
+fn both_zero(kept: Option<(&str, &str)>) -> String {
+    const WHY: &str = "the rollout could neither add nor remove a pod";
+    match kept {
+        None => format!("--max-surge and --max-unavailable cannot both be 0: {WHY}"),
+        Some((field, flag)) => format!(
+            "maxSurge and maxUnavailable would both be 0 ({field}: 0 is kept from the manifest, as only the values asked for change): {WHY}; give {flag} above 0"
+        ),
+    }
+}
+
 impl Blocker {
     /// One line: the object, why it blocks the plan, what to do, and its file.
     pub fn describe(&self, target: &str) -> String {
@@ -315,7 +326,7 @@ mod tests {
             (NoActiveTrack { target: s("t"), tracks: [s("a"), s("b")] }, "no-active-track"),
             (TrackScaledToZero { how: Finish::Rollback, track: s("a") }, "track-scaled-to-zero"),
             (ScaledToZero { target: s("t") }, "scaled-to-zero"),
-            (BothZero, "both-zero"),
+            (BothZero { kept: None }, "both-zero"),
             (ReplicasFlagZero, "replicas-flag-zero"),
             (WeightOutOfRange { weight: 0 }, "weight-out-of-range"),
             (StepsNotIncreasing { rollout: true }, "steps-not-increasing"),

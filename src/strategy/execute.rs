@@ -109,8 +109,16 @@ pub struct Outcome {
     pub changed: bool,
 }
 
-/// Show (and with `write`, perform) one step of a plan.
+/// Show (and with `write`, perform) one step of a plan. Control characters
+/// from the manifests (in names, titles, warnings, diffs) are escaped
+/// ([`crate::text::escape`]); objects (`-o yaml|json`) are escaped by their format.
 pub fn execute(before: &Workspace, plan: &Plan, out: &Output, config: &Config) -> R<Outcome> {
+    let o = show(before, plan, out, config)?;
+    let stdout = if out.objects.is_none() { crate::text::escape(&o.stdout).into_owned() } else { o.stdout };
+    Ok(Outcome { stdout, stderr: crate::text::escape(&o.stderr).into_owned(), changed: o.changed })
+}
+
+fn show(before: &Workspace, plan: &Plan, out: &Output, config: &Config) -> R<Outcome> {
     let chosen = match out.step {
         Some(n) if n == 0 || n > plan.steps.len() => return Err(PlanError::NoSuchStep { step: n, steps: plan.steps.len() }),
         Some(n) => Some(n - 1),

@@ -10,15 +10,15 @@ pub enum IntOrPercent {
     Percent(u32),
 }
 
+/// Any percentage: the API server takes a maxSurge above 100 % (start more
+/// new pods than there are old ones); `--max-unavailable` parses with
+/// [`IntOrPercent::unavailable`], which stops at 100 %.
 impl std::str::FromStr for IntOrPercent {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim();
         if let Some(p) = s.strip_suffix('%') {
             let v: u32 = p.parse().map_err(|_| format!("`{s}` is not a percentage"))?;
-            if v > 100 {
-                return Err(format!("`{s}` is above 100%"));
-            }
             return Ok(IntOrPercent::Percent(v));
         }
         let v: i64 = s.parse().map_err(|_| format!("`{s}` is neither an integer nor a percentage"))?;
@@ -30,6 +30,13 @@ impl std::str::FromStr for IntOrPercent {
 }
 
 impl IntOrPercent {
+    /// `--max-unavailable`: no more than all the pods (100 %).
+    pub fn unavailable(s: &str) -> Result<IntOrPercent, String> {
+        match s.parse()? {
+            IntOrPercent::Percent(v) if v > 100 => Err(format!("`{}` is above 100%", s.trim())),
+            v => Ok(v),
+        }
+    }
     fn yaml(&self) -> Yaml {
         match self {
             IntOrPercent::Int(i) => Yaml::Int(*i),
@@ -38,6 +45,15 @@ impl IntOrPercent {
     }
     fn is_zero(&self) -> bool {
         matches!(self, IntOrPercent::Int(0) | IntOrPercent::Percent(0))
+    }
+}
+
+impl std::fmt::Display for IntOrPercent {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            IntOrPercent::Int(i) => write!(f, "{i}"),
+            IntOrPercent::Percent(p) => write!(f, "{p}%"),
+        }
     }
 }
 
@@ -67,10 +83,27 @@ fn plan(ws: Workspace, target: &WorkloadRef, o: &Rolling) -> R<super::Plan> {
     let Some(d) = ws.find("Deployment", &target.name)? else {
         return Err(super::recreate::missing(&ws, target));
     };
-    let surge = o.max_surge.clone().unwrap_or(IntOrPercent::Percent(25));
-    let unavailable = o.max_unavailable.clone().unwrap_or(IntOrPercent::Percent(25));
+    // A value not asked for is kept: a tuned `maxUnavailable: 0` (no pod
+    // down during a rollout) stays when only --max-surge is given. A
+    // Recreate Deployment has no such values; the API's defaults (25%) fill in.
+    let rolling = d.obj.root.pointer("/spec/strategy/type").and_then(|n| n.scalar_text()).is_none_or(|t| t != "Recreate");
+    let choose = |asked: &Option<IntOrPercent>, field: &'static str| match asked {
+        Some(v) => Value::Set(v.clone()),
+        None => match d.obj.root.pointer(&format!("/spec/strategy/rollingUpdate/{field}")) {
+            Some(n) if rolling && n.type_name() != "null" => Value::Kept(n.scalar_text().unwrap_or_default()),
+            _ => Value::Set(IntOrPercent::Percent(25)),
+        },
+    };
+    let surge = choose(&o.max_surge, "maxSurge");
+    let unavailable = choose(&o.max_unavailable, "maxUnavailable");
     if surge.is_zero() && unavailable.is_zero() {
-        return Err(PlanError::BothZero);
+        let kept = match (&surge, &unavailable) {
+            (Value::Set(_), Value::Set(_)) => None,
+            (Value::Set(_), Value::Kept(_)) => Some(("maxUnavailable", "--max-unavailable")),
+            (Value::Kept(_), Value::Set(_)) => Some(("maxSurge", "--max-surge")),
+            (Value::Kept(_), Value::Kept(_)) => Some(("maxSurge and maxUnavailable", "--max-surge or --max-unavailable")),
+        };
+        return Err(PlanError::BothZero { kept });
     }
     let mut p = Planner::new(ws, format!("Plan: Deployment/{} to RollingUpdate ({})", target.name, d.file));
     p.app(&target.name);
@@ -84,26 +117,47 @@ fn plan(ws: Workspace, target: &WorkloadRef, o: &Rolling) -> R<super::Plan> {
             ));
         }
     }
-    let show = |v: &IntOrPercent| match v {
-        IntOrPercent::Int(i) => i.to_string(),
-        IntOrPercent::Percent(p) => format!("{p}%"),
-    };
     let title = format!(
-        "set spec.strategy of Deployment/{} to RollingUpdate with maxSurge {} and maxUnavailable {}{}",
+        "set spec.strategy of Deployment/{} to RollingUpdate with maxSurge {surge} and maxUnavailable {unavailable}{}",
         target.name,
-        show(&surge),
-        show(&unavailable),
         o.min_ready_seconds.map(|s| format!(", minReadySeconds {s}")).unwrap_or_default()
     );
     p.step(title, Wait::NextImageChange { downtime: false }, |ws| {
         let n = &target.name;
         ws.set("Deployment", n, "/spec/strategy/type", Yaml::str("RollingUpdate"))?;
-        ws.set("Deployment", n, "/spec/strategy/rollingUpdate/maxSurge", surge.yaml())?;
-        ws.set("Deployment", n, "/spec/strategy/rollingUpdate/maxUnavailable", unavailable.yaml())?;
+        for (field, value) in [("maxSurge", &surge), ("maxUnavailable", &unavailable)] {
+            if let Value::Set(v) = value {
+                ws.set("Deployment", n, &format!("/spec/strategy/rollingUpdate/{field}"), v.yaml())?;
+            }
+        }
         if let Some(s) = o.min_ready_seconds {
             ws.set("Deployment", n, "/spec/minReadySeconds", Yaml::Int(s.into()))?;
         }
         Ok(())
     })?;
     Ok(p.plan)
+}
+
+/// A value of the planned strategy: one the plan writes, or one it keeps (as the manifest has it).
+enum Value {
+    Set(IntOrPercent),
+    Kept(String),
+}
+
+impl Value {
+    fn is_zero(&self) -> bool {
+        match self {
+            Value::Set(v) => v.is_zero(),
+            Value::Kept(text) => text.parse::<IntOrPercent>().is_ok_and(|v| v.is_zero()),
+        }
+    }
+}
+
+impl std::fmt::Display for Value {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Value::Set(v) => write!(f, "{v}"),
+            Value::Kept(text) => write!(f, "{text} (kept)"),
+        }
+    }
 }
