@@ -28,7 +28,7 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e}");
+            commands::print_error(&*e);
             ExitCode::from(2)
         }
     }

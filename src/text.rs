@@ -104,3 +104,12 @@ mod tests {
         assert_eq!(&out[at[5]..at[6]], "d");
     }
 }
+
+/// `eprintln!` for a line that may quote the repository (an object's name, a
+/// file name, a message of a tool): control characters are escaped.
+macro_rules! say {
+    ($($arg:tt)+) => {
+        eprintln!("{}", $crate::text::escape(&format!($($arg)+)))
+    };
+}
+pub(crate) use say;

@@ -409,3 +409,19 @@ fn a_changed_kustomize_patch_fails_the_pre_commit_hook() {
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("error[recreate-with-rolling-params]"), "{out}");
 }
+
+/// Error lines quote what they were given (a target's name, a revision):
+/// control characters in them are escaped like everything else printed.
+#[test]
+fn error_lines_print_no_control_characters() {
+    for args in [
+        vec!["apply", "rolling", "deployment/a\u{1b}[2Jb", "testdata/examples/shop.yaml"],
+        vec!["lint", "--changed-since", "\u{1b}]0;title\u{7}", "testdata/examples/shop.yaml"],
+    ] {
+        let (code, out, err) = outcome(&bin().args(&args).output().unwrap());
+        assert_eq!(code, 2, "{args:?}: {out}{err}");
+        assert!(err.starts_with("error: "), "{err}");
+        assert!(!err.chars().any(|c| c.is_control() && c != '\n'), "{err:?}");
+        assert!(err.contains("\\u{1b}"), "{err}");
+    }
+}

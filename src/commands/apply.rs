@@ -54,7 +54,7 @@ pub(crate) fn carry_out(ws: &Workspace, plan: &strategy::Plan, out: &PlanOutput)
     let config = load_config(out.config.as_deref(), out.no_config).map_err(config_error)?;
     if out.live {
         for w in &plan.warnings {
-            eprintln!("warning: {w}");
+            crate::text::say!("warning: {w}");
         }
         let mut conn = live::Conn::connect(&(&out.kube).into())?;
         conn.field_manager = out.field_manager.clone();

@@ -17,10 +17,10 @@ pub fn run(args: DiffArgs) -> Exit {
     };
     write_stdout(&text)?;
     for w in &run.warnings {
-        eprintln!("warning: {w}");
+        crate::text::say!("warning: {w}");
     }
     for e in &run.errors {
-        eprintln!("error: {e}");
+        crate::text::say!("error: {e}");
     }
     Ok(run.exit_code())
 }

@@ -23,7 +23,7 @@ pub fn run(args: LintArgs) -> Exit {
         let changed = args.changed_since.as_deref().map(Changed::since).transpose()?;
         let report = lint_files(&args, &config, changed.as_ref());
         if report.objects() == 0 && report.findings.is_empty() {
-            eprintln!("warning: no Kubernetes manifests in {}", paths.join(", "));
+            crate::text::say!("warning: no Kubernetes manifests in {}", paths.join(", "));
         }
         report
     };
@@ -32,14 +32,14 @@ pub fn run(args: LintArgs) -> Exit {
         // With both, the diff wins and nothing is written (as ruff does).
         if args.diff {
             write_stdout(&outcome.diff())?;
-            eprintln!("{}", fix_summary(&outcome, &report, "would fix"));
+            crate::text::say!("{}", fix_summary(&outcome, &report, "would fix"));
             return Ok(u8::from(!outcome.files.is_empty()));
         }
         let errors = outcome.write();
         for e in &errors {
-            eprintln!("error: {e}");
+            crate::text::say!("error: {e}");
         }
-        eprintln!("{}", fix_summary(&outcome, &report, "fixed"));
+        crate::text::say!("{}", fix_summary(&outcome, &report, "fixed"));
         if !outcome.files.is_empty() {
             // What is left, exactly as a plain run would report it now.
             let changed = args.changed_since.as_deref().map(Changed::since).transpose()?;
@@ -52,7 +52,7 @@ pub fn run(args: LintArgs) -> Exit {
     }
     if let Some(path) = &args.write_baseline {
         baseline::write(&report, path)?;
-        eprintln!("wrote {} findings to {}", report.findings.len(), path.display());
+        crate::text::say!("wrote {} findings to {}", report.findings.len(), path.display());
         return Ok(0);
     }
     if let Some(path) = &args.baseline {
@@ -136,16 +136,16 @@ fn apply_baseline(report: &mut Report, path: &std::path::Path, format: Format) -
         report.notices.push(Notice::new(format!("{} findings already in the baseline {} are not shown", outcome.known, path.display())));
     }
     if !outcome.stale.is_empty() {
-        eprintln!(
+        crate::text::say!(
             "note: {} entries of the baseline {} match no finding any more (fixed, or not linted in this run); --write-baseline drops them:",
             outcome.stale.len(),
             path.display()
         );
         for e in &outcome.stale {
             match &e.object {
-                _ if e.rule.is_empty() => eprintln!("  fingerprint {}", e.fingerprint),
-                Some(o) => eprintln!("  {}: {} ({o}): {}", e.file, e.rule, e.message),
-                None => eprintln!("  {}: {}: {}", e.file, e.rule, e.message),
+                _ if e.rule.is_empty() => crate::text::say!("  fingerprint {}", e.fingerprint),
+                Some(o) => crate::text::say!("  {}: {} ({o}): {}", e.file, e.rule, e.message),
+                None => crate::text::say!("  {}: {}: {}", e.file, e.rule, e.message),
             }
         }
     }

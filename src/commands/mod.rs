@@ -68,3 +68,9 @@ pub(crate) fn no_color_unset() -> bool {
 pub(crate) fn terminal_width() -> usize {
     std::env::var("COLUMNS").ok().and_then(|c| c.parse().ok()).filter(|&w| w >= 40).unwrap_or(100)
 }
+
+/// `error: …` on standard error for a command that could not do its job; the
+/// message may quote the repository, so control characters are escaped.
+pub fn print_error(e: &dyn std::error::Error) {
+    crate::text::say!("error: {e}");
+}

@@ -363,7 +363,7 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
     out.clear();
     for &i in &to_run {
         let step = &plan.steps[i];
-        eprintln!("\nStep {}: {}", i + 1, step.title);
+        crate::text::say!("\nStep {}: {}", i + 1, step.title);
         let target = &states[i + 1];
         let mine: Vec<&Obj> = target.iter().filter(|(k, _)| keys.contains(*k)).map(|(_, o)| o).collect();
         for o in mine.iter().filter(|o| o.is_workload()) {
@@ -378,10 +378,10 @@ fn carry_out_states(conn: &Conn, base: &BTreeMap<String, String>, plan: &Plan, o
         for key in keys.iter().filter(|k| !target.contains_key(*k)) {
             let o = states.iter().find_map(|s| s.get(key)).expect("known key");
             if conn.delete(&o.res, o.ns.as_deref(), &o.name, false)? {
-                eprintln!("  deleted {}", o.label());
+                crate::text::say!("  deleted {}", o.label());
             }
         }
-        eprintln!("  step {} is live", i + 1);
+        crate::text::say!("  step {} is live", i + 1);
     }
     let last = *to_run.last().expect("at least one step");
     if write {
@@ -410,7 +410,7 @@ fn write_files(base: &BTreeMap<String, String>, texts: &Texts, step: usize) -> R
         if base.get(file) != Some(text) {
             crate::edit::diff::write_atomic(std::path::Path::new(file), text, base.get(file).map(String::as_str))
                 .map_err(|e| LiveError::FileNotWritten { file: file.clone(), step, source: std::sync::Arc::new(e) })?;
-            eprintln!("  wrote {file}");
+            crate::text::say!("  wrote {file}");
         }
     }
     Ok(())
@@ -435,7 +435,7 @@ fn apply_one(conn: &Conn, o: &Obj, force: bool) -> R<()> {
             if a == b { "unchanged" } else { "configured" }
         }
     };
-    eprintln!("  {} {verb}", o.label());
+    crate::text::say!("  {} {verb}", o.label());
     Ok(())
 }
 
@@ -459,7 +459,7 @@ fn wait_for(conn: &Conn, o: &Obj, opts: &LiveOptions) -> R<()> {
             if tty {
                 eprint!("\r\x1b[2K");
             }
-            eprintln!("  deployment/{} rolled out: {} ({:.1} s)", o.name, r.message, started.elapsed().as_secs_f64());
+            crate::text::say!("  deployment/{} rolled out: {} ({:.1} s)", o.name, r.message, started.elapsed().as_secs_f64());
             return Ok(());
         }
         if r.failed {
@@ -472,7 +472,7 @@ fn wait_for(conn: &Conn, o: &Obj, opts: &LiveOptions) -> R<()> {
             if tty {
                 eprint!("\r\x1b[2K{line}");
             } else {
-                eprintln!("{line}");
+                crate::text::say!("{line}");
             }
             last = line;
         }
