@@ -64,6 +64,15 @@ pub(crate) fn escape_at(s: &str, at: &mut [usize]) -> String {
     out
 }
 
+/// `eprintln!` for a line that may quote the repository (an object's name, a
+/// file name, a message of a tool): control characters are escaped.
+macro_rules! say {
+    ($($arg:tt)+) => {
+        eprintln!("{}", $crate::text::escape(&format!($($arg)+)))
+    };
+}
+pub(crate) use say;
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,12 +113,3 @@ mod tests {
         assert_eq!(&out[at[5]..at[6]], "d");
     }
 }
-
-/// `eprintln!` for a line that may quote the repository (an object's name, a
-/// file name, a message of a tool): control characters are escaped.
-macro_rules! say {
-    ($($arg:tt)+) => {
-        eprintln!("{}", $crate::text::escape(&format!($($arg)+)))
-    };
-}
-pub(crate) use say;
