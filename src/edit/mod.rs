@@ -704,6 +704,37 @@ mod tests {
     }
 
     #[test]
+    fn edits_documents_with_aliases_only_where_no_alias_reads() {
+        let text = "a: &l {app: web, tier: 1}\nb: *l\nc:\n  d: 1\nm:\n  <<: *l\n  own: 2\n";
+        let mut e = Editor::new("x", text);
+        e.set(0, "/c/d", &Yaml::Int(2)).unwrap();
+        e.set(0, "/c/e", &Yaml::Int(3)).unwrap();
+        e.quote(0, "/m/own").unwrap();
+        assert_eq!(e.text, text.replace("  d: 1\n", "  d: 2\n  e: 3\n").replace("own: 2", "own: \"2\""));
+        for (ptr, op) in [
+            ("/a/tier", Op::Quote { ptr: "/a/tier".into() }),
+            ("/b/tier", Op::Quote { ptr: "/b/tier".into() }),
+            ("/b/new", Op::set("/b/new", Yaml::Int(1))),
+            ("/m/tier", Op::Quote { ptr: "/m/tier".into() }),
+            ("/m/new", Op::set("/m/new", Yaml::Int(1))),
+            ("/a", Op::remove("/a")),
+        ] {
+            let mut e = Editor::new("x", text);
+            assert!(matches!(e.apply(0, &op), Err(EditError::Aliases { .. })), "{ptr}: {}", e.text);
+            assert_eq!(e.text, text);
+        }
+        let root = parse_stream(text).remove(0).result.unwrap();
+        assert!(shared_through_alias(&root, "/b/tier"));
+        assert!(shared_through_alias(&root, "/a/tier"));
+        assert!(shared_through_alias(&root, "/b/new"));
+        assert!(!shared_through_alias(&root, "/c/d"));
+        // An alias of a scalar is quoted by its value, not its `*name`.
+        let mut e = Editor::new("x", "a: &n 1\nb: *n\n");
+        e.quote(0, "/b").unwrap();
+        assert_eq!(e.text, "a: &n 1\nb: \"1\"\n");
+    }
+
+    #[test]
     fn creates_nested_mappings() {
         let mut e = Editor::new("x", "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: 1\n");
         e.set(0, "/spec/strategy/rollingUpdate/maxSurge", &Yaml::Int(2)).unwrap();
