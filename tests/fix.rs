@@ -161,6 +161,10 @@ fn real_world_corpus_is_fixed_without_new_findings() {
             std::fs::create_dir_all(&to).unwrap();
         } else if e.file_type().is_file() {
             std::fs::copy(e.path(), &to).unwrap();
+            // The shared corpus is read-only, and `--fix` leaves read-only files alone.
+            let mut perms = std::fs::metadata(&to).unwrap().permissions();
+            std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o644);
+            std::fs::set_permissions(&to, perms).unwrap();
         }
     }
     let before = lint_json(tmp.path(), &["real-world"]);
