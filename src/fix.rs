@@ -294,7 +294,7 @@ fn fix_text(
     for round in 0..ROUNDS {
         let docs = crate::manifest::parse::parse_stream(&current[bom..]);
         // Each finding's chunk: its bytes in `current` and the document's index in it.
-        let mut by_chunk: std::collections::BTreeMap<usize, (std::ops::Range<usize>, Vec<(usize, &Finding)>)> = Default::default();
+        let mut by_chunk: std::collections::BTreeMap<usize, Change<'_>> = Default::default();
         for f in &pending {
             let Some(d) = f.doc.and_then(|i| docs.get(i)).filter(|d| Some(d.index) == f.doc) else {
                 dropped += 1;
@@ -303,11 +303,15 @@ fn fix_text(
             let first = docs.iter().position(|o| o.bytes == d.bytes).unwrap_or(d.index);
             // The first chunk keeps the BOM, which is not part of any document's text.
             let bytes = if d.bytes.start == 0 { 0 } else { bom + d.bytes.start }..bom + d.bytes.end;
-            by_chunk.entry(bytes.start).or_insert_with(|| (bytes, Vec::new())).1.push((d.index - first, f));
+            by_chunk
+                .entry(bytes.start)
+                .or_insert_with(|| Change { bytes, text: String::new(), fixes: Vec::new() })
+                .fixes
+                .push((d.index - first, f));
         }
         let mut changes: Vec<Change<'_>> = Vec::new();
         let mut deferred = 0;
-        for (_, (bytes, fixes)) in by_chunk {
+        for (_, Change { bytes, fixes, .. }) in by_chunk {
             let chunk = &current[bytes.clone()];
             let mut editor = Editor::new(name, chunk).with_line_ends_of(&current);
             let mut chunk_counts = counts(name, chunk, config).0;
