@@ -564,25 +564,41 @@ impl Editor {
 /// or an alias of a mapping, or a mapping holding merged (`<<: *base`) entries.
 /// A fix there cannot be made by an edit of this place alone.
 pub fn shared_through_alias(root: &Node, ptr: &str) -> bool {
-    let (at, _) = root.deepest(ptr);
+    let (at, at_ptr) = root.deepest(ptr);
     let node = at.node;
     let foreign = |e: &crate::manifest::tree::Entry| e.key.span.start < node.span.start || e.key.span.end > node.span.end;
     if node.as_map().is_some_and(|m| m.iter().any(foreign)) {
         return true;
     }
-    fn same_span(n: &Node, span: crate::input::Span, found: &mut usize) {
-        if n.span == span {
-            *found += 1;
+    // A node at the same position on another path (not an ancestor or a
+    // descendant: a one-item block list and its item share a position too).
+    fn elsewhere(n: &Node, path: &mut String, span: crate::input::Span, at: &str) -> bool {
+        let related = |p: &str| {
+            let under = |a: &str, b: &str| a == b || a.strip_prefix(b).is_some_and(|rest| rest.starts_with('/'));
+            under(p, at) || under(at, p)
+        };
+        if n.span == span && !related(path) {
+            return true;
         }
-        match &n.value {
-            Value::Map(entries) => entries.iter().for_each(|e| same_span(&e.value, span, found)),
-            Value::Seq(items) => items.iter().for_each(|i| same_span(i, span, found)),
-            _ => {}
-        }
+        let len = path.len();
+        let found = match &n.value {
+            Value::Map(entries) => entries.iter().any(|e| {
+                path.truncate(len);
+                path.push('/');
+                path.push_str(&escape(&e.key.scalar_text().unwrap_or_default()));
+                elsewhere(&e.value, path, span, at)
+            }),
+            Value::Seq(items) => items.iter().enumerate().any(|(i, item)| {
+                path.truncate(len);
+                path.push_str(&format!("/{i}"));
+                elsewhere(item, path, span, at)
+            }),
+            _ => false,
+        };
+        path.truncate(len);
+        found
     }
-    let mut found = 0;
-    same_span(root, node.span, &mut found);
-    found > 1
+    elsewhere(root, &mut String::new(), node.span, &at_ptr)
 }
 
 fn normalize_newlines(text: &str, nl: &str) -> String {
