@@ -73,10 +73,7 @@ pub(crate) fn entries(report: &Report) -> Vec<BaselineEntry> {
 pub(crate) fn write(report: &Report, path: &Path) -> Result<(), BaselineError> {
     let b = BaselineV2 { version: 2, findings: entries(report) };
     let text = serde_json::to_string_pretty(&b).expect("serializable") + "\n";
-    let tmp = path.with_extension("kubectl-strategy.tmp");
-    std::fs::write(&tmp, text)
-        .and_then(|_| std::fs::rename(&tmp, path))
-        .map_err(|source| BaselineError::Write { path: path.display().to_string(), source })
+    crate::edit::diff::write_atomic(path, &text, None).map_err(|source| BaselineError::Write { path: path.display().to_string(), source })
 }
 
 /// What filtering by a baseline did.

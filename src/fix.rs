@@ -54,16 +54,19 @@ impl FixOutcome {
     }
 
     /// Write every changed file atomically; a file changed on disk since it
-    /// was read is refused (and the others are still written).
-    pub fn write(&self) -> Vec<FixError> {
-        self.files
-            .iter()
-            .filter_map(|f| {
-                crate::edit::diff::write_atomic(Path::new(&f.name), &f.after, Some(&f.before))
-                    .err()
-                    .map(|e| FixError::Write { file: f.name.clone(), source: e })
-            })
-            .collect()
+    /// was read, or that the user may not write, is refused (and the others
+    /// are still written). The files not written leave the outcome, so that
+    /// what it counts as fixed afterwards was written.
+    pub fn write(&mut self) -> Vec<FixError> {
+        let mut errors = Vec::new();
+        self.files.retain(|f| match crate::edit::diff::write_atomic(Path::new(&f.name), &f.after, Some(&f.before)) {
+            Ok(()) => true,
+            Err(source) => {
+                errors.push(FixError::Write { file: f.name.clone(), source });
+                false
+            }
+        });
+        errors
     }
 }
 
@@ -89,6 +92,11 @@ fn applicable(f: &Finding, report: &Report, unsafe_fixes: bool) -> bool {
 
 /// Plan the fixes of a lint run (nothing is written).
 pub fn plan(report: &Report, config: &Config, unsafe_fixes: bool) -> FixOutcome {
+    plan_with_progress(report, config, unsafe_fixes, &mut |_, _| {})
+}
+
+/// [`plan`], telling `progress` how many of the run's fixes were tried so far.
+pub fn plan_with_progress(report: &Report, config: &Config, unsafe_fixes: bool, progress: Progress<'_>) -> FixOutcome {
     let mut by_file: Vec<(usize, Vec<&Finding>)> = Vec::new();
     for f in report.findings.iter().filter(|f| applicable(f, report, unsafe_fixes)) {
         match by_file.last_mut() {
@@ -98,10 +106,16 @@ pub fn plan(report: &Report, config: &Config, unsafe_fixes: bool) -> FixOutcome 
     }
     let mut out = FixOutcome::default();
     let mut changed: Vec<usize> = Vec::new();
+    let total: usize = by_file.iter().map(|(_, f)| f.len()).sum();
+    let mut done = 0;
     for (i, findings) in by_file {
         let file = &report.files[i];
         let before = if file.bom > 0 { format!("\u{feff}{}", file.text) } else { file.text.clone() };
-        let (after, fixed, dropped) = fix_text(&file.name, &before, findings.into_iter().cloned().collect(), config, unsafe_fixes);
+        let n = findings.len();
+        let mut tell = |tried: usize, _: usize| progress(done + tried, total);
+        let (after, fixed, dropped) =
+            fix_text(&file.name, &before, findings.into_iter().cloned().collect(), config, unsafe_fixes, &mut tell);
+        done += n;
         out.dropped += dropped;
         if after != before {
             let (was, _) = counts(&file.name, &before, config);
@@ -129,49 +143,63 @@ pub fn plan(report: &Report, config: &Config, unsafe_fixes: bool) -> FixOutcome 
 pub fn fix_source(name: &str, text: &str, config: &Config, unsafe_fixes: bool) -> (String, Vec<(&'static str, String)>, usize) {
     let report = crate::lint::lint_text(name, text.trim_start_matches('\u{feff}'), config);
     let findings = report.findings.into_iter().filter(|f| fixable_in_text(f, unsafe_fixes)).collect();
-    fix_text(name, text, findings, config, unsafe_fixes)
+    fix_text(name, text, findings, config, unsafe_fixes, &mut |_, _| {})
 }
 
 /// Each file was checked alone; objects in other files of its folder (a
-/// Service and its Deployment) may still see a change. Lint each changed
-/// file with its folder's files, before and after: a file whose fixes add a
-/// finding there is left as it was.
+/// Service and its Deployment) may still see a change. Lint each folder
+/// with changed files, before and with all its fixes: when that adds a
+/// finding, each changed file of the folder is linted with its folder's
+/// files again, alone with its fixes, and a file whose fixes add a finding
+/// there is left as it was. A folder costs two lints when nothing is added.
 fn keep_cross_file_clean(report: &Report, config: &Config, out: &mut FixOutcome, changed: &[usize]) {
     let folder = |i: usize| Path::new(&report.files[i].name).parent().map(Path::to_path_buf);
-    let bad: Vec<bool> = changed
-        .iter()
-        .zip(&out.files)
-        .map(|(&i, fixed)| {
-            let dir = folder(i);
-            let neighbours: Vec<usize> = (0..report.files.len()).filter(|&j| folder(j) == dir).collect();
-            if neighbours.len() < 2 {
-                return false;
+    let mut folders: std::collections::BTreeMap<Option<std::path::PathBuf>, Vec<usize>> = Default::default();
+    for (j, _) in report.files.iter().enumerate() {
+        folders.entry(folder(j)).or_default().push(j);
+    }
+    // The fixed text of each changed file, by file index.
+    let fixed: HashMap<usize, &str> = changed.iter().zip(&out.files).map(|(&i, f)| (i, f.after.as_str())).collect();
+    // The folder's findings, with the fixes of the files in `with`.
+    let together = |neighbours: &[usize], with: &[usize]| -> Counts {
+        let with: std::collections::HashSet<usize> = with.iter().copied().collect();
+        let files = neighbours
+            .iter()
+            .map(|&j| {
+                let f = &report.files[j];
+                let text = match fixed.get(&j).filter(|_| with.contains(&j)) {
+                    Some(t) => t.trim_start_matches('\u{feff}').to_string(),
+                    None => f.text.clone(),
+                };
+                crate::input::SourceFile::new(f.name.clone(), text)
+            })
+            .collect();
+        let mut c = Counts::new();
+        for f in crate::lint::lint_sources(files, config).findings {
+            *c.entry(key(&f)).or_default() += 1;
+        }
+        c
+    };
+    let adds = |before: &Counts, after: &Counts| after.iter().any(|(k, n)| before.get(k).is_none_or(|b| n > b));
+    let mut bad: std::collections::HashSet<usize> = Default::default();
+    for neighbours in folders.values().filter(|n| n.len() >= 2) {
+        let mine: Vec<usize> = neighbours.iter().copied().filter(|j| fixed.contains_key(j)).collect();
+        if mine.is_empty() {
+            continue;
+        }
+        let before = together(neighbours, &[]);
+        if !adds(&before, &together(neighbours, &mine)) {
+            continue;
+        }
+        for &i in &mine {
+            if adds(&before, &together(neighbours, &[i])) {
+                bad.insert(i);
             }
-            let together = |with: Option<&str>| -> Counts {
-                let files = neighbours
-                    .iter()
-                    .map(|&j| {
-                        let f = &report.files[j];
-                        let text = match with {
-                            Some(t) if j == i => t.trim_start_matches('\u{feff}').to_string(),
-                            _ => f.text.clone(),
-                        };
-                        crate::input::SourceFile::new(f.name.clone(), text)
-                    })
-                    .collect();
-                let mut c = Counts::new();
-                for f in crate::lint::lint_sources(files, config).findings {
-                    *c.entry(key(&f)).or_default() += 1;
-                }
-                c
-            };
-            let before = together(None);
-            together(Some(&fixed.after)).iter().any(|(k, n)| before.get(k).is_none_or(|b| n > b))
-        })
-        .collect();
-    let mut b = bad.iter();
+        }
+    }
+    let mut at = changed.iter();
     out.files.retain(|f| {
-        let drop = *b.next().expect("one flag per file");
+        let drop = bad.contains(at.next().expect("one index per file"));
         if drop {
             out.dropped += f.fixed.len();
         }
@@ -205,52 +233,211 @@ fn overlaps(a: &str, b: &str) -> bool {
     inside(a, b) || inside(b, a)
 }
 
+/// One document's chunk of a file after its fixes: the chunk's bytes in the
+/// text the round started from, its new text, and the fixes that made it.
+struct Change<'f> {
+    bytes: std::ops::Range<usize>,
+    text: String,
+    /// Each fix's finding, with its document's index among those of the
+    /// chunk (almost always 0).
+    fixes: Vec<(usize, &'f Finding)>,
+}
+
+/// `text` with each change's chunk replaced, in one pass (the changes are
+/// sorted by position and never overlap: one per chunk).
+fn splice_all(text: &str, changes: &[&Change<'_>]) -> String {
+    let mut sorted: Vec<&Change<'_>> = changes.to_vec();
+    sorted.sort_by_key(|c| c.bytes.start);
+    let mut out = String::with_capacity(text.len() + sorted.iter().map(|c| c.text.len()).sum::<usize>());
+    let mut at = 0;
+    for c in sorted {
+        out.push_str(&text[at..c.bytes.start]);
+        out.push_str(&c.text);
+        at = c.bytes.end;
+    }
+    out.push_str(&text[at..]);
+    out
+}
+
+/// How fixes are reported as they are tried: (tried, total) of the first round.
+pub type Progress<'p> = &'p mut dyn FnMut(usize, usize);
+
 /// Apply the fixes of one file's findings in rounds. Returns the text, the
 /// fixes applied and how many were dropped.
+///
+/// Each round costs time linear in the file, not in the file times its
+/// fixes: every fix is tried on the text of its own document and checked on
+/// that document linted alone (no finding of the document may be added).
+/// The changed documents are then put back in one pass and the file is
+/// linted once: when nothing was added and the findings fell by at least one
+/// per fix, the round's fixes are kept. Otherwise a fix changed what other
+/// documents of the file report, and the changed documents are halved until
+/// the culprits are found; each of those is fixed again one fix at a time,
+/// each fix checked on the whole file (as before this batching).
 fn fix_text(
     name: &str,
     text: &str,
     mut pending: Vec<Finding>,
     config: &Config,
     unsafe_fixes: bool,
+    progress: Progress<'_>,
 ) -> (String, Vec<(&'static str, String)>, usize) {
-    let mut editor = Editor::new(name, text);
+    let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
+    let mut current = text.to_string();
     let mut fixed = Vec::new();
     let mut dropped = 0;
+    let total = pending.len();
+    let mut tried = 0;
     // Later rounds take fixes only for what the first lint found.
     let wanted: Vec<(&'static str, String)> = pending.iter().map(key).collect();
+    let mut current_counts = counts(name, &current, config).0;
     for round in 0..ROUNDS {
-        let (mut current, _) = counts(name, &editor.text, config);
-        let mut touched: Vec<(usize, String)> = Vec::new();
-        let mut deferred = 0;
+        let docs = crate::manifest::parse::parse_stream(&current[bom..]);
+        // Each finding's chunk: its bytes in `current` and the document's index in it.
+        let mut by_chunk: std::collections::BTreeMap<usize, Change<'_>> = Default::default();
         for f in &pending {
-            let (Some(fix), Some(doc)) = (&f.fix, f.doc) else { continue };
-            if fix.edits.iter().any(|e| touched.iter().any(|(d, p)| *d == doc && overlaps(p, e.ptr()))) {
-                deferred += 1;
-                continue;
-            }
-            let Some(trial) = try_fix(&editor, doc, fix) else {
+            let Some(d) = f.doc.and_then(|i| docs.get(i)).filter(|d| Some(d.index) == f.doc) else {
                 dropped += 1;
                 continue;
             };
-            let (after, _) = counts(name, &trial.text, config);
-            if !no_new_finding(&current, &after) {
-                dropped += 1;
-                continue;
-            }
-            editor = trial;
-            current = after;
-            touched.extend(fix.edits.iter().map(|e| (doc, e.ptr().to_string())));
-            fixed.push((f.rule, fix.title.clone()));
+            let first = docs.iter().position(|o| o.bytes == d.bytes).unwrap_or(d.index);
+            // The first chunk keeps the BOM, which is not part of any document's text.
+            let bytes = if d.bytes.start == 0 { 0 } else { bom + d.bytes.start }..bom + d.bytes.end;
+            by_chunk
+                .entry(bytes.start)
+                .or_insert_with(|| Change { bytes, text: String::new(), fixes: Vec::new() })
+                .fixes
+                .push((d.index - first, f));
         }
+        let mut changes: Vec<Change<'_>> = Vec::new();
+        let mut deferred = 0;
+        for (_, Change { bytes, fixes, .. }) in by_chunk {
+            let chunk = &current[bytes.clone()];
+            let mut editor = Editor::new(name, chunk).with_line_ends_of(&current);
+            let mut chunk_counts = counts(name, chunk, config).0;
+            let mut touched: Vec<(usize, String)> = Vec::new();
+            let mut kept: Vec<(usize, &Finding)> = Vec::new();
+            for (doc, f) in fixes {
+                if round == 0 {
+                    tried += 1;
+                    progress(tried, total);
+                }
+                let Some(fix) = &f.fix else { continue };
+                if fix.edits.iter().any(|e| touched.iter().any(|(d, p)| *d == doc && overlaps(p, e.ptr()))) {
+                    deferred += 1;
+                    continue;
+                }
+                let Some(trial) = try_fix(&editor, doc, fix) else {
+                    dropped += 1;
+                    continue;
+                };
+                // The document alone may not get a finding it did not have;
+                // whether the file's findings fell is checked below, for all at once.
+                let after = counts(name, &trial.text, config).0;
+                if !after.iter().all(|(k, n)| chunk_counts.get(k).is_some_and(|b| n <= b)) {
+                    dropped += 1;
+                    continue;
+                }
+                editor = trial;
+                chunk_counts = after;
+                touched.extend(fix.edits.iter().map(|e| (doc, e.ptr().to_string())));
+                kept.push((doc, f));
+            }
+            if !kept.is_empty() {
+                changes.push(Change { bytes, text: editor.text, fixes: kept });
+            }
+        }
+        let mut settle = Settle { name, base: &current, config, kept: Vec::new(), counts: current_counts.clone(), dropped: 0 };
+        settle.group(changes);
+        dropped += settle.dropped;
+        for c in &settle.kept {
+            fixed.extend(c.fixes.iter().filter_map(|(_, f)| f.fix.as_ref().map(|x| (f.rule, x.title.clone()))));
+        }
+        let kept: Vec<&Change<'_>> = settle.kept.iter().collect();
+        let next = splice_all(&current, &kept);
+        current_counts = settle.counts;
+        current = next;
         if deferred == 0 || round + 1 == ROUNDS {
             dropped += deferred;
             break;
         }
-        let (_, findings) = counts(name, &editor.text, config);
+        let (_, findings) = counts(name, &current, config);
         pending = findings.into_iter().filter(|f| f.fixable(unsafe_fixes) && wanted.contains(&key(f))).collect();
     }
-    (editor.text, fixed, dropped)
+    (current, fixed, dropped)
+}
+
+/// The fixed chunks of one round, checked on the whole file.
+struct Settle<'a, 'f> {
+    name: &'a str,
+    /// The text the round started from.
+    base: &'a str,
+    config: &'a Config,
+    /// The chunks kept so far.
+    kept: Vec<Change<'f>>,
+    /// The file's findings with the kept chunks.
+    counts: Counts,
+    dropped: usize,
+}
+
+impl<'f> Settle<'_, 'f> {
+    /// The file's findings with the kept chunks and `more`.
+    fn lint_with(&self, more: &[&Change<'f>]) -> Counts {
+        let all: Vec<&Change<'f>> = self.kept.iter().chain(more.iter().copied()).collect();
+        counts(self.name, &splice_all(self.base, &all), self.config).0
+    }
+
+    /// Keep a group of changed chunks when, with them, the file has no new
+    /// finding and at least one fewer per fix; else halve it.
+    fn group(&mut self, mut group: Vec<Change<'f>>) {
+        if group.is_empty() {
+            return;
+        }
+        let after = self.lint_with(&group.iter().collect::<Vec<_>>());
+        let fixes: usize = group.iter().map(|c| c.fixes.len()).sum();
+        let no_new = after.iter().all(|(k, n)| self.counts.get(k).is_some_and(|b| n <= b));
+        if no_new && after.values().sum::<usize>() + fixes <= self.counts.values().sum::<usize>() {
+            self.kept.extend(group);
+            self.counts = after;
+            return;
+        }
+        if group.len() > 1 {
+            let second = group.split_off(group.len() / 2);
+            self.group(group);
+            self.group(second);
+            return;
+        }
+        let one = group.pop().expect("one change");
+        self.one_by_one(one);
+    }
+
+    /// A chunk whose fixes together add a finding to the file: its fixes
+    /// again, one at a time, each kept only when the file has no new finding
+    /// and fewer in all.
+    fn one_by_one(&mut self, change: Change<'f>) {
+        let chunk = &self.base[change.bytes.clone()];
+        let mut editor = Editor::new(self.name, chunk).with_line_ends_of(self.base);
+        let mut kept = Vec::new();
+        for (doc, f) in change.fixes {
+            let Some(fix) = &f.fix else { continue };
+            let Some(trial) = try_fix(&editor, doc, fix) else {
+                self.dropped += 1;
+                continue;
+            };
+            let candidate = Change { bytes: change.bytes.clone(), text: trial.text.clone(), fixes: Vec::new() };
+            let after = self.lint_with(&[&candidate]);
+            if !no_new_finding(&self.counts, &after) {
+                self.dropped += 1;
+                continue;
+            }
+            editor = trial;
+            self.counts = after;
+            kept.push((doc, f));
+        }
+        if !kept.is_empty() {
+            self.kept.push(Change { bytes: change.bytes, text: editor.text, fixes: kept });
+        }
+    }
 }
 
 /// The editor after one fix, or `None` when an edit fails, changes nothing

@@ -116,7 +116,7 @@ fn stale_files_are_refused() {
         &kubectl_strategy::config::Config::default(),
         Default::default(),
     );
-    let outcome = kubectl_strategy::fix::plan(&report, &kubectl_strategy::config::Config::default(), false);
+    let mut outcome = kubectl_strategy::fix::plan(&report, &kubectl_strategy::config::Config::default(), false);
     assert_eq!(outcome.files.len(), 1);
     std::fs::write(dir.path().join("a.yaml"), format!("# edited meanwhile\n{bad}")).unwrap();
     let errors = outcome.write();
@@ -159,6 +159,10 @@ fn real_world_corpus_is_fixed_without_new_findings() {
             std::fs::create_dir_all(&to).unwrap();
         } else if e.file_type().is_file() {
             std::fs::copy(e.path(), &to).unwrap();
+            // The shared corpus is read-only, and `--fix` leaves read-only files alone.
+            let mut perms = std::fs::metadata(&to).unwrap().permissions();
+            std::os::unix::fs::PermissionsExt::set_mode(&mut perms, 0o644);
+            std::fs::set_permissions(&to, perms).unwrap();
         }
     }
     let before = lint_json(tmp.path(), &["real-world"]);
@@ -236,4 +240,82 @@ fn the_report_after_fix_is_a_plain_lint_of_the_fixed_files() {
     assert!(out.contains("-    rollingUpdate:\n"), "{out}");
     assert!(err.contains("would fix 1 finding in 1 file"), "{err}");
     assert_eq!(std::fs::read_to_string(dir.path().join("app.yaml")).unwrap(), app, "--diff wrote");
+}
+
+/// testdata/regressions/anchors: no fix is offered on a value shared through
+/// an anchor (it would have no edits and never apply); the document's other
+/// fixes apply, and `--fix` claims nothing it did not do.
+#[test]
+fn values_shared_through_an_anchor_offer_no_fix() {
+    let text = std::fs::read_to_string(repo_root().join("testdata/regressions/anchors/deployment.yaml")).unwrap();
+    let dir = project(&[("a.yaml", &text)]);
+    let before = lint_json(dir.path(), &["a.yaml"]);
+    let labels: Vec<&serde_json::Value> =
+        before["findings"].as_array().unwrap().iter().filter(|f| f["rule"] == "metadata-value-not-string").collect();
+    let shared: Vec<_> = labels.iter().filter(|f| f["path"].as_str().unwrap().ends_with("/tier")).collect();
+    assert!(!shared.is_empty(), "{before}");
+    for f in &shared {
+        assert!(f["fix"].is_null(), "a fix is offered on an anchored value: {f}");
+        assert!(f["help"].as_str().unwrap().contains("shared through a YAML anchor"), "{f}");
+    }
+    let own = labels.iter().find(|f| f["path"] == "/metadata/labels/version").expect("the own label's finding");
+    assert!(!own["fix"]["edits"].as_array().unwrap().is_empty(), "{own}");
+    let (_, _, err) = run_in(dir.path(), &["lint", "--fix", "--fail-on", "never", "a.yaml"]);
+    assert!(err.contains("fixed 1 finding in 1 file"), "{err}");
+    assert!(!err.contains("not applied"), "{err}");
+    let fixed = std::fs::read_to_string(dir.path().join("a.yaml")).unwrap();
+    assert_eq!(fixed, text.replace("version: 2}", "version: \"2\"}"));
+}
+
+/// Many fixes in one file are applied in one pass per round (each on its own
+/// document), and the result is what fixing them one at a time gives.
+#[test]
+fn many_fixes_in_one_file_are_applied_together() {
+    let doc = |i: usize| {
+        format!(
+            "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: web-{i}\n  labels:\n    app: web-{i}\n    tier: 1 # keep\nspec:\n  selector:\n    matchLabels: {{app: web-{i}}}\n  template:\n    metadata:\n      labels: {{app: web-{i}}}\n    spec:\n      containers: [{{name: web, image: \"nginx:1.27\"}}]\n"
+        )
+    };
+    let text: String = (0..200).map(doc).collect::<Vec<_>>().join("---\n");
+    let dir = project(&[("many.yaml", &text)]);
+    let (_, _, err) = run_in(dir.path(), &["lint", "--fix", "--fail-on", "never", "many.yaml"]);
+    assert!(err.contains("fixed 200 findings in 1 file"), "{err}");
+    assert_eq!(std::fs::read_to_string(dir.path().join("many.yaml")).unwrap(), text.replace("tier: 1 #", "tier: \"1\" #"));
+}
+
+/// The mode of a fixed file is kept; a file that may not be written (0444,
+/// refused by its mode bits even for root, as editors do) is named in an
+/// error, left as it was, not counted as fixed, and the other files are fixed.
+#[test]
+fn read_only_files_are_refused_and_modes_kept() {
+    use std::os::unix::fs::{MetadataExt, PermissionsExt};
+    let bad = std::fs::read_to_string(crate::rules::fixture("metadata-value-not-string", "bad")).unwrap();
+    let dir = project(&[("ro/a.yaml", &bad), ("rw/b.yaml", &bad)]);
+    let (a, b) = (dir.path().join("ro/a.yaml"), dir.path().join("rw/b.yaml"));
+    std::fs::set_permissions(&a, std::fs::Permissions::from_mode(0o444)).unwrap();
+    std::fs::set_permissions(&b, std::fs::Permissions::from_mode(0o640)).unwrap();
+    // As root, give b another owner: the fixed file keeps it.
+    let root = std::fs::metadata(&b).unwrap().uid() == 0;
+    if root {
+        std::os::unix::fs::chown(&b, Some(4242), Some(4243)).unwrap();
+    }
+    let (code, _, err) = run_in(dir.path(), &["lint", "--fix", "--fail-on", "never", "ro/a.yaml", "rw/b.yaml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("ro/a.yaml: not fixed: read-only (mode 0444)"), "{err}");
+    assert_eq!(std::fs::read_to_string(&a).unwrap(), bad);
+    assert_eq!(std::fs::metadata(&a).unwrap().mode() & 0o7777, 0o444);
+    let fixed = std::fs::read_to_string(&b).unwrap();
+    assert_ne!(fixed, bad);
+    let meta = std::fs::metadata(&b).unwrap();
+    assert_eq!(meta.mode() & 0o7777, 0o640);
+    if root {
+        assert_eq!((meta.uid(), meta.gid()), (4242, 4243));
+    }
+    // Only the file written counts as fixed.
+    assert!(err.contains(" in 1 file"), "{err}");
+    // No temporary file is left beside either.
+    for d in ["ro", "rw"] {
+        let names: Vec<_> = std::fs::read_dir(dir.path().join(d)).unwrap().flatten().map(|e| e.file_name()).collect();
+        assert_eq!(names.len(), 1, "{names:?}");
+    }
 }

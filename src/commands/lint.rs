@@ -28,7 +28,7 @@ pub fn run(args: LintArgs) -> Exit {
         report
     };
     if args.fix || args.diff {
-        let outcome = fix::plan(&report, &config, args.unsafe_fixes);
+        let mut outcome = fix::plan_with_progress(&report, &config, args.unsafe_fixes, &mut progress_line());
         // With both, the diff wins and nothing is written (as ruff does).
         if args.diff {
             write_stdout(&outcome.diff())?;
@@ -118,14 +118,10 @@ fn write(report: &Report, format: Format, color: bool, out: &mut dyn Write) -> s
 
 /// `--output-file FORMAT=FILE`: written beside, then renamed over the file.
 fn write_file(report: &Report, format: Format, file: &std::path::Path) -> Result<(), String> {
-    let tmp = file.with_extension("kubectl-strategy.tmp");
-    std::fs::File::create(&tmp)
-        .and_then(|f| {
-            let mut out = std::io::BufWriter::new(f);
-            write(report, format, false, &mut out)?;
-            out.into_inner().map_err(std::io::IntoInnerError::into_error)?.sync_all()
-        })
-        .and_then(|_| std::fs::rename(&tmp, file))
+    let mut out = Vec::new();
+    write(report, format, false, &mut out)
+        .and_then(|_| String::from_utf8(out).map_err(std::io::Error::other))
+        .and_then(|text| crate::edit::diff::write_atomic(file, &text, None))
         .map_err(|e| format!("cannot write {}: {e}", file.display()))
 }
 
@@ -150,6 +146,29 @@ fn apply_baseline(report: &mut Report, path: &std::path::Path, format: Format) -
         }
     }
     Ok(())
+}
+
+/// Progress of `--fix`/`--diff` on stderr (`fixing: 1200 of 3000 fixes tried`),
+/// only when stderr is a terminal and the run has taken more than a second,
+/// at most ten times a second; the line is cleared at the end.
+fn progress_line() -> impl FnMut(usize, usize) {
+    let tty = std::io::stderr().is_terminal();
+    let started = std::time::Instant::now();
+    let mut last: Option<std::time::Instant> = None;
+    move |done, total| {
+        if !tty || started.elapsed() < std::time::Duration::from_secs(1) {
+            return;
+        }
+        let now = std::time::Instant::now();
+        let finished = done >= total;
+        if !finished && last.is_some_and(|l| now - l < std::time::Duration::from_millis(100)) {
+            return;
+        }
+        last = Some(now);
+        let mut err = std::io::stderr().lock();
+        let _ = if finished { write!(err, "\r\x1b[K") } else { write!(err, "\rfixing: {done} of {total} fixes tried") };
+        let _ = err.flush();
+    }
 }
 
 /// `fixed 3 findings in 2 files (1 more with --unsafe-fixes)`.

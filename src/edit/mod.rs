@@ -129,6 +129,11 @@ pub struct Editor {
     pub text: String,
     bom: usize,
     nl: &'static str,
+    /// Byte ranges (in `text`) of the anchored nodes of the document being
+    /// edited that aliases read: no edit may change them.
+    shared: Vec<std::ops::Range<usize>>,
+    /// The index of the document being edited.
+    doc_index: usize,
 }
 
 impl Editor {
@@ -136,7 +141,14 @@ impl Editor {
         let text = text.into();
         let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
         let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
-        Editor { name: name.into(), text, bom, nl }
+        Editor { name: name.into(), text, bom, nl, shared: Vec::new(), doc_index: 0 }
+    }
+
+    /// The same editor with the line ends of `file`: an editor of one
+    /// document of a file writes new lines as the whole file does.
+    pub fn with_line_ends_of(mut self, file: &str) -> Editor {
+        self.nl = if file.contains("\r\n") { "\r\n" } else { "\n" };
+        self
     }
 
     fn body(&self) -> &str {
@@ -148,15 +160,30 @@ impl Editor {
         parse_stream(self.body())
     }
 
+    fn aliases(&self) -> EditError {
+        EditError::Aliases { file: self.name.clone(), document: self.doc_index }
+    }
+
+    /// Whether a node lies inside a node that aliases share.
+    fn is_shared(&self, span: crate::input::Span) -> bool {
+        let (a, b) = (self.offset(span.start), self.offset(span.end));
+        self.shared.iter().any(|r| r.start <= a && b <= r.end)
+    }
+
+    /// The document to edit, remembering which of its nodes aliases share.
+    fn load(&mut self, index: usize) -> R<(Document, Node)> {
+        let (d, n) = self.doc(index)?;
+        self.doc_index = index;
+        self.shared = d.shared.iter().map(|s| self.offset(s.start)..self.offset(s.end)).collect();
+        Ok((d, n))
+    }
+
     fn doc(&self, index: usize) -> R<(Document, Node)> {
         let d = self
             .documents()
             .into_iter()
             .find(|d| d.index == index)
             .ok_or_else(|| EditError::NoDocument { file: self.name.clone(), index })?;
-        if d.anchors {
-            return Err(EditError::Aliases { file: self.name.clone(), document: index });
-        }
         match &d.result {
             Ok(n) => {
                 let n = n.clone();
@@ -208,13 +235,20 @@ impl Editor {
         }
     }
 
-    fn splice(&mut self, range: std::ops::Range<usize>, with: &str) {
+    /// Replace a range of the text, unless it changes a node that aliases
+    /// share (an edit there would change every place that reads it).
+    fn splice(&mut self, range: std::ops::Range<usize>, with: &str) -> R<()> {
+        let (a, b) = (range.start, range.end);
+        if self.shared.iter().any(|r| if a < b { a < r.end && b > r.start } else { r.start < a && a < r.end }) {
+            return Err(self.aliases());
+        }
         self.text.replace_range(range, with);
+        Ok(())
     }
 
     /// Set the value at `ptr` in document `doc`, creating missing mappings.
     pub fn set(&mut self, doc: usize, ptr: &str, value: &Yaml) -> R<()> {
-        let (_, root) = self.doc(doc)?;
+        let (_, root) = self.load(doc)?;
         if let Some(loc) = root.locate(ptr) {
             let node = loc.node;
             match (&node.value, value) {
@@ -269,7 +303,7 @@ impl Editor {
                 v => render_inline(v),
             };
             let rendered = if rendered.starts_with(' ') { rendered } else { format!("{lead}{rendered}") };
-            self.splice(start..end, &rendered);
+            self.splice(start..end, &rendered)?;
             return Ok(());
         }
         // Insert: find the deepest existing ancestor.
@@ -286,6 +320,13 @@ impl Editor {
             let grand = parent_ptr.rsplit_once('/').map(|(g, _)| g).unwrap_or("");
             return self.set(doc, &format!("{grand}/{}", escape(&pk)), &nested);
         };
+        // A mapping that aliases share, or one holding entries merged from
+        // elsewhere (`<<: *base`), or an alias of one: a new key there would
+        // land in the anchored node and change every place that reads it.
+        let foreign = |e: &crate::manifest::tree::Entry| e.key.span.start < parent.span.start || e.key.span.end > parent.span.end;
+        if self.is_shared(parent.span) || parent.as_map().is_some_and(|m| m.iter().any(foreign)) {
+            return Err(self.aliases());
+        }
         match &parent.value {
             Value::Map(entries) => {
                 let flow = self.text[self.offset(parent.span.start)..].starts_with('{');
@@ -298,7 +339,7 @@ impl Editor {
                         .filter(|&c| self.text[c + 1..end].trim().is_empty())
                         .ok_or_else(|| EditError::UnclosedMapping { file: self.name.clone(), ptr: parent_ptr.to_string() })?;
                     let sep = if entries.is_empty() { "" } else { ", " };
-                    self.splice(close..close, &format!("{sep}{}: {}", scalar(&key), render_inline(value)));
+                    self.splice(close..close, &format!("{sep}{}: {}", scalar(&key), render_inline(value)))?;
                     return Ok(());
                 }
                 let indent = entries[0].key.span.start.col as usize;
@@ -329,7 +370,7 @@ impl Editor {
                 if at == self.text.len() && !self.text.ends_with('\n') {
                     block.insert_str(0, self.nl);
                 }
-                self.splice(at..at, &block);
+                self.splice(at..at, &block)?;
                 Ok(())
             }
             Value::Null => {
@@ -337,7 +378,7 @@ impl Editor {
                 let (at, end) = self.value_range(parent, entry)?;
                 let lead = if self.text[..at].ends_with(':') || self.text[at..end].trim().is_empty() { " " } else { "" };
                 let gap = if self.text[end..].starts_with('#') { " " } else { "" };
-                self.splice(at..end, &format!("{lead}{}{gap}", render_inline(&Yaml::Map(vec![(key, value.clone())]))));
+                self.splice(at..end, &format!("{lead}{}{gap}", render_inline(&Yaml::Map(vec![(key, value.clone())]))))?;
                 Ok(())
             }
             _ => Err(EditError::NotAMapping { file: self.name.clone(), ptr: parent_ptr.to_string() }),
@@ -381,7 +422,7 @@ impl Editor {
 
     /// Make the scalar at `ptr` a string of its own text (see `Op::Quote`).
     pub fn quote(&mut self, doc: usize, ptr: &str) -> R<()> {
-        let (_, root) = self.doc(doc)?;
+        let (_, root) = self.load(doc)?;
         let loc = root.locate(ptr).ok_or_else(|| EditError::Missing { file: self.name.clone(), ptr: ptr.to_string() })?;
         let node = loc.node;
         match &node.value {
@@ -391,10 +432,11 @@ impl Editor {
             _ => {
                 let (start, end) = self.value_range(node, loc.entry)?;
                 let raw = self.text[start..end].trim().to_string();
-                if raw.contains(['\n', '\r']) {
+                // A multi-line scalar, or an alias (`*v`) whose text is not its value.
+                if raw.contains(['\n', '\r']) || raw.starts_with('*') {
                     return self.set(doc, ptr, &Yaml::str(node.scalar_text().unwrap_or_default()));
                 }
-                self.splice(start..end, &serde_json::to_string(&raw).expect("string"));
+                self.splice(start..end, &serde_json::to_string(&raw).expect("string"))?;
                 Ok(())
             }
         }
@@ -402,7 +444,7 @@ impl Editor {
 
     /// Remove the entry at `ptr` (a mapping key) from document `doc`.
     pub fn remove(&mut self, doc: usize, ptr: &str) -> R<()> {
-        let (_, root) = self.doc(doc)?;
+        let (_, root) = self.load(doc)?;
         let Some(loc) = root.locate(ptr) else {
             return Ok(());
         };
@@ -425,7 +467,7 @@ impl Editor {
             } else {
                 (key_start, end)
             };
-            self.splice(s..e, "");
+            self.splice(s..e, "")?;
             return Ok(());
         }
         let line_start = self.text[..key_start].rfind('\n').map_or(0, |i| i + 1);
@@ -441,12 +483,12 @@ impl Editor {
                 // Keep this line's own line end (files may mix LF and CRLF).
                 let eol = if self.text[..to].ends_with("\r\n") { 2 } else { usize::from(self.text[..to].ends_with('\n')) };
                 let to = if to > from { to - eol } else { to };
-                self.splice(from..to, ": {}");
+                self.splice(from..to, ": {}")?;
                 return Ok(());
             }
         }
         let end = self.next_line_start(entry.value.span.end.max(entry.key.span.end));
-        self.splice(line_start..end, "");
+        self.splice(line_start..end, "")?;
         Ok(())
     }
 
@@ -454,7 +496,7 @@ impl Editor {
     /// empty (up to `metadata`/`spec` level): a generated key goes without a trace,
     /// never as `annotations: {}`.
     pub fn remove_pruned(&mut self, doc: usize, ptr: &str) -> R<()> {
-        let (_, root) = self.doc(doc)?;
+        let (_, root) = self.load(doc)?;
         let mut at = ptr.to_string();
         while let Some((parent, _)) = at.rsplit_once('/') {
             let only = root.pointer(parent).and_then(|p| p.as_map()).is_some_and(|m| m.len() == 1);
@@ -474,6 +516,7 @@ impl Editor {
         let at = match after {
             Some(i) => {
                 let (d, _) = self.doc(i)?;
+                self.shared.clear();
                 self.bom + d.bytes.end
             }
             None => self.text.len(),
@@ -489,7 +532,7 @@ impl Editor {
         if !body.ends_with('\n') {
             block.push_str(self.nl);
         }
-        self.splice(at..at, &block);
+        self.splice(at..at, &block)?;
         Ok(())
     }
 
@@ -499,6 +542,8 @@ impl Editor {
     /// describe the file): only the `---` line and the object go.
     pub fn remove_doc(&mut self, doc: usize) -> R<()> {
         let (d, _) = self.doc(doc)?;
+        // The whole document goes, with every anchor and alias in it.
+        self.shared.clear();
         let chunk = &self.body()[d.bytes.clone()];
         let keep: String = chunk
             .lines()
@@ -508,9 +553,52 @@ impl Editor {
             .map(|l| format!("{l}{}", self.nl))
             .collect();
         let range = self.bom + d.bytes.start..self.bom + d.bytes.end;
-        self.splice(range, &keep);
+        self.splice(range, &keep)?;
         Ok(())
     }
+}
+
+/// Whether an edit at `ptr` (from the root of `root`) would change a node
+/// that YAML aliases share: the deepest existing node on the way is a copy
+/// an alias made (its position is also another node's, the anchored one),
+/// or an alias of a mapping, or a mapping holding merged (`<<: *base`) entries.
+/// A fix there cannot be made by an edit of this place alone.
+pub fn shared_through_alias(root: &Node, ptr: &str) -> bool {
+    let (at, at_ptr) = root.deepest(ptr);
+    let node = at.node;
+    let foreign = |e: &crate::manifest::tree::Entry| e.key.span.start < node.span.start || e.key.span.end > node.span.end;
+    if node.as_map().is_some_and(|m| m.iter().any(foreign)) {
+        return true;
+    }
+    // A node at the same position on another path (not an ancestor or a
+    // descendant: a one-item block list and its item share a position too).
+    fn elsewhere(n: &Node, path: &mut String, span: crate::input::Span, at: &str) -> bool {
+        let related = |p: &str| {
+            let under = |a: &str, b: &str| a == b || a.strip_prefix(b).is_some_and(|rest| rest.starts_with('/'));
+            under(p, at) || under(at, p)
+        };
+        if n.span == span && !related(path) {
+            return true;
+        }
+        let len = path.len();
+        let found = match &n.value {
+            Value::Map(entries) => entries.iter().any(|e| {
+                path.truncate(len);
+                path.push('/');
+                path.push_str(&escape(&e.key.scalar_text().unwrap_or_default()));
+                elsewhere(&e.value, path, span, at)
+            }),
+            Value::Seq(items) => items.iter().enumerate().any(|(i, item)| {
+                path.truncate(len);
+                path.push_str(&format!("/{i}"));
+                elsewhere(item, path, span, at)
+            }),
+            _ => false,
+        };
+        path.truncate(len);
+        found
+    }
+    elsewhere(root, &mut String::new(), node.span, &at_ptr)
 }
 
 fn normalize_newlines(text: &str, nl: &str) -> String {
@@ -629,6 +717,37 @@ mod tests {
     fn refuses_documents_with_aliases() {
         let mut e = Editor::new("x", "a: &l {app: web}\nb: *l\n");
         assert!(matches!(e.set(0, "/a/x", &Yaml::str("y")).unwrap_err(), EditError::Aliases { document: 0, .. }));
+    }
+
+    #[test]
+    fn edits_documents_with_aliases_only_where_no_alias_reads() {
+        let text = "a: &l {app: web, tier: 1}\nb: *l\nc:\n  d: 1\nm:\n  <<: *l\n  own: 2\n";
+        let mut e = Editor::new("x", text);
+        e.set(0, "/c/d", &Yaml::Int(2)).unwrap();
+        e.set(0, "/c/e", &Yaml::Int(3)).unwrap();
+        e.quote(0, "/m/own").unwrap();
+        assert_eq!(e.text, text.replace("  d: 1\n", "  d: 2\n  e: 3\n").replace("own: 2", "own: \"2\""));
+        for (ptr, op) in [
+            ("/a/tier", Op::Quote { ptr: "/a/tier".into() }),
+            ("/b/tier", Op::Quote { ptr: "/b/tier".into() }),
+            ("/b/new", Op::set("/b/new", Yaml::Int(1))),
+            ("/m/tier", Op::Quote { ptr: "/m/tier".into() }),
+            ("/m/new", Op::set("/m/new", Yaml::Int(1))),
+            ("/a", Op::remove("/a")),
+        ] {
+            let mut e = Editor::new("x", text);
+            assert!(matches!(e.apply(0, &op), Err(EditError::Aliases { .. })), "{ptr}: {}", e.text);
+            assert_eq!(e.text, text);
+        }
+        let root = parse_stream(text).remove(0).result.unwrap();
+        assert!(shared_through_alias(&root, "/b/tier"));
+        assert!(shared_through_alias(&root, "/a/tier"));
+        assert!(shared_through_alias(&root, "/b/new"));
+        assert!(!shared_through_alias(&root, "/c/d"));
+        // An alias of a scalar is quoted by its value, not its `*name`.
+        let mut e = Editor::new("x", "a: &n 1\nb: *n\n");
+        e.quote(0, "/b").unwrap();
+        assert_eq!(e.text, "a: &n 1\nb: \"1\"\n");
     }
 
     #[test]

@@ -32,6 +32,9 @@ pub struct Document {
     pub bytes: std::ops::Range<usize>,
     /// The document uses anchors or aliases (editing one place would change others).
     pub anchors: bool,
+    /// The spans of the anchored nodes that an alias (or a merge key) reads:
+    /// an edit inside one changes every place that shares it.
+    pub shared: Vec<Span>,
     pub result: Result<Node, ParseError>,
 }
 
@@ -134,7 +137,7 @@ pub fn top_level_kind(chunk: &str) -> Option<&str> {
 
 /// What one pass of the parser over a chunk produced.
 struct Pass {
-    docs: Vec<(Result<Node, ParseError>, bool)>,
+    docs: Vec<(Result<Node, ParseError>, Vec<Span>)>,
     /// Where the pass failed, and whether that is inside a flow collection
     /// opened on an earlier line (flow content has no indentation to keep).
     failure: Option<(Pos, bool)>,
@@ -156,12 +159,12 @@ fn parse_pass(text: &str, offset: u32) -> Pass {
             }
             Some(Ok((ev, span))) => match builder.event(ev, span) {
                 Ok(Some(node)) => {
-                    docs.push((Ok(node), std::mem::take(&mut builder.used_anchors)));
+                    docs.push((Ok(node), std::mem::take(&mut builder.shared)));
                     continue;
                 }
                 Ok(None) => continue,
                 Err(err) => {
-                    docs.push((Err(err), false));
+                    docs.push((Err(err), Vec::new()));
                     return Pass { docs, failure: None };
                 }
             },
@@ -173,7 +176,7 @@ fn parse_pass(text: &str, offset: u32) -> Pass {
             matches!(char_at(text, offset, start), Some('[' | '{')).then_some(start.line < err.pos.line)
         });
         let failure = Some((err.pos, in_flow.unwrap_or(false)));
-        docs.push((Err(err), false));
+        docs.push((Err(err), Vec::new()));
         return Pass { docs, failure };
     }
 }
@@ -199,12 +202,13 @@ fn parse_chunk(chunk: &Chunk<'_>) -> Pass {
 
 /// Number a chunk's documents after those of the chunks before it.
 fn push_docs(chunk: &Chunk<'_>, pass: Pass, docs: &mut Vec<Document>) {
-    for (result, anchors) in pass.docs {
+    for (result, shared) in pass.docs {
         docs.push(Document {
             index: docs.len(),
             first_line: chunk.first_line,
             bytes: chunk.start..chunk.start + chunk.text.len(),
-            anchors,
+            anchors: !shared.is_empty(),
+            shared,
             result,
         });
     }
@@ -316,7 +320,9 @@ struct Builder {
     anchors: HashMap<usize, (Node, usize)>,
     expanded: usize,
     root: Option<Node>,
-    used_anchors: bool,
+    /// Spans of the anchored nodes read by an alias in this document.
+    shared: Vec<Span>,
+    shared_seen: HashSet<Span>,
 }
 
 impl Builder {
@@ -330,7 +336,8 @@ impl Builder {
             anchors: HashMap::new(),
             expanded: 0,
             root: None,
-            used_anchors: false,
+            shared: Vec::new(),
+            shared_seen: HashSet::new(),
         }
     }
 
@@ -346,7 +353,8 @@ impl Builder {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => Ok(None),
             Event::DocumentStart(_) => {
                 self.root = None;
-                self.used_anchors = false;
+                self.shared.clear();
+                self.shared_seen.clear();
                 self.anchors.clear();
                 self.expanded = 0;
                 Ok(None)
@@ -371,10 +379,12 @@ impl Builder {
                 self.push(node)
             }
             Event::Alias(id) => {
-                self.used_anchors = true;
                 let Some((node, size)) = self.anchors.get(&id) else {
                     return Err(ParseError { pos: start, message: "alias refers to an unknown anchor".into() });
                 };
+                if self.shared_seen.insert(node.span) {
+                    self.shared.push(node.span);
+                }
                 self.expanded += size;
                 if self.expanded > MAX_ALIAS_NODES {
                     return Err(ParseError {

@@ -314,6 +314,28 @@ fn levenshtein(a: &str, b: &str) -> usize {
     prev[b.len()]
 }
 
+/// A fix whose edit would land in a node that YAML aliases share (an
+/// anchored value read elsewhere through `*name`) is not offered: the
+/// finding says why instead, and is fixed by hand where the anchor is.
+fn keep_fixes_off_aliases(obj: &Object, found: &mut [Finding]) {
+    for f in found {
+        let Some(fix) = &f.fix else { continue };
+        let shared = fix.edits.iter().any(|e| {
+            let ptr = e.ptr().strip_prefix(obj.base.as_str()).unwrap_or(e.ptr());
+            crate::edit::shared_through_alias(&obj.root, ptr)
+        });
+        if shared {
+            f.fix = None;
+            let why =
+                "not fixed automatically: the value is shared through a YAML anchor (&name … *name); fix it where the anchor is defined";
+            f.help = Some(match f.help.take() {
+                Some(h) => format!("{h}; {why}"),
+                None => why.to_string(),
+            });
+        }
+    }
+}
+
 /// Run every enabled rule over every object of a file that `reported`
 /// accepts (in parallel), each on its full view, built again from its tree
 /// and dropped as soon as its rules ran: the heavy views (pod specs) of a
@@ -353,6 +375,7 @@ pub fn run(
                         let Some(check) = r.check else { continue };
                         let at = out.len();
                         out.extend(check.check(obj, &ctx));
+                        keep_fixes_off_aliases(obj, &mut out[at..]);
                         let read = ctx.took_others();
                         debug_assert!(r.reads_other_objects || !read, "{} reads other objects: declare reads_other_objects: true", r.id);
                         if r.reads_other_objects {
