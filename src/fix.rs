@@ -295,12 +295,19 @@ fn fix_text(
         let docs = crate::manifest::parse::parse_stream(&current[bom..]);
         // Each finding's chunk: its bytes in `current` and the document's index in it.
         let mut by_chunk: std::collections::BTreeMap<usize, Change<'_>> = Default::default();
+        // The first document of each chunk (a List's items share its bytes), and
+        // the file's line end: found once per round, not once per finding.
+        let mut first_of: HashMap<usize, usize> = HashMap::new();
+        for d in &docs {
+            first_of.entry(d.bytes.start).or_insert(d.index);
+        }
+        let nl = Editor::line_end_of(&current);
         for f in &pending {
             let Some(d) = f.doc.and_then(|i| docs.get(i)).filter(|d| Some(d.index) == f.doc) else {
                 dropped += 1;
                 continue;
             };
-            let first = docs.iter().position(|o| o.bytes == d.bytes).unwrap_or(d.index);
+            let first = first_of.get(&d.bytes.start).copied().unwrap_or(d.index);
             // The first chunk keeps the BOM, which is not part of any document's text.
             let bytes = if d.bytes.start == 0 { 0 } else { bom + d.bytes.start }..bom + d.bytes.end;
             by_chunk
@@ -313,7 +320,7 @@ fn fix_text(
         let mut deferred = 0;
         for (_, Change { bytes, fixes, .. }) in by_chunk {
             let chunk = &current[bytes.clone()];
-            let mut editor = Editor::new(name, chunk).with_line_ends_of(&current);
+            let mut editor = Editor::new(name, chunk).with_line_end(nl);
             let mut chunk_counts = counts(name, chunk, config).0;
             let mut touched: Vec<(usize, String)> = Vec::new();
             let mut kept: Vec<(usize, &Finding)> = Vec::new();
@@ -347,7 +354,7 @@ fn fix_text(
                 changes.push(Change { bytes, text: editor.text, fixes: kept });
             }
         }
-        let mut settle = Settle { name, base: &current, config, kept: Vec::new(), counts: current_counts.clone(), dropped: 0 };
+        let mut settle = Settle { name, base: &current, nl, config, kept: Vec::new(), counts: current_counts.clone(), dropped: 0 };
         settle.group(changes);
         dropped += settle.dropped;
         for c in &settle.kept {
@@ -372,6 +379,8 @@ struct Settle<'a, 'f> {
     name: &'a str,
     /// The text the round started from.
     base: &'a str,
+    /// The line end of `base` ([`Editor::line_end_of`]).
+    nl: &'static str,
     config: &'a Config,
     /// The chunks kept so far.
     kept: Vec<Change<'f>>,
@@ -416,7 +425,7 @@ impl<'f> Settle<'_, 'f> {
     /// and fewer in all.
     fn one_by_one(&mut self, change: Change<'f>) {
         let chunk = &self.base[change.bytes.clone()];
-        let mut editor = Editor::new(self.name, chunk).with_line_ends_of(self.base);
+        let mut editor = Editor::new(self.name, chunk).with_line_end(self.nl);
         let mut kept = Vec::new();
         for (doc, f) in change.fixes {
             let Some(fix) = &f.fix else { continue };

@@ -139,15 +139,21 @@ pub struct Editor {
 impl Editor {
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Editor {
         let text = text.into();
-        let nl = if text.contains("\r\n") { "\r\n" } else { "\n" };
+        let nl = Editor::line_end_of(&text);
         let bom = if text.starts_with('\u{feff}') { 3 } else { 0 };
         Editor { name: name.into(), text, bom, nl, shared: Vec::new(), doc_index: 0 }
     }
 
-    /// The same editor with the line ends of `file`: an editor of one
-    /// document of a file writes new lines as the whole file does.
-    pub fn with_line_ends_of(mut self, file: &str) -> Editor {
-        self.nl = if file.contains("\r\n") { "\r\n" } else { "\n" };
+    /// The line end a file's new lines get: `\r\n` when the file has any.
+    pub fn line_end_of(file: &str) -> &'static str {
+        if file.contains("\r\n") { "\r\n" } else { "\n" }
+    }
+
+    /// The same editor writing new lines with `nl` ([`Editor::line_end_of`]
+    /// the whole file, found once per file): an editor of one document of a
+    /// file writes new lines as the whole file does.
+    pub fn with_line_end(mut self, nl: &'static str) -> Editor {
+        self.nl = nl;
         self
     }
 
