@@ -106,12 +106,13 @@ fn render(report: &Report, format: Format, color: bool) -> String {
     }
 }
 
-/// Writes a report; JSON and GitHub commands are written as they are
-/// serialized, not built as one string first.
+/// Writes a report; human, JSON and GitHub output are written as they are
+/// made, not built as one string first.
 fn write(report: &Report, format: Format, color: bool, out: &mut dyn Write) -> std::io::Result<()> {
     match format {
         Format::Json => report::json::write(report, out),
         Format::Github => report::github::write(report, out),
+        Format::Human => report::human::write(report, report::human::Style { color, width: terminal_width() }, out),
         _ => out.write_all(render(report, format, color).as_bytes()),
     }
 }

@@ -206,16 +206,24 @@ fn theme(color: bool) -> GraphicalTheme {
 /// Lines of source shown before and after a finding's span.
 const CONTEXT_LINES: u32 = 1;
 
+/// The human report as one string (tests, `--output-file`).
 pub fn to_string(report: &Report, style: Style) -> String {
+    let mut out = Vec::new();
+    write(report, style, &mut out).expect("writing to memory");
+    String::from_utf8(out).expect("the report is text")
+}
+
+/// Writes the human report finding by finding: a run with a million
+/// findings never holds its whole output in memory.
+pub fn write(report: &Report, style: Style, out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let handler = GraphicalReportHandler::new_themed(theme(style.color))
         .with_links(false)
         .with_width(style.width)
         .with_context_lines(CONTEXT_LINES as usize);
-    let mut out = String::new();
     for f in &report.findings {
         let file = &report.files[f.file];
         if let Some(cluster) = &report.cluster {
-            out.push_str(&live_finding(f, cluster, style.color));
+            out.write_all(live_finding(f, cluster, style.color).as_bytes())?;
             continue;
         }
         let source = Window::around(file, f.span, CONTEXT_LINES + 1);
@@ -237,15 +245,14 @@ pub fn to_string(report: &Report, style: Style) -> String {
             buf = format!("{}\n", diag.header);
         }
         // miette indents the header by the (empty) severity icon; keep it flush left.
-        out.push_str(buf.trim_start_matches(' '));
-        out.push('\n');
+        out.write_all(buf.trim_start_matches(' ').as_bytes())?;
+        out.write_all(b"\n")?;
     }
     for n in &report.notices {
-        out.push_str(&format!("note: {}\n", escape(&n.to_string())));
+        writeln!(out, "note: {}", escape(&n.to_string()))?;
     }
-    out.push_str(&summary_line(report));
-    out.push_str(&fixable_line(report));
-    out
+    out.write_all(summary_line(report).as_bytes())?;
+    out.write_all(fixable_line(report).as_bytes())
 }
 
 /// `[*] N fixable with --fix (M more with --unsafe-fixes)`, when any is.
