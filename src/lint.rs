@@ -36,6 +36,22 @@ pub struct Report {
 }
 
 impl Report {
+    /// A report of `findings` on one linted file (tests of the output formats).
+    #[cfg(test)]
+    pub(crate) fn of_one_file(file: SourceFile, findings: Vec<Finding>) -> Report {
+        Report {
+            files: vec![file],
+            primary_files: 1,
+            findings,
+            checked: Vec::new(),
+            files_with_objects: 1,
+            skipped_documents: 0,
+            notices: Vec::new(),
+            cluster: None,
+            unsafe_fixes: false,
+        }
+    }
+
     pub fn count(&self, severity: crate::finding::Severity) -> usize {
         self.findings.iter().filter(|f| f.severity == severity).count()
     }

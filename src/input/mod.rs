@@ -159,18 +159,7 @@ pub fn repo_relative(name: &str) -> String {
     if name.starts_with('<') {
         return name.to_string();
     }
-    let Ok(abs) = std::path::absolute(name) else { return name.to_string() };
-    let mut clean = PathBuf::new();
-    for c in abs.components() {
-        match c {
-            std::path::Component::ParentDir => {
-                clean.pop();
-            }
-            std::path::Component::CurDir => {}
-            c => clean.push(c),
-        }
-    }
-    match clean.strip_prefix(repo_root()) {
+    match lexical(Path::new(name)).strip_prefix(repo_root()) {
         Ok(rel) => rel.components().map(|c| c.as_os_str().to_string_lossy().into_owned()).collect::<Vec<_>>().join("/"),
         Err(_) => name.to_string(),
     }

@@ -69,17 +69,7 @@ mod tests {
         let span = Span { start: Pos { line: 1, col: 0 }, end: Pos { line: 1, col: 1 } };
         let mut finding = Finding::new("image-tag-mutable", Severity::Warning, 0, span, message);
         finding.help = Some("pin\x1b[8m it".into());
-        Report {
-            files: vec![SourceFile::new(name, "a: 1\n".into())],
-            primary_files: 1,
-            findings: vec![finding],
-            checked: Vec::new(),
-            files_with_objects: 1,
-            skipped_documents: 0,
-            notices: Vec::new(),
-            cluster: None,
-            unsafe_fixes: false,
-        }
+        Report::of_one_file(SourceFile::new(name, "a: 1\n".into()), vec![finding])
     }
 
     #[test]

@@ -352,17 +352,7 @@ mod tests {
 
     fn report_one(file: SourceFile, span: Span) -> String {
         let finding = Finding::new("image-tag-mutable", Severity::Warning, 0, span, "m");
-        let report = Report {
-            files: vec![file],
-            primary_files: 1,
-            findings: vec![finding],
-            checked: Vec::new(),
-            files_with_objects: 1,
-            skipped_documents: 0,
-            notices: Vec::new(),
-            cluster: None,
-            unsafe_fixes: false,
-        };
+        let report = Report::of_one_file(file, vec![finding]);
         to_string(&report, Style { color: false, width: 100 })
     }
 
