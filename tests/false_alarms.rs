@@ -137,3 +137,18 @@ fn an_hpa_of_another_folder_scales_another_application() {
     assert!(of(&f, "hpa-replicas-pinned").is_empty());
     assert_eq!(of(&f, "topology-spread-missing").len(), 1, "3 replicas, not the other HPA's minReplicas 1");
 }
+
+#[test]
+fn objects_of_another_namespace_are_never_joined() {
+    let f = lint(&["namespaces.yaml"]);
+    // No Service of `shop` sends the Deployment traffic: a missing readiness probe is a warning,
+    // not the error it is behind a Service.
+    assert_eq!(of(&f, "readiness-probe-missing"), vec![(19, "warning".into())]);
+    let m = f.iter().find(|x| x["rule"] == "readiness-probe-missing").unwrap()["message"].as_str().unwrap().to_string();
+    assert!(!m.contains("Service/web"), "{m}");
+    // The Service of `blog` selects nothing in its own namespace.
+    assert_eq!(of(&f, "service-selects-nothing"), vec![(30, "warning".into())]);
+    // The HPA of `blog` (1 to 1 replicas) neither pins nor sets the replicas of `shop`'s 3.
+    assert!(of(&f, "hpa-replicas-pinned").is_empty(), "{f:?}");
+    assert_eq!(of(&f, "topology-spread-missing"), vec![(17, "info".into())]);
+}
