@@ -902,3 +902,222 @@ fn argo_rollout_promote_and_rollback_live_send_what_the_plugin_sends() {
     let (code, _, err) = c.run(&["promote", "rollout/web", "ro", "--full"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// Every namespaced kind the server lists, for the dry-run checks: all that a
+/// live command could touch. Events are left out: the controller-manager
+/// writes them on its own schedule (a rollout's ScalingReplicaSet, a missing
+/// metrics API), and the tool writes none (it has no code for them); any write
+/// the tool made would move the object it wrote, which is listed.
+fn listable_kinds(c: &Cluster) -> String {
+    let (code, out, err) = c.kubectl(&["api-resources", "--verbs=list", "--namespaced", "-o", "name"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let kinds: Vec<&str> = out.lines().filter(|k| !k.is_empty() && *k != "events" && *k != "events.events.k8s.io").collect();
+    for k in ["deployments.apps", "replicasets.apps", "pods", "services", "configmaps", "secrets", "endpointslices.discovery.k8s.io"] {
+        assert!(kinds.contains(&k), "{k} not listed: {out}");
+    }
+    kinds.join(",")
+}
+
+/// The `resourceVersion` of every object of the test's namespace (of `kinds`)
+/// and of the Namespace itself, as kubectl lists them: `apiVersion kind name -> version`.
+fn versions(c: &Cluster, kinds: &str) -> std::collections::BTreeMap<String, String> {
+    let (code, out, err) = c.kubectl(&["get", kinds, "-o", "json"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let list: J = serde_json::from_str(&out).unwrap();
+    let mut v = std::collections::BTreeMap::new();
+    for o in list["items"].as_array().unwrap().iter().chain(std::iter::once(&c.get("namespace", &c.ns).unwrap())) {
+        let key = format!("{} {} {}", o["apiVersion"].as_str().unwrap(), o["kind"].as_str().unwrap(), o["metadata"]["name"].as_str().unwrap());
+        v.insert(key, o["metadata"]["resourceVersion"].as_str().unwrap().to_string());
+    }
+    v
+}
+
+/// The namespace once the controllers are done with it (pods created and
+/// marked Ready, statuses and EndpointSlices updated): two listings a second
+/// apart agree. Pods are in the listing: the harness only marks new pods
+/// Ready, the controller-manager leaves settled ones alone, so a pod that
+/// moves in a dry run's window is one the tool caused (a new ReplicaSet).
+fn settled(c: &Cluster, kinds: &str) -> std::collections::BTreeMap<String, String> {
+    let started = Instant::now();
+    let mut last = versions(c, kinds);
+    loop {
+        std::thread::sleep(Duration::from_millis(1000));
+        let now = versions(c, kinds);
+        if now == last {
+            return now;
+        }
+        assert!(started.elapsed() < Duration::from_secs(60), "the namespace does not settle: {last:?} then {now:?}");
+        last = now;
+    }
+}
+
+/// The project's files and their bytes (a dry run writes no file either, even with --write).
+fn project_files(c: &Cluster) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    walk(c.dir.path()).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap())).collect()
+}
+
+/// Runs a command that promises to change nothing, with `-v 6` so that its
+/// requests are logged: each write it sends must be a dry run (`dryRun=All`),
+/// and it must have asked the server something (`writes`: at least one dry-run
+/// write; otherwise only reads). Returns the exit code, stdout and the rest of stderr.
+fn run_dry(c: &Cluster, args: &[&str], writes: bool) -> (i32, String, String) {
+    let mut a = args.to_vec();
+    a.extend(["-v", "6"]);
+    let (code, out, err) = c.run(&a);
+    let requests: Vec<&str> =
+        err.lines().filter(|l| ["GET ", "PATCH ", "POST ", "PUT ", "DELETE "].iter().any(|m| l.starts_with(m))).collect();
+    let sent: Vec<&&str> = requests.iter().filter(|l| !l.starts_with("GET ")).collect();
+    for l in &sent {
+        assert!(l.contains("?dryRun=All") || l.contains("&dryRun=All"), "{args:?} sent a write that is not a dry run: {l}");
+    }
+    if writes {
+        assert!(!sent.is_empty(), "{args:?} asked the server for no dry run: {err}{out}");
+    } else {
+        assert!(sent.is_empty() && !requests.is_empty(), "{args:?} should only read: {err}");
+    }
+    let rest: String = err.lines().filter(|l| !requests.contains(l)).map(|l| format!("{l}\n")).collect();
+    (code, out, rest)
+}
+
+/// Asserts that no object of the namespace and no file moved since `before`.
+fn assert_unchanged(
+    c: &Cluster,
+    kinds: &str,
+    before: &std::collections::BTreeMap<String, String>,
+    files: &std::collections::BTreeMap<PathBuf, Vec<u8>>,
+    what: &str,
+) {
+    let after = versions(c, kinds);
+    let moved: Vec<String> = before
+        .keys()
+        .chain(after.keys())
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .filter(|k| before.get(*k) != after.get(*k))
+        .map(|k| format!("{k}: {:?} -> {:?}", before.get(k), after.get(k)))
+        .collect();
+    assert!(moved.is_empty(), "{what} changed the cluster:\n{}", moved.join("\n"));
+    assert!(project_files(c) == *files, "{what} changed the project's files");
+}
+
+/// `--live --dry-run server` of every strategy, of promote and rollback (a
+/// canary, a blue/green switch, an Argo Rollout): the server says what it
+/// would do, and no object of the namespace (pods included) nor any file moves.
+#[test]
+fn live_dry_runs_change_nothing() {
+    let Some(c) = Cluster::new("dryrun") else { return };
+    install_crds(&c);
+    // A second app, `shop`, already blue/green in its files (the Service on blue), applied that way.
+    let shop = c.path("shop");
+    std::fs::create_dir_all(&shop).unwrap();
+    let talk = std::fs::read_to_string(c.path("deploy/api-status.yaml")).unwrap();
+    std::fs::write(shop.join("shop.yaml"), talk.replace("api-status", "shop")).unwrap();
+    let bg = ["apply", "blue-green", "deployment/shop", "shop", "--image", "ghcr.io/example/shop:2.0.0", "--write"];
+    for _ in 0..3 {
+        let (code, out, err) = c.run(&bg);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    // An Argo Rollout paused at its first pause step (no Argo controller runs: the test writes its status).
+    std::fs::create_dir_all(c.path("ro")).unwrap();
+    std::fs::write(
+        c.path("ro/web.yaml"),
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n  strategy:\n    canary:\n      steps:\n      - setWeight: 50\n      - pause: {}\n",
+    )
+    .unwrap();
+    for dir in ["deploy", "shop", "ro"] {
+        let (code, _, err) = c.kubectl(&["apply", "--server-side", "-f", dir], &[]);
+        assert_eq!(code, 0, "{err}");
+    }
+    let (code, _, err) = c.kubectl(
+        &[
+            "patch",
+            "rollouts.argoproj.io",
+            "web",
+            "--type",
+            "merge",
+            "--subresource",
+            "status",
+            "-p",
+            r#"{"status":{"currentStepIndex":1,"pauseConditions":[{"reason":"CanaryPauseStep","startTime":"2026-11-30T00:00:00Z"}]}}"#,
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let rolled_out = |names: &[&str]| {
+        for n in names {
+            let (code, _, err) = c.kubectl(&["rollout", "status", &format!("deployment/{n}"), "--timeout", "60s"], &[]);
+            assert_eq!(code, 0, "{err}");
+        }
+    };
+    rolled_out(&["api-status", "shop-blue", "shop-green"]);
+    let kinds = listable_kinds(&c);
+    assert!(kinds.split(',').any(|k| k == "rollouts.argoproj.io"), "{kinds}");
+
+    // Each dry run: its exit code (--exit-code: 1, it would change something) and what the server answered.
+    let check = |args: &[&str], code: i32, says: &[&str]| {
+        let (got, out, err) = run_dry(&c, args, true);
+        assert_eq!(got, code, "{args:?}: {out}{err}");
+        for s in says {
+            assert!(out.contains(s), "{args:?} does not say {s:?}: {out}{err}");
+        }
+    };
+    let dry = ["--live", "--dry-run", "server", "--exit-code", "--write"];
+    let new = "ghcr.io/example/api-status:2.0.0";
+    let before = settled(&c, &kinds);
+    let files = project_files(&c);
+    let step1 = "Step 1 (server-side dry run; nothing is changed)";
+    // kubectl's field manager: the fields Recreate no longer sets are dropped (as another manager it would keep
+    // rollingUpdate, which the server refuses beside Recreate).
+    check(&[&["apply", "recreate", "deployment/api-status", "deploy", "--field-manager", "kubectl"][..], &dry].concat(), 1, &[
+        step1,
+        "-    type: RollingUpdate\n+    type: Recreate\n",
+    ]);
+    check(&[&["apply", "rolling", "deployment/api-status", "deploy", "--max-surge", "1", "--force-conflicts"][..], &dry].concat(), 1, &[
+        step1,
+        "-      maxSurge: 25%\n+      maxSurge: 1\n",
+    ]);
+    // The new Deployments as the server would create them (its defaults included); a later step's deletion is
+    // checked too (a dry-run DELETE).
+    check(&[&["apply", "blue-green", "deployment/api-status", "deploy", "--image", new, "--force-conflicts"][..], &dry].concat(), 1, &[
+        step1,
+        "+++ planned/apps.v1.Deployment.",
+        "+  progressDeadlineSeconds: 600\n",
+    ]);
+    check(&[&["apply", "canary", "deployment/api-status", "deploy", "--steps", "25,50", "--image", new, "--force-conflicts"][..], &dry].concat(), 1, &[
+        step1,
+        "+        app.kubernetes.io/name: api-status",
+    ]);
+    check(&[&["promote", "deployment/shop", "shop", "--force-conflicts"][..], &dry].concat(), 1, &[step1, "-    app: shop-blue\n+    app: shop-green\n"]);
+    check(&["promote", "rollout/web", "ro", "--live", "--dry-run", "server", "--exit-code"], 1, &[
+        "Server-side dry run: rollout/web would be promoted; nothing was changed.",
+    ]);
+    check(&["rollback", "rollout/web", "ro", "--live", "--dry-run", "server", "--exit-code"], 1, &[
+        "Server-side dry run: rollout/web would be aborted; nothing was changed.",
+    ]);
+    assert_unchanged(&c, &kinds, &before, &files, "a dry run");
+
+    // A canary half-way (steps 1 and 2 written and applied with kubectl): the next step, promote and
+    // rollback; shop promoted (written and applied): its rollback.
+    let canary = ["apply", "canary", "deployment/api-status", "deploy", "--steps", "25,50", "--image", new, "--write"];
+    for _ in 0..2 {
+        let (code, out, err) = c.run(&canary);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let (code, out, err) = c.run(&["promote", "deployment/shop", "shop", "--write"]);
+    assert_eq!(code, 0, "{out}{err}");
+    for dir in ["deploy", "shop"] {
+        let (code, _, err) = c.kubectl(&["apply", "--server-side", "--force-conflicts", "-f", dir], &[]);
+        assert_eq!(code, 0, "{err}");
+    }
+    rolled_out(&["api-status", "api-status-canary"]);
+    let before = settled(&c, &kinds);
+    let files = project_files(&c);
+    check(&[&canary[..8], &["--force-conflicts"], &dry].concat(), 1, &["Step 3 (server-side dry run; nothing is changed)", "+  replicas: 2\n"]);
+    check(&[&["promote", "deployment/api-status", "deploy", "--force-conflicts"][..], &dry].concat(), 1, &[step1]);
+    check(&[&["rollback", "deployment/api-status", "deploy", "--force-conflicts"][..], &dry].concat(), 1, &[
+        step1,
+        "-  replicas: 3\n+  replicas: 4\n",
+    ]);
+    check(&[&["rollback", "deployment/shop", "shop", "--force-conflicts"][..], &dry].concat(), 1, &[step1, "-    app: shop-green\n+    app: shop-blue\n"]);
+    assert_unchanged(&c, &kinds, &before, &files, "a dry run");
+}
