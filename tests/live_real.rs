@@ -903,52 +903,51 @@ fn argo_rollout_promote_and_rollback_live_send_what_the_plugin_sends() {
     assert_eq!(code, 2, "{err}");
 }
 
-/// Every namespaced kind the server lists, for the dry-run checks: all that a
-/// live command could touch. Events are left out: the controller-manager
-/// writes them on its own schedule (a rollout's ScalingReplicaSet, a missing
-/// metrics API), and the tool writes none (it has no code for them); any write
-/// the tool made would move the object it wrote, which is listed.
-fn listable_kinds(c: &Cluster) -> String {
-    let (code, out, err) = c.kubectl(&["api-resources", "--verbs=list", "--namespaced", "-o", "name"], &[]);
+/// Every namespaced kind the server lists (as kubectl finds them), as the path
+/// of its collection in the test's namespace: all that a live command could
+/// touch. Events are left out: the controller-manager writes them on its own
+/// schedule (a rollout's ScalingReplicaSet), and the tool writes none (it has
+/// no code for them); any write the tool made moves the object it wrote.
+fn listable_kinds(c: &Cluster) -> Vec<String> {
+    let (code, out, err) = c.kubectl(&["api-resources", "--verbs=list", "--namespaced", "-o", "wide", "--no-headers"], &[]);
     assert_eq!(code, 0, "{err}");
-    let kinds: Vec<&str> = out.lines().filter(|k| !k.is_empty() && *k != "events" && *k != "events.events.k8s.io").collect();
-    for k in ["deployments.apps", "replicasets.apps", "pods", "services", "configmaps", "secrets", "endpointslices.discovery.k8s.io"] {
-        assert!(kinds.contains(&k), "{k} not listed: {out}");
+    // NAME [SHORTNAMES] APIVERSION NAMESPACED KIND VERBS [CATEGORIES]
+    let is_version = |t: &str| {
+        let v = t.rsplit('/').next().unwrap_or_default();
+        v.starts_with('v') && v[1..].starts_with(|c: char| c.is_ascii_digit())
+    };
+    let mut paths = Vec::new();
+    for line in out.lines().filter(|l| !l.trim().is_empty()) {
+        let t: Vec<&str> = line.split_whitespace().collect();
+        let at = t.iter().position(|t| is_version(t)).unwrap_or_else(|| panic!("no API version in {line}"));
+        if t[at + 2] == "Event" {
+            continue;
+        }
+        let root = if t[at] == "v1" { "/api/v1".to_string() } else { format!("/apis/{}", t[at]) };
+        paths.push(format!("{root}/namespaces/{}/{}", c.ns, t[0]));
     }
-    kinds.join(",")
+    for k in ["/deployments", "/replicasets", "/pods", "/services", "/configmaps", "/secrets", "/endpointslices"] {
+        assert!(paths.iter().any(|p| p.ends_with(k)), "{k} not listed: {out}");
+    }
+    paths
 }
 
-/// The `resourceVersion` of every object of the test's namespace (of `kinds`)
-/// and of the Namespace itself, as kubectl lists them: `apiVersion kind name -> version`.
-fn versions(c: &Cluster, kinds: &str) -> std::collections::BTreeMap<String, String> {
-    let (code, out, err) = c.kubectl(&["get", kinds, "-o", "json"], &[]);
-    assert_eq!(code, 0, "{err}");
-    let list: J = serde_json::from_str(&out).unwrap();
+/// The `resourceVersion` of every object of the test's namespace (of the
+/// kinds' `paths`) and of the Namespace itself, as the server lists them:
+/// `collection name -> version`.
+fn versions(c: &Cluster, paths: &[String]) -> std::collections::BTreeMap<String, String> {
+    let conn = Cluster::conn(&c.kubeconfig, &c.ns);
     let mut v = std::collections::BTreeMap::new();
-    for o in list["items"].as_array().unwrap().iter().chain(std::iter::once(&c.get("namespace", &c.ns).unwrap())) {
-        let key = format!("{} {} {}", o["apiVersion"].as_str().unwrap(), o["kind"].as_str().unwrap(), o["metadata"]["name"].as_str().unwrap());
-        v.insert(key, o["metadata"]["resourceVersion"].as_str().unwrap().to_string());
+    let ns = conn.call(http::Method::GET, &format!("/api/v1/namespaces/{}", c.ns), None, Vec::new()).unwrap();
+    v.insert(format!("namespaces {}", c.ns), ns["metadata"]["resourceVersion"].as_str().unwrap().to_string());
+    for path in paths {
+        let list = conn.call(http::Method::GET, path, None, Vec::new()).unwrap_or_else(|e| panic!("GET {path}: {e:?}"));
+        for o in list["items"].as_array().unwrap() {
+            let key = format!("{} {}", path.rsplit('/').next().unwrap(), o["metadata"]["name"].as_str().unwrap());
+            v.insert(key, o["metadata"]["resourceVersion"].as_str().unwrap().to_string());
+        }
     }
     v
-}
-
-/// The namespace once the controllers are done with it (pods created and
-/// marked Ready, statuses and EndpointSlices updated): two listings a second
-/// apart agree. Pods are in the listing: the harness only marks new pods
-/// Ready, the controller-manager leaves settled ones alone, so a pod that
-/// moves in a dry run's window is one the tool caused (a new ReplicaSet).
-fn settled(c: &Cluster, kinds: &str) -> std::collections::BTreeMap<String, String> {
-    let started = Instant::now();
-    let mut last = versions(c, kinds);
-    loop {
-        std::thread::sleep(Duration::from_millis(1000));
-        let now = versions(c, kinds);
-        if now == last {
-            return now;
-        }
-        assert!(started.elapsed() < Duration::from_secs(60), "the namespace does not settle: {last:?} then {now:?}");
-        last = now;
-    }
 }
 
 /// The project's files and their bytes (a dry run writes no file either, even with --write).
@@ -956,48 +955,72 @@ fn project_files(c: &Cluster) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
     walk(c.dir.path()).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap())).collect()
 }
 
-/// Runs a command that promises to change nothing, with `-v 6` so that its
-/// requests are logged: each write it sends must be a dry run (`dryRun=All`),
-/// and it must have asked the server something (`writes`: at least one dry-run
-/// write; otherwise only reads). Returns the exit code, stdout and the rest of stderr.
-fn run_dry(c: &Cluster, args: &[&str], writes: bool) -> (i32, String, String) {
-    let mut a = args.to_vec();
-    a.extend(["-v", "6"]);
-    let (code, out, err) = c.run(&a);
-    let requests: Vec<&str> =
-        err.lines().filter(|l| ["GET ", "PATCH ", "POST ", "PUT ", "DELETE "].iter().any(|m| l.starts_with(m))).collect();
-    let sent: Vec<&&str> = requests.iter().filter(|l| !l.starts_with("GET ")).collect();
-    for l in &sent {
-        assert!(l.contains("?dryRun=All") || l.contains("&dryRun=All"), "{args:?} sent a write that is not a dry run: {l}");
-    }
-    if writes {
-        assert!(!sent.is_empty(), "{args:?} asked the server for no dry run: {err}{out}");
-    } else {
-        assert!(sent.is_empty() && !requests.is_empty(), "{args:?} should only read: {err}");
-    }
-    let rest: String = err.lines().filter(|l| !requests.contains(l)).map(|l| format!("{l}\n")).collect();
-    (code, out, rest)
+/// A namespace at rest, to run commands that promise to change nothing.
+struct AtRest {
+    paths: Vec<String>,
+    versions: std::collections::BTreeMap<String, String>,
+    files: std::collections::BTreeMap<PathBuf, Vec<u8>>,
 }
 
-/// Asserts that no object of the namespace and no file moved since `before`.
-fn assert_unchanged(
-    c: &Cluster,
-    kinds: &str,
-    before: &std::collections::BTreeMap<String, String>,
-    files: &std::collections::BTreeMap<PathBuf, Vec<u8>>,
-    what: &str,
-) {
-    let after = versions(c, kinds);
-    let moved: Vec<String> = before
-        .keys()
-        .chain(after.keys())
-        .collect::<std::collections::BTreeSet<_>>()
-        .into_iter()
-        .filter(|k| before.get(*k) != after.get(*k))
-        .map(|k| format!("{k}: {:?} -> {:?}", before.get(k), after.get(k)))
-        .collect();
-    assert!(moved.is_empty(), "{what} changed the cluster:\n{}", moved.join("\n"));
-    assert!(project_files(c) == *files, "{what} changed the project's files");
+impl AtRest {
+    /// Waits until the controllers are done with the namespace (pods created
+    /// and marked Ready, statuses and EndpointSlices updated): listings agree
+    /// for a second. Pods are in the listing: the harness marks only new pods
+    /// Ready and the controller-manager leaves settled ones alone, so a pod
+    /// that moves in a dry run's window is one the tool caused (a new
+    /// ReplicaSet's, or a deleted Deployment's).
+    fn new(c: &Cluster, paths: Vec<String>) -> AtRest {
+        let started = Instant::now();
+        let mut last = versions(c, &paths);
+        let mut same_since = Instant::now();
+        while same_since.elapsed() < Duration::from_millis(1000) {
+            std::thread::sleep(Duration::from_millis(250));
+            let now = versions(c, &paths);
+            if now != last {
+                assert!(started.elapsed() < Duration::from_secs(60), "the namespace does not settle: {last:?} then {now:?}");
+                last = now;
+                same_since = Instant::now();
+            }
+        }
+        AtRest { paths, versions: last, files: project_files(c) }
+    }
+
+    /// Runs a command that promises to change nothing, with `-v 6` so that its
+    /// requests are logged: each write it sends must be a dry run
+    /// (`dryRun=All`) and it must have asked the server something (`writes`: at
+    /// least one dry-run write; otherwise only reads); afterwards no object of
+    /// the namespace and no file has moved. Returns the exit code, stdout and
+    /// the rest of stderr.
+    fn run(&self, c: &Cluster, args: &[&str], writes: bool) -> (i32, String, String) {
+        let mut a = args.to_vec();
+        a.extend(["-v", "6"]);
+        let (code, out, err) = c.run(&a);
+        let requests: Vec<&str> =
+            err.lines().filter(|l| ["GET ", "PATCH ", "POST ", "PUT ", "DELETE "].iter().any(|m| l.starts_with(m))).collect();
+        let sent: Vec<&&str> = requests.iter().filter(|l| !l.starts_with("GET ")).collect();
+        for l in &sent {
+            assert!(l.contains("?dryRun=All") || l.contains("&dryRun=All"), "{args:?} sent a write that is not a dry run: {l}");
+        }
+        if writes {
+            assert!(!sent.is_empty(), "{args:?} asked the server for no dry run: {err}{out}");
+        } else {
+            assert!(sent.is_empty() && !requests.is_empty(), "{args:?} should only read: {err}");
+        }
+        let after = versions(c, &self.paths);
+        let moved: Vec<String> = self
+            .versions
+            .keys()
+            .chain(after.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .filter(|k| self.versions.get(*k) != after.get(*k))
+            .map(|k| format!("{k}: {:?} -> {:?}", self.versions.get(k), after.get(k)))
+            .collect();
+        assert!(moved.is_empty(), "{args:?} changed the cluster:\n{}\n{out}{err}", moved.join("\n"));
+        assert!(project_files(c) == self.files, "{args:?} changed the project's files");
+        let rest: String = err.lines().filter(|l| !requests.contains(l)).map(|l| format!("{l}\n")).collect();
+        (code, out, rest)
+    }
 }
 
 /// `--live --dry-run server` of every strategy, of promote and rollback (a
@@ -1051,11 +1074,11 @@ fn live_dry_runs_change_nothing() {
     };
     rolled_out(&["api-status", "shop-blue", "shop-green"]);
     let kinds = listable_kinds(&c);
-    assert!(kinds.split(',').any(|k| k == "rollouts.argoproj.io"), "{kinds}");
+    assert!(kinds.iter().any(|k| k.ends_with("/rollouts")), "{kinds:?}");
 
     // Each dry run: its exit code (--exit-code: 1, it would change something) and what the server answered.
-    let check = |args: &[&str], code: i32, says: &[&str]| {
-        let (got, out, err) = run_dry(&c, args, true);
+    let check = |rest: &AtRest, args: &[&str], code: i32, says: &[&str]| {
+        let (got, out, err) = rest.run(&c, args, true);
         assert_eq!(got, code, "{args:?}: {out}{err}");
         for s in says {
             assert!(out.contains(s), "{args:?} does not say {s:?}: {out}{err}");
@@ -1063,38 +1086,55 @@ fn live_dry_runs_change_nothing() {
     };
     let dry = ["--live", "--dry-run", "server", "--exit-code", "--write"];
     let new = "ghcr.io/example/api-status:2.0.0";
-    let before = settled(&c, &kinds);
-    let files = project_files(&c);
+    let rest = AtRest::new(&c, kinds.clone());
     let step1 = "Step 1 (server-side dry run; nothing is changed)";
     // kubectl's field manager: the fields Recreate no longer sets are dropped (as another manager it would keep
     // rollingUpdate, which the server refuses beside Recreate).
-    check(&[&["apply", "recreate", "deployment/api-status", "deploy", "--field-manager", "kubectl"][..], &dry].concat(), 1, &[
-        step1,
-        "-    type: RollingUpdate\n+    type: Recreate\n",
-    ]);
-    check(&[&["apply", "rolling", "deployment/api-status", "deploy", "--max-surge", "1", "--force-conflicts"][..], &dry].concat(), 1, &[
-        step1,
-        "-      maxSurge: 25%\n+      maxSurge: 1\n",
-    ]);
+    check(
+        &rest,
+        &[&["apply", "recreate", "deployment/api-status", "deploy", "--field-manager", "kubectl"][..], &dry].concat(),
+        1,
+        &[step1, "-    type: RollingUpdate\n+    type: Recreate\n"],
+    );
+    check(
+        &rest,
+        &[&["apply", "rolling", "deployment/api-status", "deploy", "--max-surge", "1", "--force-conflicts"][..], &dry].concat(),
+        1,
+        &[step1, "-      maxSurge: 25%\n+      maxSurge: 1\n"],
+    );
     // The new Deployments as the server would create them (its defaults included); a later step's deletion is
     // checked too (a dry-run DELETE).
-    check(&[&["apply", "blue-green", "deployment/api-status", "deploy", "--image", new, "--force-conflicts"][..], &dry].concat(), 1, &[
-        step1,
-        "+++ planned/apps.v1.Deployment.",
-        "+  progressDeadlineSeconds: 600\n",
-    ]);
-    check(&[&["apply", "canary", "deployment/api-status", "deploy", "--steps", "25,50", "--image", new, "--force-conflicts"][..], &dry].concat(), 1, &[
-        step1,
-        "+        app.kubernetes.io/name: api-status",
-    ]);
-    check(&[&["promote", "deployment/shop", "shop", "--force-conflicts"][..], &dry].concat(), 1, &[step1, "-    app: shop-blue\n+    app: shop-green\n"]);
-    check(&["promote", "rollout/web", "ro", "--live", "--dry-run", "server", "--exit-code"], 1, &[
-        "Server-side dry run: rollout/web would be promoted; nothing was changed.",
-    ]);
-    check(&["rollback", "rollout/web", "ro", "--live", "--dry-run", "server", "--exit-code"], 1, &[
-        "Server-side dry run: rollout/web would be aborted; nothing was changed.",
-    ]);
-    assert_unchanged(&c, &kinds, &before, &files, "a dry run");
+    check(
+        &rest,
+        &[&["apply", "blue-green", "deployment/api-status", "deploy", "--image", new, "--force-conflicts"][..], &dry].concat(),
+        1,
+        &[step1, "+++ planned/apps.v1.Deployment.", "+  progressDeadlineSeconds: 600\n"],
+    );
+    check(
+        &rest,
+        &[&["apply", "canary", "deployment/api-status", "deploy", "--steps", "25,50", "--image", new, "--force-conflicts"][..], &dry]
+            .concat(),
+        1,
+        &[step1, "+        app.kubernetes.io/name: api-status"],
+    );
+    check(
+        &rest,
+        &[&["promote", "deployment/shop", "shop", "--force-conflicts"][..], &dry].concat(),
+        1,
+        &[step1, "-    app: shop-blue\n+    app: shop-green\n"],
+    );
+    check(
+        &rest,
+        &["promote", "rollout/web", "ro", "--live", "--dry-run", "server", "--exit-code"],
+        1,
+        &["Server-side dry run: rollout/web would be promoted; nothing was changed."],
+    );
+    check(
+        &rest,
+        &["rollback", "rollout/web", "ro", "--live", "--dry-run", "server", "--exit-code"],
+        1,
+        &["Server-side dry run: rollout/web would be aborted; nothing was changed."],
+    );
 
     // A canary half-way (steps 1 and 2 written and applied with kubectl): the next step, promote and
     // rollback; shop promoted (written and applied): its rollback.
@@ -1110,14 +1150,24 @@ fn live_dry_runs_change_nothing() {
         assert_eq!(code, 0, "{err}");
     }
     rolled_out(&["api-status", "api-status-canary"]);
-    let before = settled(&c, &kinds);
-    let files = project_files(&c);
-    check(&[&canary[..8], &["--force-conflicts"], &dry].concat(), 1, &["Step 3 (server-side dry run; nothing is changed)", "+  replicas: 2\n"]);
-    check(&[&["promote", "deployment/api-status", "deploy", "--force-conflicts"][..], &dry].concat(), 1, &[step1]);
-    check(&[&["rollback", "deployment/api-status", "deploy", "--force-conflicts"][..], &dry].concat(), 1, &[
-        step1,
-        "-  replicas: 3\n+  replicas: 4\n",
-    ]);
-    check(&[&["rollback", "deployment/shop", "shop", "--force-conflicts"][..], &dry].concat(), 1, &[step1, "-    app: shop-green\n+    app: shop-blue\n"]);
-    assert_unchanged(&c, &kinds, &before, &files, "a dry run");
+    let rest = AtRest::new(&c, kinds.clone());
+    check(
+        &rest,
+        &[&canary[..8], &["--force-conflicts"], &dry].concat(),
+        1,
+        &["Step 3 (server-side dry run; nothing is changed)", "+  replicas: 2\n"],
+    );
+    check(&rest, &[&["promote", "deployment/api-status", "deploy", "--force-conflicts"][..], &dry].concat(), 1, &[step1]);
+    check(
+        &rest,
+        &[&["rollback", "deployment/api-status", "deploy", "--force-conflicts"][..], &dry].concat(),
+        1,
+        &[step1, "-  replicas: 3\n+  replicas: 4\n"],
+    );
+    check(
+        &rest,
+        &[&["rollback", "deployment/shop", "shop", "--force-conflicts"][..], &dry].concat(),
+        1,
+        &[step1, "-    app: shop-green\n+    app: shop-blue\n"],
+    );
 }
