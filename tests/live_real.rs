@@ -1171,3 +1171,41 @@ fn live_dry_runs_change_nothing() {
         &[step1, "-    app: shop-green\n+    app: shop-blue\n"],
     );
 }
+
+/// `diff` (plain, JSON, forced), `status` and `lint --cluster` (one namespace
+/// and all): the server answers, and no object of the namespace nor any file moves.
+#[test]
+fn diff_status_and_lint_cluster_change_nothing() {
+    let Some(c) = Cluster::new("readonly") else { return };
+    c.kubectl_apply(true);
+    let file = c.path("deploy/api-status.yaml");
+    let text = std::fs::read_to_string(&file).unwrap();
+    std::fs::write(&file, text.replace("replicas: 4", "replicas: 5").replace("api-status:1.0.0", "api-status:1.1.0")).unwrap();
+    let rest = AtRest::new(&c, listable_kinds(&c));
+    // diff: the server's dry run of each object, the changes against what is live.
+    let (code, out, err) = rest.run(&c, &["diff", "deploy"], true);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(
+        out.contains("-  replicas: 4\n+  replicas: 5\n") && out.contains("+      - image: ghcr.io/example/api-status:1.1.0\n"),
+        "{out}"
+    );
+    let (code, out, err) = rest.run(&c, &["diff", "deploy", "-o", "json", "--force-conflicts", "--field-manager", "kubectl"], true);
+    assert_eq!(code, 1, "{out}{err}");
+    let v: J = serde_json::from_str(&out).unwrap();
+    let dep = v["objects"].as_array().unwrap().iter().find(|o| o["kind"] == "Deployment").unwrap();
+    assert_eq!((&dep["live"]["spec"]["replicas"], &dep["planned"]["spec"]["replicas"]), (&json!(4), &json!(5)), "{out}");
+    // status: reads only; the rollout and the Service's ready pods as the server has them.
+    let (code, out, err) = rest.run(&c, &["status", "deployment/api-status"], false);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("routes to api-status (4 of 4 pods ready)"), "{out}");
+    let (code, out, err) = rest.run(&c, &["status", "deployment/api-status", "-o", "json"], false);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(serde_json::from_str::<J>(&out).unwrap()["services"][0]["readyPods"], 4, "{out}");
+    // lint --cluster: reads only; a finding on the live Deployment.
+    let (code, out, err) = rest.run(&c, &["lint", "--cluster"], false);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("warning[pdb-missing]: Deployment/api-status") && out.contains(&format!("in namespace {}", c.ns)), "{out}");
+    let (code, out, err) = rest.run(&c, &["lint", "--cluster", "-A", "-o", "json"], false);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("\"rule\": \"pdb-missing\""), "{out}");
+}
