@@ -1209,3 +1209,166 @@ fn diff_status_and_lint_cluster_change_nothing() {
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("\"rule\": \"pdb-missing\""), "{out}");
 }
+
+/// The pods of each Deployment by the controllers' ownership (Pod ->
+/// ReplicaSet -> Deployment, no label matching), terminating pods aside.
+fn pods_by_deployment(c: &Cluster) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
+    let list = |kind: &str| -> Vec<J> {
+        let (code, out, err) = c.kubectl(&["get", kind, "-o", "json"], &[]);
+        assert_eq!(code, 0, "{err}");
+        serde_json::from_str::<J>(&out).unwrap()["items"].as_array().unwrap().clone()
+    };
+    let owner = |o: &J, kind: &str| -> Option<String> {
+        o["metadata"]["ownerReferences"].as_array()?.iter().find(|r| r["kind"] == kind && r["controller"] == true)?["name"]
+            .as_str()
+            .map(str::to_string)
+    };
+    let rs_owner: std::collections::BTreeMap<String, String> = list("replicasets.apps")
+        .iter()
+        .filter_map(|rs| Some((rs["metadata"]["name"].as_str()?.to_string(), owner(rs, "Deployment")?)))
+        .collect();
+    let mut out: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    for pod in list("pods").iter().filter(|p| p["metadata"]["deletionTimestamp"].is_null()) {
+        if let Some(dep) = owner(pod, "ReplicaSet").and_then(|rs| rs_owner.get(&rs).cloned()) {
+            out.entry(dep).or_default().insert(pod["metadata"]["name"].as_str().unwrap().to_string());
+        }
+    }
+    out
+}
+
+/// The pods the server selects for a label selector (`kubectl get pods -l`), terminating pods aside.
+fn server_selects(c: &Cluster, selector: &J) -> std::collections::BTreeSet<String> {
+    let sel: Vec<String> = selector.as_object().unwrap().iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap())).collect();
+    assert!(!sel.is_empty(), "an empty selector");
+    let (code, out, err) = c.kubectl(&["get", "pods", "-l", &sel.join(","), "-o", "json"], &[]);
+    assert_eq!(code, 0, "{err}");
+    serde_json::from_str::<J>(&out).unwrap()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+        .map(|p| p["metadata"]["name"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// Where Service `svc` sends traffic as the server decides it: how many of the
+/// pods the server selects for the Service's selector belong to each
+/// Deployment (by ownership). Each Deployment so routed to is selected whole,
+/// no pod outside a Deployment is selected, each Deployment's own selector
+/// (evaluated by the server) selects exactly its pods, and the tool's
+/// `status -o json` claims the same routes.
+fn server_routes(c: &Cluster, app: &str, svc: &str) -> std::collections::BTreeMap<String, usize> {
+    let owned = pods_by_deployment(c);
+    let selected = server_selects(c, &c.get("service", svc).unwrap()["spec"]["selector"]);
+    let mut routes = std::collections::BTreeMap::new();
+    for (dep, pods) in &owned {
+        let n = pods.intersection(&selected).count();
+        if n > 0 {
+            assert_eq!(n, pods.len(), "Service/{svc} selects only part of Deployment/{dep}: {selected:?} of {pods:?}");
+            routes.insert(dep.clone(), n);
+        }
+        let d = c.deployment(dep).unwrap();
+        assert_eq!(&server_selects(c, &d["spec"]["selector"]["matchLabels"]), pods, "Deployment/{dep}'s selector selects other pods");
+    }
+    let all: std::collections::BTreeSet<&String> = owned.values().flatten().collect();
+    assert!(selected.iter().all(|p| all.contains(p)), "Service/{svc} selects pods of no Deployment: {selected:?}");
+    let (code, out, err) = c.run(&["status", &format!("deployment/{app}"), "-o", "json"]);
+    assert!(code <= 1, "{out}{err}");
+    let status: J = serde_json::from_str(&out).unwrap();
+    let claimed = status["services"].as_array().unwrap().iter().find(|s| s["name"] == svc).expect("the Service in status");
+    let tool: std::collections::BTreeMap<String, usize> = claimed["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["pods"].as_u64().unwrap() > 0)
+        .map(|t| (t["name"].as_str().unwrap().to_string(), t["pods"].as_u64().unwrap() as usize))
+        .collect();
+    assert_eq!(tool, routes, "status claims other routes than the server's selection: {out}");
+    assert_eq!(claimed["pods"].as_u64().unwrap() as usize, selected.len(), "{out}");
+    routes
+}
+
+/// Applies the project's files with kubectl (as a GitOps tool would) and waits for the Deployments.
+fn kubectl_apply_and_roll_out(c: &Cluster, deployments: &[&str]) {
+    let (code, _, err) = c.kubectl(&["apply", "--server-side", "--force-conflicts", "-f", "deploy"], &[]);
+    assert_eq!(code, 0, "{err}");
+    for d in deployments {
+        let (code, _, err) = c.kubectl(&["rollout", "status", &format!("deployment/{d}"), "--timeout", "60s"], &[]);
+        assert_eq!(code, 0, "{err}");
+    }
+}
+
+/// Blue/green judged by the server: the manifests `apply blue-green --write`
+/// wrote, applied with kubectl, route the Service to the active colour's pods
+/// only (as the plan says), then to the other colour after a written promote
+/// and back after a live rollback.
+#[test]
+fn blue_green_routes_as_the_server_selects() {
+    let Some(c) = Cluster::new("oraclebg") else { return };
+    let bg = ["apply", "blue-green", "deployment/api-status", "deploy", "--image", "ghcr.io/example/api-status:2.0.0"];
+    let (code, plan, err) = c.run(&bg);
+    assert_eq!(code, 0, "{plan}{err}");
+    // The plan's claim: which Deployment the Service will select.
+    let claim = |plan: &str| -> String {
+        let at = plan.find("point Service/api-status at ").unwrap_or_else(|| panic!("no switch in the plan: {plan}")) + 28;
+        plan[at..].split_whitespace().next().unwrap().trim_start_matches("Deployment/").to_string()
+    };
+    assert_eq!(claim(&plan), "api-status-blue");
+    for _ in 0..3 {
+        let (code, out, err) = c.run(&[&bg[..], &["--write"]].concat());
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    kubectl_apply_and_roll_out(&c, &["api-status-blue", "api-status-green"]);
+    let blue = std::collections::BTreeMap::from([("api-status-blue".to_string(), 4)]);
+    let green = std::collections::BTreeMap::from([("api-status-green".to_string(), 4)]);
+    assert_eq!(server_routes(&c, "api-status", "api-status"), blue);
+    // Promote, written and applied with kubectl: the other colour only.
+    let (code, plan, err) = c.run(&["promote", "deployment/api-status", "deploy", "--write"]);
+    assert_eq!(code, 0, "{plan}{err}");
+    assert_eq!(claim(&plan), "api-status-green");
+    kubectl_apply_and_roll_out(&c, &["api-status-blue", "api-status-green"]);
+    assert_eq!(server_routes(&c, "api-status", "api-status"), green);
+    // Rollback, live: back to blue only.
+    let (code, out, err) = c.run(&["rollback", "deployment/api-status", "deploy", "--live", "--write", "--force-conflicts"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(server_routes(&c, "api-status", "api-status"), blue);
+}
+
+/// A canary judged by the server: at each weight the Service selects every
+/// stable and every canary pod, in the counts the plan states, and the
+/// canary's share is the weight rounded to whole pods.
+#[test]
+fn canary_routes_as_the_server_selects() {
+    let Some(c) = Cluster::new("oraclecanary") else { return };
+    let canary = ["apply", "canary", "deployment/api-status", "deploy", "--steps", "25,50", "--image", "ghcr.io/example/api-status:2.0.0"];
+    let (code, plan, err) = c.run(&canary);
+    assert_eq!(code, 0, "{plan}{err}");
+    // The plan's claims: "canary at 25%: 3 stable + 1 canary replicas of 4".
+    let splits: Vec<(u32, usize, usize)> = plan
+        .lines()
+        .filter_map(|l| {
+            let rest = &l[l.find("canary at ")? + 10..];
+            let (w, rest) = rest.split_once("%: ")?;
+            let (stable, rest) = rest.split_once(" stable + ")?;
+            let (can, _) = rest.split_once(" canary replicas")?;
+            Some((w.parse().ok()?, stable.parse().ok()?, can.parse().ok()?))
+        })
+        .collect();
+    assert_eq!(splits.iter().map(|s| s.0).collect::<Vec<_>>(), [25, 50], "{plan}");
+    // Steps 1 and 2 (relabel, then 25 %), then step 3 (50 %): each written, applied with kubectl, judged by the server.
+    let mut writes = 2;
+    for (weight, stable, can) in splits {
+        for _ in 0..writes {
+            let (code, out, err) = c.run(&[&canary[..], &["--write"]].concat());
+            assert_eq!(code, 0, "{out}{err}");
+        }
+        writes = 1;
+        kubectl_apply_and_roll_out(&c, &["api-status", "api-status-canary"]);
+        let routes = server_routes(&c, "api-status", "api-status");
+        let want = std::collections::BTreeMap::from([("api-status".to_string(), stable), ("api-status-canary".to_string(), can)]);
+        assert_eq!(routes, want, "at {weight} %");
+        // 4 pods in all; the canary's share of the selected pods is the weight, to the nearest pod.
+        assert_eq!(stable + can, 4);
+        assert_eq!(can, (4.0 * f64::from(weight) / 100.0).round() as usize, "at {weight} %: {routes:?}");
+    }
+}
