@@ -1210,65 +1210,75 @@ fn diff_status_and_lint_cluster_change_nothing() {
     assert!(out.contains("\"rule\": \"pdb-missing\""), "{out}");
 }
 
-/// The pods of each Deployment by the controllers' ownership (Pod ->
-/// ReplicaSet -> Deployment, no label matching), terminating pods aside.
-fn pods_by_deployment(c: &Cluster) -> std::collections::BTreeMap<String, std::collections::BTreeSet<String>> {
-    let list = |kind: &str| -> Vec<J> {
-        let (code, out, err) = c.kubectl(&["get", kind, "-o", "json"], &[]);
-        assert_eq!(code, 0, "{err}");
-        serde_json::from_str::<J>(&out).unwrap()["items"].as_array().unwrap().clone()
-    };
+/// `GET` of one of the namespace's collections (`pods`, `apps/v1/replicasets`, …), with a label
+/// selector evaluated by the server; the items, terminating ones aside.
+fn list_in(conn: &Conn, c: &Cluster, what: &str, selector: Option<&str>) -> Vec<J> {
+    let (group, kind) = what.rsplit_once('/').map_or(("api/v1", what), |(g, k)| (g, k));
+    let group = if group == "api/v1" { group.to_string() } else { format!("apis/{group}") };
+    let mut path = format!("/{group}/namespaces/{}/{kind}", c.ns);
+    if let Some(s) = selector {
+        path.push_str(&format!("?labelSelector={s}"));
+    }
+    let list = conn.call(http::Method::GET, &path, None, Vec::new()).unwrap_or_else(|e| panic!("GET {path}: {e:?}"));
+    list["items"].as_array().unwrap().iter().filter(|o| o["metadata"]["deletionTimestamp"].is_null()).cloned().collect()
+}
+
+fn selector_string(selector: &J) -> String {
+    let sel: Vec<String> = selector.as_object().unwrap().iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap())).collect();
+    assert!(!sel.is_empty(), "an empty selector");
+    sel.join(",")
+}
+
+fn names(items: &[J]) -> std::collections::BTreeSet<String> {
+    items.iter().map(|p| p["metadata"]["name"].as_str().unwrap().to_string()).collect()
+}
+
+/// Where Service `svc` sends traffic as the server decides it: how many of the
+/// pods the server selects for the Service's selector (`kubectl get pods -l`)
+/// belong to each Deployment, by the controllers' ownership (Pod -> ReplicaSet
+/// -> Deployment, no label matching); terminating pods aside. Each Deployment
+/// so routed to is selected whole, no pod outside a Deployment is selected,
+/// each Deployment's own selector (evaluated by the server) selects exactly
+/// its pods, and the tool's `status -o json` claims the same routes.
+fn server_routes(c: &Cluster, app: &str, svc: &str) -> std::collections::BTreeMap<String, usize> {
+    let conn = Cluster::conn(&c.kubeconfig, &c.ns);
+    let service = conn.call(http::Method::GET, &format!("/api/v1/namespaces/{}/services/{svc}", c.ns), None, Vec::new()).unwrap();
+    let (code, out, err) = c.kubectl(&["get", "pods", "-l", &selector_string(&service["spec"]["selector"]), "-o", "json"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let items: Vec<J> = serde_json::from_str::<J>(&out).unwrap()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+        .cloned()
+        .collect();
+    let selected = names(&items);
     let owner = |o: &J, kind: &str| -> Option<String> {
         o["metadata"]["ownerReferences"].as_array()?.iter().find(|r| r["kind"] == kind && r["controller"] == true)?["name"]
             .as_str()
             .map(str::to_string)
     };
-    let rs_owner: std::collections::BTreeMap<String, String> = list("replicasets.apps")
+    let rs_owner: std::collections::BTreeMap<String, String> = list_in(&conn, c, "apps/v1/replicasets", None)
         .iter()
         .filter_map(|rs| Some((rs["metadata"]["name"].as_str()?.to_string(), owner(rs, "Deployment")?)))
         .collect();
-    let mut out: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
-    for pod in list("pods").iter().filter(|p| p["metadata"]["deletionTimestamp"].is_null()) {
-        if let Some(dep) = owner(pod, "ReplicaSet").and_then(|rs| rs_owner.get(&rs).cloned()) {
-            out.entry(dep).or_default().insert(pod["metadata"]["name"].as_str().unwrap().to_string());
+    let mut owned: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    for pod in list_in(&conn, c, "pods", None) {
+        if let Some(dep) = owner(&pod, "ReplicaSet").and_then(|rs| rs_owner.get(&rs).cloned()) {
+            owned.entry(dep).or_default().insert(pod["metadata"]["name"].as_str().unwrap().to_string());
         }
     }
-    out
-}
-
-/// The pods the server selects for a label selector (`kubectl get pods -l`), terminating pods aside.
-fn server_selects(c: &Cluster, selector: &J) -> std::collections::BTreeSet<String> {
-    let sel: Vec<String> = selector.as_object().unwrap().iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap())).collect();
-    assert!(!sel.is_empty(), "an empty selector");
-    let (code, out, err) = c.kubectl(&["get", "pods", "-l", &sel.join(","), "-o", "json"], &[]);
-    assert_eq!(code, 0, "{err}");
-    serde_json::from_str::<J>(&out).unwrap()["items"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
-        .map(|p| p["metadata"]["name"].as_str().unwrap().to_string())
-        .collect()
-}
-
-/// Where Service `svc` sends traffic as the server decides it: how many of the
-/// pods the server selects for the Service's selector belong to each
-/// Deployment (by ownership). Each Deployment so routed to is selected whole,
-/// no pod outside a Deployment is selected, each Deployment's own selector
-/// (evaluated by the server) selects exactly its pods, and the tool's
-/// `status -o json` claims the same routes.
-fn server_routes(c: &Cluster, app: &str, svc: &str) -> std::collections::BTreeMap<String, usize> {
-    let owned = pods_by_deployment(c);
-    let selected = server_selects(c, &c.get("service", svc).unwrap()["spec"]["selector"]);
     let mut routes = std::collections::BTreeMap::new();
-    for (dep, pods) in &owned {
+    for d in list_in(&conn, c, "apps/v1/deployments", None) {
+        let dep = d["metadata"]["name"].as_str().unwrap();
+        let pods = owned.get(dep).cloned().unwrap_or_default();
         let n = pods.intersection(&selected).count();
         if n > 0 {
             assert_eq!(n, pods.len(), "Service/{svc} selects only part of Deployment/{dep}: {selected:?} of {pods:?}");
-            routes.insert(dep.clone(), n);
+            routes.insert(dep.to_string(), n);
         }
-        let d = c.deployment(dep).unwrap();
-        assert_eq!(&server_selects(c, &d["spec"]["selector"]["matchLabels"]), pods, "Deployment/{dep}'s selector selects other pods");
+        let by_selector = names(&list_in(&conn, c, "pods", Some(&selector_string(&d["spec"]["selector"]["matchLabels"]))));
+        assert_eq!(by_selector, pods, "Deployment/{dep}'s selector selects other pods than its own");
     }
     let all: std::collections::BTreeSet<&String> = owned.values().flatten().collect();
     assert!(selected.iter().all(|p| all.contains(p)), "Service/{svc} selects pods of no Deployment: {selected:?}");
