@@ -1047,10 +1047,8 @@ fn live_dry_runs_change_nothing() {
         "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n  strategy:\n    canary:\n      steps:\n      - setWeight: 50\n      - pause: {}\n",
     )
     .unwrap();
-    for dir in ["deploy", "shop", "ro"] {
-        let (code, _, err) = c.kubectl(&["apply", "--server-side", "-f", dir], &[]);
-        assert_eq!(code, 0, "{err}");
-    }
+    let (code, _, err) = c.kubectl(&["apply", "--server-side", "-f", "deploy", "-f", "shop", "-f", "ro"], &[]);
+    assert_eq!(code, 0, "{err}");
     let (code, _, err) = c.kubectl(
         &[
             "patch",
@@ -1145,10 +1143,8 @@ fn live_dry_runs_change_nothing() {
     }
     let (code, out, err) = c.run(&["promote", "deployment/shop", "shop", "--write"]);
     assert_eq!(code, 0, "{out}{err}");
-    for dir in ["deploy", "shop"] {
-        let (code, _, err) = c.kubectl(&["apply", "--server-side", "--force-conflicts", "-f", dir], &[]);
-        assert_eq!(code, 0, "{err}");
-    }
+    let (code, _, err) = c.kubectl(&["apply", "--server-side", "--force-conflicts", "-f", "deploy", "-f", "shop"], &[]);
+    assert_eq!(code, 0, "{err}");
     rolled_out(&["api-status", "api-status-canary"]);
     let rest = AtRest::new(&c, kinds.clone());
     check(
