@@ -1023,9 +1023,12 @@ impl AtRest {
     }
 }
 
-/// `--live --dry-run server` of every strategy, of promote and rollback (a
-/// canary, a blue/green switch, an Argo Rollout): the server says what it
-/// would do, and no object of the namespace (pods included) nor any file moves.
+/// Every live command that promises to change nothing: `--live --dry-run
+/// server` of every strategy, of promote and rollback (a canary, a blue/green
+/// switch, an Argo Rollout), `diff` (plain, JSON, forced), `status` and `lint
+/// --cluster` (one namespace and all). The server says what it would do, and
+/// after each command no object of the namespace (pods included) nor any file
+/// has moved.
 #[test]
 fn live_dry_runs_change_nothing() {
     let Some(c) = Cluster::new("dryrun") else { return };
@@ -1146,7 +1149,10 @@ fn live_dry_runs_change_nothing() {
     let (code, _, err) = c.kubectl(&["apply", "--server-side", "--force-conflicts", "-f", "deploy", "-f", "shop"], &[]);
     assert_eq!(code, 0, "{err}");
     rolled_out(&["api-status", "api-status-canary"]);
-    let rest = AtRest::new(&c, kinds.clone());
+    std::fs::create_dir_all(c.path("changed")).unwrap();
+    let text = std::fs::read_to_string(c.path("deploy/api-status.yaml")).unwrap();
+    std::fs::write(c.path("changed/api-status.yaml"), text.replacen("replicas: 3", "replicas: 5", 1)).unwrap();
+    let rest = AtRest::new(&c, kinds);
     check(
         &rest,
         &[&canary[..8], &["--force-conflicts"], &dry].concat(),
@@ -1166,38 +1172,22 @@ fn live_dry_runs_change_nothing() {
         1,
         &[step1, "-    app: shop-green\n+    app: shop-blue\n"],
     );
-}
-
-/// `diff` (plain, JSON, forced), `status` and `lint --cluster` (one namespace
-/// and all): the server answers, and no object of the namespace nor any file moves.
-#[test]
-fn diff_status_and_lint_cluster_change_nothing() {
-    let Some(c) = Cluster::new("readonly") else { return };
-    c.kubectl_apply(true);
-    let file = c.path("deploy/api-status.yaml");
-    let text = std::fs::read_to_string(&file).unwrap();
-    std::fs::write(&file, text.replace("replicas: 4", "replicas: 5").replace("api-status:1.0.0", "api-status:1.1.0")).unwrap();
-    let rest = AtRest::new(&c, listable_kinds(&c));
-    // diff: the server's dry run of each object, the changes against what is live.
-    let (code, out, err) = rest.run(&c, &["diff", "deploy"], true);
+    // diff (of files that change the stable Deployment), status, lint --cluster: in the same window.
+    let (code, out, err) = rest.run(&c, &["diff", "changed"], true);
     assert_eq!(code, 1, "{out}{err}");
-    assert!(
-        out.contains("-  replicas: 4\n+  replicas: 5\n") && out.contains("+      - image: ghcr.io/example/api-status:1.1.0\n"),
-        "{out}"
-    );
-    let (code, out, err) = rest.run(&c, &["diff", "deploy", "-o", "json", "--force-conflicts", "--field-manager", "kubectl"], true);
+    assert!(out.contains("-  replicas: 3\n+  replicas: 5\n"), "{out}");
+    let (code, out, err) = rest.run(&c, &["diff", "changed", "-o", "json", "--force-conflicts", "--field-manager", "kubectl"], true);
     assert_eq!(code, 1, "{out}{err}");
     let v: J = serde_json::from_str(&out).unwrap();
     let dep = v["objects"].as_array().unwrap().iter().find(|o| o["kind"] == "Deployment").unwrap();
-    assert_eq!((&dep["live"]["spec"]["replicas"], &dep["planned"]["spec"]["replicas"]), (&json!(4), &json!(5)), "{out}");
-    // status: reads only; the rollout and the Service's ready pods as the server has them.
+    assert_eq!((&dep["live"]["spec"]["replicas"], &dep["planned"]["spec"]["replicas"]), (&json!(3), &json!(5)), "{out}");
+    // status and lint --cluster read only.
     let (code, out, err) = rest.run(&c, &["status", "deployment/api-status"], false);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(out.contains("routes to api-status (4 of 4 pods ready)"), "{out}");
-    let (code, out, err) = rest.run(&c, &["status", "deployment/api-status", "-o", "json"], false);
+    assert!(out.contains("routes to api-status (3 of 3 pods ready, 75% of ready endpoints), api-status-canary (1 of 1 pods ready, 25% of ready endpoints)"), "{out}");
+    let (code, out, err) = rest.run(&c, &["status", "deployment/shop", "-o", "json"], false);
     assert_eq!(code, 0, "{out}{err}");
-    assert_eq!(serde_json::from_str::<J>(&out).unwrap()["services"][0]["readyPods"], 4, "{out}");
-    // lint --cluster: reads only; a finding on the live Deployment.
+    assert_eq!(serde_json::from_str::<J>(&out).unwrap()["services"][0]["tracks"][0]["name"], "shop-green", "{out}");
     let (code, out, err) = rest.run(&c, &["lint", "--cluster"], false);
     assert_eq!(code, 1, "{out}{err}");
     assert!(out.contains("warning[pdb-missing]: Deployment/api-status") && out.contains(&format!("in namespace {}", c.ns)), "{out}");
