@@ -902,3 +902,469 @@ fn argo_rollout_promote_and_rollback_live_send_what_the_plugin_sends() {
     let (code, _, err) = c.run(&["promote", "rollout/web", "ro", "--full"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// Every namespaced kind the server lists (as kubectl finds them), as the path
+/// of its collection in the test's namespace: all that a live command could
+/// touch. Events are left out: the controller-manager writes them on its own
+/// schedule (a rollout's ScalingReplicaSet), and the tool writes none (it has
+/// no code for them); any write the tool made moves the object it wrote.
+fn listable_kinds(c: &Cluster) -> Vec<String> {
+    let (code, out, err) = c.kubectl(&["api-resources", "--verbs=list", "--namespaced", "-o", "wide", "--no-headers"], &[]);
+    assert_eq!(code, 0, "{err}");
+    // NAME [SHORTNAMES] APIVERSION NAMESPACED KIND VERBS [CATEGORIES]
+    let is_version = |t: &str| {
+        let v = t.rsplit('/').next().unwrap_or_default();
+        v.starts_with('v') && v[1..].starts_with(|c: char| c.is_ascii_digit())
+    };
+    let mut paths = Vec::new();
+    for line in out.lines().filter(|l| !l.trim().is_empty()) {
+        let t: Vec<&str> = line.split_whitespace().collect();
+        let at = t.iter().position(|t| is_version(t)).unwrap_or_else(|| panic!("no API version in {line}"));
+        if t[at + 2] == "Event" {
+            continue;
+        }
+        let root = if t[at] == "v1" { "/api/v1".to_string() } else { format!("/apis/{}", t[at]) };
+        paths.push(format!("{root}/namespaces/{}/{}", c.ns, t[0]));
+    }
+    for k in ["/deployments", "/replicasets", "/pods", "/services", "/configmaps", "/secrets", "/endpointslices"] {
+        assert!(paths.iter().any(|p| p.ends_with(k)), "{k} not listed: {out}");
+    }
+    paths
+}
+
+/// The `resourceVersion` of every object of the test's namespace (of the
+/// kinds' `paths`) and of the Namespace itself, as the server lists them:
+/// `collection name -> version`.
+fn versions(c: &Cluster, paths: &[String]) -> std::collections::BTreeMap<String, String> {
+    let conn = Cluster::conn(&c.kubeconfig, &c.ns);
+    let mut v = std::collections::BTreeMap::new();
+    let ns = conn.call(http::Method::GET, &format!("/api/v1/namespaces/{}", c.ns), None, Vec::new()).unwrap();
+    v.insert(format!("namespaces {}", c.ns), ns["metadata"]["resourceVersion"].as_str().unwrap().to_string());
+    for path in paths {
+        let list = conn.call(http::Method::GET, path, None, Vec::new()).unwrap_or_else(|e| panic!("GET {path}: {e:?}"));
+        for o in list["items"].as_array().unwrap() {
+            let key = format!("{} {}", path.rsplit('/').next().unwrap(), o["metadata"]["name"].as_str().unwrap());
+            v.insert(key, o["metadata"]["resourceVersion"].as_str().unwrap().to_string());
+        }
+    }
+    v
+}
+
+/// The project's files and their bytes (a dry run writes no file either, even with --write).
+fn project_files(c: &Cluster) -> std::collections::BTreeMap<PathBuf, Vec<u8>> {
+    walk(c.dir.path()).into_iter().map(|p| (p.clone(), std::fs::read(&p).unwrap())).collect()
+}
+
+/// A namespace at rest, to run commands that promise to change nothing.
+struct AtRest {
+    paths: Vec<String>,
+    versions: std::collections::BTreeMap<String, String>,
+    files: std::collections::BTreeMap<PathBuf, Vec<u8>>,
+}
+
+impl AtRest {
+    /// Waits until the controllers are done with the namespace (pods created
+    /// and marked Ready, statuses and EndpointSlices updated): listings agree
+    /// for a second. Pods are in the listing: the harness marks only new pods
+    /// Ready and the controller-manager leaves settled ones alone, so a pod
+    /// that moves in a dry run's window is one the tool caused (a new
+    /// ReplicaSet's, or a deleted Deployment's).
+    fn new(c: &Cluster, paths: Vec<String>) -> AtRest {
+        let started = Instant::now();
+        let mut last = versions(c, &paths);
+        let mut same_since = Instant::now();
+        while same_since.elapsed() < Duration::from_millis(1000) {
+            std::thread::sleep(Duration::from_millis(250));
+            let now = versions(c, &paths);
+            if now != last {
+                assert!(started.elapsed() < Duration::from_secs(60), "the namespace does not settle: {last:?} then {now:?}");
+                last = now;
+                same_since = Instant::now();
+            }
+        }
+        AtRest { paths, versions: last, files: project_files(c) }
+    }
+
+    /// Runs a command that promises to change nothing, with `-v 6` so that its
+    /// requests are logged: each write it sends must be a dry run
+    /// (`dryRun=All`) and it must have asked the server something (`writes`: at
+    /// least one dry-run write; otherwise only reads); afterwards no object of
+    /// the namespace and no file has moved. Returns the exit code, stdout and
+    /// the rest of stderr.
+    fn run(&self, c: &Cluster, args: &[&str], writes: bool) -> (i32, String, String) {
+        let mut a = args.to_vec();
+        a.extend(["-v", "6"]);
+        let (code, out, err) = c.run(&a);
+        let requests: Vec<&str> =
+            err.lines().filter(|l| ["GET ", "PATCH ", "POST ", "PUT ", "DELETE "].iter().any(|m| l.starts_with(m))).collect();
+        let sent: Vec<&&str> = requests.iter().filter(|l| !l.starts_with("GET ")).collect();
+        for l in &sent {
+            assert!(l.contains("?dryRun=All") || l.contains("&dryRun=All"), "{args:?} sent a write that is not a dry run: {l}");
+        }
+        if writes {
+            assert!(!sent.is_empty(), "{args:?} asked the server for no dry run: {err}{out}");
+        } else {
+            assert!(sent.is_empty() && !requests.is_empty(), "{args:?} should only read: {err}");
+        }
+        let after = versions(c, &self.paths);
+        let moved: Vec<String> = self
+            .versions
+            .keys()
+            .chain(after.keys())
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .filter(|k| self.versions.get(*k) != after.get(*k))
+            .map(|k| format!("{k}: {:?} -> {:?}", self.versions.get(k), after.get(k)))
+            .collect();
+        assert!(moved.is_empty(), "{args:?} changed the cluster:\n{}\n{out}{err}", moved.join("\n"));
+        assert!(project_files(c) == self.files, "{args:?} changed the project's files");
+        let rest: String = err.lines().filter(|l| !requests.contains(l)).map(|l| format!("{l}\n")).collect();
+        (code, out, rest)
+    }
+}
+
+/// Every live command that promises to change nothing: `--live --dry-run
+/// server` of every strategy, of promote and rollback (a canary, a blue/green
+/// switch, an Argo Rollout), `diff` (plain, JSON, forced), `status` and `lint
+/// --cluster` (one namespace and all). The server says what it would do, and
+/// after each command no object of the namespace (pods included) nor any file
+/// has moved.
+#[test]
+fn live_dry_runs_change_nothing() {
+    let Some(c) = Cluster::new("dryrun") else { return };
+    install_crds(&c);
+    // A second app, `shop`, already blue/green in its files (the Service on blue), applied that way.
+    let shop = c.path("shop");
+    std::fs::create_dir_all(&shop).unwrap();
+    let talk = std::fs::read_to_string(c.path("deploy/api-status.yaml")).unwrap();
+    std::fs::write(shop.join("shop.yaml"), talk.replace("api-status", "shop")).unwrap();
+    let bg = ["apply", "blue-green", "deployment/shop", "shop", "--image", "ghcr.io/example/shop:2.0.0", "--write"];
+    for _ in 0..3 {
+        let (code, out, err) = c.run(&bg);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    // An Argo Rollout paused at its first pause step (no Argo controller runs: the test writes its status).
+    std::fs::create_dir_all(c.path("ro")).unwrap();
+    std::fs::write(
+        c.path("ro/web.yaml"),
+        "apiVersion: argoproj.io/v1alpha1\nkind: Rollout\nmetadata:\n  name: web\nspec:\n  replicas: 2\n  selector:\n    matchLabels: {app: web}\n  template:\n    metadata:\n      labels: {app: web}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n  strategy:\n    canary:\n      steps:\n      - setWeight: 50\n      - pause: {}\n",
+    )
+    .unwrap();
+    let (code, _, err) = c.kubectl(&["apply", "--server-side", "-f", "deploy", "-f", "shop", "-f", "ro"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = c.kubectl(
+        &[
+            "patch",
+            "rollouts.argoproj.io",
+            "web",
+            "--type",
+            "merge",
+            "--subresource",
+            "status",
+            "-p",
+            r#"{"status":{"currentStepIndex":1,"pauseConditions":[{"reason":"CanaryPauseStep","startTime":"2026-11-30T00:00:00Z"}]}}"#,
+        ],
+        &[],
+    );
+    assert_eq!(code, 0, "{err}");
+    let rolled_out = |names: &[&str]| {
+        for n in names {
+            let (code, _, err) = c.kubectl(&["rollout", "status", &format!("deployment/{n}"), "--timeout", "60s"], &[]);
+            assert_eq!(code, 0, "{err}");
+        }
+    };
+    rolled_out(&["api-status", "shop-blue", "shop-green"]);
+    let kinds = listable_kinds(&c);
+    assert!(kinds.iter().any(|k| k.ends_with("/rollouts")), "{kinds:?}");
+
+    // Each dry run: its exit code (--exit-code: 1, it would change something) and what the server answered.
+    let check = |rest: &AtRest, args: &[&str], code: i32, says: &[&str]| {
+        let (got, out, err) = rest.run(&c, args, true);
+        assert_eq!(got, code, "{args:?}: {out}{err}");
+        for s in says {
+            assert!(out.contains(s), "{args:?} does not say {s:?}: {out}{err}");
+        }
+    };
+    let dry = ["--live", "--dry-run", "server", "--exit-code", "--write"];
+    let new = "ghcr.io/example/api-status:2.0.0";
+    let rest = AtRest::new(&c, kinds.clone());
+    let step1 = "Step 1 (server-side dry run; nothing is changed)";
+    // kubectl's field manager: the fields Recreate no longer sets are dropped (as another manager it would keep
+    // rollingUpdate, which the server refuses beside Recreate).
+    check(
+        &rest,
+        &[&["apply", "recreate", "deployment/api-status", "deploy", "--field-manager", "kubectl"][..], &dry].concat(),
+        1,
+        &[step1, "-    type: RollingUpdate\n+    type: Recreate\n"],
+    );
+    check(
+        &rest,
+        &[&["apply", "rolling", "deployment/api-status", "deploy", "--max-surge", "1", "--force-conflicts"][..], &dry].concat(),
+        1,
+        &[step1, "-      maxSurge: 25%\n+      maxSurge: 1\n"],
+    );
+    // The new Deployments as the server would create them (its defaults included); a later step's deletion is
+    // checked too (a dry-run DELETE).
+    check(
+        &rest,
+        &[&["apply", "blue-green", "deployment/api-status", "deploy", "--image", new, "--force-conflicts"][..], &dry].concat(),
+        1,
+        &[step1, "+++ planned/apps.v1.Deployment.", "+  progressDeadlineSeconds: 600\n"],
+    );
+    check(
+        &rest,
+        &[&["apply", "canary", "deployment/api-status", "deploy", "--steps", "25,50", "--image", new, "--force-conflicts"][..], &dry]
+            .concat(),
+        1,
+        &[step1, "+        app.kubernetes.io/name: api-status"],
+    );
+    check(
+        &rest,
+        &[&["promote", "deployment/shop", "shop", "--force-conflicts"][..], &dry].concat(),
+        1,
+        &[step1, "-    app: shop-blue\n+    app: shop-green\n"],
+    );
+    check(
+        &rest,
+        &["promote", "rollout/web", "ro", "--live", "--dry-run", "server", "--exit-code"],
+        1,
+        &["Server-side dry run: rollout/web would be promoted; nothing was changed."],
+    );
+    check(
+        &rest,
+        &["rollback", "rollout/web", "ro", "--live", "--dry-run", "server", "--exit-code"],
+        1,
+        &["Server-side dry run: rollout/web would be aborted; nothing was changed."],
+    );
+
+    // A canary half-way (steps 1 and 2 written and applied with kubectl): the next step, promote and
+    // rollback; shop promoted (written and applied): its rollback.
+    let canary = ["apply", "canary", "deployment/api-status", "deploy", "--steps", "25,50", "--image", new, "--write"];
+    for _ in 0..2 {
+        let (code, out, err) = c.run(&canary);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let (code, out, err) = c.run(&["promote", "deployment/shop", "shop", "--write"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, _, err) = c.kubectl(&["apply", "--server-side", "--force-conflicts", "-f", "deploy", "-f", "shop"], &[]);
+    assert_eq!(code, 0, "{err}");
+    rolled_out(&["api-status", "api-status-canary"]);
+    std::fs::create_dir_all(c.path("changed")).unwrap();
+    let text = std::fs::read_to_string(c.path("deploy/api-status.yaml")).unwrap();
+    std::fs::write(c.path("changed/api-status.yaml"), text.replacen("replicas: 3", "replicas: 5", 1)).unwrap();
+    let rest = AtRest::new(&c, kinds);
+    check(
+        &rest,
+        &[&canary[..8], &["--force-conflicts"], &dry].concat(),
+        1,
+        &["Step 3 (server-side dry run; nothing is changed)", "+  replicas: 2\n"],
+    );
+    check(&rest, &[&["promote", "deployment/api-status", "deploy", "--force-conflicts"][..], &dry].concat(), 1, &[step1]);
+    check(
+        &rest,
+        &[&["rollback", "deployment/api-status", "deploy", "--force-conflicts"][..], &dry].concat(),
+        1,
+        &[step1, "-  replicas: 3\n+  replicas: 4\n"],
+    );
+    check(
+        &rest,
+        &[&["rollback", "deployment/shop", "shop", "--force-conflicts"][..], &dry].concat(),
+        1,
+        &[step1, "-    app: shop-green\n+    app: shop-blue\n"],
+    );
+    // diff (of files that change the stable Deployment), status, lint --cluster: in the same window.
+    let (code, out, err) = rest.run(&c, &["diff", "changed"], true);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("-  replicas: 3\n+  replicas: 5\n"), "{out}");
+    let (code, out, err) = rest.run(&c, &["diff", "changed", "-o", "json", "--force-conflicts", "--field-manager", "kubectl"], true);
+    assert_eq!(code, 1, "{out}{err}");
+    let v: J = serde_json::from_str(&out).unwrap();
+    let dep = v["objects"].as_array().unwrap().iter().find(|o| o["kind"] == "Deployment").unwrap();
+    assert_eq!((&dep["live"]["spec"]["replicas"], &dep["planned"]["spec"]["replicas"]), (&json!(3), &json!(5)), "{out}");
+    // status and lint --cluster read only.
+    let (code, out, err) = rest.run(&c, &["status", "deployment/api-status"], false);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("routes to api-status (3 of 3 pods ready, 75% of ready endpoints), api-status-canary (1 of 1 pods ready, 25% of ready endpoints)"), "{out}");
+    let (code, out, err) = rest.run(&c, &["status", "deployment/shop", "-o", "json"], false);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(serde_json::from_str::<J>(&out).unwrap()["services"][0]["tracks"][0]["name"], "shop-green", "{out}");
+    let (code, out, err) = rest.run(&c, &["lint", "--cluster"], false);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("warning[pdb-missing]: Deployment/api-status") && out.contains(&format!("in namespace {}", c.ns)), "{out}");
+    let (code, out, err) = rest.run(&c, &["lint", "--cluster", "-A", "-o", "json"], false);
+    assert_eq!(code, 1, "{out}{err}");
+    assert!(out.contains("\"rule\": \"pdb-missing\""), "{out}");
+}
+
+/// `GET` of one of the namespace's collections (`pods`, `apps/v1/replicasets`, …), with a label
+/// selector evaluated by the server; the items, terminating ones aside.
+fn list_in(conn: &Conn, c: &Cluster, what: &str, selector: Option<&str>) -> Vec<J> {
+    let (group, kind) = what.rsplit_once('/').map_or(("api/v1", what), |(g, k)| (g, k));
+    let group = if group == "api/v1" { group.to_string() } else { format!("apis/{group}") };
+    let mut path = format!("/{group}/namespaces/{}/{kind}", c.ns);
+    if let Some(s) = selector {
+        path.push_str(&format!("?labelSelector={s}"));
+    }
+    let list = conn.call(http::Method::GET, &path, None, Vec::new()).unwrap_or_else(|e| panic!("GET {path}: {e:?}"));
+    list["items"].as_array().unwrap().iter().filter(|o| o["metadata"]["deletionTimestamp"].is_null()).cloned().collect()
+}
+
+fn selector_string(selector: &J) -> String {
+    let sel: Vec<String> = selector.as_object().unwrap().iter().map(|(k, v)| format!("{k}={}", v.as_str().unwrap())).collect();
+    assert!(!sel.is_empty(), "an empty selector");
+    sel.join(",")
+}
+
+fn names(items: &[J]) -> std::collections::BTreeSet<String> {
+    items.iter().map(|p| p["metadata"]["name"].as_str().unwrap().to_string()).collect()
+}
+
+/// Where Service `svc` sends traffic as the server decides it: how many of the
+/// pods the server selects for the Service's selector (`kubectl get pods -l`)
+/// belong to each Deployment, by the controllers' ownership (Pod -> ReplicaSet
+/// -> Deployment, no label matching); terminating pods aside. Each Deployment
+/// so routed to is selected whole, no pod outside a Deployment is selected,
+/// each Deployment's own selector (evaluated by the server) selects exactly
+/// its pods, and the tool's `status -o json` claims the same routes.
+fn server_routes(c: &Cluster, app: &str, svc: &str) -> std::collections::BTreeMap<String, usize> {
+    let conn = Cluster::conn(&c.kubeconfig, &c.ns);
+    let service = conn.call(http::Method::GET, &format!("/api/v1/namespaces/{}/services/{svc}", c.ns), None, Vec::new()).unwrap();
+    let (code, out, err) = c.kubectl(&["get", "pods", "-l", &selector_string(&service["spec"]["selector"]), "-o", "json"], &[]);
+    assert_eq!(code, 0, "{err}");
+    let items: Vec<J> = serde_json::from_str::<J>(&out).unwrap()["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["metadata"]["deletionTimestamp"].is_null())
+        .cloned()
+        .collect();
+    let selected = names(&items);
+    let owner = |o: &J, kind: &str| -> Option<String> {
+        o["metadata"]["ownerReferences"].as_array()?.iter().find(|r| r["kind"] == kind && r["controller"] == true)?["name"]
+            .as_str()
+            .map(str::to_string)
+    };
+    let rs_owner: std::collections::BTreeMap<String, String> = list_in(&conn, c, "apps/v1/replicasets", None)
+        .iter()
+        .filter_map(|rs| Some((rs["metadata"]["name"].as_str()?.to_string(), owner(rs, "Deployment")?)))
+        .collect();
+    let mut owned: std::collections::BTreeMap<String, std::collections::BTreeSet<String>> = Default::default();
+    for pod in list_in(&conn, c, "pods", None) {
+        if let Some(dep) = owner(&pod, "ReplicaSet").and_then(|rs| rs_owner.get(&rs).cloned()) {
+            owned.entry(dep).or_default().insert(pod["metadata"]["name"].as_str().unwrap().to_string());
+        }
+    }
+    let mut routes = std::collections::BTreeMap::new();
+    for d in list_in(&conn, c, "apps/v1/deployments", None) {
+        let dep = d["metadata"]["name"].as_str().unwrap();
+        let pods = owned.get(dep).cloned().unwrap_or_default();
+        let n = pods.intersection(&selected).count();
+        if n > 0 {
+            assert_eq!(n, pods.len(), "Service/{svc} selects only part of Deployment/{dep}: {selected:?} of {pods:?}");
+            routes.insert(dep.to_string(), n);
+        }
+        let by_selector = names(&list_in(&conn, c, "pods", Some(&selector_string(&d["spec"]["selector"]["matchLabels"]))));
+        assert_eq!(by_selector, pods, "Deployment/{dep}'s selector selects other pods than its own");
+    }
+    let all: std::collections::BTreeSet<&String> = owned.values().flatten().collect();
+    assert!(selected.iter().all(|p| all.contains(p)), "Service/{svc} selects pods of no Deployment: {selected:?}");
+    let (code, out, err) = c.run(&["status", &format!("deployment/{app}"), "-o", "json"]);
+    assert!(code <= 1, "{out}{err}");
+    let status: J = serde_json::from_str(&out).unwrap();
+    let claimed = status["services"].as_array().unwrap().iter().find(|s| s["name"] == svc).expect("the Service in status");
+    let tool: std::collections::BTreeMap<String, usize> = claimed["tracks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|t| t["pods"].as_u64().unwrap() > 0)
+        .map(|t| (t["name"].as_str().unwrap().to_string(), t["pods"].as_u64().unwrap() as usize))
+        .collect();
+    assert_eq!(tool, routes, "status claims other routes than the server's selection: {out}");
+    assert_eq!(claimed["pods"].as_u64().unwrap() as usize, selected.len(), "{out}");
+    routes
+}
+
+/// Applies the project's files with kubectl (as a GitOps tool would) and waits for the Deployments.
+fn kubectl_apply_and_roll_out(c: &Cluster, deployments: &[&str]) {
+    let (code, _, err) = c.kubectl(&["apply", "--server-side", "--force-conflicts", "-f", "deploy"], &[]);
+    assert_eq!(code, 0, "{err}");
+    for d in deployments {
+        let (code, _, err) = c.kubectl(&["rollout", "status", &format!("deployment/{d}"), "--timeout", "60s"], &[]);
+        assert_eq!(code, 0, "{err}");
+    }
+}
+
+/// Blue/green judged by the server: the manifests `apply blue-green --write`
+/// wrote, applied with kubectl, route the Service to the active colour's pods
+/// only (as the plan says), then to the other colour after a written promote
+/// and back after a live rollback.
+#[test]
+fn blue_green_routes_as_the_server_selects() {
+    let Some(c) = Cluster::new("oraclebg") else { return };
+    let bg = ["apply", "blue-green", "deployment/api-status", "deploy", "--image", "ghcr.io/example/api-status:2.0.0"];
+    let (code, plan, err) = c.run(&bg);
+    assert_eq!(code, 0, "{plan}{err}");
+    // The plan's claim: which Deployment the Service will select.
+    let claim = |plan: &str| -> String {
+        let at = plan.find("point Service/api-status at ").unwrap_or_else(|| panic!("no switch in the plan: {plan}")) + 28;
+        plan[at..].split_whitespace().next().unwrap().trim_start_matches("Deployment/").to_string()
+    };
+    assert_eq!(claim(&plan), "api-status-blue");
+    for _ in 0..3 {
+        let (code, out, err) = c.run(&[&bg[..], &["--write"]].concat());
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    kubectl_apply_and_roll_out(&c, &["api-status-blue", "api-status-green"]);
+    let blue = std::collections::BTreeMap::from([("api-status-blue".to_string(), 4)]);
+    let green = std::collections::BTreeMap::from([("api-status-green".to_string(), 4)]);
+    assert_eq!(server_routes(&c, "api-status", "api-status"), blue);
+    // Promote, written and applied with kubectl: the other colour only.
+    let (code, plan, err) = c.run(&["promote", "deployment/api-status", "deploy", "--write"]);
+    assert_eq!(code, 0, "{plan}{err}");
+    assert_eq!(claim(&plan), "api-status-green");
+    kubectl_apply_and_roll_out(&c, &["api-status-blue", "api-status-green"]);
+    assert_eq!(server_routes(&c, "api-status", "api-status"), green);
+    // Rollback, live: back to blue only.
+    let (code, out, err) = c.run(&["rollback", "deployment/api-status", "deploy", "--live", "--write", "--force-conflicts"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!(server_routes(&c, "api-status", "api-status"), blue);
+}
+
+/// A canary judged by the server: at each weight the Service selects every
+/// stable and every canary pod, in the counts the plan states, and the
+/// canary's share is the weight rounded to whole pods.
+#[test]
+fn canary_routes_as_the_server_selects() {
+    let Some(c) = Cluster::new("oraclecanary") else { return };
+    let canary = ["apply", "canary", "deployment/api-status", "deploy", "--steps", "25,50", "--image", "ghcr.io/example/api-status:2.0.0"];
+    let (code, plan, err) = c.run(&canary);
+    assert_eq!(code, 0, "{plan}{err}");
+    // The plan's claims: "canary at 25%: 3 stable + 1 canary replicas of 4".
+    let splits: Vec<(u32, usize, usize)> = plan
+        .lines()
+        .filter_map(|l| {
+            let rest = &l[l.find("canary at ")? + 10..];
+            let (w, rest) = rest.split_once("%: ")?;
+            let (stable, rest) = rest.split_once(" stable + ")?;
+            let (can, _) = rest.split_once(" canary replicas")?;
+            Some((w.parse().ok()?, stable.parse().ok()?, can.parse().ok()?))
+        })
+        .collect();
+    assert_eq!(splits.iter().map(|s| s.0).collect::<Vec<_>>(), [25, 50], "{plan}");
+    // Steps 1 and 2 (relabel, then 25 %), then step 3 (50 %): each written, applied with kubectl, judged by the server.
+    let mut writes = 2;
+    for (weight, stable, can) in splits {
+        for _ in 0..writes {
+            let (code, out, err) = c.run(&[&canary[..], &["--write"]].concat());
+            assert_eq!(code, 0, "{out}{err}");
+        }
+        writes = 1;
+        kubectl_apply_and_roll_out(&c, &["api-status", "api-status-canary"]);
+        let routes = server_routes(&c, "api-status", "api-status");
+        let want = std::collections::BTreeMap::from([("api-status".to_string(), stable), ("api-status-canary".to_string(), can)]);
+        assert_eq!(routes, want, "at {weight} %");
+        // 4 pods in all; the canary's share of the selected pods is the weight, to the nearest pod.
+        assert_eq!(stable + can, 4);
+        assert_eq!(can, (4.0 * f64::from(weight) / 100.0).round() as usize, "at {weight} %: {routes:?}");
+    }
+}
