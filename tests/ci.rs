@@ -58,11 +58,7 @@ fn config_turns_rules_off_regrades_and_sets_params() {
     let dir = project(&[("k8s/app.yaml", &bad)]);
     let all = json_of(dir.path(), &["lint", "k8s"]);
     assert!(rules_of(&all).contains(&"slow-start-without-startup-probe".into()));
-    assert!(
-        rules_of(&all).contains(&"image-tag-mutable".into())
-            || rules_of(&all).contains(&"resources-missing".into())
-            || !rules_of(&all).is_empty()
-    );
+    assert!(rules_of(&all).contains(&"pdb-missing".into()), "{all}");
 
     std::fs::write(dir.path().join(".kubectl-strategy.yaml"), "rules:\n  slow-start-without-startup-probe: off\n").unwrap();
     let off = json_of(dir.path(), &["lint", "k8s"]);
@@ -80,6 +76,23 @@ fn config_turns_rules_off_regrades_and_sets_params() {
     let v = json_of(dir.path(), &["lint", "k8s"]);
     let f = v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "slow-start-without-startup-probe").unwrap();
     assert_eq!(f["severity"], "error");
+    assert!(rules_of(&v).contains(&"pdb-missing".into()), "the other rules keep running: {v}");
+}
+
+/// Rules that are not checks of an object (a broken file, a stale suppression) are
+/// turned off by the config as the others are.
+#[test]
+fn config_turns_off_input_rules_too() {
+    let stale = fixture("unused-suppression", "bad");
+    let dir = project(&[("k8s/app.yaml", &stale), ("k8s/broken.yaml", "kind: [unclosed\n")]);
+    let all = json_of(dir.path(), &["lint", "k8s"]);
+    assert!(rules_of(&all).contains(&"unused-suppression".into()), "{all}");
+    assert!(rules_of(&all).contains(&"invalid-yaml".into()), "{all}");
+    std::fs::write(dir.path().join(".kubectl-strategy.yaml"), "rules:\n  unused-suppression: off\n  invalid-yaml: off\n").unwrap();
+    let off = json_of(dir.path(), &["lint", "k8s"]);
+    assert!(!rules_of(&off).contains(&"unused-suppression".into()), "{off}");
+    assert!(!rules_of(&off).contains(&"invalid-yaml".into()), "{off}");
+    assert!(!rules_of(&off).is_empty(), "the object rules still run: {off}");
 }
 
 #[test]
