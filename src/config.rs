@@ -405,3 +405,22 @@ pub fn json_schema() -> serde_json::Value {
     }
     schema
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_error_names_the_file_the_position_and_what_was_expected() {
+        let e = parse("c.yaml", "rules:\n  slow-start-without-startup-probe:\n    threshold: 3\n").unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "c.yaml:3:5: rule `slow-start-without-startup-probe` has no parameter `threshold`; expected severity, min-initial-delay-seconds"
+        );
+        let e = parse("c.yaml", "rules:\n  liveness-probe-missing:\n    threshold: 3\n").unwrap_err();
+        assert_eq!(e.to_string(), "c.yaml:3:5: rule `liveness-probe-missing` has no parameter `threshold`; expected severity");
+        // A file that cannot be read has no position.
+        let e = load(Path::new("/nonexistent/.kubectl-strategy.yaml")).unwrap_err();
+        assert!(e.to_string().starts_with("/nonexistent/.kubectl-strategy.yaml: cannot read config file: "), "{e}");
+    }
+}
