@@ -419,6 +419,10 @@ mod tests {
         );
         let e = parse("c.yaml", "rules:\n  liveness-probe-missing:\n    threshold: 3\n").unwrap_err();
         assert_eq!(e.to_string(), "c.yaml:3:5: rule `liveness-probe-missing` has no parameter `threshold`; expected severity");
+        // Not YAML: the error covers the one character where the parser stopped.
+        let e = parse("c.yaml", "rules:\n  a: [b\n").unwrap_err();
+        assert!(matches!(e.problem, Problem::NotYaml(_)), "{e}");
+        assert_eq!((e.span.end.line, e.span.end.col), (e.span.start.line, e.span.start.col + 1), "{e}");
         // A file that cannot be read has no position.
         let e = load(Path::new("/nonexistent/.kubectl-strategy.yaml")).unwrap_err();
         assert!(e.to_string().starts_with("/nonexistent/.kubectl-strategy.yaml: cannot read config file: "), "{e}");
