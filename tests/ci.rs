@@ -172,13 +172,73 @@ fn suppression_by_annotation_and_comment() {
     assert!(!rules.contains(&"unused-suppression".into()), "{v}");
 }
 
+/// The official SARIF 2.1.0 schema, kept in the repository (tests/schemas/README.md says where
+/// it comes from). Always `Some`: the `Option` is only there for the callers written when the
+/// schema lived in ../shared and could be missing.
 pub(crate) fn sarif_schema() -> Option<serde_json::Value> {
-    let p = crate::shared("schemas/sarif-schema-2.1.0.json")?;
-    Some(serde_json::from_str(&std::fs::read_to_string(p).unwrap()).unwrap())
+    Some(sarif_schema_in_repo())
 }
 
+fn sarif_schema_in_repo() -> serde_json::Value {
+    let p = repo_root().join("tests/schemas/sarif-schema-2.1.0.json");
+    serde_json::from_str(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap()
+}
+
+/// Fails when `sarif` does not validate against the official SARIF 2.1.0 schema.
+pub(crate) fn assert_valid_sarif(sarif: &serde_json::Value) {
+    let schema = sarif_schema_in_repo();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator.iter_errors(sarif).take(5).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    assert!(errors.is_empty(), "not valid SARIF 2.1.0: {errors:?}");
+}
+
+/// The 1-based columns (in characters, SARIF's `unicodeCodePoints`) where a finding on `line`
+/// may start, found in the text by the test itself from what the finding names: the key its
+/// JSON pointer ends with (the key, or its value when the value is on the same line), the
+/// item of the sequence an index names (after its `- `), the comment of an unused
+/// suppression, the key a duplicate-key error names. `None` when the finding names nothing
+/// the test can find on its line (a render failure, an indentation error).
+fn columns_named_by(finding: &serde_json::Value, line: &str) -> Option<Vec<usize>> {
+    let col = |byte: usize| line[..byte].chars().count() + 1;
+    let key_columns = |key: &str| -> Vec<usize> {
+        let k = regex::escape(key);
+        let re = regex::Regex::new(&format!(r#"(?:^|[\s{{,-])({k}|"{k}"|'{k}')\s*:[ \t]*"#)).unwrap();
+        let mut cols = Vec::new();
+        for c in re.captures_iter(line) {
+            let (key_at, after) = (c.get(1).unwrap().start(), c.get(0).unwrap().end());
+            cols.push(col(key_at));
+            if after < line.trim_end().len() {
+                cols.push(col(after));
+            }
+        }
+        cols
+    };
+    let message = finding["message"].as_str().unwrap();
+    let path = finding["path"].as_str().filter(|p| !p.is_empty());
+    match (finding["rule"].as_str().unwrap(), path) {
+        (_, Some(path)) => {
+            let last = path.rsplit('/').next().unwrap().replace("~1", "/").replace("~0", "~");
+            if last.bytes().all(|b| b.is_ascii_digit()) {
+                let item = line.len() - line.trim_start().len();
+                return line.trim_start().starts_with("- ").then(|| vec![col(item) + 2]);
+            }
+            Some(key_columns(&last))
+        }
+        ("unused-suppression", None) => line.find("# kubectl-strategy:").map(|b| vec![col(b)]),
+        ("invalid-yaml", None) => {
+            let key = message.split_once("duplicate key `")?.1.split_once('`')?.0;
+            Some(key_columns(key))
+        }
+        _ => None,
+    }
+}
+
+/// SARIF judged by the official schema and, by value, against `--format json` (whose
+/// positions are themselves checked against the text of the files): nothing here compares
+/// the output with the code that wrote it. The fixtures have errors, warnings and infos
+/// of ~30 rules in ~30 files, ~17 with fixes.
 #[test]
-fn sarif_is_valid_and_regions_equal_json() {
+fn sarif_is_valid_and_equals_the_json_findings_by_value() {
     let root = repo_root();
     let args = ["lint", "testdata/rules", "testdata/examples", "--fail-on", "never"];
     let run = |format: &str| {
@@ -190,41 +250,89 @@ fn sarif_is_valid_and_regions_equal_json() {
     };
     let sarif = run("sarif");
     let json = run("json");
-    if let Some(schema) = sarif_schema() {
-        let validator = jsonschema::validator_for(&schema).unwrap();
-        let errors: Vec<String> = validator.iter_errors(&sarif).take(5).map(|e| format!("{e} at {}", e.instance_path())).collect();
-        assert!(errors.is_empty(), "{errors:?}");
-    }
-    let results = sarif["runs"][0]["results"].as_array().unwrap();
+    assert_valid_sarif(&sarif);
+    let run0 = &sarif["runs"][0];
+    assert_eq!(run0["columnKind"], "unicodeCodePoints", "columns below are counted in characters");
+    let results = run0["results"].as_array().unwrap();
+    let rules = run0["tool"]["driver"]["rules"].as_array().unwrap();
     let findings = json["findings"].as_array().unwrap();
-    assert_eq!(results.len(), findings.len());
-    assert!(results.len() > 50);
-    for (r, f) in results.iter().zip(findings) {
-        assert_eq!(r["ruleId"], f["rule"]);
-        let region = &r["locations"][0]["physicalLocation"]["region"];
-        assert_eq!(region["startLine"], f["line"]);
-        assert_eq!(region["startColumn"], f["column"]);
-        assert_eq!(region["endLine"], f["endLine"]);
-        assert_eq!(region["endColumn"], f["endColumn"]);
-        assert_eq!(r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"], f["file"]);
-        let idx = r["ruleIndex"].as_u64().unwrap() as usize;
-        assert_eq!(sarif["runs"][0]["tool"]["driver"]["rules"][idx]["id"], f["rule"]);
-        // A fix is the same edit in both formats.
-        let edits = f["fix"]["edits"].as_array().cloned().unwrap_or_default();
-        let replacements = r["fixes"][0]["artifactChanges"][0]["replacements"].as_array().cloned().unwrap_or_default();
-        assert_eq!(edits.len(), replacements.len(), "{r}");
-        for (e, rep) in edits.iter().zip(&replacements) {
-            assert_eq!(rep["deletedRegion"]["startLine"], e["line"]);
-            assert_eq!(rep["deletedRegion"]["startColumn"], e["column"]);
-            assert_eq!(rep["deletedRegion"]["endLine"], e["endLine"]);
-            assert_eq!(rep["deletedRegion"]["endColumn"], e["endColumn"]);
-            assert_eq!(rep["insertedContent"]["text"], e["content"]);
-            assert_eq!(r["fixes"][0]["artifactChanges"][0]["artifactLocation"]["uri"], f["file"]);
+    // The fixture covers what the test is about.
+    let severities: std::collections::BTreeSet<&str> = findings.iter().map(|f| f["severity"].as_str().unwrap()).collect();
+    assert_eq!(severities, ["error", "info", "warning"].into(), "errors, warnings and infos");
+    let files: std::collections::BTreeSet<&str> = findings.iter().map(|f| f["file"].as_str().unwrap()).collect();
+    let rule_ids: std::collections::BTreeSet<&str> = findings.iter().map(|f| f["rule"].as_str().unwrap()).collect();
+    assert!(files.len() >= 20 && rule_ids.len() >= 20, "{} files, {} rules", files.len(), rule_ids.len());
+    assert!(findings.iter().filter(|f| f["fix"].is_object()).count() >= 10, "findings with fixes");
+    assert_eq!(results.len(), findings.len(), "one SARIF result per JSON finding");
+
+    let mut matched = vec![false; results.len()];
+    let (mut by_text, mut not_by_text) = (0, Vec::new());
+    for f in findings {
+        let (line, column) = (f["line"].as_u64().unwrap(), f["column"].as_u64().unwrap());
+        let same = |r: &serde_json::Value| {
+            let loc = &r["locations"][0]["physicalLocation"];
+            r["ruleId"] == f["rule"]
+                && loc["artifactLocation"]["uri"] == f["file"]
+                && loc["region"]["startLine"] == line
+                && loc["region"]["startColumn"] == column
+                && loc["region"]["endLine"] == f["endLine"]
+                && loc["region"]["endColumn"] == f["endColumn"]
+                && r["message"]["text"].as_str().unwrap().starts_with(f["message"].as_str().unwrap())
+        };
+        let hits: Vec<usize> = results.iter().enumerate().filter(|(_, r)| same(r)).map(|(i, _)| i).collect();
+        assert_eq!(hits.len(), 1, "exactly one SARIF result for {f}");
+        let i = hits[0];
+        assert!(!matched[i], "two JSON findings share the SARIF result {}", results[i]);
+        matched[i] = true;
+        let r = &results[i];
+        let level = match f["severity"].as_str().unwrap() {
+            "error" => "error",
+            "warning" => "warning",
+            "info" => "note",
+            other => panic!("severity {other}"),
+        };
+        assert_eq!(r["level"], level, "{} ({}) in {r}", f["rule"], f["severity"]);
+        let idx = r["ruleIndex"].as_u64().unwrap_or_else(|| panic!("no ruleIndex: {r}")) as usize;
+        assert_eq!(rules[idx]["id"], f["rule"], "ruleIndex {idx} of {r}");
+        // The position, judged by the file's text.
+        let text = std::fs::read_to_string(root.join(f["file"].as_str().unwrap())).unwrap();
+        let at = text.lines().nth(line as usize - 1).unwrap_or_else(|| panic!("{f}: no line {line}"));
+        assert!(column as usize <= at.chars().count() + 1, "{f}: column {column} past the end of {at:?}");
+        match columns_named_by(f, at) {
+            Some(cols) => {
+                assert!(cols.contains(&(column as usize)), "{f}: column {column}, the text puts it at {cols:?} on {at:?}");
+                by_text += 1;
+            }
+            None => not_by_text.push(format!("{} {}:{line}", f["rule"], f["file"])),
+        }
+        // Fixes: present exactly where JSON has one, the same edits.
+        let edits = f["fix"]["edits"].as_array();
+        assert_eq!(r["fixes"].is_array(), edits.is_some(), "{f}\n{r}");
+        if let Some(edits) = edits {
+            let change = &r["fixes"][0]["artifactChanges"][0];
+            assert_eq!(change["artifactLocation"]["uri"], f["file"]);
+            let replacements = change["replacements"].as_array().unwrap();
+            assert_eq!(replacements.len(), edits.len(), "{r}");
+            for (e, rep) in edits.iter().zip(replacements) {
+                let del = &rep["deletedRegion"];
+                let pairs = [("startLine", "line"), ("startColumn", "column"), ("endLine", "endLine"), ("endColumn", "endColumn")];
+                for (s, j) in pairs {
+                    assert_eq!(del[s], e[j], "{s} of {rep} against {e}");
+                }
+                assert_eq!(rep["insertedContent"]["text"], e["content"]);
+            }
         }
     }
-    let with_fixes = results.iter().filter(|r| r["fixes"].is_array()).count();
-    assert!(with_fixes >= 10, "{with_fixes} results with fixes");
-    let rules = sarif["runs"][0]["tool"]["driver"]["rules"].as_array().unwrap();
+    assert!(matched.iter().all(|m| *m));
+    // What the text cannot place: render failures (a chart, a kustomization) and a parse error
+    // without a key.
+    assert!(by_text >= 90, "{by_text} positions judged by the text; not: {not_by_text:?}");
+    assert!(
+        not_by_text
+            .iter()
+            .all(|n| ["helm-render-failed", "kustomize-build-failed", "invalid-yaml"].iter().any(|r| n.starts_with(&format!("\"{r}\"")))),
+        "{not_by_text:?}"
+    );
     assert_eq!(rules.len(), kubectl_strategy::rules::REGISTRY.len());
     assert!(rules.iter().all(|r| r["help"]["text"].as_str().unwrap().len() > 40));
     // fingerprints are stable across runs and unique per finding
@@ -238,6 +346,8 @@ fn sarif_is_valid_and_regions_equal_json() {
             .collect()
     };
     assert_eq!(fps(&sarif), fps(&again));
+    let unique: std::collections::BTreeSet<String> = fps(&sarif).into_iter().collect();
+    assert_eq!(unique.len(), results.len(), "fingerprints are unique");
 }
 
 #[test]

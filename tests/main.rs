@@ -96,8 +96,8 @@ pub fn need_file(path: &str, package: &str) -> bool {
     require(std::path::Path::new(path).exists(), path, &format!("install {package}; .ci/run does"))
 }
 
-/// A path under ../shared (the real-world corpus, the peer corpus, the SARIF
-/// schema), which is checked out beside the repository.
+/// A path under ../shared (the real-world corpus, the peer corpus), which is
+/// checked out beside the repository. The SARIF schema is in tests/schemas.
 pub fn shared(rel: &str) -> Option<std::path::PathBuf> {
     let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared").join(rel);
     require(p.exists(), &p.display().to_string(), "check out the shared corpus beside the repository").then_some(p)

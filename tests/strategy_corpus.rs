@@ -3,6 +3,8 @@
 //! Counts what converged, what was refused (and why), how many labels a new
 //! track changes, how many Service selector keys change, and what a promote or
 //! rollback leaves behind. `KUBECTL_STRATEGY_MEASURE=FILE` writes the numbers.
+//! Fails on a wrong end (a crash, a broken invariant) and when a strategy converges on
+//! fewer Deployments than the floor recorded in testdata/strategy_corpus_floor.txt.
 
 use crate::bin;
 use kubectl_strategy::input::SourceFile;
@@ -208,25 +210,29 @@ struct Tally {
     converged: usize,
     refused: BTreeMap<String, usize>,
     wrong: Vec<String>,
+    /// How each run ended, by Deployment: `converged`, `refused [kind]`, `wrong: …`.
+    ends: BTreeMap<String, String>,
 }
 
 impl Tally {
     fn add(&mut self, what: &str, end: &End) -> bool {
         self.runs += 1;
-        match end {
+        let (ok, how) = match end {
             End::Converged => {
                 self.converged += 1;
-                true
+                (true, "converged".to_string())
             }
             End::Refused(r) => {
                 *self.refused.entry(r.clone()).or_default() += 1;
-                false
+                (false, format!("refused [{r}]"))
             }
             End::Wrong(w) => {
                 self.wrong.push(format!("{what}: {w}"));
-                false
+                (false, format!("wrong: {w}"))
             }
-        }
+        };
+        self.ends.insert(what.to_string(), how);
+        ok
     }
 
     fn render(&self, name: &str) -> String {
@@ -406,7 +412,14 @@ fn hpa_scales(objs: &[Object], name: &str) -> bool {
         .any(|o| o.kind == "HorizontalPodAutoscaler" && o.root.pointer("/spec/scaleTargetRef/name").and_then(|n| n.as_str()) == Some(name))
 }
 
-pub fn measure(limit: usize) -> String {
+/// A run over the corpus: the report, and each strategy's tally under its key in
+/// testdata/strategy_corpus_floor.txt.
+pub struct Measured {
+    pub report: String,
+    tallies: Vec<(&'static str, Tally)>,
+}
+
+pub fn measure(limit: usize) -> Measured {
     let all = cases();
     let total = all.len();
     let (mut recreate, mut rolling, mut canary, mut promote, mut bg, mut bg_promote, mut bg_rollback) =
@@ -492,22 +505,84 @@ pub fn measure(limit: usize) -> String {
         "{} Deployments of {REAL_WORLD} (of {total}), new image tag {NEW_TAG}; {skipped} skipped: their manifests already break an invariant\n\n",
         cases.len()
     );
-    for (name, t) in [
-        ("recreate", &recreate),
-        ("rolling", &rolling),
-        ("canary 25,50", &canary),
-        ("canary 25,50 --replicas 4 (where refused as not a canary)", &canary4),
-        ("canary promote", &promote),
-        ("blue-green", &bg),
-        ("blue-green promote", &bg_promote),
-        ("blue-green rollback", &bg_rollback),
-    ] {
+    let tallies = vec![
+        ("recreate", recreate),
+        ("rolling", rolling),
+        ("canary", canary),
+        ("canary-replicas-4", canary4),
+        ("canary-promote", promote),
+        ("blue-green", bg),
+        ("blue-green-promote", bg_promote),
+        ("blue-green-rollback", bg_rollback),
+    ];
+    for (key, t) in &tallies {
+        let name = match *key {
+            "canary" => "canary 25,50",
+            "canary-replicas-4" => "canary 25,50 --replicas 4 (where refused as not a canary)",
+            "canary-promote" => "canary promote",
+            "blue-green-promote" => "blue-green promote",
+            "blue-green-rollback" => "blue-green rollback",
+            other => other,
+        };
         out.push_str(&t.render(name));
     }
     out.push('\n');
     out.push_str(&shape.render());
     for e in &shape.leftover_examples {
         out.push_str(&format!("    not back: {e}\n"));
+    }
+    Measured { report: out, tallies }
+}
+
+/// The floor: per strategy, the Deployments whose run converged when it was recorded
+/// (one `<strategy> <Deployment>` line each, with the default LIMIT).
+const FLOOR: &str = "testdata/strategy_corpus_floor.txt";
+
+const FLOOR_HEADER: &str = "\
+# The floor of tests/strategy_corpus.rs: per strategy, the Deployments of ../shared/corpus/real-world
+# (the default sample of LIMIT Deployments) whose run converged when it was recorded, one
+# `<strategy> <Deployment>` line each. The test fails when a strategy converges on fewer
+# Deployments than it has lines here, and names the listed ones that no longer converge, and why.
+# To raise the floor after a planner converges more often (or when the corpus changes), run
+#   KUBECTL_STRATEGY_CORPUS_FLOOR=write cargo test --locked --test main -- strategy_corpus
+# and read the diff of this file before committing it: a line removed is a Deployment lost.
+";
+
+fn floor_text(m: &Measured) -> String {
+    let mut out = FLOOR_HEADER.to_string();
+    for (key, t) in &m.tallies {
+        for (id, how) in &t.ends {
+            if how == "converged" {
+                out.push_str(&format!("{key} {id}\n"));
+            }
+        }
+    }
+    out
+}
+
+/// What fell below the floor `recorded` (the text of [`FLOOR`]): per strategy, the count and
+/// each recorded Deployment that no longer converges with how its run ended.
+fn below_floor(m: &Measured, recorded: &str) -> Vec<String> {
+    let mut floor: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for line in recorded.lines().filter(|l| !l.starts_with('#') && !l.trim().is_empty()) {
+        let (key, id) = line.split_once(' ').unwrap_or_else(|| panic!("{FLOOR}: not `<strategy> <Deployment>`: {line}"));
+        assert!(m.tallies.iter().any(|(k, _)| *k == key), "{FLOOR}: unknown strategy {key}");
+        floor.entry(key).or_default().push(id);
+    }
+    let mut out = Vec::new();
+    for (key, t) in &m.tallies {
+        let ids = floor.get(key).map(Vec::as_slice).unwrap_or_default();
+        if t.converged >= ids.len() {
+            continue;
+        }
+        let mut s = format!("{key}: {} converged, below the floor of {}; no longer converging:", t.converged, ids.len());
+        for id in ids {
+            let how = t.ends.get(*id).map(String::as_str).unwrap_or("not run");
+            if how != "converged" {
+                s.push_str(&format!("\n    {id}: {how}"));
+            }
+        }
+        out.push(s);
     }
     out
 }
@@ -518,10 +593,24 @@ fn strategies_over_real_deployments() {
         return;
     }
     let limit = std::env::var("KUBECTL_STRATEGY_MEASURE_LIMIT").ok().and_then(|v| v.parse().ok()).unwrap_or(LIMIT);
-    let report = measure(limit);
+    let measured = measure(limit);
+    let report = &measured.report;
     if let Some(path) = std::env::var_os("KUBECTL_STRATEGY_MEASURE") {
-        std::fs::write(path, &report).unwrap();
+        std::fs::write(path, report).unwrap();
     }
     eprintln!("{report}");
     assert!(!report.contains("WRONG") && !report.contains("UNCODED"), "{report}");
+    // The floor holds for the default sample of this build only.
+    if limit != LIMIT || std::env::var_os("KUBECTL_STRATEGY_BIN").is_some() {
+        eprintln!("{FLOOR} not checked: another sample or another build");
+        return;
+    }
+    let floor = Path::new(env!("CARGO_MANIFEST_DIR")).join(FLOOR);
+    if std::env::var("KUBECTL_STRATEGY_CORPUS_FLOOR").as_deref() == Ok("write") {
+        std::fs::write(&floor, floor_text(&measured)).unwrap();
+        return;
+    }
+    let recorded = std::fs::read_to_string(&floor).unwrap_or_else(|e| panic!("{}: {e}", floor.display()));
+    let below = below_floor(&measured, &recorded);
+    assert!(below.is_empty(), "fewer plans converge than the floor in {FLOOR}:\n{}\n\n{report}", below.join("\n"));
 }

@@ -87,6 +87,7 @@ pub fn write_atomic(path: &Path, content: &str, expected: Option<&str>) -> std::
                 in_place = true;
             }
         }
+        #[cfg(debug_assertions)]
         fail_point(path)?;
         if in_place {
             let mut f = std::fs::OpenOptions::new().write(true).truncate(true).open(path)?;
@@ -113,9 +114,11 @@ fn tempfile_in(dir: &Path, name: &str) -> std::io::Result<(std::path::PathBuf, s
     Err(std::io::Error::other("cannot create a temporary file"))
 }
 
-/// Tests inject a failure between writing the temporary file and the rename.
-/// Tests inject a failure before the rename: `1` for every file, else only
-/// for files whose path ends with the value.
+/// Test hook, in debug builds only (`cargo build`, `cargo test`; not `--release`, whose
+/// binary has no trace of it, checked by `.ci/run`): `KUBECTL_STRATEGY_FAIL_BEFORE_RENAME`
+/// makes a write fail after its temporary file is written and before the rename, `1` for
+/// every file, else only for files whose path ends with the value (CONTRIBUTING.md).
+#[cfg(debug_assertions)]
 fn fail_point(path: &Path) -> std::io::Result<()> {
     let hit = std::env::var("KUBECTL_STRATEGY_FAIL_BEFORE_RENAME").is_ok_and(|v| v == "1" || path.ends_with(&v));
     if hit {

@@ -44,9 +44,15 @@ pub struct LiveOptions {
     pub exit_code: bool,
 }
 
-/// The time between rollout polls: one second (`KUBECTL_STRATEGY_POLL_MS` shortens it in tests).
+/// The time between rollout polls: one second. Test hook, in debug builds only (`cargo test`;
+/// not `--release`, whose binary has no trace of it, checked by `.ci/run`):
+/// `KUBECTL_STRATEGY_POLL_MS` sets it in milliseconds (CONTRIBUTING.md).
 pub fn poll_interval() -> Duration {
-    Duration::from_millis(std::env::var("KUBECTL_STRATEGY_POLL_MS").ok().and_then(|v| v.parse().ok()).unwrap_or(1000))
+    #[cfg(debug_assertions)]
+    if let Some(ms) = std::env::var("KUBECTL_STRATEGY_POLL_MS").ok().and_then(|v| v.parse().ok()) {
+        return Duration::from_millis(ms);
+    }
+    Duration::from_secs(1)
 }
 
 /// One object of one state.
