@@ -427,4 +427,25 @@ mod tests {
         let e = load(Path::new("/nonexistent/.kubectl-strategy.yaml")).unwrap_err();
         assert!(e.to_string().starts_with("/nonexistent/.kubectl-strategy.yaml: cannot read config file: "), "{e}");
     }
+
+    #[test]
+    fn helm_set_takes_a_map_or_a_list_of_key_value_pairs() {
+        let c = parse("c.yaml", "helm:\n  charts/a:\n    set: {replicaCount: 3}\n  charts/b:\n    set: [\"image.tag=1.2\"]\n").unwrap();
+        assert_eq!(c.helm[Path::new("charts/a")].set, ["replicaCount=3"]);
+        assert_eq!(c.helm[Path::new("charts/b")].set, ["image.tag=1.2"]);
+        let e = parse("c.yaml", "helm:\n  charts/b:\n    set: [\"no-equals\"]\n").unwrap_err();
+        assert_eq!(e.to_string(), "c.yaml:3:11: expected KEY=VALUE");
+    }
+
+    #[test]
+    fn off_quoted_or_not_turns_a_rule_off() {
+        for text in ["rules:\n  pdb-missing: off\n", "rules:\n  pdb-missing: \"off\"\n", "rules:\n  pdb-missing: {severity: \"off\"}\n"] {
+            let c = parse("c.yaml", text).unwrap();
+            assert!(!c.enabled("pdb-missing"), "{text}");
+            assert!(c.enabled("single-replica"), "{text}");
+        }
+        let c = parse("c.yaml", "rules:\n  pdb-missing: \"error\"\n").unwrap();
+        assert!(c.enabled("pdb-missing"));
+        assert_eq!(c.severity("pdb-missing"), Some(Severity::Error));
+    }
 }

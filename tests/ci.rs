@@ -175,10 +175,6 @@ fn suppression_by_annotation_and_comment() {
 /// The official SARIF 2.1.0 schema, kept in the repository (tests/schemas/README.md says where
 /// it comes from). Always `Some`: the `Option` is only there for the callers written when the
 /// schema lived in ../shared and could be missing.
-pub(crate) fn sarif_schema() -> Option<serde_json::Value> {
-    Some(sarif_schema_in_repo())
-}
-
 fn sarif_schema_in_repo() -> serde_json::Value {
     let p = repo_root().join("tests/schemas/sarif-schema-2.1.0.json");
     serde_json::from_str(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap()
