@@ -444,6 +444,23 @@ fn baseline_reports_only_new_findings() {
     assert!(!files.is_empty() && files.iter().all(|f| f.ends_with("new.yaml")), "{files:?}");
 }
 
+/// An entry hides one finding, not every finding with its fingerprint: a second copy of the
+/// object is reported whole, and the human output counts what the baseline hid.
+#[test]
+fn a_baseline_entry_hides_one_finding_and_the_hidden_are_counted() {
+    let bad = fixture("image-tag-mutable", "bad");
+    let dir = project(&[("app.yaml", &bad)]);
+    let before = json_of(dir.path(), &["lint", "."])["findings"].as_array().unwrap().len();
+    assert!(before >= 2, "{before}");
+    let (code, _, err) = run_in(dir.path(), &["lint", ".", "--write-baseline", "baseline.json"]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(dir.path().join("app.yaml"), format!("{bad}---\n{bad}")).unwrap();
+    let v = json_of(dir.path(), &["lint", ".", "--baseline", "baseline.json"]);
+    assert_eq!(v["findings"].as_array().unwrap().len(), before, "one copy's findings are new: {v}");
+    let (_, out, _) = run_in(dir.path(), &["lint", ".", "--baseline", "baseline.json", "--fail-on", "never"]);
+    assert!(out.contains(&format!("note: {before} findings already in the baseline baseline.json are not shown")), "{out}");
+}
+
 #[test]
 fn baselines_are_relative_to_the_repository_readable_and_report_stale_entries() {
     let dir = project(&[
