@@ -71,6 +71,10 @@ fn kustomize_base_and_overlays_point_into_the_base() {
     }
     // An annotation in the base suppresses in every overlay, and counts as used.
     assert!(findings(&v, "resources-missing").is_empty() && findings(&v, "unused-suppression").is_empty(), "{v:#}");
+    // Also when only an overlay is linted: the base is read as the source of what it renders.
+    let (_, prod) = json(&["lint", &format!("{KUSTOMIZE}/overlays/prod"), "--fail-on", "never"]);
+    assert_eq!(findings(&prod, "liveness-probe-missing").len(), 1, "{prod:#}");
+    assert!(findings(&prod, "resources-missing").is_empty() && findings(&prod, "unused-suppression").is_empty(), "{prod:#}");
 
     // A build error is one finding on its kustomization; the run goes on.
     let failed = findings(&v, "kustomize-build-failed");
