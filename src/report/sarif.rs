@@ -151,4 +151,18 @@ mod tests {
         assert_eq!(super::uri("./k8s/my app.yaml"), "k8s/my%20app.yaml");
         assert_eq!(super::uri("k8s/ü.yaml"), "k8s/%C3%BC.yaml");
     }
+
+    #[test]
+    fn a_live_object_is_located_by_namespace_api_version_kind_and_name() {
+        use crate::finding::ObjectRef;
+        let o = |namespace: Option<&str>, name: Option<&str>| ObjectRef {
+            api_version: "apps/v1".into(),
+            kind: "Deployment".into(),
+            namespace: namespace.map(Into::into),
+            name: name.map(Into::into),
+        };
+        assert_eq!(super::logical_name(Some(&o(Some("shop"), Some("web")))), "shop/apps/v1/Deployment/web");
+        assert_eq!(super::logical_name(Some(&o(None, None))), "-/apps/v1/Deployment/-");
+        assert_eq!(super::logical_name(None), "");
+    }
 }
