@@ -101,10 +101,8 @@ fn collect(files: &[SourceFile], annotated: Annotated) -> Vec<Suppression> {
     out
 }
 
+/// Does `s` cover `f`, a finding of its file and rule (`apply` looks suppressions up by both)?
 fn covers(s: &Suppression, f: &Finding) -> bool {
-    if s.file != f.file || s.rule != f.rule {
-        return false;
-    }
     match &s.scope {
         Scope::Object { doc, base } => f.doc == Some(*doc) && f.object.is_some() && f.path.starts_with(base.as_str()),
         Scope::Line(l) => (f.span.start.line..=f.span.end.line.max(f.span.start.line)).contains(l) || f.span.start.line == l + 1,

@@ -172,6 +172,18 @@ fn suppression_by_annotation_and_comment() {
     assert!(!rules.contains(&"unused-suppression".into()), "{v}");
 }
 
+/// A comment that suppresses nothing is reported on the comment, from `#` to its end.
+#[test]
+fn an_unused_comment_suppression_is_reported_on_the_comment() {
+    let comment = "# kubectl-strategy: ignore[image-tag-mutable]";
+    let dir = project(&[("cm.yaml", &format!("apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a  {comment}\n"))]);
+    let v = json_of(dir.path(), &["lint", "cm.yaml"]);
+    let f = &v["findings"][0];
+    assert_eq!(f["rule"], "unused-suppression", "{v}");
+    let span = [&f["line"], &f["column"], &f["endLine"], &f["endColumn"]].map(|x| x.as_u64().unwrap());
+    assert_eq!(span, [4, 12, 4, 12 + comment.len() as u64], "{f}");
+}
+
 /// The official SARIF 2.1.0 schema, kept in the repository (tests/schemas/README.md says where
 /// it comes from). Always `Some`: the `Option` is only there for the callers written when the
 /// schema lived in ../shared and could be missing.
