@@ -172,6 +172,32 @@ fn suppression_by_annotation_and_comment() {
     assert!(!rules.contains(&"unused-suppression".into()), "{v}");
 }
 
+/// An annotation suppresses its own object only: not the next document of the file, not the
+/// next item of a List.
+#[test]
+fn an_annotation_suppresses_only_its_own_object() {
+    let pod = |name: &str, annotated: bool| {
+        let ann = if annotated { "\n  annotations: {ignore-check.kubectl-strategy.io/image-tag-mutable: \"why\"}" } else { "" };
+        format!(
+            "apiVersion: v1\nkind: Pod\nmetadata:\n  name: {name}\n  labels: {{app: {name}}}{ann}\nspec:\n  containers:\n  - name: c\n    image: busybox\n"
+        )
+    };
+    let docs = format!("{}---\n{}", pod("a", true), pod("b", false));
+    let item = |name: &str| pod(name, name == "c").lines().map(|l| format!("  {l}\n")).collect::<String>().replacen("  ", "- ", 1);
+    let list = format!("apiVersion: v1\nkind: List\nitems:\n{}{}", item("c"), item("d"));
+    let dir = project(&[("docs.yaml", &docs), ("list.yaml", &list)]);
+    let v = json_of(dir.path(), &["lint", "docs.yaml", "list.yaml"]);
+    let tagged: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "image-tag-mutable")
+        .map(|f| f["object"]["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(tagged, ["b", "d"], "{v}");
+    assert!(!rules_of(&v).contains(&"unused-suppression".into()), "{v}");
+}
+
 /// A comment that suppresses nothing is reported on the comment, from `#` to its end.
 #[test]
 fn an_unused_comment_suppression_is_reported_on_the_comment() {
