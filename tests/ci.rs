@@ -198,6 +198,27 @@ fn an_annotation_suppresses_only_its_own_object() {
     assert!(!rules_of(&v).contains(&"unused-suppression".into()), "{v}");
 }
 
+/// A stale suppression of a rule that is off is not reported (nothing to suppress); one of an
+/// unknown rule is, and says so; one of a rule that is on is.
+#[test]
+fn stale_suppressions_of_rules_that_are_off_are_not_reported() {
+    let text = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a  # kubectl-strategy: ignore[pdb-missing]\n  labels: {app: a}  # kubectl-strategy: ignore[no-such-rule]\n  namespace: x  # kubectl-strategy: ignore[image-tag-mutable]\n";
+    let dir = project(&[("cm.yaml", text), (".kubectl-strategy.yaml", "rules:\n  pdb-missing: off\n")]);
+    let v = json_of(dir.path(), &["lint", "cm.yaml"]);
+    let unused: Vec<(u64, &str)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "unused-suppression")
+        .map(|f| (f["line"].as_u64().unwrap(), f["message"].as_str().unwrap()))
+        .collect();
+    assert_eq!(
+        unused,
+        [(5, "suppression names unknown rule `no-such-rule`"), (6, "suppression of image-tag-mutable matches no finding")],
+        "{v}"
+    );
+}
+
 /// A comment that suppresses nothing is reported on the comment, from `#` to its end.
 #[test]
 fn an_unused_comment_suppression_is_reported_on_the_comment() {
