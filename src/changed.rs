@@ -139,4 +139,17 @@ mod tests {
         assert_eq!(c.files["k8s/a.yaml"], [(3, 3), (11, 12), (21, 22)]);
         assert_eq!(c.files.len(), 1);
     }
+
+    #[test]
+    fn a_span_touches_the_lines_it_covers_but_not_the_one_it_ends_before() {
+        let c = Changed::parse("+++ b/a.yaml\n@@ -5 +5 @@\n-x\n+y\n");
+        use crate::input::Pos;
+        let span = |(l1, c1), (l2, c2)| Span { start: Pos { line: l1, col: c1 }, end: Pos { line: l2, col: c2 } };
+        assert!(c.touches("a.yaml", span((3, 2), (5, 3))), "ends inside line 5");
+        assert!(c.touches("a.yaml", span((5, 0), (5, 0))), "an empty span at the start of line 5");
+        assert!(c.touches("a.yaml", span((5, 4), (6, 0))), "starts on line 5");
+        assert!(!c.touches("a.yaml", span((3, 2), (5, 0))), "a block that ends where line 5 starts");
+        assert!(!c.touches("a.yaml", span((6, 0), (7, 1))));
+        assert!(!c.touches("b.yaml", span((5, 0), (5, 3))), "another file");
+    }
 }
