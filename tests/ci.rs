@@ -591,6 +591,10 @@ fn changed_since_reports_only_what_changed() {
     assert!(!found.iter().any(|(_, f, _)| f == "untouched.yaml"), "{found:?}");
     assert!(!found.iter().any(|(r, _, _)| r == "liveness-probe-missing"), "on unchanged lines: {found:?}");
     assert!(all["findings"].as_array().unwrap().len() > found.len() + 3);
+    // The human output counts what it left out.
+    let (_, out, _) = run_in(&dir.path().join("k8s"), &["lint", ".", "--changed-since", "HEAD~1", "--fail-on", "never"]);
+    let hidden = all["findings"].as_array().unwrap().len() - found.len();
+    assert!(out.contains(&format!("note: {hidden} findings on lines unchanged since HEAD~1 are not shown")), "{out}");
     // nothing changed since HEAD: a clean run
     let (code, _, err) = run_in(dir.path(), &["lint", "k8s", "--changed-since", "HEAD"]);
     assert_eq!(code, 0, "{err}");
