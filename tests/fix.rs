@@ -318,4 +318,13 @@ fn read_only_files_are_refused_and_modes_kept() {
         let names: Vec<_> = std::fs::read_dir(dir.path().join(d)).unwrap().flatten().map(|e| e.file_name()).collect();
         assert_eq!(names.len(), 1, "{names:?}");
     }
+    // What is left is printed as a plain lint prints it now, in the format asked for.
+    let files = ["ro/a.yaml", "rw/b.yaml"];
+    for format in ["json", "human", "sarif"] {
+        let (code, out, err) = run_in(dir.path(), &[&["lint", "--fix", "--fail-on", "never", "--format", format][..], &files].concat());
+        assert_eq!(code, 2, "{err}");
+        let (_, plain, _) = run_in(dir.path(), &[&["lint", "--fail-on", "never", "--format", format][..], &files].concat());
+        assert!(!plain.is_empty());
+        assert_eq!(out, plain, "{format}");
+    }
 }

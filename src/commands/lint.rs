@@ -46,7 +46,8 @@ pub fn run(args: LintArgs) -> Exit {
             report = lint_files(&args, &config, changed.as_ref());
         }
         if !errors.is_empty() {
-            write_stdout(&render(&report, args.format, false))?;
+            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+            ignore_broken_pipe(write(&report, args.format, false, &mut stdout).and_then(|_| stdout.flush()))?;
             return Ok(2);
         }
     }
@@ -96,16 +97,6 @@ fn lint_files(args: &LintArgs, config: &Config, changed: Option<&Changed>) -> Re
     report
 }
 
-fn render(report: &Report, format: Format, color: bool) -> String {
-    match format {
-        Format::Human => report::human::to_string(report, report::human::Style { color, width: terminal_width() }),
-        Format::Json => report::json::to_string(report),
-        Format::Sarif => report::sarif::to_string(report),
-        Format::Github => report::github::to_string(report),
-        Format::Junit => report::junit::to_string(report),
-    }
-}
-
 /// Writes a report; human, JSON and GitHub output are written as they are
 /// made, not built as one string first.
 fn write(report: &Report, format: Format, color: bool, out: &mut dyn Write) -> std::io::Result<()> {
@@ -113,7 +104,8 @@ fn write(report: &Report, format: Format, color: bool, out: &mut dyn Write) -> s
         Format::Json => report::json::write(report, out),
         Format::Github => report::github::write(report, out),
         Format::Human => report::human::write(report, report::human::Style { color, width: terminal_width() }, out),
-        _ => out.write_all(render(report, format, color).as_bytes()),
+        Format::Sarif => out.write_all(report::sarif::to_string(report).as_bytes()),
+        Format::Junit => out.write_all(report::junit::to_string(report).as_bytes()),
     }
 }
 

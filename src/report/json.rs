@@ -38,7 +38,7 @@ struct FixOut<'a> {
     edits: Vec<crate::fix::Replacement>,
 }
 
-/// The report as a string (tests; `write` is what the CLI uses).
+/// The report as a string (tests and library users; the CLI streams it with `write`).
 pub fn to_string(report: &Report) -> String {
     let mut out = Vec::new();
     write(report, &mut out).expect("writing to memory");
