@@ -39,7 +39,7 @@ table() {
     [[ -d $dir/mutants.out ]] || continue
     local args=()
     for f in $files; do args+=(--file "$f"); done
-    cargo mutants --list "${args[@]}" > "$dir/listed.txt"
+    cargo mutants --list "${args[@]}" < /dev/null > "$dir/listed.txt"
     python3 - "$dir" "$files" <<'PY'
 import pathlib, sys
 d, files = pathlib.Path(sys.argv[1]), sys.argv[2]
@@ -94,7 +94,7 @@ while IFS='|' read -r name files filters; do
   cargo mutants --in-place --baseline=skip --timeout 180 --build-timeout 900 --no-shuffle "${iterate[@]}" \
     --cargo-arg=--locked --cargo-arg=--lib --cargo-arg=--test --cargo-arg=main \
     --cargo-arg=--config=profile.test.package.kubectl-strategy.debug=0 \
-    -o "$out_root/$name" "${args[@]}" -- -- $filters || true
+    -o "$out_root/$name" "${args[@]}" -- -- $filters < /dev/null || true
   echo "$name: $(( $(date +%s) - started )) s"
 done < <(groups)
 cd "$root"
