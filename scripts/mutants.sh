@@ -22,7 +22,7 @@ out_root="${MUTANTS_OUT:-$root/target/mutants}"
 groups() {
   cat <<'EOF'
 sarif|src/report/sarif.rs|sarif several_outputs uris_are
-formats|src/report/json.rs src/report/github.rs src/report/junit.rs|json_contract github junit several_outputs stdin_is_linted written_text read_only_files
+formats|src/report/json.rs src/report/github.rs src/report/junit.rs|json_contract github junit several_outputs stdin_is_linted written_text read_only_files sarif_is_valid
 config|src/config.rs|config exit_codes regrades fail_on published_schema
 baseline|src/baseline.rs|baseline
 suppress|src/suppress.rs|suppress kustomize_base_and_overlays
