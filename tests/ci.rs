@@ -678,6 +678,29 @@ fn changed_since_keeps_findings_whose_joined_objects_changed() {
     assert!(!found.iter().any(|(r, _)| r == "liveness-probe-missing" || r == "resources-missing"), "own, unchanged: {found:?}");
 }
 
+/// A Service that selects nothing joins the workloads deployed with it, so a change to one of
+/// them keeps its finding; a workload of another namespace is not deployed with it.
+#[test]
+fn changed_since_joins_nothing_across_namespaces() {
+    if !tool("git") {
+        return;
+    }
+    let deploy = "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web, namespace: shop, labels: {app: web}}\nspec:\n  replicas: 2\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec:\n      containers: [{name: web, image: nginx:1.27.3}]\n";
+    let svc = |ns: &str| {
+        format!(
+            "apiVersion: v1\nkind: Service\nmetadata: {{name: api-{ns}, namespace: {ns}}}\nspec:\n  selector: {{app: api}}\n  ports: [{{port: 80}}]\n"
+        )
+    };
+    let (shop, blog) = (svc("shop"), svc("blog"));
+    let (dir, git) = committed(&[("k8s/app.yaml", deploy), ("k8s/shop.yaml", &shop), ("k8s/blog.yaml", &blog)]);
+    std::fs::write(dir.path().join("k8s/app.yaml"), deploy.replace("replicas: 2", "replicas: 3")).unwrap();
+    git(&["commit", "-q", "-am", "pr"]);
+    let v = json_of(dir.path(), &["lint", "k8s", "--changed-since", "HEAD~1"]);
+    let found = rule_and_object(&v);
+    assert!(found.contains(&("service-selects-nothing".into(), "api-shop".into())), "deployed with web: {found:?}");
+    assert!(!found.contains(&("service-selects-nothing".into(), "api-blog".into())), "another namespace: {found:?}");
+}
+
 #[test]
 fn version_1_baselines_are_still_read() {
     let dir = project(&[("app.yaml", &fixture("image-tag-mutable", "bad"))]);
