@@ -235,8 +235,15 @@ impl Cluster {
         }
         let (code, _, err) = self.kubectl(&args, &[]);
         assert_eq!(code, 0, "{err}");
-        let (code, _, err) = self.kubectl(&["rollout", "status", "deployment/api-status", "--timeout", "60s"], &[]);
-        assert_eq!(code, 0, "{err}");
+        self.rolled_out(&["api-status"]);
+    }
+
+    /// Waits until each Deployment has rolled out (`kubectl rollout status`).
+    pub fn rolled_out(&self, deployments: &[&str]) {
+        for d in deployments {
+            let (code, _, err) = self.kubectl(&["rollout", "status", &format!("deployment/{d}"), "--timeout", "60s"], &[]);
+            assert_eq!(code, 0, "{err}");
+        }
     }
 }
 
@@ -1063,13 +1070,7 @@ fn live_dry_runs_change_nothing() {
         &[],
     );
     assert_eq!(code, 0, "{err}");
-    let rolled_out = |names: &[&str]| {
-        for n in names {
-            let (code, _, err) = c.kubectl(&["rollout", "status", &format!("deployment/{n}"), "--timeout", "60s"], &[]);
-            assert_eq!(code, 0, "{err}");
-        }
-    };
-    rolled_out(&["api-status", "shop-blue", "shop-green"]);
+    c.rolled_out(&["api-status", "shop-blue", "shop-green"]);
     let kinds = listable_kinds(&c);
     assert!(kinds.iter().any(|k| k.ends_with("/rollouts")), "{kinds:?}");
 
@@ -1144,7 +1145,7 @@ fn live_dry_runs_change_nothing() {
     assert_eq!(code, 0, "{out}{err}");
     let (code, _, err) = c.kubectl(&["apply", "--server-side", "--force-conflicts", "-f", "deploy", "-f", "shop"], &[]);
     assert_eq!(code, 0, "{err}");
-    rolled_out(&["api-status", "api-status-canary"]);
+    c.rolled_out(&["api-status", "api-status-canary"]);
     std::fs::create_dir_all(c.path("changed")).unwrap();
     let text = std::fs::read_to_string(c.path("deploy/api-status.yaml")).unwrap();
     std::fs::write(c.path("changed/api-status.yaml"), text.replacen("replicas: 3", "replicas: 5", 1)).unwrap();
@@ -1284,10 +1285,7 @@ fn server_routes(c: &Cluster, app: &str, svc: &str) -> std::collections::BTreeMa
 fn kubectl_apply_and_roll_out(c: &Cluster, deployments: &[&str]) {
     let (code, _, err) = c.kubectl(&["apply", "--server-side", "--force-conflicts", "-f", "deploy"], &[]);
     assert_eq!(code, 0, "{err}");
-    for d in deployments {
-        let (code, _, err) = c.kubectl(&["rollout", "status", &format!("deployment/{d}"), "--timeout", "60s"], &[]);
-        assert_eq!(code, 0, "{err}");
-    }
+    c.rolled_out(deployments);
 }
 
 /// Blue/green judged by the server: the manifests `apply blue-green --write`

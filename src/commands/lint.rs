@@ -46,8 +46,7 @@ pub fn run(args: LintArgs) -> Exit {
             report = lint_files(&args, &config, changed.as_ref());
         }
         if !errors.is_empty() {
-            let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-            ignore_broken_pipe(write(&report, args.format, false, &mut stdout).and_then(|_| stdout.flush()))?;
+            write_to_stdout(&report, args.format, false)?;
             return Ok(2);
         }
     }
@@ -67,8 +66,7 @@ pub fn run(args: LintArgs) -> Exit {
     for target in &args.outputs {
         write_file(&report, target.format, &target.file)?;
     }
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    ignore_broken_pipe(write(&report, args.format, color, &mut stdout).and_then(|_| stdout.flush()))?;
+    write_to_stdout(&report, args.format, color)?;
     let fail_on = args.fail_on.or(config.fail_on).unwrap_or(FailOn::Warning);
     let failed = fail_on.threshold().is_some_and(|t| report.findings.iter().any(|f| f.severity >= t));
     Ok(u8::from(failed))
@@ -107,6 +105,12 @@ fn write(report: &Report, format: Format, color: bool, out: &mut dyn Write) -> s
         Format::Sarif => out.write_all(report::sarif::to_string(report).as_bytes()),
         Format::Junit => out.write_all(report::junit::to_string(report).as_bytes()),
     }
+}
+
+/// Writes a report to stdout (buffered; a closed pipe is not an error).
+fn write_to_stdout(report: &Report, format: Format, color: bool) -> std::io::Result<()> {
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    ignore_broken_pipe(write(report, format, color, &mut stdout).and_then(|_| stdout.flush()))
 }
 
 /// `--output-file FORMAT=FILE`: written beside, then renamed over the file.
