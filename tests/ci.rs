@@ -231,17 +231,12 @@ fn an_unused_comment_suppression_is_reported_on_the_comment() {
     assert_eq!(span, [4, 12, 4, 12 + comment.len() as u64], "{f}");
 }
 
-/// The official SARIF 2.1.0 schema, kept in the repository (tests/schemas/README.md says where
-/// it comes from). Always `Some`: the `Option` is only there for the callers written when the
-/// schema lived in ../shared and could be missing.
-fn sarif_schema_in_repo() -> serde_json::Value {
-    let p = repo_root().join("tests/schemas/sarif-schema-2.1.0.json");
-    serde_json::from_str(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap()
-}
-
-/// Fails when `sarif` does not validate against the official SARIF 2.1.0 schema.
+/// Fails when `sarif` does not validate against the official SARIF 2.1.0 schema, kept in the
+/// repository (tests/schemas/README.md says where it comes from).
 pub(crate) fn assert_valid_sarif(sarif: &serde_json::Value) {
-    let schema = sarif_schema_in_repo();
+    let p = repo_root().join("tests/schemas/sarif-schema-2.1.0.json");
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator.iter_errors(sarif).take(5).map(|e| format!("{e} at {}", e.instance_path())).collect();
     assert!(errors.is_empty(), "not valid SARIF 2.1.0: {errors:?}");
