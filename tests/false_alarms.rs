@@ -207,3 +207,32 @@ fn variants_of_one_application_are_never_joined() {
     // v2's own Service selects nothing of v2 (v1's pods are another variant's).
     assert_eq!(placed(&f, "service-selects-nothing"), vec![("scope/variants/v2/app.yaml".to_string(), 27)]);
 }
+
+#[test]
+fn a_file_that_names_no_object_is_not_judged_as_yaml() {
+    let (code, out, err) = run(&["lint", "--isolated", "--format", "json", "--fail-on", "never", &format!("{DIR}/not-a-manifest")]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let f = v["findings"].as_array().unwrap();
+    // The tsconfig.json with comments is skipped with a notice; the broken ConfigMap is an error.
+    assert_eq!(placed(f, "invalid-yaml"), vec![("not-a-manifest/broken.yaml".to_string(), 8)]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    let notices = v["notices"].to_string();
+    assert!(notices.contains("tsconfig.json") && notices.contains("names no apiVersion and kind"), "{notices}");
+}
+
+#[test]
+fn files_beside_variant_folders_are_deployed_with_each_variant() {
+    let f = lint(&["scope/base-and-variants"]);
+    // Each variant's Service selects the shared Deployment.
+    assert!(of(&f, "service-selects-nothing").is_empty(), "{f:?}");
+    assert_eq!(placed(&f, "readiness-probe-missing"), vec![("scope/base-and-variants/deployment.yaml".to_string(), 19)]);
+    assert_eq!(of(&f, "readiness-probe-missing"), vec![(19, "error".into())]);
+}
+
+#[test]
+fn services_of_kube_system_select_the_clusters_own_pods() {
+    let f = lint(&["kube-system-services.yaml"]);
+    // Only the monitoring namespace's Service, whose selector matches nothing, is reported.
+    assert_eq!(of(&f, "service-selects-nothing"), vec![(22, "warning".into())]);
+}

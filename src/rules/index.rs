@@ -3,7 +3,7 @@
 //! reach which pods), computed once; rules see them through a [`Context`].
 
 use super::Settings;
-use super::scope::Units;
+use super::scope::{Placed, Units};
 use crate::finding::Joined;
 use crate::input::Span;
 use crate::manifest::workload::{map_selects, selector_matches};
@@ -23,6 +23,8 @@ pub struct Summary {
     /// The object's document root (its start line is in messages that name it).
     pub span: Span,
     pub kind: String,
+    /// The API group of its `apiVersion` (empty for the core group).
+    pub group: String,
     pub name: Option<String>,
     pub namespace: Option<String>,
     pub view: View,
@@ -31,6 +33,20 @@ pub struct Summary {
     pub min_replicas: Option<i64>,
     /// The HorizontalPodAutoscaler whose `minReplicas` is `min_replicas`.
     pub min_replicas_from: Option<Joined>,
+}
+
+impl Placed for Summary {
+    fn file(&self) -> usize {
+        self.file
+    }
+
+    fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    fn identity(&self) -> (&str, &str, Option<&str>) {
+        (&self.group, &self.kind, self.name.as_deref())
+    }
 }
 
 /// The part of an object's typed view that other objects are matched against.
@@ -65,6 +81,7 @@ impl Summary {
             file: o.file,
             span: o.root.span,
             kind: o.kind.clone(),
+            group: o.group().to_string(),
             name: o.name.clone(),
             namespace: o.namespace.clone(),
             view,
@@ -202,9 +219,9 @@ impl Index {
     fn near(&self, at: usize, pick: impl Fn(&View) -> bool) -> Vec<usize> {
         let o = &self.summaries[at];
         let mut out: Vec<usize> = self
-            .near
-            .get(&self.units.of(o.file))
-            .into_iter()
+            .units
+            .related_to(self.units.of(o.file))
+            .filter_map(|u| self.near.get(&u))
             .flatten()
             .copied()
             .filter(|&i| i != at && pick(&self.summaries[i].view) && self.units.together(o, &self.summaries[i]))
@@ -393,6 +410,22 @@ impl<'a> Context<'a> {
         format!("{}:{}", self.files.get(obj.file).copied().unwrap_or("?"), obj.span.start.line)
     }
 
+    /// Another object, as a message names it: `Service/web (deploy/svc.yaml:3)`.
+    /// A rendered one goes by its name alone: its place in the render's output
+    /// is in no file of the user's (and findings of several overlays on one
+    /// base file merge only when their messages are equal).
+    pub fn cite(&self, obj: &Summary) -> String {
+        match self.user_place(obj) {
+            Some(at) => format!("{} ({at})", obj.label()),
+            None => obj.label(),
+        }
+    }
+
+    /// `file:line` of an object in a file of the user's; `None` for a rendered one.
+    pub fn user_place(&self, obj: &Summary) -> Option<String> {
+        (!self.index.units.is_rendered(obj.file)).then(|| self.place(obj))
+    }
+
     /// Services (among the linted objects) that select this object's pods.
     pub fn services_selecting(&self) -> impl Iterator<Item = &'a Summary> + 'a {
         self.all(&self.index.selected_by)
@@ -513,7 +546,7 @@ fn pod_creating_crs(objects: &[Summary], units: &Units, service_matches: &[bool]
     for (s, svc) in objects.iter().enumerate() {
         if matches!(svc.view, View::Service { .. }) && !service_matches[s] {
             let mut crs: Vec<usize> = match lookup {
-                Lookup::Indexed => by_unit.get(&units.of(svc.file)).into_iter().flatten().copied().collect(),
+                Lookup::Indexed => units.related_to(units.of(svc.file)).filter_map(|u| by_unit.get(&u)).flatten().copied().collect(),
                 Lookup::Scan => by_unit.values().flatten().copied().collect(),
             };
             crs.sort_unstable();
@@ -664,9 +697,10 @@ impl<'a> Monitors<'a> {
         if self.lookup == Lookup::Scan {
             return (0..self.list.len()).collect();
         }
-        let scopes = [Some(Scope::Any), target.namespace.as_deref().map(Scope::Namespace), Some(Scope::Unit(self.units.of(target.file)))];
+        let units = self.units.related_to(self.units.of(target.file)).map(Scope::Unit);
+        let scopes = [Scope::Any].into_iter().chain(target.namespace.as_deref().map(Scope::Namespace)).chain(units);
         let mut out = Vec::new();
-        for scope in scopes.into_iter().flatten() {
+        for scope in scopes {
             out.extend(self.unkeyed.get(&scope).into_iter().flatten());
             for (k, v) in labels.label_pairs() {
                 out.extend(self.keyed.get(&(scope, k.as_str(), v.as_str())).into_iter().flatten());
