@@ -152,7 +152,21 @@ pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Re
     // Rendered objects are unknown before rendering: with renders, context files are read whole.
     let whole = !plan.roots.is_empty();
     let max = config.max_file_bytes();
-    let (renders, loaded) = rayon::join(|| render::render_all(&plan, &render_options), || load_with_context(&specs, primary, whole, max));
+    let (renders, mut loaded) =
+        rayon::join(|| render::render_all(&plan, &render_options), || load_with_context(&specs, primary, whole, max));
+    // A chart's committed output (`helm template > examples/…`) repeats the findings of the
+    // chart the run renders itself: its plain copies are left out, with a notice.
+    let charts = render::generated::chart_names(&plan);
+    if !charts.is_empty() {
+        for (file, l) in loaded.iter_mut().take(primary) {
+            if let Some(chart) = render::generated::rendered_from(&file.text, &charts) {
+                let skipped = l.objects.len() + l.skipped_documents;
+                *l = manifest::Loaded::default();
+                l.skipped_documents = skipped;
+                notices.push(format!("{}: skipped: output of `helm template` for chart {chart}, linted from its templates", file.name));
+            }
+        }
+    }
     let rendered =
         Renders { plan: &plan, results: renders, canonical: &canonical, options: &render_options, require: options.require_render };
     let mut report = lint_loaded_with(loaded, primary, config, Some(rendered));

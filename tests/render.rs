@@ -385,3 +385,22 @@ fn findings_skip_template_branches_not_taken() {
         assert_eq!((f[0]["file"].as_str().unwrap(), f[0]["line"].as_u64().unwrap()), (template.as_str(), app), "{rule}");
     }
 }
+
+/// A chart's `helm template` output committed beside it repeats the chart's findings: it is left
+/// out with a notice, and the chart's own findings stay (found on opentelemetry-helm-charts, whose
+/// examples/*/rendered folders held 62 % of its findings).
+#[test]
+fn committed_output_of_a_linted_chart_is_left_out() {
+    if !tool("helm") {
+        return;
+    }
+    let dir = "testdata/regressions/committed-helm-output";
+    let (_, v) = json(&["lint", dir, "--fail-on", "never"]);
+    let files: Vec<&str> = v["findings"].as_array().unwrap().iter().map(|f| f["file"].as_str().unwrap()).collect();
+    assert!(!files.is_empty() && files.iter().all(|f| f.starts_with(&format!("{dir}/chart/"))), "{v:#}");
+    let notices = v["notices"].to_string();
+    assert!(notices.contains("examples/default/rendered/app.yaml: skipped: output of `helm template` for chart app"), "{notices}");
+    // Named alone (no chart in the run), the output is linted as any manifest.
+    let (_, alone) = json(&["lint", &format!("{dir}/examples"), "--fail-on", "never"]);
+    assert!(!alone["findings"].as_array().unwrap().is_empty(), "{alone:#}");
+}

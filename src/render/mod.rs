@@ -5,6 +5,7 @@
 //! Safe on untrusted input: no plugins, no exec or container functions, no
 //! network (remote bases only with `allow_remote`), a time limit per root.
 
+pub mod generated;
 pub mod helm;
 pub mod kustomize;
 pub mod map;
