@@ -109,6 +109,9 @@ pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Re
     for (chart, v) in &config.helm {
         render_options.helm_charts.entry(chart.clone()).or_default().files.extend(v.files.iter().cloned());
         render_options.helm_charts.entry(chart.clone()).or_default().set.extend(v.set.iter().cloned());
+        if v.kube_version.is_some() {
+            render_options.helm_charts.entry(chart.clone()).or_default().kube_version.clone_from(&v.kube_version);
+        }
     }
     let paths_only: Vec<&Path> = specs
         .iter()
@@ -157,6 +160,7 @@ pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Re
         Renders { plan: &plan, results: renders, canonical: &canonical, options: &render_options, require: options.require_render };
     let mut report = lint_loaded_with(loaded, primary, config, Some(rendered));
     report.notices.splice(0..0, notices.into_iter().map(Notice::new).chain(context_notices));
+    report.notices.extend(plan.notes.iter().map(|n| Notice::at(render::display(&n.file), n.line, n.message.clone())));
     report
 }
 

@@ -40,6 +40,9 @@ pub struct HelmValues {
     pub files: Vec<PathBuf>,
     /// `key=value` as `helm --set` takes them.
     pub set: Vec<String>,
+    /// The Kubernetes version to render the chart for (`kube-version:` of the
+    /// chart in the config); checked by [`helm::valid_kube_version`].
+    pub kube_version: Option<String>,
 }
 
 /// How to render.
@@ -57,8 +60,9 @@ pub struct RenderOptions {
     pub allow_remote: bool,
     /// Time limit for one root.
     pub timeout: Duration,
-    /// The Kubernetes version charts are rendered for (`helm template --kube-version`).
-    pub kube_version: String,
+    /// The Kubernetes version every chart is rendered for (`--kube-version`):
+    /// wins over a chart's `kube-version` in the config; without either, [`KUBE_VERSION`].
+    pub kube_version: Option<String>,
 }
 
 /// The Kubernetes version charts are rendered for by default (the version the
@@ -76,7 +80,7 @@ impl Default for RenderOptions {
             helm_charts: BTreeMap::new(),
             allow_remote: false,
             timeout: Duration::from_secs(60),
-            kube_version: KUBE_VERSION.to_string(),
+            kube_version: None,
         }
     }
 }
@@ -115,6 +119,8 @@ pub struct Rendered {
     pub text: String,
     /// Per document of `text` (in order), its origin.
     pub origins: Vec<Origin>,
+    /// What users should know about this render (a dependency left out).
+    pub notes: Vec<Note>,
 }
 
 /// A kustomization root or a chart.
@@ -137,6 +143,19 @@ pub struct RenderPlan {
     pub consumed: HashSet<PathBuf>,
     /// Resource files of kustomizations (canonical): linted on their own only when their root fails.
     pub resources_of: BTreeMap<PathBuf, Vec<usize>>,
+    /// Folders that look like roots and are not rendered on their own (a
+    /// library chart, a Kustomize Component): what users should know.
+    pub notes: Vec<Note>,
+}
+
+/// Something about a root users should know that is not a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// The file it is about (absolute).
+    pub file: PathBuf,
+    /// 1-based.
+    pub line: u32,
+    pub message: String,
 }
 
 /// Canonical path, or the absolute path when it cannot be resolved.
