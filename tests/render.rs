@@ -525,6 +525,8 @@ fn a_missing_chart_dependency_is_named_and_left_out_where_its_condition_allows()
         assert_eq!(v["summary"]["objects"], 1, "{path:?}: {v:#}");
         let template = format!("{dir}/optional/templates/deployment.yaml");
         assert!(findings(&v, "liveness-probe-missing").iter().any(|f| f["file"] == template.as_str()), "{path:?}: {v:#}");
+        // Rendered with `postgresql.enabled=false`: no init container waits for the database.
+        assert!(findings(&v, "image-tag-mutable").is_empty(), "{path:?}: {v:#}");
         let notices: Vec<&Value> = v["notices"].as_array().unwrap().iter().collect();
         assert_eq!(notices.len(), 1, "{path:?}: {v:#}");
         assert_eq!(notices[0]["file"], format!("{dir}/optional/Chart.yaml"));
