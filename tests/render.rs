@@ -528,7 +528,7 @@ fn a_missing_chart_dependency_is_named_and_left_out_where_its_condition_allows()
         // Rendered with `postgresql.enabled=false`: no init container waits for the database.
         assert!(findings(&v, "image-tag-mutable").is_empty(), "{path:?}: {v:#}");
         let notices: Vec<&Value> = v["notices"].as_array().unwrap().iter().collect();
-        assert_eq!(notices.len(), 1, "{path:?}: {v:#}");
+        assert_eq!(notices.len(), 2, "{path:?}: {v:#}");
         assert_eq!(notices[0]["file"], format!("{dir}/optional/Chart.yaml"));
         assert_eq!(notices[0]["line"], 5);
         assert_eq!(
@@ -537,5 +537,9 @@ fn a_missing_chart_dependency_is_named_and_left_out_where_its_condition_allows()
                 "chart {dir}/optional was rendered without its dependency `postgresql`, which is not in {dir}/optional/charts/ (switched off with `postgresql.enabled=false`); run `helm dependency build {dir}/optional` to lint it with the chart"
             )
         );
+        // An aliased entry of the same chart: one notice each.
+        assert_eq!(notices[1]["line"], 10);
+        let aliased = notices[1]["message"].as_str().unwrap();
+        assert!(aliased.contains("`postgresql` (as `analytics-db`)") && aliased.contains("`analytics-db.enabled=false`"), "{aliased}");
     }
 }

@@ -183,6 +183,7 @@ fn missing_in_message(message: &str) -> Option<Vec<String>> {
 #[derive(Debug, Clone, PartialEq)]
 struct Dependency {
     name: String,
+    alias: Option<String>,
     version: Option<String>,
     repository: Option<String>,
     /// The keys of `condition:` (`a.enabled,b.enabled`), when each one is a
@@ -214,6 +215,7 @@ fn dependencies(dir: &Path) -> Vec<Dependency> {
             });
             out.push(Dependency {
                 name: name.to_string(),
+                alias: text("alias"),
                 version: text("version"),
                 repository: text("repository"),
                 condition,
@@ -238,11 +240,15 @@ fn without_missing(
     helm: &dyn Fn(&Path, &[String]) -> Result<String, RenderError>,
 ) -> Result<(String, Vec<super::Note>), RenderError> {
     let all = dependencies(&root.dir);
-    let missing: Vec<&Dependency> = names.iter().filter_map(|n| all.iter().find(|d| &d.name == n)).collect();
+    // helm names a dependency once per entry (an aliased one twice).
+    let mut names: Vec<&String> = names.iter().collect();
+    let mut seen = std::collections::HashSet::new();
+    names.retain(|n| seen.insert(*n));
+    let missing: Vec<&Dependency> = all.iter().filter(|d| names.contains(&&d.name)).collect();
     let command = format!("`helm dependency build {}`", root.display);
     let listed: Vec<String> = names
         .iter()
-        .map(|n| match all.iter().find(|d| &d.name == n) {
+        .map(|n| match all.iter().find(|d| &d.name == *n) {
             Some(d) => {
                 let version = d.version.as_deref().map(|v| format!(" {v}")).unwrap_or_default();
                 let from = d.repository.as_deref().map(|r| format!(" from {r}")).unwrap_or_default();
@@ -261,7 +267,8 @@ fn without_missing(
     );
     let failed = || RenderError::Failed { message: not_vendored.clone() };
     // Every missing one must be switched off by its condition, else the chart needs it.
-    if missing.len() < names.len() || missing.iter().any(|d| d.condition.is_none()) {
+    let found = |n: &&String| missing.iter().any(|d| &d.name == *n);
+    if !names.iter().all(found) || missing.iter().any(|d| d.condition.is_none()) {
         return Err(failed());
     }
     // A copy of the chart where each missing dependency is an empty chart of
@@ -285,9 +292,10 @@ fn without_missing(
             file: d.file.clone(),
             line: d.line,
             message: format!(
-                "chart {} was rendered without its dependency `{}`, which is not in {}/charts/ (switched off with {}); run {command} to lint it with the chart",
+                "chart {} was rendered without its dependency `{}`{}, which is not in {}/charts/ (switched off with {}); run {command} to lint it with the chart",
                 root.display,
                 d.name,
+                d.alias.as_deref().map(|a| format!(" (as `{a}`)")).unwrap_or_default(),
                 root.display,
                 d.condition.as_deref().unwrap_or_default().iter().map(|k| format!("`{k}=false`")).collect::<Vec<_>>().join(", "),
             ),
