@@ -171,6 +171,9 @@ pub fn template(root: &Root, options: &RenderOptions) -> Result<Rendered, Render
     Ok(Rendered { text, origins, notes })
 }
 
+/// What one run of `helm template` printed, or why it did not.
+type Rendering = Result<String, RenderError>;
+
 /// The dependencies helm says are missing from `charts/` ("found in
 /// Chart.yaml, but missing in charts/ directory: a, b"), helm 3 and 4 alike.
 fn missing_in_message(message: &str) -> Option<Vec<String>> {
@@ -237,7 +240,7 @@ fn without_missing(
     root: &Root,
     names: &[String],
     tmp: &Path,
-    helm: &dyn Fn(&Path, &[String]) -> Result<String, RenderError>,
+    helm: &dyn Fn(&Path, &[String]) -> Rendering,
 ) -> Result<(String, Vec<super::Note>), RenderError> {
     let all = dependencies(&root.dir);
     // helm names a dependency once per entry (an aliased one twice).
