@@ -543,3 +543,36 @@ fn a_missing_chart_dependency_is_named_and_left_out_where_its_condition_allows()
         assert!(aliased.contains("`postgresql` (as `analytics-db`)") && aliased.contains("`analytics-db.enabled=false`"), "{aliased}");
     }
 }
+
+/// Rendering that takes more than a second draws a progress line on a
+/// terminal's standard error (through `script`, which gives it one), never in
+/// a machine format, never when standard error is not a terminal.
+#[test]
+fn a_slow_render_shows_progress_on_a_terminal_only() {
+    if !crate::require(Path::new("/usr/bin/script").is_file(), "script", "install bsdutils (util-linux)") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let slow = dir.path().join("kustomize");
+    std::fs::write(&slow, "#!/bin/sh\nsleep 2\nprintf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: c\\n'\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("app")).unwrap();
+    std::fs::write(dir.path().join("app/kustomization.yaml"), "resources: []\n").unwrap();
+    let lint =
+        format!("{} lint app --no-config --fail-on never --kustomize-bin {}", env!("CARGO_BIN_EXE_kubectl-strategy"), slow.display());
+    let on_terminal = |extra: &str| {
+        let out = Command::new("/usr/bin/script")
+            .current_dir(dir.path())
+            .args(["-qec", &format!("{lint} {extra} >/dev/null"), "/dev/null"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(on_terminal("").contains("rendering 0/1 kustomizations and charts"), "{}", on_terminal(""));
+    assert!(!on_terminal("-o json").contains("rendering"));
+    let out = bin().current_dir(dir.path()).args(["lint", "app", "--no-config", "--kustomize-bin"]).arg(&slow).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("rendering"), "{}", String::from_utf8_lossy(&out.stderr));
+}

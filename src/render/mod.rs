@@ -245,6 +245,11 @@ pub fn plan(files: &[PathBuf], options: &RenderOptions) -> RenderPlan {
 /// Render every root, several at a time: the tools spend much of their time
 /// starting up and waiting, so more renders run than there are cores.
 pub fn render_all(plan: &RenderPlan, options: &RenderOptions) -> Vec<Result<Rendered, RenderError>> {
+    render_all_with(plan, options, &|| {})
+}
+
+/// [`render_all`], calling `on_done` each time a root is rendered (or failed).
+pub fn render_all_with(plan: &RenderPlan, options: &RenderOptions, on_done: &(dyn Fn() + Sync)) -> Vec<Result<Rendered, RenderError>> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<std::sync::Mutex<Option<Result<Rendered, RenderError>>>> = plan.roots.iter().map(|_| Default::default()).collect();
     let workers = plan.roots.len().min(RENDERS_AT_ONCE);
@@ -259,6 +264,7 @@ pub fn render_all(plan: &RenderPlan, options: &RenderOptions) -> Vec<Result<Rend
                         By::Helm => helm::template(root, options),
                     };
                     *results[i].lock().expect("not poisoned") = Some(r);
+                    on_done();
                 }
             });
         }
