@@ -267,9 +267,9 @@ pub struct RenderArgs {
     /// A chart or kustomization that cannot be rendered for want of helm or kustomize is an error, not a warning
     #[arg(long)]
     pub require_render: bool,
-    /// The Kubernetes version charts are rendered for (helm template --kube-version)
-    #[arg(long, value_name = "VERSION", default_value = crate::render::KUBE_VERSION, value_parser = kube_version)]
-    pub kube_version: String,
+    /// The Kubernetes version charts are rendered for (helm template --kube-version), e.g. v1.36 or 1.36.2 [default: a chart's kube-version in the config, else v1.36.2]
+    #[arg(long, value_name = "VERSION", value_parser = kube_version)]
+    pub kube_version: Option<String>,
     /// Time limit for rendering one root, in seconds
     #[arg(long, value_name = "SECONDS", default_value_t = 60)]
     pub render_timeout: u64,
@@ -281,21 +281,18 @@ impl RenderArgs {
             enabled: !self.no_render,
             kustomize_bin: self.kustomize_bin.clone(),
             helm_bin: self.helm_bin.clone(),
-            helm: crate::render::HelmValues { files: self.helm_values.clone(), set: self.helm_set.clone() },
+            helm: crate::render::HelmValues { files: self.helm_values.clone(), set: self.helm_set.clone(), kube_version: None },
             helm_charts: Default::default(),
             allow_remote: self.allow_remote,
             timeout: std::time::Duration::from_secs(self.render_timeout.max(1)),
-            // `RenderArgs::default()` (not parsed) has no version: the default one.
-            kube_version: if self.kube_version.is_empty() { crate::render::KUBE_VERSION.to_string() } else { self.kube_version.clone() },
+            kube_version: self.kube_version.clone(),
         }
     }
 }
 
 /// `--kube-version`: `v1.36`, `1.36.2` (digits and dots, an optional leading `v`).
 fn kube_version(s: &str) -> Result<String, String> {
-    let digits = s.strip_prefix('v').unwrap_or(s);
-    let parts: Vec<&str> = digits.split('.').collect();
-    if (2..=3).contains(&parts.len()) && parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+    if crate::render::helm::valid_kube_version(s) {
         Ok(s.to_string())
     } else {
         Err("expected a Kubernetes version such as v1.36 or 1.36.2".to_string())

@@ -120,8 +120,8 @@ pub enum Problem {
     /// A top-level key the config does not know.
     #[error("unknown key `{0}`; expected rules, exclude, fail-on, helm or max-file-mib")]
     UnknownKey(String),
-    /// A key under `helm.<chart>` other than `values` and `set`.
-    #[error("unknown key; expected values or set")]
+    /// A key under `helm.<chart>` other than `values`, `set` and `kube-version`.
+    #[error("unknown key; expected values, set or kube-version")]
     UnknownHelmKey,
     /// A glob that does not compile.
     #[error("bad glob: {0}")]
@@ -257,7 +257,7 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
 /// The largest `max-file-mib` (1 TiB: a bound that cannot overflow).
 const MAX_FILE_MIB_LIMIT: u64 = 1 << 20;
 
-/// `helm: {CHART_DIR: {values: [FILE…], set: {KEY: VALUE} | [KEY=VALUE…]}}`.
+/// `helm: {CHART_DIR: {values: [FILE…], set: {KEY: VALUE} | [KEY=VALUE…], kube-version: VERSION}}`.
 fn helm(n: &Node) -> Result<BTreeMap<PathBuf, crate::render::HelmValues>, At> {
     let entries = n.as_map().ok_or_else(|| shape(n, "`helm` must map chart folders to `values` and `set`"))?;
     let mut out = BTreeMap::new();
@@ -287,6 +287,14 @@ fn helm(n: &Node) -> Result<BTreeMap<PathBuf, crate::render::HelmValues>, At> {
                     }
                     _ => return Err(shape(&item.value, "`set` must map keys to values or list KEY=VALUE")),
                 },
+                Some("kube-version") => {
+                    let version = item
+                        .value
+                        .as_str()
+                        .filter(|s| crate::render::helm::valid_kube_version(s))
+                        .ok_or_else(|| shape(&item.value, "`kube-version` must be a Kubernetes version such as v1.36 or \"1.36.2\" (a string: 1.30 unquoted is the number 1.3)"))?;
+                    v.kube_version = Some(version.to_string());
+                }
                 _ => return Err((item.key.span, Problem::UnknownHelmKey)),
             }
         }
@@ -370,6 +378,11 @@ pub struct HelmChart {
     pub values: Vec<String>,
     /// Values to set, as `helm --set` does: a mapping of dotted keys, or a list of KEY=VALUE.
     pub set: Option<serde_json::Value>,
+    /// The Kubernetes version to render this chart for (`helm template --kube-version`), e.g. v1.36
+    /// or 1.36.2; the --kube-version flag wins; default v1.36.2.
+    #[serde(rename = "kube-version")]
+    #[schemars(regex(pattern = r"^v?[0-9]{1,9}\.[0-9]{1,9}(\.[0-9]{1,9})?$"))]
+    pub kube_version: Option<String>,
 }
 
 /// The JSON Schema of `.kubectl-strategy.yaml`.
@@ -435,6 +448,18 @@ mod tests {
         assert_eq!(c.helm[Path::new("charts/b")].set, ["image.tag=1.2"]);
         let e = parse("c.yaml", "helm:\n  charts/b:\n    set: [\"no-equals\"]\n").unwrap_err();
         assert_eq!(e.to_string(), "c.yaml:3:11: expected KEY=VALUE");
+    }
+
+    #[test]
+    fn helm_kube_version_is_a_version_and_nothing_else() {
+        let c = parse("c.yaml", "helm:\n  charts/a:\n    kube-version: v1.30\n  charts/b:\n    kube-version: \"1.29.3\"\n").unwrap();
+        assert_eq!(c.helm[Path::new("charts/a")].kube_version.as_deref(), Some("v1.30"));
+        assert_eq!(c.helm[Path::new("charts/b")].kube_version.as_deref(), Some("1.29.3"));
+        // Never an option of helm, never a range, never a number YAML rounded (1.30 is 1.3).
+        for bad in ["\"--set=x\"", "\"1.30 --debug\"", "\">=1.22\"", "1.30", "v1", "\"1.2.3.4\"", "\"v1.x\""] {
+            let e = parse("c.yaml", &format!("helm:\n  charts/a:\n    kube-version: {bad}\n")).unwrap_err();
+            assert!(e.to_string().starts_with("c.yaml:3:19: `kube-version` must be a Kubernetes version"), "{bad}: {e}");
+        }
     }
 
     #[test]

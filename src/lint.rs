@@ -84,6 +84,51 @@ pub struct LintOptions {
     pub render: render::RenderOptions,
     /// A root that cannot be rendered for want of a tool is an error, not a notice.
     pub require_render: bool,
+    /// A progress line on standard error while rendering takes more than a
+    /// second, when standard error is a terminal (human output only).
+    pub progress: bool,
+}
+
+/// The progress line of rendering: drawn only once rendering has taken a
+/// second, and cleared when it ends.
+struct RenderProgress {
+    bar: indicatif::ProgressBar,
+    done: std::sync::Arc<(std::sync::Mutex<bool>, std::sync::Condvar)>,
+    watcher: Option<std::thread::JoinHandle<()>>,
+}
+
+impl RenderProgress {
+    fn start(roots: usize) -> RenderProgress {
+        let bar = indicatif::ProgressBar::with_draw_target(Some(roots as u64), indicatif::ProgressDrawTarget::hidden());
+        if let Ok(style) = indicatif::ProgressStyle::with_template("rendering {pos}/{len} kustomizations and charts {wide_bar} {elapsed}") {
+            bar.set_style(style);
+        }
+        let done = std::sync::Arc::new((std::sync::Mutex::new(false), std::sync::Condvar::new()));
+        let watcher = {
+            let (bar, done) = (bar.clone(), done.clone());
+            std::thread::spawn(move || {
+                let (lock, cvar) = &*done;
+                let guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+                let (finished, _) =
+                    cvar.wait_timeout_while(guard, std::time::Duration::from_secs(1), |d| !*d).unwrap_or_else(|e| e.into_inner());
+                if !*finished {
+                    bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+                    bar.enable_steady_tick(std::time::Duration::from_millis(100));
+                }
+            })
+        };
+        RenderProgress { bar, done, watcher: Some(watcher) }
+    }
+
+    fn finish(mut self) {
+        let (lock, cvar) = &*self.done;
+        *lock.lock().unwrap_or_else(|e| e.into_inner()) = true;
+        cvar.notify_all();
+        if let Some(w) = self.watcher.take() {
+            let _ = w.join();
+        }
+        self.bar.finish_and_clear();
+    }
 }
 
 /// Lint paths (files, directories, `-` for stdin).
@@ -109,6 +154,9 @@ pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Re
     for (chart, v) in &config.helm {
         render_options.helm_charts.entry(chart.clone()).or_default().files.extend(v.files.iter().cloned());
         render_options.helm_charts.entry(chart.clone()).or_default().set.extend(v.set.iter().cloned());
+        if v.kube_version.is_some() {
+            render_options.helm_charts.entry(chart.clone()).or_default().kube_version.clone_from(&v.kube_version);
+        }
     }
     let paths_only: Vec<&Path> = specs
         .iter()
@@ -152,8 +200,18 @@ pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Re
     // Rendered objects are unknown before rendering: with renders, context files are read whole.
     let whole = !plan.roots.is_empty();
     let max = config.max_file_bytes();
+    let progress = (options.progress && !plan.roots.is_empty() && std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .then(|| RenderProgress::start(plan.roots.len()));
+    let on_done = || {
+        if let Some(p) = &progress {
+            p.bar.inc(1);
+        }
+    };
     let (renders, mut loaded) =
-        rayon::join(|| render::render_all(&plan, &render_options), || load_with_context(&specs, primary, whole, max));
+        rayon::join(|| render::render_all_with(&plan, &render_options, &on_done), || load_with_context(&specs, primary, whole, max));
+    if let Some(p) = progress {
+        p.finish();
+    }
     // A chart's committed output (`helm template > examples/…`) repeats the findings of the
     // chart the run renders itself: its plain copies are left out, with a notice.
     let charts = render::generated::chart_names(&plan);
@@ -171,6 +229,7 @@ pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Re
         Renders { plan: &plan, results: renders, canonical: &canonical, options: &render_options, require: options.require_render };
     let mut report = lint_loaded_with(loaded, primary, config, Some(rendered));
     report.notices.splice(0..0, notices.into_iter().map(Notice::new).chain(context_notices));
+    report.notices.extend(plan.notes.iter().map(|n| Notice::at(render::display(&n.file), n.line, n.message.clone())));
     report
 }
 

@@ -404,3 +404,213 @@ fn committed_output_of_a_linted_chart_is_left_out() {
     let (_, alone) = json(&["lint", &format!("{dir}/examples"), "--fail-on", "never"]);
     assert!(!alone["findings"].as_array().unwrap().is_empty(), "{alone:#}");
 }
+
+const REGRESSIONS: &str = "testdata/regressions";
+
+/// The helms to run a chart test with: each of the two this machine's CI
+/// cache holds (helm 4 and helm 3, which default to different Kubernetes
+/// versions), else the one on PATH (`None`), else none.
+fn helms() -> Vec<Option<String>> {
+    let cache = Path::new("/root/.cache/kubectl-strategy-ci");
+    let cached: Vec<Option<String>> = ["helm-v4.3.2/helm", "helm-v3.21.4/helm"]
+        .iter()
+        .map(|h| cache.join(h))
+        .filter(|h| h.is_file())
+        .map(|h| Some(format!("{}:/usr/bin:/bin", h.parent().unwrap().display())))
+        .collect();
+    if !cached.is_empty() {
+        return cached;
+    }
+    if tool("helm") { vec![None] } else { Vec::new() }
+}
+
+/// `lint ARGS -o json` with `path` as PATH (or the inherited one).
+fn json_with(path: &Option<String>, args: &[&str]) -> Value {
+    let mut c = bin();
+    c.args(args).args(["--format", "json", "--fail-on", "never"]);
+    if let Some(p) = path {
+        c.env("PATH", p);
+    }
+    let out = c.output().unwrap();
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)))
+}
+
+/// testdata/regressions/kube-version: `kubeVersion: ">=1.22.0-0"` in Chart.yaml
+/// and `.Capabilities.KubeVersion` in a template render with helm 4 and helm 3
+/// (whose own default is v1.20); the config's `kube-version` for the chart and
+/// `--kube-version` (which wins) change the version.
+#[test]
+fn charts_render_for_a_current_kubernetes_by_default_per_chart_and_by_flag() {
+    let dir = format!("{REGRESSIONS}/kube-version");
+    let chart = format!("{dir}/chart");
+    let config = format!("{dir}/.kubectl-strategy.yaml");
+    for path in helms() {
+        let v = json_with(&path, &["lint", &chart, "--no-config"]);
+        assert!(findings(&v, "helm-render-failed").is_empty(), "{path:?}: {v:#}");
+        assert_eq!(v["summary"]["objects"], 2, "{path:?}: {v:#}");
+        // The config renders this chart for 1.21.0, which its Chart.yaml refuses.
+        let v = json_with(&path, &["lint", &chart, "--config", &config]);
+        let failed = findings(&v, "helm-render-failed");
+        assert_eq!(failed.len(), 1, "{path:?}: {v:#}");
+        assert!(failed[0]["message"].as_str().unwrap().contains("incompatible with Kubernetes v1.21.0"), "{path:?}: {v:#}");
+        // The flag wins over the config.
+        let v = json_with(&path, &["lint", &chart, "--config", &config, "--kube-version", "v1.31"]);
+        assert!(findings(&v, "helm-render-failed").is_empty(), "{path:?}: {v:#}");
+        assert_eq!(v["summary"]["objects"], 2, "{path:?}: {v:#}");
+    }
+    // Only a version: never something helm would read as an option.
+    for bad in ["--debug", "1.30 --set=x", ">=1.22", "v1"] {
+        let out = bin().args(["lint", &chart, "--no-config", "--kube-version", bad]).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{bad}");
+    }
+}
+
+/// `lint ARGS -o json --no-config`: the exit code, the report, and its notices as `file:line: message`.
+fn json_notices(args: &[&str]) -> (i32, Value, Vec<String>) {
+    let (code, v) = json(args);
+    let notices = v["notices"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| format!("{}:{}: {}", n["file"].as_str().unwrap_or_default(), n["line"], n["message"].as_str().unwrap()))
+        .collect();
+    (code, v, notices)
+}
+
+/// testdata/regressions/library-chart: a library chart is skipped with a
+/// notice (helm refuses it alone), not a `helm-render-failed` error.
+#[test]
+fn a_library_chart_is_a_notice_not_a_render_failure() {
+    if !tool("helm") {
+        return;
+    }
+    let dir = format!("{REGRESSIONS}/library-chart");
+    let (code, v, notices) = json_notices(&["lint", &dir, "--fail-on", "error"]);
+    assert!(findings(&v, "helm-render-failed").is_empty(), "{v:#}");
+    assert_eq!(code, 0, "{v:#}");
+    // The application chart beside it renders.
+    assert_eq!(v["summary"]["objects"], 1, "{v:#}");
+    let library: Vec<&String> = notices.iter().filter(|n| n.contains("library chart")).collect();
+    assert_eq!(library.len(), 1, "{notices:?}");
+    assert!(library[0].contains(&format!("{dir}/common/Chart.yaml")) && library[0].contains("not rendered on its own"), "{library:?}");
+}
+
+/// testdata/regressions/kustomize-component: a `kind: Component` folder is
+/// never built alone; one that no kustomization of the run uses is not
+/// linted at all (a notice says so), one that is used is linted in its user.
+#[test]
+fn a_kustomize_component_is_not_a_root() {
+    if !tool("kubectl") {
+        return;
+    }
+    let dir = format!("{REGRESSIONS}/kustomize-component");
+    let (_, v, notices) = json_notices(&["lint", &dir, "--fail-on", "never"]);
+    assert!(findings(&v, "kustomize-build-failed").is_empty(), "{v:#}");
+    for f in v["findings"].as_array().unwrap() {
+        assert!(!f["file"].as_str().unwrap().contains("/components/"), "a finding in a component's file: {f}");
+        assert_eq!(f["rendered"]["root"], format!("{dir}/overlays/prod"), "{f}");
+    }
+    // The component's patch reached the prod build: its readiness probe is there.
+    assert!(findings(&v, "readiness-probe-missing").is_empty(), "{v:#}");
+    assert!(!findings(&v, "liveness-probe-missing").is_empty(), "{v:#}");
+    let unused: Vec<&String> = notices.iter().filter(|n| n.contains("Kustomize Component")).collect();
+    assert_eq!(unused.len(), 1, "{notices:?}");
+    assert!(unused[0].contains(&format!("{dir}/components/budget/kustomization.yaml:2")), "{unused:?}");
+    // Named alone, a component is not built, and says why nothing was linted.
+    let (_, v, notices) = json_notices(&["lint", &format!("{dir}/components/probes"), "--fail-on", "never"]);
+    assert!(v["findings"].as_array().unwrap().is_empty(), "{v:#}");
+    assert!(notices.iter().any(|n| n.contains("Kustomize Component") && n.contains("components/probes")), "{notices:?}");
+}
+
+/// testdata/regressions/failed-patches: a kustomization that fails to build
+/// is one finding; its resources are linted one by one, its patches never.
+#[test]
+fn the_patches_of_a_failed_kustomization_are_not_objects() {
+    if !tool("kubectl") {
+        return;
+    }
+    let dir = format!("{REGRESSIONS}/failed-patches");
+    let (_, v) = json(&["lint", &dir, "--fail-on", "never"]);
+    assert_eq!(findings(&v, "kustomize-build-failed").len(), 1, "{v:#}");
+    for f in v["findings"].as_array().unwrap() {
+        let file = f["file"].as_str().unwrap();
+        assert!(!file.ends_with("replicas.yaml") && !file.ends_with("resources.yaml"), "a finding on a patch: {f}");
+    }
+    // The resource is linted on its own (one object: the patches are not objects).
+    assert_eq!(v["summary"]["objects"], 1, "{v:#}");
+    assert!(!findings(&v, "liveness-probe-missing").is_empty(), "{v:#}");
+}
+
+/// testdata/regressions/missing-dependency: a dependency that is not in
+/// charts/ is named with the command that vendors it; when its `condition:`
+/// switches it off, the chart is rendered without it and a notice says so.
+#[test]
+fn a_missing_chart_dependency_is_named_and_left_out_where_its_condition_allows() {
+    let dir = format!("{REGRESSIONS}/missing-dependency");
+    for path in helms() {
+        let v = json_with(&path, &["lint", &dir, "--no-config"]);
+        let failed = findings(&v, "helm-render-failed");
+        assert_eq!(failed.len(), 1, "{path:?}: {v:#}");
+        assert_eq!(failed[0]["file"], format!("{dir}/required/Chart.yaml"));
+        assert_eq!(
+            failed[0]["message"],
+            format!(
+                "{dir}/required does not render: dependency `postgresql` 16.4.1 from https://charts.bitnami.com/bitnami is not in {dir}/required/charts/ (run `helm dependency build {dir}/required` to vendor it)"
+            ),
+            "{path:?}"
+        );
+        // The optional one rendered without postgresql: its Deployment is linted, from its template.
+        assert_eq!(v["summary"]["objects"], 1, "{path:?}: {v:#}");
+        let template = format!("{dir}/optional/templates/deployment.yaml");
+        assert!(findings(&v, "liveness-probe-missing").iter().any(|f| f["file"] == template.as_str()), "{path:?}: {v:#}");
+        // Rendered with `postgresql.enabled=false`: no init container waits for the database.
+        assert!(findings(&v, "image-tag-mutable").is_empty(), "{path:?}: {v:#}");
+        let notices: Vec<&Value> = v["notices"].as_array().unwrap().iter().collect();
+        assert_eq!(notices.len(), 2, "{path:?}: {v:#}");
+        assert_eq!(notices[0]["file"], format!("{dir}/optional/Chart.yaml"));
+        assert_eq!(notices[0]["line"], 5);
+        assert_eq!(
+            notices[0]["message"],
+            format!(
+                "chart {dir}/optional was rendered without its dependency `postgresql`, which is not in {dir}/optional/charts/ (switched off with `postgresql.enabled=false`); run `helm dependency build {dir}/optional` to lint it with the chart"
+            )
+        );
+        // An aliased entry of the same chart: one notice each.
+        assert_eq!(notices[1]["line"], 10);
+        let aliased = notices[1]["message"].as_str().unwrap();
+        assert!(aliased.contains("`postgresql` (as `analytics-db`)") && aliased.contains("`analytics-db.enabled=false`"), "{aliased}");
+    }
+}
+
+/// Rendering that takes more than a second draws a progress line on a
+/// terminal's standard error (through `script`, which gives it one), never in
+/// a machine format, never when standard error is not a terminal.
+#[test]
+fn a_slow_render_shows_progress_on_a_terminal_only() {
+    if !crate::require(Path::new("/usr/bin/script").is_file(), "script", "install bsdutils (util-linux)") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let slow = dir.path().join("kustomize");
+    std::fs::write(&slow, "#!/bin/sh\nsleep 2\nprintf 'apiVersion: v1\\nkind: ConfigMap\\nmetadata:\\n  name: c\\n'\n").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&slow, std::fs::Permissions::from_mode(0o755)).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("app")).unwrap();
+    std::fs::write(dir.path().join("app/kustomization.yaml"), "resources: []\n").unwrap();
+    let lint =
+        format!("{} lint app --no-config --fail-on never --kustomize-bin {}", env!("CARGO_BIN_EXE_kubectl-strategy"), slow.display());
+    let on_terminal = |extra: &str| {
+        let out = Command::new("/usr/bin/script")
+            .current_dir(dir.path())
+            .args(["-qec", &format!("{lint} {extra} >/dev/null"), "/dev/null"])
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    assert!(on_terminal("").contains("rendering 0/1 kustomizations and charts"), "{}", on_terminal(""));
+    assert!(!on_terminal("-o json").contains("rendering"));
+    let out = bin().current_dir(dir.path()).args(["lint", "app", "--no-config", "--kustomize-bin"]).arg(&slow).output().unwrap();
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("rendering"), "{}", String::from_utf8_lossy(&out.stderr));
+}

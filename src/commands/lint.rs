@@ -75,7 +75,12 @@ pub fn run(args: LintArgs) -> Exit {
 /// The report of the files of a run: lint, then the `--stdin-filename` name and the
 /// `--changed-since` filter. The one producer of the report, before and after `--fix`.
 fn lint_files(args: &LintArgs, config: &Config, changed: Option<&Changed>) -> Report {
-    let options = lint::LintOptions { isolated: args.isolated, render: args.render.options(), require_render: args.render.require_render };
+    let options = lint::LintOptions {
+        isolated: args.isolated,
+        render: args.render.options(),
+        require_render: args.render.require_render,
+        progress: args.format == Format::Human,
+    };
     let mut report = lint::lint_paths(&args.all_paths(), config, options);
     if let Some(name) = &args.stdin_filename {
         for f in report.files.iter_mut().filter(|f| f.name == "<stdin>") {

@@ -94,6 +94,7 @@ impl Run {
         for (root, result) in plan.roots.iter().zip(results) {
             match result {
                 Ok(r) => {
+                    self.notices.extend(r.notes.iter().map(|n| Notice::at(crate::render::display(&n.file), n.line, n.message.clone())));
                     // Origins that are not files here (a subchart packed as .tgz) map to the root's manifest.
                     for o in &r.origins {
                         if let Some(f) = o.file.as_ref().filter(|f| f.is_file()) {

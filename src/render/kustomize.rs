@@ -35,6 +35,9 @@ pub struct Refs {
     pub inputs: Vec<PathBuf>,
     /// Remote references, with where they are written.
     pub remote: Vec<(String, Span)>,
+    /// `kind: Component`: the line it is written on. A Component is built
+    /// only as part of the kustomizations that list it under `components:`.
+    pub component: Option<u32>,
 }
 
 fn strings(n: Option<&Node>) -> Vec<(&str, Span)> {
@@ -52,6 +55,7 @@ pub fn refs(file: &Path) -> Refs {
     let Some(Ok(root)) = parse_stream(&text).into_iter().next().map(|d| d.result) else { return out };
     let dir = file.parent().unwrap_or(Path::new("."));
     let local = |s: &str| normalize(&dir.join(s));
+    out.component = root.get("kind").filter(|k| k.as_str() == Some("Component")).map(|k| k.span.start.line);
     for key in ["resources", "bases", "components"] {
         for (s, span) in strings(root.get(key)) {
             let p = local(s);
@@ -74,7 +78,10 @@ pub fn refs(file: &Path) -> Refs {
     }
     for key in ["patches", "patchesJson6902", "replacements"] {
         for item in root.get(key).and_then(Node::as_seq).unwrap_or_default() {
-            if let Some(p) = item.get("path").and_then(Node::as_str) {
+            // A bare file name under `patches:` is a mistake kustomize refuses
+            // (it wants `- path: FILE`), but the file is still a patch.
+            let file = item.get("path").and_then(Node::as_str).or_else(|| item.as_str().filter(|s| !s.contains('\n')));
+            if let Some(p) = file {
                 out.inputs.push(local(p));
             }
         }
@@ -149,6 +156,21 @@ pub fn plan(files: &[PathBuf], plan: &mut RenderPlan) {
         let dir = k.parent().map(Path::to_path_buf).unwrap_or_default();
         plan.consumed.insert(k.clone());
         if used_dirs.contains(&dir) {
+            continue;
+        }
+        // A Component that no kustomization of the run uses: built alone it
+        // fails, and its resources are parts of an app, not objects of their own.
+        if let Some(line) = refs_of.get(k).and_then(|r| r.component) {
+            let r = &refs_of[k];
+            plan.consumed.extend(r.resources.iter().map(|p| canonical(p)));
+            plan.notes.push(super::Note {
+                file: k.clone(),
+                line,
+                message: format!(
+                    "Kustomize Component {} is built only as part of the kustomizations that list it under `components:`, and none linted here does: its resources and patches were not linted (lint a kustomization that uses it)",
+                    super::display(&dir)
+                ),
+            });
             continue;
         }
         let index = plan.roots.len();
@@ -328,7 +350,7 @@ fn read_build(text: &str, wrapper: &Path) -> Rendered {
             clean.push('\n');
         }
     }
-    Rendered { text: clean, origins }
+    Rendered { text: clean, origins, notes: Vec::new() }
 }
 
 /// `path: ../x/deployment.yaml` or `configuredIn: … configuredBy: {kind: …}`.

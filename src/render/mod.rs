@@ -41,6 +41,9 @@ pub struct HelmValues {
     pub files: Vec<PathBuf>,
     /// `key=value` as `helm --set` takes them.
     pub set: Vec<String>,
+    /// The Kubernetes version to render the chart for (`kube-version:` of the
+    /// chart in the config); checked by [`helm::valid_kube_version`].
+    pub kube_version: Option<String>,
 }
 
 /// How to render.
@@ -58,8 +61,9 @@ pub struct RenderOptions {
     pub allow_remote: bool,
     /// Time limit for one root.
     pub timeout: Duration,
-    /// The Kubernetes version charts are rendered for (`helm template --kube-version`).
-    pub kube_version: String,
+    /// The Kubernetes version every chart is rendered for (`--kube-version`):
+    /// wins over a chart's `kube-version` in the config; without either, [`KUBE_VERSION`].
+    pub kube_version: Option<String>,
 }
 
 /// The Kubernetes version charts are rendered for by default (the version the
@@ -77,7 +81,7 @@ impl Default for RenderOptions {
             helm_charts: BTreeMap::new(),
             allow_remote: false,
             timeout: Duration::from_secs(60),
-            kube_version: KUBE_VERSION.to_string(),
+            kube_version: None,
         }
     }
 }
@@ -116,6 +120,8 @@ pub struct Rendered {
     pub text: String,
     /// Per document of `text` (in order), its origin.
     pub origins: Vec<Origin>,
+    /// What users should know about this render (a dependency left out).
+    pub notes: Vec<Note>,
 }
 
 /// A kustomization root or a chart.
@@ -138,6 +144,19 @@ pub struct RenderPlan {
     pub consumed: HashSet<PathBuf>,
     /// Resource files of kustomizations (canonical): linted on their own only when their root fails.
     pub resources_of: BTreeMap<PathBuf, Vec<usize>>,
+    /// Folders that look like roots and are not rendered on their own (a
+    /// library chart, a Kustomize Component): what users should know.
+    pub notes: Vec<Note>,
+}
+
+/// Something about a root users should know that is not a finding.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Note {
+    /// The file it is about (absolute).
+    pub file: PathBuf,
+    /// 1-based.
+    pub line: u32,
+    pub message: String,
 }
 
 /// Canonical path, or the absolute path when it cannot be resolved.
@@ -227,6 +246,11 @@ pub fn plan(files: &[PathBuf], options: &RenderOptions) -> RenderPlan {
 /// Render every root, several at a time: the tools spend much of their time
 /// starting up and waiting, so more renders run than there are cores.
 pub fn render_all(plan: &RenderPlan, options: &RenderOptions) -> Vec<Result<Rendered, RenderError>> {
+    render_all_with(plan, options, &|| {})
+}
+
+/// [`render_all`], calling `on_done` each time a root is rendered (or failed).
+pub fn render_all_with(plan: &RenderPlan, options: &RenderOptions, on_done: &(dyn Fn() + Sync)) -> Vec<Result<Rendered, RenderError>> {
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results: Vec<std::sync::Mutex<Option<Result<Rendered, RenderError>>>> = plan.roots.iter().map(|_| Default::default()).collect();
     let workers = plan.roots.len().min(RENDERS_AT_ONCE);
@@ -241,6 +265,7 @@ pub fn render_all(plan: &RenderPlan, options: &RenderOptions) -> Vec<Result<Rend
                         By::Helm => helm::template(root, options),
                     };
                     *results[i].lock().expect("not poisoned") = Some(r);
+                    on_done();
                 }
             });
         }
