@@ -95,6 +95,9 @@ pub enum EditError {
     /// A key without its `:`.
     #[error("{file}: no `:` after a key")]
     NoColon { file: String },
+    /// An empty value that carries a tag or an anchor (`key: !tag`).
+    #[error("{file}: an empty value with a tag or an anchor is not edited")]
+    Decorated { file: String },
     /// Nothing at the pointer.
     #[error("{file}: nothing at {ptr}")]
     Missing { file: String, ptr: String },
@@ -417,6 +420,12 @@ impl Editor {
             .ok_or_else(|| EditError::NoColon { file: self.name.clone() })?;
         // Take the blanks after the colon too: the new value brings its own space.
         let blanks = self.text[colon..].find(|c: char| c != ' ' && c != '\t').unwrap_or(self.text.len() - colon);
+        // What follows on the line must be nothing or a comment: a tag or an
+        // anchor there (`key: !`) would stick to the new value.
+        let rest = &self.text[colon + blanks..];
+        if !(rest.is_empty() || rest.starts_with(['\n', '\r', '#'])) {
+            return Err(EditError::Decorated { file: self.name.clone() });
+        }
         Ok((colon, colon + blanks))
     }
 
@@ -739,6 +748,12 @@ mod tests {
         let text = "end::e: \t\t\t\r\r?\r\r  |\r\r?\r\r-";
         let mut e = Editor::new("x", text);
         assert!(e.set(0, "/", &Yaml::Int(110)).is_err());
+        assert_eq!(e.text, text);
+        // Found by the edit fuzzer: an empty value with a tag.
+        let text = " po] rt: !";
+        let mut e = Editor::new("x", text);
+        assert!(e.set(0, "/po] rt/new228", &Yaml::str("x")).is_err());
+        assert!(e.set(0, "/po] rt", &Yaml::Int(3)).is_err());
         assert_eq!(e.text, text);
         let text = "? a\n? b\nc: 1\n";
         let mut e = Editor::new("x", text);
