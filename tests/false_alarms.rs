@@ -152,3 +152,49 @@ fn objects_of_another_namespace_are_never_joined() {
     assert!(of(&f, "hpa-replicas-pinned").is_empty(), "{f:?}");
     assert_eq!(of(&f, "topology-spread-missing"), vec![(17, "info".into())]);
 }
+
+/// (file name, line, severity, message) of one rule's findings.
+fn detailed(findings: &[Value], rule: &str) -> Vec<(String, u64, String, String)> {
+    findings
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| {
+            let file = f["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+            (file, f["line"].as_u64().unwrap(), f["severity"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn a_missing_readiness_probe_is_an_error_only_where_a_service_port_targets_the_container() {
+    let f = lint(&["readiness-traffic"]);
+    let got: Vec<(String, u64, String)> = detailed(&f, "readiness-probe-missing").into_iter().map(|(f, l, s, _)| (f, l, s)).collect();
+    let want = [
+        // The sidecar that comes first gets no traffic: the Service's 3000 is grafana's.
+        ("grafana.yaml", 17, "info"),
+        ("grafana.yaml", 22, "error"),
+        // Services that reach only metrics ports.
+        ("metrics.yaml", 17, "info"),
+        ("metrics.yaml", 22, "info"),
+        ("metrics.yaml", 60, "info"),
+        // ...but the port `prometheus.io/port` names serves requests when its name says so.
+        ("metrics.yaml", 97, "error"),
+        // `port` without `targetPort`; a number that no container declares reaches the first one.
+        ("ports.yaml", 17, "error"),
+        ("ports.yaml", 49, "error"),
+        ("ports.yaml", 51, "info"),
+        ("sidecar.yaml", 17, "error"),
+        ("sidecar.yaml", 22, "info"),
+    ];
+    assert_eq!(got, want.map(|(f, l, s)| (f.to_string(), l, s.to_string())));
+    // The message cites the Service and the port that sends the traffic.
+    let m = &detailed(&f, "readiness-probe-missing")[9].3;
+    assert!(
+        m.contains(
+            "Service/api (testdata/regressions/readiness-traffic/sidecar.yaml:26) sends it traffic on port 80 (\"web\", targetPort http)"
+        ),
+        "{m}"
+    );
+    let m = &detailed(&f, "readiness-probe-missing")[3].3;
+    assert!(m.contains("only on metrics port 9121"), "{m}");
+}

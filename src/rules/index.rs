@@ -36,10 +36,13 @@ pub struct Summary {
 #[derive(Debug)]
 pub enum View {
     Workload(std::sync::Arc<crate::manifest::Workload<crate::manifest::PodHead>>),
-    /// A Service's selector and its own labels (what ServiceMonitors select).
+    /// A Service's selector and its own labels (what ServiceMonitors select);
+    /// its ports (what they send traffic to) and annotations (`prometheus.io/…`).
     Service {
         selector: Option<BTreeMap<String, String>>,
         labels: BTreeMap<String, String>,
+        ports: Vec<k8s_openapi::api::core::v1::ServicePort>,
+        annotations: BTreeMap<String, String>,
     },
     Monitor(Box<crate::manifest::workload::Monitor>),
     Pdb(Box<crate::manifest::workload::Pdb>),
@@ -54,7 +57,12 @@ impl Summary {
     fn of(o: &Object<Light>) -> Self {
         let view = match &o.typed {
             Typed::Workload(w) => View::Workload(w.clone()),
-            Typed::Service(spec) => View::Service { selector: spec.selector.clone(), labels: o.meta.labels.clone().unwrap_or_default() },
+            Typed::Service(spec) => View::Service {
+                selector: spec.selector.clone(),
+                labels: o.meta.labels.clone().unwrap_or_default(),
+                ports: spec.ports.clone().unwrap_or_default(),
+                annotations: o.meta.annotations.clone().unwrap_or_default(),
+            },
             Typed::Monitor(m) => View::Monitor(m.clone()),
             Typed::Pdb(p) => View::Pdb(p.clone()),
             Typed::Hpa(h) => View::Hpa(h.clone()),
