@@ -198,3 +198,11 @@ fn a_missing_readiness_probe_is_an_error_only_where_a_service_port_targets_the_c
     let m = &detailed(&f, "readiness-probe-missing")[3].3;
     assert!(m.contains("only on metrics port 9121"), "{m}");
 }
+
+#[test]
+fn the_apex_of_a_traffic_split_selects_nothing_on_purpose() {
+    let f = lint(&["traffic-split/split.yaml"]);
+    // Not the apex `web` (line 21); the backend without pods and the Service of
+    // another namespace than the split naming `api` still select nothing.
+    assert_eq!(of(&f, "service-selects-nothing"), vec![(50, "warning".into()), (85, "warning".into())]);
+}

@@ -133,6 +133,9 @@ pub struct Index {
     wide_monitors: Vec<usize>,
     /// For each file, a number for its folder.
     dir_of: Vec<usize>,
+    /// For each Service, an SMI TrafficSplit applied with it that names it
+    /// as its apex (`spec.service`).
+    split_apex: Vec<Option<usize>>,
 }
 
 /// Where an object is applied: its namespace when set, and its folder
@@ -159,6 +162,7 @@ impl Index {
 
     fn build(objects: &[Object<Light>], files: &[&str], lookup: Lookup) -> Self {
         use rayon::prelude::*;
+        let splits = traffic_splits(objects);
         let mut objects: Vec<Summary> = objects.par_iter().map(Summary::of).collect();
         let dirs: Vec<&str> = files.iter().map(|f| std::path::Path::new(f).parent().and_then(|p| p.to_str()).unwrap_or("")).collect();
         let pods = Pods::new(&objects, lookup);
@@ -178,6 +182,7 @@ impl Index {
                 (selected_by, monitored, service_matches, pod_creating_crs, hpa, pdbs)
             },
         );
+        let split_apex = split_apexes(&objects, &splits, &dirs);
         let has_workloads = !pods.all.is_empty();
         drop(pods);
         let floors: Vec<Option<i64>> = objects.iter().enumerate().map(|(i, o)| min_replicas(o, hpa[i].map(|h| &objects[h]))).collect();
@@ -221,6 +226,7 @@ impl Index {
             near,
             wide_monitors,
             dir_of,
+            split_apex,
         }
     }
 
@@ -454,6 +460,11 @@ impl<'a> Context<'a> {
     /// Earlier workloads whose selectors overlap with this one's.
     pub fn overlapping(&self) -> impl Iterator<Item = &'a Summary> + 'a {
         self.all(&self.index.overlaps)
+    }
+
+    /// The SMI TrafficSplit that names this Service as its apex (`spec.service`).
+    pub fn traffic_split_apex_of(&self) -> Option<&'a Summary> {
+        self.others().split_apex.get(self.at).copied().flatten().map(|t| &self.index.summaries[t])
     }
 }
 
@@ -822,6 +833,31 @@ fn monitored(objects: &[Summary], dirs: &[&str], selected_by: &[Vec<usize>], loo
                 let View::Service { labels, .. } = &svc.view else { return false };
                 service_monitors.selects(svc, labels, w)
             });
+    }
+    out
+}
+
+/// The SMI TrafficSplits (`split.smi-spec.io`, any version) of the run and the
+/// Service each names as its apex (`spec.service`).
+fn traffic_splits(objects: &[Object<Light>]) -> Vec<(usize, String)> {
+    objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.kind == "TrafficSplit" && o.group() == "split.smi-spec.io")
+        .filter_map(|(i, o)| Some((i, o.root.pointer("/spec/service")?.as_str()?.to_string())))
+        .collect()
+}
+
+/// For each Service, the TrafficSplit applied with it that names it as its apex.
+fn split_apexes(objects: &[Summary], splits: &[(usize, String)], dirs: &[&str]) -> Vec<Option<usize>> {
+    let mut out = vec![None; objects.len()];
+    let mut by_apex: HashMap<&str, Vec<usize>> = HashMap::default();
+    for (t, apex) in splits {
+        by_apex.entry(apex.as_str()).or_default().push(*t);
+    }
+    for (s, svc) in objects.iter().enumerate().filter(|(_, o)| matches!(o.view, View::Service { .. })) {
+        let Some(named) = svc.name.as_deref().and_then(|n| by_apex.get(n)) else { continue };
+        out[s] = named.iter().copied().find(|&t| applied_together(svc, &objects[t], dirs));
     }
     out
 }
