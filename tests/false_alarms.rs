@@ -206,3 +206,22 @@ fn the_apex_of_a_traffic_split_selects_nothing_on_purpose() {
     // another namespace than the split naming `api` still select nothing.
     assert_eq!(of(&f, "service-selects-nothing"), vec![(50, "warning".into()), (85, "warning".into())]);
 }
+
+#[test]
+fn prometheus_scrape_on_the_service_counts_and_misspelt_keys_are_misspellings() {
+    let f = lint(&["prometheus-scrape"]);
+    let got = detailed(&f, "prometheus-annotations-missing");
+    // service.yaml: the Service in front carries prometheus.io/scrape.
+    assert!(got.iter().all(|(file, ..)| file == "typos.yaml"), "{got:?}");
+    let brief: Vec<(u64, &str)> = got.iter().map(|(_, l, s, _)| (*l, s.as_str())).collect();
+    assert_eq!(brief, vec![(16, "warning"), (40, "info"), (65, "warning"), (88, "warning")]);
+    // Each names the key found and the key meant; none says "missing" for a misspelt key on the pods.
+    assert!(got[0].3.contains("\"prometheus.io/scrapes\"") && got[0].3.contains("misspelling of \"prometheus.io/scrape\""), "{}", got[0].3);
+    assert!(got[1].3.contains("\"prometheus_io/scrape\"") && got[1].3.contains("Prometheus reads it"), "{}", got[1].3);
+    assert!(got[2].3.contains("\"prometheus.io/prot\"") && got[2].3.contains("\"prometheus.io/port\""), "{}", got[2].3);
+    assert!(
+        got[3].3.contains("Service/front (testdata/regressions/prometheus-scrape/typos.yaml:98) has \"prometheus.io/scarpe\""),
+        "{}",
+        got[3].3
+    );
+}
