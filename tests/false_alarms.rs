@@ -225,3 +225,15 @@ fn prometheus_scrape_on_the_service_counts_and_misspelt_keys_are_misspellings() 
         got[3].3
     );
 }
+
+#[test]
+fn one_replica_risks_what_its_strategy_says() {
+    let f = lint(&["single-replica/strategies.yaml"]);
+    let got = detailed(&f, "single-replica");
+    assert_eq!(got.iter().map(|(_, l, _, _)| *l).collect::<Vec<_>>(), vec![7, 36, 67]);
+    // The default surge: a rollout is not said to take the service down.
+    assert!(!got[0].3.contains("each rollout"), "{}", got[0].3);
+    assert!(got[0].3.contains("node drain") && got[0].3.contains("maxSurge 25% (the default) starts it"), "{}", got[0].3);
+    assert!(got[1].3.contains("each rollout (Recreate stops the old pod first)"), "{}", got[1].3);
+    assert!(got[2].3.contains("each rollout (a StatefulSet deletes the old pod"), "{}", got[2].3);
+}
