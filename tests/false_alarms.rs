@@ -237,3 +237,13 @@ fn one_replica_risks_what_its_strategy_says() {
     assert!(got[1].3.contains("each rollout (Recreate stops the old pod first)"), "{}", got[1].3);
     assert!(got[2].3.contains("each rollout (a StatefulSet deletes the old pod"), "{}", got[2].3);
 }
+
+#[test]
+fn floating_tags_are_mutable() {
+    let f = lint(&["floating-tags/pods.yaml"]);
+    let got = detailed(&f, "image-tag-mutable");
+    // main, alpine, stable, lts-alpine, 3.12; not 1.25-alpine, hello-app:1.0 or a digest.
+    assert_eq!(got.iter().map(|(_, l, _, _)| *l).collect::<Vec<_>>(), vec![17, 20, 22, 24, 26]);
+    assert!(got[1].3.contains("uses the tag \"alpine\", which is pushed again"), "{}", got[1].3);
+    assert!(got[4].3.contains("uses the tag \"3.12\", a major.minor version"), "{}", got[4].3);
+}
