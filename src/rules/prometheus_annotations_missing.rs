@@ -1,6 +1,6 @@
 //! `prometheus-annotations-missing`: Serving pods have no prometheus.io/scrape annotation and no ServiceMonitor or PodMonitor
 
-use super::{Context, Rule, Summary, View};
+use super::{Context, Rule, Summary, View, levenshtein};
 use crate::finding::{Finding, Severity};
 use crate::manifest::tree::escape;
 use crate::manifest::{Object, Target, WorkloadKind};
@@ -156,29 +156,14 @@ fn misspelling(key: &str) -> Option<Misspelling> {
         return None;
     }
     let letters = |s: &str| s.chars().filter(char::is_ascii_alphanumeric).map(|c| c.to_ascii_lowercase()).collect::<String>();
-    let meant = KEYS.iter().copied().find(|k| letters(k) == letters(key)).or_else(|| KEYS.iter().copied().find(|k| edits(key, k) <= 2))?;
+    let meant =
+        KEYS.iter().copied().find(|k| letters(k) == letters(key)).or_else(|| KEYS.iter().copied().find(|k| levenshtein(key, k) <= 2))?;
     Some(Misspelling { key: key.to_string(), meant, read_by_prometheus: sanitize(key) == sanitize(meant) })
 }
 
 /// Prometheus' name for an annotation key in `__meta_kubernetes_pod_annotation_<name>`.
 fn sanitize(key: &str) -> String {
     key.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect()
-}
-
-/// The Levenshtein distance between two short strings.
-fn edits(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut diag = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let next = (row[j + 1] + 1).min(row[j] + 1).min(diag + usize::from(ca != *cb));
-            diag = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
 }
 
 /// Does the pod template serve traffic (declares ports or is behind a Service)?
@@ -191,7 +176,7 @@ fn serving(obj: &Object, ctx: &Context<'_>) -> bool {
 
 #[cfg(test)]
 mod tests {
-    use super::{edits, misspelling};
+    use super::misspelling;
 
     #[test]
     fn misspelt_keys() {
@@ -217,8 +202,5 @@ mod tests {
         ] {
             assert_eq!(meant(key), None, "{key}");
         }
-        assert_eq!(edits("scrape", "scarpe"), 2);
-        assert_eq!(edits("", "abc"), 3);
-        assert_eq!(edits("kitten", "sitting"), 3);
     }
 }
