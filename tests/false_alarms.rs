@@ -247,3 +247,11 @@ fn floating_tags_are_mutable() {
     assert!(got[1].3.contains("uses the tag \"alpine\", which is pushed again"), "{}", got[1].3);
     assert!(got[4].3.contains("uses the tag \"3.12\", a major.minor version"), "{}", got[4].3);
 }
+
+#[test]
+fn a_statefulset_needs_a_headless_governing_service() {
+    let f = lint(&["statefulset-headless/statefulsets.yaml"]);
+    assert_eq!(of(&f, "statefulset-service-not-headless"), vec![(7, "warning".into())]);
+    let m = &detailed(&f, "statefulset-service-not-headless")[0].3;
+    assert!(m.contains("Service/db (testdata/regressions/statefulset-headless/statefulsets.yaml:21)"), "{m}");
+}

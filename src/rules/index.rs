@@ -37,12 +37,14 @@ pub struct Summary {
 pub enum View {
     Workload(std::sync::Arc<crate::manifest::Workload<crate::manifest::PodHead>>),
     /// A Service's selector and its own labels (what ServiceMonitors select);
-    /// its ports (what they send traffic to) and annotations (`prometheus.io/…`).
+    /// its ports (what they send traffic to), annotations (`prometheus.io/…`)
+    /// and whether it is headless (`clusterIP: None`).
     Service {
         selector: Option<BTreeMap<String, String>>,
         labels: BTreeMap<String, String>,
         ports: Vec<k8s_openapi::api::core::v1::ServicePort>,
         annotations: BTreeMap<String, String>,
+        headless: bool,
     },
     Monitor(Box<crate::manifest::workload::Monitor>),
     Pdb(Box<crate::manifest::workload::Pdb>),
@@ -62,6 +64,7 @@ impl Summary {
                 labels: o.meta.labels.clone().unwrap_or_default(),
                 ports: spec.ports.clone().unwrap_or_default(),
                 annotations: o.meta.annotations.clone().unwrap_or_default(),
+                headless: spec.cluster_ip.as_deref() == Some("None"),
             },
             Typed::Monitor(m) => View::Monitor(m.clone()),
             Typed::Pdb(p) => View::Pdb(p.clone()),
@@ -136,6 +139,9 @@ pub struct Index {
     /// For each Service, an SMI TrafficSplit applied with it that names it
     /// as its apex (`spec.service`).
     split_apex: Vec<Option<usize>>,
+    /// For each StatefulSet, the Service applied with it that its
+    /// `spec.serviceName` names.
+    governing_service: Vec<Option<usize>>,
 }
 
 /// Where an object is applied: its namespace when set, and its folder
@@ -163,6 +169,7 @@ impl Index {
     fn build(objects: &[Object<Light>], files: &[&str], lookup: Lookup) -> Self {
         use rayon::prelude::*;
         let splits = traffic_splits(objects);
+        let governed = service_names(objects);
         let mut objects: Vec<Summary> = objects.par_iter().map(Summary::of).collect();
         let dirs: Vec<&str> = files.iter().map(|f| std::path::Path::new(f).parent().and_then(|p| p.to_str()).unwrap_or("")).collect();
         let pods = Pods::new(&objects, lookup);
@@ -183,6 +190,7 @@ impl Index {
             },
         );
         let split_apex = split_apexes(&objects, &splits, &dirs);
+        let governing_service = named_services(&objects, &governed, &dirs);
         let has_workloads = !pods.all.is_empty();
         drop(pods);
         let floors: Vec<Option<i64>> = objects.iter().enumerate().map(|(i, o)| min_replicas(o, hpa[i].map(|h| &objects[h]))).collect();
@@ -227,6 +235,7 @@ impl Index {
             wide_monitors,
             dir_of,
             split_apex,
+            governing_service,
         }
     }
 
@@ -465,6 +474,11 @@ impl<'a> Context<'a> {
     /// The SMI TrafficSplit that names this Service as its apex (`spec.service`).
     pub fn traffic_split_apex_of(&self) -> Option<&'a Summary> {
         self.others().split_apex.get(self.at).copied().flatten().map(|t| &self.index.summaries[t])
+    }
+
+    /// The Service that this StatefulSet's `spec.serviceName` names.
+    pub fn governing_service(&self) -> Option<&'a Summary> {
+        self.others().governing_service.get(self.at).copied().flatten().map(|s| &self.index.summaries[s])
     }
 }
 
@@ -858,6 +872,36 @@ fn split_apexes(objects: &[Summary], splits: &[(usize, String)], dirs: &[&str]) 
     for (s, svc) in objects.iter().enumerate().filter(|(_, o)| matches!(o.view, View::Service { .. })) {
         let Some(named) = svc.name.as_deref().and_then(|n| by_apex.get(n)) else { continue };
         out[s] = named.iter().copied().find(|&t| applied_together(svc, &objects[t], dirs));
+    }
+    out
+}
+
+/// The StatefulSets of the run and the Service each names in `spec.serviceName`.
+fn service_names(objects: &[Object<Light>]) -> Vec<(usize, String)> {
+    objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.kind == "StatefulSet" && o.group() == "apps")
+        .filter_map(|(i, o)| Some((i, o.root.pointer("/spec/serviceName")?.as_str()?.to_string())))
+        .collect()
+}
+
+/// For each object that names a Service (`named`: object, Service name),
+/// the Service of that name applied with it.
+fn named_services(objects: &[Summary], named: &[(usize, String)], dirs: &[&str]) -> Vec<Option<usize>> {
+    let mut out = vec![None; objects.len()];
+    if named.is_empty() {
+        return out;
+    }
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::default();
+    for (i, o) in objects.iter().enumerate().filter(|(_, o)| matches!(o.view, View::Service { .. })) {
+        if let Some(n) = o.name.as_deref() {
+            by_name.entry(n).or_default().push(i);
+        }
+    }
+    for (o, name) in named {
+        out[*o] =
+            by_name.get(name.as_str()).and_then(|list| list.iter().copied().find(|&s| applied_together(&objects[*o], &objects[s], dirs)));
     }
     out
 }
