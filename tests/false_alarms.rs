@@ -254,4 +254,9 @@ fn a_statefulset_needs_a_headless_governing_service() {
     assert_eq!(of(&f, "statefulset-service-not-headless"), vec![(7, "warning".into())]);
     let m = &detailed(&f, "statefulset-service-not-headless")[0].3;
     assert!(m.contains("Service/db (testdata/regressions/statefulset-headless/statefulsets.yaml:21)"), "{m}");
+    // Of two Services of that name in one folder, the one of the StatefulSet's own file.
+    let f = lint(&["statefulset-headless/examples"]);
+    let got = detailed(&f, "statefulset-service-not-headless");
+    assert_eq!(got.iter().map(|(file, l, _, _)| (file.as_str(), *l)).collect::<Vec<_>>(), vec![("a.yaml", 7)]);
+    assert!(got[0].3.contains("examples/a.yaml:21"), "{}", got[0].3);
 }

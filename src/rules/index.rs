@@ -899,9 +899,11 @@ fn named_services(objects: &[Summary], named: &[(usize, String)], dirs: &[&str])
             by_name.entry(n).or_default().push(i);
         }
     }
+    // Of several applied with it, the one of its own file.
     for (o, name) in named {
-        out[*o] =
-            by_name.get(name.as_str()).and_then(|list| list.iter().copied().find(|&s| applied_together(&objects[*o], &objects[s], dirs)));
+        let together =
+            by_name.get(name.as_str()).into_iter().flatten().copied().filter(|&s| applied_together(&objects[*o], &objects[s], dirs));
+        out[*o] = together.min_by_key(|&s| objects[s].file != objects[*o].file);
     }
     out
 }
