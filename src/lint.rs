@@ -391,7 +391,8 @@ fn finish(loaded: Vec<(SourceFile, manifest::Loaded<Light>)>, primary: usize, co
     let suppressing = primary.min(files.len());
     let mut annotated = crate::suppress::annotated(suppressing, &objects);
     let texts: Option<Vec<&str>> = run.is_none().then(|| files.iter().map(|f| f.text.as_str()).collect());
-    let (mut objects, found) = rules::run(objects, &names, &config.rules, &reported, texts.as_deref());
+    let rendered = |file: usize| run.as_ref().is_some_and(|r| r.is_rendered(file));
+    let (mut objects, found) = rules::run(objects, &names, &config.rules, &reported, &rendered, texts.as_deref());
     findings.extend(found);
     findings.retain(|f| config.enabled(f.rule));
     let mut checked: Vec<(usize, String)> =
@@ -492,7 +493,8 @@ mod tests {
         let file = SourceFile::new("t.yaml", text.clone());
         let config = Config::default();
         let run = |texts: Option<&[&str]>| {
-            let (objects, findings) = rules::run(manifest::load_light(0, &file).objects, &["t.yaml"], &config.rules, &|_| true, texts);
+            let (objects, findings) =
+                rules::run(manifest::load_light(0, &file).objects, &["t.yaml"], &config.rules, &|_| true, &|_| false, texts);
             (objects, findings.iter().map(|f| format!("{f:?}")).collect::<Vec<_>>())
         };
         let (kept, expected) = run(None);

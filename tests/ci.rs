@@ -84,7 +84,7 @@ fn config_turns_rules_off_regrades_and_sets_params() {
 #[test]
 fn config_turns_off_input_rules_too() {
     let stale = fixture("unused-suppression", "bad");
-    let dir = project(&[("k8s/app.yaml", &stale), ("k8s/broken.yaml", "kind: [unclosed\n")]);
+    let dir = project(&[("k8s/app.yaml", &stale), ("k8s/broken.yaml", "apiVersion: v1\nkind: [unclosed\n")]);
     let all = json_of(dir.path(), &["lint", "k8s"]);
     assert!(rules_of(&all).contains(&"unused-suppression".into()), "{all}");
     assert!(rules_of(&all).contains(&"invalid-yaml".into()), "{all}");

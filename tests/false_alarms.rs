@@ -99,11 +99,21 @@ fn numeric_probe_ports_are_not_errors() {
 }
 
 #[test]
-fn overlaps_only_within_a_folder_once_per_pair_naming_the_other() {
-    let f = lint(&["overlap/a/api.yaml", "overlap/b/workers.yaml"]);
-    assert_eq!(of(&f, "workload-selectors-overlap"), vec![(23, "warning".into())]);
+fn overlaps_only_within_a_unit_once_per_pair_naming_the_other() {
+    let f = lint(&["overlap/a/api.yaml", "overlap/b/workers.yaml", "overlap/c/api.yaml"]);
+    assert_eq!(placed(&f, "workload-selectors-overlap"), vec![("overlap/b/workers.yaml".to_string(), 23)]);
     let m = f.iter().find(|x| x["rule"] == "workload-selectors-overlap").unwrap()["message"].as_str().unwrap().to_string();
     assert!(m.contains("Deployment/worker (testdata/regressions/overlap/b/workers.yaml:1)"), "{m}");
+    // Without the copy in c/, nothing says a/ and b/ are alternatives: they are one unit.
+    let f = lint(&["overlap/a/api.yaml", "overlap/b/workers.yaml"]);
+    assert_eq!(
+        placed(&f, "workload-selectors-overlap"),
+        vec![
+            ("overlap/b/workers.yaml".to_string(), 6),
+            ("overlap/b/workers.yaml".to_string(), 23),
+            ("overlap/b/workers.yaml".to_string(), 23)
+        ]
+    );
 }
 
 #[test]
@@ -132,8 +142,8 @@ fn an_hpa_sets_the_replica_floor() {
 }
 
 #[test]
-fn an_hpa_of_another_folder_scales_another_application() {
-    let f = lint(&["hpa-elsewhere/a/web.yaml", "hpa-elsewhere/b/hpa.yaml"]);
+fn an_hpa_of_another_variant_scales_another_application() {
+    let f = lint(&["hpa-elsewhere/a/web.yaml", "hpa-elsewhere/b/hpa.yaml", "hpa-elsewhere/b/web.yaml"]);
     assert!(of(&f, "hpa-replicas-pinned").is_empty());
     assert_eq!(of(&f, "topology-spread-missing").len(), 1, "3 replicas, not the other HPA's minReplicas 1");
 }
@@ -162,6 +172,15 @@ fn detailed(findings: &[Value], rule: &str) -> Vec<(String, u64, String, String)
             let file = f["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
             (file, f["line"].as_u64().unwrap(), f["severity"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string())
         })
+        .collect()
+}
+
+/// (rule, file relative to testdata/regressions, line) of every finding of `rule`.
+fn placed(findings: &[Value], rule: &str) -> Vec<(String, u64)> {
+    findings
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| (f["file"].as_str().unwrap().trim_start_matches(&format!("{DIR}/")).to_string(), f["line"].as_u64().unwrap()))
         .collect()
 }
 
@@ -259,4 +278,69 @@ fn a_statefulset_needs_a_headless_governing_service() {
     let got = detailed(&f, "statefulset-service-not-headless");
     assert_eq!(got.iter().map(|(file, l, _, _)| (file.as_str(), *l)).collect::<Vec<_>>(), vec![("a.yaml", 7)]);
     assert!(got[0].3.contains("examples/a.yaml:21"), "{}", got[0].3);
+}
+
+#[test]
+fn an_application_split_by_kind_into_folders_is_one_unit() {
+    let f = lint(&["scope/split"]);
+    // The autoscaler in policy/ keeps 5 replicas and the budget there selects the pods.
+    assert!(of(&f, "single-replica").is_empty(), "{f:?}");
+    assert!(of(&f, "pdb-missing").is_empty(), "{f:?}");
+    // The Service in policy/ sends the container traffic: a missing readiness probe is an error.
+    assert_eq!(of(&f, "readiness-probe-missing"), vec![(21, "error".into())]);
+    assert!(of(&f, "service-selects-nothing").is_empty());
+}
+
+#[test]
+fn variants_of_one_application_are_never_joined() {
+    let f = lint(&["scope/variants"]);
+    // v2's Deployment is behind no Service of its own (v1's Service/web is another variant's).
+    let readiness: Vec<(String, u64, String)> = f
+        .iter()
+        .filter(|x| x["rule"] == "readiness-probe-missing")
+        .map(|x| (x["file"].as_str().unwrap().to_string(), x["line"].as_u64().unwrap(), x["severity"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(
+        readiness,
+        vec![
+            (format!("{DIR}/scope/variants/v1/app.yaml"), 19, "error".to_string()),
+            (format!("{DIR}/scope/variants/v2/app.yaml"), 16, "warning".to_string())
+        ]
+    );
+    // v1's autoscaler keeps 3 replicas of v1; v2's one replica is behind no Service (v1's Service/web
+    // is not v2's), so neither is a single replica behind a Service.
+    assert!(placed(&f, "single-replica").is_empty(), "{f:?}");
+    assert_eq!(placed(&f, "pdb-missing"), vec![("scope/variants/v1/app.yaml".to_string(), 8)]);
+    assert!(of(&f, "workload-selectors-overlap").is_empty());
+    // v2's own Service selects nothing of v2 (v1's pods are another variant's).
+    assert_eq!(placed(&f, "service-selects-nothing"), vec![("scope/variants/v2/app.yaml".to_string(), 27)]);
+}
+
+#[test]
+fn a_file_that_names_no_object_is_not_judged_as_yaml() {
+    let (code, out, err) = run(&["lint", "--isolated", "--format", "json", "--fail-on", "never", &format!("{DIR}/not-a-manifest")]);
+    assert_eq!(code, 0, "{err}");
+    let v: Value = serde_json::from_str(&out).unwrap();
+    let f = v["findings"].as_array().unwrap();
+    // The tsconfig.json with comments is skipped with a notice; the broken ConfigMap is an error.
+    assert_eq!(placed(f, "invalid-yaml"), vec![("not-a-manifest/broken.yaml".to_string(), 8)]);
+    assert_eq!(f.len(), 1, "{f:?}");
+    let notices = v["notices"].to_string();
+    assert!(notices.contains("tsconfig.json") && notices.contains("names no apiVersion and kind"), "{notices}");
+}
+
+#[test]
+fn files_beside_variant_folders_are_deployed_with_each_variant() {
+    let f = lint(&["scope/base-and-variants"]);
+    // Each variant's Service selects the shared Deployment.
+    assert!(of(&f, "service-selects-nothing").is_empty(), "{f:?}");
+    assert_eq!(placed(&f, "readiness-probe-missing"), vec![("scope/base-and-variants/deployment.yaml".to_string(), 19)]);
+    assert_eq!(of(&f, "readiness-probe-missing"), vec![(19, "error".into())]);
+}
+
+#[test]
+fn services_of_kube_system_select_the_clusters_own_pods() {
+    let f = lint(&["kube-system-services.yaml"]);
+    // Only the monitoring namespace's Service, whose selector matches nothing, is reported.
+    assert_eq!(of(&f, "service-selects-nothing"), vec![(22, "warning".into())]);
 }

@@ -366,3 +366,22 @@ fn the_config_sets_values_per_chart() {
     let out = bin().current_dir(dir.path()).args(["apply", "rolling", "deployment/release-name-api", "charts"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+/// A container in a template branch not taken, named from values, does not take the findings
+/// of the container after it (they went to the values line of the disabled one's name).
+#[test]
+fn findings_skip_template_branches_not_taken() {
+    if !tool("helm") {
+        return;
+    }
+    let chart = "testdata/regressions/helm-conditional";
+    let (_, v) = json(&["lint", chart, "--fail-on", "never"]);
+    let template = format!("{chart}/templates/deployment.yaml");
+    let text = std::fs::read_to_string(&template).unwrap();
+    let app = text.lines().position(|l| l.trim() == "- name: {{ .Chart.Name }}").unwrap() as u64 + 1;
+    for rule in ["liveness-probe-missing", "readiness-probe-missing", "resources-missing"] {
+        let f = findings(&v, rule);
+        assert_eq!(f.len(), 1, "{rule}: {v:#}");
+        assert_eq!((f[0]["file"].as_str().unwrap(), f[0]["line"].as_u64().unwrap()), (template.as_str(), app), "{rule}");
+    }
+}

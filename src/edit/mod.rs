@@ -396,13 +396,25 @@ impl Editor {
     fn value_range(&self, node: &Node, entry: Option<&crate::manifest::tree::Entry>) -> R<(usize, usize)> {
         let start = self.offset(node.span.start);
         let end = self.offset(node.span.end);
-        if start != end || !matches!(node.value, Value::Null) {
+        // A null written as such (`~`, `null`) is replaced in place; an empty one
+        // may be given a span reaching into what follows (an explicit `? key` with
+        // no `:` ends where the next entry starts) and has no text of its own.
+        let written = matches!(self.text[start..end].trim(), "~" | "null" | "Null" | "NULL");
+        if !matches!(node.value, Value::Null) || written {
             return Ok((start, end));
         }
-        let Some(e) = entry else { return Ok((start, end)) };
+        let Some(e) = entry else {
+            return if start == end { Ok((start, end)) } else { Err(EditError::NoColon { file: self.name.clone() }) };
+        };
         let key_end = self.offset(e.key.span.end);
-        let colon =
-            self.text[key_end..].find(':').map(|i| key_end + i + 1).ok_or_else(|| EditError::NoColon { file: self.name.clone() })?;
+        // The key's own colon: only blanks, line breaks or a closing quote lie between
+        // them. A colon further on belongs to another entry.
+        let colon = self.text[key_end..]
+            .find(|c: char| !(c.is_whitespace() || c == '"' || c == '\''))
+            .map(|i| key_end + i)
+            .filter(|&i| self.text[i..].starts_with(':'))
+            .map(|i| i + 1)
+            .ok_or_else(|| EditError::NoColon { file: self.name.clone() })?;
         // Take the blanks after the colon too: the new value brings its own space.
         let blanks = self.text[colon..].find(|c: char| c != ' ' && c != '\t').unwrap_or(self.text.len() - colon);
         Ok((colon, colon + blanks))
@@ -717,6 +729,24 @@ mod tests {
         let mut e = Editor::new("x", "a: ~\n");
         e.set(0, "/a/b", &Yaml::str("c")).unwrap();
         assert_eq!(e.text, "a: {b: c}\n");
+    }
+
+    /// Found by the edit fuzzer (CI, seed 28): an explicit key (`?`) with no `:`
+    /// has a null value whose position is the next entry's `?`. Setting it must
+    /// not overwrite that `?`: there is no place for a value, so the edit is refused.
+    #[test]
+    fn an_explicit_key_without_a_colon_takes_no_value() {
+        let text = "end::e: \t\t\t\r\r?\r\r  |\r\r?\r\r-";
+        let mut e = Editor::new("x", text);
+        assert!(e.set(0, "/", &Yaml::Int(110)).is_err());
+        assert_eq!(e.text, text);
+        let text = "? a\n? b\nc: 1\n";
+        let mut e = Editor::new("x", text);
+        assert!(e.set(0, "/a", &Yaml::Int(3)).is_err());
+        assert_eq!(e.text, text);
+        let mut e = Editor::new("x", "? a\n: \nc: 1\n");
+        e.set(0, "/a", &Yaml::Int(3)).unwrap();
+        assert_eq!(e.text, "? a\n: 3\nc: 1\n");
     }
 
     #[test]

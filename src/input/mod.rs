@@ -242,8 +242,9 @@ fn is_system(canonical: &Path) -> bool {
     ["/proc", "/sys", "/dev"].iter().any(|d| canonical.starts_with(d))
 }
 
-/// Remove `.` and `..` lexically from an absolute path.
-fn lexical(p: &Path) -> PathBuf {
+/// A path made absolute (against the working directory) with `.` and `..`
+/// removed lexically (links are not followed).
+pub fn lexical(p: &Path) -> PathBuf {
     let abs = std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf());
     let mut clean = PathBuf::new();
     for c in abs.components() {

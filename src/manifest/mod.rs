@@ -274,6 +274,11 @@ pub fn load_kinds(file_index: usize, file: &SourceFile, keep: impl Fn(&str) -> b
     out
 }
 
+/// Whether a text names the two keys every Kubernetes object has.
+fn names_an_object(text: &str) -> bool {
+    text.contains("apiVersion") && text.contains("kind")
+}
+
 fn load_documents<V>(file_index: usize, file: &SourceFile, docs: Vec<parse::Document>) -> Loaded<V>
 where
     Loaded<V>: Push,
@@ -296,6 +301,17 @@ where
         }
         let root = match doc.result {
             Ok(root) => root,
+            Err(err) if !names_an_object(&file.text) => {
+                // A file that names no apiVersion and kind is no manifest (a
+                // tsconfig.json with comments, a tool's config): its syntax is not ours to judge.
+                out.skipped_documents += 1;
+                out.notices.push(Notice::at(
+                    &file.name,
+                    err.pos.line,
+                    format!("document {} skipped: it does not parse and names no apiVersion and kind", doc.index + 1),
+                ));
+                continue;
+            }
             Err(err) => {
                 out.findings.push(Finding::new(
                     "invalid-yaml",

@@ -215,7 +215,26 @@ fn walk(block: &[TLine], node: &Node, segs: &[String], found: &mut Option<(TLine
             };
             let name = child.get("name").and_then(Node::as_str);
             let by_name = name.and_then(|n| {
-                starts.iter().copied().find(|&i| item_block(i).iter().any(|l| l.key.as_deref() == Some("name") && line_value_is(l, n)))
+                starts
+                    .iter()
+                    .copied()
+                    .find(|&i| item_block(i).iter().any(|l| l.key.as_deref() == Some("name") && line_value_is(l, n)))
+                    .or_else(|| {
+                        // A templated name (`{{ .Chart.Name }}-sidecar`): the item whose own
+                        // `name`, its actions read as any text, renders as this one; the most
+                        // literal text wins. Items of a branch not taken render nothing: by
+                        // position they would take the findings of the items after them.
+                        starts
+                            .iter()
+                            .filter_map(|&i| {
+                                let own = item_block(i);
+                                let key_col = own.first()?.key_col;
+                                let l = own.iter().find(|l| l.key_col == key_col && l.key.as_deref() == Some("name"))?;
+                                templated_value_matches(l, n).map(|literal| (literal, std::cmp::Reverse(i)))
+                            })
+                            .max()
+                            .map(|(_, std::cmp::Reverse(i))| i)
+                    })
             });
             let Some(i) = by_name.or_else(|| starts.get(idx).copied()) else { return false };
             *found = Some((block[i].clone(), depth + 1));
@@ -236,6 +255,26 @@ fn line_value_is(l: &TLine, want: &str) -> bool {
         let Some((s, e)) = l.value else { return false };
         let v: String = text.chars().skip(s as usize).take((e - s) as usize).collect();
         v.trim_matches(['"', '\'']) == want
+    })
+}
+
+/// Whether the value written after `key:` on a template line, its actions
+/// (`{{ … }}`) read as any text, renders as `want`; the number of literal
+/// characters it holds when it does. `None` for a value without actions.
+fn templated_value_matches(l: &TLine, want: &str) -> Option<usize> {
+    static ACTION: OnceLock<regex::Regex> = OnceLock::new();
+    let action = ACTION.get_or_init(|| regex::Regex::new(r"\{\{.*?\}\}").expect("valid regex"));
+    LINE_TEXT.with(|t| {
+        let t = t.borrow();
+        let text: String = t.get(l.line as usize - 1)?.chars().skip(l.key_end as usize).collect();
+        let raw = text.trim_start().strip_prefix(':')?.trim().trim_matches(['"', '\'']);
+        if !action.is_match(raw) {
+            return None;
+        }
+        let literal: Vec<&str> = action.split(raw).collect();
+        let pattern = format!("^{}$", literal.iter().map(|s| regex::escape(s)).collect::<Vec<_>>().join(".*"));
+        let re = regex::Regex::new(&pattern).ok()?;
+        re.is_match(want).then(|| literal.iter().map(|s| s.len()).sum())
     })
 }
 
@@ -360,7 +399,8 @@ pub fn pick_ref(refs: &[String], files: &[PathBuf], rendered_value: &str) -> Opt
         refs.iter().filter_map(|r| in_values(files, r).map(|(f, s, v)| (r.clone(), f, s, v))).collect();
     let exact = located.iter().find(|(_, _, _, v)| v == rendered_value);
     let within = located.iter().rev().find(|(_, _, _, v)| !v.is_empty() && rendered_value.contains(v.as_str()));
-    exact.or(within).or(located.first()).map(|(r, f, s, _)| (r.clone(), f.clone(), *s))
+    // A value that is not in what rendered (a branch not taken, a default) is not the source.
+    exact.or(within).map(|(r, f, s, _)| (r.clone(), f.clone(), *s))
 }
 
 /// The chart's own values file.
@@ -415,6 +455,28 @@ spec:
     fn missing_keys_go_to_the_nearest_literal_ancestor() {
         assert_eq!(hit("/spec/template/spec/containers/0/readinessProbe", Aim::Key), (16, 10, false));
         assert_eq!(hit("/metadata/labels/app", Aim::Key), (5, 2, false));
+    }
+
+    /// Found on opentelemetry-helm-charts: a container in a branch not taken,
+    /// named from values, took the findings of the next one.
+    #[test]
+    fn templated_names_find_the_item_that_rendered() {
+        let template = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        {{- if .Values.sidecar.enabled }}\n        - name: {{ .Chart.Name }}-{{ .Values.sidecar.name }}\n          image: busybox:1.36\n        {{- end }}\n        - name: {{ .Chart.Name }}\n          image: {{ .Values.image }}\n";
+        let at = |rendered: &str, ptr: &str| {
+            let r = parse_stream(rendered).remove(0).result.unwrap();
+            in_template(template, "Deployment", 0, &r, ptr, Aim::Key).line
+        };
+        let one = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: nginx:1.27\n";
+        assert_eq!(at(one, "/spec/template/spec/containers/0/image"), 11);
+        let two = "kind: Deployment\nspec:\n  template:\n    spec:\n      containers:\n        - name: app-reloader\n          image: busybox:1.36\n        - name: app\n          image: nginx:1.27\n";
+        assert_eq!(at(two, "/spec/template/spec/containers/0/image"), 8);
+        assert_eq!(at(two, "/spec/template/spec/containers/1/image"), 11);
+        // Values that rendered nothing are never the source of a value.
+        let values = std::env::temp_dir().join(format!("ks-values-{}.yaml", std::process::id()));
+        std::fs::write(&values, "sidecar:\n  name: reloader\n").unwrap();
+        assert!(pick_ref(&["sidecar.name".to_string()], std::slice::from_ref(&values), "app").is_none());
+        assert!(pick_ref(&["sidecar.name".to_string()], std::slice::from_ref(&values), "app-reloader").is_some());
+        std::fs::remove_file(values).unwrap();
     }
 
     #[test]

@@ -21,12 +21,7 @@ impl Rule for HpaReplicasPinned {
         };
         let f = finding(
             obj,
-            format!(
-                "{} sets spec.replicas although {} ({}) scales it: every apply resets the scale to this value",
-                obj.label(),
-                hpa.label(),
-                ctx.place(hpa)
-            ),
+            format!("{} sets spec.replicas although {} scales it: every apply resets the scale to this value", obj.label(), ctx.cite(hpa)),
         )
         .at("/spec/replicas", Target::Entry)
         .help("remove spec.replicas from the manifest and let the HorizontalPodAutoscaler own it")

@@ -3,9 +3,10 @@
 //! reach which pods), computed once; rules see them through a [`Context`].
 
 use super::Settings;
+use super::scope::{Placed, Units};
 use crate::finding::Joined;
 use crate::input::Span;
-use crate::manifest::workload::{map_selects, same_namespace, selector_matches};
+use crate::manifest::workload::{map_selects, selector_matches};
 use crate::manifest::{Light, Object, Typed};
 use std::cell::Cell;
 use std::collections::BTreeMap;
@@ -22,6 +23,8 @@ pub struct Summary {
     /// The object's document root (its start line is in messages that name it).
     pub span: Span,
     pub kind: String,
+    /// The API group of its `apiVersion` (empty for the core group).
+    pub group: String,
     pub name: Option<String>,
     pub namespace: Option<String>,
     pub view: View,
@@ -30,6 +33,20 @@ pub struct Summary {
     pub min_replicas: Option<i64>,
     /// The HorizontalPodAutoscaler whose `minReplicas` is `min_replicas`.
     pub min_replicas_from: Option<Joined>,
+}
+
+impl Placed for Summary {
+    fn file(&self) -> usize {
+        self.file
+    }
+
+    fn namespace(&self) -> Option<&str> {
+        self.namespace.as_deref()
+    }
+
+    fn identity(&self) -> (&str, &str, Option<&str>) {
+        (&self.group, &self.kind, self.name.as_deref())
+    }
 }
 
 /// The part of an object's typed view that other objects are matched against.
@@ -75,6 +92,7 @@ impl Summary {
             file: o.file,
             span: o.root.span,
             kind: o.kind.clone(),
+            group: o.group().to_string(),
             name: o.name.clone(),
             namespace: o.namespace.clone(),
             view,
@@ -130,26 +148,18 @@ pub struct Index {
     pod_creating_crs: Vec<Vec<usize>>,
     /// Whether the run contains any workload with a pod template.
     has_workloads: bool,
-    /// Budgets, monitors and workloads by where they are applied (see [`Near`]).
-    near: HashMap<Near, Vec<usize>>,
+    /// Budgets, monitors and workloads by unit (see [`Units`]).
+    near: HashMap<usize, Vec<usize>>,
     /// Monitors that watch other namespaces than their own (`any`, `matchNames`).
     wide_monitors: Vec<usize>,
-    /// For each file, a number for its folder.
-    dir_of: Vec<usize>,
-    /// For each Service, an SMI TrafficSplit applied with it that names it
+    /// Which objects are deployed together.
+    units: Units,
+    /// For each Service, an SMI TrafficSplit deployed with it that names it
     /// as its apex (`spec.service`).
     split_apex: Vec<Option<usize>>,
-    /// For each StatefulSet, the Service applied with it that its
+    /// For each StatefulSet, the Service deployed with it that its
     /// `spec.serviceName` names.
     governing_service: Vec<Option<usize>>,
-}
-
-/// Where an object is applied: its namespace when set, and its folder
-/// (which decides an unset namespace).
-#[derive(PartialEq, Eq, Hash)]
-enum Near {
-    Namespace(String),
-    Dir(usize),
 }
 
 /// How the index finds the objects a selector may reach: through its
@@ -161,36 +171,37 @@ enum Lookup {
 }
 
 impl Index {
-    /// `files[file]` is the name of each file of the run.
-    pub fn new(objects: &[Object<Light>], files: &[&str]) -> Self {
-        Self::build(objects, files, Lookup::Indexed)
+    /// `files[file]` is the name of each file of the run; `rendered(file)`
+    /// whether it is the output of a render.
+    pub fn new(objects: &[Object<Light>], files: &[&str], rendered: &dyn Fn(usize) -> bool) -> Self {
+        Self::build(objects, files, rendered, Lookup::Indexed)
     }
 
-    fn build(objects: &[Object<Light>], files: &[&str], lookup: Lookup) -> Self {
+    fn build(objects: &[Object<Light>], files: &[&str], rendered: &dyn Fn(usize) -> bool, lookup: Lookup) -> Self {
         use rayon::prelude::*;
         let splits = traffic_splits(objects);
         let governed = service_names(objects);
         let mut objects: Vec<Summary> = objects.par_iter().map(Summary::of).collect();
-        let dirs: Vec<&str> = files.iter().map(|f| std::path::Path::new(f).parent().and_then(|p| p.to_str()).unwrap_or("")).collect();
+        let units = Units::new(files, rendered, &objects);
         let pods = Pods::new(&objects, lookup);
         // Overlaps need nothing else: they are found beside the rest.
         let (overlaps, (selected_by, monitored, service_matches, pod_creating_crs, hpa, pdbs)) = rayon::join(
-            || overlaps(&objects, &pods, &dirs),
+            || overlaps(&objects, &pods, &units),
             || {
-                let selected_by = services_selecting(&objects, &pods);
-                let monitored = monitored(&objects, &dirs, &selected_by, lookup);
+                let selected_by = services_selecting(&objects, &pods, &units);
+                let monitored = monitored(&objects, &units, &selected_by, lookup);
                 let mut service_matches = vec![false; objects.len()];
                 for s in selected_by.iter().flatten() {
                     service_matches[*s] = true;
                 }
-                let pod_creating_crs = pod_creating_crs(&objects, &dirs, &service_matches, lookup);
-                let hpa = hpas(&objects, &dirs);
-                let pdbs = pdbs(&objects, &pods, &dirs);
+                let pod_creating_crs = pod_creating_crs(&objects, &units, &service_matches, lookup);
+                let hpa = hpas(&objects, &units);
+                let pdbs = pdbs(&objects, &pods, &units);
                 (selected_by, monitored, service_matches, pod_creating_crs, hpa, pdbs)
             },
         );
-        let split_apex = split_apexes(&objects, &splits, &dirs);
-        let governing_service = named_services(&objects, &governed, &dirs);
+        let split_apex = split_apexes(&objects, &splits, &units);
+        let governing_service = named_services(&objects, &governed, &units);
         let has_workloads = !pods.all.is_empty();
         drop(pods);
         let floors: Vec<Option<i64>> = objects.iter().enumerate().map(|(i, o)| min_replicas(o, hpa[i].map(|h| &objects[h]))).collect();
@@ -200,24 +211,11 @@ impl Index {
             o.min_replicas = floor;
             o.min_replicas_from = from.filter(|_| floor.is_some());
         }
-        let mut dir_ids: HashMap<&str, usize> = HashMap::default();
-        let dir_of: Vec<usize> = dirs
-            .iter()
-            .map(|d| {
-                let n = dir_ids.len();
-                *dir_ids.entry(d).or_insert(n)
-            })
-            .collect();
-        let (mut near, mut wide_monitors) = (HashMap::<Near, Vec<usize>>::default(), Vec::new());
+        let (mut near, mut wide_monitors) = (HashMap::<usize, Vec<usize>>::default(), Vec::new());
         for (i, o) in objects.iter().enumerate() {
             match &o.view {
                 View::Monitor(m) if m.any_namespace || !m.match_names.is_empty() => wide_monitors.push(i),
-                View::Pdb(_) | View::Monitor(_) | View::Workload(_) => {
-                    if let Some(ns) = &o.namespace {
-                        near.entry(Near::Namespace(ns.clone())).or_default().push(i);
-                    }
-                    near.entry(Near::Dir(dir_of.get(o.file).copied().unwrap_or(usize::MAX))).or_default().push(i);
-                }
+                View::Pdb(_) | View::Monitor(_) | View::Workload(_) => near.entry(units.of(o.file)).or_default().push(i),
                 _ => {}
             }
         }
@@ -233,35 +231,25 @@ impl Index {
             has_workloads,
             near,
             wide_monitors,
-            dir_of,
+            units,
             split_apex,
             governing_service,
         }
     }
 
-    /// Are two objects applied into one namespace (see [`applied_together`])?
-    fn together(&self, a: &Summary, b: &Summary) -> bool {
-        match (a.namespace.as_deref(), b.namespace.as_deref()) {
-            (Some(x), Some(y)) if x == y => true,
-            (x, y) => self.dir_of.get(a.file) == self.dir_of.get(b.file) && same_namespace(x, y),
-        }
-    }
-
-    /// The budgets, monitors or workloads (as `pick` chooses) applied
+    /// The budgets, monitors or workloads (as `pick` chooses) deployed
     /// together with the object at `at`, in ascending order.
     fn near(&self, at: usize, pick: impl Fn(&View) -> bool) -> Vec<usize> {
         let o = &self.summaries[at];
-        let dir = Near::Dir(self.dir_of.get(o.file).copied().unwrap_or(usize::MAX));
-        let by_namespace = o.namespace.as_ref().and_then(|ns| self.near.get(&Near::Namespace(ns.clone())));
-        let mut out: Vec<usize> = by_namespace
-            .into_iter()
-            .chain(self.near.get(&dir))
+        let mut out: Vec<usize> = self
+            .units
+            .related_to(self.units.of(o.file))
+            .filter_map(|u| self.near.get(&u))
             .flatten()
             .copied()
-            .filter(|&i| i != at && pick(&self.summaries[i].view) && self.together(o, &self.summaries[i]))
+            .filter(|&i| i != at && pick(&self.summaries[i].view) && self.units.together(o, &self.summaries[i]))
             .collect();
         out.sort_unstable();
-        out.dedup();
         out
     }
 }
@@ -312,7 +300,7 @@ impl<'a> Pods<'a> {
 
 /// For each workload, the Services that select its pods (ascending), by
 /// their selectors or with labels its controller adds.
-fn services_selecting(objects: &[Summary], pods: &Pods<'_>) -> Vec<Vec<usize>> {
+fn services_selecting(objects: &[Summary], pods: &Pods<'_>, units: &Units) -> Vec<Vec<usize>> {
     // Each Service looks up only the pods that carry the rarest pair of
     // its selector (linear in repository size, even when many Services
     // share a pair such as `app.kubernetes.io/part-of`).
@@ -321,14 +309,12 @@ fn services_selecting(objects: &[Summary], pods: &Pods<'_>) -> Vec<Vec<usize>> {
         let Some(selector) = svc.service_selector() else { continue };
         for &i in pods.carrying(selector.iter()) {
             let o = &objects[i];
-            if same_namespace(svc.namespace.as_deref(), o.namespace.as_deref())
-                && map_selects(selector, o.workload().expect("a pod owner").template_labels())
-            {
+            if units.together(svc, o) && map_selects(selector, o.workload().expect("a pod owner").template_labels()) {
                 selected_by[i].push(s);
             }
         }
     }
-    controller_selected(objects, pods, &mut selected_by);
+    controller_selected(objects, pods, units, &mut selected_by);
     selected_by
 }
 
@@ -447,6 +433,22 @@ impl<'a> Context<'a> {
         format!("{}:{}", self.files.get(obj.file).copied().unwrap_or("?"), obj.span.start.line)
     }
 
+    /// Another object, as a message names it: `Service/web (deploy/svc.yaml:3)`.
+    /// A rendered one goes by its name alone: its place in the render's output
+    /// is in no file of the user's (and findings of several overlays on one
+    /// base file merge only when their messages are equal).
+    pub fn cite(&self, obj: &Summary) -> String {
+        match self.user_place(obj) {
+            Some(at) => format!("{} ({at})", obj.label()),
+            None => obj.label(),
+        }
+    }
+
+    /// `file:line` of an object in a file of the user's; `None` for a rendered one.
+    pub fn user_place(&self, obj: &Summary) -> Option<String> {
+        (!self.index.units.is_rendered(obj.file)).then(|| self.place(obj))
+    }
+
     /// Services (among the linted objects) that select this object's pods.
     pub fn services_selecting(&self) -> impl Iterator<Item = &'a Summary> + 'a {
         self.all(&self.index.selected_by)
@@ -515,7 +517,7 @@ fn controller_label(obj: &Summary, w: &crate::manifest::Workload<crate::manifest
 /// Services whose selectors name labels that controllers add (`job-name`,
 /// `statefulset.kubernetes.io/pod-name`, …) select the pods of the workload
 /// whose template has the rest of the selector.
-fn controller_selected(objects: &[Summary], pods: &Pods<'_>, selected_by: &mut [Vec<usize>]) {
+fn controller_selected(objects: &[Summary], pods: &Pods<'_>, units: &Units, selected_by: &mut [Vec<usize>]) {
     let mut matched = vec![false; objects.len()];
     for &s in selected_by.iter().flatten() {
         matched[s] = true;
@@ -527,7 +529,7 @@ fn controller_selected(objects: &[Summary], pods: &Pods<'_>, selected_by: &mut [
         for &i in pods.carrying(sel.iter().filter(|(k, _)| !CONTROLLER_KEYS.contains(&k.as_str()))) {
             let o = &objects[i];
             let w = o.workload().expect("a pod owner");
-            if !same_namespace(objects[s].namespace.as_deref(), o.namespace.as_deref()) {
+            if !units.together(&objects[s], o) {
                 continue;
             }
             let labels = w.template_labels();
@@ -564,49 +566,32 @@ fn runs_pods(node: &crate::manifest::tree::Node, depth: usize) -> bool {
 
 /// For each Service that matches no pod template, the custom resources in
 /// its namespace that may create the pods it selects.
-fn pod_creating_crs(objects: &[Summary], dirs: &[&str], service_matches: &[bool], lookup: Lookup) -> Vec<Vec<usize>> {
+fn pod_creating_crs(objects: &[Summary], units: &Units, service_matches: &[bool], lookup: Lookup) -> Vec<Vec<usize>> {
     let mut out = vec![Vec::new(); objects.len()];
-    // The custom resources by namespace and by folder: `applied_together`
-    // holds only within one of them.
-    let (mut by_namespace, mut by_dir) = (HashMap::<&str, Vec<usize>>::default(), HashMap::<&str, Vec<usize>>::default());
+    // The custom resources by unit: only those of the Service's own may create its pods.
+    let mut by_unit = HashMap::<usize, Vec<usize>>::default();
     for (i, o) in objects.iter().enumerate().filter(|(_, o)| matches!(o.view, View::Other { creates_pods: true })) {
-        if let Some(ns) = o.namespace.as_deref() {
-            by_namespace.entry(ns).or_default().push(i);
-        }
-        by_dir.entry(dirs.get(o.file).copied().unwrap_or("")).or_default().push(i);
+        by_unit.entry(units.of(o.file)).or_default().push(i);
     }
-    if by_dir.is_empty() {
+    if by_unit.is_empty() {
         return out;
     }
     for (s, svc) in objects.iter().enumerate() {
         if matches!(svc.view, View::Service { .. }) && !service_matches[s] {
-            let in_namespace = svc.namespace.as_deref().and_then(|ns| by_namespace.get(ns));
-            let in_dir = by_dir.get(dirs.get(svc.file).copied().unwrap_or(""));
             let mut crs: Vec<usize> = match lookup {
-                Lookup::Indexed => in_namespace.into_iter().chain(in_dir).flatten().copied().collect(),
-                Lookup::Scan => by_dir.values().flatten().copied().collect(),
+                Lookup::Indexed => units.related_to(units.of(svc.file)).filter_map(|u| by_unit.get(&u)).flatten().copied().collect(),
+                Lookup::Scan => by_unit.values().flatten().copied().collect(),
             };
             crs.sort_unstable();
-            crs.dedup();
-            crs.retain(|&c| applied_together(svc, &objects[c], dirs));
+            crs.retain(|&c| units.together(svc, &objects[c]));
             out[s] = crs;
         }
     }
     out
 }
 
-/// Two objects reach one namespace of a cluster: their namespaces are set
-/// and equal, or they are applied together (one folder) and neither names
-/// another namespace.
-fn applied_together(a: &Summary, b: &Summary, dirs: &[&str]) -> bool {
-    match (a.namespace.as_deref(), b.namespace.as_deref()) {
-        (Some(x), Some(y)) if x == y => true,
-        (x, y) => dirs.get(a.file) == dirs.get(b.file) && same_namespace(x, y),
-    }
-}
-
 /// For each workload, the HorizontalPodAutoscaler that targets it.
-fn hpas(objects: &[Summary], dirs: &[&str]) -> Vec<Option<usize>> {
+fn hpas(objects: &[Summary], units: &Units) -> Vec<Option<usize>> {
     let mut by_target: HashMap<(&str, &str), Vec<usize>> = HashMap::default();
     for (i, o) in objects.iter().enumerate() {
         if let View::Hpa(h) = &o.view {
@@ -618,13 +603,13 @@ fn hpas(objects: &[Summary], dirs: &[&str]) -> Vec<Option<usize>> {
         .map(|o| {
             o.workload()?;
             let name = o.name.as_deref()?;
-            by_target.get(&(o.kind.as_str(), name))?.iter().copied().find(|&h| applied_together(&objects[h], o, dirs))
+            by_target.get(&(o.kind.as_str(), name))?.iter().copied().find(|&h| units.together(&objects[h], o))
         })
         .collect()
 }
 
 /// PodDisruptionBudgets and the workloads whose pods they select, both ways.
-fn pdbs(objects: &[Summary], pods: &Pods<'_>, dirs: &[&str]) -> Vec<Vec<usize>> {
+fn pdbs(objects: &[Summary], pods: &Pods<'_>, units: &Units) -> Vec<Vec<usize>> {
     let budgets: Vec<usize> = (0..objects.len()).filter(|&i| matches!(objects[i].view, View::Pdb(_))).collect();
     let mut out = vec![Vec::new(); objects.len()];
     for &b in &budgets {
@@ -634,7 +619,7 @@ fn pdbs(objects: &[Summary], pods: &Pods<'_>, dirs: &[&str]) -> Vec<Vec<usize>> 
         }
         for &i in pods.matching_candidates(&p.selector) {
             let w = objects[i].workload().expect("a pod owner");
-            if applied_together(&objects[b], &objects[i], dirs) && selector_matches(&p.selector, w.template_labels()) {
+            if units.together(&objects[b], &objects[i]) && selector_matches(&p.selector, w.template_labels()) {
                 out[i].push(b);
                 out[b].push(i);
             }
@@ -659,7 +644,7 @@ fn owns_by_selector(
 /// For each workload, the earlier workloads in its namespace whose selector
 /// matches its pods, or whose pods its selector matches. A selector looks
 /// only at the pods carrying the rarest pair of its `matchLabels`.
-fn overlaps(objects: &[Summary], pods: &Pods<'_>, dirs: &[&str]) -> Vec<Vec<usize>> {
+fn overlaps(objects: &[Summary], pods: &Pods<'_>, units: &Units) -> Vec<Vec<usize>> {
     let mut out = vec![Vec::new(); objects.len()];
     for a in 0..objects.len() {
         let Some((_, sel)) = owns_by_selector(&objects[a]) else { continue };
@@ -668,10 +653,8 @@ fn overlaps(objects: &[Summary], pods: &Pods<'_>, dirs: &[&str]) -> Vec<Vec<usiz
             let (oa, ob) = (&objects[a], &objects[b]);
             // The same object twice (kustomize bases and overlays) is not an overlap.
             let same_object = oa.kind == ob.kind && oa.name == ob.name && oa.namespace == ob.namespace;
-            // Workloads of different folders are different applications:
-            // they clash only when applied together (one folder) into one namespace.
-            let together = dirs.get(oa.file) == dirs.get(ob.file) && same_namespace(oa.namespace.as_deref(), ob.namespace.as_deref());
-            if a == b || same_object || !together {
+            // Workloads of different units are different applications.
+            if a == b || same_object || !units.together(oa, ob) {
                 continue;
             }
             if selector_matches(sel, wb.template_labels()) {
@@ -692,19 +675,18 @@ fn overlaps(objects: &[Summary], pods: &Pods<'_>, dirs: &[&str]) -> Vec<Vec<usiz
 }
 
 /// Where a monitor looks for its targets, for the lookup: every namespace,
-/// one namespace, or the objects of one folder (when its namespace or the
-/// target's is decided at apply time).
+/// the namespaces it names, or its own unit (see [`Units`]).
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Scope<'a> {
     Any,
     Namespace(&'a str),
-    Dir(&'a str),
+    Unit(usize),
 }
 
 /// The ServiceMonitors or PodMonitors of the run.
 struct Monitors<'a> {
     list: Vec<(&'a Summary, &'a crate::manifest::workload::Monitor)>,
-    dirs: &'a [&'a str],
+    units: &'a Units,
     /// Indexes into `list` by the scopes a monitor may watch and the first
     /// pair of its `matchLabels` (a target must carry it); monitors without
     /// `matchLabels` by scope alone. A superset of what `watches` accepts.
@@ -714,7 +696,7 @@ struct Monitors<'a> {
 }
 
 impl<'a> Monitors<'a> {
-    fn new(objects: &'a [Summary], dirs: &'a [&'a str], pod_monitors: bool, lookup: Lookup) -> Self {
+    fn new(objects: &'a [Summary], units: &'a Units, pod_monitors: bool, lookup: Lookup) -> Self {
         let list = objects
             .iter()
             .filter_map(|o| match &o.view {
@@ -729,12 +711,7 @@ impl<'a> Monitors<'a> {
             } else if !m.match_names.is_empty() {
                 m.match_names.iter().map(|n| Scope::Namespace(n.as_str())).collect()
             } else {
-                o.namespace
-                    .as_deref()
-                    .map(Scope::Namespace)
-                    .into_iter()
-                    .chain([Scope::Dir(dirs.get(o.file).copied().unwrap_or(""))])
-                    .collect()
+                vec![Scope::Unit(units.of(o.file))]
             };
             let first = m.selector.match_labels.iter().flatten().next();
             for scope in scopes {
@@ -744,7 +721,7 @@ impl<'a> Monitors<'a> {
                 }
             }
         }
-        Monitors { list, dirs, keyed, unkeyed, lookup }
+        Monitors { list, units, keyed, unkeyed, lookup }
     }
 
     /// The monitors that may watch `target`'s namespace and select `labels`
@@ -753,10 +730,10 @@ impl<'a> Monitors<'a> {
         if self.lookup == Lookup::Scan {
             return (0..self.list.len()).collect();
         }
-        let dir = self.dirs.get(target.file).copied().unwrap_or("");
-        let scopes = [Some(Scope::Any), target.namespace.as_deref().map(Scope::Namespace), Some(Scope::Dir(dir))];
+        let units = self.units.related_to(self.units.of(target.file)).map(Scope::Unit);
+        let scopes = [Scope::Any].into_iter().chain(target.namespace.as_deref().map(Scope::Namespace)).chain(units);
         let mut out = Vec::new();
-        for scope in scopes.into_iter().flatten() {
+        for scope in scopes {
             out.extend(self.unkeyed.get(&scope).into_iter().flatten());
             for (k, v) in labels.label_pairs() {
                 out.extend(self.keyed.get(&(scope, k.as_str(), v.as_str())).into_iter().flatten());
@@ -769,8 +746,7 @@ impl<'a> Monitors<'a> {
 
     /// Does a monitor watch the namespace of an object (a pod's workload or
     /// a Service)? Without a namespaceSelector a monitor watches its own
-    /// namespace; an unset namespace is decided when the folder is applied,
-    /// so it only counts within one folder.
+    /// namespace: that of the objects deployed together with it.
     fn watches(&self, mon: &Summary, m: &crate::manifest::workload::Monitor, target: &Summary) -> bool {
         if m.any_namespace {
             return true;
@@ -778,10 +754,7 @@ impl<'a> Monitors<'a> {
         if !m.match_names.is_empty() {
             return target.namespace.as_ref().is_some_and(|n| m.match_names.contains(n));
         }
-        match (mon.namespace.as_deref(), target.namespace.as_deref()) {
-            (Some(a), Some(b)) => a == b,
-            _ => self.dirs.get(mon.file) == self.dirs.get(target.file),
-        }
+        self.units.together(mon, target)
     }
 
     /// Does a monitor watching `target`'s namespace select these labels (a
@@ -832,13 +805,13 @@ fn keeps_pod(m: &crate::manifest::workload::Monitor, ns: Option<&str>, w: &crate
         || m.endpoints.iter().any(|keeps| keeps.iter().all(|k| values(&k.source).is_none_or(|vs| vs.iter().any(|v| k.regex.is_match(v)))))
 }
 
-fn monitored(objects: &[Summary], dirs: &[&str], selected_by: &[Vec<usize>], lookup: Lookup) -> Vec<bool> {
+fn monitored(objects: &[Summary], units: &Units, selected_by: &[Vec<usize>], lookup: Lookup) -> Vec<bool> {
     let mut out = vec![false; objects.len()];
     if !objects.iter().any(|o| matches!(o.view, View::Monitor(_))) {
         return out;
     }
-    let pod_monitors = Monitors::new(objects, dirs, true, lookup);
-    let service_monitors = Monitors::new(objects, dirs, false, lookup);
+    let pod_monitors = Monitors::new(objects, units, true, lookup);
+    let service_monitors = Monitors::new(objects, units, false, lookup);
     for (i, o) in objects.iter().enumerate() {
         let Some(w) = o.workload() else { continue };
         out[i] = pod_monitors.selects(o, w.template_labels(), w)
@@ -863,7 +836,7 @@ fn traffic_splits(objects: &[Object<Light>]) -> Vec<(usize, String)> {
 }
 
 /// For each Service, the TrafficSplit applied with it that names it as its apex.
-fn split_apexes(objects: &[Summary], splits: &[(usize, String)], dirs: &[&str]) -> Vec<Option<usize>> {
+fn split_apexes(objects: &[Summary], splits: &[(usize, String)], units: &Units) -> Vec<Option<usize>> {
     let mut out = vec![None; objects.len()];
     let mut by_apex: HashMap<&str, Vec<usize>> = HashMap::default();
     for (t, apex) in splits {
@@ -871,7 +844,7 @@ fn split_apexes(objects: &[Summary], splits: &[(usize, String)], dirs: &[&str]) 
     }
     for (s, svc) in objects.iter().enumerate().filter(|(_, o)| matches!(o.view, View::Service { .. })) {
         let Some(named) = svc.name.as_deref().and_then(|n| by_apex.get(n)) else { continue };
-        out[s] = named.iter().copied().find(|&t| applied_together(svc, &objects[t], dirs));
+        out[s] = named.iter().copied().find(|&t| units.together(svc, &objects[t]));
     }
     out
 }
@@ -888,7 +861,7 @@ fn service_names(objects: &[Object<Light>]) -> Vec<(usize, String)> {
 
 /// For each object that names a Service (`named`: object, Service name),
 /// the Service of that name applied with it.
-fn named_services(objects: &[Summary], named: &[(usize, String)], dirs: &[&str]) -> Vec<Option<usize>> {
+fn named_services(objects: &[Summary], named: &[(usize, String)], units: &Units) -> Vec<Option<usize>> {
     let mut out = vec![None; objects.len()];
     if named.is_empty() {
         return out;
@@ -901,8 +874,7 @@ fn named_services(objects: &[Summary], named: &[(usize, String)], dirs: &[&str])
     }
     // Of several applied with it, the one of its own file.
     for (o, name) in named {
-        let together =
-            by_name.get(name.as_str()).into_iter().flatten().copied().filter(|&s| applied_together(&objects[*o], &objects[s], dirs));
+        let together = by_name.get(name.as_str()).into_iter().flatten().copied().filter(|&s| units.together(&objects[*o], &objects[s]));
         out[*o] = together.min_by_key(|&s| objects[s].file != objects[*o].file);
     }
     out
@@ -1033,7 +1005,7 @@ mod tests {
                 text.push_str(&doc);
                 text.push_str("---\n");
             }
-            files.push(SourceFile::new(format!("dir{}/f{f}.yaml", f % 2), text));
+            files.push(SourceFile::new(format!("app{}/dir{}/f{f}.yaml", f % 3, f % 2), text));
         }
         files
     }
@@ -1047,7 +1019,9 @@ mod tests {
                 files.iter().enumerate().flat_map(|(i, f)| crate::manifest::load_light(i, f).objects).collect();
             assert!(objects.len() > 150, "{} objects", objects.len());
             let names: Vec<&str> = files.iter().map(|f| f.name.as_str()).collect();
-            let (fast, scan) = (Index::build(&objects, &names, Lookup::Indexed), Index::build(&objects, &names, Lookup::Scan));
+            let rendered = |f: usize| f % 7 == 6;
+            let (fast, scan) =
+                (Index::build(&objects, &names, &rendered, Lookup::Indexed), Index::build(&objects, &names, &rendered, Lookup::Scan));
             assert_eq!(fast.selected_by, scan.selected_by, "seed {seed}");
             assert_eq!(fast.monitored, scan.monitored, "seed {seed}");
             assert_eq!(fast.service_matches, scan.service_matches, "seed {seed}");

@@ -107,6 +107,7 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 
 mod index;
+mod scope;
 pub use index::{Context, Index, Summary, View};
 
 /// A rule's level: off, or a severity that replaces the default.
@@ -348,6 +349,9 @@ fn keep_fixes_off_aliases(obj: &Object, found: &mut [Finding]) {
 /// cross-object summaries were built on the wrong view: the rules run
 /// again with the right ones.
 ///
+/// `rendered(file)` says which files are the output of a render: each is a
+/// unit of its own for the cross-object relations (see `scope`).
+///
 /// With `texts` (each file's text), the tree of an object is dropped as soon
 /// as its rules ran (trees are most of a run's heap; the objects come back
 /// without them), and read again from its text if the rules must run again.
@@ -356,11 +360,12 @@ pub fn run(
     files: &[&str],
     settings: &Settings,
     reported: &(dyn Fn(usize) -> bool + Sync),
+    rendered: &dyn Fn(usize) -> bool,
     texts: Option<&[&str]>,
 ) -> (Vec<Object<Light>>, Vec<Finding>) {
     use rayon::prelude::*;
     loop {
-        let index = Index::new(&objects, files);
+        let index = Index::new(&objects, files, rendered);
         // Each object is expanded where it lies: the run holds one vector of objects.
         let checked: Vec<(Vec<Finding>, bool)> = objects
             .par_iter_mut()

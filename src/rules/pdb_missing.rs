@@ -34,7 +34,7 @@ impl Rule for PdbMissing {
                 "{} runs {} replicas behind {} and no PodDisruptionBudget selects its pods: a node drain may evict them all at once",
                 obj.label(),
                 floor(ctx, n),
-                svc.label()
+                ctx.cite(svc)
             ),
         )
         .at("/metadata/name", Target::Entry)

@@ -22,7 +22,9 @@ impl Rule for ServiceSelectsNothing {
         let Some(sel) = spec.selector.as_ref().filter(|s| !s.is_empty()) else {
             return Vec::new();
         };
-        if !ctx.has_workloads() || ctx.service_matches_pods() {
+        // A Service of kube-system selects the cluster's own pods (DNS, the
+        // control plane), for a monitoring stack to scrape: none of a repository's.
+        if !ctx.has_workloads() || ctx.service_matches_pods() || obj.namespace.as_deref() == Some("kube-system") {
             return Vec::new();
         }
         // The apex of an SMI TrafficSplit selects nothing on purpose: the

@@ -12,7 +12,10 @@ pub(super) fn service_of<'a>(ctx: &Context<'a>) -> Option<&'a Summary> {
 /// How the floor of replicas was decided, for messages.
 pub(super) fn floor(ctx: &Context<'_>, n: i64) -> String {
     match ctx.hpa() {
-        Some(h) => format!("{n} (the minReplicas of {})", h.label()),
+        Some(h) => match ctx.user_place(h) {
+            Some(at) => format!("{n} (the minReplicas of {} at {at})", h.label()),
+            None => format!("{n} (the minReplicas of {})", h.label()),
+        },
         None => n.to_string(),
     }
 }

@@ -24,10 +24,9 @@ impl Rule for WorkloadSelectorsOverlap {
                 finding(
                     obj,
                     format!(
-                        "the selectors of {} and {} ({}) overlap: each controller may adopt or delete the other's pods",
+                        "the selectors of {} and {} overlap: each controller may adopt or delete the other's pods",
                         obj.label(),
-                        other.label(),
-                        ctx.place(other)
+                        ctx.cite(other)
                     ),
                 )
                 .at(ptr, Target::Key)
