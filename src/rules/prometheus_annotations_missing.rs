@@ -92,9 +92,7 @@ impl Rule for PrometheusAnnotationsMissing {
         let typo = service_typos
             .iter()
             .find(|(_, t)| t.meant == SCRAPE)
-            .map(|(s, t)| {
-                format!("; {} ({}) has \"{}\", a misspelling of \"{}\" that Prometheus ignores", s.label(), ctx.place(s), t.key, t.meant)
-            })
+            .map(|(s, t)| format!("; {} has \"{}\", a misspelling of \"{}\" that Prometheus ignores", ctx.cite(s), t.key, t.meant))
             .unwrap_or_default();
         // The Services that make it serving, and (an absence) the monitors
         // that could have selected it.

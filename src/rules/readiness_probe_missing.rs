@@ -35,7 +35,7 @@ impl Rule for ReadinessProbeMissing {
                             Severity::Error,
                             format!(
                                 "; {} sends it traffic{} before it is ready",
-                                cite(ctx, s),
+                                ctx.cite(s),
                                 port.map(|p| format!(" on {}", port_text(p))).unwrap_or_default()
                             ),
                         ),
@@ -43,12 +43,12 @@ impl Rule for ReadinessProbeMissing {
                             Severity::Info,
                             format!(
                                 "; {} reaches it only on metrics {}, and readiness gates requests, not scrapes",
-                                cite(ctx, s),
+                                ctx.cite(s),
                                 port_text(port)
                             ),
                         ),
                         Traffic::Nothing(s) => {
-                            (Severity::Info, format!("; no port of {} targets it, so readiness gates no traffic to it", cite(ctx, s)))
+                            (Severity::Info, format!("; no port of {} targets it, so readiness gates no traffic to it", ctx.cite(s)))
                         }
                     }
                 };
@@ -61,11 +61,6 @@ impl Rule for ReadinessProbeMissing {
             })
             .collect()
     }
-}
-
-/// `Service/web (file:line)`.
-fn cite(ctx: &Context<'_>, s: &Summary) -> String {
-    format!("{} ({})", s.label(), ctx.place(s))
 }
 
 /// `port 80 ("web", targetPort http)`, for a message.

@@ -30,10 +30,9 @@ impl Rule for StatefulSetServiceNotHeadless {
         let f = finding(
             obj,
             format!(
-                "{} names {} ({}) as its serviceName, but that Service is not headless: its pods get no DNS names of their own ({pod}.{name})",
+                "{} names {} as its serviceName, but that Service is not headless: its pods get no DNS names of their own ({pod}.{name})",
                 obj.label(),
-                svc.label(),
-                ctx.place(svc)
+                ctx.cite(svc)
             ),
         )
         .at("/spec/serviceName", Target::Value)
