@@ -163,6 +163,18 @@ fn objects_of_another_namespace_are_never_joined() {
     assert_eq!(of(&f, "topology-spread-missing"), vec![(17, "info".into())]);
 }
 
+/// (file name, line, severity, message) of one rule's findings.
+fn detailed(findings: &[Value], rule: &str) -> Vec<(String, u64, String, String)> {
+    findings
+        .iter()
+        .filter(|f| f["rule"] == rule)
+        .map(|f| {
+            let file = f["file"].as_str().unwrap().rsplit('/').next().unwrap().to_string();
+            (file, f["line"].as_u64().unwrap(), f["severity"].as_str().unwrap().to_string(), f["message"].as_str().unwrap().to_string())
+        })
+        .collect()
+}
+
 /// (rule, file relative to testdata/regressions, line) of every finding of `rule`.
 fn placed(findings: &[Value], rule: &str) -> Vec<(String, u64)> {
     findings
@@ -170,6 +182,102 @@ fn placed(findings: &[Value], rule: &str) -> Vec<(String, u64)> {
         .filter(|f| f["rule"] == rule)
         .map(|f| (f["file"].as_str().unwrap().trim_start_matches(&format!("{DIR}/")).to_string(), f["line"].as_u64().unwrap()))
         .collect()
+}
+
+#[test]
+fn a_missing_readiness_probe_is_an_error_only_where_a_service_port_targets_the_container() {
+    let f = lint(&["readiness-traffic"]);
+    let got: Vec<(String, u64, String)> = detailed(&f, "readiness-probe-missing").into_iter().map(|(f, l, s, _)| (f, l, s)).collect();
+    let want = [
+        // The sidecar that comes first gets no traffic: the Service's 3000 is grafana's.
+        ("grafana.yaml", 17, "info"),
+        ("grafana.yaml", 22, "error"),
+        // Services that reach only metrics ports.
+        ("metrics.yaml", 17, "info"),
+        ("metrics.yaml", 22, "info"),
+        ("metrics.yaml", 60, "info"),
+        // ...but the port `prometheus.io/port` names serves requests when its name says so.
+        ("metrics.yaml", 97, "error"),
+        // `port` without `targetPort`; a number that no container declares reaches the first one.
+        ("ports.yaml", 17, "error"),
+        ("ports.yaml", 49, "error"),
+        ("ports.yaml", 51, "info"),
+        ("sidecar.yaml", 17, "error"),
+        ("sidecar.yaml", 22, "info"),
+    ];
+    assert_eq!(got, want.map(|(f, l, s)| (f.to_string(), l, s.to_string())));
+    // The message cites the Service and the port that sends the traffic.
+    let m = &detailed(&f, "readiness-probe-missing")[9].3;
+    assert!(
+        m.contains(
+            "Service/api (testdata/regressions/readiness-traffic/sidecar.yaml:26) sends it traffic on port 80 (\"web\", targetPort http)"
+        ),
+        "{m}"
+    );
+    let m = &detailed(&f, "readiness-probe-missing")[3].3;
+    assert!(m.contains("only on metrics port 9121"), "{m}");
+}
+
+#[test]
+fn the_apex_of_a_traffic_split_selects_nothing_on_purpose() {
+    let f = lint(&["traffic-split/split.yaml"]);
+    // Not the apex `web` (line 21); the backend without pods and the Service of
+    // another namespace than the split naming `api` still select nothing.
+    assert_eq!(of(&f, "service-selects-nothing"), vec![(50, "warning".into()), (85, "warning".into())]);
+}
+
+#[test]
+fn prometheus_scrape_on_the_service_counts_and_misspelt_keys_are_misspellings() {
+    let f = lint(&["prometheus-scrape"]);
+    let got = detailed(&f, "prometheus-annotations-missing");
+    // service.yaml: the Service in front carries prometheus.io/scrape.
+    assert!(got.iter().all(|(file, ..)| file == "typos.yaml"), "{got:?}");
+    let brief: Vec<(u64, &str)> = got.iter().map(|(_, l, s, _)| (*l, s.as_str())).collect();
+    assert_eq!(brief, vec![(16, "warning"), (40, "info"), (65, "warning"), (88, "warning")]);
+    // Each names the key found and the key meant; none says "missing" for a misspelt key on the pods.
+    assert!(got[0].3.contains("\"prometheus.io/scrapes\"") && got[0].3.contains("misspelling of \"prometheus.io/scrape\""), "{}", got[0].3);
+    assert!(got[1].3.contains("\"prometheus_io/scrape\"") && got[1].3.contains("Prometheus reads it"), "{}", got[1].3);
+    assert!(got[2].3.contains("\"prometheus.io/prot\"") && got[2].3.contains("\"prometheus.io/port\""), "{}", got[2].3);
+    assert!(
+        got[3].3.contains("Service/front (testdata/regressions/prometheus-scrape/typos.yaml:98) has \"prometheus.io/scarpe\""),
+        "{}",
+        got[3].3
+    );
+}
+
+#[test]
+fn one_replica_risks_what_its_strategy_says() {
+    let f = lint(&["single-replica/strategies.yaml"]);
+    let got = detailed(&f, "single-replica");
+    assert_eq!(got.iter().map(|(_, l, _, _)| *l).collect::<Vec<_>>(), vec![7, 36, 67]);
+    // The default surge: a rollout is not said to take the service down.
+    assert!(!got[0].3.contains("each rollout"), "{}", got[0].3);
+    assert!(got[0].3.contains("node drain") && got[0].3.contains("maxSurge 25% (the default) starts it"), "{}", got[0].3);
+    assert!(got[1].3.contains("each rollout (Recreate stops the old pod first)"), "{}", got[1].3);
+    assert!(got[2].3.contains("each rollout (a StatefulSet deletes the old pod"), "{}", got[2].3);
+}
+
+#[test]
+fn floating_tags_are_mutable() {
+    let f = lint(&["floating-tags/pods.yaml"]);
+    let got = detailed(&f, "image-tag-mutable");
+    // main, alpine, stable, lts-alpine, 3.12; not 1.25-alpine, hello-app:1.0 or a digest.
+    assert_eq!(got.iter().map(|(_, l, _, _)| *l).collect::<Vec<_>>(), vec![17, 20, 22, 24, 26]);
+    assert!(got[1].3.contains("uses the tag \"alpine\", which is pushed again"), "{}", got[1].3);
+    assert!(got[4].3.contains("uses the tag \"3.12\", a major.minor version"), "{}", got[4].3);
+}
+
+#[test]
+fn a_statefulset_needs_a_headless_governing_service() {
+    let f = lint(&["statefulset-headless/statefulsets.yaml"]);
+    assert_eq!(of(&f, "statefulset-service-not-headless"), vec![(7, "warning".into())]);
+    let m = &detailed(&f, "statefulset-service-not-headless")[0].3;
+    assert!(m.contains("Service/db (testdata/regressions/statefulset-headless/statefulsets.yaml:21)"), "{m}");
+    // Of two Services of that name in one folder, the one of the StatefulSet's own file.
+    let f = lint(&["statefulset-headless/examples"]);
+    let got = detailed(&f, "statefulset-service-not-headless");
+    assert_eq!(got.iter().map(|(file, l, _, _)| (file.as_str(), *l)).collect::<Vec<_>>(), vec![("a.yaml", 7)]);
+    assert!(got[0].3.contains("examples/a.yaml:21"), "{}", got[0].3);
 }
 
 #[test]

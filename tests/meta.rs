@@ -30,6 +30,7 @@ const CATALOGUE: &[&str] = &[
     "rolling-update-downtime",
     "image-tag-mutable",
     "resources-missing",
+    "statefulset-service-not-headless",
     "kustomize-build-failed",
     "helm-render-failed",
 ];

@@ -53,10 +53,15 @@ impl Placed for Summary {
 #[derive(Debug)]
 pub enum View {
     Workload(std::sync::Arc<crate::manifest::Workload<crate::manifest::PodHead>>),
-    /// A Service's selector and its own labels (what ServiceMonitors select).
+    /// A Service's selector and its own labels (what ServiceMonitors select);
+    /// its ports (what they send traffic to), annotations (`prometheus.io/…`)
+    /// and whether it is headless (`clusterIP: None`).
     Service {
         selector: Option<BTreeMap<String, String>>,
         labels: BTreeMap<String, String>,
+        ports: Vec<k8s_openapi::api::core::v1::ServicePort>,
+        annotations: BTreeMap<String, String>,
+        headless: bool,
     },
     Monitor(Box<crate::manifest::workload::Monitor>),
     Pdb(Box<crate::manifest::workload::Pdb>),
@@ -71,7 +76,13 @@ impl Summary {
     fn of(o: &Object<Light>) -> Self {
         let view = match &o.typed {
             Typed::Workload(w) => View::Workload(w.clone()),
-            Typed::Service(spec) => View::Service { selector: spec.selector.clone(), labels: o.meta.labels.clone().unwrap_or_default() },
+            Typed::Service(spec) => View::Service {
+                selector: spec.selector.clone(),
+                labels: o.meta.labels.clone().unwrap_or_default(),
+                ports: spec.ports.clone().unwrap_or_default(),
+                annotations: o.meta.annotations.clone().unwrap_or_default(),
+                headless: spec.cluster_ip.as_deref() == Some("None"),
+            },
             Typed::Monitor(m) => View::Monitor(m.clone()),
             Typed::Pdb(p) => View::Pdb(p.clone()),
             Typed::Hpa(h) => View::Hpa(h.clone()),
@@ -143,6 +154,12 @@ pub struct Index {
     wide_monitors: Vec<usize>,
     /// Which objects are deployed together.
     units: Units,
+    /// For each Service, an SMI TrafficSplit deployed with it that names it
+    /// as its apex (`spec.service`).
+    split_apex: Vec<Option<usize>>,
+    /// For each StatefulSet, the Service deployed with it that its
+    /// `spec.serviceName` names.
+    governing_service: Vec<Option<usize>>,
 }
 
 /// How the index finds the objects a selector may reach: through its
@@ -162,6 +179,8 @@ impl Index {
 
     fn build(objects: &[Object<Light>], files: &[&str], rendered: &dyn Fn(usize) -> bool, lookup: Lookup) -> Self {
         use rayon::prelude::*;
+        let splits = traffic_splits(objects);
+        let governed = service_names(objects);
         let mut objects: Vec<Summary> = objects.par_iter().map(Summary::of).collect();
         let units = Units::new(files, rendered, &objects);
         let pods = Pods::new(&objects, lookup);
@@ -181,6 +200,8 @@ impl Index {
                 (selected_by, monitored, service_matches, pod_creating_crs, hpa, pdbs)
             },
         );
+        let split_apex = split_apexes(&objects, &splits, &units);
+        let governing_service = named_services(&objects, &governed, &units);
         let has_workloads = !pods.all.is_empty();
         drop(pods);
         let floors: Vec<Option<i64>> = objects.iter().enumerate().map(|(i, o)| min_replicas(o, hpa[i].map(|h| &objects[h]))).collect();
@@ -211,6 +232,8 @@ impl Index {
             near,
             wide_monitors,
             units,
+            split_apex,
+            governing_service,
         }
     }
 
@@ -448,6 +471,16 @@ impl<'a> Context<'a> {
     /// Earlier workloads whose selectors overlap with this one's.
     pub fn overlapping(&self) -> impl Iterator<Item = &'a Summary> + 'a {
         self.all(&self.index.overlaps)
+    }
+
+    /// The SMI TrafficSplit that names this Service as its apex (`spec.service`).
+    pub fn traffic_split_apex_of(&self) -> Option<&'a Summary> {
+        self.others().split_apex.get(self.at).copied().flatten().map(|t| &self.index.summaries[t])
+    }
+
+    /// The Service that this StatefulSet's `spec.serviceName` names.
+    pub fn governing_service(&self) -> Option<&'a Summary> {
+        self.others().governing_service.get(self.at).copied().flatten().map(|s| &self.index.summaries[s])
     }
 }
 
@@ -787,6 +820,62 @@ fn monitored(objects: &[Summary], units: &Units, selected_by: &[Vec<usize>], loo
                 let View::Service { labels, .. } = &svc.view else { return false };
                 service_monitors.selects(svc, labels, w)
             });
+    }
+    out
+}
+
+/// The SMI TrafficSplits (`split.smi-spec.io`, any version) of the run and the
+/// Service each names as its apex (`spec.service`).
+fn traffic_splits(objects: &[Object<Light>]) -> Vec<(usize, String)> {
+    objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.kind == "TrafficSplit" && o.group() == "split.smi-spec.io")
+        .filter_map(|(i, o)| Some((i, o.root.pointer("/spec/service")?.as_str()?.to_string())))
+        .collect()
+}
+
+/// For each Service, the TrafficSplit applied with it that names it as its apex.
+fn split_apexes(objects: &[Summary], splits: &[(usize, String)], units: &Units) -> Vec<Option<usize>> {
+    let mut out = vec![None; objects.len()];
+    let mut by_apex: HashMap<&str, Vec<usize>> = HashMap::default();
+    for (t, apex) in splits {
+        by_apex.entry(apex.as_str()).or_default().push(*t);
+    }
+    for (s, svc) in objects.iter().enumerate().filter(|(_, o)| matches!(o.view, View::Service { .. })) {
+        let Some(named) = svc.name.as_deref().and_then(|n| by_apex.get(n)) else { continue };
+        out[s] = named.iter().copied().find(|&t| units.together(svc, &objects[t]));
+    }
+    out
+}
+
+/// The StatefulSets of the run and the Service each names in `spec.serviceName`.
+fn service_names(objects: &[Object<Light>]) -> Vec<(usize, String)> {
+    objects
+        .iter()
+        .enumerate()
+        .filter(|(_, o)| o.kind == "StatefulSet" && o.group() == "apps")
+        .filter_map(|(i, o)| Some((i, o.root.pointer("/spec/serviceName")?.as_str()?.to_string())))
+        .collect()
+}
+
+/// For each object that names a Service (`named`: object, Service name),
+/// the Service of that name applied with it.
+fn named_services(objects: &[Summary], named: &[(usize, String)], units: &Units) -> Vec<Option<usize>> {
+    let mut out = vec![None; objects.len()];
+    if named.is_empty() {
+        return out;
+    }
+    let mut by_name: HashMap<&str, Vec<usize>> = HashMap::default();
+    for (i, o) in objects.iter().enumerate().filter(|(_, o)| matches!(o.view, View::Service { .. })) {
+        if let Some(n) = o.name.as_deref() {
+            by_name.entry(n).or_default().push(i);
+        }
+    }
+    // Of several applied with it, the one of its own file.
+    for (o, name) in named {
+        let together = by_name.get(name.as_str()).into_iter().flatten().copied().filter(|&s| units.together(&objects[*o], &objects[s]));
+        out[*o] = together.min_by_key(|&s| objects[s].file != objects[*o].file);
     }
     out
 }

@@ -95,6 +95,7 @@ pub mod service_selects_nothing;
 mod shared;
 pub mod single_replica;
 pub mod slow_start_without_startup_probe;
+pub mod statefulset_service_not_headless;
 pub mod termination_grace_period_too_short;
 pub mod topology_spread_missing;
 pub mod unused_suppression;
@@ -286,6 +287,7 @@ pub static REGISTRY: &[&RuleEntry] = &[
     &pdb_blocks_eviction::RULE,
     &hpa_replicas_pinned::RULE,
     &single_replica::RULE,
+    &statefulset_service_not_headless::RULE,
     &topology_spread_missing::RULE,
     &unused_suppression::RULE,
     &kustomize_build_failed::RULE,

@@ -27,6 +27,11 @@ impl Rule for ServiceSelectsNothing {
         if !ctx.has_workloads() || ctx.service_matches_pods() || obj.namespace.as_deref() == Some("kube-system") {
             return Vec::new();
         }
+        // The apex of an SMI TrafficSplit selects nothing on purpose: the
+        // mesh sends its traffic to the split's backends.
+        if ctx.traffic_split_apex_of().is_some() {
+            return Vec::new();
+        }
         let text = sel.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(",");
         // A custom resource in the namespace (an operator's database, a
         // LeaderWorkerSet) may create the pods: say so, at a lower severity.
