@@ -214,7 +214,7 @@ pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Re
     }
     // A chart's committed output (`helm template > examples/…`) repeats the findings of the
     // chart the run renders itself: its plain copies are left out, with a notice.
-    let charts = render::generated::chart_names(&plan);
+    let charts = render::generated::chart_names(&plan, |i| renders.get(i).is_some_and(Result::is_ok));
     if !charts.is_empty() {
         for (file, l) in loaded.iter_mut().take(primary) {
             if let Some(chart) = render::generated::rendered_from(&file.text, &charts) {

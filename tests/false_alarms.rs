@@ -344,3 +344,22 @@ fn services_of_kube_system_select_the_clusters_own_pods() {
     // Only the monitoring namespace's Service, whose selector matches nothing, is reported.
     assert_eq!(of(&f, "service-selects-nothing"), vec![(22, "warning".into())]);
 }
+
+/// Found on bank-of-anthos (extras/asm-multicluster): an add-on folder's Service for pods of a
+/// sibling folder is a note naming those pods, not "matches no pod template".
+#[test]
+fn an_add_on_service_for_a_sibling_folders_pods_is_a_note() {
+    let f = lint(&["scope/addon"]);
+    assert_eq!(placed(&f, "service-selects-nothing"), vec![("scope/addon/addon/svc.yaml".to_string(), 6)]);
+    let s = f.iter().find(|x| x["rule"] == "service-selects-nothing").unwrap();
+    assert_eq!(s["severity"], "info");
+    assert!(s["message"].as_str().unwrap().contains("Deployment/frontend (testdata/regressions/scope/addon/base/frontend.yaml:3)"), "{s}");
+}
+
+/// Found on bank-of-anthos: untagged names that a Skaffold config builds (and tags when it
+/// deploys) and ko:// references are placeholders, not images without a tag.
+#[test]
+fn images_a_build_tool_tags_are_not_untagged() {
+    let f = lint(&["skaffold"]);
+    assert_eq!(placed(&f, "image-tag-mutable"), vec![("skaffold/k8s/ledger.yaml".to_string(), 21)]);
+}

@@ -400,6 +400,20 @@ fn committed_output_of_a_linted_chart_is_left_out() {
     assert!(!files.is_empty() && files.iter().all(|f| f.starts_with(&format!("{dir}/chart/"))), "{v:#}");
     let notices = v["notices"].to_string();
     assert!(notices.contains("examples/default/rendered/app.yaml: skipped: output of `helm template` for chart app"), "{notices}");
+    // When the chart does not render, its committed output is what there is to lint.
+    let broken = tempfile::tempdir().unwrap();
+    let copy = |from: &str, to: &str| {
+        std::fs::create_dir_all(broken.path().join(to).parent().unwrap()).unwrap();
+        std::fs::copy(format!("{dir}/{from}"), broken.path().join(to)).unwrap();
+    };
+    copy("chart/Chart.yaml", "chart/Chart.yaml");
+    copy("chart/values.yaml", "chart/values.yaml");
+    copy("examples/default/rendered/app.yaml", "examples/default/rendered/app.yaml");
+    std::fs::create_dir_all(broken.path().join("chart/templates")).unwrap();
+    std::fs::write(broken.path().join("chart/templates/deployment.yaml"), "{{ fail \"this chart needs a value\" }}\n").unwrap();
+    let (_, v) = json(&["lint", broken.path().to_str().unwrap(), "--fail-on", "never"]);
+    let files = v["findings"].to_string();
+    assert!(files.contains("examples/default/rendered/app.yaml") && files.contains("helm-render-failed"), "{v:#}");
     // Named alone (no chart in the run), the output is linted as any manifest.
     let (_, alone) = json(&["lint", &format!("{dir}/examples"), "--fail-on", "never"]);
     assert!(!alone["findings"].as_array().unwrap().is_empty(), "{alone:#}");

@@ -11,9 +11,10 @@ fn chart_name(manifest: &std::path::Path) -> Option<String> {
     root.get("name").and_then(crate::manifest::tree::Node::as_str).map(str::to_owned)
 }
 
-/// The names of the charts a plan renders.
-pub fn chart_names(plan: &RenderPlan) -> Vec<String> {
-    plan.roots.iter().filter(|r| r.by == By::Helm).filter_map(|r| chart_name(&r.manifest)).collect()
+/// The names of the charts a plan rendered: `rendered[i]` says whether root `i`
+/// did (a chart that failed is linted nowhere else: its committed output stays).
+pub fn chart_names(plan: &RenderPlan, rendered: impl Fn(usize) -> bool) -> Vec<String> {
+    plan.roots.iter().enumerate().filter(|(i, r)| r.by == By::Helm && rendered(*i)).filter_map(|(_, r)| chart_name(&r.manifest)).collect()
 }
 
 /// The chart whose `helm template` output `text` is: every document starts

@@ -8,14 +8,14 @@ declare_rule! {
     id: "image-tag-mutable",
     severity: Warning,
     fix: None,
-    reads_other_objects: false,
+    reads_other_objects: true,
     params: [],
     check: Some(&ImageTagMutable),
 }
 
 pub struct ImageTagMutable;
 impl Rule for ImageTagMutable {
-    fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
+    fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
         let Some(w) = obj.workload() else {
             return Vec::new();
         };
@@ -23,6 +23,11 @@ impl Rule for ImageTagMutable {
             .chain(w.init_containers())
             .filter_map(|(ptr, c)| {
                 let image = c.image.as_deref()?;
+                // A placeholder that a build tool replaces when it deploys: ko's
+                // `ko://import/path`, or an untagged name a Skaffold config builds.
+                if image.starts_with("ko://") || ctx.built_by_the_repository(image) {
+                    return None;
+                }
                 let why = match mutable_tag(image)? {
                     Tag::None => "has no tag (so it means latest)".to_string(),
                     Tag::Latest => "uses the tag latest".to_string(),

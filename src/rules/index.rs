@@ -69,6 +69,9 @@ pub enum View {
     /// Anything else; `creates_pods`: a custom resource that may run pods.
     Other {
         creates_pods: bool,
+        /// The images a build tool's config (Skaffold) builds: manifests name
+        /// them without a tag, and the tool sets it when it deploys.
+        builds: Vec<String>,
     },
 }
 
@@ -86,7 +89,10 @@ impl Summary {
             Typed::Monitor(m) => View::Monitor(m.clone()),
             Typed::Pdb(p) => View::Pdb(p.clone()),
             Typed::Hpa(h) => View::Hpa(h.clone()),
-            Typed::Other => View::Other { creates_pods: !builtin_group(o.group()) && o.root.get("spec").is_some_and(|s| runs_pods(s, 0)) },
+            Typed::Other => View::Other {
+                creates_pods: !builtin_group(o.group()) && o.root.get("spec").is_some_and(|s| runs_pods(s, 0)),
+                builds: built_images(o),
+            },
         };
         Summary {
             file: o.file,
@@ -148,6 +154,8 @@ pub struct Index {
     pod_creating_crs: Vec<Vec<usize>>,
     /// Whether the run contains any workload with a pod template.
     has_workloads: bool,
+    /// The images build tool configs of the run (Skaffold) build and tag at deploy time.
+    built_images: std::collections::HashSet<String>,
     /// Budgets, monitors and workloads by unit (see [`Units`]).
     near: HashMap<usize, Vec<usize>>,
     /// Monitors that watch other namespaces than their own (`any`, `matchNames`).
@@ -219,6 +227,13 @@ impl Index {
                 _ => {}
             }
         }
+        let built_images = objects
+            .iter()
+            .flat_map(|o| match &o.view {
+                View::Other { builds, .. } => builds.clone(),
+                _ => Vec::new(),
+            })
+            .collect();
         Index {
             summaries: objects,
             selected_by,
@@ -229,6 +244,7 @@ impl Index {
             pdbs,
             pod_creating_crs,
             has_workloads,
+            built_images,
             near,
             wide_monitors,
             units,
@@ -454,6 +470,27 @@ impl<'a> Context<'a> {
         self.all(&self.index.selected_by)
     }
 
+    /// For a Service that selects no pods deployed with it: a workload of
+    /// another unit (in a namespace it may share) whose pods it would select,
+    /// such as an add-on folder's Service beside the application's folder.
+    pub fn selected_elsewhere(&self) -> Option<&'a Summary> {
+        let index = self.others();
+        let svc = self.this();
+        let selector = svc.service_selector()?;
+        index.summaries.iter().find(|o| {
+            o.workload().is_some_and(|w| {
+                crate::manifest::workload::same_namespace(svc.namespace.as_deref(), o.namespace.as_deref())
+                    && map_selects(selector, w.template_labels())
+            })
+        })
+    }
+
+    /// Whether a build tool config of the run (Skaffold) builds this image:
+    /// the manifest names it untagged and the tool sets the tag when it deploys.
+    pub fn built_by_the_repository(&self, image: &str) -> bool {
+        self.others().built_images.contains(image)
+    }
+
     pub fn is_service_selected(&self) -> bool {
         self.services_selecting().next().is_some()
     }
@@ -544,6 +581,29 @@ fn controller_selected(objects: &[Summary], pods: &Pods<'_>, units: &Units, sele
     }
 }
 
+/// The images a Skaffold config builds (`build.artifacts[].image`, in its
+/// profiles too).
+fn built_images(o: &Object<Light>) -> Vec<String> {
+    use crate::manifest::tree::Node;
+    if o.group() != "skaffold" || o.kind != "Config" {
+        return Vec::new();
+    }
+    let of = |build: Option<&Node>| -> Vec<String> {
+        build
+            .and_then(|b| b.get("artifacts"))
+            .and_then(Node::as_seq)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|a| a.get("image").and_then(Node::as_str).map(str::to_owned))
+            .collect()
+    };
+    let mut out = of(o.root.get("build"));
+    for p in o.root.get("profiles").and_then(Node::as_seq).unwrap_or_default() {
+        out.extend(of(p.get("build")));
+    }
+    out
+}
+
 /// Built-in API groups: everything else is a custom resource.
 fn builtin_group(group: &str) -> bool {
     matches!(group, "" | "apps" | "batch" | "extensions" | "policy" | "autoscaling")
@@ -570,7 +630,7 @@ fn pod_creating_crs(objects: &[Summary], units: &Units, service_matches: &[bool]
     let mut out = vec![Vec::new(); objects.len()];
     // The custom resources by unit: only those of the Service's own may create its pods.
     let mut by_unit = HashMap::<usize, Vec<usize>>::default();
-    for (i, o) in objects.iter().enumerate().filter(|(_, o)| matches!(o.view, View::Other { creates_pods: true })) {
+    for (i, o) in objects.iter().enumerate().filter(|(_, o)| matches!(o.view, View::Other { creates_pods: true, .. })) {
         by_unit.entry(units.of(o.file)).or_default().push(i);
     }
     if by_unit.is_empty() {

@@ -37,7 +37,17 @@ impl Rule for ServiceSelectsNothing {
         // LeaderWorkerSet) may create the pods: say so, at a lower severity.
         let cited: Vec<&Summary> = ctx.pod_creating_resources().take(3).collect();
         let crs: Vec<String> = cited.iter().map(|s| s.label()).collect();
-        let (severity, message) = if crs.is_empty() {
+        let elsewhere = if crs.is_empty() { ctx.selected_elsewhere() } else { None };
+        let (severity, message) = if let Some(w) = elsewhere {
+            (
+                Severity::Info,
+                format!(
+                    "{} selects {text}: no pod template deployed with it matches, but the pods of {} in another folder do (fine when the two folders are applied together)",
+                    obj.label(),
+                    ctx.cite(w)
+                ),
+            )
+        } else if crs.is_empty() {
             (SEVERITY, format!("{} selects {text}, which matches no pod template among the linted objects", obj.label()))
         } else {
             (
@@ -53,7 +63,7 @@ impl Rule for ServiceSelectsNothing {
             "a Service whose selector matches no pods has no endpoints: check the selector against the workload's pod template labels",
         );
         // The resources it cites, and (an absence) the workloads applied with it that could have matched.
-        let f = f.join(cited.into_iter().chain(ctx.workloads_nearby()).map(Summary::joined));
+        let f = f.join(cited.into_iter().chain(elsewhere).chain(ctx.workloads_nearby()).map(Summary::joined));
         vec![f]
     }
 }
