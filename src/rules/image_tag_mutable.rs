@@ -8,7 +8,7 @@ declare_rule! {
     id: "image-tag-mutable",
     severity: Warning,
     fix: None,
-    reads_other_objects: true,
+    reads_other_objects: false,
     params: [],
     check: Some(&ImageTagMutable),
 }

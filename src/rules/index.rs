@@ -487,8 +487,11 @@ impl<'a> Context<'a> {
 
     /// Whether a build tool config of the run (Skaffold) builds this image:
     /// the manifest names it untagged and the tool sets the tag when it deploys.
+    /// A fact of the whole run, not a join: a finding it removes does not
+    /// depend on another object's lines (`--changed-since` keeps judging the
+    /// image's own line).
     pub fn built_by_the_repository(&self, image: &str) -> bool {
-        self.others().built_images.contains(image)
+        self.index.built_images.contains(image)
     }
 
     pub fn is_service_selected(&self) -> bool {
