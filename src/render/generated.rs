@@ -6,9 +6,7 @@ use super::{By, RenderPlan};
 
 /// The name of a chart (`name:` of its Chart.yaml), when it reads.
 fn chart_name(manifest: &std::path::Path) -> Option<String> {
-    let text = crate::input::read_text(manifest, None)?;
-    let root = crate::manifest::parse::parse_stream(&text).into_iter().next()?.result.ok()?;
-    root.get("name").and_then(crate::manifest::tree::Node::as_str).map(str::to_owned)
+    super::helm::chart_yaml(manifest)?.get("name").and_then(crate::manifest::tree::Node::as_str).map(str::to_owned)
 }
 
 /// The names of the charts a plan rendered: `rendered[i]` says whether root `i`

@@ -57,7 +57,7 @@ pub fn plan(files: &[PathBuf], plan: &mut RenderPlan) {
 }
 
 /// A chart's `Chart.yaml`, parsed (None when it cannot be read: helm reports it).
-fn chart_yaml(manifest: &Path) -> Option<Node> {
+pub(super) fn chart_yaml(manifest: &Path) -> Option<Node> {
     let text = crate::input::read_text(manifest, None)?;
     parse_stream(&text).into_iter().next().and_then(|d| d.result.ok())
 }

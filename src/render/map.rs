@@ -271,10 +271,14 @@ fn templated_value_matches(l: &TLine, want: &str) -> Option<usize> {
         if !action.is_match(raw) {
             return None;
         }
+        // The literal pieces in order: the first opens `want`, the last closes it.
         let literal: Vec<&str> = action.split(raw).collect();
-        let pattern = format!("^{}$", literal.iter().map(|s| regex::escape(s)).collect::<Vec<_>>().join(".*"));
-        let re = regex::Regex::new(&pattern).ok()?;
-        re.is_match(want).then(|| literal.iter().map(|s| s.len()).sum())
+        let (first, last) = (literal[0], literal[literal.len() - 1]);
+        let mut rest = want.strip_prefix(first)?.strip_suffix(last)?;
+        for piece in &literal[1..literal.len() - 1] {
+            rest = &rest[rest.find(piece)? + piece.len()..];
+        }
+        Some(literal.iter().map(|s| s.len()).sum())
     })
 }
 

@@ -69,9 +69,6 @@ pub enum View {
     /// Anything else; `creates_pods`: a custom resource that may run pods.
     Other {
         creates_pods: bool,
-        /// The images a build tool's config (Skaffold) builds: manifests name
-        /// them without a tag, and the tool sets it when it deploys.
-        builds: Vec<String>,
     },
 }
 
@@ -89,10 +86,7 @@ impl Summary {
             Typed::Monitor(m) => View::Monitor(m.clone()),
             Typed::Pdb(p) => View::Pdb(p.clone()),
             Typed::Hpa(h) => View::Hpa(h.clone()),
-            Typed::Other => View::Other {
-                creates_pods: !builtin_group(o.group()) && o.root.get("spec").is_some_and(|s| runs_pods(s, 0)),
-                builds: built_images(o),
-            },
+            Typed::Other => View::Other { creates_pods: !builtin_group(o.group()) && o.root.get("spec").is_some_and(|s| runs_pods(s, 0)) },
         };
         Summary {
             file: o.file,
@@ -187,8 +181,9 @@ impl Index {
 
     fn build(objects: &[Object<Light>], files: &[&str], rendered: &dyn Fn(usize) -> bool, lookup: Lookup) -> Self {
         use rayon::prelude::*;
-        let splits = traffic_splits(objects);
-        let governed = service_names(objects);
+        let splits = named_at(objects, "split.smi-spec.io", "TrafficSplit", "/spec/service");
+        let governed = named_at(objects, "apps", "StatefulSet", "/spec/serviceName");
+        let built_images = objects.iter().flat_map(built_images).collect();
         let mut objects: Vec<Summary> = objects.par_iter().map(Summary::of).collect();
         let units = Units::new(files, rendered, &objects);
         let pods = Pods::new(&objects, lookup);
@@ -208,7 +203,13 @@ impl Index {
                 (selected_by, monitored, service_matches, pod_creating_crs, hpa, pdbs)
             },
         );
-        let split_apex = split_apexes(&objects, &splits, &units);
+        // Each TrafficSplit's apex Service, seen from the Service.
+        let mut split_apex = vec![None; objects.len()];
+        for (t, s) in named_services(&objects, &splits, &units).into_iter().enumerate() {
+            if let Some(s) = s {
+                split_apex[s] = Some(t);
+            }
+        }
         let governing_service = named_services(&objects, &governed, &units);
         let has_workloads = !pods.all.is_empty();
         drop(pods);
@@ -227,13 +228,6 @@ impl Index {
                 _ => {}
             }
         }
-        let built_images = objects
-            .iter()
-            .flat_map(|o| match &o.view {
-                View::Other { builds, .. } => builds.clone(),
-                _ => Vec::new(),
-            })
-            .collect();
         Index {
             summaries: objects,
             selected_by,
@@ -633,7 +627,7 @@ fn pod_creating_crs(objects: &[Summary], units: &Units, service_matches: &[bool]
     let mut out = vec![Vec::new(); objects.len()];
     // The custom resources by unit: only those of the Service's own may create its pods.
     let mut by_unit = HashMap::<usize, Vec<usize>>::default();
-    for (i, o) in objects.iter().enumerate().filter(|(_, o)| matches!(o.view, View::Other { creates_pods: true, .. })) {
+    for (i, o) in objects.iter().enumerate().filter(|(_, o)| matches!(o.view, View::Other { creates_pods: true })) {
         by_unit.entry(units.of(o.file)).or_default().push(i);
     }
     if by_unit.is_empty() {
@@ -887,38 +881,15 @@ fn monitored(objects: &[Summary], units: &Units, selected_by: &[Vec<usize>], loo
     out
 }
 
-/// The SMI TrafficSplits (`split.smi-spec.io`, any version) of the run and the
-/// Service each names as its apex (`spec.service`).
-fn traffic_splits(objects: &[Object<Light>]) -> Vec<(usize, String)> {
+/// The objects of one kind (`group`, any version) that name another object by
+/// the string at `ptr`: a TrafficSplit's apex Service (`/spec/service`), a
+/// StatefulSet's governing Service (`/spec/serviceName`).
+fn named_at(objects: &[Object<Light>], group: &str, kind: &str, ptr: &str) -> Vec<(usize, String)> {
     objects
         .iter()
         .enumerate()
-        .filter(|(_, o)| o.kind == "TrafficSplit" && o.group() == "split.smi-spec.io")
-        .filter_map(|(i, o)| Some((i, o.root.pointer("/spec/service")?.as_str()?.to_string())))
-        .collect()
-}
-
-/// For each Service, the TrafficSplit applied with it that names it as its apex.
-fn split_apexes(objects: &[Summary], splits: &[(usize, String)], units: &Units) -> Vec<Option<usize>> {
-    let mut out = vec![None; objects.len()];
-    let mut by_apex: HashMap<&str, Vec<usize>> = HashMap::default();
-    for (t, apex) in splits {
-        by_apex.entry(apex.as_str()).or_default().push(*t);
-    }
-    for (s, svc) in objects.iter().enumerate().filter(|(_, o)| matches!(o.view, View::Service { .. })) {
-        let Some(named) = svc.name.as_deref().and_then(|n| by_apex.get(n)) else { continue };
-        out[s] = named.iter().copied().find(|&t| units.together(svc, &objects[t]));
-    }
-    out
-}
-
-/// The StatefulSets of the run and the Service each names in `spec.serviceName`.
-fn service_names(objects: &[Object<Light>]) -> Vec<(usize, String)> {
-    objects
-        .iter()
-        .enumerate()
-        .filter(|(_, o)| o.kind == "StatefulSet" && o.group() == "apps")
-        .filter_map(|(i, o)| Some((i, o.root.pointer("/spec/serviceName")?.as_str()?.to_string())))
+        .filter(|(_, o)| o.kind == kind && o.group() == group)
+        .filter_map(|(i, o)| Some((i, o.root.pointer(ptr)?.as_str()?.to_string())))
         .collect()
 }
 

@@ -63,16 +63,21 @@ impl Units {
         // Each file's folder, absolute and without `.`/`..`: names given on the
         // command line and render roots (shown relative to the working
         // directory, or absolute outside it) compare alike.
+        // Worked out once per folder named, not per file.
         let cwd = std::env::current_dir().unwrap_or_default();
-        let dirs: Vec<Vec<String>> = files
+        let (mut seen, mut folders) = (HashMap::<&str, usize>::default(), Vec::<Vec<String>>::new());
+        let folder_of: Vec<usize> = files
             .iter()
             .map(|name| {
-                let path = crate::input::lexical(&cwd.join(name));
-                let mut parts: Vec<String> = path.iter().map(|c| c.to_string_lossy().into_owned()).collect();
-                parts.pop();
-                parts
+                let parent = name.rsplit_once('/').map_or("", |(p, _)| p);
+                *seen.entry(parent).or_insert_with(|| {
+                    let path = crate::input::lexical(&cwd.join(parent));
+                    folders.push(path.iter().map(|c| c.to_string_lossy().into_owned()).collect());
+                    folders.len() - 1
+                })
             })
             .collect();
+        let dirs: Vec<&[String]> = folder_of.iter().map(|&i| folders[i].as_slice()).collect();
         // The files defining each object identity.
         let mut defined: HashMap<(&str, &str, &str), Vec<usize>> = HashMap::default();
         for o in objects {
@@ -88,7 +93,7 @@ impl Units {
         // neighbours cover those of every pair.
         let mut split: HashSet<&[String]> = HashSet::default();
         for list in defined.values().filter(|l| l.len() > 1) {
-            let mut folders: Vec<&[String]> = list.iter().filter(|&&f| !rendered(f)).map(|&f| dirs[f].as_slice()).collect();
+            let mut folders: Vec<&[String]> = list.iter().filter(|&&f| !rendered(f)).map(|&f| dirs[f]).collect();
             folders.sort();
             for pair in folders.windows(2) {
                 let common = pair[0].iter().zip(pair[1]).take_while(|(a, b)| a == b).count();
@@ -99,9 +104,9 @@ impl Units {
         let mut ids: HashMap<Key, usize> = HashMap::default();
         let mut paths: Vec<&[String]> = Vec::new();
         let mut of_file = Vec::with_capacity(files.len());
-        for (f, dir) in dirs.iter().enumerate() {
+        for (f, &dir) in dirs.iter().enumerate() {
             let (key, path) = if rendered(f) {
-                (Key::Render(f), dir.as_slice())
+                (Key::Render(f), dir)
             } else {
                 let top = (0..=dir.len()).find(|&n| !split.contains(&dir[..n])).unwrap_or(dir.len());
                 (Key::Folder(dir[..top].to_vec()), &dir[..top])

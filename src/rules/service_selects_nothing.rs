@@ -36,7 +36,7 @@ impl Rule for ServiceSelectsNothing {
         // A custom resource in the namespace (an operator's database, a
         // LeaderWorkerSet) may create the pods: say so, at a lower severity.
         let cited: Vec<&Summary> = ctx.pod_creating_resources().take(3).collect();
-        let crs: Vec<String> = cited.iter().map(|s| s.label()).collect();
+        let crs: Vec<String> = cited.iter().map(|s| ctx.cite(s)).collect();
         let elsewhere = if crs.is_empty() { ctx.selected_elsewhere() } else { None };
         let (severity, message) = if let Some(w) = elsewhere {
             (

@@ -25,7 +25,7 @@ impl Rule for SingleReplica {
             return Vec::new();
         };
         let (at, target) = replicas_at(obj);
-        let head = format!("{} runs {} replica behind {}", obj.label(), floor(ctx, 1), svc.label());
+        let head = format!("{} runs {} replica behind {}", obj.label(), floor(ctx, 1), ctx.cite(svc));
         let message = match rollout(obj) {
             Rollout::KeepsServing(how) => format!(
                 "{head}: a node drain, eviction or node failure takes the only pod down, and a rollout keeps serving only if the new pod becomes ready ({how} starts it before the old one stops)"
