@@ -225,6 +225,20 @@ pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Re
             }
         }
     }
+    // A patch fragment in a kustomization's folders that no kustomization
+    // lists is not a manifest anyone applies (an unused patch): left out.
+    for ((file, l), path) in loaded.iter_mut().zip(&canonical).take(primary) {
+        let in_kustomize = path.as_ref().is_some_and(|p| plan.kustomize_dirs.iter().any(|d| p.starts_with(d)));
+        if in_kustomize && !l.objects.is_empty() && l.objects.iter().all(manifest::Object::looks_like_patch) {
+            let skipped = l.objects.len() + l.skipped_documents;
+            *l = manifest::Loaded::default();
+            l.skipped_documents = skipped;
+            notices.push(format!(
+                "{}: skipped: a Kustomize patch (a workload with no selector and no image) that no kustomization lists",
+                file.name
+            ));
+        }
+    }
     let rendered =
         Renders { plan: &plan, results: renders, canonical: &canonical, options: &render_options, require: options.require_render };
     let mut report = lint_loaded_with(loaded, primary, config, Some(rendered));

@@ -555,6 +555,50 @@ fn the_patches_of_a_failed_kustomization_are_not_objects() {
     assert!(!findings(&v, "liveness-probe-missing").is_empty(), "{v:#}");
 }
 
+/// testdata/regressions/kind-change: a JSON 6902 patch turns the base's
+/// StatefulSet into a Deployment; the Deployment's findings land in the
+/// StatefulSet's document (its container's line), not on line 1 of the file
+/// (the Service before it).
+#[test]
+fn findings_of_an_object_whose_kind_a_patch_changed_land_in_its_document() {
+    if !tool("kubectl") {
+        return;
+    }
+    let dir = format!("{REGRESSIONS}/kind-change");
+    let (_, v) = json(&["lint", &dir, "--fail-on", "never"]);
+    let base = format!("{dir}/base/db.yaml");
+    let container = line_of(&base, "- name: postgres");
+    let liveness = findings(&v, "liveness-probe-missing");
+    assert_eq!(liveness.len(), 1, "{v:#}");
+    assert_eq!(liveness[0]["file"], base.as_str());
+    // The object is named as the user's document names it; the message says what is deployed.
+    assert_eq!(liveness[0]["object"]["kind"], "StatefulSet");
+    assert!(liveness[0]["message"].as_str().unwrap().contains("Deployment/db"), "{v:#}");
+    assert_eq!(liveness[0]["line"], container, "{v:#}");
+    for f in v["findings"].as_array().unwrap() {
+        assert!(f["line"].as_u64().unwrap() > line_of(&base, "kind: StatefulSet"), "outside the StatefulSet's document: {f}");
+    }
+}
+
+/// testdata/regressions/unused-patch: a patch file in a Component's folder
+/// that no kustomization lists is left out with a notice; the Deployment the
+/// Component patches is linted once, from the app that uses it.
+#[test]
+fn a_patch_file_no_kustomization_lists_is_not_an_object() {
+    if !tool("kubectl") {
+        return;
+    }
+    let dir = format!("{REGRESSIONS}/unused-patch");
+    let (_, v, notices) = json_notices(&["lint", &dir, "--fail-on", "never"]);
+    for f in v["findings"].as_array().unwrap() {
+        assert_eq!(f["file"], format!("{dir}/app/web.yaml"), "a finding outside the app: {f}");
+    }
+    assert!(findings(&v, "selector-template-mismatch").is_empty(), "{v:#}");
+    assert_eq!(v["summary"]["objects"], 1, "{v:#}");
+    let skipped: Vec<&String> = notices.iter().filter(|n| n.contains("patches/debug.yaml: skipped: a Kustomize patch")).collect();
+    assert_eq!(skipped.len(), 1, "{notices:?}");
+}
+
 /// testdata/regressions/missing-dependency: a dependency that is not in
 /// charts/ is named with the command that vendors it; when its `condition:`
 /// switches it off, the chart is rendered without it and a notice says so.

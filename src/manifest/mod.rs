@@ -178,6 +178,23 @@ impl<V> Object<V> {
         }
     }
 
+    /// Whether the object is a fragment for a Kustomize patch rather than a
+    /// manifest: a workload whose kind needs a selector, with none, and whose
+    /// pod template has no container with an image (what a strategic-merge
+    /// patch of a replica count or a container's arguments looks like).
+    pub fn looks_like_patch(&self) -> bool {
+        let Some(kind) = kinds::WorkloadKind::of(self.group(), &self.kind).map(kinds::WorkloadKind::info) else {
+            return false;
+        };
+        let (Some(selector), false) = (kind.selector, kind.template.is_empty()) else {
+            return false;
+        };
+        let containers = format!("{}/spec/containers", kind.template);
+        let has_image =
+            self.root.locate(&containers).and_then(|l| l.node.as_seq()).is_some_and(|items| items.iter().any(|c| c.get("image").is_some()));
+        self.root.locate(selector).is_none() && !has_image
+    }
+
     /// API group of the object (`""` for the core group).
     pub fn group(&self) -> &str {
         self.api_version.rsplit_once('/').map_or("", |(g, _)| g)

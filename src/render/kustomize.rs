@@ -154,6 +154,7 @@ pub fn plan(files: &[PathBuf], plan: &mut RenderPlan) {
     }
     for k in kfiles {
         let dir = k.parent().map(Path::to_path_buf).unwrap_or_default();
+        plan.kustomize_dirs.push(dir.clone());
         plan.consumed.insert(k.clone());
         if used_dirs.contains(&dir) {
             continue;

@@ -64,18 +64,30 @@ pub fn translate(rendered: &Node, src: &Node, ptr: &str) -> (String, bool) {
 }
 
 /// The source document of a rendered object among the objects of its file:
-/// the only one of its kind, else the one whose name the rendered name holds.
+/// the only one of its kind, else the one whose name the rendered name holds;
+/// with none of its kind (a patch changed `kind`, as a JSON 6902 `replace
+/// /kind` does), the one document of its `apiVersion` whose name the
+/// rendered name holds.
 pub fn source_object<'a, V>(rendered: &Object<V>, candidates: &[&'a Object<V>]) -> Option<&'a Object<V>> {
-    let same_kind: Vec<&&Object<V>> = candidates.iter().filter(|o| o.kind == rendered.kind).collect();
+    let same_kind: Vec<&'a Object<V>> = candidates.iter().copied().filter(|o| o.kind == rendered.kind).collect();
     if same_kind.len() == 1 {
         return Some(same_kind[0]);
     }
     let name = rendered.name.as_deref().unwrap_or_default();
-    same_kind
-        .iter()
-        .filter(|o| o.name.as_deref().is_some_and(|n| name == n || name.contains(n)))
-        .max_by_key(|o| o.name.as_deref().map_or(0, str::len))
-        .map(|o| **o)
+    let named = |list: &[&'a Object<V>]| -> Vec<&'a Object<V>> {
+        let hits: Vec<&'a Object<V>> =
+            list.iter().copied().filter(|o| o.name.as_deref().is_some_and(|n| name == n || name.contains(n))).collect();
+        let longest = hits.iter().filter_map(|o| o.name.as_deref()).map(str::len).max().unwrap_or(0);
+        hits.into_iter().filter(|o| o.name.as_deref().map_or(0, str::len) == longest).collect()
+    };
+    if !same_kind.is_empty() {
+        return named(&same_kind).into_iter().last();
+    }
+    let same_api: Vec<&'a Object<V>> = candidates.iter().copied().filter(|o| o.api_version == rendered.api_version).collect();
+    match named(&same_api).as_slice() {
+        [one] => Some(*one),
+        _ => None,
+    }
 }
 
 /// A span for `aim` at a located node.

@@ -147,6 +147,8 @@ pub struct RenderPlan {
     /// Folders that look like roots and are not rendered on their own (a
     /// library chart, a Kustomize Component): what users should know.
     pub notes: Vec<Note>,
+    /// The folders (canonical) of the run's kustomizations and Components.
+    pub kustomize_dirs: Vec<PathBuf>,
 }
 
 /// Something about a root users should know that is not a finding.
