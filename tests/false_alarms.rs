@@ -363,3 +363,35 @@ fn images_a_build_tool_tags_are_not_untagged() {
     let f = lint(&["skaffold"]);
     assert_eq!(placed(&f, "image-tag-mutable"), vec![("skaffold/k8s/ledger.yaml".to_string(), 21)]);
 }
+
+/// Found on sourcegraph/deploy-sourcegraph-k8s (exporter sidecars) and fluxcd/flagger (an
+/// operator with only a metrics port): the preStop sleep is a warning where a Service sends the
+/// container requests, a note where no Service deployed with it selects it, and nothing for a
+/// container that Services reach only on a metrics port.
+#[test]
+fn prestop_follows_the_traffic_a_service_sends() {
+    let f = lint(&["prestop-traffic.yaml"]);
+    let p: Vec<(String, u64, String)> = brief(&f).into_iter().filter(|(r, _, _)| r == "prestop-hook-missing").collect();
+    assert_eq!(p, vec![("prestop-hook-missing".into(), 22, "warning".into()), ("prestop-hook-missing".into(), 62, "info".into())], "{f:?}");
+    let api = f.iter().find(|x| x["rule"] == "prestop-hook-missing" && x["line"] == 22).unwrap();
+    assert!(
+        api["message"].as_str().unwrap().contains("Service/api (testdata/regressions/prestop-traffic.yaml:33) sends it traffic on port 80"),
+        "{api}"
+    );
+}
+
+/// Found on argocd-example-apps (sock-shop names its pods with `name`), bank-of-anthos and
+/// aks-store-demo (Deployments without labels of their own over labelled pods) and on Jobs and
+/// hooks: by default the label asked for is on the pod template of what runs on, and a key that
+/// 90 % of the pod templates deployed together carry with values of their own is their convention.
+#[test]
+fn labels_follow_the_convention_of_the_files_deployed_together() {
+    let f = lint(&["label-convention"]);
+    let l: Vec<&Value> = f.iter().filter(|x| x["rule"] == "required-labels-missing").collect();
+    assert_eq!(l.len(), 1, "{l:?}");
+    assert_eq!(l[0]["file"], "testdata/regressions/label-convention/shipping.yaml");
+    assert_eq!(l[0]["line"], 12);
+    let m = l[0]["message"].as_str().unwrap();
+    assert!(m.contains("lacks the label name that 9 of the 10 long-running pod templates deployed with it carry"), "{m}");
+    assert!(m.ends_with("add name: shipping to spec.template.metadata.labels"), "{m}");
+}

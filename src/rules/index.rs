@@ -162,6 +162,45 @@ pub struct Index {
     /// For each StatefulSet, the Service deployed with it that its
     /// `spec.serviceName` names.
     governing_service: Vec<Option<usize>>,
+    /// For each unit, the label keys that identify its long-running pod templates.
+    conventions: HashMap<usize, Convention>,
+}
+
+/// The label keys that nearly every long-running pod template of a unit
+/// carries with a value of its own: the unit's own way of naming its pods.
+#[derive(Debug, Default)]
+pub struct Convention {
+    /// The keys, each with how many templates carry it, most carried first.
+    pub keys: Vec<(String, usize)>,
+    /// The unit's long-running pod templates.
+    pub workloads: usize,
+}
+
+impl Convention {
+    /// A key is the unit's convention when at least 90 % of at least three
+    /// templates carry it, with values that tell them apart (`app: cart`,
+    /// `app: orders`; not `part-of: shop` on all).
+    fn of<'a>(templates: &[&'a crate::manifest::workload::LabelMap]) -> Convention {
+        let mut values: BTreeMap<&'a str, Vec<&'a str>> = BTreeMap::new();
+        for labels in templates {
+            for (k, v) in labels.iter() {
+                values.entry(k.as_str()).or_default().push(v.as_str());
+            }
+        }
+        let n = templates.len();
+        let mut keys: Vec<(String, usize)> = values
+            .into_iter()
+            .filter(|(_, vs)| {
+                let mut distinct = vs.clone();
+                distinct.sort_unstable();
+                distinct.dedup();
+                n >= 3 && vs.len() * 10 >= n * 9 && distinct.len() >= 2 && distinct.len() * 2 >= vs.len()
+            })
+            .map(|(k, vs)| (k.to_string(), vs.len()))
+            .collect();
+        keys.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        Convention { keys, workloads: n }
+    }
 }
 
 /// How the index finds the objects a selector may reach: through its
@@ -228,7 +267,9 @@ impl Index {
                 _ => {}
             }
         }
+        let conventions = conventions(&objects, &units);
         Index {
+            conventions,
             summaries: objects,
             selected_by,
             monitored,
@@ -326,6 +367,21 @@ fn services_selecting(objects: &[Summary], pods: &Pods<'_>, units: &Units) -> Ve
     }
     controller_selected(objects, pods, units, &mut selected_by);
     selected_by
+}
+
+/// Each unit's [`Convention`], from its long-running pod templates (not
+/// Jobs, CronJobs or bare Pods: they are run, not selected).
+fn conventions(objects: &[Summary], units: &Units) -> HashMap<usize, Convention> {
+    use crate::manifest::WorkloadKind;
+    let mut by_unit: HashMap<usize, Vec<&crate::manifest::workload::LabelMap>> = HashMap::default();
+    for o in objects {
+        let Some(w) = o.workload() else { continue };
+        if matches!(w.kind, WorkloadKind::Job | WorkloadKind::CronJob | WorkloadKind::Pod) {
+            continue;
+        }
+        by_unit.entry(units.of(o.file)).or_default().push(w.template_labels());
+    }
+    by_unit.into_iter().map(|(u, templates)| (u, Convention::of(&templates))).collect()
 }
 
 /// The replicas a workload runs with at least: an HPA's `minReplicas`,
@@ -486,6 +542,14 @@ impl<'a> Context<'a> {
     /// image's own line).
     pub fn built_by_the_repository(&self, image: &str) -> bool {
         self.index.built_images.contains(image)
+    }
+
+    /// The label keys the long-running pod templates of this object's unit
+    /// identify their pods with ([`Convention`]). A fact of the unit read
+    /// without a join, like [`Context::built_by_the_repository`].
+    pub fn label_convention(&self) -> Option<&'a Convention> {
+        let index = self.index;
+        index.conventions.get(&index.units.of(index.summaries[self.at].file)).filter(|c| !c.keys.is_empty())
     }
 
     pub fn is_service_selected(&self) -> bool {

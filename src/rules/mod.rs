@@ -220,6 +220,11 @@ impl<T: DeserializeOwned> Param<T> {
     pub fn get(&self, settings: &Settings) -> T {
         settings.param(self.rule, self.name, (self.default)())
     }
+
+    /// Whether the config sets it (rather than leaving the default).
+    pub fn is_set(&self, settings: &Settings) -> bool {
+        settings.rules.get(self.rule).is_some_and(|r| r.params.contains_key(self.name))
+    }
 }
 
 /// A parameter of any type, for the config loader, its schema and the docs.

@@ -37,7 +37,19 @@ impl Rule for RequiredLabelsMissing {
         let Some(w) = obj.workload() else {
             return Vec::new();
         };
+        // Hooks and tests run once; nothing selects their pods.
+        if is_hook(obj) {
+            return Vec::new();
+        }
+        let configured = LABELS.is_set(ctx.settings);
+        // By default: what selectors and dashboards read, the pods of what runs
+        // on, named as the files deployed with it name theirs. A team's own
+        // `labels:` applies to every workload and its pod template.
+        if !configured && !w.long_running() {
+            return Vec::new();
+        }
         let reqs = LABELS.get(ctx.settings);
+        let convention = if configured { None } else { ctx.label_convention() };
         let mut out = Vec::new();
         // The value to suggest: what the selector or the other label map already
         // says under that key, else the object's name.
@@ -51,35 +63,61 @@ impl Rule for RequiredLabelsMissing {
                 .unwrap_or_else(|| "NAME".into())
         };
         let mut check = |labels: Option<&BTreeMap<String, String>>, meta_ptr: String, what: String| {
-            let missing = unmet(&reqs, labels);
+            let mut missing = unmet(&reqs, labels);
             if missing.is_empty() {
                 return;
             }
-            let list = missing.iter().map(|r| describe(r)).collect::<Vec<_>>().join(", ");
-            let add = missing
-                .iter()
-                .map(|r| {
-                    let key = &r.keys[0];
-                    match &r.value {
-                        Some(v) => format!("{key}: <a value matching /{v}/>"),
-                        None => format!("{key}: {}", known(key)),
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
             let at = format!("{}.labels", meta_ptr.trim_start_matches('/').replace('/', "."));
-            let f = finding(obj, format!("{what} lacks the label {list}; add {add} to {at}"))
+            let message = match convention {
+                // The unit names its pods its own way: that key is the one to add.
+                Some(c) => {
+                    if c.keys.iter().any(|(k, _)| labels.is_some_and(|l| l.contains_key(k))) {
+                        return;
+                    }
+                    let (key, n) = &c.keys[0];
+                    missing.clear();
+                    format!(
+                        "{what} lacks the label {key} that {n} of the {} long-running pod templates deployed with it carry, and has no {}; add {key}: {} to {at}",
+                        c.workloads,
+                        reqs.iter().map(describe).collect::<Vec<_>>().join(", "),
+                        known(key)
+                    )
+                }
+                None => {
+                    let list = missing.iter().map(|r| describe(r)).collect::<Vec<_>>().join(", ");
+                    let add = missing
+                        .iter()
+                        .map(|r| {
+                            let key = &r.keys[0];
+                            match &r.value {
+                                Some(v) => format!("{key}: <a value matching /{v}/>"),
+                                None => format!("{key}: {}", known(key)),
+                            }
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    format!("{what} lacks the label {list}; add {add} to {at}")
+                }
+            };
+            let f = finding(obj, message)
                 .at(&format!("{meta_ptr}/labels"), Target::Key)
                 .help("label workloads and their pods with app.kubernetes.io/name so Services, dashboards and policies can find them");
             out.push(f);
         };
-        check(obj.meta.labels.as_ref(), "/metadata".into(), obj.label());
+        if configured || w.kind == WorkloadKind::Pod {
+            check(obj.meta.labels.as_ref(), "/metadata".into(), obj.label());
+        }
         if w.kind != WorkloadKind::Pod {
             let labels = w.template.metadata.as_ref().and_then(|m| m.labels.as_ref());
             check(labels, w.meta_ptr(), format!("the pod template of {}", obj.label()));
         }
         out
     }
+}
+
+/// A Helm hook or test, or an Argo CD hook: run at a point of a release, never selected.
+fn is_hook(obj: &Object) -> bool {
+    obj.meta.annotations.as_ref().is_some_and(|a| a.contains_key("helm.sh/hook") || a.contains_key("argocd.argoproj.io/hook"))
 }
 
 /// One required-label rule: any of `keys` present, with a value matching `value`.
