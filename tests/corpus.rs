@@ -100,23 +100,25 @@ fn noise_table_is_current() {
     use std::collections::{BTreeMap, BTreeSet};
     let report = crate::lint(&[REAL_WORLD]);
     // Per rule: findings, and the objects (file, object) they are on.
-    type Count = (usize, BTreeSet<(usize, String)>);
+    // Per rule: findings, of them notes (info), and the objects (file, object) they are on.
+    type Count = (usize, usize, BTreeSet<(usize, String)>);
     let mut per_rule: BTreeMap<&str, Count> = BTreeMap::new();
     for f in &report.findings {
         let e = per_rule.entry(f.rule).or_default();
         e.0 += 1;
-        e.1.insert((f.file, f.object.as_ref().map(|o| o.to_string()).unwrap_or_default()));
+        e.1 += usize::from(f.severity == kubectl_strategy::finding::Severity::Info);
+        e.2.insert((f.file, f.object.as_ref().map(|o| o.to_string()).unwrap_or_default()));
     }
     let workloads = report.checked.iter().filter(|(_, o)| WORKLOADS.iter().any(|k| o.starts_with(&format!("{k}/")))).count();
     let mut table = format!(
-        "{} objects ({workloads} workloads) in {} files.\n\n| rule | default | findings | objects | of workloads |\n|---|---|---:|---:|---:|\n",
+        "{} objects ({workloads} workloads) in {} files.\n\n| rule | default | findings | of them notes | objects | of workloads |\n|---|---|---:|---:|---:|---:|\n",
         report.objects(),
         report.files.len()
     );
     for rule in kubectl_strategy::rules::REGISTRY {
-        let (n, objs) = per_rule.get(rule.id).map(|(n, o)| (*n, o.len())).unwrap_or_default();
+        let (n, notes, objs) = per_rule.get(rule.id).map(|(n, i, o)| (*n, *i, o.len())).unwrap_or_default();
         let severity = kubectl_strategy::docs::parse(rule).unwrap().severity;
-        table.push_str(&format!("| `{}` | {severity} | {n} | {objs} | {}% |\n", rule.id, objs * 100 / workloads.max(1)));
+        table.push_str(&format!("| `{}` | {severity} | {n} | {notes} | {objs} | {}% |\n", rule.id, objs * 100 / workloads.max(1)));
     }
     crate::doc_block("docs/noise.md", "noise", &table);
 }

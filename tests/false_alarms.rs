@@ -395,3 +395,40 @@ fn labels_follow_the_convention_of_the_files_deployed_together() {
     assert!(m.contains("lacks the label name that 9 of the 10 long-running pod templates deployed with it carry"), "{m}");
     assert!(m.ends_with("add name: shipping to spec.template.metadata.labels"), "{m}");
 }
+
+/// Found on sourcegraph/deploy-sourcegraph-k8s (a project scrape key on the Service), harbor-helm
+/// and metrics-server (pods with no sign of a metrics endpoint): a project's own
+/// `…prometheus…/scrape` key counts; a pod that shows no sign of serving metrics is a note.
+#[test]
+fn prometheus_annotations_follow_the_evidence_of_metrics() {
+    let f = lint(&["prometheus-evidence.yaml"]);
+    let p: Vec<(u64, String)> = f
+        .iter()
+        .filter(|x| x["rule"] == "prometheus-annotations-missing")
+        .map(|x| (x["line"].as_u64().unwrap(), x["severity"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(p, vec![(56, "info".into()), (76, "warning".into())], "{f:?}");
+    let web = f.iter().find(|x| x["rule"] == "prometheus-annotations-missing" && x["line"] == 56).unwrap();
+    assert!(web["message"].as_str().unwrap().contains("nothing shows it serves metrics"), "{web}");
+}
+
+/// Found on harbor-helm and sourcegraph: one replica of a StatefulSet with a volume per pod is a
+/// note (more replicas need the store's own replication); a stateless Deployment stays a warning.
+#[test]
+fn one_replica_of_a_store_is_a_note() {
+    let f = lint(&["single-store.yaml"]);
+    let s: Vec<(String, String)> = f
+        .iter()
+        .filter(|x| x["rule"] == "single-replica")
+        .map(|x| (x["object"]["name"].as_str().unwrap().to_string(), x["severity"].as_str().unwrap().to_string()))
+        .collect();
+    assert_eq!(s, vec![("redis".into(), "info".into()), ("web".into(), "warning".into())], "{f:?}");
+}
+
+/// Found on fluxcd/flagger: a Helm test pod (`helm.sh/hook: test…`) is run by hand, outside any
+/// rollout: neither its tag nor its requests are findings.
+#[test]
+fn a_helm_test_pod_is_not_part_of_a_rollout() {
+    let f = lint(&["helm-test-pod.yaml"]);
+    assert!(of(&f, "image-tag-mutable").is_empty() && of(&f, "resources-missing").is_empty(), "{f:?}");
+}

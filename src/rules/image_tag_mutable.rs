@@ -1,5 +1,6 @@
 //! `image-tag-mutable`: Image has no tag or a floating one (latest, stable, alpine, 3.12)
 
+use super::shared::is_helm_test;
 use super::{Context, Rule};
 use crate::finding::Finding;
 use crate::manifest::{Object, Target};
@@ -16,7 +17,8 @@ declare_rule! {
 pub struct ImageTagMutable;
 impl Rule for ImageTagMutable {
     fn check(&self, obj: &Object, ctx: &Context<'_>) -> Vec<Finding> {
-        let Some(w) = obj.workload() else {
+        // A Helm test runs by hand (`helm test`), outside any rollout.
+        let Some(w) = obj.workload().filter(|_| !is_helm_test(obj)) else {
             return Vec::new();
         };
         w.containers()

@@ -1,9 +1,10 @@
 //! `prometheus-annotations-missing`: Serving pods have no prometheus.io/scrape annotation and no ServiceMonitor or PodMonitor
 
+use super::shared::{is_hook, metrics_name};
 use super::{Context, Rule, Summary, View, levenshtein};
 use crate::finding::{Finding, Severity};
 use crate::manifest::tree::escape;
-use crate::manifest::{Object, Target, WorkloadKind};
+use crate::manifest::{Object, Target, Workload, WorkloadKind};
 
 declare_rule! {
     id: "prometheus-annotations-missing",
@@ -35,7 +36,7 @@ impl Rule for PrometheusAnnotationsMissing {
         let Some(w) = obj.workload() else {
             return Vec::new();
         };
-        if !w.long_running() || !serving(obj, ctx) {
+        if !w.long_running() || is_hook(obj) || !serving(obj, ctx) {
             return Vec::new();
         }
         let policy = POLICY.get(ctx.settings);
@@ -97,7 +98,17 @@ impl Rule for PrometheusAnnotationsMissing {
         // The Services that make it serving, and (an absence) the monitors
         // that could have selected it.
         let monitors = if policy == PrometheusPolicy::Annotations { Vec::new() } else { ctx.monitors_nearby() };
-        let f = finding(obj, format!("{what} {how}{typo}"))
+        // A pod that shows no sign of serving metrics may have none to scrape.
+        let (severity, unseen) = if typo.is_empty() && !shows_metrics(w, pod.keys(), ctx) {
+            (
+                Severity::Info,
+                "; nothing shows it serves metrics (no port named for metrics, no prometheus.io/port or /path, no metrics flag or variable)",
+            )
+        } else {
+            (SEVERITY, "")
+        };
+        let f = finding(obj, format!("{what} {how}{typo}{unseen}"))
+            .severity(severity)
             .at(&format!("{}/annotations", w.meta_ptr()), Target::Key)
             .help(
                 "add prometheus.io/scrape: \"true\" and prometheus.io/port to the pod template's annotations, or a ServiceMonitor/PodMonitor",
@@ -108,9 +119,39 @@ impl Rule for PrometheusAnnotationsMissing {
     }
 }
 
-/// Do these annotations set `prometheus.io/scrape` as Prometheus reads it?
+/// Do these annotations set `prometheus.io/scrape` as Prometheus reads it,
+/// or a scrape key of the project's own Prometheus configuration
+/// (`sourcegraph.prometheus/scrape`: a prefix naming Prometheus, then `/scrape`)?
 fn reads_scrape<'k>(mut keys: impl Iterator<Item = &'k String>) -> bool {
-    keys.any(|k| k == SCRAPE || misspelling(k).is_some_and(|t| t.meant == SCRAPE && t.read_by_prometheus))
+    keys.any(|k| k == SCRAPE || own_scrape_key(k) || misspelling(k).is_some_and(|t| t.meant == SCRAPE && t.read_by_prometheus))
+}
+
+/// A scrape annotation of a project's own Prometheus configuration, which
+/// relabels on it as the example config does on `prometheus.io/scrape`.
+fn own_scrape_key(key: &str) -> bool {
+    key.split_once('/')
+        .is_some_and(|(prefix, name)| name == "scrape" && prefix != "prometheus.io" && prefix.to_ascii_lowercase().contains("prometheus"))
+}
+
+/// Does the pod show that it serves metrics: a container port, or a port of
+/// a Service in front, named for metrics; `prometheus.io/port` or `/path`
+/// set; a container flag or environment variable about metrics?
+fn shows_metrics<'k>(w: &Workload, mut pod_keys: impl Iterator<Item = &'k String>, ctx: &Context<'_>) -> bool {
+    let named = |n: &str| metrics_name(n) || n.to_ascii_lowercase().contains("prom");
+    let ports = w.containers().flat_map(|(_, c)| c.ports.iter().flatten()).any(|p| p.name.as_deref().is_some_and(named));
+    let service_ports = ctx.services_selecting().any(|s| match &s.view {
+        View::Service { ports, annotations, .. } => {
+            ports.iter().any(|p| p.name.as_deref().is_some_and(named)) || annotations.keys().any(|k| KEYS[1..].contains(&k.as_str()))
+        }
+        _ => false,
+    });
+    let annotated = pod_keys.any(|k| KEYS[1..].contains(&k.as_str()));
+    let flags = w.containers().any(|(_, c)| {
+        let words = c.args.iter().flatten().chain(c.command.iter().flatten());
+        let env = c.env.iter().flatten().map(|e| &e.name);
+        words.chain(env).any(|s| s.to_ascii_lowercase().contains("metrics"))
+    });
+    ports || service_ports || annotated || flags
 }
 
 const SCRAPE: &str = "prometheus.io/scrape";

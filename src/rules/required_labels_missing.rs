@@ -1,5 +1,6 @@
 //! `required-labels-missing`: Workload or pod template lacks the required labels
 
+use super::shared::is_hook;
 use super::{Context, Rule};
 use crate::finding::Finding;
 use crate::manifest::{Object, Target, WorkloadKind};
@@ -113,11 +114,6 @@ impl Rule for RequiredLabelsMissing {
         }
         out
     }
-}
-
-/// A Helm hook or test, or an Argo CD hook: run at a point of a release, never selected.
-fn is_hook(obj: &Object) -> bool {
-    obj.meta.annotations.as_ref().is_some_and(|a| a.contains_key("helm.sh/hook") || a.contains_key("argocd.argoproj.io/hook"))
 }
 
 /// One required-label rule: any of `keys` present, with a value matching `value`.

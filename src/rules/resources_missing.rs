@@ -1,5 +1,6 @@
 //! `resources-missing`: Container has no cpu and memory requests
 
+use super::shared::is_helm_test;
 use super::{Context, Rule};
 use crate::finding::Finding;
 use crate::manifest::{Object, Target};
@@ -16,7 +17,8 @@ declare_rule! {
 pub struct ResourcesMissing;
 impl Rule for ResourcesMissing {
     fn check(&self, obj: &Object, _ctx: &Context<'_>) -> Vec<Finding> {
-        let Some(w) = obj.workload() else {
+        // A Helm test runs by hand (`helm test`), outside any rollout.
+        let Some(w) = obj.workload().filter(|_| !is_helm_test(obj)) else {
             return Vec::new();
         };
         let mut out = Vec::new();

@@ -21,6 +21,16 @@ pub(super) fn floor(ctx: &Context<'_>, n: i64) -> String {
     }
 }
 
+/// A Helm hook or test, or an Argo CD hook: run at a point of a release, never selected.
+pub(super) fn is_hook(obj: &Object) -> bool {
+    obj.meta.annotations.as_ref().is_some_and(|a| a.contains_key("helm.sh/hook") || a.contains_key("argocd.argoproj.io/hook"))
+}
+
+/// A Helm test (`helm.sh/hook: test`): a pod `helm test` runs by hand, not part of a rollout.
+pub(super) fn is_helm_test(obj: &Object) -> bool {
+    obj.meta.annotations.as_ref().and_then(|a| a.get("helm.sh/hook")).is_some_and(|h| h.split(',').any(|p| p.trim().starts_with("test")))
+}
+
 /// The containers of a long-running workload (not Jobs), with their pointers.
 pub(super) fn long_running_containers(obj: &Object) -> Vec<(crate::manifest::ContainerPtr, &Container)> {
     match obj.workload() {
@@ -107,7 +117,7 @@ fn reaches(w: &Workload, c: &Container, p: &ServicePort) -> Option<i32> {
 
 /// A port name that says it serves metrics (`metrics`, `http-metrics`); not
 /// `prometheus`, the name of Prometheus' own API port.
-fn metrics_name(name: &str) -> bool {
+pub(super) fn metrics_name(name: &str) -> bool {
     name.to_ascii_lowercase().contains("metrics")
 }
 

@@ -2,7 +2,7 @@
 
 use super::shared::{floor, service_of};
 use super::{Context, Rule, Summary};
-use crate::finding::Finding;
+use crate::finding::{Finding, Severity};
 use crate::manifest::tree::{Node, Value};
 use crate::manifest::{Object, Target, WorkloadKind};
 
@@ -35,7 +35,20 @@ impl Rule for SingleReplica {
             }
             Rollout::Unknown => format!("{head}: a node drain, eviction or node failure takes the only pod down"),
         };
+        // A store with storage of its own per pod: a second replica is a second
+        // empty store unless the application replicates, so it is advice.
+        let stateful = obj.workload().is_some_and(|w| w.kind == WorkloadKind::StatefulSet)
+            && obj.root.pointer("/spec/volumeClaimTemplates").and_then(Node::as_seq).is_some_and(|v| !v.is_empty());
+        let (severity, message) = if stateful {
+            (
+                Severity::Info,
+                format!("{message}; each of its pods has a volume of its own, so more replicas need the application's own replication"),
+            )
+        } else {
+            (SEVERITY, message)
+        };
         let f = finding(obj, message)
+            .severity(severity)
             .at(at, target)
             .help("set replicas: 2 or more (with a PodDisruptionBudget), or an HPA with minReplicas: 2")
             .join(ctx.services_selecting().chain(ctx.hpa()).map(Summary::joined));
