@@ -10,6 +10,7 @@ use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
+mod placement;
 mod rendered;
 
 /// Everything a lint run produced.
@@ -498,6 +499,7 @@ fn finish(loaded: Vec<(SourceFile, manifest::Loaded<Light>)>, primary: usize, co
         annotated.extend(crate::suppress::annotated(suppressing, &run.source_objects));
         objects.append(&mut run.source_objects);
     }
+    placement::lower_outside_production(&mut findings, &files);
     crate::suppress::apply(&mut findings, &files[..suppressing], annotated, config);
     for f in &mut findings {
         if let Some(s) = config.severity(f.rule) {

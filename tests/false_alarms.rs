@@ -422,7 +422,7 @@ fn one_replica_of_a_store_is_a_note() {
         .filter(|x| x["rule"] == "single-replica")
         .map(|x| (x["object"]["name"].as_str().unwrap().to_string(), x["severity"].as_str().unwrap().to_string()))
         .collect();
-    assert_eq!(s, vec![("redis".into(), "info".into()), ("web".into(), "warning".into())], "{f:?}");
+    assert_eq!(s, vec![("redis".into(), "info".into()), ("web".into(), "warning".into()), ("blobstore".into(), "info".into())], "{f:?}");
 }
 
 /// Found on fluxcd/flagger: a Helm test pod (`helm.sh/hook: test…`) is run by hand, outside any

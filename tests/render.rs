@@ -599,6 +599,23 @@ fn a_patch_file_no_kustomization_lists_is_not_an_object() {
     assert_eq!(skipped.len(), 1, "{notices:?}");
 }
 
+/// testdata/regressions/dev-overlay: the availability and resources findings that only a
+/// development overlay has (one replica, requests removed on purpose) are notes saying so.
+#[test]
+fn findings_only_a_development_overlay_has_are_notes() {
+    if !tool("kubectl") {
+        return;
+    }
+    let dir = format!("{REGRESSIONS}/dev-overlay");
+    let (_, v) = json(&["lint", &dir, "--fail-on", "never"]);
+    let brief: Vec<(&str, &str)> =
+        v["findings"].as_array().unwrap().iter().map(|f| (f["rule"].as_str().unwrap(), f["severity"].as_str().unwrap())).collect();
+    assert_eq!(brief, vec![("single-replica", "info"), ("resources-missing", "info")], "{v:#}");
+    for f in v["findings"].as_array().unwrap() {
+        assert!(f["message"].as_str().unwrap().ends_with("; a note: only in a development or test build (dev)"), "{f}");
+    }
+}
+
 /// testdata/regressions/missing-dependency: a dependency that is not in
 /// charts/ is named with the command that vendors it; when its `condition:`
 /// switches it off, the chart is rendered without it and a notice says so.

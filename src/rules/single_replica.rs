@@ -35,14 +35,19 @@ impl Rule for SingleReplica {
             }
             Rollout::Unknown => format!("{head}: a node drain, eviction or node failure takes the only pod down"),
         };
-        // A store with storage of its own per pod: a second replica is a second
-        // empty store unless the application replicates, so it is advice.
-        let stateful = obj.workload().is_some_and(|w| w.kind == WorkloadKind::StatefulSet)
-            && obj.root.pointer("/spec/volumeClaimTemplates").and_then(Node::as_seq).is_some_and(|v| !v.is_empty());
+        // A store: pods with a persistent volume (a claim template of a
+        // StatefulSet, or a claim). A second replica is a second empty store,
+        // or cannot mount a ReadWriteOnce claim, unless the application
+        // replicates: the number alone does not fix it, so it is advice.
+        let claims = |ptr: &str| obj.root.pointer(ptr).and_then(Node::as_seq).is_some_and(|v| !v.is_empty());
+        let template_claim = obj.workload().is_some_and(|w| {
+            w.pod_spec().and_then(|p| p.volumes.as_ref()).is_some_and(|v| v.iter().any(|v| v.persistent_volume_claim.is_some()))
+        });
+        let stateful = claims("/spec/volumeClaimTemplates") || template_claim;
         let (severity, message) = if stateful {
             (
                 Severity::Info,
-                format!("{message}; each of its pods has a volume of its own, so more replicas need the application's own replication"),
+                format!("{message}; its pods keep data on a persistent volume, so more replicas need the application's own replication"),
             )
         } else {
             (SEVERITY, message)
