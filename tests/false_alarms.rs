@@ -378,6 +378,10 @@ fn prestop_follows_the_traffic_a_service_sends() {
         api["message"].as_str().unwrap().contains("Service/api (testdata/regressions/prestop-traffic.yaml:33) sends it traffic on port 80"),
         "{api}"
     );
+    // A metrics exporter beside the app: its missing liveness probe is a note.
+    let liveness: Vec<(u64, String)> =
+        brief(&f).into_iter().filter(|(r, _, _)| r == "liveness-probe-missing").map(|(_, l, s)| (l, s)).collect();
+    assert_eq!(liveness, vec![(22, "warning".into()), (27, "info".into()), (62, "warning".into())], "{f:?}");
 }
 
 /// Found on argocd-example-apps (sock-shop names its pods with `name`), bank-of-anthos and

@@ -616,6 +616,22 @@ fn findings_only_a_development_overlay_has_are_notes() {
     }
 }
 
+/// testdata/regressions/chart-default: one replica that comes from the chart's own
+/// `values.yaml` default (`replicaCount: 1`) is a note on that line: each install sets its own.
+#[test]
+fn a_chart_default_of_one_replica_is_a_note() {
+    let dir = format!("{REGRESSIONS}/chart-default");
+    for path in helms() {
+        let v = json_with(&path, &["lint", &dir, "--no-config"]);
+        let single = findings(&v, "single-replica");
+        assert_eq!(single.len(), 1, "{path:?}: {v:#}");
+        assert_eq!(single[0]["file"], format!("{dir}/values.yaml"));
+        assert_eq!(single[0]["line"], 2);
+        assert_eq!(single[0]["severity"], "info");
+        assert!(single[0]["message"].as_str().unwrap().ends_with("; a note: a default of the chart, which each install sets for itself"));
+    }
+}
+
 /// testdata/regressions/missing-dependency: a dependency that is not in
 /// charts/ is named with the command that vendors it; when its `condition:`
 /// switches it off, the chart is rendered without it and a notice says so.

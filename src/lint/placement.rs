@@ -4,7 +4,8 @@
 //! `local`, `minikube`, `kind`, `test`, `e2e`, `ci`, `sandbox`, … A
 //! development overlay that drops the requests or the replicas of its base on
 //! purpose is not something a team acts on; the same finding in a production
-//! overlay stays as it is.
+//! overlay stays as it is. So are they when they sit on a chart's own default
+//! in its `values.yaml` (`replicaCount: 1`): each install sets its own.
 
 use crate::finding::{Finding, Severity};
 use crate::input::SourceFile;
@@ -27,6 +28,15 @@ pub(super) fn lower_outside_production(findings: &mut [Finding], files: &[Source
             Some(at) => vec![at.root.as_str()],
             None => vec![files.get(f.file).map_or("", |s| folder_of(&s.name))],
         };
+        // A chart's own default amount (its values.yaml: replicas, requests), which
+        // each install sets for itself. Not a metrics setting: a wrong port there is a bug.
+        if let Some(at) = f.rendered.as_ref().filter(|at| at.by == "helm" && amount(f.rule))
+            && files.get(f.file).is_some_and(|s| s.name == format!("{}/values.yaml", at.root))
+        {
+            f.severity = Severity::Info;
+            f.message = format!("{}; a note: a default of the chart, which each install sets for itself", f.message);
+            continue;
+        }
         let words: Vec<&str> = places.iter().filter_map(|p| development_word(p)).collect();
         if words.len() == places.len() && !words.is_empty() {
             f.severity = Severity::Info;
@@ -57,14 +67,23 @@ fn development_word(path: &str) -> Option<&'static str> {
 /// Whether a rule's category is one of [`PRODUCTION_CATEGORIES`] (from its doc, read once).
 fn production_only(rule: &str) -> bool {
     static IDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    IDS.get_or_init(|| {
-        crate::rules::REGISTRY
-            .iter()
-            .filter(|r| crate::docs::parse(r).is_ok_and(|d| PRODUCTION_CATEGORIES.contains(&d.category.as_str())))
-            .map(|r| r.id)
-            .collect()
-    })
-    .contains(rule)
+    IDS.get_or_init(|| of_categories(&PRODUCTION_CATEGORIES)).contains(rule)
+}
+
+/// Whether a rule is about how much of something runs (availability, resources):
+/// what a chart leaves to each install.
+fn amount(rule: &str) -> bool {
+    static IDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    IDS.get_or_init(|| of_categories(&PRODUCTION_CATEGORIES[..2])).contains(rule)
+}
+
+/// The rules of these categories (from their docs).
+fn of_categories(categories: &[&str]) -> HashSet<&'static str> {
+    crate::rules::REGISTRY
+        .iter()
+        .filter(|r| crate::docs::parse(r).is_ok_and(|d| categories.contains(&d.category.as_str())))
+        .map(|r| r.id)
+        .collect()
 }
 
 #[cfg(test)]
@@ -91,5 +110,7 @@ mod tests {
         for id in ["readiness-probe-missing", "selector-template-mismatch", "image-tag-mutable", "prestop-hook-missing"] {
             assert!(!production_only(id), "{id}");
         }
+        assert!(amount("single-replica") && amount("resources-missing"));
+        assert!(!amount("prometheus-port-undeclared") && !amount("prometheus-annotations-missing"));
     }
 }
