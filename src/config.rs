@@ -472,6 +472,18 @@ mod tests {
     }
 
     #[test]
+    fn kubernetes_version_is_a_version_and_nothing_else() {
+        let c = parse("c.yaml", "kubernetesVersion: \"1.29.3\"\nrules:\n  pdb-missing: off\n").unwrap();
+        assert_eq!(c.rules.kube_version.as_deref(), Some("1.29.3"));
+        assert!(!c.enabled("pdb-missing"));
+        assert_eq!(parse("c.yaml", "rules: {}\n").unwrap().rules.kube_version, None);
+        for bad in ["\"--set=x\"", "\">=1.22\"", "1.30", "v1", "\"v1.x\"", "[1]"] {
+            let e = parse("c.yaml", &format!("kubernetesVersion: {bad}\n")).unwrap_err();
+            assert!(e.to_string().starts_with("c.yaml:1:20: `kubernetesVersion` must be a Kubernetes version"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn off_quoted_or_not_turns_a_rule_off() {
         for text in ["rules:\n  pdb-missing: off\n", "rules:\n  pdb-missing: \"off\"\n", "rules:\n  pdb-missing: {severity: \"off\"}\n"] {
             let c = parse("c.yaml", text).unwrap();

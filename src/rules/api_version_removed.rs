@@ -1,14 +1,14 @@
 //! `api-version-removed`: apiVersion no longer served at the target Kubernetes version
 
-use super::api_versions::{self, Schema};
+use super::api_versions;
 use super::{Context, Rule};
-use crate::finding::Finding;
+use crate::finding::{Applicability, Finding};
 use crate::manifest::{Object, Target};
 
 declare_rule! {
     id: "api-version-removed",
     severity: Error,
-    fix: Safe,
+    fix: Unsafe,
     reads_other_objects: false,
     params: [],
     check: Some(&ApiVersionRemoved),
@@ -26,19 +26,22 @@ impl Rule for ApiVersionRemoved {
         };
         let gone = format!("{} {} was removed in {}", obj.api_version, obj.kind, api_versions::release_name(removed));
         let Some((version, kind, schema)) = api_versions::replacement_at(row, target) else {
-            let why = row.note.map(|n| format!(": {n}")).unwrap_or_default();
-            return vec![finding(obj, format!("{gone}; nothing replaces it{why}")).at("/apiVersion", Target::Value)];
+            let why = api_versions::notes_to(row, target).join("; ");
+            return vec![finding(obj, format!("{gone}; nothing replaces it: {why}")).at("/apiVersion", Target::Value)];
         };
         let use_ = if kind == obj.kind { format!("use {version}") } else { format!("use {version} {kind}") };
         let f = finding(obj, format!("{gone}; {use_}")).at("/apiVersion", Target::Value);
-        let notes = api_versions::notes_to(row, target);
-        let f = match schema {
-            Schema::Same => f.help(format!("{version} reads the object as it is: only apiVersion changes")),
-            _ => f.help(format!("in {version}: {}", notes.join("; "))),
-        };
         match api_versions::fix(obj, row, version, kind, schema) {
-            Some(fix) => vec![f.fix(fix)],
-            None => vec![f],
+            Some(fix) if fix.applicability == Applicability::Safe => {
+                vec![f.help(format!("{version} reads the object as it is: only apiVersion changes")).fix(fix)]
+            }
+            fix => {
+                let f = f.help(format!("{version} differs: {}", api_versions::notes_to(row, target).join("; ")));
+                vec![match fix {
+                    Some(fix) => f.fix(fix),
+                    None => f,
+                }]
+            }
         }
     }
 }

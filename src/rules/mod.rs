@@ -10,7 +10,8 @@
 /// the parameters as `Param` statics, and `RULE`, the registry entry (with
 /// its docs, `rules/<id>.yaml`).
 ///
-/// `fix` is `Safe`, `Unsafe` or `None`. `reads_other_objects` is true when
+/// `fix` is `Safe`, `Unsafe` or `None`: the riskiest fix the rule offers (a
+/// rule of unsafe fixes may offer safe ones too). `reads_other_objects` is true when
 /// the rule's findings depend on objects other than the one they are on
 /// (anything it asks the `Context` about another object: Services, HPAs,
 /// budgets, monitors, overlaps, the replica floor an HPA sets); such findings
