@@ -33,7 +33,12 @@ impl Rule for ApiVersionRemoved {
         let f = finding(obj, format!("{gone}; {use_}")).at("/apiVersion", Target::Value);
         match api_versions::fix(obj, row, version, kind, schema) {
             Some(fix) if fix.applicability == Applicability::Safe => {
-                vec![f.help(format!("{version} reads the object as it is: only apiVersion changes")).fix(fix)]
+                let how = if fix.edits.len() > 1 {
+                    "once spec.selector is written out as the template labels (the fix does)"
+                } else {
+                    "only apiVersion changes"
+                };
+                vec![f.help(format!("{version} reads the object as it is: {how}")).fix(fix)]
             }
             fix => {
                 let f = f.help(format!("{version} differs: {}", api_versions::notes_to(row, target).join("; ")));

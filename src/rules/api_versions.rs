@@ -15,8 +15,13 @@ use std::sync::LazyLock;
 pub(super) enum Schema {
     /// As it is: changing `apiVersion` is the whole migration (a safe fix).
     Same,
+    /// The same fields once `spec.selector` is written (the old version
+    /// defaulted it to the template labels, which the fix writes): a safe fix.
+    Selector,
     /// The same fields, but a default or a meaning changed (an unsafe fix; the note says which).
     Defaults,
+    /// As `Selector`, and a default changed (an unsafe fix).
+    SelectorDefaults,
     /// Fields were renamed, moved or became required (no fix of `apiVersion` alone).
     Changed,
     /// No replacement.
@@ -75,6 +80,8 @@ pub(super) fn parse(text: &'static str) -> Result<Vec<Row>, TableError> {
         let schema = match schema {
             "same" => Schema::Same,
             "defaults" => Schema::Defaults,
+            "selector" => Schema::Selector,
+            "selector-defaults" => Schema::SelectorDefaults,
             "changed" => Schema::Changed,
             "none" => Schema::None,
             other => return Err(TableError::Schema { line, text: other.to_string() }),
@@ -146,9 +153,11 @@ pub(super) fn replacement_at(row: &'static Row, target: u32) -> Option<(&'static
 fn worse(a: Schema, b: Schema) -> Schema {
     let rank = |s| match s {
         Schema::Same => 0,
-        Schema::Defaults => 1,
-        Schema::Changed => 2,
-        Schema::None => 3,
+        Schema::Selector => 1,
+        Schema::Defaults => 2,
+        Schema::SelectorDefaults => 3,
+        Schema::Changed => 4,
+        Schema::None => 5,
     };
     if rank(b) > rank(a) { b } else { a }
 }
@@ -188,6 +197,18 @@ pub(super) fn fix(obj: &Object, row: &'static Row, version: &str, kind: &str, sc
             Some(Fix::safe(title, vec![set_version]))
         }
         Schema::Defaults => Some(Fix::unsafe_(title, vec![set_version])),
+        Schema::Selector | Schema::SelectorDefaults => {
+            // Fields the replacement dropped: converted by hand.
+            if ["/spec/rollbackTo", "/spec/templateGeneration"].iter().any(|p| obj.root.pointer(p).is_some()) {
+                return None;
+            }
+            let mut edits = vec![set_version];
+            if obj.root.pointer("/spec/selector").is_none() {
+                edits.push(Op::set(obj.doc_ptr("/spec/selector"), template_labels(obj)?));
+            }
+            let title = if edits.len() > 1 { format!("{title}, with the template labels as spec.selector") } else { title };
+            Some(if schema == Schema::Selector { Fix::safe(title, edits) } else { Fix::unsafe_(title, edits) })
+        }
         Schema::Changed if obj.kind == "Ingress" && version == "networking.k8s.io/v1" && row.kind == "Ingress" => {
             let mut edits = vec![set_version];
             edits.extend(ingress_edits(obj)?);
@@ -195,6 +216,14 @@ pub(super) fn fix(obj: &Object, row: &'static Row, version: &str, kind: &str, sc
         }
         Schema::Changed | Schema::None => None,
     }
+}
+
+/// `matchLabels` of the pod template's labels (what the old versions
+/// defaulted the selector to); `None` unless they are a map of strings.
+fn template_labels(obj: &Object) -> Option<Yaml> {
+    let labels = obj.root.pointer("/spec/template/metadata/labels")?.as_map()?;
+    let pairs = labels.iter().map(|e| Some((e.key_str()?.to_string(), Yaml::str(e.value.as_str()?)))).collect::<Option<Vec<_>>>()?;
+    (!pairs.is_empty()).then(|| Yaml::Map(vec![("matchLabels".into(), Yaml::Map(pairs))]))
 }
 
 /// A selector with a label or an expression (absent, it selects nothing in both versions).
@@ -277,11 +306,7 @@ mod tests {
             }
             assert!(r.deprecated.is_some() || r.removed.is_some(), "{what}: neither deprecated nor removed");
             assert_eq!(r.replacement.is_none(), r.schema == Schema::None, "{what}: a replacement, or schema none");
-            assert_eq!(
-                r.note.is_some(),
-                matches!(r.schema, Schema::Defaults | Schema::Changed | Schema::None),
-                "{what}: a note is what changed"
-            );
+            assert_eq!(r.note.is_some(), r.schema != Schema::Same, "{what}: a note is what changed");
             if let Some((version, kind)) = r.replacement {
                 assert_ne!((version, kind.unwrap_or(r.kind)), (r.api_version, r.kind), "{what} replaces itself");
                 if let Some(next) = rows.iter().find(|n| n.api_version == version && n.kind == kind.unwrap_or(r.kind)) {
