@@ -267,7 +267,7 @@ pub struct RenderArgs {
     /// A chart or kustomization that cannot be rendered for want of helm or kustomize is an error, not a warning
     #[arg(long)]
     pub require_render: bool,
-    /// The Kubernetes version charts are rendered for (helm template --kube-version), e.g. v1.36 or 1.36.2 [default: a chart's kube-version in the config, else v1.36.2]
+    /// The Kubernetes version the manifests are for, e.g. v1.36 or 1.36.2: removed and deprecated API versions are judged at it, and charts are rendered for it (helm template --kube-version) [default: kubernetesVersion in the config (a chart's kube-version for its render), else v1.36.2]
     #[arg(long, value_name = "VERSION", value_parser = kube_version)]
     pub kube_version: Option<String>,
     /// Time limit for rendering one root, in seconds
@@ -292,7 +292,7 @@ impl RenderArgs {
 
 /// `--kube-version`: `v1.36`, `1.36.2` (digits and dots, an optional leading `v`).
 fn kube_version(s: &str) -> Result<String, String> {
-    if crate::render::helm::valid_kube_version(s) {
+    if crate::manifest::version::valid(s) {
         Ok(s.to_string())
     } else {
         Err("expected a Kubernetes version such as v1.36 or 1.36.2".to_string())

@@ -220,9 +220,11 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
         return Err(err(shape(&root, "the config must be a mapping with `rules`, `exclude` and `fail-on`")));
     };
     let mut config = Config::default();
+    let mut kube_version = None;
     for e in entries {
         match e.key_str() {
             Some("rules") => config.rules = rules(&e.value).map_err(err)?,
+            Some("kubernetesVersion") => kube_version = Some(version(&e.value, "kubernetesVersion").map_err(err)?),
             Some("exclude") => {
                 let mut b = globset::GlobSetBuilder::new();
                 let items = e.value.as_seq().ok_or_else(|| err(shape(&e.value, "`exclude` must be a list of globs")))?;
@@ -251,7 +253,15 @@ pub fn parse(name: &str, text: &str) -> Result<Config, ConfigError> {
             }
         }
     }
+    config.rules.kube_version = kube_version;
     Ok(config)
+}
+
+/// A Kubernetes version, as `kubernetesVersion:` and a chart's `kube-version:` take it.
+fn version(n: &Node, key: &str) -> Result<String, At> {
+    n.as_str().filter(|s| crate::manifest::version::valid(s)).map(str::to_string).ok_or_else(|| {
+        shape(n, format!("`{key}` must be a Kubernetes version such as v1.36 or \"1.36.2\" (a string: 1.30 unquoted is the number 1.3)"))
+    })
 }
 
 /// The largest `max-file-mib` (1 TiB: a bound that cannot overflow).
@@ -287,14 +297,7 @@ fn helm(n: &Node) -> Result<BTreeMap<PathBuf, crate::render::HelmValues>, At> {
                     }
                     _ => return Err(shape(&item.value, "`set` must map keys to values or list KEY=VALUE")),
                 },
-                Some("kube-version") => {
-                    let version = item
-                        .value
-                        .as_str()
-                        .filter(|s| crate::render::helm::valid_kube_version(s))
-                        .ok_or_else(|| shape(&item.value, "`kube-version` must be a Kubernetes version such as v1.36 or \"1.36.2\" (a string: 1.30 unquoted is the number 1.3)"))?;
-                    v.kube_version = Some(version.to_string());
-                }
+                Some("kube-version") => v.kube_version = Some(version(&item.value, "kube-version")?),
                 _ => return Err((item.key.span, Problem::UnknownHelmKey)),
             }
         }
@@ -367,6 +370,12 @@ pub struct ConfigFile {
     /// is not read (bounds memory on untrusted input). Raise it for large generated manifests.
     #[schemars(range(min = 1, max = 1048576))]
     pub max_file_mib: Option<u64>,
+    /// The Kubernetes version the manifests are for, e.g. v1.31 or 1.31.4: removed and deprecated
+    /// API versions are judged at it, and charts without a `kube-version` of their own are rendered
+    /// for it (the --kube-version flag wins); default v1.36.2, the newest this release knows.
+    #[serde(rename = "kubernetesVersion")]
+    #[schemars(regex(pattern = r"^v?[0-9]{1,9}\.[0-9]{1,9}(\.[0-9]{1,9})?$"))]
+    pub kubernetes_version: Option<String>,
 }
 
 /// Values for one chart.
@@ -379,7 +388,7 @@ pub struct HelmChart {
     /// Values to set, as `helm --set` does: a mapping of dotted keys, or a list of KEY=VALUE.
     pub set: Option<serde_json::Value>,
     /// The Kubernetes version to render this chart for (`helm template --kube-version`), e.g. v1.36
-    /// or 1.36.2; the --kube-version flag wins; default v1.36.2.
+    /// or 1.36.2; the --kube-version flag wins; default `kubernetesVersion`, else v1.36.2.
     #[serde(rename = "kube-version")]
     #[schemars(regex(pattern = r"^v?[0-9]{1,9}\.[0-9]{1,9}(\.[0-9]{1,9})?$"))]
     pub kube_version: Option<String>,
@@ -459,6 +468,18 @@ mod tests {
         for bad in ["\"--set=x\"", "\"1.30 --debug\"", "\">=1.22\"", "1.30", "v1", "\"1.2.3.4\"", "\"v1.x\""] {
             let e = parse("c.yaml", &format!("helm:\n  charts/a:\n    kube-version: {bad}\n")).unwrap_err();
             assert!(e.to_string().starts_with("c.yaml:3:19: `kube-version` must be a Kubernetes version"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn kubernetes_version_is_a_version_and_nothing_else() {
+        let c = parse("c.yaml", "kubernetesVersion: \"1.29.3\"\nrules:\n  pdb-missing: off\n").unwrap();
+        assert_eq!(c.rules.kube_version.as_deref(), Some("1.29.3"));
+        assert!(!c.enabled("pdb-missing"));
+        assert_eq!(parse("c.yaml", "rules: {}\n").unwrap().rules.kube_version, None);
+        for bad in ["\"--set=x\"", "\">=1.22\"", "1.30", "v1", "\"v1.x\"", "[1]"] {
+            let e = parse("c.yaml", &format!("kubernetesVersion: {bad}\n")).unwrap_err();
+            assert!(e.to_string().starts_with("c.yaml:1:20: `kubernetesVersion` must be a Kubernetes version"), "{bad}: {e}");
         }
     }
 

@@ -152,6 +152,8 @@ pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Re
     }
     specs.retain(|s| !matches!(s, InputSpec::Path(p) if config.excludes(p)));
     let mut render_options = options.render.clone();
+    // Charts without a version of their own render for the version the rules judge at.
+    render_options.helm.kube_version.clone_from(&config.rules.kube_version);
     for (chart, v) in &config.helm {
         render_options.helm_charts.entry(chart.clone()).or_default().files.extend(v.files.iter().cloned());
         render_options.helm_charts.entry(chart.clone()).or_default().set.extend(v.set.iter().cloned());

@@ -29,6 +29,8 @@ const CATALOGUE: &[&str] = &[
     "recreate-with-rolling-params",
     "rolling-update-downtime",
     "image-tag-mutable",
+    "api-version-removed",
+    "api-version-deprecated",
     "resources-missing",
     "statefulset-service-not-headless",
     "kustomize-build-failed",

@@ -479,6 +479,51 @@ fn charts_render_for_a_current_kubernetes_by_default_per_chart_and_by_flag() {
     }
 }
 
+/// testdata/regressions/kubernetes-version: `kubernetesVersion:` of the config
+/// is both what a chart without its own `kube-version` renders for and what
+/// the API version rules judge at; `--kube-version` wins over it; without
+/// either, the newest version the tool knows. Findings are on the template's
+/// `apiVersion` line of the branch that rendered.
+#[test]
+fn the_target_version_renders_charts_and_judges_api_versions() {
+    let dir = format!("{REGRESSIONS}/kubernetes-version");
+    let chart = format!("{dir}/chart");
+    let config = format!("{dir}/.kubectl-strategy.yaml");
+    let found = |v: &Value| -> Vec<String> {
+        let mut out: Vec<String> = v["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"].as_str().unwrap().starts_with("api-version"))
+            .map(|f| {
+                format!("{} {}:{} {}", f["rule"].as_str().unwrap(), f["file"].as_str().unwrap(), f["line"], f["path"].as_str().unwrap())
+            })
+            .collect();
+        out.sort();
+        out
+    };
+    let (pdb, cronjob) = (format!("{chart}/templates/pdb.yaml"), format!("{chart}/templates/cronjob.yaml"));
+    for path in helms() {
+        // 1.24 from the config: the budget rendered at policy/v1beta1 (helm was told 1.24 too), both deprecated.
+        let v = json_with(&path, &["lint", &chart, "--config", &config]);
+        assert!(findings(&v, "helm-render-failed").is_empty(), "{path:?}: {v:#}");
+        assert_eq!(
+            found(&v),
+            [format!("api-version-deprecated {cronjob}:1 /apiVersion"), format!("api-version-deprecated {pdb}:4 /apiVersion")],
+            "{path:?}: {v:#}"
+        );
+        let message = findings(&v, "api-version-deprecated").iter().map(|f| f["message"].as_str().unwrap().to_string()).collect::<Vec<_>>();
+        assert!(message.iter().all(|m| m.contains("removed in Kubernetes 1.25")), "{message:?}");
+        // The flag wins: at 1.20 nothing is deprecated yet.
+        let v = json_with(&path, &["lint", &chart, "--config", &config, "--kube-version", "1.20"]);
+        assert_eq!(found(&v), Vec::<String>::new(), "{path:?}: {v:#}");
+        assert_eq!(v["summary"]["objects"], 2, "{path:?}: {v:#}");
+        // Without either: the newest version; the budget renders at policy/v1, the CronJob is gone.
+        let v = json_with(&path, &["lint", &chart, "--no-config"]);
+        assert_eq!(found(&v), [format!("api-version-removed {cronjob}:1 /apiVersion")], "{path:?}: {v:#}");
+    }
+}
+
 /// `lint ARGS -o json --no-config`: the exit code, the report, and its notices as `file:line: message`.
 fn json_notices(args: &[&str]) -> (i32, Value, Vec<String>) {
     let (code, v) = json(args);

@@ -13,7 +13,11 @@ use crate::{baseline, input, live, report};
 use std::io::{IsTerminal, Write};
 
 pub fn run(args: LintArgs) -> Exit {
-    let config = load_config(args.config.as_deref(), args.no_config).map_err(config_error)?;
+    let mut config = load_config(args.config.as_deref(), args.no_config).map_err(config_error)?;
+    // The flag wins over `kubernetesVersion:` for the rules as it does for helm.
+    if let Some(v) = &args.render.kube_version {
+        config.rules.kube_version = Some(v.clone());
+    }
     let mut report = if args.cluster {
         let conn = live::Conn::connect(&(&args.kube).into())?;
         live::audit::run(&conn, args.all_namespaces, &config)?

@@ -6,6 +6,7 @@ pub mod kinds;
 pub mod parse;
 pub mod template;
 pub mod tree;
+pub mod version;
 pub mod workload;
 
 use crate::finding::{Finding, Notice, ObjectRef, Severity};

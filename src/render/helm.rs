@@ -73,22 +73,15 @@ pub fn values_for<'a>(root: &Root, options: &'a RenderOptions) -> Vec<&'a HelmVa
     out
 }
 
-/// A Kubernetes version as `--kube-version` and the config take it:
-/// `v?MAJOR.MINOR(.PATCH)?`, digits only (never anything helm could read as an option).
-pub fn valid_kube_version(s: &str) -> bool {
-    let digits = s.strip_prefix('v').unwrap_or(s);
-    let parts: Vec<&str> = digits.split('.').collect();
-    (2..=3).contains(&parts.len()) && parts.iter().all(|p| !p.is_empty() && p.len() <= 9 && p.bytes().all(|b| b.is_ascii_digit()))
-}
-
 /// The Kubernetes version a chart is rendered for: the command line's, else
-/// the chart's in the config, else [`super::KUBE_VERSION`].
+/// the chart's in the config, else the one for every chart (`kubernetesVersion:`
+/// of the config, in `options.helm`), else [`KUBE_VERSION`](crate::manifest::version::KUBE_VERSION).
 pub fn kube_version_for<'a>(root: &Root, options: &'a RenderOptions) -> &'a str {
     options
         .kube_version
         .as_deref()
         .or_else(|| values_for(root, options).into_iter().rev().find_map(|v| v.kube_version.as_deref()))
-        .unwrap_or(super::KUBE_VERSION)
+        .unwrap_or(crate::manifest::version::KUBE_VERSION)
 }
 
 /// Render one chart.
@@ -111,7 +104,7 @@ pub fn template(root: &Root, options: &RenderOptions) -> Result<Rendered, Render
         }
     }
     let kube_version = kube_version_for(root, options);
-    if !valid_kube_version(kube_version) {
+    if !crate::manifest::version::valid(kube_version) {
         return Err(RenderError::Failed { message: format!("`{kube_version}` is not a Kubernetes version such as v1.36 or 1.36.2") });
     }
     let tmp = TempDir::new().map_err(|e| RenderError::Failed { message: format!("cannot create a temporary directory: {e}") })?;
@@ -343,15 +336,5 @@ mod tests {
         assert_eq!(missing_in_message(helm3), Some(vec!["postgresql".to_string(), "redis".to_string()]));
         assert_eq!(missing_in_message(helm4), Some(vec!["postgresql".to_string()]));
         assert_eq!(missing_in_message("template: x.yaml:3: nil pointer"), None);
-    }
-
-    #[test]
-    fn kube_versions_are_digits_and_dots() {
-        for good in ["v1.36", "1.36.2", "v1.36.2", "1.22"] {
-            assert!(valid_kube_version(good), "{good}");
-        }
-        for bad in ["", "v1", "1", "1.2.3.4", "v1.x", "--set=x", "1.36 ", ">=1.22", "1.36.2-0", "vv1.2", "1..2", "1.2.3+k3s"] {
-            assert!(!valid_kube_version(bad), "{bad}");
-        }
     }
 }

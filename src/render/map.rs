@@ -208,8 +208,14 @@ fn walk(block: &[TLine], node: &Node, segs: &[String], found: &mut Option<(TLine
         Value::Map(_) => {
             let Some(child) = node.get(seg) else { return false };
             let Some(min) = block.iter().filter(|l| !l.dash && l.key.is_some()).map(|l| l.key_col).min() else { return false };
-            let Some(i) = block.iter().position(|l| !l.dash && l.key_col == min && l.key.as_deref() == Some(seg.as_str())) else {
-                return false;
+            let mut lines =
+                (0..block.len()).filter(|&i| !block[i].dash && block[i].key_col == min && block[i].key.as_deref() == Some(seg.as_str()));
+            let Some(first) = lines.next() else { return false };
+            // A key written in several branches (`{{- if … }}apiVersion: policy/v1{{- else }}…`):
+            // the line whose literal value is the rendered one.
+            let i = match child.as_str() {
+                Some(v) if !line_value_is(&block[first], v) => lines.find(|&i| line_value_is(&block[i], v)).unwrap_or(first),
+                _ => first,
             };
             *found = Some((block[i].clone(), depth + 1));
             walk(&below(block, i, block[i].key_col), child, rest, found)
@@ -465,6 +471,21 @@ spec:
         assert_eq!(hit("/spec/template/spec/containers/0/ports/0/containerPort", Aim::Key), (20, 14, true));
         assert_eq!(hit("/spec/template/spec/nodeSelector", Aim::Key), (12, 6, true));
         assert_eq!(hit("/spec/replicas", Aim::Key), (8, 2, true));
+    }
+
+    #[test]
+    fn a_key_of_several_branches_is_found_where_its_value_rendered() {
+        let template = "{{- if semverCompare \">=1.25-0\" .Capabilities.KubeVersion.GitVersion }}\napiVersion: policy/v1\n{{- else }}\napiVersion: policy/v1beta1\n{{- end }}\nkind: PodDisruptionBudget\nspec:\n  maxUnavailable: 1\n";
+        for (version, line) in [("policy/v1beta1", 4), ("policy/v1", 2)] {
+            let rendered = crate::manifest::parse::parse_stream(&format!(
+                "apiVersion: {version}\nkind: PodDisruptionBudget\nspec:\n  maxUnavailable: 1\n"
+            ))
+            .remove(0)
+            .result
+            .unwrap();
+            let hit = in_template(template, "PodDisruptionBudget", 0, &rendered, "/apiVersion", Aim::Value);
+            assert_eq!((hit.line, hit.exact), (line, true), "{version}");
+        }
     }
 
     #[test]

@@ -42,7 +42,7 @@ pub struct HelmValues {
     /// `key=value` as `helm --set` takes them.
     pub set: Vec<String>,
     /// The Kubernetes version to render the chart for (`kube-version:` of the
-    /// chart in the config); checked by [`helm::valid_kube_version`].
+    /// chart in the config; for every chart, `kubernetesVersion:`); checked by [`crate::manifest::version::valid`].
     pub kube_version: Option<String>,
 }
 
@@ -62,14 +62,9 @@ pub struct RenderOptions {
     /// Time limit for one root.
     pub timeout: Duration,
     /// The Kubernetes version every chart is rendered for (`--kube-version`):
-    /// wins over a chart's `kube-version` in the config; without either, [`KUBE_VERSION`].
+    /// wins over a chart's `kube-version` in the config; without either, [`crate::manifest::version::KUBE_VERSION`].
     pub kube_version: Option<String>,
 }
-
-/// The Kubernetes version charts are rendered for by default (the version the
-/// live tests run kube-apiserver at): helm's own default is the version its
-/// client library was built with, which differs from one helm to the next.
-pub const KUBE_VERSION: &str = "v1.36.2";
 
 impl Default for RenderOptions {
     fn default() -> Self {

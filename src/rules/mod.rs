@@ -10,7 +10,8 @@
 /// the parameters as `Param` statics, and `RULE`, the registry entry (with
 /// its docs, `rules/<id>.yaml`).
 ///
-/// `fix` is `Safe`, `Unsafe` or `None`. `reads_other_objects` is true when
+/// `fix` is `Safe`, `Unsafe` or `None`: the riskiest fix the rule offers (a
+/// rule of unsafe fixes may offer safe ones too). `reads_other_objects` is true when
 /// the rule's findings depend on objects other than the one they are on
 /// (anything it asks the `Context` about another object: Services, HPAs,
 /// budgets, monitors, overlaps, the replica floor an HPA sets); such findings
@@ -67,6 +68,9 @@ macro_rules! declare_rule {
     (@validate $validate:expr) => { $validate };
 }
 
+pub mod api_version_deprecated;
+pub mod api_version_removed;
+mod api_versions;
 pub mod helm_render_failed;
 pub mod hpa_replicas_pinned;
 pub mod image_tag_mutable;
@@ -131,6 +135,10 @@ pub struct RuleSetting {
 #[derive(Clone, Debug, Default)]
 pub struct Settings {
     pub rules: std::collections::HashMap<String, RuleSetting>,
+    /// The Kubernetes version the run targets (`--kube-version`, else
+    /// `kubernetesVersion:`; checked by [`crate::manifest::version::valid`]
+    /// where they are read); `None`: [`crate::manifest::version::KUBE_VERSION`].
+    pub kube_version: Option<String>,
 }
 
 impl Settings {
@@ -287,6 +295,8 @@ pub static REGISTRY: &[&RuleEntry] = &[
     &recreate_with_rolling_params::RULE,
     &rolling_update_downtime::RULE,
     &image_tag_mutable::RULE,
+    &api_version_removed::RULE,
+    &api_version_deprecated::RULE,
     &resources_missing::RULE,
     &pdb_missing::RULE,
     &pdb_blocks_eviction::RULE,
