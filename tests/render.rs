@@ -677,6 +677,35 @@ fn a_chart_default_of_one_replica_is_a_note() {
     }
 }
 
+/// testdata/regressions/patch-added-container: the findings of a container that a Kustomize
+/// patch adds land on its lines in the patch, not on the base's `containers:` key.
+#[test]
+fn findings_of_a_container_a_patch_adds_land_in_the_patch() {
+    if !tool("kubectl") {
+        return;
+    }
+    let dir = format!("{REGRESSIONS}/patch-added-container");
+    let (_, v) = json(&["lint", &dir, "--fail-on", "never"]);
+    let patch = format!("{dir}/overlay/proxy.yaml");
+    let name = line_of(&patch, "- name: proxy");
+    for rule in ["liveness-probe-missing", "readiness-probe-missing", "resources-missing"] {
+        let f = findings(&v, rule);
+        assert_eq!(f.len(), 1, "{rule}: {v:#}");
+        assert_eq!((f[0]["file"].as_str().unwrap(), f[0]["line"].as_u64().unwrap()), (patch.as_str(), name), "{rule}");
+    }
+    let tag = findings(&v, "image-tag-mutable");
+    assert_eq!((tag[0]["file"].as_str().unwrap(), tag[0]["line"].as_u64().unwrap()), (patch.as_str(), name + 1));
+    // The base's own container has everything: nothing else lands in the base but the spread note.
+    let base: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["file"].as_str().unwrap().contains("/base/"))
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(base, vec!["topology-spread-missing"], "{v:#}");
+}
+
 /// testdata/regressions/missing-dependency: a dependency that is not in
 /// charts/ is named with the command that vendors it; when its `condition:`
 /// switches it off, the chart is rendered without it and a notice says so.

@@ -366,8 +366,8 @@ fn a_changed_kustomize_patch_lints_its_kustomization() {
     assert!(!err.contains("no Kubernetes manifests"), "{err}");
     let found =
         v["findings"].as_array().unwrap().iter().find(|f| f["rule"] == "recreate-with-rolling-params").expect("the patch's finding");
-    // Found on the rendered Deployment (the patch's strategy), located in the kustomization's files.
-    assert!(found["message"].as_str().unwrap().ends_with("(in prod)"), "{found:#}");
+    // Found on the rendered Deployment (the patch's strategy), located in the patch that sets it.
+    assert_eq!(found["file"], "prod/replicas.yaml", "{found:#}");
     assert_eq!(code, 1);
     // A changed base resource lints the base.
     let (_, out, _) = run(dir.path(), &["lint", "base/web.yaml", "-o", "json", "--no-config"]);

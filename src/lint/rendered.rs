@@ -16,6 +16,8 @@ type Loaded = Vec<(SourceFile, manifest::Loaded<Light>)>;
 struct RFile {
     root: Root,
     origins: Vec<Origin>,
+    /// Kustomize: the files of the patches the build applied (file indices).
+    patches: Vec<usize>,
     /// Helm: the values files in the order helm reads them.
     values: Vec<PathBuf>,
 }
@@ -105,6 +107,18 @@ impl Run {
                         }
                     }
                     self.source(loaded, &root.manifest, false);
+                    // Patches add what the resources lack (a container): findings on it belong there.
+                    // Only files inside the repository (kustomize read them from there).
+                    let patches = if root.by == By::Kustomize {
+                        let inside = crate::input::boundary(&root.dir);
+                        crate::render::kustomize::patch_files(&root.manifest)
+                            .iter()
+                            .filter(|p| canonical(p).starts_with(&inside))
+                            .map(|p| self.source(loaded, p, true))
+                            .collect()
+                    } else {
+                        Vec::new()
+                    };
                     let mut values = vec![map::chart_values(&root.dir)];
                     if root.by == By::Helm {
                         values.extend(crate::render::helm::values_for(root, options).into_iter().flat_map(|v| v.files.iter().cloned()));
@@ -114,7 +128,7 @@ impl Run {
                             }
                         }
                     }
-                    streams.push((root.clone(), r, values));
+                    streams.push((root.clone(), r, values, patches));
                 }
                 Err(e) => self.failed(loaded, root, e, require),
             }
@@ -131,13 +145,13 @@ impl Run {
             }
             loaded.push((file, l));
         }
-        for (root, r, values) in streams {
+        for (root, r, values, patches) in streams {
             let i = loaded.len();
             // The folder of a stream is its root, so folder-scoped rules keep roots apart.
             let file = SourceFile::new(format!("{}/({} output)", root.display, root.by.as_str()), r.text);
             let l = manifest::load(i, &file).light();
             loaded.push((file, l));
-            self.rendered.insert(i, RFile { root, origins: r.origins, values });
+            self.rendered.insert(i, RFile { root, origins: r.origins, values, patches });
         }
     }
 
@@ -214,6 +228,22 @@ impl Run {
             .or(origin.configured_in)
             .and_then(|p| self.by_path.get(&canonical(&p)).copied())
             .unwrap_or_else(|| self.manifest_index(r))
+    }
+
+    /// The document of a patch the build applied that holds the whole of
+    /// `ptr` of the rendered object (its kind and a name the rendered name
+    /// holds), with the pointer there.
+    fn patch_with(&self, r: &RFile, obj: &Object<Light>, ptr: &str) -> Option<(&Object<Light>, String)> {
+        let name = obj.name.as_deref().unwrap_or_default();
+        r.patches.iter().find_map(|&file| {
+            self.source_objects
+                .iter()
+                .filter(|o| o.file == file && o.kind == obj.kind && o.name.as_deref().is_some_and(|n| name == n || name.contains(n)))
+                .find_map(|o| match map::translate(&obj.root, &o.root, ptr) {
+                    (sp, true) => Some((o, sp)),
+                    _ => None,
+                })
+        })
     }
 
     fn manifest_index(&self, r: &RFile) -> usize {
@@ -298,6 +328,15 @@ impl Run {
                             return None;
                         }
                         let (sp, complete) = map::translate(&obj.root, &s.root, &ptr);
+                        // What the resource lacks (a container a patch added) is in a patch.
+                        let in_patch = if complete { None } else { self.patch_with(r, obj, &ptr) };
+                        let (s, sp, complete) = match in_patch {
+                            Some((p, psp)) => {
+                                f.file = p.file;
+                                (p, psp, true)
+                            }
+                            None => (s, sp, complete),
+                        };
                         f.span = map::span_at(&s.root, &sp, if complete { aim } else { Aim::Key });
                         f.path = format!("{}{}", s.base, sp);
                         f.doc = Some(s.doc);

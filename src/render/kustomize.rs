@@ -33,6 +33,8 @@ pub struct Refs {
     pub resources: Vec<PathBuf>,
     /// Other inputs (patches, generator sources, transformer configs).
     pub inputs: Vec<PathBuf>,
+    /// Of the inputs, the patch files (strategic merge or JSON 6902).
+    pub patches: Vec<PathBuf>,
     /// Remote references, with where they are written.
     pub remote: Vec<(String, Span)>,
     /// `kind: Component`: the line it is written on. A Component is built
@@ -73,6 +75,9 @@ pub fn refs(file: &Path) -> Refs {
             // Inline patches are YAML text, not file names.
             if !s.contains('\n') {
                 out.inputs.push(local(s));
+                if key == "patchesStrategicMerge" {
+                    out.patches.push(local(s));
+                }
             }
         }
     }
@@ -83,6 +88,9 @@ pub fn refs(file: &Path) -> Refs {
             let file = item.get("path").and_then(Node::as_str).or_else(|| item.as_str().filter(|s| !s.contains('\n')));
             if let Some(p) = file {
                 out.inputs.push(local(p));
+                if key != "replacements" {
+                    out.patches.push(local(p));
+                }
             }
         }
     }
@@ -197,6 +205,22 @@ pub fn plan(files: &[PathBuf], plan: &mut RenderPlan) {
             stack.extend(r.dirs.iter().filter_map(|d| file_of(d)).map(|f| canonical(&f)));
         }
     }
+}
+
+/// The patch files of a root and of the bases and components it builds, in
+/// the order they are found (the root's first).
+pub fn patch_files(manifest: &Path) -> Vec<PathBuf> {
+    let (mut seen, mut out) = (HashSet::new(), Vec::new());
+    let mut stack = vec![manifest.to_path_buf()];
+    while let Some(kf) = stack.pop() {
+        if !seen.insert(canonical(&kf)) {
+            continue;
+        }
+        let r = refs(&kf);
+        out.extend(r.patches.into_iter().filter(|p| p.is_file()));
+        stack.extend(r.dirs.iter().rev().filter_map(|d| file_of(d)));
+    }
+    out
 }
 
 /// The first remote reference reachable from a root.
