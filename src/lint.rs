@@ -230,9 +230,10 @@ pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Re
     }
     // A patch fragment in a kustomization's folders that no kustomization
     // lists is not a manifest anyone applies (an unused patch): left out.
+    let kustomize_dirs: HashSet<&Path> = plan.kustomize_dirs.iter().map(PathBuf::as_path).collect();
     for ((file, l), path) in loaded.iter_mut().zip(&canonical).take(primary) {
-        let in_kustomize = path.as_ref().is_some_and(|p| plan.kustomize_dirs.iter().any(|d| p.starts_with(d)));
-        if in_kustomize && !l.objects.is_empty() && l.objects.iter().all(manifest::Object::looks_like_patch) {
+        let patch_shaped = !l.objects.is_empty() && l.objects.iter().all(manifest::Object::looks_like_patch);
+        if patch_shaped && path.as_ref().is_some_and(|p| p.ancestors().skip(1).any(|d| kustomize_dirs.contains(d))) {
             let skipped = l.objects.len() + l.skipped_documents;
             *l = manifest::Loaded::default();
             l.skipped_documents = skipped;

@@ -30,6 +30,8 @@ pub(super) struct Run {
     by_path: HashMap<PathBuf, usize>,
     /// Objects of source files: not linted themselves, used to map findings and read suppressions.
     pub source_objects: Vec<Object<Light>>,
+    /// The source objects of each file (indices into `source_objects`), made on first use.
+    sources_by_file: std::sync::OnceLock<HashMap<usize, Vec<usize>>>,
     pub findings: Vec<Finding>,
     pub notices: Vec<Notice>,
 }
@@ -48,6 +50,7 @@ impl Run {
             rendered: HashMap::new(),
             by_path: HashMap::new(),
             source_objects: Vec::new(),
+            sources_by_file: std::sync::OnceLock::new(),
             findings: Vec::new(),
             notices: Vec::new(),
         };
@@ -235,10 +238,20 @@ impl Run {
     /// holds), with the pointer there.
     fn patch_with(&self, r: &RFile, obj: &Object<Light>, ptr: &str) -> Option<(&Object<Light>, String)> {
         let name = obj.name.as_deref().unwrap_or_default();
+        let by_file = self.sources_by_file.get_or_init(|| {
+            let mut m: HashMap<usize, Vec<usize>> = HashMap::new();
+            for (i, o) in self.source_objects.iter().enumerate() {
+                m.entry(o.file).or_default().push(i);
+            }
+            m
+        });
         r.patches.iter().find_map(|&file| {
-            self.source_objects
-                .iter()
-                .filter(|o| o.file == file && o.kind == obj.kind && o.name.as_deref().is_some_and(|n| name == n || name.contains(n)))
+            by_file
+                .get(&file)
+                .into_iter()
+                .flatten()
+                .map(|&i| &self.source_objects[i])
+                .filter(|o| o.kind == obj.kind && o.name.as_deref().is_some_and(|n| name == n || name.contains(n)))
                 .find_map(|o| match map::translate(&obj.root, &o.root, ptr) {
                     (sp, true) => Some((o, sp)),
                     _ => None,
