@@ -216,10 +216,14 @@ pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Re
         p.finish();
     }
     // A chart's committed output (`helm template > examples/…`) repeats the findings of the
-    // chart the run renders itself: its plain copies are left out, with a notice.
+    // chart the run renders itself: its plain copies are left out, with a notice. Not when a
+    // kustomization builds from it (a resource of a root): then it is what that build deploys.
     let charts = render::generated::chart_names(&plan, |i| renders.get(i).is_some_and(Result::is_ok));
     if !charts.is_empty() {
-        for (file, l) in loaded.iter_mut().take(primary) {
+        for ((file, l), path) in loaded.iter_mut().zip(&canonical).take(primary) {
+            if path.as_ref().is_some_and(|p| plan.resources_of.contains_key(p)) {
+                continue;
+            }
             if let Some(chart) = render::generated::rendered_from(&file.text, &charts) {
                 let skipped = l.objects.len() + l.skipped_documents;
                 *l = manifest::Loaded::default();

@@ -417,6 +417,24 @@ fn committed_output_of_a_linted_chart_is_left_out() {
     // Named alone (no chart in the run), the output is linted as any manifest.
     let (_, alone) = json(&["lint", &format!("{dir}/examples"), "--fail-on", "never"]);
     assert!(!alone["findings"].as_array().unwrap().is_empty(), "{alone:#}");
+    // Found on stakater/Reloader: a kustomization that builds from the committed output deploys it,
+    // so it is kept, and the build's findings land on its lines (not on line 1 of a skipped file).
+    if !tool("kubectl") {
+        return;
+    }
+    let kept = tempfile::tempdir().unwrap();
+    for from in ["chart/Chart.yaml", "chart/values.yaml", "chart/templates/deployment.yaml"] {
+        std::fs::create_dir_all(kept.path().join(from).parent().unwrap()).unwrap();
+        std::fs::copy(format!("{dir}/{from}"), kept.path().join(from)).unwrap();
+    }
+    std::fs::create_dir_all(kept.path().join("deploy")).unwrap();
+    std::fs::copy(format!("{dir}/examples/default/rendered/app.yaml"), kept.path().join("deploy/app.yaml")).unwrap();
+    std::fs::write(kept.path().join("deploy/kustomization.yaml"), "resources:\n  - app.yaml\n").unwrap();
+    let out = bin().current_dir(kept.path()).args(["lint", ".", "-o", "json", "--fail-on", "never"]).output().unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!v["notices"].to_string().contains("skipped: output of `helm template`"), "{v:#}");
+    let in_build: Vec<&Value> = v["findings"].as_array().unwrap().iter().filter(|f| f["file"] == "deploy/app.yaml").collect();
+    assert!(!in_build.is_empty() && in_build.iter().all(|f| f["line"].as_u64().unwrap() > 3), "{v:#}");
 }
 
 const REGRESSIONS: &str = "testdata/regressions";
