@@ -118,7 +118,7 @@ pub enum Problem {
     #[error("{0}")]
     Shape(String),
     /// A top-level key the config does not know.
-    #[error("unknown key `{0}`; expected rules, exclude, fail-on, helm or max-file-mib")]
+    #[error("unknown key `{0}`; expected rules, exclude, fail-on, helm, max-file-mib or kubernetesVersion")]
     UnknownKey(String),
     /// A key under `helm.<chart>` other than `values`, `set` and `kube-version`.
     #[error("unknown key; expected values, set or kube-version")]

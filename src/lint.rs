@@ -225,9 +225,7 @@ pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Re
                 continue;
             }
             if let Some(chart) = render::generated::rendered_from(&file.text, &charts) {
-                let skipped = l.objects.len() + l.skipped_documents;
-                *l = manifest::Loaded::default();
-                l.skipped_documents = skipped;
+                leave_out(l);
                 notices.push(format!("{}: skipped: output of `helm template` for chart {chart}, linted from its templates", file.name));
             }
         }
@@ -238,9 +236,7 @@ pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Re
     for ((file, l), path) in loaded.iter_mut().zip(&canonical).take(primary) {
         let patch_shaped = !l.objects.is_empty() && l.objects.iter().all(manifest::Object::looks_like_patch);
         if patch_shaped && path.as_ref().is_some_and(|p| p.ancestors().skip(1).any(|d| kustomize_dirs.contains(d))) {
-            let skipped = l.objects.len() + l.skipped_documents;
-            *l = manifest::Loaded::default();
-            l.skipped_documents = skipped;
+            leave_out(l);
             notices.push(format!(
                 "{}: skipped: a Kustomize patch (a workload with no selector and no image) that no kustomization lists",
                 file.name
@@ -253,6 +249,14 @@ pub fn lint_paths(paths: &[String], config: &Config, options: LintOptions) -> Re
     report.notices.splice(0..0, notices.into_iter().map(Notice::new).chain(context_notices));
     report.notices.extend(plan.notes.iter().map(|n| Notice::at(render::display(&n.file), n.line, n.message.clone())));
     report
+}
+
+/// Leave a loaded file out of the run: none of its objects or findings, its
+/// documents counted as skipped.
+fn leave_out(l: &mut manifest::Loaded<Light>) {
+    let skipped = l.objects.len() + l.skipped_documents;
+    *l = manifest::Loaded::default();
+    l.skipped_documents = skipped;
 }
 
 /// Neighbours bigger than this are not read as context (naming them lints them).

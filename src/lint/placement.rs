@@ -9,7 +9,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::input::SourceFile;
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 /// The rule categories whose findings only matter in production.
@@ -64,26 +64,24 @@ fn development_word(path: &str) -> Option<&'static str> {
         .find_map(|w| DEVELOPMENT_WORDS.iter().copied().find(|d| d.eq_ignore_ascii_case(w)))
 }
 
-/// Whether a rule's category is one of [`PRODUCTION_CATEGORIES`] (from its doc, read once).
+/// Whether a rule's category is one of [`PRODUCTION_CATEGORIES`].
 fn production_only(rule: &str) -> bool {
-    static IDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    IDS.get_or_init(|| of_categories(&PRODUCTION_CATEGORIES)).contains(rule)
+    category(rule).is_some_and(|c| PRODUCTION_CATEGORIES.contains(&c))
 }
 
 /// Whether a rule is about how much of something runs (availability, resources):
 /// what a chart leaves to each install.
 fn amount(rule: &str) -> bool {
-    static IDS: OnceLock<HashSet<&'static str>> = OnceLock::new();
-    IDS.get_or_init(|| of_categories(&PRODUCTION_CATEGORIES[..2])).contains(rule)
+    category(rule).is_some_and(|c| PRODUCTION_CATEGORIES[..2].contains(&c))
 }
 
-/// The rules of these categories (from their docs).
-fn of_categories(categories: &[&str]) -> HashSet<&'static str> {
-    crate::rules::REGISTRY
-        .iter()
-        .filter(|r| crate::docs::parse(r).is_ok_and(|d| categories.contains(&d.category.as_str())))
-        .map(|r| r.id)
-        .collect()
+/// A rule's category, from its doc (the docs are read once).
+fn category(rule: &str) -> Option<&'static str> {
+    static CATEGORIES: OnceLock<HashMap<&'static str, String>> = OnceLock::new();
+    CATEGORIES
+        .get_or_init(|| crate::rules::REGISTRY.iter().filter_map(|r| Some((r.id, crate::docs::parse(r).ok()?.category))).collect())
+        .get(rule)
+        .map(String::as_str)
 }
 
 #[cfg(test)]

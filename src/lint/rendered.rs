@@ -112,16 +112,9 @@ impl Run {
                     self.source(loaded, &root.manifest, false);
                     // Patches add what the resources lack (a container): findings on it belong there.
                     // Only files inside the repository (kustomize read them from there).
-                    let patches = if root.by == By::Kustomize {
-                        let inside = crate::input::boundary(&root.dir);
-                        crate::render::kustomize::patch_files(&root.manifest)
-                            .iter()
-                            .filter(|p| canonical(p).starts_with(&inside))
-                            .map(|p| self.source(loaded, p, true))
-                            .collect()
-                    } else {
-                        Vec::new()
-                    };
+                    let inside = crate::input::boundary(&root.dir);
+                    let patches =
+                        root.patches.iter().filter(|p| canonical(p).starts_with(&inside)).map(|p| self.source(loaded, p, true)).collect();
                     let mut values = vec![map::chart_values(&root.dir)];
                     if root.by == By::Helm {
                         values.extend(crate::render::helm::values_for(root, options).into_iter().flat_map(|v| v.files.iter().cloned()));

@@ -52,7 +52,7 @@ pub fn plan(files: &[PathBuf], plan: &mut RenderPlan) {
             });
             continue;
         }
-        plan.roots.push(Root { by: By::Helm, display, manifest, dir });
+        plan.roots.push(Root { by: By::Helm, display, manifest, dir, patches: Vec::new() });
     }
 }
 

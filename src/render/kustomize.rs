@@ -183,8 +183,15 @@ pub fn plan(files: &[PathBuf], plan: &mut RenderPlan) {
             continue;
         }
         let index = plan.roots.len();
-        plan.roots.push(Root { by: By::Kustomize, display: super::display(&dir), dir: dir.clone(), manifest: k.clone() });
-        // Every resource file the root reaches, through its bases.
+        plan.roots.push(Root {
+            by: By::Kustomize,
+            display: super::display(&dir),
+            dir: dir.clone(),
+            manifest: k.clone(),
+            patches: Vec::new(),
+        });
+        // Every resource file the root reaches, through its bases, and the patches it applies.
+        let mut patches = Vec::new();
         let mut seen = HashSet::new();
         let mut stack = vec![k.clone()];
         while let Some(kf) = stack.pop() {
@@ -202,25 +209,11 @@ pub fn plan(files: &[PathBuf], plan: &mut RenderPlan) {
             for res in &r.resources {
                 plan.resources_of.entry(canonical(res)).or_default().push(index);
             }
+            patches.extend(r.patches.iter().filter(|p| p.is_file()).cloned());
             stack.extend(r.dirs.iter().filter_map(|d| file_of(d)).map(|f| canonical(&f)));
         }
+        plan.roots[index].patches = patches;
     }
-}
-
-/// The patch files of a root and of the bases and components it builds, in
-/// the order they are found (the root's first).
-pub fn patch_files(manifest: &Path) -> Vec<PathBuf> {
-    let (mut seen, mut out) = (HashSet::new(), Vec::new());
-    let mut stack = vec![manifest.to_path_buf()];
-    while let Some(kf) = stack.pop() {
-        if !seen.insert(canonical(&kf)) {
-            continue;
-        }
-        let r = refs(&kf);
-        out.extend(r.patches.into_iter().filter(|p| p.is_file()));
-        stack.extend(r.dirs.iter().rev().filter_map(|d| file_of(d)));
-    }
-    out
 }
 
 /// The first remote reference reachable from a root.

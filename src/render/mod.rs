@@ -129,6 +129,9 @@ pub struct Root {
     pub manifest: PathBuf,
     /// The directory as users named it (for messages).
     pub display: String,
+    /// Kustomize: the patch files the build applies (of the root and the bases
+    /// and components it builds), found when the root is planned.
+    pub patches: Vec<PathBuf>,
 }
 
 /// The rendering part of a run.

@@ -51,7 +51,7 @@ pub(super) enum TableError {
     Columns { line: usize, found: usize },
     #[error("line {line}: `{text}` is not a release such as 1.25 (or -)")]
     Release { line: usize, text: String },
-    #[error("line {line}: `{text}` is not one of same, defaults, changed, none")]
+    #[error("line {line}: `{text}` is not one of same, selector, defaults, selector-defaults, changed, none")]
     Schema { line: usize, text: String },
 }
 

@@ -25,9 +25,8 @@ impl Rule for PrestopHookMissing {
             return Vec::new();
         }
         let services: Vec<&Summary> = ctx.services_selecting().collect();
-        let containers: Vec<_> = w.containers().collect();
         let mut out = Vec::new();
-        for (ptr, c) in containers {
+        for (ptr, c) in w.containers() {
             if c.lifecycle.as_ref().and_then(|l| l.pre_stop.as_ref()).is_some() {
                 continue;
             }

@@ -64,7 +64,7 @@ impl Rule for RequiredLabelsMissing {
                 .unwrap_or_else(|| "NAME".into())
         };
         let mut check = |labels: Option<&BTreeMap<String, String>>, meta_ptr: String, what: String| {
-            let mut missing = unmet(&reqs, labels);
+            let missing = unmet(&reqs, labels);
             if missing.is_empty() {
                 return;
             }
@@ -76,7 +76,6 @@ impl Rule for RequiredLabelsMissing {
                         return;
                     }
                     let (key, n) = &c.keys[0];
-                    missing.clear();
                     format!(
                         "{what} lacks the label {key} that {n} of the {} long-running pod templates deployed with it carry, and has no {}; add {key}: {} to {at}",
                         c.workloads,
